@@ -1,0 +1,100 @@
+//! The names a context knows: typedefs, tags, functions, variables and
+//! constants, as declared by `cdef` text or from code.
+
+use crate::types::TypeId;
+use std::collections::HashMap;
+
+/// A declared function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncDecl {
+    /// The C name.
+    pub name: String,
+    /// Its function type (a `TypeKind::Func`).
+    pub ty: TypeId,
+    /// Parameter names as written (`None` where omitted).
+    pub param_names: Vec<Option<String>>,
+    /// Symbol name from `__asm__("name")`, if renamed.
+    pub asm_name: Option<String>,
+}
+
+impl FuncDecl {
+    /// The symbol to look up in a shared object.
+    pub fn symbol(&self) -> &str {
+        self.asm_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A declared `extern` variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarDecl {
+    /// The C name.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeId,
+    /// Symbol name from `__asm__("name")`, if renamed.
+    pub asm_name: Option<String>,
+}
+
+impl VarDecl {
+    /// The symbol to look up in a shared object.
+    pub fn symbol(&self) -> &str {
+        self.asm_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A named compile-time constant: an enumerator, a `#define`, or a
+/// `static const` integer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Constant {
+    /// An integer constant with its C type.
+    Int {
+        /// The value.
+        value: i128,
+        /// Its type (enumerators: the enum type).
+        ty: TypeId,
+    },
+    /// A floating constant with its C type.
+    Float {
+        /// The value.
+        value: f64,
+        /// Its type (`double`, `float`, `long double`).
+        ty: TypeId,
+    },
+}
+
+/// The namespaces of one context (C has separate ones for tags and ordinary
+/// identifiers; struct, union and enum tags share one, as in C).
+#[derive(Clone, Debug, Default)]
+pub struct Decls {
+    /// `typedef` names.
+    pub typedefs: HashMap<String, TypeId>,
+    /// `struct`/`union`/`enum` tags.
+    pub tags: HashMap<String, TypeId>,
+    /// Functions, by C name.
+    pub functions: HashMap<String, FuncDecl>,
+    /// `extern` variables, by C name.
+    pub variables: HashMap<String, VarDecl>,
+    /// Constants, by name.
+    pub constants: HashMap<String, Constant>,
+    /// Names in declaration order (for listings): (namespace, name).
+    pub order: Vec<(DeclKind, String)>,
+    /// `#pragma pack` stack; the last entry is in force (`None`: default).
+    pub pack_stack: Vec<Option<u64>>,
+    /// The `#pragma pack` value in force.
+    pub pack: Option<u64>,
+}
+
+/// Which namespace an entry of [`Decls::order`] lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeclKind {
+    /// A typedef.
+    Typedef,
+    /// A struct/union/enum tag.
+    Tag,
+    /// A function.
+    Function,
+    /// A variable.
+    Variable,
+    /// A constant.
+    Constant,
+}

@@ -1,0 +1,84 @@
+//! The one error type. Every variant says what was wrong and where.
+
+/// What kind of problem a declaration parse error is (stable, for tests and
+/// for embedders that want to react to a category).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParseErrorKind {
+    /// A character that cannot start any C token.
+    InvalidCharacter,
+    /// A malformed literal (number, char, string).
+    InvalidLiteral,
+    /// Comment or string literal not closed before the end of input.
+    Unterminated,
+    /// A token that cannot appear here.
+    UnexpectedToken,
+    /// The input ended in the middle of a declaration.
+    UnexpectedEof,
+    /// A name used as a type that is not one.
+    UnknownType,
+    /// An identifier used in a constant expression that is not a constant.
+    UnknownIdentifier,
+    /// A constant expression that cannot be evaluated (division by zero,
+    /// overflow, not constant, negative array size, ...).
+    ConstExpr,
+    /// A name or tag defined twice with different meanings.
+    Redefinition,
+    /// A declaration that is valid C for which the type is invalid
+    /// (bitfield too wide, array of functions, incomplete member, ...).
+    InvalidType,
+    /// Valid C that abicall does not support (K&R definitions, function bodies, ...).
+    Unsupported,
+}
+
+/// abicall's error type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A C declaration could not be parsed.
+    #[error("{line}:{col}: {message}")]
+    Parse {
+        /// Category.
+        kind: ParseErrorKind,
+        /// 1-based line in the declaration text.
+        line: u32,
+        /// 1-based column (in characters) in the declaration text.
+        col: u32,
+        /// The offending token's text (empty at end of input).
+        token: String,
+        /// A message saying what was found and what was expected.
+        message: String,
+    },
+    /// A type could not be laid out (bad bitfield, incomplete member, ...).
+    #[error("layout error: {0}")]
+    Layout(String),
+    /// A member path such as `a.b[3]` does not resolve.
+    #[error("member path `{path}`: {message}")]
+    Path {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A type name that is not declared.
+    #[error("unknown type `{0}`")]
+    UnknownType(String),
+    /// A name (function, variable, constant) that is not declared.
+    #[error("`{0}` is not declared")]
+    UnknownName(String),
+    /// Input/output problem (reading a --cdef file, running the preprocessor).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl Error {
+    /// The message without location prefix.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Parse { message, .. } => message.clone(),
+            Error::Layout(m) | Error::Io(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! abicall: a dynamic ABI call engine.
+//!
+//! Layers, each usable without the ones above it:
+//! [`cdecl`] (C declaration parser) → [`types`] (descriptors + layout per
+//! [`Target`]) → `abi` (call plans) → `call` (execution on the host).
+//!
+//! ```
+//! use abicall::{Ffi, Target};
+//! let mut ffi = Ffi::new(Target::Aarch64Linux);
+//! ffi.cdef("struct s { char a; int :0; char b; };").unwrap();
+//! let t = ffi.type_of("struct s").unwrap();
+//! assert_eq!(ffi.types().size_align(t).unwrap(), (8, 4));
+//! ```
+#![warn(missing_docs)]
+
+pub mod cdecl;
+pub mod decls;
+pub mod error;
+mod ffi;
+pub mod target;
+pub mod types;
+
+pub use error::{Error, ParseErrorKind, Result};
+pub use ffi::Ffi;
+pub use target::Target;

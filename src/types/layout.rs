@@ -1,0 +1,294 @@
+//! Struct and union layout, following gcc's `stor-layout.cc` (`place_field`,
+//! `update_alignment_for_field`, `layout_decl`) with `PCC_BITFIELD_TYPE_MATTERS`,
+//! which both x86_64 SysV and AAPCS64 use. The target enters in three places:
+//! scalar sizes/alignments, and whether unnamed bitfields raise the record's
+//! alignment ([`Target::anon_bitfield_affects_align`]).
+//!
+//! Everything is computed in bits, like gcc, so bitfields need no special
+//! bookkeeping. The rules, in the order gcc applies them to each member:
+//!
+//! 1. *Member alignment* (`DECL_ALIGN`): a non-bitfield gets its type's
+//!    alignment, raised by `aligned(N)` on the member; a named bitfield gets
+//!    1 bit (it is placed where the previous member ended), unless the member
+//!    itself says `aligned(N)`; a `:0` bitfield gets its type's alignment and
+//!    ignores `packed` and `#pragma pack`. `packed` (member or record) lowers
+//!    the alignment to 1 byte unless the member says `aligned(N)`;
+//!    `#pragma pack(N)` caps it at N bytes (except `:0`).
+//! 2. *Position*: the current bit position rounded up to that alignment.
+//! 3. *PCC rule*: a non-packed bitfield with no `#pragma pack` in force may not
+//!    span more alignment units of its type than the type itself has; if it
+//!    would, it moves to the next unit (`excess_unit_span`).
+//! 4. *Record alignment*: raised by every non-bitfield's alignment; by named
+//!    bitfields (and, on AAPCS64, unnamed ones) to their type's alignment,
+//!    capped by `packed` / `#pragma pack` (`:0`: never capped).
+//! 5. The size is the end of the last member rounded up to the record's
+//!    alignment; `aligned(N)` on the record raises the alignment first.
+
+use super::{BitField, Field, FieldDecl, Prim, RecordAttrs, RecordKind, RecordLayout, TypeKind, Types};
+use crate::error::{Error, Result};
+
+fn round_up(v: u64, a: u64) -> u64 {
+    debug_assert!(a.is_power_of_two());
+    (v + a - 1) & !(a - 1)
+}
+
+fn check_align(a: u64, what: &str) -> Result<()> {
+    if a == 0 || !a.is_power_of_two() {
+        return Err(Error::Layout(format!(
+            "{what}: requested alignment {a} is not a power of two"
+        )));
+    }
+    if a > (1 << 28) {
+        return Err(Error::Layout(format!("{what}: requested alignment {a} is too large")));
+    }
+    Ok(())
+}
+
+fn field_label(f: &FieldDecl) -> String {
+    match &f.name {
+        Some(n) => format!("member `{n}`"),
+        None => "unnamed member".to_string(),
+    }
+}
+
+/// Lays out the members of a struct or union; returns the placed members and
+/// the record's size and alignment.
+pub fn layout_record(
+    types: &Types,
+    kind: RecordKind,
+    decls: &[FieldDecl],
+    attrs: RecordAttrs,
+) -> Result<(Vec<Field>, RecordLayout)> {
+    let target = types.target();
+    let is_union = kind == RecordKind::Union;
+    if let Some(a) = attrs.align_attr {
+        check_align(a, "record")?;
+    }
+    let max_field_align_bits = match attrs.pragma_pack {
+        Some(0) | None => None,
+        Some(n) => {
+            check_align(n, "#pragma pack")?;
+            Some(n * 8)
+        }
+    };
+
+    let mut fields = Vec::with_capacity(decls.len());
+    let mut bitpos: u64 = 0; // struct: end of the last member, in bits
+    let mut union_size: u64 = 0; // union: largest member, in bits (byte multiple)
+    let mut record_align: u64 = 8; // bits
+    let mut has_flex = false;
+
+    for (i, fd) in decls.iter().enumerate() {
+        let last = i + 1 == decls.len();
+        if has_flex {
+            return Err(Error::Layout(
+                "flexible array member must be the last member".to_string(),
+            ));
+        }
+        if let Some(a) = fd.align_attr {
+            check_align(a, &field_label(fd))?;
+        }
+        // Size and alignment of the member's type.
+        let (tsize, talign, flexible) = match types.kind(fd.ty) {
+            TypeKind::Array { elem, len: None } if fd.bit_width.is_none() => {
+                if !last || is_union {
+                    return Err(Error::Layout(format!(
+                        "flexible array {} must be the last member of a struct",
+                        field_label(fd)
+                    )));
+                }
+                let (_, ea) = types
+                    .size_align(*elem)
+                    .map_err(|e| Error::Layout(format!("{}: {}", field_label(fd), e.message())))?;
+                let ea = types.get(fd.ty).align_override.unwrap_or(ea);
+                (0, ea, true)
+            }
+            _ => {
+                let (s, a) = types
+                    .size_align(fd.ty)
+                    .map_err(|e| Error::Layout(format!("{} has incomplete type: {}", field_label(fd), e.message())))?;
+                (s, a, false)
+            }
+        };
+        has_flex |= flexible;
+        let tsize_bits = tsize * 8;
+        let talign_bits = talign * 8;
+        let type_user_align = types.get(fd.ty).align_override.is_some();
+        let packed = fd.packed || attrs.packed;
+
+        match fd.bit_width {
+            None => {
+                if fd.name.is_none() && types.record_of(fd.ty).is_none() {
+                    return Err(Error::Layout(
+                        "a member that is not a struct or union needs a name".to_string(),
+                    ));
+                }
+                // Rule 1: DECL_ALIGN of an ordinary member.
+                let mut align = match (packed, fd.align_attr) {
+                    (true, Some(a)) => a * 8,
+                    (true, None) => 8,
+                    (false, Some(a)) => (a * 8).max(talign_bits),
+                    (false, None) => talign_bits,
+                };
+                if let Some(m) = max_field_align_bits {
+                    align = align.min(m);
+                }
+                record_align = record_align.max(align);
+                if is_union {
+                    union_size = union_size.max(tsize_bits);
+                    fields.push(Field {
+                        name: fd.name.clone(),
+                        ty: fd.ty,
+                        offset: 0,
+                        bit: None,
+                    });
+                } else {
+                    bitpos = round_up(bitpos, align);
+                    fields.push(Field {
+                        name: fd.name.clone(),
+                        ty: fd.ty,
+                        offset: bitpos / 8,
+                        bit: None,
+                    });
+                    bitpos += tsize_bits;
+                }
+            }
+            Some(width) => {
+                let prim = types.as_prim(fd.ty).filter(|p| p.is_integer()).ok_or_else(|| {
+                    Error::Layout(format!(
+                        "bitfield {} has non-integer type `{}`",
+                        field_label(fd),
+                        types.display(fd.ty)
+                    ))
+                })?;
+                if width as u64 > tsize_bits {
+                    return Err(Error::Layout(format!(
+                        "width of bitfield {} ({width}) exceeds its type `{}` ({} bits)",
+                        field_label(fd),
+                        types.display(fd.ty),
+                        tsize_bits
+                    )));
+                }
+                if prim == Prim::Bool && width > 1 {
+                    return Err(Error::Layout(format!(
+                        "width of bitfield {} ({width}) exceeds the width of `_Bool` (1)",
+                        field_label(fd)
+                    )));
+                }
+                if width == 0 && fd.name.is_some() {
+                    return Err(Error::Layout(format!(
+                        "zero-width bitfield {} must be unnamed",
+                        field_label(fd)
+                    )));
+                }
+                let zero = width == 0;
+                let named = fd.name.is_some();
+                // Rule 1: DECL_ALIGN of a bitfield.
+                let mut align = if zero {
+                    // Not influenced by packed / #pragma pack.
+                    match fd.align_attr {
+                        Some(a) => (a * 8).max(talign_bits),
+                        None => talign_bits,
+                    }
+                } else {
+                    let a = fd.align_attr.map_or(1, |a| a * 8);
+                    if packed && fd.align_attr.is_none() {
+                        a.min(8)
+                    } else {
+                        a
+                    }
+                };
+                if !zero {
+                    if let Some(m) = max_field_align_bits {
+                        align = align.min(m);
+                    }
+                }
+                // Rule 4: the record's alignment.
+                if named || target.anon_bitfield_affects_align() {
+                    let mut type_align = talign_bits;
+                    if !zero {
+                        if let Some(m) = max_field_align_bits {
+                            type_align = type_align.min(m);
+                        } else if packed {
+                            type_align = type_align.min(8);
+                        }
+                    }
+                    record_align = record_align.max(align).max(type_align);
+                }
+                let _ = type_user_align;
+                if is_union {
+                    union_size = union_size.max(round_up(width as u64, 8));
+                    fields.push(Field {
+                        name: fd.name.clone(),
+                        ty: fd.ty,
+                        offset: 0,
+                        bit: Some(BitField {
+                            bit_offset: 0,
+                            bit_width: width,
+                        }),
+                    });
+                    continue;
+                }
+                // Rule 2.
+                bitpos = round_up(bitpos, align);
+                // Rule 3 (PCC_BITFIELD_TYPE_MATTERS): gcc skips it for packed
+                // members (unless the type is byte-aligned) and under #pragma pack.
+                if !zero && (!packed || talign_bits <= 8) && max_field_align_bits.is_none() && tsize_bits > 0 {
+                    let off = bitpos % talign_bits;
+                    let spans = (off + width as u64 + talign_bits - 1) / talign_bits;
+                    if spans > tsize_bits / talign_bits {
+                        bitpos = round_up(bitpos, talign_bits);
+                    }
+                }
+                fields.push(Field {
+                    name: fd.name.clone(),
+                    ty: fd.ty,
+                    offset: bitpos / 8,
+                    bit: Some(BitField {
+                        bit_offset: (bitpos % 8) as u32,
+                        bit_width: width,
+                    }),
+                });
+                bitpos += width as u64;
+            }
+        }
+    }
+
+    // Rule 5.
+    if let Some(a) = attrs.align_attr {
+        record_align = record_align.max(a * 8);
+    }
+    let end_bits = if is_union { union_size } else { bitpos };
+    let size_bits = round_up(end_bits, record_align);
+    check_names(&fields, types)?;
+    Ok((
+        fields,
+        RecordLayout {
+            size: size_bits / 8,
+            align: record_align / 8,
+            has_flexible_array: has_flex,
+        },
+    ))
+}
+
+/// Duplicate member names (also across anonymous members) are an error, as in C.
+fn check_names(fields: &[Field], types: &Types) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<&Field> = fields.iter().rev().collect();
+    while let Some(f) = stack.pop() {
+        match &f.name {
+            Some(n) => {
+                if !seen.insert(n.as_str()) {
+                    return Err(Error::Layout(format!("duplicate member `{n}`")));
+                }
+            }
+            None if f.bit.is_none() => {
+                if let Some(r) = types.record_of(f.ty) {
+                    stack.extend(r.fields.iter().rev());
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,958 @@
+//! Type descriptors: one interned table per context, addressed by a small
+//! [`TypeId`].
+//!
+//! | kind              | what the record holds                                    |
+//! |-------------------|----------------------------------------------------------|
+//! | `Prim(p)`         | a scalar; size/align from [`Prim::size_align`]           |
+//! | `Pointer(t)`      | pointer to `t` (function pointers point to a `Func`)     |
+//! | `Array{elem,len}` | `len = None` for a flexible / incomplete `[]`            |
+//! | `Record(r)`       | struct or union, nominal; layout stored once complete    |
+//! | `Enum(e)`         | enum, nominal; underlying integer type                   |
+//! | `Func(f)`         | function type: return, parameters, variadic flag         |
+//!
+//! Each type also carries [`Quals`] (`const`/`volatile`/`restrict`): kept so
+//! they print and compare, never enforced, and they never change layout.
+//! Typedefs are not types: they are names for a `TypeId` (see
+//! [`crate::decls::Decls`]), so identical declarations intern to the same id.
+//!
+//! Types are built from code with the methods on [`Types`]:
+//!
+//! ```
+//! use abicall::{Target, types::{Types, Prim, FieldDecl, RecordKind, RecordAttrs}};
+//! let mut t = Types::new(Target::X86_64SysV);
+//! let double = t.prim(Prim::Double);
+//! let pt = t.define_record(RecordKind::Struct, Some("pt"), vec![
+//!     FieldDecl::new("x", double),
+//!     FieldDecl::new("y", double),
+//! ], RecordAttrs::default()).unwrap();
+//! assert_eq!(t.size_of(pt).unwrap(), 16);
+//! assert_eq!(t.offset_of(pt, "y").unwrap().offset, 8);
+//! ```
+
+pub mod layout;
+mod path;
+
+pub use path::FieldPath;
+
+use crate::error::{Error, Result};
+use crate::target::Target;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Index of a type in a [`Types`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub u32);
+
+/// Index of a struct/union record in a [`Types`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordId(pub u32);
+
+/// Index of an enum in a [`Types`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnumId(pub u32);
+
+/// Index of a function signature in a [`Types`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncId(pub u32);
+
+/// Type qualifiers. Kept, not enforced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Quals {
+    /// `const`
+    pub is_const: bool,
+    /// `volatile`
+    pub is_volatile: bool,
+    /// `restrict` / `__restrict`
+    pub is_restrict: bool,
+}
+
+impl Quals {
+    /// No qualifiers.
+    pub const NONE: Quals = Quals {
+        is_const: false,
+        is_volatile: false,
+        is_restrict: false,
+    };
+    /// `const` only.
+    pub const CONST: Quals = Quals {
+        is_const: true,
+        is_volatile: false,
+        is_restrict: false,
+    };
+
+    /// True when no qualifier is set.
+    pub fn is_empty(self) -> bool {
+        self == Quals::NONE
+    }
+
+    /// Union of two qualifier sets.
+    pub fn union(self, o: Quals) -> Quals {
+        Quals {
+            is_const: self.is_const || o.is_const,
+            is_volatile: self.is_volatile || o.is_volatile,
+            is_restrict: self.is_restrict || o.is_restrict,
+        }
+    }
+}
+
+/// Scalar (primitive) C types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum Prim {
+    Void,
+    Bool,
+    /// Plain `char`: signedness depends on the target.
+    Char,
+    SChar,
+    UChar,
+    Short,
+    UShort,
+    Int,
+    UInt,
+    Long,
+    ULong,
+    LongLong,
+    ULongLong,
+    Int128,
+    UInt128,
+    Float,
+    Double,
+    LongDouble,
+    FloatComplex,
+    DoubleComplex,
+    LongDoubleComplex,
+}
+
+impl Prim {
+    /// `(size, align)` in bytes on `target` (all supported targets are LP64).
+    pub fn size_align(self, target: Target) -> (u64, u64) {
+        use Prim::*;
+        match self {
+            Void => (0, 1),
+            Bool | Char | SChar | UChar => (1, 1),
+            Short | UShort => (2, 2),
+            Int | UInt | Float => (4, 4),
+            Long | ULong | LongLong | ULongLong | Double => (8, 8),
+            Int128 | UInt128 => (16, 16),
+            LongDouble => target.long_double_size_align(),
+            FloatComplex => (8, 4),
+            DoubleComplex => (16, 8),
+            LongDoubleComplex => {
+                let (s, a) = target.long_double_size_align();
+                (2 * s, a)
+            }
+        }
+    }
+
+    /// True for the integer types (including `bool`, `char`, `__int128`).
+    pub fn is_integer(self) -> bool {
+        use Prim::*;
+        matches!(
+            self,
+            Bool | Char
+                | SChar
+                | UChar
+                | Short
+                | UShort
+                | Int
+                | UInt
+                | Long
+                | ULong
+                | LongLong
+                | ULongLong
+                | Int128
+                | UInt128
+        )
+    }
+
+    /// True for `float`, `double`, `long double`.
+    pub fn is_real_float(self) -> bool {
+        matches!(self, Prim::Float | Prim::Double | Prim::LongDouble)
+    }
+
+    /// True for the `_Complex` types.
+    pub fn is_complex(self) -> bool {
+        matches!(self, Prim::FloatComplex | Prim::DoubleComplex | Prim::LongDoubleComplex)
+    }
+
+    /// Whether an integer type is signed on `target` (false for non-integers).
+    pub fn is_signed(self, target: Target) -> bool {
+        use Prim::*;
+        match self {
+            Char => target.char_is_signed(),
+            SChar | Short | Int | Long | LongLong | Int128 => true,
+            _ => false,
+        }
+    }
+
+    /// The C spelling.
+    pub fn c_name(self) -> &'static str {
+        use Prim::*;
+        match self {
+            Void => "void",
+            Bool => "_Bool",
+            Char => "char",
+            SChar => "signed char",
+            UChar => "unsigned char",
+            Short => "short",
+            UShort => "unsigned short",
+            Int => "int",
+            UInt => "unsigned int",
+            Long => "long",
+            ULong => "unsigned long",
+            LongLong => "long long",
+            ULongLong => "unsigned long long",
+            Int128 => "__int128",
+            UInt128 => "unsigned __int128",
+            Float => "float",
+            Double => "double",
+            LongDouble => "long double",
+            FloatComplex => "float _Complex",
+            DoubleComplex => "double _Complex",
+            LongDoubleComplex => "long double _Complex",
+        }
+    }
+
+    /// The unsigned integer type of the same size (identity for unsigned and non-integers).
+    pub fn to_unsigned(self) -> Prim {
+        use Prim::*;
+        match self {
+            Char | SChar => UChar,
+            Short => UShort,
+            Int => UInt,
+            Long => ULong,
+            LongLong => ULongLong,
+            Int128 => UInt128,
+            p => p,
+        }
+    }
+}
+
+/// Struct or union.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// `struct`
+    Struct,
+    /// `union`
+    Union,
+}
+
+impl RecordKind {
+    /// `"struct"` or `"union"`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RecordKind::Struct => "struct",
+            RecordKind::Union => "union",
+        }
+    }
+}
+
+/// What a [`TypeId`] denotes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TypeKind {
+    /// A scalar.
+    Prim(Prim),
+    /// Pointer to the given type.
+    Pointer(TypeId),
+    /// Array; `len == None` is a flexible array member / `T[]`.
+    Array {
+        /// Element type.
+        elem: TypeId,
+        /// Number of elements, if known.
+        len: Option<u64>,
+    },
+    /// Struct or union.
+    Record(RecordId),
+    /// Enumeration.
+    Enum(EnumId),
+    /// Function type.
+    Func(FuncId),
+}
+
+/// One interned type: its kind plus qualifiers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypeRec {
+    /// What the type is.
+    pub kind: TypeKind,
+    /// `const` / `volatile` / `restrict`.
+    pub quals: Quals,
+    /// Alignment forced by `__attribute__((aligned(N)))` on a typedef
+    /// (may raise or, on a typedef, lower the natural alignment).
+    pub align_override: Option<u64>,
+}
+
+/// A member as given to [`Types::define_record`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDecl {
+    /// Member name; `None` for anonymous struct/union members and unnamed bitfields.
+    pub name: Option<String>,
+    /// Member type.
+    pub ty: TypeId,
+    /// Bitfield width, if a bitfield.
+    pub bit_width: Option<u32>,
+    /// `__attribute__((packed))` on the member.
+    pub packed: bool,
+    /// `__attribute__((aligned(N)))` on the member.
+    pub align_attr: Option<u64>,
+}
+
+impl FieldDecl {
+    /// A plain named member.
+    pub fn new(name: &str, ty: TypeId) -> FieldDecl {
+        FieldDecl {
+            name: Some(name.to_string()),
+            ty,
+            bit_width: None,
+            packed: false,
+            align_attr: None,
+        }
+    }
+    /// A named bitfield (`name: None` for an unnamed one such as `int :0`).
+    pub fn bitfield(name: Option<&str>, ty: TypeId, width: u32) -> FieldDecl {
+        FieldDecl {
+            name: name.map(str::to_string),
+            ty,
+            bit_width: Some(width),
+            packed: false,
+            align_attr: None,
+        }
+    }
+    /// An anonymous struct/union member.
+    pub fn anonymous(ty: TypeId) -> FieldDecl {
+        FieldDecl {
+            name: None,
+            ty,
+            bit_width: None,
+            packed: false,
+            align_attr: None,
+        }
+    }
+}
+
+/// Attributes of a struct/union definition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecordAttrs {
+    /// `__attribute__((packed))` on the record.
+    pub packed: bool,
+    /// `__attribute__((aligned(N)))` on the record.
+    pub align_attr: Option<u64>,
+    /// `#pragma pack(N)` in effect at the definition.
+    pub pragma_pack: Option<u64>,
+}
+
+/// Where a bitfield's bits are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BitField {
+    /// Bit position of the lowest bit, counted from bit 0 of the byte at
+    /// [`Field::offset`] (0..=7; both targets are little-endian).
+    pub bit_offset: u32,
+    /// Width in bits (0 for `:0`).
+    pub bit_width: u32,
+}
+
+/// A laid-out member.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// Member name (`None`: anonymous member or unnamed bitfield).
+    pub name: Option<String>,
+    /// Member type.
+    pub ty: TypeId,
+    /// Byte offset from the start of the record (for a bitfield: the byte
+    /// holding its lowest bit).
+    pub offset: u64,
+    /// Set for bitfields.
+    pub bit: Option<BitField>,
+}
+
+impl Field {
+    /// Absolute bit position of the member's first bit.
+    pub fn bit_pos(&self) -> u64 {
+        self.offset * 8 + self.bit.map_or(0, |b| b.bit_offset as u64)
+    }
+}
+
+/// A struct or union.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Struct or union.
+    pub kind: RecordKind,
+    /// Tag (`struct tag`), if any.
+    pub tag: Option<String>,
+    /// Laid-out members in declaration order (empty until complete).
+    pub fields: Vec<Field>,
+    /// The declarations the layout was computed from.
+    pub decls: Vec<FieldDecl>,
+    /// Attributes at definition.
+    pub attrs: RecordAttrs,
+    /// `Some` once the record is complete.
+    pub layout: Option<RecordLayout>,
+}
+
+/// Size and alignment of a complete record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordLayout {
+    /// `sizeof`.
+    pub size: u64,
+    /// `_Alignof`.
+    pub align: u64,
+    /// The record ends in a flexible array member.
+    pub has_flexible_array: bool,
+}
+
+/// An enumeration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enum {
+    /// Tag, if any.
+    pub tag: Option<String>,
+    /// Underlying integer type.
+    pub underlying: Prim,
+    /// Enumerators in declaration order.
+    pub values: Vec<(String, i128)>,
+    /// False for a forward-declared enum.
+    pub complete: bool,
+    /// Underlying type fixed by C23 `enum : T` (or `packed`).
+    pub fixed: bool,
+}
+
+/// A function signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FuncSig {
+    /// Return type.
+    pub ret: TypeId,
+    /// Parameter types (arrays and functions already adjusted to pointers).
+    pub params: Vec<TypeId>,
+    /// `...` present.
+    pub variadic: bool,
+}
+
+/// The interned type table of one context (one [`Target`]).
+#[derive(Clone, Debug)]
+pub struct Types {
+    target: Target,
+    types: Vec<TypeRec>,
+    intern: HashMap<TypeRec, TypeId>,
+    records: Vec<Record>,
+    enums: Vec<Enum>,
+    funcs: Vec<FuncSig>,
+    func_intern: HashMap<FuncSig, FuncId>,
+}
+
+impl Types {
+    /// An empty table for `target`.
+    pub fn new(target: Target) -> Types {
+        Types {
+            target,
+            types: Vec::new(),
+            intern: HashMap::new(),
+            records: Vec::new(),
+            enums: Vec::new(),
+            funcs: Vec::new(),
+            func_intern: HashMap::new(),
+        }
+    }
+
+    /// The target this table lays types out for.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// Number of distinct types interned so far.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// True when no type has been interned.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    fn intern_rec(&mut self, rec: TypeRec) -> TypeId {
+        if let Some(&id) = self.intern.get(&rec) {
+            return id;
+        }
+        let id = TypeId(self.types.len() as u32);
+        self.types.push(rec.clone());
+        self.intern.insert(rec, id);
+        id
+    }
+
+    fn intern_kind(&mut self, kind: TypeKind) -> TypeId {
+        self.intern_rec(TypeRec {
+            kind,
+            quals: Quals::NONE,
+            align_override: None,
+        })
+    }
+
+    /// The record of a type.
+    pub fn get(&self, id: TypeId) -> &TypeRec {
+        &self.types[id.0 as usize]
+    }
+
+    /// The kind of a type (qualifiers ignored).
+    pub fn kind(&self, id: TypeId) -> &TypeKind {
+        &self.types[id.0 as usize].kind
+    }
+
+    /// A scalar type.
+    pub fn prim(&mut self, p: Prim) -> TypeId {
+        self.intern_kind(TypeKind::Prim(p))
+    }
+
+    /// `T *`.
+    pub fn pointer(&mut self, pointee: TypeId) -> TypeId {
+        self.intern_kind(TypeKind::Pointer(pointee))
+    }
+
+    /// `T[len]` (`None`: `T[]`).
+    pub fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
+        self.intern_kind(TypeKind::Array { elem, len })
+    }
+
+    /// A function type.
+    pub fn func(&mut self, ret: TypeId, params: Vec<TypeId>, variadic: bool) -> TypeId {
+        let sig = FuncSig { ret, params, variadic };
+        let fid = match self.func_intern.get(&sig) {
+            Some(&f) => f,
+            None => {
+                let f = FuncId(self.funcs.len() as u32);
+                self.funcs.push(sig.clone());
+                self.func_intern.insert(sig, f);
+                f
+            }
+        };
+        self.intern_kind(TypeKind::Func(fid))
+    }
+
+    /// `id` with `quals` added.
+    pub fn qualified(&mut self, id: TypeId, quals: Quals) -> TypeId {
+        let mut rec = self.get(id).clone();
+        rec.quals = rec.quals.union(quals);
+        self.intern_rec(rec)
+    }
+
+    /// `id` without qualifiers (alignment override kept).
+    pub fn unqualified(&mut self, id: TypeId) -> TypeId {
+        let mut rec = self.get(id).clone();
+        if rec.quals.is_empty() {
+            return id;
+        }
+        rec.quals = Quals::NONE;
+        self.intern_rec(rec)
+    }
+
+    /// `id` with its alignment forced to `align` (typedef `aligned(N)`).
+    pub fn with_align(&mut self, id: TypeId, align: u64) -> Result<TypeId> {
+        if !align.is_power_of_two() {
+            return Err(Error::Layout(format!(
+                "requested alignment {align} is not a power of two"
+            )));
+        }
+        let mut rec = self.get(id).clone();
+        rec.align_override = Some(align);
+        Ok(self.intern_rec(rec))
+    }
+
+    /// Declares a struct/union that is not yet complete (`struct tag;`).
+    /// Every call makes a new nominal record; name lookup is the caller's job.
+    pub fn declare_record(&mut self, kind: RecordKind, tag: Option<&str>) -> TypeId {
+        let rid = RecordId(self.records.len() as u32);
+        self.records.push(Record {
+            kind,
+            tag: tag.map(str::to_string),
+            fields: Vec::new(),
+            decls: Vec::new(),
+            attrs: RecordAttrs::default(),
+            layout: None,
+        });
+        self.intern_kind(TypeKind::Record(rid))
+    }
+
+    /// Completes a record declared with [`Types::declare_record`]: computes its layout.
+    pub fn complete_record(&mut self, id: TypeId, fields: Vec<FieldDecl>, attrs: RecordAttrs) -> Result<()> {
+        let rid = match self.kind(id) {
+            TypeKind::Record(r) => *r,
+            _ => {
+                return Err(Error::Layout(format!(
+                    "`{}` is not a struct or union",
+                    self.display(id)
+                )))
+            }
+        };
+        if self.records[rid.0 as usize].layout.is_some() {
+            return Err(Error::Layout(format!("`{}` is already complete", self.display(id))));
+        }
+        let kind = self.records[rid.0 as usize].kind;
+        let (laid, rl) = layout::layout_record(self, kind, &fields, attrs)?;
+        let r = &mut self.records[rid.0 as usize];
+        r.fields = laid;
+        r.decls = fields;
+        r.attrs = attrs;
+        r.layout = Some(rl);
+        Ok(())
+    }
+
+    /// Declares and completes a struct/union in one step.
+    pub fn define_record(
+        &mut self,
+        kind: RecordKind,
+        tag: Option<&str>,
+        fields: Vec<FieldDecl>,
+        attrs: RecordAttrs,
+    ) -> Result<TypeId> {
+        let id = self.declare_record(kind, tag);
+        self.complete_record(id, fields, attrs)?;
+        Ok(id)
+    }
+
+    /// Declares an enum (forward declaration, or before its values are known).
+    pub fn declare_enum(&mut self, tag: Option<&str>) -> TypeId {
+        let eid = EnumId(self.enums.len() as u32);
+        self.enums.push(Enum {
+            tag: tag.map(str::to_string),
+            underlying: Prim::UInt,
+            values: Vec::new(),
+            complete: false,
+            fixed: false,
+        });
+        self.intern_kind(TypeKind::Enum(eid))
+    }
+
+    /// Completes an enum with its values. `fixed` is the C23 `enum : T`
+    /// underlying type; `packed` selects the smallest fitting type (GNU).
+    /// Without either, gcc's rule: `unsigned int` if every value fits, else
+    /// `int`, else `unsigned long` / `long`.
+    pub fn complete_enum(
+        &mut self,
+        id: TypeId,
+        values: Vec<(String, i128)>,
+        fixed: Option<Prim>,
+        packed: bool,
+    ) -> Result<()> {
+        let eid = match self.kind(id) {
+            TypeKind::Enum(e) => *e,
+            _ => return Err(Error::Layout(format!("`{}` is not an enum", self.display(id)))),
+        };
+        let target = self.target;
+        let min = values.iter().map(|v| v.1).min().unwrap_or(0);
+        let max = values.iter().map(|v| v.1).max().unwrap_or(0);
+        let underlying = match fixed {
+            Some(p) => {
+                if !p.is_integer() {
+                    return Err(Error::Layout(format!(
+                        "enum underlying type `{}` is not an integer type",
+                        p.c_name()
+                    )));
+                }
+                for (n, v) in &values {
+                    if !int_fits(p, *v, target) {
+                        return Err(Error::Layout(format!(
+                            "enumerator `{n}` = {v} does not fit the underlying type `{}`",
+                            p.c_name()
+                        )));
+                    }
+                }
+                p
+            }
+            None => {
+                let cands: &[Prim] = if packed {
+                    &[
+                        Prim::UChar,
+                        Prim::SChar,
+                        Prim::UShort,
+                        Prim::Short,
+                        Prim::UInt,
+                        Prim::Int,
+                        Prim::ULong,
+                        Prim::Long,
+                    ]
+                } else {
+                    &[
+                        Prim::UInt,
+                        Prim::Int,
+                        Prim::ULong,
+                        Prim::Long,
+                        Prim::UInt128,
+                        Prim::Int128,
+                    ]
+                };
+                *cands
+                    .iter()
+                    .find(|p| int_fits(**p, min, target) && int_fits(**p, max, target))
+                    .ok_or_else(|| {
+                        Error::Layout(format!("enumerator values {min}..{max} do not fit any integer type"))
+                    })?
+            }
+        };
+        let e = &mut self.enums[eid.0 as usize];
+        e.values = values;
+        e.underlying = underlying;
+        e.fixed = fixed.is_some() || packed;
+        e.complete = true;
+        Ok(())
+    }
+
+    /// The record behind a `Record` type.
+    pub fn record(&self, id: RecordId) -> &Record {
+        &self.records[id.0 as usize]
+    }
+
+    /// The record behind a type, if it is a struct/union.
+    pub fn record_of(&self, id: TypeId) -> Option<&Record> {
+        match self.kind(id) {
+            TypeKind::Record(r) => Some(self.record(*r)),
+            _ => None,
+        }
+    }
+
+    /// The enum behind an `Enum` type.
+    pub fn enum_(&self, id: EnumId) -> &Enum {
+        &self.enums[id.0 as usize]
+    }
+
+    /// The signature behind a `Func` type.
+    pub fn func_sig(&self, id: FuncId) -> &FuncSig {
+        &self.funcs[id.0 as usize]
+    }
+
+    /// The signature of a function type (or of a pointer to one).
+    pub fn sig_of(&self, id: TypeId) -> Option<&FuncSig> {
+        match self.kind(id) {
+            TypeKind::Func(f) => Some(self.func_sig(*f)),
+            TypeKind::Pointer(p) => match self.kind(*p) {
+                TypeKind::Func(f) => Some(self.func_sig(*f)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The scalar a type behaves as: the prim itself, an enum's underlying
+    /// type, `None` for everything else.
+    pub fn as_prim(&self, id: TypeId) -> Option<Prim> {
+        match self.kind(id) {
+            TypeKind::Prim(p) => Some(*p),
+            TypeKind::Enum(e) => Some(self.enum_(*e).underlying),
+            _ => None,
+        }
+    }
+
+    /// True if the type has a known size (complete records, sized arrays of complete types, scalars but void).
+    pub fn is_complete(&self, id: TypeId) -> bool {
+        match self.kind(id) {
+            TypeKind::Prim(Prim::Void) => false,
+            TypeKind::Prim(_) | TypeKind::Pointer(_) => true,
+            TypeKind::Array { elem, len } => len.is_some() && self.is_complete(*elem),
+            TypeKind::Record(r) => self.record(*r).layout.is_some(),
+            TypeKind::Enum(e) => self.enum_(*e).complete || self.enum_(*e).fixed,
+            TypeKind::Func(_) => false,
+        }
+    }
+
+    /// `(size, align)` of a type; `Err` for incomplete types and functions.
+    /// A flexible array `T[]` has size 0 and the alignment of `T`.
+    pub fn size_align(&self, id: TypeId) -> Result<(u64, u64)> {
+        let rec = self.get(id);
+        let (size, align) = match &rec.kind {
+            TypeKind::Prim(Prim::Void) => {
+                return Err(Error::Layout("`void` has no size".to_string()));
+            }
+            TypeKind::Prim(p) => p.size_align(self.target),
+            TypeKind::Pointer(_) => (8, 8),
+            TypeKind::Array { elem, len } => {
+                let (es, ea) = self.size_align(*elem)?;
+                let n = len.unwrap_or(0);
+                let size = es
+                    .checked_mul(n)
+                    .filter(|s| *s <= (i64::MAX as u64))
+                    .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(id))))?;
+                (size, ea)
+            }
+            TypeKind::Record(r) => {
+                let rec = self.record(*r);
+                match rec.layout {
+                    Some(l) => (l.size, l.align),
+                    None => {
+                        return Err(Error::Layout(format!("`{}` is incomplete", self.display(id))));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                let en = self.enum_(*e);
+                if !en.complete && !en.fixed {
+                    return Err(Error::Layout(format!("`{}` is incomplete", self.display(id))));
+                }
+                en.underlying.size_align(self.target)
+            }
+            TypeKind::Func(_) => {
+                return Err(Error::Layout(format!(
+                    "function type `{}` has no size",
+                    self.display(id)
+                )));
+            }
+        };
+        Ok((size, rec.align_override.unwrap_or(align)))
+    }
+
+    /// `sizeof`.
+    pub fn size_of(&self, id: TypeId) -> Result<u64> {
+        Ok(self.size_align(id)?.0)
+    }
+
+    /// `_Alignof`.
+    pub fn align_of(&self, id: TypeId) -> Result<u64> {
+        Ok(self.size_align(id)?.1)
+    }
+
+    /// Offset of a member given by a path such as `a.b[3].c` (anonymous
+    /// members are looked through). See [`FieldPath`].
+    pub fn offset_of(&self, id: TypeId, path: &str) -> Result<FieldPath> {
+        path::resolve(self, id, path)
+    }
+
+    /// Looks up a direct member by name, looking through anonymous members.
+    /// Returns the member and its offset relative to the start of `id`.
+    pub fn field(&self, id: TypeId, name: &str) -> Option<(Field, u64)> {
+        let rec = self.record_of(id)?;
+        for f in &rec.fields {
+            match &f.name {
+                Some(n) if n == name => return Some((f.clone(), f.offset)),
+                None if f.bit.is_none() => {
+                    if let Some((inner, off)) = self.field(f.ty, name) {
+                        return Some((inner, f.offset + off));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// A C spelling of the type, for messages and tables.
+    pub fn display(&self, id: TypeId) -> String {
+        let mut s = String::new();
+        self.write_decl(id, "", &mut s);
+        s
+    }
+
+    /// A C declaration of `name` with type `id` (`int (*name)[3]`).
+    pub fn declare(&self, id: TypeId, name: &str) -> String {
+        let mut s = String::new();
+        self.write_decl(id, name, &mut s);
+        s
+    }
+
+    fn base_name(&self, id: TypeId) -> String {
+        let rec = self.get(id);
+        let mut q = String::new();
+        if rec.quals.is_const {
+            q.push_str("const ");
+        }
+        if rec.quals.is_volatile {
+            q.push_str("volatile ");
+        }
+        let b = match &rec.kind {
+            TypeKind::Prim(p) => p.c_name().to_string(),
+            TypeKind::Record(r) => {
+                let r = self.record(*r);
+                match &r.tag {
+                    Some(t) => format!("{} {}", r.kind.keyword(), t),
+                    None => format!("{} <anonymous>", r.kind.keyword()),
+                }
+            }
+            TypeKind::Enum(e) => match &self.enum_(*e).tag {
+                Some(t) => format!("enum {t}"),
+                None => "enum <anonymous>".to_string(),
+            },
+            _ => unreachable!("base_name of a derived type"),
+        };
+        q + &b
+    }
+
+    fn write_decl(&self, id: TypeId, inner: &str, out: &mut String) {
+        let rec = self.get(id);
+        match &rec.kind {
+            TypeKind::Pointer(p) => {
+                let mut s = String::from("*");
+                if rec.quals.is_const {
+                    s.push_str(" const");
+                }
+                if rec.quals.is_volatile {
+                    s.push_str(" volatile");
+                }
+                if rec.quals.is_restrict {
+                    s.push_str(" restrict");
+                }
+                if !inner.is_empty() {
+                    if s.len() > 1 {
+                        s.push(' ');
+                    }
+                    s.push_str(inner);
+                }
+                let needs_paren = matches!(self.kind(*p), TypeKind::Array { .. } | TypeKind::Func(_));
+                let s = if needs_paren { format!("({s})") } else { s };
+                self.write_decl(*p, &s, out);
+            }
+            TypeKind::Array { elem, len } => {
+                let s = match len {
+                    Some(n) => format!("{inner}[{n}]"),
+                    None => format!("{inner}[]"),
+                };
+                self.write_decl(*elem, &s, out);
+            }
+            TypeKind::Func(f) => {
+                let sig = self.func_sig(*f);
+                let mut s = format!("{inner}(");
+                for (i, p) in sig.params.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    s.push_str(&self.display(*p));
+                }
+                if sig.variadic {
+                    s.push_str(if sig.params.is_empty() { "..." } else { ", ..." });
+                } else if sig.params.is_empty() {
+                    s.push_str("void");
+                }
+                s.push(')');
+                self.write_decl(sig.ret, &s, out);
+            }
+            _ => {
+                out.push_str(&self.base_name(id));
+                if !inner.is_empty() {
+                    out.push(' ');
+                    out.push_str(inner);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `v` is representable in integer type `p` on `target`.
+pub fn int_fits(p: Prim, v: i128, target: Target) -> bool {
+    if p == Prim::Bool {
+        return v == 0 || v == 1;
+    }
+    let bits = p.size_align(target).0 * 8;
+    if p.is_signed(target) {
+        if bits >= 128 {
+            return true;
+        }
+        let lim = 1i128 << (bits - 1);
+        v >= -lim && v < lim
+    } else {
+        if v < 0 {
+            return false;
+        }
+        if bits >= 128 {
+            return true;
+        }
+        v < (1i128 << bits)
+    }
+}
+
+impl fmt::Display for TypeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
