@@ -17,6 +17,7 @@ pub mod cdecl;
 pub mod decls;
 pub mod error;
 mod ffi;
+pub mod header;
 pub mod target;
 pub mod types;
 

@@ -30,6 +30,7 @@
 //! ```
 
 pub mod layout;
+pub mod report;
 mod path;
 
 pub use path::FieldPath;

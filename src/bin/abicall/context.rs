@@ -1,0 +1,59 @@
+//! Building an `Ffi` context from `--target`, `--cdef` and `--header` options.
+
+use abicall::{Error, Ffi, Target};
+use clap::Args;
+
+/// Options shared by the subcommands that read declarations.
+#[derive(Args, Debug, Clone)]
+pub struct DeclArgs {
+    /// Target ABI: x86_64, aarch64 or aarch64-apple (default: the host).
+    #[arg(long, short = 't')]
+    pub target: Option<String>,
+    /// A file of C declarations to parse (repeatable).
+    #[arg(long = "cdef", value_name = "FILE")]
+    pub cdef: Vec<String>,
+    /// A C header to run through the system preprocessor and parse (repeatable).
+    #[arg(long = "header", value_name = "H.h")]
+    pub header: Vec<String>,
+    /// Extra include directory for --header (repeatable).
+    #[arg(short = 'I', value_name = "DIR")]
+    pub include: Vec<String>,
+    /// Extra macro definition for --header (repeatable), e.g. -D_GNU_SOURCE.
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    pub define: Vec<String>,
+}
+
+impl DeclArgs {
+    /// The target chosen on the command line, or the host's.
+    pub fn target(&self) -> Result<Target, String> {
+        match &self.target {
+            Some(t) => t.parse().map_err(|e: abicall::target::UnknownTarget| e.to_string()),
+            None => Target::host().ok_or_else(|| "this host is not a supported target; pass --target".to_string()),
+        }
+    }
+
+    /// A context with every --header and --cdef parsed, in that order.
+    pub fn build(&self) -> Result<Ffi, String> {
+        let target = self.target()?;
+        let mut ffi = Ffi::new(target);
+        let mut extra: Vec<String> = self.include.iter().map(|i| format!("-I{i}")).collect();
+        extra.extend(self.define.iter().map(|d| format!("-D{d}")));
+        for h in &self.header {
+            let text = abicall::header::preprocess(target, h, &extra).map_err(|e| e.to_string())?;
+            ffi.cdef(&text).map_err(|e| located(&format!("{h} (preprocessed)"), &e))?;
+        }
+        for f in &self.cdef {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{f}`: {e}"))?;
+            ffi.cdef(&text).map_err(|e| located(f, &e))?;
+        }
+        Ok(ffi)
+    }
+}
+
+/// `file:line:col: message` for parse errors, `file: message` otherwise.
+pub fn located(file: &str, e: &Error) -> String {
+    match e {
+        Error::Parse { line, col, message, .. } => format!("{file}:{line}:{col}: {message}"),
+        other => format!("{file}: {other}"),
+    }
+}

@@ -1,0 +1,35 @@
+//! `abicall`: the command-line face of the library.
+
+mod context;
+mod layout;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Dynamic ABI call engine: lay out C types and call C functions at run time.
+#[derive(Parser)]
+#[command(name = "abicall", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the layout of C types (pahole-style table or JSON).
+    Layout(layout::LayoutArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.cmd {
+        Cmd::Layout(a) => layout::run(a),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("abicall: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
