@@ -50,6 +50,10 @@ pub enum Error {
     /// A type could not be laid out (bad bitfield, incomplete member, ...).
     #[error("layout error: {0}")]
     Layout(String),
+    /// A call plan cannot be made for a signature (incomplete or unsized
+    /// parameter type, `void` parameter, ...).
+    #[error("call plan: {0}")]
+    Abi(String),
     /// A member path such as `a.b[3]` does not resolve.
     #[error("member path `{path}`: {message}")]
     Path {
@@ -74,7 +78,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Io(m) => m.clone(),
+            Error::Layout(m) | Error::Io(m) | Error::Abi(m) => m.clone(),
             other => other.to_string(),
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Layers, each usable without the ones above it:
 //! [`cdecl`] (C declaration parser) → [`types`] (descriptors + layout per
-//! [`Target`]) → `abi` (call plans) → `call` (execution on the host).
+//! [`Target`]) → [`abi`] (call plans) → `call` (execution on the host).
 //!
 //! ```
 //! use abicall::{Ffi, Target};
@@ -13,6 +13,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod cdecl;
 pub mod decls;
 pub mod error;

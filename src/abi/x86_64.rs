@@ -1,0 +1,438 @@
+//! x86_64 System V psABI §3.2.3 "Parameter Passing".
+//!
+//! Each value is split into eightbytes; every scalar leaf (bitfields: the bits
+//! they cover) gives the eightbytes it covers a class, merged with the
+//! numbered rules of §3.2.3 item 4, then cleaned up by item 5 (a–d). A value
+//! classified MEMORY (or X87 / COMPLEX_X87, as an argument) goes on the stack;
+//! otherwise it needs one GPR per INTEGER eightbyte and one SSE register per
+//! SSE eightbyte, and goes whole into registers or — when too few are left —
+//! whole onto the stack, never split.
+//!
+//! For the libffi CIF: an aggregate of class [`ValueClass::Eightbytes`]
+//! becomes one filler element per eightbyte (INTEGER → an unsigned integer
+//! element covering the eightbyte's bytes, SSE → `float` for 4 bytes, `double`
+//! for 8), which libffi classifies identically; [`ValueClass::Memory`] becomes
+//! an opaque block of the right size and alignment.
+
+use super::{narrow_ext, round_up, scalar_of, ArgInput, CallPlan, Ext, Inputs, Loc, Part, Pass, ValueClass, ValuePlan};
+use crate::error::Result;
+use crate::types::{Prim, TypeId, TypeKind, Types};
+
+/// Integer argument registers, in order (§3.2.3 "Passing", item 2).
+pub const ARG_GPRS: [&str; 6] = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+/// Integer return registers, in order.
+pub const RET_GPRS: [&str; 2] = ["rax", "rdx"];
+/// Number of integer argument registers.
+pub const NUM_ARG_GPRS: u8 = 6;
+/// Number of SSE argument registers (`xmm0`–`xmm7`).
+pub const NUM_ARG_SSE: u8 = 8;
+/// Largest aggregate passed in registers without `__m256` (two eightbytes).
+pub const MAX_REG_AGGREGATE: u64 = 16;
+/// Stack slots are multiples of this.
+pub const STACK_SLOT: u64 = 8;
+
+/// The psABI classes (§3.2.3), as gcc and libffi name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Padding only: takes no register.
+    NoClass,
+    /// General-purpose register.
+    Integer,
+    /// Low part of an SSE register.
+    Sse,
+    /// Upper part of an SSE register (not produced: no `__m128`/`__m256` types).
+    SseUp,
+    /// Low 8 bytes of an x87 `long double`.
+    X87,
+    /// Upper part of an x87 `long double`.
+    X87Up,
+    /// `long double _Complex`.
+    ComplexX87,
+    /// Passed in memory.
+    Memory,
+}
+
+/// §3.2.3 item 4: the class of an eightbyte holding fields of classes `a` and `b`.
+pub fn merge(a: Class, b: Class) -> Class {
+    use Class::*;
+    if a == b {
+        // (a) If both classes are equal, this is the resulting class.
+        a
+    } else if a == NoClass {
+        // (b) If one of the classes is NO_CLASS, the resulting class is the other class.
+        b
+    } else if b == NoClass {
+        a
+    } else if a == Memory || b == Memory {
+        // (c) If one of the classes is MEMORY, the result is the MEMORY class.
+        Memory
+    } else if a == Integer || b == Integer {
+        // (d) If one of the classes is INTEGER, the result is the INTEGER.
+        Integer
+    } else if matches!(a, X87 | X87Up | ComplexX87) || matches!(b, X87 | X87Up | ComplexX87) {
+        // (e) If one of the classes is X87, X87UP, COMPLEX_X87 class, MEMORY is used as class.
+        Memory
+    } else {
+        // (f) Otherwise class SSE is used.
+        Sse
+    }
+}
+
+/// Classification of a whole value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Classification {
+    /// Size 0: passed as nothing.
+    Empty,
+    /// One class per eightbyte.
+    Eightbytes(Vec<Class>),
+    /// MEMORY.
+    Memory,
+}
+
+/// Classifies a value of type `ty` (or of the scalar `promoted`) per §3.2.3.
+pub fn classify(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Classification> {
+    if let Some(p) = scalar_of(types, ty, promoted) {
+        if p == Prim::LongDoubleComplex {
+            // "The COMPLEX_X87 class" covers the whole 32-byte value.
+            return Ok(Classification::Eightbytes(vec![Class::ComplexX87]));
+        }
+        let mut cls = [Class::NoClass; 2];
+        if !classify_scalar(p, 0, types, &mut cls) {
+            return Ok(Classification::Memory);
+        }
+        let n = p.size_align(types.target()).0.div_ceil(8) as usize;
+        return Ok(Classification::Eightbytes(cls[..n].to_vec()));
+    }
+    let size = types.size_of(ty)?;
+    if size == 0 {
+        return Ok(Classification::Empty);
+    }
+    // Item 1: "If the size of an object is larger than four eightbytes, or it
+    // contains unaligned fields, it has class MEMORY"; without __m256 types,
+    // anything larger than two eightbytes ends in MEMORY by item 5(c).
+    if size > MAX_REG_AGGREGATE {
+        return Ok(Classification::Memory);
+    }
+    let words = size.div_ceil(8) as usize;
+    let mut cls = [Class::NoClass; 2];
+    if !classify_into(types, ty, 0, &mut cls)? {
+        return Ok(Classification::Memory);
+    }
+    // Item 5: post merger cleanup.
+    for i in 0..words {
+        match cls[i] {
+            // (a) If one of the classes is MEMORY, the whole argument is passed in memory.
+            Class::Memory => return Ok(Classification::Memory),
+            // (b) If X87UP is not preceded by X87, the whole argument is passed in memory.
+            Class::X87Up if i == 0 || cls[i - 1] != Class::X87 => return Ok(Classification::Memory),
+            // (d) If SSEUP is not preceded by SSE or SSEUP, it is converted to SSE.
+            Class::SseUp if i == 0 || !matches!(cls[i - 1], Class::Sse | Class::SseUp) => cls[i] = Class::Sse,
+            _ => {}
+        }
+    }
+    // (c) (size > two eightbytes without SSEUP) was handled above.
+    Ok(Classification::Eightbytes(cls[..words].to_vec()))
+}
+
+/// Classifies the leaves of `ty` placed at byte `off` of the value into
+/// `cls`. Returns false when a leaf is unaligned (→ MEMORY).
+fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> Result<bool> {
+    if let Some(p) = types.as_prim(ty) {
+        return Ok(classify_scalar(p, off, types, cls));
+    }
+    match types.kind(ty) {
+        TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types, cls)),
+        TypeKind::Array { len: None, .. } => Ok(true), // flexible array member: ignored
+        TypeKind::Array { elem, len: Some(n) } => {
+            let es = types.size_of(*elem)?;
+            if es == 0 {
+                return Ok(true);
+            }
+            for i in 0..*n {
+                if !classify_into(types, *elem, off + i * es, cls)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        TypeKind::Record(_) => {
+            let rec = types.record_of(ty).expect("record");
+            for f in &rec.fields {
+                match f.bit {
+                    Some(b) => {
+                        // Bitfields are always INTEGER, for every eightbyte they touch.
+                        if b.bit_width == 0 {
+                            continue;
+                        }
+                        let first = off * 8 + f.bit_pos();
+                        let last = first + b.bit_width as u64 - 1;
+                        for w in (first / 64)..=(last / 64) {
+                            put(cls, w, Class::Integer);
+                        }
+                    }
+                    None => {
+                        if !classify_into(types, f.ty, off + f.offset, cls)? {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        }
+        // Incomplete or unsized: rejected before classification.
+        TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Func(_) => Ok(false),
+    }
+}
+
+fn put(cls: &mut [Class; 2], word: u64, c: Class) {
+    if let Some(slot) = cls.get_mut(word as usize) {
+        *slot = merge(*slot, c);
+    }
+}
+
+/// The class of one scalar at byte `off`; false when it is misaligned
+/// (gcc: "Misaligned fields are always returned in memory").
+fn classify_scalar(p: Prim, off: u64, types: &Types, cls: &mut [Class; 2]) -> bool {
+    use Prim::*;
+    let size = p.size_align(types.target()).0;
+    // gcc checks the offset against the size of the machine mode (complex: one part).
+    let mode_align = if p.is_complex() { size / 2 } else { size };
+    if mode_align > 0 && off % mode_align != 0 {
+        return false;
+    }
+    let first = off / 8;
+    let last = (off + size - 1) / 8;
+    match p {
+        Float | Double | FloatComplex | DoubleComplex => {
+            for w in first..=last {
+                put(cls, w, Class::Sse);
+            }
+        }
+        LongDouble => {
+            put(cls, first, Class::X87);
+            put(cls, first + 1, Class::X87Up);
+        }
+        LongDoubleComplex => {
+            put(cls, first, Class::ComplexX87);
+        }
+        Void => {}
+        _ => {
+            for w in first..=last {
+                put(cls, w, Class::Integer);
+            }
+        }
+    }
+    true
+}
+
+fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, c: &Classification) -> ValueClass {
+    if let Some(p) = scalar_of(types, ty, promoted) {
+        return ValueClass::Scalar(p);
+    }
+    if matches!(types.kind(ty), TypeKind::Pointer(_)) {
+        return ValueClass::Pointer;
+    }
+    match c {
+        Classification::Empty => ValueClass::Empty,
+        Classification::Memory => ValueClass::Memory,
+        Classification::Eightbytes(v) if v.iter().any(|c| matches!(c, Class::X87 | Class::X87Up)) => {
+            // `struct { long double x; }`: an opaque block; libffi sees it as MEMORY
+            // for arguments, and the plan says where the return goes (st0).
+            ValueClass::Memory
+        }
+        Classification::Eightbytes(v) => ValueClass::Eightbytes(v.clone()),
+    }
+}
+
+/// Assigns the eightbytes to registers from the given counters.
+fn reg_parts(size: u64, classes: &[Class], ngrn: &mut u8, nsrn: &mut u8, ext: Ext) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for (i, c) in classes.iter().enumerate() {
+        let offset = i as u64 * 8;
+        let len = (size - offset.min(size)).min(8);
+        match c {
+            Class::Integer => {
+                parts.push(Part {
+                    offset,
+                    size: len,
+                    loc: Loc::Gpr(*ngrn),
+                    ext,
+                });
+                *ngrn += 1;
+            }
+            Class::Sse => {
+                parts.push(Part {
+                    offset,
+                    size: len,
+                    loc: Loc::Fpr(*nsrn),
+                    ext: Ext::None,
+                });
+                *nsrn += 1;
+            }
+            _ => {}
+        }
+    }
+    parts
+}
+
+fn needs(classes: &[Class]) -> Option<(u8, u8)> {
+    let mut g = 0;
+    let mut s = 0;
+    for c in classes {
+        match c {
+            Class::Integer => g += 1,
+            Class::Sse => s += 1,
+            Class::NoClass | Class::SseUp => {}
+            // X87, X87UP, COMPLEX_X87 arguments are passed in memory.
+            _ => return None,
+        }
+    }
+    Some((g, s))
+}
+
+/// Plans a call for x86_64 SysV.
+pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
+    let target = types.target();
+    let mut ngrn: u8 = 0;
+    let mut nsrn: u8 = 0;
+    let mut nsaa: u64 = 0;
+
+    // The return value first: a MEMORY result takes rdi.
+    let ret = if inp.ret.void {
+        ValuePlan {
+            ty: inp.ret.ty,
+            promoted: None,
+            size: 0,
+            align: 1,
+            class: ValueClass::Void,
+            pass: Pass::Direct(Vec::new()),
+        }
+    } else {
+        let ty = inp.ret.ty;
+        let (size, align) = types.size_align(ty)?;
+        let c = classify(types, ty, None)?;
+        let class = value_class(types, ty, None, &c);
+        let pass = match &c {
+            Classification::Empty => Pass::Direct(Vec::new()),
+            Classification::Eightbytes(v) => Pass::Direct(ret_parts(size, v)),
+            Classification::Memory => {
+                // "If the type has class MEMORY, then the caller provides space for the
+                // return value and passes the address of this storage in %rdi as if it
+                // were the first argument ... On return %rax will contain the address."
+                ngrn = 1;
+                Pass::Indirect {
+                    ptr: Loc::Gpr(0),
+                    returned_in: Some(Loc::Gpr(0)),
+                }
+            }
+        };
+        ValuePlan {
+            ty,
+            promoted: None,
+            size,
+            align,
+            class,
+            pass,
+        }
+    };
+
+    let mut args = Vec::with_capacity(inp.args.len());
+    for a in &inp.args {
+        args.push(plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?);
+    }
+    let _ = target;
+    Ok(CallPlan {
+        target: types.target(),
+        args,
+        ret,
+        variadic: inp.variadic,
+        fixed_args: inp.fixed_args,
+        gpr_used: ngrn,
+        fpr_used: nsrn,
+        stack_size: round_up(nsaa, STACK_SLOT),
+        // "%al is used as hidden argument to specify the number of vector
+        // registers used" (an upper bound, at most 8).
+        al: inp.variadic.then_some(nsrn),
+    })
+}
+
+fn plan_arg(types: &Types, a: &ArgInput, ngrn: &mut u8, nsrn: &mut u8, nsaa: &mut u64) -> Result<ValuePlan> {
+    let target = types.target();
+    let (size, align) = match a.promoted {
+        Some(p) => p.size_align(target),
+        None => types.size_align(a.ty)?,
+    };
+    let c = classify(types, a.ty, a.promoted)?;
+    let class = value_class(types, a.ty, a.promoted, &c);
+    // clang-built callees assume narrow integer arguments are extended to 32 bits.
+    let ext = match &class {
+        ValueClass::Scalar(p) => narrow_ext(*p, target),
+        _ => Ext::None,
+    };
+    let in_regs = match &c {
+        Classification::Empty => Some(Vec::new()),
+        Classification::Memory => None,
+        Classification::Eightbytes(v) => match needs(v) {
+            // An aggregate goes whole into registers or whole onto the stack.
+            Some((g, s)) if *ngrn + g <= NUM_ARG_GPRS && *nsrn + s <= NUM_ARG_SSE => {
+                Some(reg_parts(size, v, ngrn, nsrn, ext))
+            }
+            _ => None,
+        },
+    };
+    let parts = match in_regs {
+        Some(p) => p,
+        None => {
+            // Stack: 8-byte slots, 16-aligned for 16-aligned types (long double,
+            // __int128, aligned(16) aggregates).
+            let off = round_up(*nsaa, align.max(STACK_SLOT));
+            *nsaa = off + round_up(size, STACK_SLOT);
+            vec![Part {
+                offset: 0,
+                size,
+                loc: Loc::Stack(off),
+                ext,
+            }]
+        }
+    };
+    Ok(ValuePlan {
+        ty: a.ty,
+        promoted: a.promoted,
+        size,
+        align,
+        class,
+        pass: Pass::Direct(parts),
+    })
+}
+
+/// §3.2.3 "Returning of Values": INTEGER eightbytes in rax, rdx; SSE in
+/// xmm0, xmm1; X87 in st0; COMPLEX_X87 real part in st0, imaginary in st1.
+fn ret_parts(size: u64, classes: &[Class]) -> Vec<Part> {
+    if classes.contains(&Class::X87) {
+        // X87 (with its X87UP): the 80-bit value in st0.
+        return vec![Part {
+            offset: 0,
+            size: 10,
+            loc: Loc::X87(0),
+            ext: Ext::None,
+        }];
+    }
+    if classes.contains(&Class::ComplexX87) {
+        return vec![
+            Part {
+                offset: 0,
+                size: 10,
+                loc: Loc::X87(0),
+                ext: Ext::None,
+            },
+            Part {
+                offset: 16,
+                size: 10,
+                loc: Loc::X87(1),
+                ext: Ext::None,
+            },
+        ];
+    }
+    let (mut g, mut s) = (0, 0);
+    reg_parts(size, classes, &mut g, &mut s, Ext::None)
+}
