@@ -68,6 +68,10 @@ pub enum Error {
     /// A name (function, variable, constant) that is not declared.
     #[error("`{0}` is not declared")]
     UnknownName(String),
+    /// A call could not be prepared or made (argument count, NULL where a
+    /// value is needed, wrong host, libffi refusal, ...).
+    #[error("call error: {0}")]
+    Call(String),
     /// Input/output problem (reading a --cdef file, running the preprocessor).
     #[error("{0}")]
     Io(String),
@@ -78,7 +82,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Io(m) | Error::Abi(m) => m.clone(),
+            Error::Layout(m) | Error::Io(m) | Error::Abi(m) | Error::Call(m) => m.clone(),
             other => other.to_string(),
         }
     }

@@ -51,7 +51,8 @@ fn install_hint(program: &str) -> &'static str {
 pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<String> {
     let cmd = preprocessor_for(target)?;
     let include = if Path::new(header).is_file() {
-        let abs = std::fs::canonicalize(header).map_err(|e| Error::Io(format!("cannot read header `{header}`: {e}")))?;
+        let abs =
+            std::fs::canonicalize(header).map_err(|e| Error::Io(format!("cannot read header `{header}`: {e}")))?;
         format!("#include \"{}\"\n", abs.display())
     } else {
         format!("#include <{header}>\n")
@@ -61,9 +62,13 @@ pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<Stri
     c.stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut child = c
-        .spawn()
-        .map_err(|e| Error::Io(format!("cannot run preprocessor `{}`: {e}{}", cmd[0], install_hint(&cmd[0]))))?;
+    let mut child = c.spawn().map_err(|e| {
+        Error::Io(format!(
+            "cannot run preprocessor `{}`: {e}{}",
+            cmd[0],
+            install_hint(&cmd[0])
+        ))
+    })?;
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin is piped");
@@ -81,7 +86,10 @@ pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<Stri
         } else {
             String::new()
         };
-        return Err(Error::Io(format!("preprocessing `{header}` failed:\n{}{hint}", err.trim_end())));
+        return Err(Error::Io(format!(
+            "preprocessing `{header}` failed:\n{}{hint}",
+            err.trim_end()
+        )));
     }
     String::from_utf8(out.stdout).map_err(|_| Error::Io(format!("preprocessed `{header}` is not UTF-8")))
 }

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod call;
 pub mod cdecl;
 pub mod decls;
 pub mod error;

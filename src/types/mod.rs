@@ -30,8 +30,8 @@
 //! ```
 
 pub mod layout;
-pub mod report;
 mod path;
+pub mod report;
 
 pub use path::FieldPath;
 

@@ -39,7 +39,11 @@ pub fn table(types: &Types, id: TypeId, name: &str) -> Result<String> {
                 );
             }
             if stats.bit_holes > 0 {
-                let _ = writeln!(out, "\t/* bit holes: {}, sum bit holes: {} bits */", stats.bit_holes, stats.sum_bit_holes);
+                let _ = writeln!(
+                    out,
+                    "\t/* bit holes: {}, sum bit holes: {} bits */",
+                    stats.bit_holes, stats.sum_bit_holes
+                );
             }
             let used = stats.end_bits.div_ceil(8);
             if size > used {
@@ -91,7 +95,12 @@ fn write_members(types: &Types, id: TypeId, base: u64, depth: usize, out: &mut S
         if !is_union && start > end_bits {
             let gap = start - end_bits;
             if gap % 8 == 0 && end_bits % 8 == 0 {
-                let _ = writeln!(out, "\n{indent}/* XXX {} byte{} hole, try to pack */\n", gap / 8, plural(gap / 8));
+                let _ = writeln!(
+                    out,
+                    "\n{indent}/* XXX {} byte{} hole, try to pack */\n",
+                    gap / 8,
+                    plural(gap / 8)
+                );
                 st.holes += 1;
                 st.sum_holes += gap / 8;
             } else {
@@ -118,7 +127,11 @@ fn write_members(types: &Types, id: TypeId, base: u64, depth: usize, out: &mut S
             let inner = write_members(types, f.ty, abs, depth + 1, out)?;
             st.members += inner.members;
             let tail = format!("}} {decl_name};");
-            let _ = writeln!(out, "{indent}{tail:<48}/* {abs:>5} {:>5} */", type_size_or_zero(types, f.ty));
+            let _ = writeln!(
+                out,
+                "{indent}{tail:<48}/* {abs:>5} {:>5} */",
+                type_size_or_zero(types, f.ty)
+            );
         } else {
             let tname = types.declare(f.ty, &decl_name);
             let loc = match f.bit {
@@ -133,7 +146,11 @@ fn write_members(types: &Types, id: TypeId, base: u64, depth: usize, out: &mut S
             st.members += 1;
         }
         st.sum_members += size_bits / 8;
-        end_bits = if is_union { end_bits.max(size_bits) } else { end_bits.max(start + size_bits) };
+        end_bits = if is_union {
+            end_bits.max(size_bits)
+        } else {
+            end_bits.max(start + size_bits)
+        };
     }
     st.end_bits = end_bits;
     Ok(st)

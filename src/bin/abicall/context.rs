@@ -40,7 +40,8 @@ impl DeclArgs {
         extra.extend(self.define.iter().map(|d| format!("-D{d}")));
         for h in &self.header {
             let text = abicall::header::preprocess(target, h, &extra).map_err(|e| e.to_string())?;
-            ffi.cdef(&text).map_err(|e| located(&format!("{h} (preprocessed)"), &e))?;
+            ffi.cdef(&text)
+                .map_err(|e| located(&format!("{h} (preprocessed)"), &e))?;
         }
         for f in &self.cdef {
             let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{f}`: {e}"))?;

@@ -1,0 +1,323 @@
+//! Callbacks: C function pointers that run a host closure, through libffi
+//! closures built from the same call plans as outgoing calls.
+//!
+//! Policy, documented for embedders:
+//! - **Panics** inside the host closure are caught at the C boundary; the
+//!   callback's error hook (or, without one, a line on stderr) reports it and
+//!   C receives the callback's *error return value* (zero bytes unless set
+//!   with [`CallbackOptions::error_return`]). A panic never unwinds into C.
+//! - **Threads**: callbacks may be called from any thread, including threads
+//!   the host did not create; the closure must be `Send + Sync`.
+//! - **After drop**: dropping a [`RawCallback`] releases the host closure
+//!   (once no call is running it). The few hundred bytes of executable
+//!   trampoline and its CIF are kept for the life of the process, so a C
+//!   library that calls a stale pointer does not jump into freed memory:
+//!   such a call reports "callback called after it was dropped" through the
+//!   error hook and returns the error return value.
+//! - There is no fixed limit on the number of callbacks.
+
+use super::cif::Cif;
+use crate::abi::{self, CallPlan, ValueClass};
+use crate::error::{Error, Result};
+use crate::types::{TypeId, Types};
+use libffi::raw::{self, ffi_cif, ffi_closure};
+use std::cell::UnsafeCell;
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+
+/// The host side of a raw callback: `args[i]` points to argument `i`'s bytes
+/// in C layout; write the result (if any) to `ret`, which points to a zeroed
+/// buffer of the return type's size.
+pub type RawCallbackFn = dyn Fn(&[*const c_void], *mut c_void) + Send + Sync;
+
+/// The error hook: receives a description of what went wrong (a panic
+/// message, or a call after drop).
+pub type ErrorHook = dyn Fn(&str) + Send + Sync;
+
+/// Options for a callback.
+#[derive(Default)]
+pub struct CallbackOptions {
+    /// Called when the closure panics or the callback is called after drop.
+    pub on_error: Option<Box<ErrorHook>>,
+    /// Bytes returned to C in those cases (default: zeros). Must have the
+    /// return type's size.
+    pub error_return: Option<Vec<u8>>,
+}
+
+const INLINE_ARGS: usize = 32;
+const RET_SCRATCH: usize = 64;
+static ZERO_ARG: [u64; 8] = [0; 8];
+
+struct State {
+    cif: Cif,
+    plan: CallPlan,
+    /// For each planned argument, the CIF argument index (None: empty struct).
+    arg_map: Box<[Option<u32>]>,
+    f: UnsafeCell<Option<Box<RawCallbackFn>>>,
+    alive: AtomicBool,
+    active: AtomicUsize,
+    taken: AtomicBool,
+    on_error: Option<Box<ErrorHook>>,
+    error_return: Vec<u8>,
+    ret_size: usize,
+    /// Narrow integer return: (size, signed) to widen to a full register.
+    widen: Option<(usize, bool)>,
+}
+
+// SAFETY: `f` is only accessed under the alive/active/taken protocol
+// described on `State::take_f` (called while holding `active`, or taken
+// exactly once); every other field is immutable or atomic.
+unsafe impl Sync for State {}
+// SAFETY: all contents are Send (the closure is required to be Send).
+unsafe impl Send for State {}
+
+impl State {
+    /// Drops the host closure exactly once, when the callback is dead and no
+    /// call is running it.
+    fn take_f(&self) {
+        if !self.alive.load(SeqCst)
+            && self.active.load(SeqCst) == 0
+            && self.taken.compare_exchange(false, true, SeqCst, SeqCst).is_ok()
+        {
+            // SAFETY: `taken` was won by this thread, the callback is dead
+            // (no new call reads `f`) and no call is running (`active == 0`
+            // observed after `alive` became false).
+            drop(unsafe { (*self.f.get()).take() });
+        }
+    }
+
+    fn report(&self, msg: &str) {
+        let r = catch_unwind(AssertUnwindSafe(|| match &self.on_error {
+            Some(h) => h(msg),
+            None => eprintln!("abicall: callback error: {msg}"),
+        }));
+        if r.is_err() {
+            eprintln!("abicall: callback error hook panicked while reporting: {msg}");
+        }
+    }
+}
+
+/// Zombies: states of dropped callbacks, kept so stale C pointers stay safe.
+static ZOMBIES: Mutex<Vec<Zombie>> = Mutex::new(Vec::new());
+
+struct Zombie {
+    _state: Arc<State>,
+    _closure: ClosurePtr,
+}
+
+struct ClosurePtr(#[allow(dead_code)] *mut ffi_closure);
+// SAFETY: the closure memory is only referenced, never mutated, after preparation.
+unsafe impl Send for ClosurePtr {}
+
+/// A C function pointer that runs a host closure.
+pub struct RawCallback {
+    state: Arc<State>,
+    closure: *mut ffi_closure,
+    code: *const c_void,
+}
+
+// SAFETY: the closure memory and state are shared read-only / atomically.
+unsafe impl Send for RawCallback {}
+// SAFETY: as above.
+unsafe impl Sync for RawCallback {}
+
+impl std::fmt::Debug for RawCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawCallback").field("code", &self.code).finish()
+    }
+}
+
+impl RawCallback {
+    /// Makes a C function pointer of function type `func` (a function type
+    /// or pointer to one, not variadic) that runs `f`.
+    pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
+        let host = crate::Target::host();
+        if host != Some(types.target()) {
+            return Err(Error::Call(format!(
+                "cannot make callbacks for target {} on this host",
+                types.target()
+            )));
+        }
+        let sig = types
+            .sig_of(func)
+            .ok_or_else(|| Error::Call(format!("`{}` is not a function type", types.display(func))))?;
+        if sig.variadic {
+            return Err(Error::Call(format!(
+                "`{}`: variadic callbacks are not supported",
+                types.display(func)
+            )));
+        }
+        let plan = abi::plan_func(types, func, &[])?;
+        let cif = Cif::new(&plan)?;
+        let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
+            0
+        } else {
+            plan.ret.size as usize
+        };
+        let widen = match types.as_prim(plan.ret.ty) {
+            Some(p) if p.is_integer() && ret_size < 8 => Some((ret_size, p.is_signed(types.target()))),
+            _ => None,
+        };
+        let error_return = match opts.error_return {
+            Some(b) if b.len() != ret_size => {
+                return Err(Error::Call(format!(
+                    "error return value has {} bytes, the return type has {ret_size}",
+                    b.len()
+                )))
+            }
+            Some(b) => b,
+            None => vec![0; ret_size],
+        };
+        let arg_map = cif.arg_map.clone();
+        let state = Arc::new(State {
+            cif,
+            plan,
+            arg_map,
+            f: UnsafeCell::new(Some(f)),
+            alive: AtomicBool::new(true),
+            active: AtomicUsize::new(0),
+            taken: AtomicBool::new(false),
+            on_error: opts.on_error,
+            error_return,
+            ret_size,
+            widen,
+        });
+        let mut code: *mut c_void = std::ptr::null_mut();
+        // SAFETY: allocates writable+executable closure memory; `code`
+        // receives its executable address.
+        let closure =
+            unsafe { raw::ffi_closure_alloc(std::mem::size_of::<ffi_closure>(), &mut code) } as *mut ffi_closure;
+        if closure.is_null() || code.is_null() {
+            return Err(Error::Call("libffi could not allocate a closure".into()));
+        }
+        // SAFETY: the CIF and the state outlive the closure (both are kept
+        // alive forever once the callback is dropped, see `Drop`).
+        let status = unsafe {
+            raw::ffi_prep_closure_loc(
+                closure,
+                state.cif.as_ptr(),
+                Some(trampoline),
+                Arc::as_ptr(&state) as *mut c_void,
+                code,
+            )
+        };
+        if status != raw::ffi_status_FFI_OK {
+            // SAFETY: allocated above, never handed out.
+            unsafe { raw::ffi_closure_free(closure as *mut c_void) };
+            return Err(Error::Call(format!(
+                "libffi could not prepare the closure (status {status})"
+            )));
+        }
+        Ok(RawCallback { state, closure, code })
+    }
+
+    /// The C function pointer.
+    pub fn code(&self) -> *const c_void {
+        self.code
+    }
+
+    /// The plan the callback follows.
+    pub fn plan(&self) -> &CallPlan {
+        &self.state.plan
+    }
+}
+
+impl Drop for RawCallback {
+    fn drop(&mut self) {
+        self.state.alive.store(false, SeqCst);
+        self.state.take_f();
+        let z = Zombie {
+            _state: self.state.clone(),
+            _closure: ClosurePtr(self.closure),
+        };
+        match ZOMBIES.lock() {
+            Ok(mut v) => v.push(z),
+            Err(p) => p.into_inner().push(z),
+        }
+    }
+}
+
+unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut *mut c_void, ud: *mut c_void) {
+    // SAFETY: `ud` is the `State` this closure was prepared with; it is kept
+    // alive forever after drop (zombie list), so it is valid here.
+    let st = unsafe { &*(ud as *const State) };
+    let n = st.arg_map.len();
+    let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
+    let mut heap;
+    let argv: &mut [*const c_void] = if n <= INLINE_ARGS {
+        &mut inline[..n]
+    } else {
+        heap = vec![std::ptr::null::<c_void>(); n];
+        &mut heap[..]
+    };
+    for (i, slot) in st.arg_map.iter().enumerate() {
+        argv[i] = match slot {
+            // SAFETY: libffi passes one pointer per CIF argument.
+            Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
+            None => ZERO_ARG.as_ptr() as *const c_void,
+        };
+    }
+    #[repr(C, align(16))]
+    struct Scratch([u8; RET_SCRATCH]);
+    let mut scratch = Scratch([0; RET_SCRATCH]);
+    let big = st.ret_size > RET_SCRATCH;
+    let out: *mut c_void = if big {
+        // SAFETY: libffi's return area holds the whole value (hidden pointer).
+        unsafe { std::ptr::write_bytes(ret as *mut u8, 0, st.ret_size) };
+        ret
+    } else {
+        scratch.0.as_mut_ptr() as *mut c_void
+    };
+
+    st.active.fetch_add(1, SeqCst);
+    let ok = if st.alive.load(SeqCst) {
+        // SAFETY: alive and `active` held: `f` is not taken concurrently.
+        let f = unsafe { (*st.f.get()).as_ref() };
+        match f {
+            Some(f) => match catch_unwind(AssertUnwindSafe(|| f(argv, out))) {
+                Ok(()) => true,
+                Err(p) => {
+                    let msg = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-string panic payload".to_string());
+                    st.report(&format!("callback panicked: {msg}"));
+                    false
+                }
+            },
+            None => {
+                st.report("callback called after it was dropped");
+                false
+            }
+        }
+    } else {
+        st.report("callback called after it was dropped");
+        false
+    };
+    st.active.fetch_sub(1, SeqCst);
+    st.take_f();
+
+    let src: *const u8 = if ok { out as *const u8 } else { st.error_return.as_ptr() };
+    if st.ret_size == 0 {
+        return;
+    }
+    if let Some((size, signed)) = st.widen {
+        // Narrow integer: hand libffi a full, extended register (ffi_arg).
+        let mut v: u64 = 0;
+        // SAFETY: `src` has `size` (< 8) readable bytes.
+        unsafe { std::ptr::copy_nonoverlapping(src, &mut v as *mut u64 as *mut u8, size) };
+        let bits = size * 8;
+        if signed && bits > 0 && bits < 64 && (v >> (bits - 1)) & 1 == 1 {
+            v |= !0u64 << bits;
+        }
+        // SAFETY: libffi's return area for an integer is at least ffi_arg wide.
+        unsafe { (ret as *mut u64).write_unaligned(v) };
+    } else if !(big && ok) {
+        // SAFETY: `ret` has room for the value (libffi's buffer, or the
+        // caller's memory for a hidden-pointer return of `ret_size` bytes).
+        unsafe { std::ptr::copy_nonoverlapping(src, ret as *mut u8, st.ret_size) };
+    }
+}

@@ -1,0 +1,97 @@
+//! A prepared libffi CIF built from a [`CallPlan`].
+
+use super::ffi_type::TypeArena;
+use crate::abi::CallPlan;
+use crate::error::{Error, Result};
+use libffi::raw::{self, ffi_cif, ffi_type};
+
+/// A libffi call interface for one plan, owning every type it points to.
+pub(crate) struct Cif {
+    cif: Box<ffi_cif>,
+    _arg_types: Box<[*mut ffi_type]>,
+    _arena: TypeArena,
+    /// For each planned argument, its index among the CIF's arguments
+    /// (`None`: passed as nothing, e.g. an empty struct on x86_64).
+    pub(crate) arg_map: Box<[Option<u32>]>,
+    /// Number of arguments the CIF has.
+    pub(crate) cif_nargs: usize,
+}
+
+// SAFETY: a prepared `ffi_cif` is only read by `ffi_call` / closures; libffi
+// documents CIFs as reusable from any thread once prepared, and the pointers
+// inside point into the boxes owned here.
+unsafe impl Send for Cif {}
+// SAFETY: as above.
+unsafe impl Sync for Cif {}
+
+impl Cif {
+    /// Prepares the CIF (`ffi_prep_cif`, or `ffi_prep_cif_var` for variadic plans).
+    pub(crate) fn new(plan: &CallPlan) -> Result<Cif> {
+        let mut arena = TypeArena::default();
+        let target = plan.target;
+        let rtype = arena.for_value(&plan.ret, target)?.unwrap_or_else(|| {
+            // An empty struct return: nothing comes back.
+            std::ptr::addr_of_mut!(raw::ffi_type_void)
+        });
+        let mut arg_types = Vec::with_capacity(plan.args.len());
+        let mut arg_map = Vec::with_capacity(plan.args.len());
+        let mut fixed = 0u32;
+        for (i, a) in plan.args.iter().enumerate() {
+            match arena.for_value(a, target)? {
+                Some(t) => {
+                    arg_map.push(Some(arg_types.len() as u32));
+                    arg_types.push(t);
+                    if i < plan.fixed_args {
+                        fixed += 1;
+                    }
+                }
+                None => arg_map.push(None),
+            }
+        }
+        let mut arg_types = arg_types.into_boxed_slice();
+        let nargs = arg_types.len();
+        let mut cif: Box<ffi_cif> = Box::new(
+            // SAFETY: ffi_cif is a plain C struct; all-zero is a valid
+            // "unprepared" state that ffi_prep_cif overwrites.
+            unsafe { std::mem::zeroed() },
+        );
+        let atypes = if nargs == 0 {
+            std::ptr::null_mut()
+        } else {
+            arg_types.as_mut_ptr()
+        };
+        // SAFETY: `cif`, `rtype` and every element of `arg_types` point to
+        // live descriptors owned by `arena` / libffi, and outlive the CIF.
+        let status = unsafe {
+            if plan.variadic {
+                raw::ffi_prep_cif_var(
+                    &mut *cif,
+                    raw::ffi_abi_FFI_DEFAULT_ABI,
+                    fixed,
+                    nargs as u32,
+                    rtype,
+                    atypes,
+                )
+            } else {
+                raw::ffi_prep_cif(&mut *cif, raw::ffi_abi_FFI_DEFAULT_ABI, nargs as u32, rtype, atypes)
+            }
+        };
+        if status != raw::ffi_status_FFI_OK {
+            return Err(Error::Abi(format!(
+                "libffi could not prepare this signature (status {status})"
+            )));
+        }
+        Ok(Cif {
+            cif,
+            _arg_types: arg_types,
+            _arena: arena,
+            arg_map: arg_map.into_boxed_slice(),
+            cif_nargs: nargs,
+        })
+    }
+
+    /// The raw CIF pointer for `ffi_call` / `ffi_prep_closure_loc`.
+    pub(crate) fn as_ptr(&self) -> *mut ffi_cif {
+        &*self.cif as *const ffi_cif as *mut ffi_cif
+    }
+}

@@ -1,0 +1,14 @@
+//! Executing call plans on the host: libffi CIFs synthesized from the plan
+//! (general path, variadics via `ffi_prep_cif_var`), callbacks via libffi
+//! closures, and `errno` capture. The only layer that depends on the host
+//! architecture.
+
+pub mod callback;
+mod cif;
+pub mod errno;
+mod ffi_type;
+pub mod raw;
+
+pub use callback::{CallbackOptions, RawCallback};
+pub use errno::{errno, set_errno};
+pub use raw::RawCall;

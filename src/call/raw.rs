@@ -1,0 +1,288 @@
+//! The raw call API: the caller hands pointers to each argument's bytes in C
+//! layout and a buffer for the result — what an interpreter uses to marshal
+//! its own values. A prepared [`RawCall`] does not allocate per call.
+
+use super::cif::Cif;
+use super::errno;
+use crate::abi::{self, CallPlan};
+use crate::error::{Error, Result};
+use crate::types::{Prim, TypeId, Types};
+use libffi::raw;
+use std::any::Any;
+use std::ffi::c_void;
+use std::sync::Arc;
+
+/// Argument counts up to this use stack storage for the argument-pointer
+/// array; more use a per-call heap array (documented exception to "no
+/// allocation per call").
+const INLINE_ARGS: usize = 32;
+
+/// Return values up to this many bytes go through an internal buffer (so
+/// libffi may write a full register); larger ones straight into the caller's.
+const RET_SCRATCH: usize = 64;
+
+/// A default argument promotion to perform before the call.
+#[derive(Clone, Copy, Debug)]
+struct Promotion {
+    from: Prim,
+    to: Prim,
+}
+
+/// A prepared call to one C function with one signature (for a variadic
+/// function: with one list of variadic argument types).
+///
+/// Cloning is cheap (the CIF is shared).
+#[derive(Clone)]
+pub struct RawCall {
+    code: *const c_void,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cif: Cif,
+    plan: CallPlan,
+    promotions: Box<[Option<Promotion>]>,
+    needs_rewrite: bool,
+    ret_size: usize,
+    signed_char: bool,
+    _keepalive: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+// SAFETY: `code` is the address of a C function, callable from any thread;
+// everything else is immutable after construction and itself Send + Sync.
+unsafe impl Send for RawCall {}
+// SAFETY: as above.
+unsafe impl Sync for RawCall {}
+
+impl std::fmt::Debug for RawCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawCall")
+            .field("code", &self.code)
+            .field("args", &self.inner.plan.args.len())
+            .finish()
+    }
+}
+
+impl RawCall {
+    /// Prepares a call to the function at `code` with function type `func`
+    /// (a function type or pointer to one). For a variadic function,
+    /// `variadic_args` are the types of the arguments passed for `...`
+    /// (before promotion: a `float` given here is passed as `double`).
+    /// `keepalive` is held as long as the call object lives (the library
+    /// the code comes from).
+    ///
+    /// # Safety
+    /// `code` must be the address of a C function whose real signature
+    /// matches `func` on the host ABI.
+    pub unsafe fn new(
+        types: &Types,
+        func: TypeId,
+        variadic_args: &[TypeId],
+        code: *const c_void,
+        keepalive: Option<Arc<dyn Any + Send + Sync>>,
+    ) -> Result<RawCall> {
+        if code.is_null() {
+            return Err(Error::Call("cannot prepare a call to a NULL function pointer".into()));
+        }
+        let host = crate::Target::host();
+        if host != Some(types.target()) {
+            return Err(Error::Call(format!(
+                "cannot call functions for target {} on this host ({})",
+                types.target(),
+                host.map_or("unsupported".to_string(), |h| h.to_string())
+            )));
+        }
+        let plan = abi::plan_func(types, func, variadic_args)?;
+        // SAFETY: forwarded contract.
+        unsafe { Self::from_plan(types, plan, code, keepalive) }
+    }
+
+    /// Prepares a call from a plan already computed.
+    ///
+    /// # Safety
+    /// As for [`RawCall::new`]; `plan` must be for the host target.
+    pub unsafe fn from_plan(
+        types: &Types,
+        plan: CallPlan,
+        code: *const c_void,
+        keepalive: Option<Arc<dyn Any + Send + Sync>>,
+    ) -> Result<RawCall> {
+        let cif = Cif::new(&plan)?;
+        let mut promotions = Vec::with_capacity(plan.args.len());
+        for a in &plan.args {
+            let from = types.as_prim(a.ty);
+            promotions.push(match (a.promoted, from) {
+                (Some(to), Some(from)) => Some(Promotion { from, to }),
+                (Some(_), None) => return Err(Error::Abi("promotion of a non-scalar argument".into())),
+                (None, _) => None,
+            });
+        }
+        let needs_rewrite = promotions.iter().any(Option::is_some) || cif.arg_map.iter().any(Option::is_none);
+        let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
+            0
+        } else {
+            plan.ret.size as usize
+        };
+        let signed_char = plan.target.char_is_signed();
+        Ok(RawCall {
+            code,
+            inner: Arc::new(Inner {
+                cif,
+                plan,
+                promotions: promotions.into_boxed_slice(),
+                needs_rewrite,
+                ret_size,
+                signed_char,
+                _keepalive: keepalive,
+            }),
+        })
+    }
+
+    /// The plan this call executes.
+    pub fn plan(&self) -> &CallPlan {
+        &self.inner.plan
+    }
+
+    /// Number of arguments [`RawCall::call`] expects.
+    pub fn arg_count(&self) -> usize {
+        self.inner.plan.args.len()
+    }
+
+    /// Size of the buffer [`RawCall::call`] writes the result to (0 for `void`).
+    pub fn ret_size(&self) -> usize {
+        self.inner.ret_size
+    }
+
+    /// The function's address.
+    pub fn code(&self) -> *const c_void {
+        self.code
+    }
+
+    /// Calls the function. `args[i]` points to argument `i`'s bytes in C
+    /// layout (for a promoted variadic argument: the declared type's bytes);
+    /// the result's [`RawCall::ret_size`] bytes are written to `ret`
+    /// (which may be NULL for `void`). `errno` is restored before and saved
+    /// after the call (see [`crate::call::errno`]).
+    ///
+    /// # Safety
+    /// Every `args[i]` must point to a readable value of the planned
+    /// argument's type, `ret` to `ret_size()` writable bytes, and any
+    /// pointers inside the arguments must be what the C function expects.
+    pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
+        let inner = &*self.inner;
+        if args.len() != inner.plan.args.len() {
+            return Err(Error::Call(format!(
+                "expected {} argument(s), got {}",
+                inner.plan.args.len(),
+                args.len()
+            )));
+        }
+        if let Some(i) = args.iter().position(|p| p.is_null()) {
+            return Err(Error::Call(format!(
+                "argument {i}: NULL given where a pointer to the argument's bytes is needed"
+            )));
+        }
+        if ret.is_null() && inner.ret_size > 0 {
+            return Err(Error::Call("NULL return buffer for a non-void function".into()));
+        }
+        if !inner.needs_rewrite {
+            // SAFETY: argument count and non-null pointers checked above; the
+            // caller guarantees they point to values of the planned types.
+            unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
+            return Ok(());
+        }
+        // Rewrite: drop empty arguments, apply default promotions.
+        let n = inner.cif.cif_nargs;
+        let mut inline_ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
+        let mut inline_promoted = [0u64; INLINE_ARGS];
+        let mut heap_ptrs;
+        let mut heap_promoted;
+        let (ptrs, promoted): (&mut [*mut c_void], &mut [u64]) = if args.len() <= INLINE_ARGS {
+            (&mut inline_ptrs[..n], &mut inline_promoted[..args.len()])
+        } else {
+            heap_ptrs = vec![std::ptr::null_mut(); n];
+            heap_promoted = vec![0u64; args.len()];
+            (&mut heap_ptrs[..], &mut heap_promoted[..])
+        };
+        for (i, &a) in args.iter().enumerate() {
+            let Some(slot) = inner.cif.arg_map[i] else { continue };
+            let p = match inner.promotions[i] {
+                // SAFETY: `a` points to a value of the declared type (caller contract).
+                Some(pr) => unsafe {
+                    promoted[i] = promote(a, pr, inner.signed_char);
+                    &mut promoted[i] as *mut u64 as *mut c_void
+                },
+                None => a as *mut c_void,
+            };
+            ptrs[slot as usize] = p;
+        }
+        // SAFETY: `ptrs` holds one valid pointer per CIF argument.
+        unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
+        Ok(())
+    }
+
+    /// # Safety
+    /// `avalue` holds one valid pointer per CIF argument; `ret` as in `call`.
+    #[inline]
+    unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
+        let inner = &*self.inner;
+        // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
+        let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
+        if inner.ret_size > RET_SCRATCH {
+            errno::before_call();
+            // SAFETY: CIF prepared; `ret` has room for the whole value.
+            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), ret, avalue) };
+            errno::after_call();
+        } else {
+            #[repr(C, align(16))]
+            struct Scratch([u8; RET_SCRATCH]);
+            let mut scratch = Scratch([0; RET_SCRATCH]);
+            errno::before_call();
+            // SAFETY: CIF prepared; the scratch buffer is at least a register
+            // wide and as large as any register-returned value.
+            unsafe {
+                raw::ffi_call(
+                    inner.cif.as_ptr(),
+                    Some(f),
+                    scratch.0.as_mut_ptr() as *mut c_void,
+                    avalue,
+                )
+            };
+            errno::after_call();
+            if inner.ret_size > 0 {
+                // Little-endian: the low bytes are the value, so copying
+                // `ret_size` bytes truncates a widened narrow return.
+                // SAFETY: `ret` has `ret_size` writable bytes (caller contract).
+                unsafe { std::ptr::copy_nonoverlapping(scratch.0.as_ptr(), ret as *mut u8, inner.ret_size) };
+            }
+        }
+    }
+}
+
+/// Reads a value of the declared (narrow) type and returns the promoted
+/// value's bytes in a u64 (C's default argument promotions).
+///
+/// # Safety
+/// `a` points to a readable value of `pr.from`.
+unsafe fn promote(a: *const c_void, pr: Promotion, signed_char: bool) -> u64 {
+    use Prim::*;
+    // SAFETY (all reads): `a` points to a value of `pr.from` (caller contract).
+    let as_int: i64 = unsafe {
+        match pr.from {
+            Float => return ((a as *const f32).read_unaligned() as f64).to_bits(),
+            Bool | UChar => (a as *const u8).read_unaligned() as i64,
+            SChar => (a as *const i8).read_unaligned() as i64,
+            Char if signed_char => (a as *const i8).read_unaligned() as i64,
+            Char => (a as *const u8).read_unaligned() as i64,
+            Short => (a as *const i16).read_unaligned() as i64,
+            UShort => (a as *const u16).read_unaligned() as i64,
+            Int => (a as *const i32).read_unaligned() as i64,
+            UInt => (a as *const u32).read_unaligned() as i64,
+            _ => (a as *const i64).read_unaligned(),
+        }
+    };
+    match pr.to {
+        Double => (as_int as f64).to_bits(),
+        _ => as_int as i32 as u32 as u64,
+    }
+}
