@@ -29,10 +29,10 @@ impl Cif {
     pub(crate) fn new(plan: &CallPlan) -> Result<Cif> {
         let mut arena = TypeArena::default();
         let target = plan.target;
-        let rtype = arena.for_value(&plan.ret, target)?.unwrap_or_else(|| {
-            // An empty struct return: nothing comes back.
-            std::ptr::addr_of_mut!(raw::ffi_type_void)
-        });
+        // An empty struct return: nothing comes back.
+        let rtype = arena
+            .for_value(&plan.ret, target)?
+            .unwrap_or(std::ptr::addr_of_mut!(raw::ffi_type_void));
         let mut arg_types = Vec::with_capacity(plan.args.len());
         let mut arg_map = Vec::with_capacity(plan.args.len());
         let mut fixed = 0u32;

@@ -32,6 +32,9 @@ const FFI_TYPE_COMPLEX: u16 = 15;
 /// a CIF points at them.
 #[derive(Default)]
 pub(crate) struct TypeArena {
+    // Boxed on purpose: a CIF keeps pointers to these, so they must not move
+    // when the vector grows.
+    #[allow(clippy::vec_box)]
     types: Vec<Box<ffi_type>>,
     elems: Vec<Box<[*mut ffi_type]>>,
 }
