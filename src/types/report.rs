@@ -94,7 +94,7 @@ fn write_members(types: &Types, id: TypeId, base: u64, depth: usize, out: &mut S
         let size_bits = member_size_bits(types, f)?;
         if !is_union && start > end_bits {
             let gap = start - end_bits;
-            if gap % 8 == 0 && end_bits % 8 == 0 {
+            if gap.is_multiple_of(8) && end_bits.is_multiple_of(8) {
                 let _ = writeln!(
                     out,
                     "\n{indent}/* XXX {} byte{} hole, try to pack */\n",
