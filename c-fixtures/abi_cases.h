@@ -257,18 +257,20 @@ _Bool fx_row16b_dirty(void);
 /* (short)(x * 65537): the low 16 bits are x's, the bits above are whatever the
  * compiler leaves (e.g. x itself). fx_narrow_ret(0x12345678) == 0x5678. */
 short fx_narrow_ret(int x);
-/* 1 if c = -100, s = -30000, uc = 200, us = 60000, b = 1 (compiled C: a
- * clang-built copy relies on the caller having extended to 32 bits). */
+/* 1 if c = -100, s = -30000, uc = 200, us = 60000, b = 1, compared in the
+ * declared widths (both gcc and clang 14 compare only the low bits here). */
 int fx_narrow_arg_sext(signed char c, short s, unsigned char uc, unsigned short us, _Bool b);
 /* Returns c + s + uc + us + b as int (-100 - 30000 + 200 + 60000 + 1 = 30101 for
- * the known values). */
+ * the known values). Built by clang, it adds the whole 32-bit registers, i.e.
+ * relies on the caller having extended the arguments (gcc re-extends them):
+ * the clang-built library's fx_row16_sum is the test of caller extension. */
 int fx_row16_sum(signed char c, short s, unsigned char uc, unsigned short us, _Bool b);
 /* Hand-written assembly: 1 if the five argument registers hold the known
  * values extended to 32 bits (sign for signed, zero for unsigned and _Bool),
  * i.e. the caller extended them as clang-built callees assume. */
 int fx_row16_extended(signed char c, short s, unsigned char uc, unsigned short us, _Bool b);
 /* Calls cb with the known values and dirty upper bits in every argument
- * register; returns cb's result (fx_narrow_arg_sext built by gcc is a valid cb). */
+ * register; returns cb's result (fx_narrow_arg_sext is a valid cb). */
 int fx_row16_cbargs(int (*cb)(signed char, short, unsigned char, unsigned short, _Bool));
 
 /* ---- row 17: struct { char a; int :0; char b; } ---------------------------

@@ -86,7 +86,7 @@ fn selfcheck_clang_library_clang_driver() {
 }
 
 /// Cross-compiler: every row except row 11, where gcc and clang < 20 disagree
-/// (the driver prints a NOTE and skips it; see fx_row11_after in the header).
+/// (the driver prints a NOTE and skips it; see `fx_row11_after` in the header).
 #[test]
 fn selfcheck_mixed_compilers() {
     run_driver(&build_driver("gcc", "clang"), &[], 320);
@@ -132,7 +132,7 @@ fn header_is_plain_declarations() {
     );
 }
 
-/// Every name the header declares is exported by the library (fx_alias under
+/// Every name the header declares is exported by the library (`fx_alias` under
 /// its asm label), and the library exports no fx_ name the header lacks.
 #[test]
 fn header_and_library_agree() {
@@ -177,10 +177,8 @@ fn header_and_library_agree() {
         );
     }
     // SAFETY: as above, an address lookup only.
-    assert!(
-        unsafe { lib.get::<*const ()>(b"fx_alias") }.is_err(),
-        "fx_alias must exist only as fx_real_name"
-    );
+    let alias = unsafe { lib.get::<*const ()>(b"fx_alias") };
+    assert!(alias.is_err(), "fx_alias must exist only as fx_real_name");
 
     let nm = Command::new("nm")
         .args(["-D", "--defined-only"])
@@ -223,7 +221,7 @@ fn load(path: &Path) -> libloading::Library {
 /// Looks up `name` as a value of type `T` (a fn pointer or a data pointer).
 ///
 /// # Safety
-/// `T` must match the symbol's C declaration in abi_cases.h.
+/// `T` must match the symbol's C declaration in `abi_cases.h`.
 unsafe fn sym<T: Copy>(lib: &libloading::Library, name: &str) -> T {
     // SAFETY: the caller guarantees that T matches the symbol.
     *unsafe { lib.get::<T>(name.as_bytes()) }.unwrap_or_else(|e| panic!("symbol {name}: {e}"))
@@ -273,7 +271,7 @@ extern "C" fn echo_r5(v: R5) -> R5 {
 #[test]
 fn rust_calls_through_libloading() {
     let lib = load(&fixtures_so());
-    // SAFETY (for every `sym` below): each type is the Rust spelling of the
+    // SAFETY: for every `sym` below, each type is the Rust spelling of the
     // declaration in abi_cases.h; the repr(C) structs mirror the C structs.
     unsafe {
         let add: extern "C" fn(c_int, c_int) -> c_int = sym(&lib, "fx_add");
@@ -344,5 +342,46 @@ fn rust_calls_through_libloading() {
         assert_eq!(CStr::from_ptr(*name).to_str().unwrap(), "fixtures");
         let origin: *const Point = sym(&lib, "fx_origin");
         assert_eq!(*origin, Point { x: -3, y: 4 });
+    }
+}
+
+/// Row 16's premise, checked on the compilers themselves: clang-built
+/// callees use the whole 32-bit registers of narrow arguments (so callers must
+/// extend them), gcc-built ones re-extend; the asm `fx_row16_extended` sees
+/// whether a caller extended. Calls pass the narrow arguments as whole
+/// registers through a `u64` fn type, once extended and once with garbage.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn row16_clang_callee_relies_on_caller_extension() {
+    type Wide = extern "C" fn(u64, u64, u64, u64, u64) -> c_int;
+    // -100, -30000, 200, 60000, true: extended to 32 bits, then garbage above.
+    let extended = [0xFFFF_FF9C_u64, 0xFFFF_8AD0, 200, 60000, 1];
+    let dirty = [
+        0x5A5A_5A5A_5A5A_5A9C_u64,
+        0xA5A5_A5A5_A5A5_8AD0,
+        0x5A5A_5A5A_5A5A_5AC8,
+        0xA5A5_A5A5_A5A5_EA60,
+        0x101,
+    ];
+    let call = |f: Wide, a: [u64; 5]| f(a[0], a[1], a[2], a[3], a[4]);
+    for (cc, dirty_sum_ok) in [("gcc", true), ("clang", false)] {
+        let lib = load(&fixtures_so_with(cc));
+        // SAFETY: fx_row16_sum and fx_row16_extended take five narrow integer
+        // arguments, each in its own integer register, so passing whole u64
+        // registers reaches the same registers; the callees read nothing else.
+        let (sum, extended_check): (Wide, Wide) =
+            unsafe { (sym(&lib, "fx_row16_sum"), sym(&lib, "fx_row16_extended")) };
+        assert_eq!(call(sum, extended), 30101, "{cc}: fx_row16_sum with extended arguments");
+        assert_eq!(
+            call(sum, dirty) == 30101,
+            dirty_sum_ok,
+            "{cc}: fx_row16_sum with garbage above the declared widths"
+        );
+        assert_eq!(
+            call(extended_check, extended),
+            1,
+            "{cc}: fx_row16_extended sees extended arguments"
+        );
+        assert_eq!(call(extended_check, dirty), 0, "{cc}: fx_row16_extended sees garbage");
     }
 }

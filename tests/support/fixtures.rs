@@ -140,7 +140,7 @@ fn built(compiler: &str) -> Built {
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     // A test that panicked while holding the lock leaves it poisoned; the
     // map itself is still consistent (entries are inserted whole).
-    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    let mut map = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(b) = map.get(compiler) {
         return b.clone();
     }
