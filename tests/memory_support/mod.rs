@@ -75,3 +75,50 @@ pub fn hex_bytes(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex byte"))
         .collect()
 }
+
+/// Compiles `src` with aarch64-linux-gnu-gcc (static) and runs it under
+/// qemu-aarch64-static; returns stdout.
+pub fn compile_run_aarch64(tag: &str, src: &str) -> String {
+    let ok = Command::new("aarch64-linux-gnu-gcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "aarch64-linux-gnu-gcc not found: run `apt-get install -y gcc-aarch64-linux-gnu`"
+    );
+    let ok = Command::new("qemu-aarch64-static")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "qemu-aarch64-static not found: run `apt-get install -y qemu-user-static`"
+    );
+    let d = tmpdir(tag);
+    let c = d.join("main.c");
+    std::fs::write(&c, src).expect("write C source");
+    let exe = d.join("main");
+    let out = Command::new("aarch64-linux-gnu-gcc")
+        .args(["-O0", "-w", "-static", "-o", exe.to_str().unwrap()])
+        .arg(&c)
+        .output()
+        .expect("run aarch64-linux-gnu-gcc");
+    assert!(
+        out.status.success(),
+        "aarch64 gcc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new("qemu-aarch64-static")
+        .args(["-L", "/usr/aarch64-linux-gnu"])
+        .arg(&exe)
+        .output()
+        .expect("run qemu-aarch64-static");
+    assert!(
+        out.status.success(),
+        "aarch64 program failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+    String::from_utf8(out.stdout).expect("utf8 output")
+}
