@@ -114,12 +114,8 @@ impl Library {
     /// The running process: symbols of the executable and of every library
     /// loaded into it (`dlopen(NULL)`).
     pub fn process() -> Library {
-        #[cfg(unix)]
+        // abicall's targets are all Unix (SysV x86_64, AAPCS64 Linux/Apple).
         let lib: libloading::Library = libloading::os::unix::Library::this().into();
-        #[cfg(windows)]
-        let lib: libloading::Library = libloading::os::windows::Library::this()
-            .expect("GetModuleHandleExW(NULL) cannot fail")
-            .into();
         Library {
             inner: Arc::new(Loaded {
                 name: PROCESS.to_string(),

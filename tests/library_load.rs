@@ -161,9 +161,10 @@ fn errno_get_set() {
     let me = Library::open("-").unwrap();
     let strtol = me.symbol("strtol").unwrap();
     // SAFETY: strtol is `long strtol(const char *, char **, int)`.
-    let f: extern "C" fn(*const u8, *mut *mut u8, i32) -> i64 = unsafe { std::mem::transmute(strtol.addr()) };
+    let f: extern "C" fn(*const std::ffi::c_char, *mut *mut u8, i32) -> i64 =
+        unsafe { std::mem::transmute(strtol.addr()) };
     errno::set(0);
-    let r = f(b"99999999999999999999999\0".as_ptr(), std::ptr::null_mut(), 10);
+    let r = f(c"99999999999999999999999".as_ptr(), std::ptr::null_mut(), 10);
     let e = errno::get();
     assert_eq!(r, i64::MAX);
     assert_eq!(e, 34, "ERANGE");

@@ -348,15 +348,9 @@ fn from_buffer_memmove_and_buffers() {
     // overlapping memmove, both directions
     let b = CData::new_array(&mut t, i, 8, Some(&Value::List((0..8).map(int).collect()))).unwrap();
     memmove(&b.index(&t, 2).unwrap(), &b, 4 * 5).unwrap();
-    assert_eq!(
-        b.unpack(&t, 8).unwrap(),
-        [0, 1, 0, 1, 2, 3, 4, 7].map(|v| int(v)).to_vec()
-    );
+    assert_eq!(b.unpack(&t, 8).unwrap(), [0, 1, 0, 1, 2, 3, 4, 7].map(int).to_vec());
     memmove(&b, &b.index(&t, 3).unwrap(), 4 * 5).unwrap();
-    assert_eq!(
-        b.unpack(&t, 8).unwrap(),
-        [1, 2, 3, 4, 7, 3, 4, 7].map(|v| int(v)).to_vec()
-    );
+    assert_eq!(b.unpack(&t, 8).unwrap(), [1, 2, 3, 4, 7, 3, 4, 7].map(int).to_vec());
     assert!(
         memmove(&b.index(&t, 4).unwrap(), &b, 4 * 5).is_err(),
         "destination too small"

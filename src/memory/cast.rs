@@ -22,6 +22,7 @@ use crate::value::{LongDouble, Value};
 ///   ownership kept; a `CData` is cast as its address (arrays decay);
 /// * to a struct, union or array: an error (C has no such casts).
 pub fn cast(types: &Types, to: TypeId, v: &Value) -> Result<Value> {
+    super::cdata::check_ty(types, to)?;
     let target = types.target();
     let tyname = || types.display(to);
     match types.kind(to) {

@@ -74,6 +74,18 @@ fn sized(types: &Types, ty: TypeId) -> Result<(usize, usize)> {
     Ok((s, a as usize))
 }
 
+/// A type id that is not in `types` (a view used with another context's
+/// table) is an error, not a panic.
+pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
+    if (ty.0 as usize) < types.len() {
+        Ok(())
+    } else {
+        Err(mem_err(format!(
+            "type {ty} does not belong to this type table (a view used with another context?)"
+        )))
+    }
+}
+
 /// Finds a direct member (looking through anonymous members) without allocating.
 pub(crate) fn find_field<'t>(types: &'t Types, ty: TypeId, name: &str) -> Option<(&'t Field, u64)> {
     let rec = types.record_of(ty)?;
@@ -113,6 +125,7 @@ impl CData {
     /// For `T[]` the length comes from the initializer: a `List`'s length,
     /// or a string's length plus the terminating NUL.
     pub fn new(types: &Types, ty: TypeId, init: Option<&Value>) -> Result<CData> {
+        check_ty(types, ty)?;
         if let TypeKind::Array { elem, len: None } = types.kind(ty) {
             let n = match init {
                 Some(Value::List(items)) => items.len(),
@@ -159,6 +172,7 @@ impl CData {
     /// A new zeroed array of `len` elements of type `elem` (length known only
     /// at run time); its type is `elem[]` and indexing is checked against `len`.
     pub fn new_array(types: &mut Types, elem: TypeId, len: usize, init: Option<&Value>) -> Result<CData> {
+        check_ty(types, elem)?;
         let ty = types.array(elem, None);
         let types: &Types = types;
         let (es, ea) = sized(types, elem)?;
@@ -175,6 +189,7 @@ impl CData {
     /// A new zeroed struct ending in a flexible array member, with room for
     /// `n` elements in it (cffi's `new("struct s *", n)`).
     pub fn new_flexible(types: &Types, ty: TypeId, n: usize, init: Option<&Value>) -> Result<CData> {
+        check_ty(types, ty)?;
         let rec = types
             .record_of(ty)
             .filter(|r| r.layout.is_some_and(|l| l.has_flexible_array))
@@ -242,6 +257,7 @@ impl CData {
     /// alignment: C code that needs more must be given memory from
     /// [`CData::new`].
     pub fn from_buffer(types: &Types, ty: TypeId, buf: Vec<u8>) -> Result<CData> {
+        check_ty(types, ty)?;
         let mut hb = HostBuffer::new(buf);
         let (p, len) = hb.raw();
         if !matches!(types.kind(ty), TypeKind::Array { len: None, .. }) {
@@ -366,6 +382,7 @@ impl CData {
     /// looked through; a path such as `a.b[2].c` also works). Bitfields
     /// give a view that reads and writes just their bits.
     pub fn field(&self, types: &Types, name: &str) -> Result<CData> {
+        check_ty(types, self.ty)?;
         if self.bit.is_some() {
             return Err(mem_err("a bitfield has no members".to_string()));
         }
@@ -384,6 +401,7 @@ impl CData {
 
     /// Element `i` of an array object, checked against its length.
     pub fn index(&self, types: &Types, i: usize) -> Result<CData> {
+        check_ty(types, self.ty)?;
         let elem = match types.kind(self.ty) {
             TypeKind::Array { elem, .. } if self.bit.is_none() => *elem,
             _ => {
@@ -476,6 +494,7 @@ impl CData {
     /// and arrays) a `Value::CData` view of the same memory. Allocation-free
     /// for scalars and pointers.
     pub fn read(&self, types: &Types) -> Result<Value> {
+        check_ty(types, self.ty)?;
         let target = types.target();
         if let Some(b) = self.bit {
             let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
@@ -562,7 +581,11 @@ impl CData {
     ///   type (byte copy); members not mentioned are zeroed, as in C;
     /// * arrays take a `List` (the rest zeroed), a `CData` of the same type,
     ///   and for character elements a `Str` / `WStr` (NUL added if it fits).
+    ///
+    /// An aggregate is zeroed before its initializer is stored, so an
+    /// initializer must not contain views of the object it initializes.
     pub fn write(&self, types: &Types, v: &Value) -> Result<()> {
+        check_ty(types, self.ty)?;
         let target = types.target();
         let tyname = || types.display(self.ty);
         if let Some(b) = self.bit {
