@@ -444,3 +444,48 @@ fn enums_and_cast_view() {
     let d = t.prim(Prim::Double);
     assert!(x.cast_view(&t, d).is_err(), "8 bytes do not fit in 4");
 }
+
+#[test]
+fn scalar_encode_decode_for_the_call_layer() {
+    use abicall::memory::{decode_value, encode_value, MAX_SCALAR};
+    let mut t = Types::new(Target::Aarch64Linux);
+    let c = t.prim(Prim::Char); // unsigned on aarch64 Linux
+    let sc = t.prim(Prim::SChar);
+    let i = t.prim(Prim::Int);
+    let ip = t.pointer(i);
+    let st = t
+        .define_record(
+            RecordKind::Struct,
+            None,
+            vec![FieldDecl::new("x", i)],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let mut buf = [0u8; MAX_SCALAR];
+    assert_eq!(encode_value(&t, c, &Value::Str(vec![0xE9]), &mut buf).unwrap(), 1);
+    assert_eq!(decode_value(&t, c, &buf[..1]).unwrap(), int(0xE9));
+    encode_value(&t, sc, &Value::Str(vec![0xE9]), &mut buf).unwrap();
+    assert_eq!(decode_value(&t, sc, &buf[..1]).unwrap(), int(-23));
+    assert!(encode_value(&t, c, &Value::str("ab"), &mut buf).is_err());
+    assert_eq!(encode_value(&t, ip, &Value::Null, &mut buf).unwrap(), 8);
+    assert!(decode_value(&t, ip, &buf[..8]).unwrap().is_null());
+    assert!(encode_value(&t, st, &int(1), &mut buf).is_err());
+    assert!(decode_value(&t, i, &buf[..2]).is_err(), "too few bytes");
+    // dotted member paths resolve without the general path parser
+    let outer = t
+        .define_record(
+            RecordKind::Struct,
+            None,
+            vec![FieldDecl::new("pad", c), FieldDecl::new("in", st)],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let o = CData::new(&t, outer, Some(&Value::fields([("in.x", int(9))]))).unwrap();
+    assert_eq!(
+        o.field(&t, "in.x").unwrap().address().unwrap(),
+        o.address().unwrap() + 4
+    );
+    assert_eq!(o.get(&t, "in.x").unwrap(), int(9));
+    assert!(o.get(&t, "in.y").is_err());
+    assert!(o.get(&t, "pad.x").is_err());
+}

@@ -389,6 +389,29 @@ impl CData {
         if let Some((f, off)) = find_field(types, self.ty, name) {
             return Ok(self.view(f.ty, off as usize, f.bit));
         }
+        // `a.b.c` without indexing: walk members without allocating.
+        if !name.contains('[') {
+            let mut ty = self.ty;
+            let mut off = 0u64;
+            let mut bit = None;
+            let mut ok = true;
+            for seg in name.split('.') {
+                match find_field(types, ty, seg) {
+                    Some((f, o)) if bit.is_none() => {
+                        ty = f.ty;
+                        off += o;
+                        bit = f.bit;
+                    }
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                return Ok(self.view(ty, off as usize, bit));
+            }
+        }
         let p = types.offset_of(self.ty, name)?;
         Ok(self.member(&p))
     }
@@ -505,17 +528,11 @@ impl CData {
         }
         match types.kind(self.ty) {
             TypeKind::Prim(Prim::Void) => Err(mem_err("cannot read a `void` object".to_string())),
-            TypeKind::Prim(_) | TypeKind::Enum(_) => {
-                let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
-                let n = p.size_align(target).0 as usize;
+            TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Pointer(_) => {
+                let n = types.size_of(self.ty)? as usize;
                 let mut buf = [0u8; MAX_SCALAR];
                 self.load(n, &mut buf)?;
-                Ok(scalar::decode(p, target, &buf[..n]))
-            }
-            TypeKind::Pointer(pt) => {
-                let mut buf = [0u8; 8];
-                self.load(8, &mut buf)?;
-                Ok(Value::Pointer(Ptr::new(u64::from_le_bytes(buf) as usize, *pt)))
+                scalar::decode_value(types, self.ty, &buf[..n])
             }
             TypeKind::Array { .. } | TypeKind::Record(_) => Ok(Value::CData(self.clone())),
             TypeKind::Func(_) => Err(mem_err(format!(
@@ -590,7 +607,7 @@ impl CData {
         let tyname = || types.display(self.ty);
         if let Some(b) = self.bit {
             let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
-            let e = self.enum_value(types, v)?.map(Value::Int);
+            let e = scalar::enum_value(types, self.ty, v)?.map(Value::Int);
             let v = e.as_ref().unwrap_or(v);
             let n = bits::span_bytes(b);
             let mut buf = [0u8; MAX_SCALAR];
@@ -600,36 +617,14 @@ impl CData {
         }
         match types.kind(self.ty) {
             TypeKind::Prim(Prim::Void) => Err(convert_err(&tyname(), "cannot store into `void`".to_string())),
-            TypeKind::Prim(_) | TypeKind::Enum(_) => {
-                let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
-                let e = self.enum_value(types, v)?.map(Value::Int);
-                let v = e.as_ref().unwrap_or(v);
+            TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Pointer(_) => {
                 let mut buf = [0u8; MAX_SCALAR];
-                let n = scalar::encode(p, target, v, &mut buf, &tyname)?;
+                let n = scalar::encode_value(types, self.ty, v, &mut buf)?;
                 self.store(&buf[..n])
-            }
-            TypeKind::Pointer(pt) => {
-                let addr = pointer_value(types, *pt, v, &tyname)?;
-                self.store(&(addr as u64).to_le_bytes())
             }
             TypeKind::Record(_) | TypeKind::Array { .. } => super::init::write_aggregate(self, types, v),
             TypeKind::Func(_) => Err(convert_err(&tyname(), "cannot store into a function".to_string())),
         }
-    }
-
-    /// For enums, an enumerator name given as `Str` becomes its value.
-    fn enum_value(&self, types: &Types, v: &Value) -> Result<Option<i128>> {
-        if let (TypeKind::Enum(e), Value::Str(name)) = (types.kind(self.ty), v) {
-            let en = types.enum_(*e);
-            return match en.values.iter().find(|(n, _)| n.as_bytes() == name.as_slice()) {
-                Some((_, val)) => Ok(Some(*val)),
-                None => Err(convert_err(
-                    &types.display(self.ty),
-                    format!("`{}` is not an enumerator of it", String::from_utf8_lossy(name)),
-                )),
-            };
-        }
-        Ok(None)
     }
 
     /// Sets every byte of the object to zero.
@@ -686,55 +681,5 @@ impl CData {
         let mut c = self.clone();
         c.owner = Some(owner);
         c
-    }
-}
-
-/// The address a value stores into a pointer slot to `pointee`.
-pub(crate) fn pointer_value(types: &Types, pointee: TypeId, v: &Value, tyname: &dyn Fn() -> String) -> Result<usize> {
-    let compatible = |from: TypeId| {
-        let void = |t: TypeId| matches!(types.kind(t), TypeKind::Prim(Prim::Void));
-        from == pointee || void(from) || void(pointee) || types.kind(from) == types.kind(pointee)
-    };
-    match v {
-        Value::Null => Ok(0),
-        Value::Pointer(p) => {
-            if compatible(p.pointee()) || p.is_null() {
-                Ok(p.addr())
-            } else {
-                Err(convert_err(
-                    &tyname(),
-                    format!(
-                        "incompatible pointer to `{}` (use cast to convert)",
-                        types.display(p.pointee())
-                    ),
-                ))
-            }
-        }
-        Value::CData(c) => {
-            let decayed = match types.kind(c.ty()) {
-                TypeKind::Array { elem, .. } => compatible(*elem),
-                _ => false,
-            };
-            if decayed || compatible(c.ty()) {
-                c.address()
-            } else {
-                Err(convert_err(
-                    &tyname(),
-                    format!("cannot point to an object of type `{}`", types.display(c.ty())),
-                ))
-            }
-        }
-        other => Err(convert_err(
-            &tyname(),
-            format!(
-                "expected a pointer, NULL or cdata, got {}{}",
-                other.kind_name(),
-                if matches!(other, Value::Int(_) | Value::UInt(_)) {
-                    " (use cast to make a pointer from an integer)"
-                } else {
-                    ""
-                }
-            ),
-        )),
     }
 }

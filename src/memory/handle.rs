@@ -15,6 +15,16 @@
 //! behaviour. A random forgery passes only if it guesses the 16-bit tag and
 //! hits a live slot's exact generation. The table is behind a `Mutex`, so
 //! handles work from any thread.
+//!
+//! ```
+//! use abicall::memory::{from_handle, new_handle};
+//! use std::sync::Arc;
+//! let (guard, p) = new_handle(Arc::new(String::from("state"))).unwrap();
+//! let back = from_handle(p).unwrap();
+//! assert_eq!(back.downcast_ref::<String>().unwrap(), "state");
+//! drop(guard);
+//! assert!(from_handle(p).is_err()); // stale
+//! ```
 
 use crate::error::{Error, Result};
 use std::any::Any;

@@ -25,6 +25,33 @@
 //!
 //! Every safe access is checked against the known extent of the object it
 //! goes through, so safe code never touches memory outside it.
+//!
+//! ```
+//! use abicall::memory::CData;
+//! use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, Types};
+//! use abicall::{Target, Value};
+//!
+//! let mut t = Types::new(Target::X86_64SysV);
+//! let (int, chr) = (t.prim(Prim::Int), t.prim(Prim::Char));
+//! let name = t.array(chr, Some(8));
+//! let rec = t.define_record(RecordKind::Struct, Some("rec"), vec![
+//!     FieldDecl::new("id", int),
+//!     FieldDecl::bitfield(Some("flags"), int, 3),
+//!     FieldDecl::new("name", name),
+//! ], RecordAttrs::default()).unwrap();
+//!
+//! // struct rec r = { .id = 7, .name = "abc" };
+//! let r = CData::new(&t, rec, Some(&Value::fields([("id", Value::Int(7)), ("name", Value::str("abc"))]))).unwrap();
+//! r.set(&t, "flags", &Value::Int(-2)).unwrap();
+//! assert_eq!(r.get(&t, "flags").unwrap(), Value::Int(-2));
+//! assert!(r.set(&t, "flags", &Value::Int(4)).is_err()); // does not fit 3 signed bits
+//! assert_eq!(r.field(&t, "name").unwrap().string(&t, None).unwrap(), b"abc");
+//!
+//! // an int array with a run-time length; indexing is bounds-checked
+//! let a = CData::new_array(&mut t, int, 3, Some(&Value::List(vec![Value::Int(1), Value::Int(2)]))).unwrap();
+//! assert_eq!(a.unpack(&t, 3).unwrap(), vec![Value::Int(1), Value::Int(2), Value::Int(0)]);
+//! assert!(a.index(&t, 3).is_err());
+//! ```
 
 mod bits;
 mod block;
@@ -46,3 +73,4 @@ pub use gc::Destructor;
 pub use handle::{from_handle, new_handle, Handle};
 pub use ops::{memmove, memmove_raw, string_at, wstring_at, Buffer};
 pub use ptr::Ptr;
+pub use scalar::{decode_value, encode_value, MAX_SCALAR};

@@ -3,13 +3,14 @@
 //! allocation except for error messages.
 
 use super::longdouble;
+use super::ptr::Ptr;
 use crate::error::{Error, Result};
 use crate::target::Target;
-use crate::types::{int_fits, Prim};
+use crate::types::{int_fits, Prim, TypeId, TypeKind, Types};
 use crate::value::{LongDouble, Value};
 
 /// Largest primitive in bytes (`long double _Complex`).
-pub(crate) const MAX_SCALAR: usize = 32;
+pub const MAX_SCALAR: usize = 32;
 
 pub(crate) fn convert_err(ty: &str, message: String) -> Error {
     Error::Convert {
@@ -207,5 +208,136 @@ pub(crate) fn decode(p: Prim, target: Target, b: &[u8]) -> Value {
             Value::Complex(longdouble::decode(&re, fmt), longdouble::decode(&im, fmt))
         }
         _ => Value::Null,
+    }
+}
+
+/// For enums, an enumerator name given as `Str` becomes its value.
+pub(crate) fn enum_value(types: &Types, ty: TypeId, v: &Value) -> Result<Option<i128>> {
+    if let (TypeKind::Enum(e), Value::Str(name)) = (types.kind(ty), v) {
+        let en = types.enum_(*e);
+        return match en.values.iter().find(|(n, _)| n.as_bytes() == name.as_slice()) {
+            Some((_, val)) => Ok(Some(*val)),
+            None => Err(convert_err(
+                &types.display(ty),
+                format!("`{}` is not an enumerator of it", String::from_utf8_lossy(name)),
+            )),
+        };
+    }
+    Ok(None)
+}
+
+/// Encodes `v` as a value of scalar type `ty` (primitive, enum or pointer)
+/// into the first bytes of `out` (little-endian, as stored in memory);
+/// returns the number of bytes (`sizeof(ty)`). Allocation-free except for
+/// error messages. This is what the call layer uses for arguments.
+///
+/// Besides the rules of [`crate::memory::CData::write`], a one-byte `Str`
+/// is accepted for `char`-sized integers (cffi's `b"x"`) and an enumerator
+/// name for enums.
+pub fn encode_value(types: &Types, ty: TypeId, v: &Value, out: &mut [u8; MAX_SCALAR]) -> Result<usize> {
+    let target = types.target();
+    let tyname = || types.display(ty);
+    match types.kind(ty) {
+        TypeKind::Pointer(pt) => {
+            let addr = pointer_value(types, *pt, v, &tyname)?;
+            out[..8].copy_from_slice(&(addr as u64).to_le_bytes());
+            Ok(8)
+        }
+        TypeKind::Prim(_) | TypeKind::Enum(_) => {
+            let p = types.as_prim(ty).unwrap_or(Prim::Int);
+            let e = enum_value(types, ty, v)?;
+            let ch = match (v, p) {
+                (Value::Str(b), Prim::Char | Prim::SChar | Prim::UChar) if b.len() == 1 => {
+                    Some(if p.is_signed(target) {
+                        b[0] as i8 as i128
+                    } else {
+                        b[0] as i128
+                    })
+                }
+                _ => None,
+            };
+            let iv = e.or(ch).map(Value::Int);
+            encode(p, target, iv.as_ref().unwrap_or(v), out, &tyname)
+        }
+        _ => Err(convert_err(&tyname(), "not a scalar type".to_string())),
+    }
+}
+
+/// Decodes a value of scalar type `ty` (primitive, enum or pointer) from
+/// the bytes as stored in memory. Allocation-free; the call layer uses it
+/// for return values.
+pub fn decode_value(types: &Types, ty: TypeId, b: &[u8]) -> Result<Value> {
+    let target = types.target();
+    let need = match types.kind(ty) {
+        TypeKind::Pointer(_) => 8,
+        TypeKind::Prim(_) | TypeKind::Enum(_) => types.size_of(ty)? as usize,
+        _ => {
+            return Err(convert_err(&types.display(ty), "not a scalar type".to_string()));
+        }
+    };
+    if b.len() < need {
+        return Err(Error::Memory(format!(
+            "{} bytes given for `{}` of size {need}",
+            b.len(),
+            types.display(ty)
+        )));
+    }
+    Ok(match types.kind(ty) {
+        TypeKind::Pointer(pt) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[..8]);
+            Value::Pointer(Ptr::new(u64::from_le_bytes(a) as usize, *pt))
+        }
+        _ => decode(types.as_prim(ty).unwrap_or(Prim::Int), target, b),
+    })
+}
+
+/// The address a value stores into a pointer slot to `pointee`.
+pub(crate) fn pointer_value(types: &Types, pointee: TypeId, v: &Value, tyname: &dyn Fn() -> String) -> Result<usize> {
+    let compatible = |from: TypeId| {
+        let void = |t: TypeId| matches!(types.kind(t), TypeKind::Prim(Prim::Void));
+        from == pointee || void(from) || void(pointee) || types.kind(from) == types.kind(pointee)
+    };
+    match v {
+        Value::Null => Ok(0),
+        Value::Pointer(p) => {
+            if compatible(p.pointee()) || p.is_null() {
+                Ok(p.addr())
+            } else {
+                Err(convert_err(
+                    &tyname(),
+                    format!(
+                        "incompatible pointer to `{}` (use cast to convert)",
+                        types.display(p.pointee())
+                    ),
+                ))
+            }
+        }
+        Value::CData(c) => {
+            let decayed = match types.kind(c.ty()) {
+                TypeKind::Array { elem, .. } => compatible(*elem),
+                _ => false,
+            };
+            if decayed || compatible(c.ty()) {
+                c.address()
+            } else {
+                Err(convert_err(
+                    &tyname(),
+                    format!("cannot point to an object of type `{}`", types.display(c.ty())),
+                ))
+            }
+        }
+        other => Err(convert_err(
+            &tyname(),
+            format!(
+                "expected a pointer, NULL or cdata, got {}{}",
+                other.kind_name(),
+                if matches!(other, Value::Int(_) | Value::UInt(_)) {
+                    " (use cast to make a pointer from an integer)"
+                } else {
+                    ""
+                }
+            ),
+        )),
     }
 }
