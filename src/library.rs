@@ -165,6 +165,11 @@ impl Library {
     /// name if renamed): read and write it with [`CData::read`] /
     /// [`CData::write`]. The view keeps the library loaded and is bounded by
     /// the variable's declared size.
+    ///
+    /// The declaration is trusted, as in C: declaring a variable with a
+    /// larger type than it has in the library reads past it. A global is
+    /// shared with C code and with other threads (each may hold its own
+    /// view); synchronizing access is the caller's job, as in C.
     pub fn variable(&self, types: &Types, decl: &VarDecl) -> Result<CData> {
         let sym = self.symbol(decl.symbol())?;
         let size = types.size_of(decl.ty)? as usize;

@@ -53,21 +53,40 @@ impl Drop for Block {
     }
 }
 
-/// A host buffer whose bytes a `CData` borrows (see [`crate::memory::CData::from_buffer`]).
+/// A host buffer whose bytes a `CData` borrows (see
+/// [`crate::memory::CData::from_buffer`]). Held as a raw allocation (not a
+/// `Box`) so that moving the owner around never asserts uniqueness over bytes
+/// that views point into.
 pub(crate) struct HostBuffer {
-    bytes: Box<[u8]>,
+    ptr: *mut u8,
+    len: usize,
 }
+
+// SAFETY: like `Block`: the buffer exclusively owns its allocation and only
+// frees it in `Drop`; access goes through `CData`, which is neither Send nor Sync.
+unsafe impl Send for HostBuffer {}
+// SAFETY: see `Send`.
+unsafe impl Sync for HostBuffer {}
 
 impl HostBuffer {
     pub(crate) fn new(v: Vec<u8>) -> HostBuffer {
-        HostBuffer {
-            bytes: v.into_boxed_slice(),
-        }
+        let b: Box<[u8]> = v.into_boxed_slice();
+        let len = b.len();
+        let ptr = Box::into_raw(b) as *mut u8;
+        HostBuffer { ptr, len }
     }
 
-    /// Start and length of the bytes. The heap address stays put when the
-    /// `HostBuffer` itself is moved.
-    pub(crate) fn raw(&mut self) -> (*mut u8, usize) {
-        (self.bytes.as_mut_ptr(), self.bytes.len())
+    /// Start and length of the bytes.
+    pub(crate) fn raw(&self) -> (*mut u8, usize) {
+        (self.ptr, self.len)
+    }
+}
+
+impl Drop for HostBuffer {
+    fn drop(&mut self) {
+        let slice = std::ptr::slice_from_raw_parts_mut(self.ptr, self.len);
+        // SAFETY: `slice` is exactly the pointer and length `Box::into_raw`
+        // gave in `new`; it is freed once, here.
+        drop(unsafe { Box::from_raw(slice) });
     }
 }

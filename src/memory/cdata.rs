@@ -258,7 +258,7 @@ impl CData {
     /// [`CData::new`].
     pub fn from_buffer(types: &Types, ty: TypeId, buf: Vec<u8>) -> Result<CData> {
         check_ty(types, ty)?;
-        let mut hb = HostBuffer::new(buf);
+        let hb = HostBuffer::new(buf);
         let (p, len) = hb.raw();
         if !matches!(types.kind(ty), TypeKind::Array { len: None, .. }) {
             let need = types.size_of(ty)?;

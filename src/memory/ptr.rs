@@ -6,6 +6,7 @@ use super::gc::GcOwner;
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// A C pointer value: an address and its pointee type.
@@ -15,12 +16,16 @@ use std::sync::Arc;
 /// its region, so [`Ptr::target`] can dereference it safely. A `Ptr` read from
 /// C memory or made from an integer knows nothing about the memory it points
 /// to: dereferencing it is `unsafe` ([`Ptr::deref`]).
+///
+/// Like [`CData`], a `Ptr` is neither `Send` nor `Sync`: it can become a view
+/// of memory that another view on this thread accesses.
 #[derive(Clone)]
 pub struct Ptr {
     addr: usize,
     pointee: TypeId,
     owner: Option<Owner>,
     region: Option<(usize, usize)>,
+    _not_send: PhantomData<*const u8>,
 }
 
 impl fmt::Debug for Ptr {
@@ -44,6 +49,7 @@ impl Ptr {
             pointee,
             owner: None,
             region: None,
+            _not_send: PhantomData,
         }
     }
 
@@ -58,6 +64,7 @@ impl Ptr {
             pointee,
             owner,
             region: Some(region),
+            _not_send: PhantomData,
         }
     }
 
