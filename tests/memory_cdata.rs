@@ -489,3 +489,26 @@ fn scalar_encode_decode_for_the_call_layer() {
     assert!(o.get(&t, "in.y").is_err());
     assert!(o.get(&t, "pad.x").is_err());
 }
+
+#[test]
+fn views_used_with_a_foreign_type_table_give_errors() {
+    let mut big = Types::new(Target::X86_64SysV);
+    for _ in 0..5 {
+        let i = big.prim(Prim::Int);
+        big.pointer(i);
+    }
+    let d = big.prim(Prim::LongDouble);
+    let arr = big.array(d, Some(4));
+    let c = CData::new(&big, arr, None).unwrap();
+    let small = Types::new(Target::X86_64SysV);
+    assert!(c.read(&small).is_err());
+    assert!(c.write(&small, &int(1)).is_err());
+    assert!(c.index(&small, 0).is_err());
+    assert!(c.field(&small, "x").is_err());
+    assert!(c.size(&small).is_err());
+    assert_eq!(c.len(&small), None);
+    assert!(c.string(&small, None).is_err());
+    assert!(c.offset(&small, 1).is_err());
+    assert!(CData::new(&small, arr, None).is_err());
+    assert!(abicall::memory::cast(&small, arr, &int(1)).is_err());
+}

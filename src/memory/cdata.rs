@@ -312,6 +312,7 @@ impl CData {
     /// Number of elements of an array object (for `T[]`: as many as the
     /// known region holds); `None` for non-arrays.
     pub fn len(&self, types: &Types) -> Option<usize> {
+        check_ty(types, self.ty).ok()?;
         match types.kind(self.ty) {
             TypeKind::Array { len: Some(n), .. } => Some(*n as usize),
             TypeKind::Array { elem, len: None } => {
@@ -324,6 +325,7 @@ impl CData {
 
     /// `sizeof` the object (for `T[]`: its run-time length times the element size).
     pub fn size(&self, types: &Types) -> Result<usize> {
+        check_ty(types, self.ty)?;
         match types.kind(self.ty) {
             TypeKind::Array { elem, len: None } => {
                 let es = types.size_of(*elem)? as usize;
@@ -448,6 +450,7 @@ impl CData {
     /// The object `n` objects of this type further on (C's `&p[n]`), which
     /// must stay within the known region (one past the end is allowed).
     pub fn offset(&self, types: &Types, n: isize) -> Result<CData> {
+        check_ty(types, self.ty)?;
         if self.bit.is_some() {
             return Err(mem_err("pointer arithmetic on a bitfield".to_string()));
         }
@@ -475,6 +478,7 @@ impl CData {
     /// The same memory viewed as type `ty` (C's `*(T *)&x`); the new type
     /// must fit in the known region.
     pub fn cast_view(&self, types: &Types, ty: TypeId) -> Result<CData> {
+        check_ty(types, ty)?;
         if self.bit.is_some() {
             return Err(mem_err("cannot reinterpret a bitfield".to_string()));
         }
@@ -500,6 +504,7 @@ impl CData {
 
     /// A pointer to element 0 of an array object (the decayed array).
     pub fn decay(&self, types: &Types) -> Result<Ptr> {
+        check_ty(types, self.ty)?;
         match types.kind(self.ty) {
             TypeKind::Array { elem, .. } => Ok(Ptr::derived(
                 self.addr as usize,

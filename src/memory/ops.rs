@@ -1,6 +1,6 @@
 //! Bulk operations on C memory: `string`, `unpack`, `memmove`, buffers.
 
-use super::cdata::CData;
+use super::cdata::{check_ty, CData};
 use super::ptr::Ptr;
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeKind, Types};
@@ -55,6 +55,7 @@ impl CData {
     /// The bytes of a `char` array up to the first NUL (or `maxlen` bytes,
     /// or the end of the known memory) — cffi's `string()` for `char` data.
     pub fn string(&self, types: &Types, maxlen: Option<usize>) -> Result<Vec<u8>> {
+        check_ty(types, self.ty())?;
         match char_unit(types, self) {
             Some(1) => Ok(units(self, 1, maxlen)?.into_iter().map(|u| u as u8).collect()),
             _ => Err(Error::Memory(format!(
@@ -73,6 +74,7 @@ impl CData {
     /// `char16_t` (2-byte units, UTF-16) array up to the first NUL (or
     /// `maxlen` units, or the end of the known memory).
     pub fn wstring(&self, types: &Types, maxlen: Option<usize>) -> Result<String> {
+        check_ty(types, self.ty())?;
         match char_unit(types, self) {
             Some(u @ (2 | 4)) => decode_wide(&units(self, u, maxlen)?, u),
             _ => Err(Error::Memory(format!(
@@ -99,6 +101,7 @@ impl CData {
     /// A buffer view of the object's bytes (`size`: that many bytes from its
     /// start, within the known memory; default: the object's size).
     pub fn buffer(&self, types: &Types, size: Option<usize>) -> Result<Buffer> {
+        check_ty(types, self.ty())?;
         let len = match size {
             Some(n) => n,
             None => self.size(types)?,

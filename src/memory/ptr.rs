@@ -1,7 +1,7 @@
 //! `Ptr`: a pointer value (an address and the type it points to).
 
 use super::block::Owner;
-use super::cdata::CData;
+use super::cdata::{check_ty, CData};
 use super::gc::GcOwner;
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeId, TypeKind, Types};
@@ -100,6 +100,7 @@ impl Ptr {
     /// `p + n` (in units of the pointee's size). The result may point
     /// anywhere; only dereferencing is checked.
     pub fn add(&self, types: &Types, n: isize) -> Result<Ptr> {
+        check_ty(types, self.pointee)?;
         let es = match types.kind(self.pointee) {
             TypeKind::Prim(Prim::Void) | TypeKind::Func(_) => {
                 return Err(Error::Memory(format!(
@@ -121,6 +122,7 @@ impl Ptr {
 
     /// Byte distance `self - other` divided by the pointee size (C's `p - q`).
     pub fn diff(&self, types: &Types, other: &Ptr) -> Result<isize> {
+        check_ty(types, self.pointee)?;
         let es = types.size_of(self.pointee)? as isize;
         if es == 0 {
             return Err(Error::Memory(
@@ -160,6 +162,7 @@ impl Ptr {
     /// and writes for as long as the view (or anything derived from it) is
     /// used, and not be accessed concurrently from another thread meanwhile.
     pub unsafe fn deref(&self, types: &Types, count: usize) -> Result<CData> {
+        check_ty(types, self.pointee)?;
         if self.is_null() {
             return Err(Error::Memory(format!(
                 "NULL pointer to `{}` dereferenced",
