@@ -106,6 +106,32 @@ impl Library {
         })
     }
 
+    /// Opens a shared object with explicit `dlopen` flags: `global` makes
+    /// its symbols available to libraries loaded later and to
+    /// [`Library::process`] (`RTLD_GLOBAL` instead of `RTLD_LOCAL`); `now`
+    /// resolves every undefined symbol at once, so a missing dependency is
+    /// reported here rather than at the first call (`RTLD_NOW` instead of
+    /// `RTLD_LAZY`). `"-"` still means the running process.
+    pub fn open_with(name: &str, global: bool, now: bool) -> Result<Library> {
+        use libloading::os::unix::{Library as UnixLib, RTLD_GLOBAL, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
+        if name.is_empty() || name == PROCESS {
+            return Ok(Library::process());
+        }
+        let flags = (if global { RTLD_GLOBAL } else { RTLD_LOCAL }) | (if now { RTLD_NOW } else { RTLD_LAZY });
+        // SAFETY: as in `open`: running the library's initializers is the
+        // point, and the caller chose the library.
+        let lib = unsafe { UnixLib::open(Some(name), flags) }.map_err(|e| Error::LibraryOpen {
+            library: name.to_string(),
+            message: source_message(&e),
+        })?;
+        Ok(Library {
+            inner: Arc::new(Loaded {
+                name: name.to_string(),
+                lib: lib.into(),
+            }),
+        })
+    }
+
     /// Opens `name`, or the running process for `None`.
     pub fn open_opt(name: Option<&str>) -> Result<Library> {
         Library::open(name.unwrap_or(PROCESS))

@@ -169,3 +169,34 @@ fn errno_get_set() {
     assert_eq!(r, i64::MAX);
     assert_eq!(e, 34, "ERANGE");
 }
+
+#[test]
+fn open_flags_global_and_now() {
+    let so = support::compile_so("libglob", "int abicall_glob_marker = 99;\n");
+    let path = so.to_str().unwrap().to_string();
+    let me = Library::process();
+    assert!(me.symbol("abicall_glob_marker").is_err(), "not loaded yet");
+    let local = Library::open_with(&path, false, true).unwrap();
+    assert!(local.symbol("abicall_glob_marker").is_ok());
+    assert!(
+        me.symbol("abicall_glob_marker").is_err(),
+        "RTLD_LOCAL hides it from the process"
+    );
+    let global = Library::open_with(&path, true, true).unwrap();
+    let a = me.symbol("abicall_glob_marker").unwrap();
+    assert_eq!(a.addr(), global.symbol("abicall_glob_marker").unwrap().addr());
+    // RTLD_NOW reports a missing dependency at open time
+    let bad = support::compile_so(
+        "libneedsmissing",
+        "extern int abicall_missing_fn(void); int f(void) { return abicall_missing_fn(); }\n",
+    );
+    let e = Library::open_with(bad.to_str().unwrap(), false, true).unwrap_err();
+    assert!(e.to_string().contains("abicall_missing_fn"), "{e}");
+    assert!(
+        Library::open_with(bad.to_str().unwrap(), false, false).is_ok(),
+        "lazy binding defers it"
+    );
+    drop((local, global, a));
+    let _ = std::fs::remove_dir_all(so.parent().unwrap());
+    let _ = std::fs::remove_dir_all(bad.parent().unwrap());
+}
