@@ -46,7 +46,10 @@ impl LongDouble {
 }
 
 /// A dynamically typed value moving between the host and C memory.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Equality is structural, except that `Int` and `UInt` compare by numeric
+/// value (`Int(5) == UInt(5)`).
+#[derive(Clone, Debug)]
 pub enum Value {
     /// `NULL` (for pointers).
     Null,
@@ -77,6 +80,29 @@ pub enum Value {
     List(Vec<Value>),
     /// Designated initializer `{.x = 1, .y = 2}`; names may be member paths (`a.b`).
     Fields(Vec<(String, Value)>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, o: &Value) -> bool {
+        use Value::*;
+        match (self, o) {
+            (Int(a), UInt(b)) | (UInt(b), Int(a)) => u128::try_from(*a).is_ok_and(|a| a == *b),
+            (Int(a), Int(b)) => a == b,
+            (UInt(a), UInt(b)) => a == b,
+            (Null, Null) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Float(a), Float(b)) => a == b,
+            (LongDouble(a), LongDouble(b)) => a == b,
+            (Complex(a, b), Complex(c, d)) => a == c && b == d,
+            (Pointer(a), Pointer(b)) => a == b,
+            (CData(a), CData(b)) => a == b,
+            (Str(a), Str(b)) => a == b,
+            (WStr(a), WStr(b)) => a == b,
+            (List(a), List(b)) => a == b,
+            (Fields(a), Fields(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Value {
