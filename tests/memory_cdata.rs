@@ -512,3 +512,87 @@ fn views_used_with_a_foreign_type_table_give_errors() {
     assert!(CData::new(&small, arr, None).is_err());
     assert!(abicall::memory::cast(&small, arr, &int(1)).is_err());
 }
+
+#[test]
+fn unions_and_anonymous_members() {
+    let mut t = Types::new(Target::X86_64SysV);
+    let f = t.prim(Prim::Float);
+    let i = t.prim(Prim::Int);
+    let u = t
+        .define_record(
+            RecordKind::Union,
+            Some("fi"),
+            vec![FieldDecl::new("f", f), FieldDecl::new("i", i)],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let x = CData::new(&t, u, Some(&Value::List(vec![Value::Float(1.0)]))).unwrap();
+    assert_eq!(
+        x.get(&t, "i").unwrap(),
+        int(0x3f80_0000),
+        "a list initializes the first member"
+    );
+    assert!(CData::new(&t, u, Some(&Value::List(vec![Value::Float(1.0), int(1)]))).is_err());
+    x.write(&t, &Value::fields([("i", int(0x4000_0000))])).unwrap();
+    assert_eq!(x.get(&t, "f").unwrap(), Value::Float(2.0));
+    // struct { int tag; union { float f; int i; }; struct { int a, b; }; }
+    let anon_u = t
+        .define_record(
+            RecordKind::Union,
+            None,
+            vec![FieldDecl::new("uf", f), FieldDecl::new("ui", i)],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let anon_s = t
+        .define_record(
+            RecordKind::Struct,
+            None,
+            vec![FieldDecl::new("a", i), FieldDecl::new("b", i)],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let s = t
+        .define_record(
+            RecordKind::Struct,
+            Some("tagged"),
+            vec![
+                FieldDecl::new("tag", i),
+                FieldDecl::anonymous(anon_u),
+                FieldDecl::anonymous(anon_s),
+            ],
+            RecordAttrs::default(),
+        )
+        .unwrap();
+    let v = CData::new(
+        &t,
+        s,
+        Some(&Value::List(vec![
+            int(1),
+            Value::List(vec![Value::Float(0.5)]),
+            Value::List(vec![int(2), int(3)]),
+        ])),
+    )
+    .unwrap();
+    assert_eq!(v.get(&t, "uf").unwrap(), Value::Float(0.5));
+    assert_eq!(v.get(&t, "b").unwrap(), int(3));
+    assert_eq!(v.field(&t, "b").unwrap().address().unwrap(), v.address().unwrap() + 12);
+    v.write(&t, &Value::fields([("ui", int(0x3f80_0000)), ("a", int(9))]))
+        .unwrap();
+    assert_eq!(v.get(&t, "tag").unwrap(), int(0));
+    assert_eq!(v.get(&t, "ui").unwrap(), int(0x3f80_0000));
+    assert_eq!(v.get(&t, "a").unwrap(), int(9));
+    // copying from an object of another type is refused
+    assert!(v.write(&t, &Value::CData(x.clone())).is_err());
+    assert!(x.write(&t, &Value::CData(v.clone())).is_err());
+    assert_eq!(
+        v.read_deep(&t).unwrap(),
+        Value::fields([
+            ("tag", int(0)),
+            ("uf", Value::Float(1.0)),
+            ("ui", int(0x3f80_0000)),
+            ("a", int(9)),
+            ("b", int(0))
+        ])
+    );
+}
