@@ -57,6 +57,12 @@ fn scalars_new_read_write_and_range_checks() {
 
     let c = CData::new(&t, uc, None).unwrap();
     assert_eq!(c.read(&t).unwrap(), int(0), "new memory is zeroed");
+    assert!(
+        c.describe(&t)
+            .starts_with("<cdata 'unsigned char' owning 1 bytes at 0x"),
+        "{}",
+        c.describe(&t)
+    );
     c.write(&t, &int(255)).unwrap();
     assert_eq!(c.read(&t).unwrap(), int(255));
     let e = c.write(&t, &int(256)).unwrap_err();

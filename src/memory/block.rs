@@ -7,7 +7,7 @@ use std::any::Any;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-/// Something that keeps memory alive: an owned [`Block`], a loaded library, a
+/// Something that keeps memory alive: an owned allocation, a loaded library, a
 /// host buffer, a `gc` destructor. Every view derived from owned memory holds
 /// one clone; the memory goes away when the last clone does.
 pub type Owner = Arc<dyn Any + Send + Sync>;

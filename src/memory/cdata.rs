@@ -295,6 +295,28 @@ impl CData {
         Ok(self.addr as usize)
     }
 
+    /// A one-line description for messages and debugging, in cffi's style:
+    /// `<cdata 'int[3]' owning 12 bytes at 0x...>` (or `borrowing` for
+    /// memory abicall does not own, `bitfield` for a bitfield view).
+    pub fn describe(&self, types: &Types) -> String {
+        let ty = if check_ty(types, self.ty).is_ok() {
+            types.display(self.ty)
+        } else {
+            format!("type {}", self.ty)
+        };
+        match self.bit {
+            Some(b) => format!(
+                "<cdata '{ty}' bitfield of width {} at {:p}+{}>",
+                b.bit_width, self.addr, b.bit_offset
+            ),
+            None => {
+                let size = self.size(types).map_or_else(|_| "?".to_string(), |s| s.to_string());
+                let how = if self.owner.is_some() { "owning" } else { "borrowing" };
+                format!("<cdata '{ty}' {how} {size} bytes at {:p}>", self.addr)
+            }
+        }
+    }
+
     /// The memory owner this view keeps alive, if any.
     pub fn owner(&self) -> Option<&Owner> {
         self.owner.as_ref()
