@@ -602,3 +602,27 @@ fn unions_and_anonymous_members() {
         ])
     );
 }
+
+#[test]
+fn hand_made_member_paths_are_checked() {
+    use abicall::types::{BitField, FieldPath};
+    let mut t = Types::new(Target::X86_64SysV);
+    let i = t.prim(Prim::Int);
+    let c = CData::new(&t, i, None).unwrap();
+    let far = c.member(&FieldPath {
+        offset: 1 << 40,
+        ty: i,
+        bit: None,
+    });
+    assert!(far.read(&t).is_err());
+    assert!(far.write(&t, &int(1)).is_err());
+    for (bit_offset, bit_width) in [(1000, 3), (0, 200), (7, 128)] {
+        let m = c.member(&FieldPath {
+            offset: 0,
+            ty: i,
+            bit: Some(BitField { bit_offset, bit_width }),
+        });
+        assert!(m.read(&t).is_err());
+        assert!(m.write(&t, &int(0)).is_err());
+    }
+}

@@ -86,6 +86,18 @@ pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
     }
 }
 
+/// A bitfield description from a user-made [`FieldPath`] must be one a
+/// layout can produce: bit offset 0..=7, width at most 128.
+fn check_bitfield(b: BitField) -> Result<()> {
+    if b.bit_offset > 7 || b.bit_width > 128 {
+        return Err(mem_err(format!(
+            "invalid bitfield (bit offset {}, width {})",
+            b.bit_offset, b.bit_width
+        )));
+    }
+    Ok(())
+}
+
 /// Finds a direct member (looking through anonymous members) without allocating.
 pub(crate) fn find_field<'t>(types: &'t Types, ty: TypeId, name: &str) -> Option<(&'t Field, u64)> {
     let rec = types.record_of(ty)?;
@@ -386,9 +398,16 @@ impl CData {
     }
 
     fn load(&self, n: usize, buf: &mut [u8]) -> Result<()> {
+        if n > buf.len() {
+            return Err(mem_err(format!(
+                "{n} bytes do not fit a scalar buffer of {}",
+                buf.len()
+            )));
+        }
         let p = self.span(0, n)?;
         // SAFETY: `span` checked that `p..p+n` lies in the region this view
-        // may access; `buf` has at least `n` bytes and is a distinct Rust buffer.
+        // may access; `buf` has at least `n` bytes (checked above) and is a
+        // distinct Rust buffer.
         unsafe { std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n) };
         Ok(())
     }
@@ -547,6 +566,7 @@ impl CData {
         check_ty(types, self.ty)?;
         let target = types.target();
         if let Some(b) = self.bit {
+            check_bitfield(b)?;
             let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
             let n = bits::span_bytes(b);
             let mut buf = [0u8; MAX_SCALAR];
@@ -633,6 +653,7 @@ impl CData {
         let target = types.target();
         let tyname = || types.display(self.ty);
         if let Some(b) = self.bit {
+            check_bitfield(b)?;
             let p = types.as_prim(self.ty).unwrap_or(Prim::Int);
             let e = scalar::enum_value(types, self.ty, v)?.map(Value::Int);
             let v = e.as_ref().unwrap_or(v);
