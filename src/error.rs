@@ -75,6 +75,40 @@ pub enum Error {
     /// Input/output problem (reading a --cdef file, running the preprocessor).
     #[error("{0}")]
     Io(String),
+    /// A shared object could not be opened.
+    #[error("cannot open library `{library}`: {message}")]
+    LibraryOpen {
+        /// The path or soname as given (`-` for the running process).
+        library: String,
+        /// The loader's explanation (`dlerror()`).
+        message: String,
+    },
+    /// A symbol is not defined in a library.
+    #[error("symbol `{symbol}` not found in library `{library}`: {message}")]
+    SymbolNotFound {
+        /// The library searched (`-` for the running process).
+        library: String,
+        /// The symbol name looked up (after any `__asm__` rename).
+        symbol: String,
+        /// The loader's explanation (`dlerror()`).
+        message: String,
+    },
+    /// A value cannot be converted to a C type (out of range integer, float
+    /// given for an integer, NULL for a struct, too many initializers, ...).
+    #[error("cannot convert to `{ty}`: {message}")]
+    Convert {
+        /// The C type that was to receive the value.
+        ty: String,
+        /// What was wrong with the value.
+        message: String,
+    },
+    /// Misuse of C memory: index out of bounds, access outside the known
+    /// extent of an object, allocation failure, address of a bitfield, ...
+    #[error("{0}")]
+    Memory(String),
+    /// A handle pointer that abicall did not issue, or whose handle was freed.
+    #[error("invalid handle {0:#x}: not issued by this process or already freed")]
+    Handle(usize),
 }
 
 impl Error {
@@ -82,7 +116,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Io(m) | Error::Abi(m) | Error::Call(m) => m.clone(),
+            Error::Layout(m) | Error::Io(m) | Error::Abi(m) | Error::Call(m) | Error::Memory(m) => m.clone(),
             other => other.to_string(),
         }
     }

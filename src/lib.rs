@@ -20,9 +20,13 @@ pub mod decls;
 pub mod error;
 mod ffi;
 pub mod header;
+pub mod library;
+pub mod memory;
 pub mod target;
 pub mod types;
+pub mod value;
 
 pub use error::{Error, ParseErrorKind, Result};
 pub use ffi::Ffi;
 pub use target::Target;
+pub use value::Value;
