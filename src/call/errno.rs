@@ -8,28 +8,7 @@ thread_local! {
     static SAVED: Cell<i32> = const { Cell::new(0) };
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-extern "C" {
-    fn __errno_location() -> *mut i32;
-}
-#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
-extern "C" {
-    #[link_name = "__error"]
-    fn __errno_location() -> *mut i32;
-}
-
-/// The C `errno` of the calling thread, read right now.
-pub fn c_errno() -> i32 {
-    // SAFETY: `__errno_location` returns the calling thread's errno slot,
-    // valid for the thread's lifetime.
-    unsafe { *__errno_location() }
-}
-
-/// Sets the C `errno` of the calling thread right now.
-pub fn set_c_errno(v: i32) {
-    // SAFETY: as in `c_errno`.
-    unsafe { *__errno_location() = v }
-}
+use crate::memory::errno::{get as c_errno, set as set_c_errno};
 
 /// The `errno` saved after the most recent abicall call in this thread
 /// (cffi's `ffi.errno`).
