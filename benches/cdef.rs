@@ -31,7 +31,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut ffi = Ffi::new(target);
             ffi.cdef(black_box(&text)).unwrap();
-            black_box(ffi.types().len())
+            let n = ffi.types().len();
+            black_box(n)
         })
     });
     g.finish();

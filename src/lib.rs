@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod api;
 pub mod call;
 pub mod cdecl;
 pub mod decls;
@@ -26,6 +27,7 @@ pub mod target;
 pub mod types;
 pub mod value;
 
+pub use api::{Callback, Function};
 pub use error::{Error, ParseErrorKind, Result};
 pub use ffi::Ffi;
 pub use target::Target;

@@ -93,6 +93,7 @@ fn qsort_with_callback() {
                 let b = **(args[1] as *const *const i32);
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
+            Ok(())
         }),
         CallbackOptions::default(),
     )

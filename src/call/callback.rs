@@ -29,8 +29,10 @@ use std::sync::{Arc, Mutex};
 
 /// The host side of a raw callback: `args[i]` points to argument `i`'s bytes
 /// in C layout; write the result (if any) to `ret`, which points to a zeroed
-/// buffer of the return type's size.
-pub type RawCallbackFn = dyn Fn(&[*const c_void], *mut c_void) + Send + Sync;
+/// buffer of the return type's size. Returning `Err(message)` is handled
+/// like a panic: reported through the error hook, and C gets the error
+/// return value.
+pub type RawCallbackFn = dyn Fn(&[*const c_void], *mut c_void) -> std::result::Result<(), String> + Send + Sync;
 
 /// The error hook: receives a description of what went wrong (a panic
 /// message, or a call after drop).
@@ -277,7 +279,11 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
         let f = unsafe { (*st.f.get()).as_ref() };
         match f {
             Some(f) => match catch_unwind(AssertUnwindSafe(|| f(argv, out))) {
-                Ok(()) => true,
+                Ok(Ok(())) => true,
+                Ok(Err(msg)) => {
+                    st.report(&format!("callback failed: {msg}"));
+                    false
+                }
                 Err(p) => {
                     let msg = p
                         .downcast_ref::<&str>()

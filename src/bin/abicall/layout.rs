@@ -24,9 +24,9 @@ pub fn run(a: LayoutArgs) -> Result<(), String> {
     for (i, name) in a.types.iter().enumerate() {
         let id = ffi.type_of(name).map_err(|e| located("type name", &e))?;
         let text = if a.json {
-            report::json(ffi.types(), id, name).map(|j| j + "\n")
+            report::json(&ffi.types(), id, name).map(|j| j + "\n")
         } else {
-            report::table(ffi.types(), id, name)
+            report::table(&ffi.types(), id, name)
         }
         .map_err(|e| format!("`{name}`: {e}"))?;
         if i > 0 && !a.json {

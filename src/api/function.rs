@@ -1,0 +1,217 @@
+//! [`Function`]: a declared C function, prepared once, callable with `Value`s
+//! (convenient, checked) or through its [`RawCall`] (fast, no allocation).
+
+use super::convert::{self, ArgStore, Bytes};
+use crate::call::RawCall;
+use crate::error::{Error, Result};
+use crate::ffi::{read, SharedTypes};
+use crate::types::TypeId;
+use crate::value::Value;
+use std::any::Any;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::sync::{Arc, Mutex};
+
+/// A C function with its signature, ready to call. Keeps the library it
+/// comes from loaded.
+///
+/// ```
+/// use abicall::{Ffi, Value, library::Library};
+/// let mut ffi = Ffi::host().unwrap();
+/// ffi.cdef("unsigned long strlen(const char *); int snprintf(char *, unsigned long, const char *, ...);").unwrap();
+/// let libc = Library::process();
+/// let strlen = ffi.function(&libc, "strlen").unwrap();
+/// assert_eq!(strlen.call(&[Value::str("hello")]).unwrap(), Value::Int(5));
+/// // Wrong argument count: an error, not a crash.
+/// assert!(strlen.call(&[]).is_err());
+/// ```
+pub struct Function {
+    name: String,
+    types: SharedTypes,
+    ty: TypeId,
+    code: *const c_void,
+    keepalive: Option<Arc<dyn Any + Send + Sync>>,
+    /// Prepared call for the fixed parameters (non-variadic functions).
+    fixed: Option<RawCall>,
+    params: Vec<TypeId>,
+    ret: TypeId,
+    variadic: bool,
+    var_cache: Mutex<HashMap<Vec<TypeId>, RawCall>>,
+}
+
+// SAFETY: `code` is the address of a C function, callable from any thread;
+// the other fields are Send + Sync.
+unsafe impl Send for Function {}
+// SAFETY: as above; the variadic cache is behind a mutex.
+unsafe impl Sync for Function {}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Function")
+            .field("name", &self.name)
+            .field("code", &self.code)
+            .finish()
+    }
+}
+
+impl Function {
+    /// A function of type `ty` at `code`.
+    ///
+    /// # Safety
+    /// `code` must be a C function of type `ty` on the host ABI, valid while
+    /// the result lives (`keepalive` may hold what keeps it valid).
+    pub unsafe fn from_raw(
+        types: SharedTypes,
+        name: &str,
+        ty: TypeId,
+        code: *const c_void,
+        keepalive: Option<Arc<dyn Any + Send + Sync>>,
+    ) -> Result<Function> {
+        let (params, ret, variadic, fixed) = {
+            let t = read(&types);
+            let sig = t
+                .sig_of(ty)
+                .ok_or_else(|| Error::Call(format!("`{name}` is not a function (type `{}`)", t.display(ty))))?
+                .clone();
+            let fixed = if sig.variadic {
+                None
+            } else {
+                // SAFETY: forwarded contract.
+                Some(unsafe { RawCall::new(&t, ty, &[], code, keepalive.clone()) }.map_err(|e| prefix(name, e))?)
+            };
+            (sig.params, sig.ret, sig.variadic, fixed)
+        };
+        Ok(Function {
+            name: name.to_string(),
+            types,
+            ty,
+            code,
+            keepalive,
+            fixed,
+            params,
+            ret,
+            variadic,
+            var_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The C name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The function type.
+    pub fn ty(&self) -> TypeId {
+        self.ty
+    }
+
+    /// The address of the function.
+    pub fn code(&self) -> *const c_void {
+        self.code
+    }
+
+    /// The prepared raw call (non-variadic functions); see [`RawCall::call`].
+    pub fn raw(&self) -> Option<&RawCall> {
+        self.fixed.as_ref()
+    }
+
+    /// A prepared raw call for a variadic function with these variadic
+    /// argument types (cached).
+    pub fn raw_variadic(&self, var_types: &[TypeId]) -> Result<RawCall> {
+        if !self.variadic {
+            return match (&self.fixed, var_types.is_empty()) {
+                (Some(r), true) => Ok(r.clone()),
+                _ => Err(Error::Call(format!("`{}` is not variadic", self.name))),
+            };
+        }
+        let mut cache = self.var_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = cache.get(var_types) {
+            return Ok(r.clone());
+        }
+        let t = read(&self.types);
+        // SAFETY: `code` has type `ty` (contract of `from_raw`).
+        let r = unsafe { RawCall::new(&t, self.ty, var_types, self.code, self.keepalive.clone()) }
+            .map_err(|e| prefix(&self.name, e))?;
+        if cache.len() < 256 {
+            cache.insert(var_types.to_vec(), r.clone());
+        }
+        Ok(r)
+    }
+
+    /// Calls with dynamic values, converted with cffi's checks. For the
+    /// variadic part, types are inferred from the values (see
+    /// [`Function::call_variadic`] to give them). Returns `Value::Null` for
+    /// `void`; a struct/union result is an owned copy.
+    pub fn call(&self, args: &[Value]) -> Result<Value> {
+        self.call_inner(args, None)
+    }
+
+    /// Calls a variadic function giving the C types of the variadic
+    /// arguments (before promotion: `float` is passed as `double`).
+    pub fn call_variadic(&self, args: &[Value], var_types: &[TypeId]) -> Result<Value> {
+        self.call_inner(args, Some(var_types))
+    }
+
+    fn call_inner(&self, args: &[Value], var_types: Option<&[TypeId]>) -> Result<Value> {
+        let nfixed = self.params.len();
+        if args.len() < nfixed || (!self.variadic && args.len() != nfixed) {
+            return Err(Error::Call(format!(
+                "`{}` takes {}{} argument(s), {} given",
+                self.name,
+                if self.variadic { "at least " } else { "" },
+                nfixed,
+                args.len()
+            )));
+        }
+        let var_types: Vec<TypeId> = match var_types {
+            Some(v) if v.len() != args.len() - nfixed => {
+                return Err(Error::Call(format!(
+                    "`{}`: {} variadic argument(s) but {} type(s) given",
+                    self.name,
+                    args.len() - nfixed,
+                    v.len()
+                )))
+            }
+            Some(v) => v.to_vec(),
+            None if self.variadic => {
+                let mut t = self.types.write().unwrap_or_else(|e| e.into_inner());
+                args[nfixed..]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| convert::infer_variadic(&mut t, nfixed + k, v))
+                    .collect::<Result<_>>()
+                    .map_err(|e| prefix(&self.name, e))?
+            }
+            None => Vec::new(),
+        };
+        let raw = match &self.fixed {
+            Some(r) => r.clone(),
+            None => self.raw_variadic(&var_types)?,
+        };
+        let t = read(&self.types);
+        let mut store = ArgStore::default();
+        for (i, v) in args.iter().enumerate() {
+            let ty = if i < nfixed {
+                self.params[i]
+            } else {
+                var_types[i - nfixed]
+            };
+            store.push(&t, i, ty, v).map_err(|e| prefix(&self.name, e))?;
+        }
+        let ptrs = store.pointers()?;
+        let mut ret = Bytes::zeroed(raw.ret_size());
+        // SAFETY: every pointer refers to a converted value of the planned
+        // type kept alive by `store`; `ret` has `ret_size` bytes.
+        unsafe { raw.call(&ptrs, ret.as_mut_ptr() as *mut c_void) }.map_err(|e| prefix(&self.name, e))?;
+        drop(store);
+        convert::read_value(&t, self.ret, ret.as_slice())
+    }
+}
+
+fn prefix(name: &str, e: Error) -> Error {
+    match e {
+        Error::Call(m) => Error::Call(format!("`{name}`: {m}")),
+        Error::Abi(m) => Error::Abi(format!("`{name}`: {m}")),
+        other => other,
+    }
+}
