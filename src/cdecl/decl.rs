@@ -95,7 +95,7 @@ impl Parser<'_> {
                     "a `{` here is not a function body; expected `;` after the declaration".to_string(),
                 ));
             }
-            return Err(self.unexpected("`;` after the declaration"));
+            return Err(self.unexpected("`;` after declaration"));
         }
     }
 
