@@ -4,15 +4,15 @@
 
 use super::declarator::DeclMode;
 use super::lexer::{Tk, P};
-use super::parser::Parser;
+use super::parser::{PErr, PResult, Parser};
 use super::specs::{keyword, Kw, SpecCtx, Specs, Storage};
 use crate::decls::{Constant, DeclKind, FuncDecl, VarDecl};
-use crate::error::{ParseErrorKind, Result};
+use crate::error::ParseErrorKind;
 use crate::types::{TypeId, TypeKind};
 
 impl Parser<'_> {
     /// Parses the whole text.
-    pub(crate) fn translation_unit(&mut self) -> Result<()> {
+    pub(crate) fn translation_unit(&mut self) -> PResult<()> {
         loop {
             let t = self.tok();
             match t.tk {
@@ -36,7 +36,7 @@ impl Parser<'_> {
         }
     }
 
-    fn declaration(&mut self) -> Result<()> {
+    fn declaration(&mut self) -> PResult<()> {
         let specs = self.specifiers(SpecCtx::Top)?;
         if self.eat(P::Semi)? {
             return Ok(());
@@ -100,7 +100,7 @@ impl Parser<'_> {
     }
 
     /// `= value` of a `const` integer or floating object: a constant.
-    fn initializer(&mut self, specs: &Specs, name: &str, idx: usize, ty: TypeId) -> Result<()> {
+    fn initializer(&mut self, specs: &Specs, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
         let eq = self.pos;
         let prim = self.types.as_prim(ty).filter(|p| p.is_integer() || p.is_real_float());
         let Some(prim) = prim.filter(|_| self.types.get(ty).quals.is_const) else {
@@ -132,7 +132,7 @@ impl Parser<'_> {
         self.define_constant(name, idx, c)
     }
 
-    fn other_kind_error(&self, name: &str, idx: usize, is: &str) -> crate::Error {
+    fn other_kind_error(&self, name: &str, idx: usize, is: &str) -> PErr {
         self.err_at(
             idx,
             ParseErrorKind::Redefinition,
@@ -140,7 +140,7 @@ impl Parser<'_> {
         )
     }
 
-    fn define_typedef(&mut self, name: &str, idx: usize, ty: TypeId) -> Result<()> {
+    fn define_typedef(&mut self, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
         if self.decls.functions.contains_key(name) {
             return Err(self.other_kind_error(name, idx, "function"));
         }
@@ -174,7 +174,7 @@ impl Parser<'_> {
         param_names: Vec<Option<String>>,
         asm_name: Option<String>,
         unprototyped: bool,
-    ) -> Result<()> {
+    ) -> PResult<()> {
         if self.decls.typedefs.contains_key(name) {
             return Err(self.other_kind_error(name, idx, "typedef"));
         }
@@ -225,7 +225,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn declare_variable(&mut self, name: &str, idx: usize, ty: TypeId, asm_name: Option<String>) -> Result<()> {
+    fn declare_variable(&mut self, name: &str, idx: usize, ty: TypeId, asm_name: Option<String>) -> PResult<()> {
         if self.decls.typedefs.contains_key(name) {
             return Err(self.other_kind_error(name, idx, "typedef"));
         }

@@ -10,9 +10,9 @@
 
 use super::constexpr::Val;
 use super::lexer::{Tk, P};
-use super::parser::Parser;
+use super::parser::{PResult, Parser};
 use super::specs::{keyword, Attrs, Kw, SpecCtx};
-use crate::error::{ParseErrorKind, Result};
+use crate::error::ParseErrorKind;
 use crate::types::{Prim, Quals, TypeId, TypeKind};
 
 /// One type derivation of a declarator.
@@ -70,14 +70,14 @@ pub(super) enum DeclMode {
 
 impl Parser<'_> {
     /// Parses a declarator.
-    pub(super) fn declarator(&mut self, mode: DeclMode) -> Result<Declarator> {
+    pub(super) fn declarator(&mut self, mode: DeclMode) -> PResult<Declarator> {
         self.enter()?;
         let r = self.declarator_inner(mode);
         self.leave();
         r
     }
 
-    fn declarator_inner(&mut self, mode: DeclMode) -> Result<Declarator> {
+    fn declarator_inner(&mut self, mode: DeclMode) -> PResult<Declarator> {
         let mut attrs = Attrs::default();
         let mut ops = Vec::new();
         loop {
@@ -165,7 +165,7 @@ impl Parser<'_> {
     }
 
     /// `[ ... ]`.
-    fn array_suffix(&mut self) -> Result<Op> {
+    fn array_suffix(&mut self) -> PResult<Op> {
         self.bump()?;
         while self.tok().tk == Tk::Ident
             && matches!(
@@ -209,7 +209,7 @@ impl Parser<'_> {
     }
 
     /// `( parameter-list )`.
-    fn params(&mut self) -> Result<Op> {
+    fn params(&mut self) -> PResult<Op> {
         self.enter()?;
         self.bump()?;
         let mut params = Vec::new();
@@ -285,7 +285,7 @@ impl Parser<'_> {
     }
 
     /// GNU attributes (no `__asm__`) at the current position.
-    pub(super) fn attributes(&mut self, attrs: &mut Attrs) -> Result<()> {
+    pub(super) fn attributes(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
             if self.at_word("__attribute__") || self.at_word("__attribute") {
                 self.attribute(attrs)?;
@@ -298,7 +298,7 @@ impl Parser<'_> {
     }
 
     /// Attributes and `__asm__("symbol")` labels after a declarator.
-    pub(super) fn trailing(&mut self, attrs: &mut Attrs) -> Result<()> {
+    pub(super) fn trailing(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
             self.attributes(attrs)?;
             if self.tok().tk == Tk::Ident && keyword(self.cur_text()) == Some(Kw::Asm) {
@@ -323,7 +323,7 @@ impl Parser<'_> {
     }
 
     /// Applies the derivations `ops` to `base`. Errors point at token `at`.
-    pub(super) fn apply(&mut self, base: TypeId, ops: &[Op], at: usize) -> Result<TypeId> {
+    pub(super) fn apply(&mut self, base: TypeId, ops: &[Op], at: usize) -> PResult<TypeId> {
         let mut t = base;
         for op in ops {
             t = match op {
@@ -379,7 +379,7 @@ impl Parser<'_> {
     }
 
     /// A type name: specifiers and an abstract declarator (`int (*)[3]`).
-    pub(super) fn type_name(&mut self) -> Result<crate::types::TypeId> {
+    pub(super) fn type_name(&mut self) -> PResult<crate::types::TypeId> {
         let specs = self.specifiers(SpecCtx::TypeName)?;
         let mut d = self.declarator(DeclMode::Abstract)?;
         self.attributes(&mut d.attrs)?;

@@ -10,13 +10,13 @@
 
 use super::constexpr::Val;
 use super::lexer::{Tk, P};
-use super::parser::Parser;
+use super::parser::{PResult, Parser};
 use crate::decls::{Constant, DeclKind};
-use crate::error::{ParseErrorKind, Result};
+use crate::error::ParseErrorKind;
 
 impl Parser<'_> {
     /// Processes the directive lines at the current position.
-    pub(super) fn directives(&mut self) -> Result<()> {
+    pub(super) fn directives(&mut self) -> PResult<()> {
         while self.tok().tk == Tk::Hash {
             self.in_directive = true;
             let r = self.directive();
@@ -33,7 +33,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn directive(&mut self) -> Result<()> {
+    fn directive(&mut self) -> PResult<()> {
         self.bump()?; // `#`
         let t = self.tok();
         match t.tk {
@@ -75,7 +75,7 @@ impl Parser<'_> {
         }
     }
 
-    fn define(&mut self) -> Result<()> {
+    fn define(&mut self) -> PResult<()> {
         self.bump()?;
         let name_tok = self.tok();
         if name_tok.tk != Tk::Ident {
@@ -119,7 +119,7 @@ impl Parser<'_> {
     }
 
     /// Adds constant `name`; an identical redefinition is accepted.
-    pub(super) fn define_constant(&mut self, name: &str, idx: usize, c: Constant) -> Result<()> {
+    pub(super) fn define_constant(&mut self, name: &str, idx: usize, c: Constant) -> PResult<()> {
         match self.decls.constants.get(name) {
             Some(old) if *old == c => Ok(()),
             Some(old) => Err(self.err_at(
@@ -147,7 +147,7 @@ impl Parser<'_> {
     }
 
     /// `#pragma pack(N)`, `pack()`, `pack(push[, N])`, `pack(pop)`.
-    fn pragma_pack(&mut self) -> Result<()> {
+    fn pragma_pack(&mut self) -> PResult<()> {
         self.expect(P::LParen, "(", " after `#pragma pack`")?;
         if self.eat(P::RParen)? {
             self.decls.pack = None;
@@ -182,7 +182,7 @@ impl Parser<'_> {
         self.expect(P::RParen, ")", " to close `#pragma pack(`")
     }
 
-    fn pack_value(&mut self) -> Result<Option<u64>> {
+    fn pack_value(&mut self) -> PResult<Option<u64>> {
         let t = self.tok();
         let v = match (t.tk, self.text_of(t).parse::<u64>()) {
             (Tk::Number, Ok(v)) if v == 0 || (v.is_power_of_two() && v <= 16) => v,

@@ -6,10 +6,10 @@
 use super::constexpr::{BinOp, Val};
 use super::lexer::{Tk, P};
 use super::literals;
-use super::parser::Parser;
+use super::parser::{PResult, Parser};
 use super::specs::{keyword, Kw};
 use crate::decls::Constant;
-use crate::error::{ParseErrorKind, Result};
+use crate::error::ParseErrorKind;
 use crate::types::{int_fits, Prim, TypeId, TypeKind};
 
 /// Operators of the binary-expression levels, with their precedence.
@@ -21,14 +21,14 @@ enum Op2 {
 
 impl Parser<'_> {
     /// A conditional expression (what C calls a constant-expression).
-    pub(super) fn const_expr(&mut self) -> Result<Val> {
+    pub(super) fn const_expr(&mut self) -> PResult<Val> {
         self.enter()?;
         let r = self.conditional();
         self.leave();
         r
     }
 
-    fn conditional(&mut self) -> Result<Val> {
+    fn conditional(&mut self) -> PResult<Val> {
         let c = self.binary(1)?;
         if !self.eat(P::Question)? {
             return Ok(c);
@@ -52,7 +52,7 @@ impl Parser<'_> {
     }
 
     /// `expr, expr, ...` (inside parentheses).
-    fn comma_expr(&mut self) -> Result<Val> {
+    fn comma_expr(&mut self) -> PResult<Val> {
         let mut v = self.const_expr()?;
         while self.eat(P::Comma)? {
             v = self.const_expr()?;
@@ -89,7 +89,7 @@ impl Parser<'_> {
     }
 
     /// Precedence climbing over the binary operators (left-associative).
-    fn binary(&mut self, min_prec: u8) -> Result<Val> {
+    fn binary(&mut self, min_prec: u8) -> PResult<Val> {
         let mut lhs = self.unary()?;
         while let Some((op, prec)) = self.binop() {
             if prec < min_prec {
@@ -125,7 +125,7 @@ impl Parser<'_> {
         Ok(lhs)
     }
 
-    fn unary(&mut self) -> Result<Val> {
+    fn unary(&mut self) -> PResult<Val> {
         let t = self.tok();
         let idx = self.pos;
         let op = match t.tk {
@@ -165,7 +165,7 @@ impl Parser<'_> {
     }
 
     /// `(type) value`.
-    fn cast(&mut self, v: Val, ty: TypeId, idx: usize) -> Result<Val> {
+    fn cast(&mut self, v: Val, ty: TypeId, idx: usize) -> PResult<Val> {
         let t = self.types.target();
         match self.types.as_prim(ty) {
             Some(p) if p.is_integer() => v
@@ -187,7 +187,7 @@ impl Parser<'_> {
     }
 
     /// `sizeof` / `_Alignof` of a type name, a declared variable or an expression.
-    fn size_or_align(&mut self, size: bool) -> Result<Val> {
+    fn size_or_align(&mut self, size: bool) -> PResult<Val> {
         let kw = self.cur_text();
         self.bump()?;
         let idx = self.pos;
@@ -225,7 +225,7 @@ impl Parser<'_> {
     }
 
     /// `x` or `(x)` naming a declared variable: its type.
-    fn variable_operand(&mut self) -> Result<Option<TypeId>> {
+    fn variable_operand(&mut self) -> PResult<Option<TypeId>> {
         let (paren, name_tok) = if self.at(P::LParen) {
             (true, self.nth(1))
         } else {
@@ -249,7 +249,7 @@ impl Parser<'_> {
     }
 
     /// `__builtin_offsetof(type, member.designator[3])`.
-    fn offsetof(&mut self) -> Result<Val> {
+    fn offsetof(&mut self) -> PResult<Val> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `__builtin_offsetof`")?;
         let ty = self.type_name()?;
@@ -293,7 +293,7 @@ impl Parser<'_> {
         Ok(Val::Int(fp.offset as i128, Prim::ULong))
     }
 
-    fn primary(&mut self) -> Result<Val> {
+    fn primary(&mut self) -> PResult<Val> {
         let t = self.tok();
         let target = self.types.target();
         match t.tk {

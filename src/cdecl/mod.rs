@@ -69,7 +69,9 @@ use parser::Parser;
 /// assert_eq!(types.size_of(decls.tags["v"]).unwrap(), 16);
 /// ```
 pub fn parse(types: &mut Types, decls: &mut Decls, text: &str) -> Result<()> {
-    Parser::new(types, decls, text)?.translation_unit()
+    Parser::new(types, decls, text)
+        .and_then(|mut p| p.translation_unit())
+        .map_err(|e| *e.0)
 }
 
 /// Parses a type name such as `struct pt *`, `int[4]`, `int (*)(double)`
@@ -83,10 +85,10 @@ pub fn parse(types: &mut Types, decls: &mut Decls, text: &str) -> Result<()> {
 /// assert_eq!(types.display(t), "int (*)[3]");
 /// ```
 pub fn parse_type_name(types: &mut Types, decls: &mut Decls, text: &str) -> Result<TypeId> {
-    let mut p = Parser::new(types, decls, text)?;
-    let t = p.type_name()?;
+    let mut p = Parser::new(types, decls, text).map_err(|e| *e.0)?;
+    let t = p.type_name().map_err(|e| *e.0)?;
     if p.tok().tk != Tk::Eof {
-        return Err(p.unexpected("the end of the type name"));
+        return Err(*p.unexpected("the end of the type name").0);
     }
     Ok(t)
 }

@@ -5,12 +5,19 @@
 use super::builtins;
 use super::lexer::{lex, Tk, Token, P};
 use crate::decls::Decls;
-use crate::error::{Error, ParseErrorKind, Result};
+use crate::error::{Error, ParseErrorKind};
 use crate::types::{TypeId, Types};
 
 /// Deepest nesting of declarators, expressions, parameter lists and member
 /// lists before the parser gives up (keeps the stack bounded).
 pub const MAX_DEPTH: u32 = 256;
+
+/// A parse error, boxed so that every `Result` in the recursive descent
+/// stays pointer-sized (deep nesting then needs little stack).
+pub(crate) struct PErr(pub(crate) Box<Error>);
+
+/// `Result` of the parser's internal functions.
+pub(crate) type PResult<T> = std::result::Result<T, PErr>;
 
 /// The parser: the tokens of one text and the tables it adds to.
 pub(crate) struct Parser<'a> {
@@ -29,7 +36,7 @@ pub(crate) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// Tokenizes `text` and processes the directives at its start.
-    pub(crate) fn new(types: &'a mut Types, decls: &'a mut Decls, text: &'a str) -> Result<Parser<'a>> {
+    pub(crate) fn new(types: &'a mut Types, decls: &'a mut Decls, text: &'a str) -> PResult<Parser<'a>> {
         let lexed = lex(text);
         let mut p = Parser {
             src: text,
@@ -100,7 +107,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves to the next token, processing any directive lines on the way.
-    pub(super) fn bump(&mut self) -> Result<()> {
+    pub(super) fn bump(&mut self) -> PResult<()> {
         if matches!(self.tok().tk, Tk::Eof | Tk::Error) || (self.in_directive && self.tok().tk == Tk::Eol) {
             return Ok(());
         }
@@ -112,7 +119,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes punctuator `p` if it is next.
-    pub(super) fn eat(&mut self, p: P) -> Result<bool> {
+    pub(super) fn eat(&mut self, p: P) -> PResult<bool> {
         if self.at(p) {
             self.bump()?;
             Ok(true)
@@ -122,7 +129,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes punctuator `p` or fails with "expected `p` {context}, found ...".
-    pub(super) fn expect(&mut self, p: P, spelling: &str, context: &str) -> Result<()> {
+    pub(super) fn expect(&mut self, p: P, spelling: &str, context: &str) -> PResult<()> {
         if self.eat(p)? {
             Ok(())
         } else {
@@ -141,22 +148,24 @@ impl<'a> Parser<'a> {
 
     /// An error at token index `idx`. If that token is the lexical-error
     /// token, the lexical error is reported instead.
-    pub(super) fn err_at(&self, idx: usize, kind: ParseErrorKind, message: String) -> Error {
+    #[cold]
+    #[inline(never)]
+    pub(super) fn err_at(&self, idx: usize, kind: ParseErrorKind, message: String) -> PErr {
         let t = self.toks[idx];
         if t.tk == Tk::Error {
             let (k, m) = self
                 .lex_error
                 .clone()
                 .unwrap_or((ParseErrorKind::InvalidCharacter, "invalid input".to_string()));
-            return Error::Parse {
+            return PErr(Box::new(Error::Parse {
                 kind: k,
                 line: t.line,
                 col: t.col,
                 token: self.text_of(t).to_string(),
                 message: m,
-            };
+            }));
         }
-        Error::Parse {
+        PErr(Box::new(Error::Parse {
             kind,
             line: t.line,
             col: t.col,
@@ -165,16 +174,19 @@ impl<'a> Parser<'a> {
                 _ => self.text_of(t).to_string(),
             },
             message,
-        }
+        }))
     }
 
     /// An error at the current token.
-    pub(super) fn err(&self, kind: ParseErrorKind, message: String) -> Error {
+    #[cold]
+    pub(super) fn err(&self, kind: ParseErrorKind, message: String) -> PErr {
         self.err_at(self.pos, kind, message)
     }
 
     /// "expected {what}, found {current token}" (`UnexpectedEof` at the end).
-    pub(super) fn unexpected(&self, what: &str) -> Error {
+    #[cold]
+    #[inline(never)]
+    pub(super) fn unexpected(&self, what: &str) -> PErr {
         let t = self.tok();
         let kind = if t.tk == Tk::Eof {
             ParseErrorKind::UnexpectedEof
@@ -185,7 +197,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Enters one nesting level (declarator, parenthesis, member list, ...).
-    pub(super) fn enter(&mut self) -> Result<()> {
+    pub(super) fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.err(
@@ -226,7 +238,7 @@ impl<'a> Parser<'a> {
 
     /// Skips a balanced `(...)`, `[...]` or `{...}` group starting at the
     /// current (opening) token. Iterative: any depth is fine.
-    pub(super) fn skip_balanced(&mut self) -> Result<()> {
+    pub(super) fn skip_balanced(&mut self) -> PResult<()> {
         let open_idx = self.pos;
         let mut stack: Vec<P> = Vec::new();
         loop {

@@ -5,16 +5,16 @@
 use super::constexpr::Val;
 use super::declarator::{DeclMode, Declarator};
 use super::lexer::{Tk, P};
-use super::parser::Parser;
+use super::parser::{PErr, PResult, Parser};
 use super::specs::{keyword, Attrs, Kw, SpecCtx};
 use crate::decls::{Constant, DeclKind};
-use crate::error::{ParseErrorKind, Result};
+use crate::error::ParseErrorKind;
 use crate::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, TypeKind};
 use std::collections::HashSet;
 
 impl Parser<'_> {
     /// Parses an optional tag (identifier that is not a keyword).
-    fn tag(&mut self) -> Result<Option<(String, usize)>> {
+    fn tag(&mut self) -> PResult<Option<(String, usize)>> {
         let t = self.tok();
         if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
             let idx = self.pos;
@@ -27,7 +27,7 @@ impl Parser<'_> {
 
     /// `struct`/`union` specifier. Returns the type and whether it is an
     /// untagged definition.
-    pub(super) fn record_spec(&mut self, kind: RecordKind) -> Result<(TypeId, bool)> {
+    pub(super) fn record_spec(&mut self, kind: RecordKind) -> PResult<(TypeId, bool)> {
         let kw_idx = self.pos;
         self.bump()?;
         let mut attrs = Attrs::default();
@@ -83,7 +83,7 @@ impl Parser<'_> {
         Ok((id, tag.is_none()))
     }
 
-    fn tag_kind_error(&self, tag: &str, idx: usize, old: TypeId, used_as: &str) -> crate::Error {
+    fn tag_kind_error(&self, tag: &str, idx: usize, old: TypeId, used_as: &str) -> PErr {
         let was = match self.types.kind(old) {
             TypeKind::Enum(_) => "enum",
             _ => self.types.record_of(old).map_or("struct", |r| r.kind.keyword()),
@@ -97,7 +97,7 @@ impl Parser<'_> {
 
     /// A reference to a tag (`struct s` without a body): the known type, or
     /// a new incomplete one. `kind == None` is an enum.
-    fn tag_ref(&mut self, kind: Option<RecordKind>, tag: &str, idx: usize) -> Result<TypeId> {
+    fn tag_ref(&mut self, kind: Option<RecordKind>, tag: &str, idx: usize) -> PResult<TypeId> {
         let used_as = kind.map_or("enum", |k| k.keyword());
         if let Some(&old) = self.decls.tags.get(tag) {
             let same = match (self.types.kind(old), kind) {
@@ -134,7 +134,7 @@ impl Parser<'_> {
     }
 
     /// Members up to and including the closing `}`.
-    fn member_list(&mut self, kind: RecordKind) -> Result<Vec<FieldDecl>> {
+    fn member_list(&mut self, kind: RecordKind) -> PResult<Vec<FieldDecl>> {
         let mut fields: Vec<FieldDecl> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut flex: Option<(usize, String)> = None;
@@ -253,7 +253,7 @@ impl Parser<'_> {
         }
     }
 
-    fn flex_not_last(&self, idx: usize, label: &str) -> crate::Error {
+    fn flex_not_last(&self, idx: usize, label: &str) -> PErr {
         self.err_at(
             idx,
             ParseErrorKind::InvalidType,
@@ -261,7 +261,7 @@ impl Parser<'_> {
         )
     }
 
-    fn bitfield_width(&self, ty: TypeId, v: Val, widx: usize, label: &str, named: bool) -> Result<u32> {
+    fn bitfield_width(&self, ty: TypeId, v: Val, widx: usize, label: &str, named: bool) -> PResult<u32> {
         let t = self.types.target();
         let bad = |m: String| self.err_at(widx, ParseErrorKind::InvalidType, m);
         let prim = self
@@ -351,7 +351,7 @@ impl Parser<'_> {
     }
 
     /// `enum` specifier.
-    pub(super) fn enum_spec(&mut self) -> Result<TypeId> {
+    pub(super) fn enum_spec(&mut self) -> PResult<TypeId> {
         let kw_idx = self.pos;
         self.bump()?;
         let mut attrs = Attrs::default();
@@ -501,7 +501,7 @@ impl Parser<'_> {
     }
 
     /// `_Static_assert(expr, "message");` (message optional, C23).
-    pub(super) fn static_assert(&mut self) -> Result<()> {
+    pub(super) fn static_assert(&mut self) -> PResult<()> {
         let idx = self.pos;
         self.bump()?;
         self.expect(P::LParen, "(", " after `_Static_assert`")?;

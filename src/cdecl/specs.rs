@@ -4,8 +4,8 @@
 
 use super::constexpr::Val;
 use super::lexer::{Tk, Token, P};
-use super::parser::Parser;
-use crate::error::{ParseErrorKind, Result};
+use super::parser::{PResult, Parser};
+use crate::error::ParseErrorKind;
 use crate::target::Target;
 use crate::types::{Prim, Quals, RecordKind, TypeId, TypeKind};
 
@@ -222,7 +222,7 @@ impl Parser<'_> {
     }
 
     /// Parses declaration specifiers.
-    pub(super) fn specifiers(&mut self, ctx: SpecCtx) -> Result<Specs> {
+    pub(super) fn specifiers(&mut self, ctx: SpecCtx) -> PResult<Specs> {
         let start = self.pos;
         let mut counts = [0u8; N_BASIC];
         let mut first_basic: Option<usize> = None;
@@ -414,7 +414,7 @@ impl Parser<'_> {
     }
 
     /// `__attribute__((a, b(args), ...))` at the current token.
-    pub(super) fn attribute(&mut self, attrs: &mut Attrs) -> Result<()> {
+    pub(super) fn attribute(&mut self, attrs: &mut Attrs) -> PResult<()> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `__attribute__`")?;
         self.expect(P::LParen, "(", " after `__attribute__(`")?;
@@ -485,7 +485,7 @@ impl Parser<'_> {
     }
 
     /// `_Alignas(N)` / `_Alignas(type)`.
-    fn alignas(&mut self, attrs: &mut Attrs) -> Result<()> {
+    fn alignas(&mut self, attrs: &mut Attrs) -> PResult<()> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `_Alignas`")?;
         let idx = self.pos;
@@ -513,7 +513,7 @@ impl Parser<'_> {
     }
 
     /// `typeof(type-name)` or `typeof(name)` of a declared function/variable.
-    fn typeof_spec(&mut self) -> Result<TypeId> {
+    fn typeof_spec(&mut self) -> PResult<TypeId> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `typeof`")?;
         let ty = if self.starts_type(self.tok()) {
@@ -544,7 +544,7 @@ impl Parser<'_> {
     }
 
     /// Applies `__attribute__((mode(M)))` to a scalar base type.
-    pub(super) fn apply_mode(&mut self, base: TypeId, attrs: &Attrs) -> Result<TypeId> {
+    pub(super) fn apply_mode(&mut self, base: TypeId, attrs: &Attrs) -> PResult<TypeId> {
         let Some((mode, idx)) = attrs.mode else {
             return Ok(base);
         };
