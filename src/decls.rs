@@ -78,10 +78,16 @@ pub struct Decls {
     pub constants: HashMap<String, Constant>,
     /// Names in declaration order (for listings): (namespace, name).
     pub order: Vec<(DeclKind, String)>,
-    /// `#pragma pack` stack; the last entry is in force (`None`: default).
+    /// `#pragma pack(push[, N])` stack: the values saved by each `push`
+    /// (`None`: default packing), restored by `pop`. The value in force is
+    /// [`Decls::pack`].
     pub pack_stack: Vec<Option<u64>>,
     /// The `#pragma pack` value in force.
     pub pack: Option<u64>,
+    /// Builtin typedef names (`size_t`, `__builtin_va_list`, ...) resolved
+    /// so far, so each has one `TypeId` per context. Not declarations of the
+    /// text: see [`Decls::typedefs`] for those.
+    pub builtin_typedefs: HashMap<String, TypeId>,
 }
 
 /// Which namespace an entry of [`Decls::order`] lives in.

@@ -28,6 +28,9 @@ pub enum ParseErrorKind {
     InvalidType,
     /// Valid C that abicall does not support (K&R definitions, function bodies, ...).
     Unsupported,
+    /// Declarators, expressions or brackets nested deeper than the parser's
+    /// limit (256 levels).
+    NestingTooDeep,
 }
 
 /// abicall's error type.

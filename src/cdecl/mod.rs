@@ -1,27 +1,94 @@
-//! C declaration parser (placeholder until the parser lands).
+//! C declaration parser (`cdef`): hand-written, for the text real headers
+//! contain after preprocessing (`gcc -E`).
+//!
+//! What it accepts:
+//!
+//! - struct/union/enum definitions, forward declarations (completed later
+//!   with the same `TypeId`), anonymous members, nested definitions,
+//!   bitfields, flexible arrays; C23 `enum E : T { ... }`;
+//! - typedefs (chains resolve to the same `TypeId`), prototypes, function
+//!   pointers, abstract declarators, arrays sized by constant expressions;
+//! - `extern` (and plain file-scope) variables, `static const` / `const`
+//!   integer and floating constants, `#define NAME <constant expression>`;
+//! - storage classes, `inline`, `_Noreturn`, `_Alignas`, `_Static_assert`,
+//!   C23 `[[...]]` attributes (skipped);
+//! - GNU extras: `__extension__`, `__restrict`, `__inline`, `__signed__`,
+//!   `typeof(type)`, `__attribute__((...))` wherever gcc allows it (`packed`,
+//!   `aligned[(N)]` and `mode(M)` honoured, `vector_size` rejected, the rest
+//!   skipped), `__asm__("symbol")` renames (recorded in
+//!   [`FuncDecl::asm_name`](crate::decls::FuncDecl::asm_name)),
+//!   `__builtin_va_list`, `__builtin_offsetof`;
+//! - `#pragma pack(N | push[, N] | pop | )`, line markers and other
+//!   `#pragma`s (skipped).
+//!
+//! Choices where C leaves room:
+//!
+//! - `f()` declares a function with **no parameters, not variadic** (no K&R
+//!   calls); a later prototype for the same name replaces it.
+//! - Function bodies `{ ... }` after a prototype (header inline functions)
+//!   are skipped by balancing braces; a `static` function with a body is not
+//!   declared (it has no symbol), any other is.
+//! - A `#define` whose body is not a constant expression (function-like
+//!   macros, strings, unknown names, empty) is skipped silently.
+//! - `static` variables (no symbol) are not declared.
+//! - Builtin typedefs (`size_t`, `uint32_t`, `wchar_t`, `__builtin_va_list`,
+//!   ...) need no header; a text may define them again (its definition wins).
+//!
+//! Errors are [`Error::Parse`](crate::Error::Parse) with the 1-based line and
+//! column of the offending token; the parser never panics, and nesting deeper
+//! than [`MAX_DEPTH`] levels is an error instead of a deep recursion.
+//! Declarations before a failing one stay added.
+
+mod builtins;
+mod constexpr;
+mod decl;
+mod declarator;
+mod directive;
+mod expr;
+mod lexer;
+mod literals;
+mod parser;
+mod record;
+mod specs;
+
+pub use parser::MAX_DEPTH;
 
 use crate::decls::Decls;
-use crate::error::{Error, ParseErrorKind, Result};
+use crate::error::Result;
 use crate::types::{TypeId, Types};
+use lexer::Tk;
+use parser::Parser;
 
-/// Parses declarations into `types` and `decls`.
-pub fn parse(_types: &mut Types, _decls: &mut Decls, _text: &str) -> Result<()> {
-    Err(Error::Parse {
-        kind: ParseErrorKind::Unsupported,
-        line: 1,
-        col: 1,
-        token: String::new(),
-        message: "parser not implemented".into(),
-    })
+/// Parses C declarations in `text` into `types` and `decls`.
+///
+/// ```
+/// use abicall::{cdecl, decls::Decls, types::Types, Target};
+/// let mut types = Types::new(Target::X86_64SysV);
+/// let mut decls = Decls::default();
+/// cdecl::parse(&mut types, &mut decls, "enum { N = 4 }; struct v { float x[N]; };").unwrap();
+/// assert_eq!(types.size_of(decls.tags["v"]).unwrap(), 16);
+/// ```
+pub fn parse(types: &mut Types, decls: &mut Decls, text: &str) -> Result<()> {
+    Parser::new(types, decls, text)
+        .and_then(|mut p| p.translation_unit())
+        .map_err(|e| *e.0)
 }
 
-/// Parses a type name.
-pub fn parse_type_name(_types: &mut Types, _decls: &mut Decls, _text: &str) -> Result<TypeId> {
-    Err(Error::Parse {
-        kind: ParseErrorKind::Unsupported,
-        line: 1,
-        col: 1,
-        token: String::new(),
-        message: "parser not implemented".into(),
-    })
+/// Parses a type name such as `struct pt *`, `int[4]`, `int (*)(double)`
+/// or a typedef name.
+///
+/// ```
+/// use abicall::{cdecl, decls::Decls, types::Types, Target};
+/// let mut types = Types::new(Target::X86_64SysV);
+/// let mut decls = Decls::default();
+/// let t = cdecl::parse_type_name(&mut types, &mut decls, "int (*)[3]").unwrap();
+/// assert_eq!(types.display(t), "int (*)[3]");
+/// ```
+pub fn parse_type_name(types: &mut Types, decls: &mut Decls, text: &str) -> Result<TypeId> {
+    let mut p = Parser::new(types, decls, text).map_err(|e| *e.0)?;
+    let t = p.type_name().map_err(|e| *e.0)?;
+    if p.tok().tk != Tk::Eof {
+        return Err(*p.unexpected("the end of the type name").0);
+    }
+    Ok(t)
 }

@@ -1,0 +1,103 @@
+//! Typedef names every context knows without a header (`size_t`,
+//! `uint32_t`, `__builtin_va_list`, ...), resolved per [`Target`].
+//!
+//! They are not entries of [`Decls::typedefs`] (so listings show only what
+//! the text declared); a header may define them again, identically or not:
+//! the header's definition then takes precedence. A resolved builtin is
+//! cached in [`Decls::builtin_typedefs`] so it has one `TypeId` per context.
+
+use crate::decls::Decls;
+use crate::target::{Arch, Target};
+use crate::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
+
+/// Whether `name` is a builtin typedef name.
+pub(crate) fn is_builtin(name: &str) -> bool {
+    prim_of(name, Target::X86_64SysV).is_some() || matches!(name, "__builtin_va_list" | "va_list" | "__gnuc_va_list")
+}
+
+fn prim_of(name: &str, t: Target) -> Option<Prim> {
+    use Prim::*;
+    Some(match name {
+        "int8_t" | "int_least8_t" => SChar,
+        "uint8_t" | "uint_least8_t" => UChar,
+        "int16_t" | "int_least16_t" => Short,
+        "uint16_t" | "uint_least16_t" => UShort,
+        "int32_t" | "int_least32_t" => Int,
+        "uint32_t" | "uint_least32_t" => UInt,
+        "int64_t" | "int_least64_t" | "intmax_t" | "ssize_t" | "intptr_t" | "ptrdiff_t" => Long,
+        "uint64_t" | "uint_least64_t" | "uintmax_t" | "size_t" | "uintptr_t" => ULong,
+        "wchar_t" if t.wchar_is_signed() => Int,
+        "wchar_t" => UInt,
+        "char16_t" => UShort,
+        "char32_t" => UInt,
+        "__int128_t" => Int128,
+        "__uint128_t" => UInt128,
+        _ => return None,
+    })
+}
+
+/// Resolves a builtin typedef (creating and caching its type), or `None`.
+pub(crate) fn resolve(types: &mut Types, decls: &mut Decls, name: &str) -> Option<TypeId> {
+    if let Some(&id) = decls.builtin_typedefs.get(name) {
+        return Some(id);
+    }
+    let t = types.target();
+    let id = if let Some(p) = prim_of(name, t) {
+        types.prim(p)
+    } else if is_builtin(name) {
+        va_list(types, decls)
+    } else {
+        return None;
+    };
+    decls.builtin_typedefs.insert(name.to_string(), id);
+    Some(id)
+}
+
+/// `__builtin_va_list` for the target, built like gcc declares it.
+fn va_list(types: &mut Types, decls: &mut Decls) -> TypeId {
+    if let Some(&id) = decls.builtin_typedefs.get("__builtin_va_list") {
+        return id;
+    }
+    let t = types.target();
+    let vp = types.prim(Prim::Void);
+    let vp = types.pointer(vp);
+    let uint = types.prim(Prim::UInt);
+    let int = types.prim(Prim::Int);
+    let id = match (t.arch(), t) {
+        (_, Target::Aarch64Apple) => {
+            let c = types.prim(Prim::Char);
+            types.pointer(c)
+        }
+        // x86_64 psABI §3.5.7: `typedef struct __va_list_tag { unsigned int
+        // gp_offset; unsigned int fp_offset; void *overflow_arg_area; void
+        // *reg_save_area; } va_list[1];`
+        (Arch::X86_64, _) => {
+            let fields = vec![
+                FieldDecl::new("gp_offset", uint),
+                FieldDecl::new("fp_offset", uint),
+                FieldDecl::new("overflow_arg_area", vp),
+                FieldDecl::new("reg_save_area", vp),
+            ];
+            let rec = types
+                .define_record(RecordKind::Struct, Some("__va_list_tag"), fields, RecordAttrs::default())
+                .expect("fixed va_list layout is valid");
+            types.array(rec, Some(1))
+        }
+        // AAPCS64 §10.1.5 (Linux): `struct __va_list { void *__stack; void
+        // *__gr_top; void *__vr_top; int __gr_offs; int __vr_offs; }`.
+        (Arch::Aarch64, _) => {
+            let fields = vec![
+                FieldDecl::new("__stack", vp),
+                FieldDecl::new("__gr_top", vp),
+                FieldDecl::new("__vr_top", vp),
+                FieldDecl::new("__gr_offs", int),
+                FieldDecl::new("__vr_offs", int),
+            ];
+            types
+                .define_record(RecordKind::Struct, Some("__va_list"), fields, RecordAttrs::default())
+                .expect("fixed va_list layout is valid")
+        }
+    };
+    decls.builtin_typedefs.insert("__builtin_va_list".to_string(), id);
+    id
+}

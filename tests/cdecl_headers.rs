@@ -1,0 +1,203 @@
+//! Real headers: preprocess with gcc, parse with `cdef`, then check the
+//! layout of every struct/union/enum and typedef the header defines against
+//! gcc itself (one generated C program per header prints `sizeof`,
+//! `_Alignof` and `offsetof` of every named non-bitfield member).
+
+use abicall::types::TypeKind;
+use abicall::{Ffi, Target};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+const INSTALL_HINT: &str = "apt-get install -y zlib1g-dev libsqlite3-dev";
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("abicall-cdecl-headers-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+fn preprocess(header: &str) -> String {
+    let mut child = Command::new("gcc")
+        .args(["-E", "-P", "-std=gnu11", "-x", "c", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("gcc not found ({e}): run `apt-get install -y gcc`"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("#include <{header}>\n").as_bytes())
+        .expect("write to gcc");
+    let out = child.wait_with_output().expect("gcc -E");
+    if !out.status.success() {
+        panic!(
+            "preprocessing <{header}> failed (missing header? run `{INSTALL_HINT}`):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout).expect("utf-8 preprocessor output")
+}
+
+/// Names of the members `offsetof` can reach directly (through anonymous members).
+fn member_names(ffi: &Ffi, ty: abicall::types::TypeId, out: &mut Vec<String>) {
+    let Some(rec) = ffi.types().record_of(ty) else { return };
+    for f in &rec.fields {
+        match (&f.name, f.bit) {
+            (Some(n), None) => out.push(n.clone()),
+            (None, None) => member_names(ffi, f.ty, out),
+            _ => {}
+        }
+    }
+}
+
+fn check_header(header: &str, min_records: usize) {
+    let text = preprocess(header);
+    let mut ffi = Ffi::new(Target::X86_64SysV);
+    ffi.cdef(&text).unwrap_or_else(|e| panic!("<{header}> does not parse: {e}"));
+
+    // (C spelling, members) of every complete type the header names.
+    let mut items: Vec<(String, Vec<String>)> = Vec::new();
+    let mut tags: Vec<_> = ffi.decls().tags.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    tags.sort();
+    let mut records = 0;
+    for (tag, id) in tags {
+        if !ffi.types().is_complete(id) {
+            continue;
+        }
+        let spelling = match ffi.types().kind(id) {
+            TypeKind::Enum(_) => format!("enum {tag}"),
+            _ => format!("{} {tag}", ffi.types().record_of(id).expect("record").kind.keyword()),
+        };
+        let mut m = Vec::new();
+        member_names(&ffi, id, &mut m);
+        records += usize::from(ffi.types().record_of(id).is_some());
+        items.push((spelling, m));
+    }
+    let mut typedefs: Vec<_> = ffi.decls().typedefs.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    typedefs.sort();
+    for (name, id) in typedefs {
+        if !ffi.types().is_complete(id) {
+            continue;
+        }
+        let mut m = Vec::new();
+        member_names(&ffi, id, &mut m);
+        records += usize::from(ffi.types().record_of(id).is_some());
+        items.push((name, m));
+    }
+    assert!(
+        records >= min_records,
+        "<{header}>: only {records} records found, expected at least {min_records}"
+    );
+
+    let mut c = format!("#include <{header}>\n#include <stdio.h>\n#include <stddef.h>\nint main(void) {{\n");
+    for (ty, members) in &items {
+        writeln!(c, "  printf(\"%s|%zu|%zu\\n\", \"{ty}\", sizeof({ty}), _Alignof({ty}));").unwrap();
+        for m in members {
+            writeln!(c, "  printf(\"%s|{m}|%zu\\n\", \"{ty}\", offsetof({ty}, {m}));").unwrap();
+        }
+    }
+    c.push_str("  return 0;\n}\n");
+    let dir = temp_dir(&header.replace('/', "_"));
+    let src = dir.join("layout.c");
+    let exe = dir.join("layout");
+    std::fs::write(&src, &c).expect("write C");
+    let out = Command::new("gcc")
+        .args(["-std=gnu11", "-w", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| panic!("gcc not found ({e}): run `apt-get install -y gcc`"));
+    assert!(
+        out.status.success(),
+        "compiling the layout program for <{header}> failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().expect("run layout program");
+    assert!(run.status.success());
+    let stdout = String::from_utf8(run.stdout).expect("utf-8");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for line in stdout.lines() {
+        let parts: Vec<&str> = line.split('|').collect();
+        match parts.as_slice() {
+            [ty, size, align] if size.parse::<u64>().is_ok() && parts.len() == 3 && align.parse::<u64>().is_ok() => {
+                let ours = (ffi.sizeof(ty).unwrap(), ffi.alignof(ty).unwrap());
+                let gcc = (size.parse().unwrap(), align.parse().unwrap());
+                if ours != gcc {
+                    failures.push(format!("{ty}: (size, align) ours {ours:?}, gcc {gcc:?}"));
+                }
+            }
+            [ty, member, off] => {
+                let ours = ffi.offsetof(ty, member).unwrap().offset;
+                let gcc: u64 = off.parse().unwrap();
+                if ours != gcc {
+                    failures.push(format!("offsetof({ty}, {member}): ours {ours}, gcc {gcc}"));
+                }
+            }
+            _ => panic!("unexpected output line `{line}`"),
+        }
+        checked += 1;
+    }
+    eprintln!("<{header}>: {checked} checks, {} items", items.len());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "<{header}> layout mismatches:\n{}", failures.join("\n"));
+    assert!(checked > items.len(), "<{header}>: nothing checked");
+}
+
+#[test]
+fn stdio_h() {
+    check_header("stdio.h", 2);
+}
+
+#[test]
+fn stdlib_h() {
+    check_header("stdlib.h", 10);
+}
+
+#[test]
+fn string_h() {
+    check_header("string.h", 1);
+}
+
+#[test]
+fn time_h() {
+    check_header("time.h", 3);
+}
+
+#[test]
+fn sys_stat_h() {
+    check_header("sys/stat.h", 2);
+}
+
+#[test]
+fn zlib_h() {
+    check_header("zlib.h", 3);
+}
+
+#[test]
+fn sqlite3_h() {
+    check_header("sqlite3.h", 15);
+}
+
+/// Functions, `__asm__` renames and variadics come through from a real header.
+#[test]
+fn stdio_functions_and_renames() {
+    let text = preprocess("stdio.h");
+    let mut ffi = Ffi::new(Target::X86_64SysV);
+    ffi.cdef(&text).unwrap();
+    let d = ffi.decls();
+    let printf = &d.functions["printf"];
+    let sig = ffi.types().sig_of(printf.ty).unwrap();
+    assert!(sig.variadic);
+    assert_eq!(sig.params.len(), 1);
+    assert_eq!(d.functions["fscanf"].symbol(), "__isoc99_fscanf");
+    assert_eq!(d.functions["fopen"].symbol(), "fopen");
+    assert!(d.variables.contains_key("stdin"));
+    // `va_list` parameters are `struct __va_list_tag *` after adjustment.
+    let vp = ffi.types().sig_of(d.functions["vprintf"].ty).unwrap().params[1];
+    assert_eq!(ffi.types().display(vp), "struct __va_list_tag *");
+}
