@@ -44,7 +44,8 @@ fn preprocess(header: &str) -> String {
 
 /// Names of the members `offsetof` can reach directly (through anonymous members).
 fn member_names(ffi: &Ffi, ty: abicall::types::TypeId, out: &mut Vec<String>) {
-    let Some(rec) = ffi.types().record_of(ty) else { return };
+    let types = ffi.types();
+    let Some(rec) = types.record_of(ty) else { return };
     for f in &rec.fields {
         match (&f.name, f.bit) {
             (Some(n), None) => out.push(n.clone()),
@@ -191,7 +192,8 @@ fn stdio_functions_and_renames() {
     ffi.cdef(&text).unwrap();
     let d = ffi.decls();
     let printf = &d.functions["printf"];
-    let sig = ffi.types().sig_of(printf.ty).unwrap();
+    let types = ffi.types();
+    let sig = types.sig_of(printf.ty).unwrap();
     assert!(sig.variadic);
     assert_eq!(sig.params.len(), 1);
     assert_eq!(d.functions["fscanf"].symbol(), "__isoc99_fscanf");
