@@ -75,6 +75,17 @@ pub enum Error {
     /// value is needed, wrong host, libffi refusal, ...).
     #[error("call error: {0}")]
     Call(String),
+    /// An argument of a call could not be converted (wrong type, out of
+    /// range, NULL where a value is needed, ...).
+    #[error("{}argument {index}: {message}", if function.is_empty() { String::new() } else { format!("`{function}`, ") })]
+    Argument {
+        /// The function called (empty when not known).
+        function: String,
+        /// 1-based argument number.
+        index: usize,
+        /// What is wrong, e.g. "cannot convert to `int`: integer 5000000000 is out of range".
+        message: String,
+    },
     /// Input/output problem (reading a --cdef file, running the preprocessor).
     #[error("{0}")]
     Io(String),

@@ -49,9 +49,10 @@ const IN_SLOT: u8 = 0;
 const IN_OBJECT: u8 = 1;
 
 fn arg_err(i: usize, types: &Types, ty: TypeId, msg: String) -> Error {
-    Error::Convert {
-        ty: format!("argument {i} ({})", types.display(ty)),
-        message: msg,
+    Error::Argument {
+        function: String::new(),
+        index: i + 1,
+        message: format!("cannot convert to `{}`: {msg}", types.display(ty)),
     }
 }
 
@@ -72,7 +73,10 @@ impl ArgStore {
                     }
                     Value::List(items) if !matches!(types.kind(pointee), TypeKind::Prim(Prim::Void)) => {
                         // cffi: a list for a `T *` parameter is a temporary array.
-                        let es = types.size_of(pointee).map_err(|e| arg_err(i, types, ty, e.message()))? as usize;
+                        let es = types
+                            .size_of(pointee)
+                            .map_err(|e| arg_err(i, types, ty, inner_msg(e)))?
+                            as usize;
                         let mut b = Bytes::zeroed(es * items.len());
                         for (k, item) in items.iter().enumerate() {
                             // SAFETY: element `k` lies inside `b`, which lives
@@ -85,7 +89,7 @@ impl ArgStore {
                         Ok(())
                     }
                     Value::CData(cd) if matches!(types.kind(cd.ty()), TypeKind::Array { .. }) => {
-                        let p = cd.decay(types).map_err(|e| arg_err(i, types, ty, e.message()))?;
+                        let p = cd.decay(types).map_err(|e| arg_err(i, types, ty, inner_msg(e)))?;
                         self.push_scalar(types, i, ty, &Value::Pointer(p))?;
                         self.objects.push(cd.clone());
                         Ok(())
@@ -114,7 +118,7 @@ impl ArgStore {
 
     fn push_scalar(&mut self, types: &Types, i: usize, ty: TypeId, v: &Value) -> Result<()> {
         let mut s = Slot([0; MAX_SCALAR]);
-        encode_value(types, ty, v, &mut s.0).map_err(|e| arg_err(i, types, ty, e.message()))?;
+        encode_value(types, ty, v, &mut s.0).map_err(|e| arg_err(i, types, ty, inner_msg(e)))?;
         self.at.push((IN_SLOT, self.slots.len()));
         self.slots.push(s);
         Ok(())
@@ -142,13 +146,13 @@ impl ArgStore {
                         ),
                     ));
                 }
-                cd.address().map_err(|e| arg_err(i, types, ty, e.message()))?;
+                cd.address().map_err(|e| arg_err(i, types, ty, inner_msg(e)))?;
                 self.at.push((IN_OBJECT, self.objects.len()));
                 self.objects.push(cd.clone());
                 Ok(())
             }
             _ => {
-                let cd = CData::new(types, ty, Some(v)).map_err(|e| arg_err(i, types, ty, e.message()))?;
+                let cd = CData::new(types, ty, Some(v)).map_err(|e| arg_err(i, types, ty, inner_msg(e)))?;
                 self.at.push((IN_OBJECT, self.objects.len()));
                 self.objects.push(cd);
                 Ok(())
@@ -167,6 +171,14 @@ impl ArgStore {
             });
         }
         Ok(out)
+    }
+}
+
+/// The message of a conversion error without its "cannot convert to" prefix.
+fn inner_msg(e: Error) -> String {
+    match e {
+        Error::Convert { message, .. } => message,
+        other => other.message(),
     }
 }
 

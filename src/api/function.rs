@@ -212,6 +212,15 @@ fn prefix(name: &str, e: Error) -> Error {
     match e {
         Error::Call(m) => Error::Call(format!("`{name}`: {m}")),
         Error::Abi(m) => Error::Abi(format!("`{name}`: {m}")),
+        Error::Argument {
+            function,
+            index,
+            message,
+        } if function.is_empty() => Error::Argument {
+            function: name.to_string(),
+            index,
+            message,
+        },
         other => other,
     }
 }

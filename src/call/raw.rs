@@ -179,7 +179,8 @@ impl RawCall {
         }
         if let Some(i) = args.iter().position(|p| p.is_null()) {
             return Err(Error::Call(format!(
-                "argument {i}: NULL given where a pointer to the argument's bytes is needed"
+                "argument {}: NULL given where a pointer to the argument's bytes is needed",
+                i + 1
             )));
         }
         if ret.is_null() && inner.ret_size > 0 {

@@ -357,7 +357,11 @@ impl Lexer<'_> {
                 _ => self.pos += 1,
             }
         }
-        let what = if q == b'"' { "string literal" } else { "character constant" };
+        let what = if q == b'"' {
+            "string literal"
+        } else {
+            "character constant"
+        };
         let quote = q as char;
         self.fail(
             start,

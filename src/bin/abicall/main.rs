@@ -1,7 +1,9 @@
 //! `abicall`: the command-line face of the library.
 
+mod call;
 mod context;
 mod layout;
+mod literal;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -16,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Call a C function in a shared object with C literal arguments.
+    Call(call::CallArgs),
     /// Print the layout of C types (pahole-style table or JSON).
     Layout(layout::LayoutArgs),
 }
@@ -23,6 +27,7 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
+        Cmd::Call(a) => call::run(a),
         Cmd::Layout(a) => layout::run(a),
     };
     match res {
