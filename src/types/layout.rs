@@ -51,6 +51,81 @@ fn field_label(f: &FieldDecl) -> String {
     }
 }
 
+/// `BIGGEST_ALIGNMENT` of gcc in bits: 128 on x86_64 (without `-mavx`,
+/// which raises it to 256/512) and on aarch64. It is the initial
+/// `offset_align` of a record layout, which matters for [`Pos`].
+const BIGGEST_ALIGNMENT: u64 = 128;
+
+/// gcc's running position in a struct (`record_layout_info`): a byte
+/// `offset` that stays a multiple of `offset_align`, plus a `bitpos` below
+/// `offset_align` (`normalize_rli`). All in bits. The split is visible in one
+/// place: the PCC bitfield rule rounds `bitpos` alone (see [`Pos::pcc_round`]).
+#[derive(Clone, Copy, Debug)]
+struct Pos {
+    offset: u64,
+    bitpos: u64,
+    offset_align: u64,
+}
+
+impl Pos {
+    fn total(&self) -> u64 {
+        self.offset + self.bitpos
+    }
+
+    /// `normalize_rli`.
+    fn normalize(&mut self) {
+        if self.bitpos >= self.offset_align {
+            self.offset += self.bitpos / self.offset_align * self.offset_align;
+            self.bitpos %= self.offset_align;
+        }
+    }
+
+    /// `known_align` of `place_field`: the lowest set bit of the position,
+    /// 0 at the very start of the record.
+    fn known_align(&self) -> u64 {
+        let lowbit = |v: u64| v & v.wrapping_neg();
+        if self.bitpos != 0 {
+            lowbit(self.bitpos)
+        } else {
+            lowbit(self.offset)
+        }
+    }
+
+    /// `place_field`: "skip space before this field".
+    fn align_to(&mut self, desired: u64, record_align: u64) {
+        let known = match self.known_align() {
+            0 => BIGGEST_ALIGNMENT.max(record_align),
+            k => k,
+        };
+        if known >= desired {
+            return;
+        }
+        if desired < self.offset_align {
+            self.bitpos = round_up(self.bitpos, desired);
+        } else {
+            self.offset = round_up(self.offset + round_up(self.bitpos, 8), desired);
+            self.bitpos = 0;
+        }
+    }
+
+    /// The PCC bitfield rule (`excess_unit_span`): a bitfield of `width`
+    /// bits may not span more `type_align` units than its type (`type_size`)
+    /// has; if it would, gcc rounds `bitpos` (not the whole position) up to
+    /// `type_align`. Both are the same unless `type_align` exceeds
+    /// `offset_align` (an over-aligned typedef as bitfield type).
+    fn pcc_round(&mut self, width: u64, type_size: u64, type_align: u64) {
+        let off = self.total() % type_align;
+        if (off + width).div_ceil(type_align) > type_size / type_align {
+            self.bitpos = round_up(self.bitpos, type_align);
+        }
+    }
+
+    fn advance(&mut self, bits: u64) {
+        self.bitpos += bits;
+        self.normalize();
+    }
+}
+
 /// Lays out the members of a struct or union; returns the placed members and
 /// the record's size and alignment.
 pub fn layout_record(
@@ -73,9 +148,14 @@ pub fn layout_record(
     };
 
     let mut fields = Vec::with_capacity(decls.len());
-    let mut bitpos: u64 = 0; // struct: end of the last member, in bits
+    // `start_record_layout`: the record's own aligned(N) is there from the start.
+    let mut record_align: u64 = attrs.align_attr.map_or(8, |a| (a * 8).max(8)); // bits
+    let mut pos = Pos {
+        offset: 0,
+        bitpos: 0,
+        offset_align: record_align.max(BIGGEST_ALIGNMENT),
+    };
     let mut union_size: u64 = 0; // union: largest member, in bits (byte multiple)
-    let mut record_align: u64 = 8; // bits
     let mut has_flex = false;
 
     for (i, fd) in decls.iter().enumerate() {
@@ -113,7 +193,9 @@ pub fn layout_record(
         has_flex |= flexible;
         let tsize_bits = tsize * 8;
         let talign_bits = talign * 8;
-        let type_user_align = types.get(fd.ty).align_override.is_some();
+        // DECL_PACKED (c-decl.cc `finish_struct`): the member's own `packed`,
+        // or the record's for bitfields and for members aligned above a byte.
+        // For a byte-aligned non-bitfield the difference cannot show.
         let packed = fd.packed || attrs.packed;
 
         match fd.bit_width {
@@ -123,7 +205,7 @@ pub fn layout_record(
                         "a member that is not a struct or union needs a name".to_string(),
                     ));
                 }
-                // Rule 1: DECL_ALIGN of an ordinary member.
+                // Rule 1: DECL_ALIGN of an ordinary member (`layout_decl`).
                 let mut align = match (packed, fd.align_attr) {
                     (true, Some(a)) => a * 8,
                     (true, None) => 8,
@@ -133,6 +215,7 @@ pub fn layout_record(
                 if let Some(m) = max_field_align_bits {
                     align = align.min(m);
                 }
+                // Rule 4 (`update_alignment_for_field`).
                 record_align = record_align.max(align);
                 if is_union {
                     union_size = union_size.max(tsize_bits);
@@ -143,14 +226,16 @@ pub fn layout_record(
                         bit: None,
                     });
                 } else {
-                    bitpos = round_up(bitpos, align);
+                    // Rule 2.
+                    pos.align_to(align, record_align);
+                    pos.normalize();
                     fields.push(Field {
                         name: fd.name.clone(),
                         ty: fd.ty,
-                        offset: bitpos / 8,
+                        offset: pos.total() / 8,
                         bit: None,
                     });
-                    bitpos += tsize_bits;
+                    pos.advance(tsize_bits);
                 }
             }
             Some(width) => {
@@ -183,6 +268,17 @@ pub fn layout_record(
                 }
                 let zero = width == 0;
                 let named = fd.name.is_some();
+                let width_bits = width as u64;
+                // `layout_decl`: a bitfield exactly as wide as an integer mode
+                // (8/16/32/64/128 bits) whose position is already aligned to
+                // that width stops being a bitfield (DECL_BIT_FIELD cleared):
+                // its alignment becomes at least the width and the PCC rule
+                // does not apply. Union members are all at 0.
+                let known = if is_union { 0 } else { pos.known_align() };
+                let int_mode = !zero
+                    && matches!(width, 8 | 16 | 32 | 64 | 128)
+                    && !(width > 8 && packed)
+                    && (known == 0 || known >= width_bits);
                 // Rule 1: DECL_ALIGN of a bitfield.
                 let mut align = if zero {
                     // Not influenced by packed / #pragma pack.
@@ -198,6 +294,9 @@ pub fn layout_record(
                         a
                     }
                 };
+                if int_mode {
+                    align = align.max(width_bits);
+                }
                 if !zero {
                     if let Some(m) = max_field_align_bits {
                         align = align.min(m);
@@ -215,9 +314,8 @@ pub fn layout_record(
                     }
                     record_align = record_align.max(align).max(type_align);
                 }
-                let _ = type_user_align;
                 if is_union {
-                    union_size = union_size.max(round_up(width as u64, 8));
+                    union_size = union_size.max(round_up(width_bits, 8));
                     fields.push(Field {
                         name: fd.name.clone(),
                         ty: fd.ty,
@@ -230,35 +328,30 @@ pub fn layout_record(
                     continue;
                 }
                 // Rule 2.
-                bitpos = round_up(bitpos, align);
-                // Rule 3 (PCC_BITFIELD_TYPE_MATTERS): gcc skips it for packed
-                // members (unless the type is byte-aligned) and under #pragma pack.
-                if !zero && (!packed || talign_bits <= 8) && max_field_align_bits.is_none() && tsize_bits > 0 {
-                    let off = bitpos % talign_bits;
-                    let spans = (off + width as u64 + talign_bits - 1) / talign_bits;
-                    if spans > tsize_bits / talign_bits {
-                        bitpos = round_up(bitpos, talign_bits);
-                    }
+                pos.align_to(align, record_align);
+                // Rule 3 (PCC_BITFIELD_TYPE_MATTERS): not for packed members,
+                // not under #pragma pack, not for `:0`.
+                if !zero && !int_mode && !packed && max_field_align_bits.is_none() && tsize_bits > 0 {
+                    pos.pcc_round(width_bits, tsize_bits, talign_bits);
                 }
+                pos.normalize();
+                let at = pos.total();
                 fields.push(Field {
                     name: fd.name.clone(),
                     ty: fd.ty,
-                    offset: bitpos / 8,
+                    offset: at / 8,
                     bit: Some(BitField {
-                        bit_offset: (bitpos % 8) as u32,
+                        bit_offset: (at % 8) as u32,
                         bit_width: width,
                     }),
                 });
-                bitpos += width as u64;
+                pos.advance(width_bits);
             }
         }
     }
 
-    // Rule 5.
-    if let Some(a) = attrs.align_attr {
-        record_align = record_align.max(a * 8);
-    }
-    let end_bits = if is_union { union_size } else { bitpos };
+    // Rule 5 (`finalize_record_size`).
+    let end_bits = if is_union { union_size } else { pos.total() };
     let size_bits = round_up(end_bits, record_align);
     check_names(&fields, types)?;
     Ok((
@@ -277,11 +370,10 @@ fn check_names(fields: &[Field], types: &Types) -> Result<()> {
     let mut stack: Vec<&Field> = fields.iter().rev().collect();
     while let Some(f) = stack.pop() {
         match &f.name {
-            Some(n) => {
-                if !seen.insert(n.as_str()) {
-                    return Err(Error::Layout(format!("duplicate member `{n}`")));
-                }
+            Some(n) if !seen.insert(n.as_str()) => {
+                return Err(Error::Layout(format!("duplicate member `{n}`")));
             }
+            Some(_) => {}
             None if f.bit.is_none() => {
                 if let Some(r) = types.record_of(f.ty) {
                     stack.extend(r.fields.iter().rev());
