@@ -1,28 +1,53 @@
 //! Struct and union layout, following gcc's `stor-layout.cc` (`place_field`,
-//! `update_alignment_for_field`, `layout_decl`) with `PCC_BITFIELD_TYPE_MATTERS`,
-//! which both x86_64 SysV and AAPCS64 use. The target enters in three places:
-//! scalar sizes/alignments, and whether unnamed bitfields raise the record's
-//! alignment ([`Target::anon_bitfield_affects_align`]).
+//! `place_union_field`, `update_alignment_for_field`, `layout_decl`,
+//! `excess_unit_span`, `finalize_record_size`) and c-decl.cc `finish_struct`,
+//! with `PCC_BITFIELD_TYPE_MATTERS`, which both x86_64 SysV and AAPCS64 use.
+//! The target enters in two places: scalar sizes/alignments, and whether
+//! unnamed bitfields raise the record's alignment
+//! ([`crate::Target::anon_bitfield_affects_align`], gcc's `TARGET_ALIGN_ANON_BITFIELD`).
 //!
-//! Everything is computed in bits, like gcc, so bitfields need no special
-//! bookkeeping. The rules, in the order gcc applies them to each member:
+//! Everything is computed in bits, like gcc. The rules, in the order gcc
+//! applies them to each member (checked against gcc and aarch64-linux-gnu-gcc
+//! by `tests/layout_oracle.rs` on randomly generated types):
 //!
-//! 1. *Member alignment* (`DECL_ALIGN`): a non-bitfield gets its type's
-//!    alignment, raised by `aligned(N)` on the member; a named bitfield gets
-//!    1 bit (it is placed where the previous member ended), unless the member
-//!    itself says `aligned(N)`; a `:0` bitfield gets its type's alignment and
-//!    ignores `packed` and `#pragma pack`. `packed` (member or record) lowers
-//!    the alignment to 1 byte unless the member says `aligned(N)`;
-//!    `#pragma pack(N)` caps it at N bytes (except `:0`).
-//! 2. *Position*: the current bit position rounded up to that alignment.
-//! 3. *PCC rule*: a non-packed bitfield with no `#pragma pack` in force may not
-//!    span more alignment units of its type than the type itself has; if it
-//!    would, it moves to the next unit (`excess_unit_span`).
-//! 4. *Record alignment*: raised by every non-bitfield's alignment; by named
-//!    bitfields (and, on AAPCS64, unnamed ones) to their type's alignment,
-//!    capped by `packed` / `#pragma pack` (`:0`: never capped).
-//! 5. The size is the end of the last member rounded up to the record's
-//!    alignment; `aligned(N)` on the record raises the alignment first.
+//! 1. *Member alignment* (`DECL_ALIGN`, `layout_decl`): a non-bitfield gets
+//!    its type's alignment (a typedef's `aligned(N)` included), raised by
+//!    `aligned(N)` on the member. A bitfield gets 1 bit (it goes where the
+//!    previous member ended) unless the member says `aligned(N)`; but a
+//!    bitfield exactly as wide as an integer mode (8/16/32/64/128 bits) whose
+//!    position is already aligned to that width stops being a bitfield: its
+//!    alignment becomes at least its width and rule 3 skips it (in a union
+//!    every member is at 0, so this always holds there). A `:0` bitfield gets
+//!    its type's alignment and ignores `packed` and `#pragma pack`.
+//!    `packed` — on the member, or on the record for bitfields and for
+//!    members aligned above a byte (`DECL_PACKED`) — lowers the alignment to
+//!    1 byte unless the member itself says `aligned(N)` (then exactly N, even
+//!    below the type's alignment); `#pragma pack(N)` caps it at N bytes, even
+//!    an explicit `aligned(N)` (not `:0`).
+//! 2. *Position*: the current position rounded up to that alignment.
+//! 3. *PCC rule*: a bitfield that is not `packed`, not `:0`, with no
+//!    `#pragma pack` in force (any N, even one that caps nothing), may not
+//!    span more alignment units of its type than the type's size has; if it
+//!    would, it moves to the next unit. gcc keeps the position as a byte
+//!    offset (a multiple of `offset_align` = max(128 bits, the record's own
+//!    `aligned(N)`)) plus a bit position, and this rule rounds only the bit
+//!    position: with a bitfield type over-aligned beyond `offset_align`
+//!    (e.g. `typedef int __attribute__((aligned(32)))`) that is not the same
+//!    as rounding the whole position (`Pos` below).
+//! 4. *Record alignment*: starts at the record's `aligned(N)` (or 1 byte);
+//!    raised by every non-bitfield's alignment (rule 1); by a named bitfield
+//!    (and, on AAPCS64, an unnamed one, `:0` included) to both its rule-1
+//!    alignment and its type's alignment, the latter capped at N by
+//!    `#pragma pack(N)`, else at 1 byte by `packed` (`:0`: never capped). An
+//!    unnamed bitfield on x86_64 leaves the record's alignment alone.
+//! 5. The size is the end of the last member (a union: its largest member,
+//!    a bitfield counting as its width in whole bytes) rounded up to the
+//!    record's alignment. A flexible array member adds no size but its
+//!    alignment; an empty record has size 0 and alignment 1 (GNU C).
+//!
+//! `BIGGEST_ALIGNMENT` is gcc's default for both targets (128 bits); gcc with
+//! `-mavx`/`-mavx512f` raises it on x86_64, which changes rule 3 for
+//! bitfield types aligned beyond 16 bytes — abicall follows the default.
 
 use super::{BitField, Field, FieldDecl, Prim, RecordAttrs, RecordKind, RecordLayout, TypeKind, Types};
 use crate::error::{Error, Result};
