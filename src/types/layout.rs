@@ -409,3 +409,104 @@ fn check_names(fields: &[Field], types: &Types) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Corner cases of the rules above. The expected values are what gcc 12
+    //! gave for the C shown (x86_64); `tests/layout_oracle.rs` checks the
+    //! same rules against the compilers on random types.
+    use super::*;
+    use crate::Target;
+
+    fn bits(t: &Types, ty: super::super::TypeId, name: &str) -> u64 {
+        let (f, off) = t.field(ty, name).unwrap();
+        off * 8 + f.bit.map_or(0, |b| b.bit_offset as u64)
+    }
+
+    #[test]
+    fn packed_bitfields_are_not_moved_by_the_pcc_rule() {
+        let mut t = Types::new(Target::X86_64SysV);
+        let us = t.prim(Prim::UShort);
+        let sc = t.prim(Prim::SChar);
+        // struct { unsigned short :15; signed char m : 4 __attribute__((packed)); }
+        let mut m = FieldDecl::bitfield(Some("m"), sc, 4);
+        m.packed = true;
+        let s = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![FieldDecl::bitfield(None, us, 15), m],
+                RecordAttrs::default(),
+            )
+            .unwrap();
+        assert_eq!(bits(&t, s, "m"), 15);
+        // struct __attribute__((packed)) { unsigned char a : 4; unsigned char b : 8; }
+        let uc = t.prim(Prim::UChar);
+        let p = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![
+                    FieldDecl::bitfield(Some("a"), uc, 4),
+                    FieldDecl::bitfield(Some("b"), uc, 8),
+                ],
+                RecordAttrs {
+                    packed: true,
+                    ..RecordAttrs::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(bits(&t, p, "b"), 4);
+        assert_eq!(t.size_align(p).unwrap(), (2, 1));
+    }
+
+    #[test]
+    fn pcc_rule_rounds_the_bit_position_within_offset_align() {
+        // typedef int __attribute__((aligned(32))) I32;
+        // struct { char c[17]; I32 m : 2; }  -> m at byte 48, size 64, align 32
+        let mut t = Types::new(Target::X86_64SysV);
+        let int = t.prim(Prim::Int);
+        let i32a = t.with_align(int, 32).unwrap();
+        let ch = t.prim(Prim::Char);
+        let c17 = t.array(ch, Some(17));
+        let s = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![FieldDecl::new("c", c17), FieldDecl::bitfield(Some("m"), i32a, 2)],
+                RecordAttrs::default(),
+            )
+            .unwrap();
+        assert_eq!(bits(&t, s, "m"), 48 * 8);
+        assert_eq!(t.size_align(s).unwrap(), (64, 32));
+    }
+
+    #[test]
+    fn mode_wide_aligned_bitfield_takes_the_mode_alignment() {
+        // typedef int __attribute__((aligned(1))) I1;
+        // struct { I1 x : 32; } -> 4/4;  struct { char c; I1 x : 32; } -> 5/1
+        let mut t = Types::new(Target::X86_64SysV);
+        let int = t.prim(Prim::Int);
+        let i1 = t.with_align(int, 1).unwrap();
+        let ch = t.prim(Prim::Char);
+        let a = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![FieldDecl::bitfield(Some("x"), i1, 32)],
+                RecordAttrs::default(),
+            )
+            .unwrap();
+        assert_eq!(t.size_align(a).unwrap(), (4, 4));
+        let b = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![FieldDecl::new("c", ch), FieldDecl::bitfield(Some("x"), i1, 32)],
+                RecordAttrs::default(),
+            )
+            .unwrap();
+        assert_eq!(t.size_align(b).unwrap(), (5, 1));
+        assert_eq!(bits(&t, b, "x"), 8);
+    }
+}
