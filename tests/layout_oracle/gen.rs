@@ -96,7 +96,7 @@ const INT_PRIMS: [Prim; 14] = [
     Prim::UInt128,
 ];
 
-const ALIGNS: [u64; 6] = [1, 2, 4, 8, 16, 32];
+const ALIGNS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
 const PACKS: [u64; 5] = [1, 2, 4, 8, 16];
 const MAX_DEPTH: u32 = 3;
 
@@ -344,12 +344,19 @@ impl Gen<'_> {
                 "empty struct"
             });
         }
+        // Some records are mostly bitfields, so long runs of them get tested.
+        let bitfield_percent = if self.rng.chance(30) {
+            self.hit("bitfield-heavy record");
+            75
+        } else {
+            28
+        };
         let mut members = Vec::with_capacity(n);
         for i in 0..n {
             let last = i + 1 == n;
             let has_named = members.iter().any(|m: &Member| m.name.is_some());
             let slot_flex = allow_flex && last && kind == RecordKind::Struct;
-            members.push(self.member(depth, slot_flex, has_named, kind));
+            members.push(self.member(depth, slot_flex, has_named, kind, bitfield_percent));
         }
         let packed = self.rng.chance(15);
         if packed {
@@ -370,7 +377,14 @@ impl Gen<'_> {
     }
 
     /// A member; `slot_flex`: it may end in a flexible array (last member of a struct).
-    fn member(&mut self, depth: u32, slot_flex: bool, has_named: bool, kind: RecordKind) -> Member {
+    fn member(
+        &mut self,
+        depth: u32,
+        slot_flex: bool,
+        has_named: bool,
+        kind: RecordKind,
+        bitfield_percent: u64,
+    ) -> Member {
         let mut m = Member {
             name: None,
             ty: GTy::Ptr,
@@ -379,6 +393,11 @@ impl Gen<'_> {
             aligned: None,
         };
         let roll = self.rng.below(100);
+        let roll = if roll < bitfield_percent {
+            0
+        } else {
+            28 + (roll - bitfield_percent) * 72 / (100 - bitfield_percent)
+        };
         if roll < 28 {
             // Bitfield.
             let (ty, bits) = match self.rng.below(10) {
