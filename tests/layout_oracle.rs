@@ -158,6 +158,7 @@ fn generator_is_deterministic_and_covers_every_construct() {
         "enum 64-bit",
         "typedef aligned",
         "typedef aligned (record)",
+        "typedef aligned (array)",
         "array [0]",
         "array multi-dim",
         "array of records",

@@ -302,6 +302,11 @@ impl Gen<'_> {
                 GTy::Record(r)
             }
             1 => GTy::Enum(self.enum_ty()),
+            2 if self.rng.chance(50) => {
+                self.hit("typedef aligned (array)");
+                let elem = GTy::Prim(self.rng.pick(&ALL_PRIMS));
+                GTy::Array(Box::new(elem), vec![1 + self.rng.below(3)])
+            }
             _ => GTy::Prim(self.rng.pick(&ALL_PRIMS)),
         };
         let align = self.rng.pick(&ALIGNS);
@@ -600,6 +605,20 @@ impl GenCase {
                     }
                     s.push_str(" };\n");
                 }
+                Def::Typedef {
+                    name,
+                    ty: GTy::Array(elem, dims),
+                    align,
+                } => {
+                    // After the declarator, the attribute applies to the array type
+                    // (before it, to the element type).
+                    let d: String = dims.iter().map(|d| format!("[{d}]")).collect();
+                    let _ = writeln!(
+                        s,
+                        "typedef {} {name}{d} __attribute__((aligned({align})));",
+                        self.ty_c(elem)
+                    );
+                }
                 Def::Typedef { name, ty, align } => {
                     let _ = writeln!(s, "typedef {} __attribute__((aligned({align}))) {name};", self.ty_c(ty));
                 }
@@ -701,7 +720,7 @@ impl GenCase {
                 Def::Record { tag, def, .. } => format!("{} {tag}", def.kind.keyword()),
                 _ => unreachable!(),
             },
-            _ => unreachable!("typedefs name only scalars, enums and tagged records"),
+            _ => unreachable!("only scalars, enums, typedefs and tagged records are named"),
         }
     }
 
