@@ -1,0 +1,10 @@
+//! Shared helpers for the integration tests: finding the C tools (or failing
+//! with the command that installs them), temporary directories, and the
+//! layout probe that checks our layout against a C compiler.
+//!
+//! Use from a test file with `mod support;`. Not every test uses every
+//! helper, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod layout_probe;
+pub mod tools;
