@@ -762,6 +762,13 @@ impl Types {
             TypeKind::Pointer(_) => (8, 8),
             TypeKind::Array { elem, len } => {
                 let (es, ea) = self.size_align(*elem)?;
+                if es % ea != 0 {
+                    // gcc: "alignment of array elements is greater than element size".
+                    return Err(Error::Layout(format!(
+                        "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
+                        self.display(id)
+                    )));
+                }
                 let n = len.unwrap_or(0);
                 let size = es
                     .checked_mul(n)
