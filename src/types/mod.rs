@@ -762,7 +762,7 @@ impl Types {
             TypeKind::Pointer(_) => (8, 8),
             TypeKind::Array { elem, len } => {
                 let (es, ea) = self.size_align(*elem)?;
-                if es % ea != 0 {
+                if !es.is_multiple_of(ea) {
                     // gcc: "alignment of array elements is greater than element size".
                     return Err(Error::Layout(format!(
                         "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
