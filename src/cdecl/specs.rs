@@ -512,7 +512,8 @@ impl Parser<'_> {
         self.expect(P::RParen, ")", " to close `_Alignas(`")
     }
 
-    /// `typeof(type-name)` or `typeof(name)` of a declared function/variable.
+    /// `typeof(type-name)`, `typeof(name)` of a declared function/variable,
+    /// or `typeof(constant expression)`.
     fn typeof_spec(&mut self) -> PResult<TypeId> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `typeof`")?;
@@ -527,15 +528,16 @@ impl Parser<'_> {
                 .map(|v| v.ty)
                 .or_else(|| self.decls.functions.get(name).map(|f| f.ty));
             match found {
-                Some(t) if self.tok().tk == Tk::Ident => {
+                Some(t) if self.tok().tk == Tk::Ident && self.nth(1).tk == Tk::Punct(P::RParen) => {
                     self.bump()?;
                     t
                 }
                 _ => {
-                    return Err(self.err(
-                        ParseErrorKind::Unsupported,
-                        "`typeof` is supported for type names and declared variables or functions only".to_string(),
-                    ))
+                    // An arithmetic constant expression: its C type.
+                    let p = match self.const_expr()? {
+                        Val::Int(_, p) | Val::Float(_, p) => p,
+                    };
+                    self.types.prim(p)
                 }
             }
         };
