@@ -57,7 +57,8 @@ fn member_names(ffi: &Ffi, ty: abicall::types::TypeId, out: &mut Vec<String>) {
 fn check_header(header: &str, min_records: usize) {
     let text = preprocess(header);
     let mut ffi = Ffi::new(Target::X86_64SysV);
-    ffi.cdef(&text).unwrap_or_else(|e| panic!("<{header}> does not parse: {e}"));
+    ffi.cdef(&text)
+        .unwrap_or_else(|e| panic!("<{header}> does not parse: {e}"));
 
     // (C spelling, members) of every complete type the header names.
     let mut items: Vec<(String, Vec<String>)> = Vec::new();
@@ -95,7 +96,11 @@ fn check_header(header: &str, min_records: usize) {
 
     let mut c = format!("#include <{header}>\n#include <stdio.h>\n#include <stddef.h>\nint main(void) {{\n");
     for (ty, members) in &items {
-        writeln!(c, "  printf(\"%s|%zu|%zu\\n\", \"{ty}\", sizeof({ty}), _Alignof({ty}));").unwrap();
+        writeln!(
+            c,
+            "  printf(\"%s|%zu|%zu\\n\", \"{ty}\", sizeof({ty}), _Alignof({ty}));"
+        )
+        .unwrap();
         for m in members {
             writeln!(c, "  printf(\"%s|{m}|%zu\\n\", \"{ty}\", offsetof({ty}, {m}));").unwrap();
         }
@@ -144,7 +149,11 @@ fn check_header(header: &str, min_records: usize) {
     }
     eprintln!("<{header}>: {checked} checks, {} items", items.len());
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(failures.is_empty(), "<{header}> layout mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "<{header}> layout mismatches:\n{}",
+        failures.join("\n")
+    );
     assert!(checked > items.len(), "<{header}>: nothing checked");
 }
 

@@ -131,16 +131,14 @@ fn typedef_chains_resolve_to_one_id() {
 
 #[test]
 fn identical_redefinitions_are_accepted() {
-    let mut f = ffi(
-        "typedef int T; typedef int T;\n\
+    let mut f = ffi("typedef int T; typedef int T;\n\
          struct s { int a; char b[4]; }; struct s { int a; char b[4]; };\n\
          typedef struct { double x; struct { int y; } in; } P; typedef struct { double x; struct { int y; } in; } P;\n\
          enum e { A, B = 5 }; enum e { A, B = 5 };\n\
          int f(int); int f(int x);\n\
          extern int v; extern int v;\n\
          #define N 3\n#define N 3\n\
-         static const int K = 1; static const int K = 1;",
-    );
+         static const int K = 1; static const int K = 1;");
     let s1 = f.type_of("struct s").unwrap();
     assert_eq!(f.decls().tags["s"], s1);
     assert_eq!(f.sizeof("P").unwrap(), 16);
@@ -152,10 +150,8 @@ fn identical_redefinitions_are_accepted() {
 
 #[test]
 fn incomplete_struct_completed_later_keeps_its_id() {
-    let mut f = ffi(
-        "struct s; typedef struct s S; struct s *make(void); extern S *cur;\n\
-         struct s { int a; S *next; };",
-    );
+    let mut f = ffi("struct s; typedef struct s S; struct s *make(void); extern S *cur;\n\
+         struct s { int a; S *next; };");
     let id = f.decls().tags["s"];
     assert_eq!(f.decls().typedefs["S"], id);
     assert!(f.types().is_complete(id));
@@ -170,14 +166,12 @@ fn incomplete_struct_completed_later_keeps_its_id() {
 
 #[test]
 fn functions_params_and_variadics() {
-    let f = ffi(
-        "extern int printf(const char *__restrict fmt, ...);\n\
+    let f = ffi("extern int printf(const char *__restrict fmt, ...);\n\
          int none(void); int empty(); _Noreturn void die(int code);\n\
          void arr(int a[10], char m[][4], int fn(double));\n\
          long named(int first, unsigned, double *third);\n\
          int fscanf(void *s, const char *f, ...) __asm__(\"\" \"__isoc99_fscanf\");\n\
-         extern int old(int) __attribute__((deprecated)) __asm__(\"new_sym\");",
-    );
+         extern int old(int) __attribute__((deprecated)) __asm__(\"new_sym\");");
     let d = f.decls();
     let t = f.types();
     let sig = |n: &str| t.sig_of(d.functions[n].ty).unwrap().clone();
@@ -203,23 +197,27 @@ fn functions_params_and_variadics() {
 
 #[test]
 fn function_pointers_and_abstract_declarators() {
-    let mut f = ffi(
-        "typedef int (*cb_t)(void *ctx, int n);\n\
+    let mut f = ffi("typedef int (*cb_t)(void *ctx, int n);\n\
          void reg(void (*on_event)(int, const char *), cb_t cb);\n\
          int (*lookup(const char *name))(double);\n\
          void (*signal_like(int sig, void (*h)(int)))(int);\n\
          typedef double fn_t(double); fn_t cosine;\n\
-         extern int (*table[4])(void);",
-    );
+         extern int (*table[4])(void);");
     let d = f.decls().clone();
     let t = f.types();
     let cb = d.typedefs["cb_t"];
     let s = t.sig_of(cb).unwrap();
     assert_eq!(s.params.len(), 2);
     assert_eq!(t.display(cb), "int (*)(void *, int)");
-    assert_eq!(t.display(d.functions["reg"].ty), "void (void (*)(int, const char *), int (*)(void *, int))");
+    assert_eq!(
+        t.display(d.functions["reg"].ty),
+        "void (void (*)(int, const char *), int (*)(void *, int))"
+    );
     assert_eq!(t.display(d.functions["lookup"].ty), "int (*(const char *))(double)");
-    assert_eq!(t.display(d.functions["signal_like"].ty), "void (*(int, void (*)(int)))(int)");
+    assert_eq!(
+        t.display(d.functions["signal_like"].ty),
+        "void (*(int, void (*)(int)))(int)"
+    );
     assert_eq!(t.display(d.functions["cosine"].ty), "double (double)");
     assert_eq!(t.display(d.variables["table"].ty), "int (*[4])(void)");
     for (text, shown) in [
@@ -245,8 +243,7 @@ fn function_pointers_and_abstract_declarators() {
 
 #[test]
 fn array_sizes_from_constant_expressions() {
-    let mut f = ffi(
-        "enum { N = 4, M = N * 2 };\n\
+    let mut f = ffi("enum { N = 4, M = N * 2 };\n\
          struct h { char c; double d; };\n\
          struct a {\n\
            char s1[sizeof(int) * 2 + 'A' - 64];\n\
@@ -259,8 +256,7 @@ fn array_sizes_from_constant_expressions() {
            char s8[sizeof(struct h[3]) / sizeof(struct h)];\n\
            char s9[1 ? 2 : 1 / 0];\n\
            char s10[(int)2.9 + sizeof 'x'];\n\
-         };",
-    );
+         };");
     let a = f.type_of("struct a").unwrap();
     let lens: Vec<Option<u64>> = f
         .types()
@@ -279,8 +275,7 @@ fn array_sizes_from_constant_expressions() {
 
 #[test]
 fn defines_and_constants() {
-    let f = ffi(
-        "#define A 10\n\
+    let f = ffi("#define A 10\n\
          #define B (A * 2 + 1)\n\
          #define HEX 0xffu\n\
          #define BIG (~0ULL)\n\
@@ -295,8 +290,7 @@ fn defines_and_constants() {
          static const int K = B + 1;\n\
          static const unsigned char TRUNC = 300;\n\
          static const double PI = 3.25;\n\
-         const long L = -5;",
-    );
+         const long L = -5;");
     assert_eq!(int_const(&f, "A"), (10, "int".into()));
     assert_eq!(int_const(&f, "B"), (21, "int".into()));
     assert_eq!(int_const(&f, "HEX"), (255, "unsigned int".into()));
@@ -336,8 +330,7 @@ fn extern_variables() {
 
 #[test]
 fn enums() {
-    let mut f = ffi(
-        "enum small { S0, S1, S2 = S1 + 5, S3 };\n\
+    let mut f = ffi("enum small { S0, S1, S2 = S1 + 5, S3 };\n\
          enum neg { NA = -3, NB };\n\
          enum wide { W0 = 0x100000000, W1 };\n\
          enum uwide { U0 = 0xffffffffffffffffULL };\n\
@@ -346,8 +339,7 @@ fn enums() {
          enum __attribute__((packed)) pk { P0 = 1, P1 = 200 };\n\
          enum pk2 { Q0 = -1, Q1 = 100 } __attribute__((__packed__));\n\
          enum chars { CA = 'a', CB = L'b' };\n\
-         enum fwd; enum fwd { FW = 7 };",
-    );
+         enum fwd; enum fwd { FW = 7 };");
     assert_eq!(int_const(&f, "S2"), (6, "enum small".into()));
     assert_eq!(int_const(&f, "S3").0, 7);
     assert_eq!(int_const(&f, "NB").0, -2);
@@ -373,18 +365,21 @@ fn enums() {
     assert_eq!(f.type_of("enum fwd").unwrap(), fwd);
     assert_eq!(int_const(&f, "FW").0, 7);
     // The anonymous fixed enum's constant has the enum type with underlying uchar.
-    let Constant::Int { ty, .. } = f.decls().constants["FX"] else { panic!() };
+    let Constant::Int { ty, .. } = f.decls().constants["FX"] else {
+        panic!()
+    };
     assert_eq!(f.types().size_of(ty).unwrap(), 1);
 }
 
 fn member_offset(f: &mut Ffi, ty: &str, path: &str) -> u64 {
-    f.offsetof(ty, path).unwrap_or_else(|e| panic!("{ty}.{path}: {e}")).offset
+    f.offsetof(ty, path)
+        .unwrap_or_else(|e| panic!("{ty}.{path}: {e}"))
+        .offset
 }
 
 #[test]
 fn struct_members() {
-    let mut f = ffi(
-        "struct outer {\n\
+    let mut f = ffi("struct outer {\n\
            int kind;\n\
            union { int i; float fl; };\n\
            struct { char a, b; };\n\
@@ -393,8 +388,7 @@ fn struct_members() {
            __extension__ long long ll;\n\
            char tail[];\n\
          };\n\
-         struct inner use_inner(void);",
-    );
+         struct inner use_inner(void);");
     let outer = f.type_of("struct outer").unwrap();
     let rec = f.types().record_of(outer).unwrap().clone();
     assert!(rec.layout.unwrap().has_flexible_array);
@@ -409,13 +403,15 @@ fn struct_members() {
     assert_eq!(member_offset(&mut f, "struct outer", "in.x"), 10);
     // The nested definition is a file-scope tag.
     let inner = f.decls().tags["inner"];
-    assert_eq!(f.types().sig_of(f.decls().functions["use_inner"].ty).unwrap().ret, inner);
+    assert_eq!(
+        f.types().sig_of(f.decls().functions["use_inner"].ty).unwrap().ret,
+        inner
+    );
 }
 
 #[test]
 fn attributes_reach_the_records() {
-    let mut f = ffi(
-        "struct __attribute__((packed)) p1 { char c; int i; };\n\
+    let mut f = ffi("struct __attribute__((packed)) p1 { char c; int i; };\n\
          struct p2 { char c; int i; } __attribute__((__packed__));\n\
          struct p3 { char c; int i __attribute__((packed)); };\n\
          struct a1 { char c; } __attribute__((aligned));\n\
@@ -424,8 +420,7 @@ fn attributes_reach_the_records() {
          typedef int aint __attribute__((aligned(8)));\n\
          typedef int register_like __attribute__((__mode__(__word__)));\n\
          typedef unsigned int u64_like __attribute__((mode(DI)));\n\
-         struct al { char c; _Alignas(16) int x; };",
-    );
+         struct al { char c; _Alignas(16) int x; };");
     let attrs = |f: &mut Ffi, n: &str| {
         let t = f.type_of(n).unwrap();
         f.types().record_of(t).unwrap().attrs
@@ -449,8 +444,7 @@ fn attributes_reach_the_records() {
 
 #[test]
 fn pragma_pack_stack() {
-    let mut f = ffi(
-        "# 1 \"pack.h\"\n\
+    let mut f = ffi("# 1 \"pack.h\"\n\
          #pragma once\n\
          #pragma GCC visibility push(default)\n\
          struct d0 { char c; int i; };\n\
@@ -465,8 +459,7 @@ fn pragma_pack_stack() {
          struct d2b { char c; int i; };\n\
          #pragma pack(pop)\n\
          struct d0b { char c; int i; };\n\
-         #pragma pack(4)\n",
-    );
+         #pragma pack(4)\n");
     let pp = |f: &mut Ffi, n: &str| {
         let t = f.type_of(n).unwrap();
         f.types().record_of(t).unwrap().attrs.pragma_pack
@@ -486,8 +479,7 @@ fn pragma_pack_stack() {
 
 #[test]
 fn gnu_extras_and_skipped_constructs() {
-    let f = ffi(
-        "__extension__ typedef long long ll_t;\n\
+    let f = ffi("__extension__ typedef long long ll_t;\n\
          __asm__(\".symver foo,foo@V1\");\n\
          _Static_assert(sizeof(ll_t) == 8, \"ll\");\n\
          [[nodiscard]] int c23(void);\n\
@@ -497,14 +489,16 @@ fn gnu_extras_and_skipped_constructs() {
          typedef __typeof__(sizeof(int)) sz_t;\n\
          int line_in_middle(int a,\n\
          # 40 \"other.h\" 3\n\
-         int b);\n",
-    );
+         int b);\n");
     let d = f.decls();
     assert!(d.functions.contains_key("c23"));
     assert!(!d.functions.contains_key("bswap"));
     assert!(d.functions.contains_key("ext_inl"));
     assert!(d.functions.contains_key("vis"));
-    assert_eq!(f.types().sig_of(d.functions["line_in_middle"].ty).unwrap().params.len(), 2);
+    assert_eq!(
+        f.types().sig_of(d.functions["line_in_middle"].ty).unwrap().params.len(),
+        2
+    );
     assert_eq!(f.types().display(d.typedefs["ll_t"]), "long long");
 }
 

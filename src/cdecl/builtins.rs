@@ -79,7 +79,12 @@ fn va_list(types: &mut Types, decls: &mut Decls) -> TypeId {
                 FieldDecl::new("reg_save_area", vp),
             ];
             let rec = types
-                .define_record(RecordKind::Struct, Some("__va_list_tag"), fields, RecordAttrs::default())
+                .define_record(
+                    RecordKind::Struct,
+                    Some("__va_list_tag"),
+                    fields,
+                    RecordAttrs::default(),
+                )
                 .expect("fixed va_list layout is valid");
             types.array(rec, Some(1))
         }

@@ -182,7 +182,11 @@ impl Val {
             if matches!(op, Shl | Shr) {
                 let p = promote(pa);
                 let bits = p.size_align(t).0 as i128 * 8;
-                let count = if pb.is_signed(t) { b } else { (b as u128).min(1 << 32) as i128 };
+                let count = if pb.is_signed(t) {
+                    b
+                } else {
+                    (b as u128).min(1 << 32) as i128
+                };
                 if count < 0 || count >= bits {
                     return Err(format!("shift count {count} is out of range for `{}`", p.c_name()));
                 }
@@ -289,18 +293,28 @@ mod tests {
         let z = Val::Int(0, Prim::ULongLong).unary('~', T).unwrap();
         assert_eq!(z, Val::Int(u64::MAX as i128, Prim::ULongLong));
         // -1 < 0U is false in C: -1 converts to UINT_MAX.
-        let r = Val::Int(-1, Prim::Int).binary(BinOp::Lt, Val::Int(0, Prim::UInt), T).unwrap();
+        let r = Val::Int(-1, Prim::Int)
+            .binary(BinOp::Lt, Val::Int(0, Prim::UInt), T)
+            .unwrap();
         assert_eq!(r, Val::Int(0, Prim::Int));
         // -1L < 0U is true: long can represent every unsigned int.
-        let r = Val::Int(-1, Prim::Long).binary(BinOp::Lt, Val::Int(0, Prim::UInt), T).unwrap();
+        let r = Val::Int(-1, Prim::Long)
+            .binary(BinOp::Lt, Val::Int(0, Prim::UInt), T)
+            .unwrap();
         assert_eq!(r, Val::Int(1, Prim::Int));
     }
 
     #[test]
     fn division_by_zero_and_shift_range() {
-        assert!(Val::Int(1, Prim::Int).binary(BinOp::Div, Val::Int(0, Prim::Int), T).is_err());
-        assert!(Val::Int(1, Prim::Int).binary(BinOp::Shl, Val::Int(32, Prim::Int), T).is_err());
-        let r = Val::Int(1, Prim::Int).binary(BinOp::Shl, Val::Int(31, Prim::Int), T).unwrap();
+        assert!(Val::Int(1, Prim::Int)
+            .binary(BinOp::Div, Val::Int(0, Prim::Int), T)
+            .is_err());
+        assert!(Val::Int(1, Prim::Int)
+            .binary(BinOp::Shl, Val::Int(32, Prim::Int), T)
+            .is_err());
+        let r = Val::Int(1, Prim::Int)
+            .binary(BinOp::Shl, Val::Int(31, Prim::Int), T)
+            .unwrap();
         assert_eq!(r, Val::Int(i32::MIN as i128, Prim::Int));
     }
 }

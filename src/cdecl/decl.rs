@@ -126,7 +126,11 @@ impl Parser<'_> {
             }
         } else {
             let f = v.as_f64(t);
-            let f = if prim == crate::types::Prim::Float { f as f32 as f64 } else { f };
+            let f = if prim == crate::types::Prim::Float {
+                f as f32 as f64
+            } else {
+                f
+            };
             Constant::Float { value: f, ty: cty }
         };
         self.define_constant(name, idx, c)

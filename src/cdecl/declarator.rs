@@ -335,10 +335,9 @@ impl Parser<'_> {
                     let what = match self.types.kind(t) {
                         TypeKind::Func(_) => Some("functions".to_string()),
                         TypeKind::Prim(Prim::Void) => Some("`void`".to_string()),
-                        _ if !self.types.is_complete(t) => Some(format!(
-                            "elements of incomplete type `{}`",
-                            self.types.display(t)
-                        )),
+                        _ if !self.types.is_complete(t) => {
+                            Some(format!("elements of incomplete type `{}`", self.types.display(t)))
+                        }
                         _ => None,
                     };
                     if let Some(w) = what {
@@ -350,9 +349,7 @@ impl Parser<'_> {
                     }
                     a
                 }
-                Op::Func {
-                    params, variadic, ..
-                } => {
+                Op::Func { params, variadic, .. } => {
                     match self.types.kind(t) {
                         TypeKind::Array { .. } => {
                             return Err(self.err_at(

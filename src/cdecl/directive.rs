@@ -57,8 +57,8 @@ impl Parser<'_> {
                     }
                 }
                 "line" | "ident" | "sccs" | "warning" => Ok(()),
-                "include" | "include_next" | "import" | "if" | "ifdef" | "ifndef" | "elif" | "elifdef"
-                | "elifndef" | "else" | "endif" | "error" | "embed" => Err(self.err(
+                "include" | "include_next" | "import" | "if" | "ifdef" | "ifndef" | "elif" | "elifdef" | "elifndef"
+                | "else" | "endif" | "error" | "embed" => Err(self.err(
                     ParseErrorKind::Unsupported,
                     format!(
                         "`#{}` is a preprocessor directive: run the text through the C preprocessor \

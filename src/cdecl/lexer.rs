@@ -269,9 +269,9 @@ impl Lexer<'_> {
                 self.pos += 1;
                 loop {
                     let d = self.peek(0);
-                    if matches!(d, b'+' | b'-') && matches!(self.b[self.pos - 1], b'e' | b'E' | b'p' | b'P') {
-                        self.pos += 1;
-                    } else if is_ident_cont(d) || d == b'.' {
+                    let exp_sign =
+                        matches!(d, b'+' | b'-') && matches!(self.b[self.pos - 1], b'e' | b'E' | b'p' | b'P');
+                    if exp_sign || is_ident_cont(d) || d == b'.' {
                         self.pos += 1;
                     } else {
                         break;
@@ -357,7 +357,11 @@ impl Lexer<'_> {
                 _ => self.pos += 1,
             }
         }
-        let what = if q == b'"' { "string literal" } else { "character constant" };
+        let what = if q == b'"' {
+            "string literal"
+        } else {
+            "character constant"
+        };
         let quote = q as char;
         self.fail(
             start,

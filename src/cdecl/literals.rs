@@ -40,7 +40,7 @@ fn integer(text: &str, lower: &str) -> Result<Val, String> {
     };
     let digits_end = body.find(|c: char| !c.is_digit(radix)).unwrap_or(body.len());
     let (digits, suffix) = body.split_at(digits_end);
-    if digits.is_empty() && !(radix == 8) {
+    if digits.is_empty() && radix != 8 {
         return Err(format!("invalid integer literal `{text}`: no digits"));
     }
     let (unsigned, longs) = match suffix {
@@ -55,7 +55,10 @@ fn integer(text: &str, lower: &str) -> Result<Val, String> {
             return Err(if bad.is_ascii_digit() || (radix == 16 && bad.is_ascii_hexdigit()) {
                 format!("invalid digit `{bad}` in integer literal `{text}`")
             } else {
-                format!("invalid suffix `{}` on integer literal `{text}`", &text[text.len() - suffix.len()..])
+                format!(
+                    "invalid suffix `{}` on integer literal `{text}`",
+                    &text[text.len() - suffix.len()..]
+                )
             });
         }
     };
@@ -128,7 +131,10 @@ fn float(text: &str, lower: &str, hex: bool) -> Result<Val, String> {
         }
         m * 2f64.powi(exp)
     } else {
-        if !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-')) {
+        if !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+        {
             return Err(bad());
         }
         body.parse::<f64>().map_err(|_| bad())?
@@ -181,7 +187,10 @@ fn units(body: &str) -> Result<Vec<u32>, String> {
                 while n < max {
                     match it.peek().and_then(|c| c.to_digit(16)) {
                         Some(d) => {
-                            v = v.checked_mul(16).and_then(|v| v.checked_add(d)).ok_or("escape sequence out of range")?;
+                            v = v
+                                .checked_mul(16)
+                                .and_then(|v| v.checked_add(d))
+                                .ok_or("escape sequence out of range")?;
                             it.next();
                             n += 1;
                         }
@@ -289,7 +298,10 @@ mod tests {
         assert_eq!(number("1e3L", T), Ok(Val::Float(1000.0, Prim::LongDouble)));
         assert_eq!(char_const("'a'", T), Ok(Val::Int(97, Prim::Int)));
         assert_eq!(char_const("'\\377'", T), Ok(Val::Int(-1, Prim::Int)));
-        assert_eq!(char_const("'\\377'", Target::Aarch64Linux), Ok(Val::Int(255, Prim::Int)));
+        assert_eq!(
+            char_const("'\\377'", Target::Aarch64Linux),
+            Ok(Val::Int(255, Prim::Int))
+        );
         assert_eq!(char_const("'ab'", T), Ok(Val::Int(0x6162, Prim::Int)));
         assert!(char_const("''", T).is_err());
         assert_eq!(string("\"a\\x41\""), Ok("aA".to_string()));

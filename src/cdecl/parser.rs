@@ -247,13 +247,11 @@ impl<'a> Parser<'a> {
                 Tk::Punct(P::LParen) => stack.push(P::RParen),
                 Tk::Punct(P::LBrack) => stack.push(P::RBrack),
                 Tk::Punct(P::LBrace) => stack.push(P::RBrace),
-                Tk::Punct(c @ (P::RParen | P::RBrack | P::RBrace)) => {
-                    if stack.pop() != Some(c) {
-                        return Err(self.err(
-                            ParseErrorKind::UnexpectedToken,
-                            format!("unbalanced `{}`", self.text_of(t)),
-                        ));
-                    }
+                Tk::Punct(c @ (P::RParen | P::RBrack | P::RBrace)) if stack.pop() != Some(c) => {
+                    return Err(self.err(
+                        ParseErrorKind::UnexpectedToken,
+                        format!("unbalanced `{}`", self.text_of(t)),
+                    ));
                 }
                 Tk::Eof | Tk::Error | Tk::Eol => {
                     let o = self.toks[open_idx];

@@ -199,7 +199,10 @@ impl Parser<'_> {
                 let mut attrs = specs.attrs.clone();
                 attrs.merge(&d.attrs);
                 let at = d.name.as_ref().map_or(member_idx, |n| n.1);
-                let label = d.name.as_ref().map_or("unnamed member".to_string(), |n| format!("member `{}`", n.0));
+                let label = d
+                    .name
+                    .as_ref()
+                    .map_or("unnamed member".to_string(), |n| format!("member `{}`", n.0));
                 if let Some((fidx, fname)) = &flex {
                     return Err(self.flex_not_last(*fidx, fname));
                 }
@@ -264,12 +267,17 @@ impl Parser<'_> {
     fn bitfield_width(&self, ty: TypeId, v: Val, widx: usize, label: &str, named: bool) -> PResult<u32> {
         let t = self.types.target();
         let bad = |m: String| self.err_at(widx, ParseErrorKind::InvalidType, m);
-        let prim = self
-            .types
-            .as_prim(ty)
-            .filter(|p| p.is_integer())
-            .ok_or_else(|| bad(format!("bitfield {label} has non-integer type `{}`", self.types.display(ty))))?;
-        let bits = if prim == Prim::Bool { 1 } else { prim.size_align(t).0 * 8 };
+        let prim = self.types.as_prim(ty).filter(|p| p.is_integer()).ok_or_else(|| {
+            bad(format!(
+                "bitfield {label} has non-integer type `{}`",
+                self.types.display(ty)
+            ))
+        })?;
+        let bits = if prim == Prim::Bool {
+            1
+        } else {
+            prim.size_align(t).0 * 8
+        };
         let w = match v {
             Val::Int(w, _) => w,
             Val::Float(..) => return Err(bad(format!("width of bitfield {label} is not an integer constant"))),
@@ -328,7 +336,10 @@ impl Parser<'_> {
                 f.variadic == g.variadic
                     && f.params.len() == g.params.len()
                     && self.same_type(f.ret, g.ret, depth + 1)
-                    && f.params.iter().zip(&g.params).all(|(x, y)| self.same_type(*x, *y, depth + 1))
+                    && f.params
+                        .iter()
+                        .zip(&g.params)
+                        .all(|(x, y)| self.same_type(*x, *y, depth + 1))
             }
             (TypeKind::Record(x), TypeKind::Record(y)) => {
                 let (x, y) = (self.types.record(*x), self.types.record(*y));
@@ -367,7 +378,10 @@ impl Parser<'_> {
                     return Err(self.err_at(
                         fidx,
                         ParseErrorKind::InvalidType,
-                        format!("enum underlying type `{}` is not an integer type", self.types.display(ty)),
+                        format!(
+                            "enum underlying type `{}` is not an integer type",
+                            self.types.display(ty)
+                        ),
                     ))
                 }
             }
@@ -487,7 +501,10 @@ impl Parser<'_> {
             return Err(self.err_at(
                 at,
                 ParseErrorKind::Redefinition,
-                format!("redefinition of `{}` with different enumerators", self.types.display(id)),
+                format!(
+                    "redefinition of `{}` with different enumerators",
+                    self.types.display(id)
+                ),
             ));
         }
         let fixed = fixed.or_else(|| match self.types.kind(id) {
@@ -516,7 +533,11 @@ impl Parser<'_> {
         self.expect(P::RParen, ")", " to close `_Static_assert(`")?;
         self.expect(P::Semi, ";", " after `_Static_assert(...)`")?;
         if !v.truthy() {
-            return Err(self.err_at(idx, ParseErrorKind::ConstExpr, format!("static assertion failed: {msg}")));
+            return Err(self.err_at(
+                idx,
+                ParseErrorKind::ConstExpr,
+                format!("static assertion failed: {msg}"),
+            ));
         }
         Ok(())
     }

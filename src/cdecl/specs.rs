@@ -318,10 +318,7 @@ impl Parser<'_> {
                     self.bump()?;
                 }
                 Kw::UnsupportedType => {
-                    return Err(self.err(
-                        ParseErrorKind::Unsupported,
-                        format!("type `{word}` is not supported"),
-                    ));
+                    return Err(self.err(ParseErrorKind::Unsupported, format!("type `{word}` is not supported")));
                 }
                 Kw::Struct | Kw::Union | Kw::Enum | Kw::Typeof => {
                     if has_type {
@@ -564,7 +561,10 @@ impl Parser<'_> {
             None => Err(self.err_at(
                 idx,
                 ParseErrorKind::Unsupported,
-                format!("machine mode `{mode}` is not supported for `{}`", self.types.display(base)),
+                format!(
+                    "machine mode `{mode}` is not supported for `{}`",
+                    self.types.display(base)
+                ),
             )),
         }
     }
@@ -572,7 +572,9 @@ impl Parser<'_> {
 
 /// Maps a mode name to a static string (modes are a small closed set).
 fn intern_mode(s: &str) -> &'static str {
-    const MODES: [&str; 12] = ["QI", "HI", "SI", "DI", "TI", "word", "pointer", "byte", "SF", "DF", "XF", "TF"];
+    const MODES: [&str; 12] = [
+        "QI", "HI", "SI", "DI", "TI", "word", "pointer", "byte", "SF", "DF", "XF", "TF",
+    ];
     let m = s.trim_start_matches("__").trim_end_matches("__");
     MODES.iter().copied().find(|x| *x == m).unwrap_or("unknown")
 }
