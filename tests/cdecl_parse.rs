@@ -641,3 +641,40 @@ fn gcc_agrees_x86_64() {
 fn gcc_agrees_aarch64() {
     check_with_gcc(Target::Aarch64Linux, ORACLE_TEXT, ORACLE_CONSTANTS);
 }
+
+/// A file-scope declaration using a type abicall cannot represent
+/// (`_Float128` on x86_64, `_Float16`) is skipped, not fatal.
+#[test]
+fn unrepresentable_types_skip_their_declaration() {
+    let text = "extern _Float128 strtof128(const char *s, char **end);\n\
+                struct q { __float128 v; };\n\
+                _Float16 half(_Float16);\n\
+                static __inline _Float128 body(_Float128 x) { return x; }\n\
+                int after(void);";
+    let mut x = ffi(text);
+    assert!(!x.decls().functions.contains_key("strtof128"));
+    assert!(!x.decls().functions.contains_key("half"));
+    assert!(x.decls().functions.contains_key("after"));
+    let q = x.type_of("struct q").unwrap();
+    assert!(!x.types().is_complete(q));
+    let mut a = Ffi::new(Target::Aarch64Linux);
+    a.cdef(text).unwrap();
+    let f = &a.decls().functions["strtof128"];
+    assert_eq!(a.types().display(f.ty), "long double (const char *, char **)");
+    assert_eq!(a.sizeof("struct q").unwrap(), 16);
+    // _Complex _Float32 / _Float64x.
+    let mut y = ffi("typedef _Complex _Float32 cf; typedef _Float64x ext;");
+    assert_eq!(y.types().display(y.decls().typedefs["cf"]), "float _Complex");
+    assert_eq!(prim_of(&mut y, "ext"), Prim::LongDouble);
+}
+
+/// VLA parameters (`char buf[n]`, glibc's `regexec`) adjust to pointers.
+#[test]
+fn vla_parameters() {
+    let f = ffi("int fill(unsigned long n, char buf[n], int m[static n][4]);");
+    let t = f.types();
+    assert_eq!(
+        t.display(f.decls().functions["fill"].ty),
+        "int (unsigned long, char *, int (*)[4])"
+    );
+}

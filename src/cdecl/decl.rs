@@ -31,8 +31,40 @@ impl Parser<'_> {
                     self.skip_balanced()?;
                     self.expect(P::Semi, ";", " after `__asm__(...)`")?;
                 }
-                _ => self.declaration()?,
+                _ => {
+                    let start = self.pos;
+                    let saved = self.save_nesting();
+                    self.unsupported_type_at = None;
+                    if let Err(e) = self.declaration() {
+                        if self.unsupported_type_at.is_none() {
+                            return Err(e);
+                        }
+                        self.restore_nesting(saved);
+                        self.skip_declaration(start)?;
+                    }
+                }
             }
+        }
+    }
+
+    /// Skips the file-scope declaration starting at token `start`: up to its
+    /// `;` at bracket depth 0, or through a function body.
+    fn skip_declaration(&mut self, start: usize) -> PResult<()> {
+        self.pos = start;
+        let mut depth = 0usize;
+        let mut prev = Tk::Eof;
+        loop {
+            let t = self.tok().tk;
+            match t {
+                Tk::Eof | Tk::Error => return Err(self.unexpected("`;` at the end of the declaration")),
+                Tk::Punct(P::Semi) if depth == 0 => return self.bump(),
+                Tk::Punct(P::LBrace) if depth == 0 && prev == Tk::Punct(P::RParen) => return self.skip_balanced(),
+                Tk::Punct(P::LParen | P::LBrack | P::LBrace) => depth += 1,
+                Tk::Punct(P::RParen | P::RBrack | P::RBrace) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = t;
+            self.bump()?;
         }
     }
 

@@ -130,7 +130,7 @@ impl Parser<'_> {
         let mut suffixes = Vec::new();
         loop {
             if self.at(P::LBrack) {
-                suffixes.push(self.array_suffix()?);
+                suffixes.push(self.array_suffix(mode)?);
             } else if self.at(P::LParen) {
                 suffixes.push(self.params()?);
             } else {
@@ -165,7 +165,7 @@ impl Parser<'_> {
     }
 
     /// `[ ... ]`.
-    fn array_suffix(&mut self) -> PResult<Op> {
+    fn array_suffix(&mut self, mode: DeclMode) -> PResult<Op> {
         self.bump()?;
         while self.tok().tk == Tk::Ident
             && matches!(
@@ -180,6 +180,8 @@ impl Parser<'_> {
         } else if self.at(P::Star) && self.nth(1).tk == Tk::Punct(P::RBrack) {
             self.bump()?;
             None
+        } else if let Some(len) = self.param_vla_size(mode)? {
+            len
         } else {
             let idx = self.pos;
             match self.const_expr()? {
@@ -206,6 +208,47 @@ impl Parser<'_> {
         };
         self.expect(P::RBrack, "]", " to close the array size")?;
         Ok(Op::Array { len })
+    }
+
+    /// In a parameter, an array size naming another parameter
+    /// (`char buf[n]`, a VLA) does not matter: the parameter adjusts to a
+    /// pointer. Returns `Some(None)` after skipping such a size.
+    fn param_vla_size(&mut self, mode: DeclMode) -> PResult<Option<Option<u64>>> {
+        if mode != DeclMode::Either {
+            return Ok(None);
+        }
+        let (start, saved) = (self.pos, self.save_nesting());
+        match self.const_expr() {
+            Ok(_) => {
+                self.pos = start;
+                self.restore_nesting(saved);
+                Ok(None)
+            }
+            Err(e)
+                if matches!(
+                    *e.0,
+                    crate::Error::Parse {
+                        kind: ParseErrorKind::UnknownIdentifier,
+                        ..
+                    }
+                ) =>
+            {
+                self.pos = start;
+                self.restore_nesting(saved);
+                let mut depth = 0usize;
+                while !(depth == 0 && self.at(P::RBrack)) {
+                    match self.tok().tk {
+                        Tk::Eof | Tk::Error => return Err(self.unexpected("`]`")),
+                        Tk::Punct(P::LBrack | P::LParen) => depth += 1,
+                        Tk::Punct(P::RBrack | P::RParen) => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    self.bump()?;
+                }
+                Ok(Some(None))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// `( parameter-list )`.

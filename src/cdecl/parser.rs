@@ -32,6 +32,10 @@ pub(crate) struct Parser<'a> {
     pub(super) in_directive: bool,
     /// Inside an unevaluated operand (`0 && 1/0`): arithmetic errors are ignored.
     pub(super) uneval: u32,
+    /// Set where a type abicall cannot represent (`_Float128` on x86_64,
+    /// `_Float16`, decimal floats) was met: the file-scope declaration that
+    /// uses it is skipped instead of failing the whole text.
+    pub(super) unsupported_type_at: Option<usize>,
 }
 
 impl<'a> Parser<'a> {
@@ -48,6 +52,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             in_directive: false,
             uneval: 0,
+            unsupported_type_at: None,
         };
         p.directives()?;
         Ok(p)
