@@ -5,7 +5,7 @@
 use super::declarator::DeclMode;
 use super::lexer::{Tk, P};
 use super::parser::{PErr, PResult, Parser};
-use super::specs::{keyword, Kw, SpecCtx, Specs, Storage};
+use super::specs::{Kw, SpecCtx, Specs, Storage};
 use crate::decls::{Constant, DeclKind, FuncDecl, VarDecl};
 use crate::error::ParseErrorKind;
 use crate::types::{TypeId, TypeKind};
@@ -18,8 +18,8 @@ impl Parser<'_> {
             match t.tk {
                 Tk::Eof => return Ok(()),
                 Tk::Punct(P::Semi) => self.bump()?,
-                Tk::Ident if keyword(self.text_of(t)) == Some(Kw::StaticAssert) => self.static_assert()?,
-                Tk::Ident if keyword(self.text_of(t)) == Some(Kw::Asm) => {
+                Tk::Ident if t.kw == Some(Kw::StaticAssert) => self.static_assert()?,
+                Tk::Ident if t.kw == Some(Kw::Asm) => {
                     // File-scope `__asm__(".symver ...");`.
                     self.bump()?;
                     while self.at_word("volatile") || self.at_word("__volatile__") {

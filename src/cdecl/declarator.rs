@@ -11,7 +11,7 @@
 use super::constexpr::Val;
 use super::lexer::{Tk, P};
 use super::parser::{PResult, Parser};
-use super::specs::{keyword, Attrs, Kw, SpecCtx};
+use super::specs::{Attrs, Kw, SpecCtx};
 use crate::error::ParseErrorKind;
 use crate::types::{Prim, Quals, TypeId, TypeKind};
 
@@ -84,7 +84,7 @@ impl Parser<'_> {
             if self.eat(P::Star)? {
                 let mut q = Quals::NONE;
                 loop {
-                    match keyword(self.cur_text()).filter(|_| self.tok().tk == Tk::Ident) {
+                    match self.tok().kw.filter(|_| self.tok().tk == Tk::Ident) {
                         Some(Kw::Const) => q.is_const = true,
                         Some(Kw::Volatile) => q.is_volatile = true,
                         Some(Kw::Restrict) => q.is_restrict = true,
@@ -98,7 +98,7 @@ impl Parser<'_> {
                     self.bump()?;
                 }
                 ops.push(Op::Ptr(q));
-            } else if self.at_word("__attribute__") || self.at_word("__attribute") {
+            } else if self.tok().kw == Some(Kw::Attribute) {
                 self.attribute(&mut attrs)?;
             } else {
                 break;
@@ -107,7 +107,7 @@ impl Parser<'_> {
         let mut name = None;
         let mut inner = None;
         let t = self.tok();
-        if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
+        if t.tk == Tk::Ident && t.kw.is_none() {
             if mode == DeclMode::Abstract {
                 return Err(self.err(
                     ParseErrorKind::UnexpectedToken,
@@ -124,7 +124,7 @@ impl Parser<'_> {
             return Err(self.unexpected("a name in the declaration"));
         }
         // Attributes right after the name (before suffixes) are GNU syntax too.
-        while self.at_word("__attribute__") || self.at_word("__attribute") {
+        while self.tok().kw == Some(Kw::Attribute) {
             self.attribute(&mut attrs)?;
         }
         let mut suffixes = Vec::new();
@@ -153,7 +153,7 @@ impl Parser<'_> {
         if n.tk == Tk::Punct(P::RParen) {
             return false;
         }
-        let is_attr = n.tk == Tk::Ident && keyword(self.text_of(n)) == Some(Kw::Attribute);
+        let is_attr = n.tk == Tk::Ident && n.kw == Some(Kw::Attribute);
         if self.starts_type(n) && !is_attr {
             return false;
         }
@@ -169,7 +169,7 @@ impl Parser<'_> {
         self.bump()?;
         while self.tok().tk == Tk::Ident
             && matches!(
-                keyword(self.cur_text()),
+                self.tok().kw,
                 Some(Kw::Static | Kw::Const | Kw::Volatile | Kw::Restrict | Kw::Atomic)
             )
         {
@@ -272,7 +272,7 @@ impl Parser<'_> {
                     break;
                 }
                 let t = self.tok();
-                if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() && !self.is_typedef_name(self.text_of(t)) {
+                if t.tk == Tk::Ident && t.kw.is_none() && !self.is_typedef_name(self.text_of(t)) {
                     let n = self.nth(1).tk;
                     if n == Tk::Punct(P::Comma) || n == Tk::Punct(P::RParen) {
                         return Err(self.err(
@@ -330,7 +330,7 @@ impl Parser<'_> {
     /// GNU attributes (no `__asm__`) at the current position.
     pub(super) fn attributes(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
-            if self.at_word("__attribute__") || self.at_word("__attribute") {
+            if self.tok().kw == Some(Kw::Attribute) {
                 self.attribute(attrs)?;
             } else if self.at(P::LBrack) && self.nth(1).tk == Tk::Punct(P::LBrack) {
                 self.skip_balanced()?;
@@ -344,7 +344,7 @@ impl Parser<'_> {
     pub(super) fn trailing(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
             self.attributes(attrs)?;
-            if self.tok().tk == Tk::Ident && keyword(self.cur_text()) == Some(Kw::Asm) {
+            if self.tok().tk == Tk::Ident && self.tok().kw == Some(Kw::Asm) {
                 self.bump()?;
                 self.expect(P::LParen, "(", " after `__asm__`")?;
                 let mut sym = String::new();
@@ -372,7 +372,11 @@ impl Parser<'_> {
             t = match op {
                 Op::Ptr(q) => {
                     let p = self.types.pointer(t);
-                    self.types.qualified(p, *q)
+                    if q.is_empty() {
+                        p
+                    } else {
+                        self.types.qualified(p, *q)
+                    }
                 }
                 Op::Array { len, .. } => {
                     let what = match self.types.kind(t) {

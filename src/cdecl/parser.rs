@@ -36,6 +36,8 @@ pub(crate) struct Parser<'a> {
     /// `_Float16`, decimal floats) was met: the file-scope declaration that
     /// uses it is skipped instead of failing the whole text.
     pub(super) unsupported_type_at: Option<usize>,
+    /// `TypeId`s of the scalars, looked up once.
+    prims: [Option<TypeId>; 32],
 }
 
 impl<'a> Parser<'a> {
@@ -53,6 +55,7 @@ impl<'a> Parser<'a> {
             in_directive: false,
             uneval: 0,
             unsupported_type_at: None,
+            prims: [None; 32],
         };
         p.directives()?;
         Ok(p)
@@ -216,6 +219,19 @@ impl<'a> Parser<'a> {
     /// Leaves a nesting level entered with [`Parser::enter`].
     pub(super) fn leave(&mut self) {
         self.depth -= 1;
+    }
+
+    /// The `TypeId` of scalar `p` (cached: interning hashes).
+    pub(super) fn prim(&mut self, p: crate::types::Prim) -> TypeId {
+        let slot = &mut self.prims[(p as usize) & 31];
+        match slot {
+            Some(id) => *id,
+            None => {
+                let id = self.types.prim(p);
+                *slot = Some(id);
+                id
+            }
+        }
     }
 
     /// The nesting counters, to restore after an error that is recovered from.

@@ -215,13 +215,12 @@ impl Parser<'_> {
         if t.tk != Tk::Ident {
             return false;
         }
-        let s = self.text_of(t);
-        match keyword(s) {
+        match t.kw {
             Some(k) => !matches!(
                 k,
                 Kw::Sizeof | Kw::Alignof | Kw::StaticAssert | Kw::Asm | Kw::BuiltinOffsetof
             ),
-            None => self.is_typedef_name(s),
+            None => self.is_typedef_name(self.text_of(t)),
         }
     }
 
@@ -246,7 +245,7 @@ impl Parser<'_> {
             }
             let word = self.text_of(t);
             let has_type = named.is_some() || first_basic.is_some();
-            let Some(kw) = keyword(word) else {
+            let Some(kw) = t.kw else {
                 if has_type {
                     break;
                 }
@@ -363,11 +362,11 @@ impl Parser<'_> {
                         format!("invalid combination of type specifiers {}", self.spell_counts(&counts)),
                     )
                 })?;
-                self.types.prim(p)
+                self.prim(p)
             }
             (None, None) => {
                 let t = self.tok();
-                if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
+                if t.tk == Tk::Ident && t.kw.is_none() {
                     return Err(self.err(
                         ParseErrorKind::UnknownType,
                         format!("unknown type name `{}`", self.text_of(t)),
