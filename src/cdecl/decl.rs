@@ -5,7 +5,7 @@
 use super::declarator::DeclMode;
 use super::lexer::{Tk, P};
 use super::parser::{PErr, PResult, Parser};
-use super::specs::{Kw, SpecCtx, Specs, Storage};
+use super::specs::{Kw, SpecCtx, Storage};
 use crate::decls::{Constant, DeclKind, FuncDecl, VarDecl};
 use crate::error::ParseErrorKind;
 use crate::types::{TypeId, TypeKind};
@@ -79,7 +79,7 @@ impl Parser<'_> {
             self.trailing(&mut d.attrs)?;
             let mut attrs = specs.attrs.clone();
             attrs.merge(&d.attrs);
-            let Some((name, idx)) = d.name.clone() else {
+            let Some((name, idx)) = d.name.take() else {
                 return Err(self.unexpected("a name in the declaration"));
             };
             let base = self.apply_mode(specs.base, &attrs)?;
@@ -110,7 +110,7 @@ impl Parser<'_> {
                     return self.skip_balanced();
                 }
             } else if self.at(P::Assign) {
-                self.initializer(&specs, &name, idx, ty)?;
+                self.initializer(&name, idx, ty)?;
             } else if specs.storage != Storage::Static {
                 self.declare_variable(&name, idx, ty, attrs.asm.clone())?;
             }
@@ -132,7 +132,7 @@ impl Parser<'_> {
     }
 
     /// `= value` of a `const` integer or floating object: a constant.
-    fn initializer(&mut self, specs: &Specs, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
+    fn initializer(&mut self, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
         let eq = self.pos;
         let prim = self.types.as_prim(ty).filter(|p| p.is_integer() || p.is_real_float());
         let Some(prim) = prim.filter(|_| self.types.get(ty).quals.is_const) else {
@@ -144,7 +144,6 @@ impl Parser<'_> {
                     .to_string(),
             ));
         };
-        let _ = specs;
         self.bump()?;
         let vidx = self.pos;
         let v = self.const_expr()?;

@@ -199,10 +199,13 @@ impl Parser<'_> {
                 let mut attrs = specs.attrs.clone();
                 attrs.merge(&d.attrs);
                 let at = d.name.as_ref().map_or(member_idx, |n| n.1);
-                let name = d.name.clone();
-                let label = move || {
-                    name.as_ref()
-                        .map_or("unnamed member".to_string(), |n| format!("member `{}`", n.0))
+                let named = d.name.is_some();
+                let label = |p: &Self| {
+                    if named {
+                        format!("member `{}`", p.text_of(p.toks[at]))
+                    } else {
+                        "unnamed member".to_string()
+                    }
                 };
                 if let Some((fidx, fname)) = &flex {
                     return Err(self.flex_not_last(*fidx, fname));
@@ -211,25 +214,29 @@ impl Parser<'_> {
                 let ty = self.apply(base, &d.ops, at)?;
                 let invalid = |p: &Self, m: String| p.err_at(at, ParseErrorKind::InvalidType, m);
                 match self.types.kind(ty) {
-                    TypeKind::Func(_) => return Err(invalid(self, format!("{} is declared as a function", label()))),
-                    TypeKind::Prim(Prim::Void) => return Err(invalid(self, format!("{} has type `void`", label()))),
+                    TypeKind::Func(_) => {
+                        return Err(invalid(self, format!("{} is declared as a function", label(self))))
+                    }
+                    TypeKind::Prim(Prim::Void) => {
+                        return Err(invalid(self, format!("{} has type `void`", label(self))))
+                    }
                     TypeKind::Array { len: None, .. } if width.is_none() => {
                         if kind == RecordKind::Union {
-                            return Err(invalid(self, format!("flexible array {} in a union", label())));
+                            return Err(invalid(self, format!("flexible array {} in a union", label(self))));
                         }
-                        flex = Some((at, label()));
+                        flex = Some((at, label(self)));
                     }
                     _ if !self.types.is_complete(ty) => {
                         return Err(invalid(
                             self,
-                            format!("{} has incomplete type `{}`", label(), self.types.display(ty)),
+                            format!("{} has incomplete type `{}`", label(self), self.types.display(ty)),
                         ))
                     }
                     _ => {}
                 }
                 let bit_width = match width {
                     None => None,
-                    Some((v, widx)) => Some(self.bitfield_width(ty, v, widx, &label(), d.name.is_some())?),
+                    Some((v, widx)) => Some(self.bitfield_width(ty, v, widx, &label(self), d.name.is_some())?),
                 };
                 if d.name.is_none() && bit_width.is_none() {
                     return Err(invalid(self, "a member needs a name".to_string()));
