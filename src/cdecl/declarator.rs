@@ -15,6 +15,10 @@ use super::specs::{Attrs, Kw, SpecCtx};
 use crate::error::ParseErrorKind;
 use crate::types::{Prim, Quals, TypeId, TypeKind};
 
+/// Largest object the parser accepts (2^56 bytes): record layout works in
+/// bits, so sizes must stay far from `u64::MAX / 8`.
+pub(super) const MAX_OBJECT_SIZE: u64 = 1 << 56;
+
 /// One type derivation of a declarator.
 #[derive(Clone, Debug)]
 pub(super) enum Op {
@@ -391,8 +395,16 @@ impl Parser<'_> {
                         return Err(self.err_at(at, ParseErrorKind::InvalidType, format!("array of {w}")));
                     }
                     let a = self.types.array(t, *len);
-                    if let Err(e) = self.types.size_of(a) {
-                        return Err(self.err_at(at, ParseErrorKind::InvalidType, e.message()));
+                    match self.types.size_of(a) {
+                        Err(e) => return Err(self.err_at(at, ParseErrorKind::InvalidType, e.message())),
+                        Ok(n) if n > MAX_OBJECT_SIZE => {
+                            return Err(self.err_at(
+                                at,
+                                ParseErrorKind::InvalidType,
+                                format!("array of {n} bytes is too large (at most 2^56 bytes)"),
+                            ))
+                        }
+                        Ok(_) => {}
                     }
                     a
                 }

@@ -138,6 +138,7 @@ impl Parser<'_> {
         let mut fields: Vec<FieldDecl> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut flex: Option<(usize, String)> = None;
+        let mut total: u64 = 0;
         loop {
             if self.eat(P::RBrace)? {
                 return Ok(fields);
@@ -240,6 +241,10 @@ impl Parser<'_> {
                 };
                 if d.name.is_none() && bit_width.is_none() {
                     return Err(invalid(self, "a member needs a name".to_string()));
+                }
+                total = total.saturating_add(self.types.size_of(ty).unwrap_or(0));
+                if total > super::declarator::MAX_OBJECT_SIZE {
+                    return Err(invalid(self, "struct is too large (at most 2^56 bytes)".to_string()));
                 }
                 if let Some((n, _)) = &d.name {
                     if !seen.insert(n.clone()) {
