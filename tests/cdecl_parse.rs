@@ -220,6 +220,7 @@ fn function_pointers_and_abstract_declarators() {
     );
     assert_eq!(t.display(d.functions["cosine"].ty), "double (double)");
     assert_eq!(t.display(d.variables["table"].ty), "int (*[4])(void)");
+    drop(t);
     for (text, shown) in [
         ("int (*)(double)", "int (*)(double)"),
         ("int[4]", "int [4]"),
