@@ -62,7 +62,9 @@ impl Fx {
     where
         F: Fn(&[Value]) -> Result<Value, String> + Send + Sync + 'static,
     {
-        self.ffi.callback(sig, f).unwrap_or_else(|e| panic!("callback `{sig}`: {e}"))
+        self.ffi
+            .callback(sig, f)
+            .unwrap_or_else(|e| panic!("callback `{sig}`: {e}"))
     }
 
     fn cb_value(&self, cb: &abicall::Callback) -> Value {
@@ -230,7 +232,12 @@ fn rows() -> Vec<Row> {
         struct_row(
             "row22",
             "struct fx_r22",
-            vec![("a", f32v(1.5)), ("b", f32v(-2.5)), ("c", f32v(3.25)), ("d", f32v(-4.125))],
+            vec![
+                ("a", f32v(1.5)),
+                ("b", f32v(-2.5)),
+                ("c", f32v(3.25)),
+                ("d", f32v(-4.125)),
+            ],
         ),
         struct_row(
             "row23",
@@ -369,4 +376,846 @@ row_tests! {
     row23_double_float => "row23",
     row24_float_array_struct => "row24",
     row28_union_float_array => "row28",
+}
+
+fn ints(v: &[i128]) -> Vec<Value> {
+    v.iter().map(|&x| Value::Int(x)).collect()
+}
+
+fn floats(v: &[f64]) -> Vec<Value> {
+    v.iter().map(|&x| Value::Float(x)).collect()
+}
+
+/// Row 11's `v`: high 0xF123456789ABCDEF, low 0xFEDCBA9876543210.
+const ROW11_V: i128 = 0xF123456789ABCDEF_FEDCBA9876543210u128 as i128;
+/// Row 25's `s.v`.
+const ROW25_V: i128 = 0x0A1B2C3D4E5F6071_8293A4B5C6D7E8F9;
+
+fn row11_args() -> Vec<Value> {
+    let mut a = ints(&[11, -22, 33, -44, 55]);
+    a.push(Value::Int(ROW11_V));
+    a
+}
+
+fn row12_args() -> Vec<Value> {
+    let mut a = ints(&[101, -202, 303, -404, 505, -606]);
+    a.push(Value::fields([
+        ("d", Value::Float(-2.5)),
+        ("l", Value::Int(-1234567890123)),
+    ]));
+    a.push(Value::Float(-0.375));
+    a
+}
+
+fn row13_args() -> Vec<Value> {
+    let mut a = floats(&[0.5, -1.5, 2.25, -3.125, 4.0625, -5.03125, 6.015625]);
+    a.push(Value::fields([("a", Value::Float(-7.75)), ("b", Value::Float(8.875))]));
+    a.push(Value::Float(9.5));
+    a
+}
+
+fn row19_args() -> Vec<Value> {
+    vec![Value::Int(6425), Value::List(vec![]), Value::Int(-6425)]
+}
+
+fn row25_args() -> Vec<Value> {
+    vec![
+        Value::Int(-25),
+        Value::fields([("v", Value::Int(ROW25_V))]),
+        Value::Int(2525),
+    ]
+}
+
+fn row29_args() -> Vec<Value> {
+    let mut a = ints(&[1, -2, 3, -4, 5, -6, 7, -8]);
+    a.extend(floats(&[0.125, -0.25, 0.375, -0.5, 0.625, -0.75, 0.875, -1.0]));
+    a.extend([
+        Value::Int(-29),
+        Value::Int(-2929),
+        Value::Int(292929),
+        Value::Float(2.875),
+        Value::Float(-29.5),
+        Value::Int(-0x2929292929),
+    ]);
+    a
+}
+
+/// Checks callback arguments against the known ones (aggregates: member by
+/// member against `fields`, at index `agg`).
+fn check_args(
+    types: &SharedTypes,
+    got: &[Value],
+    want: &[Value],
+    agg: Option<(usize, Vec<(&'static str, Value)>)>,
+) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!("{} arguments, expected {}", got.len(), want.len()));
+    }
+    let t = types.read().unwrap();
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        match &agg {
+            Some((k, fields)) if *k == i => check(&t, &format!("argument {i}"), g, &Exp::Fields(fields.clone()))?,
+            _ if i == agg.as_ref().map_or(usize::MAX, |a| a.0) => {}
+            _ if !same_scalar(g, w) => return Err(format!("argument {i}: got {g:?}, expected {w:?}")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+type SharedTypes = Arc<std::sync::RwLock<Types>>;
+type FieldsFn = fn() -> Vec<(&'static str, Value)>;
+
+/// A multi-argument row: `_arg`, `_echo` (checked by `echo_exp`), `_cb`
+/// (callback of `_echo`'s type returning `echo_of(args)`), `_cbargs` (callback
+/// of `_arg`'s type checking every argument and returning 1).
+fn run_multi(
+    n: &str,
+    args: fn() -> Vec<Value>,
+    agg: Option<(usize, FieldsFn)>,
+    echo_sig: &str,
+    echo_exp: Exp,
+    echo_of: fn(&[Value]) -> Value,
+    arg_sig: &str,
+) {
+    let mut fx = setup();
+    fx.expect_one(&format!("fx_{n}_arg"), &args());
+    let echo = fx.call(&format!("fx_{n}_echo"), &args());
+    check(&fx.ffi.types(), &format!("fx_{n}_echo"), &echo, &echo_exp).unwrap();
+
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let types = fx.ffi.shared_types();
+    let (fl, cl, ty, ag) = (failures.clone(), calls.clone(), types.clone(), agg);
+    let cb = fx.callback(echo_sig, move |got| {
+        cl.fetch_add(1, Ordering::SeqCst);
+        if let Err(e) = check_args(&ty, got, &args(), ag.map(|(k, f)| (k, f()))) {
+            fl.lock().unwrap().push(e);
+        }
+        Ok(echo_of(got))
+    });
+    let r = fx.call(&format!("fx_{n}_cb"), &[cb.value()]);
+    assert_eq!(failures.lock().unwrap().as_slice(), &[] as &[String], "fx_{n}_cb");
+    assert_eq!(r, Value::Int(1), "fx_{n}_cb: {}", fx.last_error());
+
+    let (fl, cl, ty) = (failures.clone(), calls.clone(), types.clone());
+    let cb = fx.callback(arg_sig, move |got| {
+        cl.fetch_add(1, Ordering::SeqCst);
+        match check_args(&ty, got, &args(), agg.map(|(k, f)| (k, f()))) {
+            Ok(()) => Ok(Value::Int(1)),
+            Err(e) => {
+                fl.lock().unwrap().push(e);
+                Ok(Value::Int(0))
+            }
+        }
+    });
+    let r = fx.call(&format!("fx_{n}_cbargs"), &[cb.value()]);
+    assert_eq!(failures.lock().unwrap().as_slice(), &[] as &[String], "fx_{n}_cbargs");
+    assert_eq!(r, Value::Int(1), "fx_{n}_cbargs");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // The C function itself is a valid `_cbargs` callback.
+    let own = fx.f(&format!("fx_{n}_arg"));
+    let p = Value::Pointer(abicall::memory::Ptr::new(own.code() as usize, own.ty()));
+    fx.expect_one(&format!("fx_{n}_cbargs"), &[p]);
+}
+
+#[test]
+fn row11_int128_after_five_ints() {
+    run_multi(
+        "row11",
+        row11_args,
+        None,
+        "__int128(int, int, int, int, int, __int128)",
+        Exp::Scalar(Value::Int(ROW11_V)),
+        |a| a[5].clone(),
+        "int(int, int, int, int, int, __int128)",
+    );
+    let fx = setup();
+    assert_eq!(fx.call("fx_row11_ret", &[]), Value::Int(ROW11_V));
+    let mut a = row11_args();
+    a.push(Value::Int(-77));
+    assert_eq!(fx.call("fx_row11_after", &a), Value::Int(-77), "{}", fx.last_error());
+}
+
+#[test]
+fn row12_struct_after_full_gprs() {
+    let r5 = || vec![("d", Value::Float(-2.5)), ("l", Value::Int(-1234567890123))];
+    run_multi(
+        "row12",
+        row12_args,
+        Some((6, r5)),
+        "struct fx_r5(long, long, long, long, long, long, struct fx_r5, double)",
+        Exp::Fields(r5()),
+        |a| a[6].clone(),
+        "int(long, long, long, long, long, long, struct fx_r5, double)",
+    );
+    let fx = setup();
+    assert_eq!(fx.call("fx_row12_last", &row12_args()), Value::Float(-0.375));
+}
+
+#[test]
+fn row13_struct_after_seven_doubles() {
+    let r13 = || vec![("a", Value::Float(-7.75)), ("b", Value::Float(8.875))];
+    run_multi(
+        "row13",
+        row13_args,
+        Some((7, r13)),
+        "struct fx_r13(double, double, double, double, double, double, double, struct fx_r13, double)",
+        Exp::Fields(r13()),
+        |a| a[7].clone(),
+        "int(double, double, double, double, double, double, double, struct fx_r13, double)",
+    );
+    let fx = setup();
+    assert_eq!(fx.call("fx_row13_last", &row13_args()), Value::Float(9.5));
+    let r = fx.call("fx_row13_ret", &[]);
+    check(&fx.ffi.types(), "fx_row13_ret", &r, &Exp::Fields(r13())).unwrap();
+}
+
+#[test]
+fn row19_empty_struct_between_ints() {
+    run_multi(
+        "row19",
+        row19_args,
+        Some((1, Vec::new)),
+        "int(int, struct fx_r19, int)",
+        Exp::Scalar(Value::Int(-6425)),
+        |a| a[2].clone(),
+        "int(int, struct fx_r19, int)",
+    );
+    let fx = setup();
+    let r = fx.call("fx_row19_ret", &[]);
+    let cd = r.as_cdata().expect("struct");
+    assert_eq!(cd.size(&fx.ffi.types()).unwrap(), 0);
+}
+
+#[test]
+fn row25_int128_struct() {
+    let r25 = || vec![("v", Value::Int(ROW25_V))];
+    run_multi(
+        "row25",
+        row25_args,
+        Some((1, r25)),
+        "struct fx_r25(int, struct fx_r25, int)",
+        Exp::Fields(r25()),
+        |a| a[1].clone(),
+        "int(int, struct fx_r25, int)",
+    );
+    let fx = setup();
+    let r = fx.call("fx_row25_ret", &[]);
+    check(&fx.ffi.types(), "fx_row25_ret", &r, &Exp::Fields(r25())).unwrap();
+}
+
+#[test]
+fn row29_stack_arguments() {
+    run_multi(
+        "row29",
+        row29_args,
+        None,
+        "long(long, long, long, long, long, long, long, long, double, double, double, double, double, double, \
+         double, double, signed char, short, int, float, double, long)",
+        Exp::Scalar(Value::Int(-0x2929292929)),
+        |a| a[21].clone(),
+        "int(long, long, long, long, long, long, long, long, double, double, double, double, double, double, \
+         double, double, signed char, short, int, float, double, long)",
+    );
+}
+
+#[test]
+fn row16_dirty_narrow_returns_are_truncated() {
+    let fx = setup();
+    for (n, want) in [
+        ("c", Value::Int(b'Z' as i128)),
+        ("sc", Value::Int(-100)),
+        ("uc", Value::Int(200)),
+        ("s", Value::Int(-30000)),
+        ("us", Value::Int(60000)),
+        ("b", Value::Bool(false)),
+    ] {
+        assert_eq!(fx.call(&format!("fx_row16{n}_dirty"), &[]), want, "fx_row16{n}_dirty");
+    }
+    assert_eq!(fx.call("fx_narrow_ret", &[Value::Int(0x12345678)]), Value::Int(0x5678));
+    assert_eq!(fx.call("fx_narrow_ret", &[Value::Int(0x8000)]), Value::Int(-0x8000));
+}
+
+fn row16_args() -> Vec<Value> {
+    vec![
+        Value::Int(-100),
+        Value::Int(-30000),
+        Value::Int(200),
+        Value::Int(60000),
+        Value::Bool(true),
+    ]
+}
+
+#[test]
+fn row16_narrow_arguments_extended_by_caller() {
+    let mut fx = setup();
+    fx.expect_one("fx_narrow_arg_sext", &row16_args());
+    assert_eq!(fx.call("fx_row16_sum", &row16_args()), Value::Int(30101));
+    // Hand-written assembly: 1 only if all five registers were extended to 32 bits.
+    fx.expect_one("fx_row16_extended", &row16_args());
+    // Callback with dirty upper bits in every register: we read the declared widths.
+    let seen = Arc::new(Mutex::new(String::new()));
+    let s2 = seen.clone();
+    let cb = fx.callback(
+        "int(signed char, short, unsigned char, unsigned short, _Bool)",
+        move |a| {
+            let want = row16_args();
+            let ok = a.iter().zip(&want).all(|(g, w)| same_scalar(g, w));
+            *s2.lock().unwrap() = format!("{a:?}");
+            Ok(Value::Int(ok as i128))
+        },
+    );
+    let r = fx.call("fx_row16_cbargs", &[cb.value()]);
+    assert_eq!(r, Value::Int(1), "callback saw {}", seen.lock().unwrap());
+}
+
+#[test]
+fn row16_clang_callee_relies_on_extension() {
+    // The clang-built fx_row16_sum adds whole 32-bit registers.
+    let mut ffi = Ffi::host().unwrap();
+    ffi.cdef(&fixtures::fixtures_header()).unwrap();
+    let so = fixtures::fixtures_so_with("clang");
+    let lib = Library::open(so.to_str().unwrap()).unwrap();
+    let f = ffi.function(&lib, "fx_row16_sum").unwrap();
+    assert_eq!(f.call(&row16_args()).unwrap(), Value::Int(30101));
+}
+
+#[test]
+fn row14l_long_double_complex() {
+    let fx = setup();
+    // Through `Value`s the parts are rounded to f64: (1 + 2^-60) -> 1, (3 + 2^-61) -> 3.
+    assert_eq!(fx.call("fx_row14l_ret", &[]), Value::Complex(1.0, -3.0));
+    // Exact bytes through the raw API: x87 re = 1 + 2^-60, im = -(3 + 2^-61).
+    let mut want = [0u8; 32];
+    want[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]);
+    want[16..26].copy_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0xc0]);
+    let ret = fx.f("fx_row14l_ret");
+    let raw = ret.raw().unwrap();
+    assert_eq!(raw.ret_size(), 32);
+    let mut out = [0u8; 32];
+    // SAFETY: no arguments; `out` has ret_size bytes.
+    unsafe { raw.call(&[], out.as_mut_ptr() as *mut c_void) }.unwrap();
+    assert_eq!(out[..10], want[..10], "real part");
+    assert_eq!(out[16..26], want[16..26], "imaginary part");
+    let arg = fx.f("fx_row14l_arg");
+    let mut r = 0i32;
+    // SAFETY: one `long double _Complex` argument (32 bytes), int result.
+    unsafe {
+        arg.raw()
+            .unwrap()
+            .call(&[want.as_ptr() as *const c_void], &mut r as *mut i32 as *mut c_void)
+    }
+    .unwrap();
+    assert_eq!(r, 1, "fx_row14l_arg: {}", fx.last_error());
+    let echo = fx.f("fx_row14l_echo");
+    let mut back = [0u8; 32];
+    // SAFETY: as above, 32-byte result.
+    unsafe {
+        echo.raw()
+            .unwrap()
+            .call(&[want.as_ptr() as *const c_void], back.as_mut_ptr() as *mut c_void)
+    }
+    .unwrap();
+    assert_eq!((&back[..10], &back[16..26]), (&want[..10], &want[16..26]));
+    // Callback: C passes the known value; we echo its exact bytes.
+    let types = fx.ffi.types();
+    let t = fx.ffi.decls().functions["fx_row14l_echo"].ty;
+    let cb = abicall::call::RawCallback::new(
+        &types,
+        t,
+        Box::new(|args, ret| {
+            // SAFETY: one 32-byte argument, 32-byte result buffer.
+            unsafe { std::ptr::copy_nonoverlapping(args[0] as *const u8, ret as *mut u8, 32) };
+            Ok(())
+        }),
+        Default::default(),
+    )
+    .unwrap();
+    drop(types);
+    let code = cb.code();
+    let cbf = fx.f("fx_row14l_cb");
+    let mut r = 0i32;
+    // SAFETY: one function-pointer argument of the declared type.
+    unsafe {
+        cbf.raw().unwrap().call(
+            &[&code as *const *const c_void as *const c_void],
+            &mut r as *mut i32 as *mut c_void,
+        )
+    }
+    .unwrap();
+    assert_eq!(r, 1, "fx_row14l_cb: {}", fx.last_error());
+}
+
+fn vsum_text(fx: &Fx) -> String {
+    match fx.call("fx_vsum_text", &[]) {
+        // SAFETY: a NUL-terminated per-thread buffer.
+        Value::Pointer(p) => String::from_utf8_lossy(&unsafe { p.string(None) }.unwrap()).into_owned(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn row15_variadic_promotions() {
+    let mut fx = setup();
+    let vsum = fx.f("fx_vsum");
+    let fl = fx.ffi.type_of("float").unwrap();
+    let ch = fx.ffi.type_of("char").unwrap();
+    let int = fx.ffi.type_of("int").unwrap();
+    // float -> double, char -> int.
+    let r = vsum
+        .call_variadic(
+            &[Value::str("fci"), Value::Float(1.5), Value::Int(7), Value::Int(-3)],
+            &[fl, ch, int],
+        )
+        .unwrap();
+    assert_eq!(r, Value::Float(5.5));
+    assert_eq!(vsum_text(&fx), "f:1.5 c:7 i:-3");
+    // Inferred types: int, long (does not fit int), double, string, long double.
+    let r = vsum
+        .call(&[
+            Value::str("ildsL"),
+            Value::Int(-4),
+            Value::Int(1 << 40),
+            Value::Float(0.25),
+            Value::str("txt"),
+            row10_value(),
+        ])
+        .unwrap();
+    assert_eq!(r.as_f64().unwrap(), -4.0 + (1u64 << 40) as f64 + 0.25 - 1.0);
+    assert_eq!(
+        vsum_text(&fx),
+        "i:-4 l:1099511627776 d:0.25 s:txt L:-1.00000000000000000087"
+    );
+    // fx_vavg(3, ...) with doubles.
+    let avg = fx.call(
+        "fx_vavg",
+        &floats(&[1.5, -2.25, 8.25])
+            .into_iter()
+            .fold(vec![Value::Int(3)], |mut v, x| {
+                v.push(x);
+                v
+            }),
+    );
+    assert_eq!(avg, Value::Float(2.5));
+    // The real vsnprintf: "%f %d" with (float)1.5, (char)7.
+    let buf = fx.ffi.new_object("char[64]", None).unwrap();
+    let n = fx
+        .f("fx_vsnprintf")
+        .call_variadic(
+            &[
+                Value::CData(buf.clone()),
+                Value::Int(64),
+                Value::str("%f %d"),
+                Value::Float(1.5),
+                Value::Int(7),
+            ],
+            &[fl, ch],
+        )
+        .unwrap();
+    assert_eq!(n, Value::Int(10));
+    assert_eq!(buf.string(&fx.ffi.types(), None).unwrap(), b"1.500000 7");
+}
+
+#[test]
+fn row15_structs_through_varargs() {
+    let mut fx = setup();
+    let tys: Vec<_> = [
+        "struct fx_r5",
+        "struct fx_r7",
+        "struct fx_r8",
+        "struct fx_r1",
+        "double",
+        "int",
+    ]
+    .iter()
+    .map(|t| fx.ffi.type_of(t).unwrap())
+    .collect();
+    let args = vec![
+        Value::Int(15),
+        row_named("row5").init,
+        row_named("row7").init,
+        row_named("row8").init,
+        row_named("row1").init,
+        Value::Float(-0.375),
+        Value::Int(1515),
+    ];
+    let r = fx.f("fx_row15_vstruct").call_variadic(&args, &tys).unwrap();
+    assert_eq!(r, Value::Int(1), "{}", fx.last_error());
+    // Inferred from the C objects' own types.
+    let objs: Vec<Value> = args
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match i {
+            1..=4 => {
+                let ty = ["struct fx_r5", "struct fx_r7", "struct fx_r8", "struct fx_r1"][i - 1];
+                Value::CData(fx.ffi.new_object(ty, Some(v)).unwrap())
+            }
+            _ => v.clone(),
+        })
+        .collect();
+    fx.expect_one("fx_row15_vstruct", &objs);
+}
+
+#[test]
+fn row15_variadic_callback() {
+    let mut fx = setup();
+    // Variadic callbacks are refused with a message (C cannot tell us the types).
+    let e = fx
+        .ffi
+        .callback("double(int, ...)", |_| Ok(Value::Float(0.0)))
+        .unwrap_err();
+    assert!(e.to_string().contains("variadic callbacks are not supported"), "{e}");
+    // A C variadic function works as the callback.
+    let vavg = fx.f("fx_vavg");
+    let p = Value::Pointer(abicall::memory::Ptr::new(vavg.code() as usize, vavg.ty()));
+    fx.expect_one("fx_row15_cb", &[p]);
+}
+
+#[test]
+fn row18_flexible_array_by_pointer() {
+    let mut fx = setup();
+    assert_eq!(fx.ffi.sizeof("struct fx_r18").unwrap(), 8);
+    let p = fx.call("fx_row18_new", &[Value::Int(4)]);
+    assert_eq!(
+        fx.call("fx_row18_sum", std::slice::from_ref(&p)),
+        Value::Float(0.5 + 1.5 + 2.5 + 3.5)
+    );
+    {
+        let ptr = p.as_ptr().unwrap();
+        let t = fx.ffi.types();
+        // SAFETY: fx_row18_new returned a live struct fx_r18 (header part).
+        let hdr = unsafe { ptr.deref(&t, 1) }.unwrap();
+        assert_eq!(hdr.get(&t, "n").unwrap(), Value::Int(4));
+    }
+    assert_eq!(fx.call("fx_row18_free", &[p]), Value::Null);
+    // Our own flexible object passed to C.
+    let ty = fx.ffi.type_of("struct fx_r18").unwrap();
+    let obj = {
+        let t = fx.ffi.types();
+        let o = CData::new_flexible(&t, ty, 3, None).unwrap();
+        o.set(&t, "n", &Value::Int(3)).unwrap();
+        for (i, x) in [1.25, -2.5, 10.0].iter().enumerate() {
+            o.set(&t, &format!("d[{i}]"), &Value::Float(*x)).unwrap();
+        }
+        o
+    };
+    assert_eq!(fx.call("fx_row18_sum", &[Value::CData(obj)]), Value::Float(8.75));
+}
+
+#[test]
+fn errno_saved_and_restored() {
+    let fx = setup();
+    assert_eq!(fx.call("fx_set_errno", &[Value::Int(33)]), Value::Int(-1));
+    assert_eq!(abicall::call::errno(), 33);
+    abicall::call::set_errno(44);
+    assert_eq!(fx.call("fx_get_errno", &[]), Value::Int(44));
+    assert_eq!(abicall::call::errno(), 44);
+    // Per thread.
+    std::thread::spawn(|| assert_eq!(abicall::call::errno(), 0))
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn callback_on_foreign_thread() {
+    let mut fx = setup();
+    let tid = Arc::new(Mutex::new(None));
+    let t2 = tid.clone();
+    let cb = fx.callback("int(int)", move |a| {
+        *t2.lock().unwrap() = Some(std::thread::current().id());
+        Ok(Value::Int(a[0].as_int().unwrap() * 2 + 1))
+    });
+    assert_eq!(
+        fx.call("fx_call_in_thread", &[cb.value(), Value::Int(20)]),
+        Value::Int(41)
+    );
+    assert_ne!(tid.lock().unwrap().unwrap(), std::thread::current().id());
+}
+
+#[test]
+fn callback_from_eight_c_threads() {
+    let mut fx = setup();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c2 = count.clone();
+    let cb = fx.callback("int(int)", move |a| {
+        c2.fetch_add(1, Ordering::SeqCst);
+        Ok(Value::Int(a[0].as_int().unwrap() * 3 - 7))
+    });
+    let (threads, each) = (8, 50);
+    let results = fx.ffi.new_object(&format!("int[{}]", threads * each), None).unwrap();
+    let r = fx.call(
+        "fx_call_n_threads",
+        &[
+            cb.value(),
+            Value::Int(threads),
+            Value::Int(each),
+            Value::CData(results.clone()),
+        ],
+    );
+    assert_eq!(r, Value::Int(0));
+    assert_eq!(count.load(Ordering::SeqCst), (threads * each) as usize);
+    let t = fx.ffi.types();
+    let got = results.unpack(&t, (threads * each) as usize).unwrap();
+    let want: Vec<Value> = (0..threads * each).map(|k| Value::Int(k * 3 - 7)).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn qsort_with_rust_comparator() {
+    let mut fx = setup();
+    let cmp = fx.callback("int(const void *, const void *)", |a| {
+        let rd = |v: &Value| {
+            let p = v.as_ptr().ok_or("pointer expected")?.addr() as *const i32;
+            // SAFETY: qsort passes pointers to elements of the int array.
+            Ok::<i32, String>(unsafe { p.read() })
+        };
+        let (x, y) = (rd(&a[0])?, rd(&a[1])?);
+        Ok(Value::Int((x > y) as i128 - (x < y) as i128))
+    });
+    let data: Vec<Value> = (0..200).map(|k| Value::Int((k * 7919) % 200 - 100)).collect();
+    let arr = fx.ffi.new_object("int[200]", Some(&Value::List(data))).unwrap();
+    fx.expect_one(
+        "fx_qsort_ints",
+        &[Value::CData(arr.clone()), Value::Int(200), cmp.value()],
+    );
+    let t = fx.ffi.types();
+    let got: Vec<i128> = arr
+        .unpack(&t, 200)
+        .unwrap()
+        .iter()
+        .map(|v| v.as_int().unwrap())
+        .collect();
+    let mut want = got.clone();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(got[0], -100);
+}
+
+#[test]
+fn globals_read_and_write() {
+    let fx = setup();
+    let t = || fx.ffi.types();
+    let counter = fx.ffi.variable(&fx.lib, "fx_counter").unwrap();
+    assert_eq!(counter.read(&t()).unwrap(), Value::Int(42));
+    counter.write(&t(), &Value::Int(-5)).unwrap();
+    assert_eq!(fx.call("fx_counter_get", &[]), Value::Int(-5));
+    counter.write(&t(), &Value::Int(42)).unwrap();
+
+    let name = fx.ffi.variable(&fx.lib, "fx_name").unwrap();
+    let p = name.read(&t()).unwrap();
+    // SAFETY: fx_name points to a string literal.
+    assert_eq!(unsafe { p.as_ptr().unwrap().string(None) }.unwrap(), b"fixtures");
+
+    let origin = fx.ffi.variable(&fx.lib, "fx_origin").unwrap();
+    assert_eq!(origin.get(&t(), "x").unwrap(), Value::Int(-3));
+    assert_eq!(origin.get(&t(), "y").unwrap(), Value::Int(4));
+    assert_eq!(fx.call("fx_origin_key", &[]), Value::Int(-3 * 1000 + 4));
+    origin
+        .write(&t(), &Value::fields([("x", Value::Int(12)), ("y", Value::Int(-34))]))
+        .unwrap();
+    assert_eq!(fx.call("fx_origin_key", &[]), Value::Int(12 * 1000 - 34));
+    origin
+        .write(&t(), &Value::fields([("x", Value::Int(-3)), ("y", Value::Int(4))]))
+        .unwrap();
+    // The global is passed by value as an aggregate too.
+    let last = fx.ffi.variable(&fx.lib, "fx_last_error").unwrap();
+    assert_eq!(last.size(&t()).unwrap(), 256);
+}
+
+#[test]
+fn asm_label_alias_and_simple_functions() {
+    let mut fx = setup();
+    assert_eq!(fx.call("fx_alias", &[Value::Int(4)]), Value::Int(13));
+    assert!(fx.lib.symbol("fx_alias").is_err(), "no fx_alias symbol");
+    assert_eq!(fx.call("fx_add", &[Value::Int(2), Value::Int(-5)]), Value::Int(-3));
+    assert_eq!(
+        fx.call("fx_add6", &ints(&[1, 2, 3, 4, 5, 1 << 40])),
+        Value::Int(15 + (1 << 40))
+    );
+    assert_eq!(fx.call("fx_add_dd", &floats(&[0.25, 2.5])), Value::Float(2.75));
+    assert_eq!(fx.call("fx_noop", &[]), Value::Null);
+    assert_eq!(fx.call("fx_strlen", &[Value::str("hello")]), Value::Int(5));
+    let pt = fx.ffi.new_object("struct fx_point *", None).unwrap();
+    assert_eq!(fx.call("fx_fill_point", &[Value::CData(pt.clone())]), Value::Null);
+    let t = fx.ffi.types();
+    assert_eq!(
+        (pt.get(&t, "x").unwrap(), pt.get(&t, "y").unwrap()),
+        (Value::Int(7), Value::Int(-8))
+    );
+    let h = fx.call("fx_hello", &[]);
+    // SAFETY: a string literal.
+    assert_eq!(
+        unsafe { h.as_ptr().unwrap().string(None) }.unwrap(),
+        b"hello from fixtures"
+    );
+    let built = fx.call("fx_built_by", &[]);
+    // SAFETY: a string literal.
+    assert!(unsafe { built.as_ptr().unwrap().string(None) }
+        .unwrap()
+        .starts_with(b"gcc"));
+}
+
+/// Calls a prepared raw call with pointers to Rust values laid out by
+/// `#[repr(C)]` (independent of abicall's layout code).
+///
+/// # Safety
+/// `args` point to values of the function's parameter types; `R` is its
+/// return type's layout.
+unsafe fn raw_call<R: Copy>(f: &Function, args: &[*const c_void], zero: R) -> R {
+    let raw = f.raw().expect("not variadic");
+    assert_eq!(raw.ret_size(), std::mem::size_of::<R>(), "{}: return size", f.name());
+    let mut r = zero;
+    // SAFETY: forwarded.
+    unsafe { raw.call(args, &mut r as *mut R as *mut c_void) }.unwrap();
+    r
+}
+
+fn p<T>(v: &T) -> *const c_void {
+    v as *const T as *const c_void
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct R5 {
+    d: f64,
+    l: i64,
+}
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct R7 {
+    x: f32,
+    y: f32,
+    z: f32,
+}
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct R8 {
+    a: i64,
+    b: i64,
+    c: i64,
+}
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+struct R9 {
+    c: u8,
+    d: f64,
+}
+/// `struct { int a:3; unsigned b:29; long c:40; }` as gcc lays it out on
+/// x86_64: `a` bits 0..3 and `b` bits 3..32 of the first word, `c` the low
+/// 40 bits of the second eightbyte.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct R20 {
+    ab: u32,
+    pad: u32,
+    c: u64,
+}
+#[repr(C, align(16))]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct R25 {
+    v: i128,
+}
+
+#[test]
+fn raw_api_key_rows() {
+    let fx = setup();
+    let int_ret = |name: &str, args: &[*const c_void]| {
+        // SAFETY: every caller below passes the parameter types of `name`.
+        let r: i32 = unsafe { raw_call(&fx.f(name), args, 0) };
+        assert_eq!(r, 1, "{name}: {}", fx.last_error());
+    };
+    // Row 5: SSE + INTEGER return.
+    let r5 = R5 {
+        d: -2.5,
+        l: -1234567890123,
+    };
+    // SAFETY: no arguments, struct fx_r5 result.
+    assert_eq!(unsafe { raw_call(&fx.f("fx_row5_ret"), &[], R5 { d: 0.0, l: 0 }) }, r5);
+    int_ret("fx_row5_arg", &[p(&r5)]);
+    // Row 7: two SSE eightbytes.
+    let r7 = R7 {
+        x: 1.25,
+        y: -2.5,
+        z: 1024.75,
+    };
+    // SAFETY: struct fx_r7 argument and result.
+    assert_eq!(
+        unsafe { raw_call(&fx.f("fx_row7_echo"), &[p(&r7)], R7 { x: 0.0, y: 0.0, z: 0.0 }) },
+        r7
+    );
+    int_ret("fx_row7_arg", &[p(&r7)]);
+    // Row 8: MEMORY, hidden return pointer.
+    let r8 = R8 {
+        a: -1,
+        b: 0x0102030405060708,
+        c: -9000000000,
+    };
+    // SAFETY: struct fx_r8 argument and result.
+    assert_eq!(
+        unsafe { raw_call(&fx.f("fx_row8_echo"), &[p(&r8)], R8 { a: 0, b: 0, c: 0 }) },
+        r8
+    );
+    int_ret("fx_row8_arg", &[p(&r8)]);
+    // Row 9: packed, size 9.
+    let r9 = R9 { c: b'Q', d: -2.0625 };
+    // SAFETY: struct fx_r9 argument and result.
+    let back = unsafe { raw_call(&fx.f("fx_row9_echo"), &[p(&r9)], R9 { c: 0, d: 0.0 }) };
+    assert_eq!((back.c, { back.d }), (b'Q', -2.0625));
+    int_ret("fx_row9_arg", &[p(&r9)]);
+    // Row 10: long double (x87) in memory, returned in st0.
+    let mut ld10 = [0u8; 16];
+    ld10[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]);
+    // SAFETY: no arguments, 16-byte long double result.
+    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10_ret"), &[], [0u8; 16]) };
+    assert_eq!(got[..10], ld10[..10]);
+    int_ret("fx_row10_arg", &[p(&ld10)]);
+    let mut ld10s = [0u8; 16];
+    ld10s[..10].copy_from_slice(&[0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]);
+    // SAFETY: struct fx_r10s argument and result (16 bytes).
+    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10s_echo"), &[p(&ld10s)], [0u8; 16]) };
+    assert_eq!(got[..10], ld10s[..10]);
+    int_ret("fx_row10s_arg", &[p(&ld10s)]);
+    // Row 20: bitfields.
+    let a: i32 = -4;
+    let b: u32 = 0x1ABCDEF5;
+    let c: i64 = -0x7F12345678;
+    let r20 = R20 {
+        ab: (a as u32 & 7) | (b << 3),
+        pad: 0,
+        c: c as u64 & ((1 << 40) - 1),
+    };
+    int_ret("fx_row20_arg", &[p(&r20)]);
+    // SAFETY: no arguments, struct fx_r20 result.
+    let got = unsafe { raw_call(&fx.f("fx_row20_ret"), &[], R20 { ab: 0, pad: 0, c: 0 }) };
+    assert_eq!((got.ab, got.c & ((1 << 40) - 1)), (r20.ab, r20.c));
+    // Row 25: 16-aligned struct between ints; row 11: __int128 after five ints.
+    let r25 = R25 { v: ROW25_V };
+    let (ia, ib) = (-25i32, 2525i32);
+    int_ret("fx_row25_arg", &[p(&ia), p(&r25), p(&ib)]);
+    // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
+    assert_eq!(
+        unsafe { raw_call(&fx.f("fx_row25_echo"), &[p(&ia), p(&r25), p(&ib)], R25 { v: 0 }) },
+        r25
+    );
+    let five = [11i32, -22, 33, -44, 55];
+    let v11 = ROW11_V;
+    let after = 0x1234_5678_9abci64;
+    let mut args: Vec<*const c_void> = five.iter().map(p).collect();
+    args.push(p(&v11));
+    int_ret("fx_row11_arg", &args);
+    args.push(p(&after));
+    // SAFETY: (int ×5, __int128, long) -> long.
+    assert_eq!(unsafe { raw_call(&fx.f("fx_row11_after"), &args, 0i64) }, after);
+    // Wrong argument count through the raw API: an error, not a call.
+    let mut r = 0i32;
+    // SAFETY: rejected before the call.
+    let e = unsafe {
+        fx.f("fx_row5_arg")
+            .raw()
+            .unwrap()
+            .call(&[], &mut r as *mut i32 as *mut c_void)
+    }
+    .unwrap_err();
+    assert!(e.to_string().contains("expected 1 argument(s), got 0"), "{e}");
 }
