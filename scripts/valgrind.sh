@@ -55,4 +55,27 @@ for bin in "${bins[@]}"; do
         status=1
     fi
 done
+# The CLI, on the README examples and fixture calls (struct by value both
+# ways, out-parameters, variadic structs, a returned pointer into an argument).
+if [ "$#" -eq 0 ]; then
+    cargo build --bin abicall 2>/dev/null
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    gcc -O2 -fPIC -shared -pthread -o "$tmp/libfixtures.so" c-fixtures/*.c
+    fx=(--cdef c-fixtures/abi_cases.h "$tmp/libfixtures.so")
+    vg() {
+        echo "=== valgrind abicall call $*"
+        valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
+            --errors-for-leak-kinds=definite target/debug/abicall call "$@" || status=1
+    }
+    vg libm.so.6 'double cos(double)' 0.5
+    vg --header stdlib.h - div 17 5
+    vg - 'char *strchr(const char *, int)' '"abc-def"' "'-'"
+    vg "${fx[@]}" fx_row8_echo '{-1, 2, 3}'
+    vg --json "${fx[@]}" fx_fill_point '&{0, 0}'
+    vg "${fx[@]}" fx_row15_vstruct 15 '(struct fx_r5){-2.5, -1234567890123}' \
+        '(struct fx_r7){1.25, -2.5, 1024.75}' '(struct fx_r8){-1, 0x0102030405060708, -9000000000}' \
+        '(struct fx_r1){1.5, -123456789}' -0.375 1515
+    vg "${fx[@]}" fx_row20_arg '{-4, 0x1ABCDEF5, -0x7F12345678}'
+fi
 exit $status
