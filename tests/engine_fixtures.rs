@@ -1239,3 +1239,17 @@ fn row15_variadic_long_double() {
     assert_eq!(r.as_f64().unwrap(), -0.5);
     assert_eq!(vsum_text(&fx), "L:-1.00000000000000000087 d:0.5");
 }
+
+#[test]
+fn fixture_reports_the_differing_member() {
+    // The `_arg` checks can fail: a wrong member gives 0 and names it.
+    let fx = setup();
+    fx.call("fx_clear_error", &[]);
+    assert_eq!(fx.last_error(), "");
+    let wrong = Value::fields([("d", Value::Float(-2.5)), ("l", Value::Int(1))]);
+    assert_eq!(fx.call("fx_row5_arg", &[wrong]), Value::Int(0));
+    let msg = fx.last_error();
+    assert!(msg.starts_with("fx_row5_arg: l = 1, expected -1234567890123"), "{msg}");
+    fx.call("fx_clear_error", &[]);
+    assert_eq!(fx.last_error(), "");
+}
