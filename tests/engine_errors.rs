@@ -517,3 +517,43 @@ fn concurrent_callbacks_from_eight_threads() {
     });
     assert_eq!(count.load(Ordering::SeqCst), 800 + 160);
 }
+
+#[test]
+fn callbacks_while_other_threads_change_the_type_table() {
+    // A call does not hold the type table's lock while C runs: a callback
+    // (which reads the table) on a C thread must not deadlock against
+    // threads adding types (variadic calls infer and intern types; cdef).
+    let (mut ffi, lib) = setup();
+    let cb = ffi
+        .callback("int(int)", |a| Ok(Value::Int(a[0].as_int().unwrap() + 1)))
+        .unwrap();
+    let t = func(&ffi, &lib, "fx_call_in_thread");
+    let vsum = func(&ffi, &lib, "fx_vsum");
+    let types = ffi.shared_types();
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            let (t, cb) = (&t, &cb);
+            s.spawn(move || {
+                for k in 0..50 {
+                    assert_eq!(
+                        t.call(&[cb.value(), Value::Int(i * 100 + k)]).unwrap(),
+                        Value::Int(i * 100 + k + 1)
+                    );
+                }
+            });
+        }
+        for i in 0..4 {
+            let (vsum, types) = (&vsum, types.clone());
+            s.spawn(move || {
+                for k in 0..50 {
+                    let r = vsum.call(&[Value::str("ii"), Value::Int(i), Value::Int(k)]).unwrap();
+                    assert_eq!(r, Value::Float((i + k) as f64));
+                    // A writer on the type table, as `Ffi::cdef` / `type_of` would be.
+                    let mut w = types.write().unwrap();
+                    let int = w.prim(abicall::types::Prim::Int);
+                    w.array(int, Some(k as u64 + 1));
+                }
+            });
+        }
+    });
+}

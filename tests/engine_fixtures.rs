@@ -25,9 +25,14 @@ struct Fx {
 }
 
 fn setup() -> Fx {
+    setup_with("gcc")
+}
+
+/// The fixtures built with `compiler`.
+fn setup_with(compiler: &str) -> Fx {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
-    let so = fixtures::fixtures_so();
+    let so = fixtures::fixtures_so_with(compiler);
     let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
     Fx { ffi, lib }
 }
@@ -1252,4 +1257,26 @@ fn fixture_reports_the_differing_member() {
     assert!(msg.starts_with("fx_row5_arg: l = 1, expected -1234567890123"), "{msg}");
     fx.call("fx_clear_error", &[]);
     assert_eq!(fx.last_error(), "");
+}
+
+#[test]
+fn single_value_rows_against_the_clang_build() {
+    // clang-built callees (and callers of our callbacks) for every
+    // single-value row; clang relies on caller extension of narrow ints.
+    let mut fx = setup_with("clang");
+    for row in rows().iter().filter(|r| !is_long_double(r)) {
+        run_row(&mut fx, row);
+    }
+}
+
+fn is_long_double(r: &Row) -> bool {
+    matches!(r.name, "row10" | "row10s")
+}
+
+#[test]
+fn long_double_rows_against_the_clang_build() {
+    let mut fx = setup_with("clang");
+    for row in rows().iter().filter(|r| is_long_double(r)) {
+        run_row(&mut fx, row);
+    }
 }
