@@ -1280,3 +1280,24 @@ fn long_double_rows_against_the_clang_build() {
         run_row(&mut fx, row);
     }
 }
+
+#[test]
+fn callbacks_return_initializers() {
+    // A callback may return a designated or positional initializer instead
+    // of a C object, for register (row 5), MEMORY (row 8) and HFA-ish (row 22) returns.
+    let mut fx = setup();
+    let cb = fx.callback("struct fx_r5(struct fx_r5)", |_| {
+        Ok(Value::fields([("l", Value::Int(-1234567890123)), ("d", Value::Float(-2.5))]))
+    });
+    fx.expect_one("fx_row5_cb", &[cb.value()]);
+    let cb = fx.callback("struct fx_r8(struct fx_r8)", |_| {
+        Ok(Value::List(ints(&[-1, 0x0102030405060708, -9000000000])))
+    });
+    fx.expect_one("fx_row8_cb", &[cb.value()]);
+    let cb = fx.callback("struct fx_r22(struct fx_r22)", |_| {
+        Ok(Value::List(vec![f32v(1.5), f32v(-2.5), f32v(3.25), f32v(-4.125)]))
+    });
+    fx.expect_one("fx_row22_cb", &[cb.value()]);
+    let cb = fx.callback("_Bool(_Bool)", |_| Ok(Value::Int(1)));
+    fx.expect_one("fx_row16b_cb", &[cb.value()]);
+}
