@@ -338,6 +338,15 @@ fn variadics() {
 }
 
 #[test]
+fn c_output_comes_before_the_result() {
+    // C's stdout is flushed after the call, before abicall prints.
+    ok(
+        run(&["-", "int printf(const char *, ...)", "\"%d %s|\"", "5", "\"x\""]),
+        "5 x|4\n",
+    );
+}
+
+#[test]
 fn strings() {
     ok(fx(false, &["fx_hello"]), "\"hello from fixtures\"\n");
     ok(fx(false, &["fx_strlen", "\"h\\tllo\\n\""]), "6\n");
@@ -394,5 +403,16 @@ fn errors_bad_arguments() {
     fails(
         fx(false, &["fx_vsum", "\"i\"", "{1, 2}"]),
         "needs a cast giving its type",
+    );
+    fails(fx(false, &["fx_strlen", "&NULL"]), "`&NULL` points to nothing");
+    fails(
+        fx(false, &["fx_add", "&{1}", "2"]),
+        "`&…` needs a pointer parameter, not `int`",
+    );
+    fails(fx(false, &["fx_add", "1", "(foo)3"]), "unknown type name `foo`");
+    fails(fx(false, &["fx_add", "1", "'ab'"]), "exactly one character");
+    fails(
+        run(&["--target", "aarch64", "-", "int abs(int)", "1"]),
+        "--target aarch64 is not this host's ABI",
     );
 }

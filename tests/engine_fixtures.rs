@@ -1287,7 +1287,10 @@ fn callbacks_return_initializers() {
     // of a C object, for register (row 5), MEMORY (row 8) and HFA-ish (row 22) returns.
     let mut fx = setup();
     let cb = fx.callback("struct fx_r5(struct fx_r5)", |_| {
-        Ok(Value::fields([("l", Value::Int(-1234567890123)), ("d", Value::Float(-2.5))]))
+        Ok(Value::fields([
+            ("l", Value::Int(-1234567890123)),
+            ("d", Value::Float(-2.5)),
+        ]))
     });
     fx.expect_one("fx_row5_cb", &[cb.value()]);
     let cb = fx.callback("struct fx_r8(struct fx_r8)", |_| {

@@ -77,6 +77,7 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         func.call(&values)
     }
     .map_err(|e| e.to_string())?;
+    flush_c_stdio();
     // `values` stays alive until the result is printed: a returned pointer
     // may point into an argument's string.
     let t = ffi.types();
@@ -102,6 +103,19 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Flushes C's `stdio` buffers, so that what the called function printed
+/// (`printf`, `puts`) comes out before abicall prints the result.
+fn flush_c_stdio() {
+    extern "C" {
+        fn fflush(stream: *mut std::ffi::c_void) -> std::ffi::c_int;
+    }
+    // SAFETY: `fflush(NULL)` flushes every open output stream; it takes no
+    // pointer from us and is always valid to call.
+    unsafe {
+        fflush(std::ptr::null_mut());
+    }
 }
 
 /// Declares the prototype; returns the function's name.
@@ -147,6 +161,9 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         l => (l, None),
     };
     if arg.address_of {
+        if matches!(lit, Lit::Null) {
+            return Err("`&NULL` points to nothing: pass NULL, or &{…} / &\"…\" for a fresh object".into());
+        }
         // Pointer to a fresh object.
         let ptr_ty = match (declared, cast) {
             (Some(d), _) => d,
