@@ -16,7 +16,7 @@
 //! | aarch64 other composite  | `u64` pieces (≤ 16 bytes in GPRs, larger by reference) |
 //! | empty struct             | omitted from the CIF                                  |
 
-use crate::abi::{ValueClass, ValuePlan};
+use crate::abi::{Loc, Pass, ValueClass, ValuePlan};
 use crate::error::{Error, Result};
 use crate::target::Target;
 use crate::types::Prim;
@@ -51,6 +51,12 @@ macro_rules! builtin {
         // after initialisation) needs no unsafe.
         addr_of_mut!(raw::$name)
     };
+}
+
+/// A value returned whole in `st0` (its plan says so): only the x86_64
+/// X87-class aggregate `struct { long double x; }` gets here as `Memory`.
+fn returned_in_st0(v: &ValuePlan) -> bool {
+    matches!(&v.pass, Pass::Direct(parts) if parts.len() == 1 && parts[0].loc == Loc::X87(0))
 }
 
 /// The libffi built-in type for a scalar that libffi knows natively.
@@ -153,6 +159,11 @@ impl TypeArena {
                 None if p.is_complex() => self.complex(*p, target)?,
                 None => return Err(Error::Abi(format!("cannot pass `{}` through libffi", p.c_name()))),
             },
+            // `struct { long double x; }` returned in st0 (X87 class, plan part
+            // `st0`): libffi would return such a struct in rax:rdx, so hand it
+            // the scalar `long double`, whose st0 return stores the same 16
+            // bytes. (As an argument the value is MEMORY: an opaque block.)
+            ValueClass::Memory if returned_in_st0(v) => builtin!(ffi_type_longdouble),
             ValueClass::Memory => self.memory_block(size, align),
             ValueClass::Eightbytes(classes) => {
                 use crate::abi::x86_64::Class;
