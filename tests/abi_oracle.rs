@@ -243,7 +243,39 @@ fn cases(b: &mut B) -> Vec<Case> {
     add("x struct{float _Complex; float}", s_fc, vec![s_fc], None);
     let s_ffc = b.st("sffc", &[f, fc]);
     add("x struct{float; float _Complex}", s_ffc, vec![s_ffc], None);
-    add("x variadic (int, ...)", i, vec![i, d, s_f4, i, ld, s_l3, f], Some(1));
+    add(
+        "x variadic (int, ...)",
+        i,
+        vec![i, d, s_f4, i, ld, s_l3, f, i128],
+        Some(1),
+    );
+    add(
+        "x (int x7, struct{double,long}, char)",
+        void,
+        vec![i, i, i, i, i, i, i, s_dl, c],
+        None,
+    );
+    add(
+        "x (long x8, char, struct{char[3]}, int)",
+        void,
+        vec![l, l, l, l, l, l, l, l, c, s_c3, i],
+        None,
+    );
+    add(
+        "x (double x6, struct{float x3}, float, float)",
+        void,
+        vec![d, d, d, d, d, d, s_f3, f, f],
+        None,
+    );
+    add("x (struct pci, struct psc)", p_ci, vec![p_ci, p_sc], None);
+    add("x (int, al16, int, memb16)", void, vec![i, al16, i, memb16], None);
+    add(
+        "x (struct nest, struct d2, struct d2i)",
+        s_nest,
+        vec![s_nest, s_d2, s_i2],
+        None,
+    );
+    add("x (union usf, union usd)", void, vec![u_sf, u_sd], None);
     add("x variadic all fixed", d, vec![d, i], Some(2));
     let s_ldld = b.st("sldld", &[ld, ld]);
     add("x struct{long double x2}", s_ldld, vec![s_ldld], None);
