@@ -276,6 +276,36 @@ fn cases(b: &mut B) -> Vec<Case> {
         None,
     );
     add("x (union usf, union usd)", void, vec![u_sf, u_sd], None);
+    let fpad = b.rec(
+        RecordKind::Struct,
+        "fpad",
+        &[f],
+        RecordAttrs {
+            align_attr: Some(16),
+            ..RecordAttrs::default()
+        },
+    );
+    add("x aligned(16) struct{float}", fpad, vec![i, fpad, f], None);
+    let fzf = b.rec_decls(
+        RecordKind::Struct,
+        "fzf",
+        vec![
+            FieldDecl::new("a", f),
+            FieldDecl::bitfield(None, i, 0),
+            FieldDecl::new("b", f),
+        ],
+        RecordAttrs::default(),
+    );
+    add("x struct{float a; int :0; float b}", fzf, vec![fzf], None);
+    let fbits = b.rec_decls(
+        RecordKind::Struct,
+        "fbits",
+        vec![FieldDecl::new("a", f), FieldDecl::bitfield(Some("b"), i, 5)],
+        RecordAttrs::default(),
+    );
+    add("x struct{float a; int b:5}", fbits, vec![fbits, fbits], None);
+    let e_in = b.st("ein", &[empty, f, f]);
+    add("x struct{struct{} e; float, float}", e_in, vec![e_in], None);
     add("x variadic all fixed", d, vec![d, i], Some(2));
     let s_ldld = b.st("sldld", &[ld, ld]);
     add("x struct{long double x2}", s_ldld, vec![s_ldld], None);

@@ -197,7 +197,7 @@ fn classify_scalar(p: Prim, off: u64, types: &Types, cls: &mut [Class; 2]) -> bo
     let size = p.size_align(types.target()).0;
     // gcc checks the offset against the size of the machine mode (complex: one part).
     let mode_align = if p.is_complex() { size / 2 } else { size };
-    if mode_align > 0 && off % mode_align != 0 {
+    if mode_align > 0 && !off.is_multiple_of(mode_align) {
         return false;
     }
     let first = off / 8;
@@ -292,7 +292,6 @@ fn needs(classes: &[Class]) -> Option<(u8, u8)> {
 
 /// Plans a call for x86_64 SysV.
 pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
-    let target = types.target();
     let mut ngrn: u8 = 0;
     let mut nsrn: u8 = 0;
     let mut nsaa: u64 = 0;
@@ -340,7 +339,6 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
     for a in &inp.args {
         args.push(plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?);
     }
-    let _ = target;
     Ok(CallPlan {
         target: types.target(),
         args,
@@ -435,4 +433,43 @@ fn ret_parts(size: u64, classes: &[Class]) -> Vec<Part> {
     }
     let (mut g, mut s) = (0, 0);
     reg_parts(size, classes, &mut g, &mut s, Ext::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Class::*;
+    use super::*;
+
+    #[test]
+    fn merge_rules_4a_to_4f() {
+        let all = [NoClass, Integer, Sse, SseUp, X87, X87Up, ComplexX87, Memory];
+        for &c in &all {
+            assert_eq!(merge(c, c), c, "(a)");
+            assert_eq!(merge(NoClass, c), c, "(b)");
+            assert_eq!(merge(c, NoClass), c, "(b)");
+        }
+        for &c in &all[1..] {
+            assert_eq!(merge(Memory, c), Memory, "(c)");
+            assert_eq!(merge(c, Memory), Memory, "(c)");
+        }
+        for &c in &[Sse, SseUp, X87, X87Up, ComplexX87] {
+            assert_eq!(merge(Integer, c), Integer, "(d)");
+            assert_eq!(merge(c, Integer), Integer, "(d)");
+        }
+        assert_eq!(merge(Sse, X87), Memory, "(e)");
+        assert_eq!(merge(X87Up, Sse), Memory, "(e)");
+        assert_eq!(merge(Sse, SseUp), Sse, "(f)");
+    }
+
+    #[test]
+    fn misaligned_scalars_are_memory() {
+        let t = Types::new(crate::Target::X86_64SysV);
+        let mut cls = [NoClass; 2];
+        assert!(!classify_scalar(Prim::Int, 2, &t, &mut cls));
+        assert!(!classify_scalar(Prim::Double, 4, &t, &mut cls));
+        assert!(!classify_scalar(Prim::Int128, 8, &t, &mut cls));
+        // A complex float only needs the alignment of one part.
+        assert!(classify_scalar(Prim::FloatComplex, 4, &t, &mut cls));
+        assert_eq!(cls, [Sse, Sse]);
+    }
 }
