@@ -18,6 +18,7 @@
 //!   Apple arm64 variant as explicit branches.
 //!
 //! Everything is pure: a plan for any target is computed on any host.
+//! [`ffi_shape`] turns a planned value into the libffi type a CIF should use.
 //!
 //! ```
 //! use abicall::{Target, abi, types::{Types, Prim, FieldDecl, RecordKind, RecordAttrs}};
@@ -34,6 +35,7 @@
 //! ```
 
 pub mod aarch64;
+pub mod ffi_shape;
 pub mod x86_64;
 
 use crate::error::{Error, Result};
@@ -123,9 +125,10 @@ pub enum ValueClass {
     Pointer,
     /// An aggregate of size 0 (GNU C empty struct): passed as nothing.
     Empty,
-    /// x86_64: an aggregate (or complex) classified into eightbytes of class
-    /// INTEGER / SSE (and NO_CLASS for padding-only eightbytes). Synthesize
-    /// one filler element per eightbyte of that class.
+    /// x86_64: an aggregate classified into eightbytes of class INTEGER /
+    /// SSE (NO_CLASS for padding-only eightbytes; X87 + X87UP for a struct
+    /// holding one `long double`). Synthesize one filler element per
+    /// eightbyte of that class.
     Eightbytes(Vec<x86_64::Class>),
     /// x86_64: an aggregate of class MEMORY (also `long double _Complex`,
     /// COMPLEX_X87): an opaque block of the value's size and alignment.

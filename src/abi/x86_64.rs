@@ -235,11 +235,6 @@ fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, c: &Classifica
     match c {
         Classification::Empty => ValueClass::Empty,
         Classification::Memory => ValueClass::Memory,
-        Classification::Eightbytes(v) if v.iter().any(|c| matches!(c, Class::X87 | Class::X87Up)) => {
-            // `struct { long double x; }`: an opaque block; libffi sees it as MEMORY
-            // for arguments, and the plan says where the return goes (st0).
-            ValueClass::Memory
-        }
         Classification::Eightbytes(v) => ValueClass::Eightbytes(v.clone()),
     }
 }
