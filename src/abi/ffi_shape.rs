@@ -49,7 +49,10 @@ pub enum FfiType {
     LongDouble,
     /// `ffi_type_pointer`.
     Pointer,
-    /// `ffi_type_complex_{float,double,longdouble}`.
+    /// `ffi_type_complex_longdouble`: only for an x86_64 `long double
+    /// _Complex` *return* (st0/st1), which no struct can express. Needs libffi
+    /// built with complex support (the `complex` feature of libffi-sys);
+    /// every other complex value is a struct of two parts.
     Complex(Prim),
     /// `FFI_TYPE_STRUCT` with `size` and `alignment` preset by the CIF.
     Struct {
@@ -102,11 +105,25 @@ fn scalar(p: Prim, target: Target) -> FfiType {
             LongDoubleFormat::Double => FfiType::Double,
             _ => FfiType::LongDouble,
         },
-        FloatComplex | DoubleComplex => FfiType::Complex(p),
-        LongDoubleComplex => match target.long_double_format() {
-            LongDoubleFormat::Double => FfiType::Complex(DoubleComplex),
-            _ => FfiType::Complex(p),
-        },
+        // Two parts: one SSE eightbyte / two on x86_64, an HFA of 2 on aarch64,
+        // and for x86_64 `long double _Complex` arguments MEMORY (libffi: more
+        // than two eightbytes not SSE + SSEUP).
+        FloatComplex | DoubleComplex | LongDoubleComplex => {
+            let part = scalar(
+                match p {
+                    FloatComplex => Float,
+                    DoubleComplex => Double,
+                    _ => LongDouble,
+                },
+                target,
+            );
+            let (size, align) = p.size_align(target);
+            FfiType::Struct {
+                size,
+                align,
+                elems: vec![part.clone(), part],
+            }
+        }
     }
 }
 
@@ -133,6 +150,7 @@ fn eightbyte_elems(c: Class, n: u64, out: &mut Vec<FfiType>) {
 }
 
 /// The libffi type for a value planned with `types` (whose target it uses).
+/// For a return value, use [`ffi_return_type`].
 pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
     let target = types.target();
     // AAPCS64 composites: libffi uses the type's alignment for C.10 (even
@@ -181,6 +199,17 @@ pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
                 elems,
             }
         }
+    }
+}
+
+/// The libffi type for a planned return value: as [`ffi_type`], except an
+/// x86_64 `long double _Complex`, returned in st0/st1 ([`FfiType::Complex`]).
+pub fn ffi_return_type(types: &Types, v: &ValuePlan) -> FfiType {
+    match v.class {
+        ValueClass::Scalar(Prim::LongDoubleComplex) if types.target().arch() == Arch::X86_64 => {
+            FfiType::Complex(Prim::LongDoubleComplex)
+        }
+        _ => ffi_type(types, v),
     }
 }
 
@@ -291,7 +320,14 @@ mod tests {
                 elems: vec![U8; 8]
             }
         );
-        assert_eq!(ffi_type(&t, &p.args[2]), Complex(Prim::FloatComplex));
+        assert_eq!(
+            ffi_type(&t, &p.args[2]),
+            Struct {
+                size: 8,
+                align: 4,
+                elems: vec![Float; 2]
+            }
+        );
         assert_eq!(ffi_type(&t, &p.args[3]), U8, "char is unsigned on aarch64 Linux");
         assert_eq!(ffi_type(&t, &p.ret), LongDouble);
         let mut apple = Types::new(Target::Aarch64Apple);
