@@ -855,6 +855,7 @@ fn x86_64_al_is_vector_register_count_and_capped_by_eight() {
     assert_eq!(p.al, Some(8));
     assert_eq!(p.fpr_used, 8);
     assert_eq!(p.stack_size, 16);
+    assert_eq!(p.stack_align, 16);
     // Not variadic: no al.
     assert_eq!(b.plan(i, &[i]).al, None);
 }
@@ -968,4 +969,37 @@ fn bad_signatures_are_errors_not_panics() {
         let e = r.unwrap_err().to_string();
         assert!(e.contains(msg), "error `{e}` should mention `{msg}`");
     }
+}
+
+#[test]
+fn over_aligned_stack_argument() {
+    check(
+        Expect {
+            x86: "arg0 int: rdi[0..4]\narg1 int: rsi[0..4]\narg2 int: rdx[0..4]\narg3 int: rcx[0..4]\n\
+                  arg4 int: r8[0..4]\narg5 int: r9[0..4]\narg6 int: stack+0[0..4]\narg7 struct al32: stack+32[0..32]\n\
+                  arg8 int: stack+64[0..4]\nret void: -",
+            a64: "arg0 int: x0[0..4]\narg1 int: x1[0..4]\narg2 int: x2[0..4]\narg3 int: x3[0..4]\n\
+                  arg4 int: x4[0..4]\narg5 int: x5[0..4]\narg6 int: x6[0..4]\narg7 struct al32: indirect x7\n\
+                  arg8 int: stack+0[0..4]\nret void: -",
+            apple: None,
+        },
+        |b| {
+            let mut a = ints(b, Int, 7);
+            let (l, i, v) = (b.p(Long), b.p(Int), b.void());
+            let al32 = b.rec(
+                RecordKind::Struct,
+                "al32",
+                &[l],
+                RecordAttrs {
+                    align_attr: Some(32),
+                    ..RecordAttrs::default()
+                },
+            );
+            a.extend([al32, i]);
+            let p = b.plan(v, &a);
+            let want = if b.t.target() == Target::X86_64SysV { 32 } else { 16 };
+            assert_eq!(p.stack_align, want);
+            p.to_snapshot(&b.t)
+        },
+    );
 }

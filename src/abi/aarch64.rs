@@ -371,6 +371,9 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         gpr_used: st.ngrn,
         fpr_used: st.nsrn,
         stack_size: round_up(st.nsaa, STACK_SLOT),
+        // C.14 never aligns a stacked argument beyond 16 bytes (over-aligned
+        // composites are larger than 16 bytes and passed by reference).
+        stack_align: 16,
         al: None,
     })
 }

@@ -13,7 +13,7 @@
 //!   struct with a misaligned member) is expressed.
 
 use super::x86_64::Class;
-use super::{ValueClass, ValuePlan};
+use super::{CallPlan, ValueClass, ValuePlan};
 use crate::target::{Arch, LongDoubleFormat, Target};
 use crate::types::{Prim, Types};
 
@@ -211,6 +211,19 @@ pub fn ffi_return_type(types: &Types, v: &ValuePlan) -> FfiType {
         }
         _ => ffi_type(types, v),
     }
+}
+
+/// Why libffi cannot make this call, if it cannot: `ffi_call` keeps the
+/// stack 16-byte aligned, so an argument that needs a more aligned stack slot
+/// (x86_64, e.g. an `aligned(32)` struct passed on the stack) lands at the
+/// wrong offset. Such calls need another path (or an error for the user).
+pub fn libffi_limitation(plan: &CallPlan) -> Option<String> {
+    (plan.stack_align > 16).then(|| {
+        format!(
+            "a stack argument needs {}-byte stack alignment; libffi only keeps 16",
+            plan.stack_align
+        )
+    })
 }
 
 #[cfg(test)]

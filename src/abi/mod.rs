@@ -196,6 +196,10 @@ pub struct CallPlan {
     /// Bytes of outgoing stack arguments (a multiple of 8; the caller keeps
     /// the stack pointer 16-aligned at the call).
     pub stack_size: u64,
+    /// Alignment the stack pointer needs at the call: 16, or more when an
+    /// over-aligned argument is passed on the stack (x86_64 gcc realigns the
+    /// stack for a 32-byte-aligned struct argument).
+    pub stack_align: u64,
     /// x86_64 variadic calls: the value for `al` (an upper bound of the vector
     /// registers used; we give the exact count). `None` elsewhere.
     pub al: Option<u8>,

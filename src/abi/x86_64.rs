@@ -290,6 +290,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
     let mut ngrn: u8 = 0;
     let mut nsrn: u8 = 0;
     let mut nsaa: u64 = 0;
+    let mut stack_align: u64 = 16;
 
     // The return value first: a MEMORY result takes rdi.
     let ret = if inp.ret.void {
@@ -332,7 +333,11 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
 
     let mut args = Vec::with_capacity(inp.args.len());
     for a in &inp.args {
-        args.push(plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?);
+        let v = plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?;
+        if v.parts().iter().any(|p| matches!(p.loc, Loc::Stack(_))) {
+            stack_align = stack_align.max(v.align);
+        }
+        args.push(v);
     }
     Ok(CallPlan {
         target: types.target(),
@@ -343,6 +348,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         gpr_used: ngrn,
         fpr_used: nsrn,
         stack_size: round_up(nsaa, STACK_SLOT),
+        stack_align,
         // "%al is used as hidden argument to specify the number of vector
         // registers used" (an upper bound, at most 8).
         al: inp.variadic.then_some(nsrn),

@@ -525,6 +525,21 @@ pub fn cases(b: &mut B) -> Vec<Case> {
         RecordAttrs::default(),
     );
     add("x struct{float a; int b:5}", fbits, vec![fbits, fbits], None);
+    let al32 = b.rec(
+        RecordKind::Struct,
+        "al32",
+        &[l],
+        RecordAttrs {
+            align_attr: Some(32),
+            ..RecordAttrs::default()
+        },
+    );
+    add(
+        "x aligned(32) struct on the stack",
+        al32,
+        vec![l, l, l, l, l, l, i, al32, i],
+        None,
+    );
     let e_in = b.st("ein", &[empty, f, f]);
     add("x struct{struct{} e; float, float}", e_in, vec![e_in], None);
     add("x variadic all fixed", d, vec![d, i], Some(2));
