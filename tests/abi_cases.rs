@@ -1003,3 +1003,55 @@ fn over_aligned_stack_argument() {
         },
     );
 }
+
+#[test]
+fn zero_width_bitfields_struct_vs_union() {
+    // gcc 12: `:0` is ignored in a struct but makes a union's eightbyte INTEGER
+    // (x86_64) / the union not an HFA (aarch64); a size-0 member adds nothing.
+    check(
+        Expect {
+            x86: "arg0 union zwu1: rdi[0..4]\narg1 union zwu2: rsi[0..8]\narg2 struct zws1: xmm0[0..4]\n\
+                  arg3 struct zws2: xmm1[0..8] xmm2[8..16]\nret void: -",
+            a64: "arg0 union zwu1: x0[0..4]\narg1 union zwu2: x1[0..8]\narg2 struct zws1: s0[0..4]\n\
+                  arg3 struct zws2: d1[0..8] d2[8..16]\nret void: -",
+            apple: None,
+        },
+        |b| {
+            let (i, l, f, d, sh, dc, v) = (
+                b.p(Int),
+                b.p(Long),
+                b.p(Float),
+                b.p(Double),
+                b.p(Short),
+                b.p(DoubleComplex),
+                b.void(),
+            );
+            let u1 = b.rec_decls(
+                RecordKind::Union,
+                "zwu1",
+                vec![FieldDecl::bitfield(None, i, 0), FieldDecl::new("f", f)],
+                RecordAttrs::default(),
+            );
+            let u2 = b.rec_decls(
+                RecordKind::Union,
+                "zwu2",
+                vec![FieldDecl::bitfield(None, l, 0), FieldDecl::new("d", d)],
+                RecordAttrs::default(),
+            );
+            let s1 = b.rec_decls(
+                RecordKind::Struct,
+                "zws1",
+                vec![FieldDecl::bitfield(None, i, 0), FieldDecl::new("f", f)],
+                RecordAttrs::default(),
+            );
+            let e = b.rec_decls(
+                RecordKind::Union,
+                "zwe",
+                vec![FieldDecl::bitfield(None, sh, 0)],
+                RecordAttrs::default(),
+            );
+            let s2 = b.st("zws2", &[e, dc]);
+            b.snap(v, &[u1, u2, s1, s2])
+        },
+    );
+}

@@ -55,9 +55,9 @@ enum Kind {
 /// floating-point aggregate of 1–4 members of base type `base` (`Float`,
 /// `Double` or `LongDouble`; on Apple `long double` is `double`). Looks through
 /// nested structs and arrays; a union is an HFA when every member is, with the
-/// same base type (AAPCS64 §5.9.5). Zero-width bitfields are ignored (gcc ≥ 12);
-/// any other bitfield, integer, pointer, padding or flexible array member
-/// disqualifies.
+/// same base type (AAPCS64 §5.9.5). Zero-width bitfields in a struct are
+/// ignored (gcc ≥ 12); any other bitfield (also `:0` in a union), integer,
+/// pointer, padding or flexible array member disqualifies.
 pub fn hfa(types: &Types, ty: TypeId) -> Option<(Prim, u8)> {
     match hfa_sub(types, ty)? {
         (Some(base), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((base_prim(base), count as u8)),
@@ -94,11 +94,19 @@ fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
         TypeKind::Record(_) => {
             let rec = types.record_of(ty)?;
             let is_union = rec.kind == crate::types::RecordKind::Union;
+            // A member of size 0 adds nothing, whatever it holds (checked with gcc 12:
+            // `struct { union { short :0; } u; double _Complex z; }` is an HFA).
+            if types.size_of(ty).ok()? == 0 {
+                return Some((None, 0));
+            }
             let mut base: Option<u64> = None;
             let mut count = 0u64;
             for f in &rec.fields {
                 if let Some(b) = f.bit {
-                    if b.bit_width == 0 {
+                    // gcc ≥ 12 ignores a zero-width bitfield in a struct; in a
+                    // union it still disqualifies (checked with gcc 12:
+                    // `union { int :0; float f; }` goes in w0).
+                    if b.bit_width == 0 && !is_union {
                         continue;
                     }
                     return None;

@@ -157,11 +157,22 @@ fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> R
         }
         TypeKind::Record(_) => {
             let rec = types.record_of(ty).expect("record");
+            // gcc: "Zero sized arrays or structures are NO_CLASS", whatever they hold.
+            if types.size_of(ty)? == 0 {
+                return Ok(true);
+            }
             for f in &rec.fields {
                 match f.bit {
                     Some(b) => {
                         // Bitfields are always INTEGER, for every eightbyte they touch.
                         if b.bit_width == 0 {
+                            // gcc (checked with gcc 12): a zero-width bitfield is
+                            // ignored in a struct, but in a union it makes the
+                            // eightbyte it sits in INTEGER (`union { long :0;
+                            // double d; }` goes in rdi).
+                            if rec.kind == crate::types::RecordKind::Union {
+                                put(cls, (off * 8 + f.bit_pos()) / 64, Class::Integer);
+                            }
                             continue;
                         }
                         let first = off * 8 + f.bit_pos();

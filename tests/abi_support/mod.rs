@@ -2,6 +2,8 @@
 //! spelling of built types (for the compiler-oracle tests).
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use abicall::abi::{self, CallPlan};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, TypeKind, Types};
 use abicall::Target;
@@ -538,6 +540,37 @@ pub fn cases(b: &mut B) -> Vec<Case> {
         "x aligned(32) struct on the stack",
         al32,
         vec![l, l, l, l, l, l, i, al32, i],
+        None,
+    );
+    let zw_u1 = b.rec_decls(
+        RecordKind::Union,
+        "zwu1",
+        vec![FieldDecl::bitfield(None, i, 0), FieldDecl::new("f", f)],
+        RecordAttrs::default(),
+    );
+    let zw_u2 = b.rec_decls(
+        RecordKind::Union,
+        "zwu2",
+        vec![FieldDecl::bitfield(None, l, 0), FieldDecl::new("d", d)],
+        RecordAttrs::default(),
+    );
+    let zw_s1 = b.rec_decls(
+        RecordKind::Struct,
+        "zws1",
+        vec![FieldDecl::bitfield(None, i, 0), FieldDecl::new("f", f)],
+        RecordAttrs::default(),
+    );
+    let zw_e = b.rec_decls(
+        RecordKind::Union,
+        "zwe",
+        vec![FieldDecl::bitfield(None, sh, 0)],
+        RecordAttrs::default(),
+    );
+    let zw_s2 = b.st("zws2", &[zw_e, dc]);
+    add(
+        "x zero-width bitfields: struct vs union",
+        zw_u1,
+        vec![zw_u1, zw_u2, zw_s1, zw_s2],
         None,
     );
     let e_in = b.st("ein", &[empty, f, f]);
