@@ -157,24 +157,28 @@ fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> R
         }
         TypeKind::Record(_) => {
             let rec = types.record_of(ty).expect("record");
-            // gcc: "Zero sized arrays or structures are NO_CLASS", whatever they hold.
-            if types.size_of(ty)? == 0 {
+            // gcc: "Zero sized arrays or structures are NO_CLASS" — gcc counts the
+            // words from the value's offset within its eightbyte, so only at an
+            // eightbyte boundary is a size-0 member nothing at all.
+            if types.size_of(ty)? == 0 && off % 8 == 0 {
                 return Ok(true);
             }
+            let is_union = rec.kind == crate::types::RecordKind::Union;
             for f in &rec.fields {
                 match f.bit {
-                    Some(b) => {
-                        // Bitfields are always INTEGER, for every eightbyte they touch.
-                        if b.bit_width == 0 {
-                            // gcc (checked with gcc 12): a zero-width bitfield is
-                            // ignored in a struct, but in a union it makes the
-                            // eightbyte it sits in INTEGER (`union { long :0;
-                            // double d; }` goes in rdi).
-                            if rec.kind == crate::types::RecordKind::Union {
-                                put(cls, (off * 8 + f.bit_pos()) / 64, Class::Integer);
-                            }
-                            continue;
+                    // gcc classifies every member of a union by its declared type,
+                    // bitfields included (a `:0` or `unsigned m:21` member counts as
+                    // a whole `unsigned int`, and can be misaligned). Checked with
+                    // gcc 12: `union { long :0; double d; }` goes in rdi.
+                    Some(_) if is_union => {
+                        if !classify_into(types, f.ty, off + f.offset, cls)? {
+                            return Ok(false);
                         }
+                    }
+                    // In a struct, `:0` is ignored (gcc 12 for C) ...
+                    Some(b) if b.bit_width == 0 => {}
+                    // ... and other bitfields are INTEGER for every eightbyte they touch.
+                    Some(b) => {
                         let first = off * 8 + f.bit_pos();
                         let last = first + b.bit_width as u64 - 1;
                         for w in (first / 64)..=(last / 64) {

@@ -37,6 +37,7 @@ dump:
     leaq stk(%rip), %rdi
     movl $256, %ecx
     rep movsb
+    movq regs+0(%rip), %rax
     ret
 
     .globl retstub
@@ -55,10 +56,14 @@ retstub:
 2:  fldt rimg+48(%rip)
 3:  ret
 1:  movq %rdi, %rax
+    movq %rdi, %rcx
+    subq %rsp, %rcx
+    cmpq $65536, %rcx
+    ja 4f
     leaq rimg(%rip), %rsi
     movq retsize(%rip), %rcx
     rep movsb
-    ret
+4:  ret
     .section .note.GNU-stack,"",@progbits
 "#;
 
@@ -100,7 +105,12 @@ retstub:
     ldp q0, q1, [x10, 16]
     ldp q2, q3, [x10, 48]
     ret
-1:  adrp x11, retsize
+1:  mov x11, sp
+    sub x11, x8, x11
+    mov x12, 65536
+    cmp x11, x12
+    b.hi 3f
+    adrp x11, retsize
     ldr x11, [x11, :lo12:retsize]
     mov x12, 0
 2:  cmp x12, x11
@@ -297,12 +307,15 @@ fn compile_and_run(target: Target, c: &str) -> String {
         String::from_utf8_lossy(&out.stderr),
         cfile.display()
     );
-    let run = if target == Target::X86_64SysV {
-        Command::new(&exe).output().unwrap()
+    let mut cmd = if target == Target::X86_64SysV {
+        Command::new(&exe)
     } else {
         require_tool("qemu-aarch64-static", "qemu-user-static");
-        Command::new("qemu-aarch64-static").arg(&exe).output().unwrap()
+        let mut c = Command::new("qemu-aarch64-static");
+        c.arg(&exe);
+        c
     };
+    let run = output_with_timeout(&mut cmd, std::time::Duration::from_secs(60));
     assert!(run.status.success(), "oracle program failed: {:?}", run);
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8(run.stdout).unwrap()
@@ -473,4 +486,41 @@ pub fn check_target(mut b: B, cases: &[Case]) {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// Runs a command, killing it after `limit` (a wrong plan can make the
+/// oracle program corrupt its own memory and hang).
+fn output_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> std::process::Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("oracle program hung for {limit:?} (a wrong plan can corrupt its memory)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = Vec::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_end(&mut stderr);
+    }
+    std::process::Output {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr,
+    }
 }
