@@ -160,7 +160,7 @@ fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> R
             // gcc: "Zero sized arrays or structures are NO_CLASS" — gcc counts the
             // words from the value's offset within its eightbyte, so only at an
             // eightbyte boundary is a size-0 member nothing at all.
-            if types.size_of(ty)? == 0 && off % 8 == 0 {
+            if types.size_of(ty)? == 0 && off.is_multiple_of(8) {
                 return Ok(true);
             }
             let is_union = rec.kind == crate::types::RecordKind::Union;
