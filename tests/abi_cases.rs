@@ -949,6 +949,9 @@ fn bad_signatures_are_errors_not_panics() {
     let inc = b.t.declare_record(RecordKind::Struct, Some("opaque"));
     let arr = b.arr(i, 4);
     let f = b.t.func(i, vec![i], false);
+    let c = b.p(Char);
+    let huge = b.arr(c, 1 << 40);
+    let huge = b.st("huge", &[huge]);
     let cases = [
         (
             abi::plan_call(&b.t, i, &[v], 1, false),
@@ -964,6 +967,10 @@ fn bad_signatures_are_errors_not_panics() {
         (abi::plan_call(&b.t, i, &[i, i], 1, false), "non-variadic"),
         (abi::plan_func(&b.t, f, &[i]), "is not variadic"),
         (abi::plan_func(&b.t, i, &[]), "is not a function type"),
+        (
+            abi::plan_call(&b.t, i, &[huge, huge, huge, huge], 4, false),
+            "too large to pass by value",
+        ),
     ];
     for (r, msg) in cases {
         let e = r.unwrap_err().to_string();

@@ -278,13 +278,22 @@ impl ArgInput {
             }
             _ => {}
         }
-        types
+        let (size, _) = types
             .size_align(ty)
             .map_err(|e| Error::Abi(format!("{}: {}", what(), e.message())))?;
+        if size > MAX_BY_VALUE {
+            return Err(Error::Abi(format!(
+                "{} is {size} bytes, too large to pass by value (limit {MAX_BY_VALUE}); pass a pointer",
+                what()
+            )));
+        }
         let promoted = if variadic { default_promotion(types, ty) } else { None };
         Ok(ArgInput { ty, promoted, variadic })
     }
 }
+
+/// Largest value passed by value (keeps stack offsets far from overflow).
+pub const MAX_BY_VALUE: u64 = 1 << 32;
 
 /// The return type, checked.
 pub(crate) struct RetInput {
