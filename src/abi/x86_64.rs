@@ -96,12 +96,10 @@ pub fn classify(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Cla
             // "The COMPLEX_X87 class" covers the whole 32-byte value.
             return Ok(Classification::Eightbytes(vec![Class::ComplexX87]));
         }
-        let mut cls = [Class::NoClass; 2];
-        if !classify_scalar(p, 0, types, &mut cls) {
-            return Ok(Classification::Memory);
-        }
-        let n = p.size_align(types.target()).0.div_ceil(8) as usize;
-        return Ok(Classification::Eightbytes(cls[..n].to_vec()));
+        return Ok(match classify_scalar(p, 0, types) {
+            Some(c) => Classification::Eightbytes(c),
+            None => Classification::Memory,
+        });
     }
     let size = types.size_of(ty)?;
     if size == 0 {
@@ -114,130 +112,144 @@ pub fn classify(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Cla
         return Ok(Classification::Memory);
     }
     let words = size.div_ceil(8) as usize;
-    let mut cls = [Class::NoClass; 2];
-    if !classify_into(types, ty, 0, &mut cls)? {
-        return Ok(Classification::Memory);
-    }
-    // Item 5: post merger cleanup.
-    for i in 0..words {
-        match cls[i] {
-            // (a) If one of the classes is MEMORY, the whole argument is passed in memory.
-            Class::Memory => return Ok(Classification::Memory),
-            // (b) If X87UP is not preceded by X87, the whole argument is passed in memory.
-            Class::X87Up if i == 0 || cls[i - 1] != Class::X87 => return Ok(Classification::Memory),
-            // (d) If SSEUP is not preceded by SSE or SSEUP, it is converted to SSE.
-            Class::SseUp if i == 0 || !matches!(cls[i - 1], Class::Sse | Class::SseUp) => cls[i] = Class::Sse,
-            _ => {}
+    Ok(match classify_value(types, ty, 0)? {
+        Some(mut c) => {
+            c.resize(words, Class::NoClass);
+            Classification::Eightbytes(c)
         }
-    }
-    // (c) (size > two eightbytes without SSEUP) was handled above.
-    Ok(Classification::Eightbytes(cls[..words].to_vec()))
+        None => Classification::Memory,
+    })
 }
 
-/// Classifies the leaves of `ty` placed at byte `off` of the value into
-/// `cls`. Returns false when a leaf is unaligned (→ MEMORY).
-fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> Result<bool> {
+/// Classes of a value of type `ty` at byte `off` of the argument, one per
+/// eightbyte it touches, the first being the eightbyte holding byte `off`;
+/// `None` for MEMORY. Like gcc's `classify_argument`, every aggregate is
+/// classified on its own — fields merged into fresh classes, then the post
+/// merger cleanup of item 5 — before it is merged into its parent: the merge
+/// rules are not associative once X87 classes meet others.
+fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Class>>> {
     if let Some(p) = types.as_prim(ty) {
-        return Ok(classify_scalar(p, off, types, cls));
+        return Ok(classify_scalar(p, off, types));
     }
+    let size = types.size_of(ty).unwrap_or(0);
+    // gcc counts the words from the value's offset within its first eightbyte.
+    let words = ((off % 8) + size).div_ceil(8) as usize;
     match types.kind(ty) {
-        TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types, cls)),
-        TypeKind::Array { len: None, .. } => Ok(true), // flexible array member: ignored
-        TypeKind::Array { elem, len: Some(n) } => {
-            let es = types.size_of(*elem)?;
-            if es == 0 {
-                return Ok(true);
+        TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types)),
+        // Flexible array member: ignored.
+        TypeKind::Array { len: None, .. } => Ok(Some(Vec::new())),
+        TypeKind::Array { elem, len: Some(_) } => {
+            if words == 0 {
+                return Ok(Some(Vec::new()));
             }
-            for i in 0..*n {
-                if !classify_into(types, *elem, off + i * es, cls)? {
-                    return Ok(false);
-                }
+            // gcc classifies the first element and repeats its classes.
+            let sub = match classify_value(types, *elem, off)? {
+                Some(s) => s,
+                None => return Ok(None),
+            };
+            if sub.is_empty() {
+                return Ok(Some(vec![Class::NoClass; words]));
             }
-            Ok(true)
+            Ok(Some((0..words).map(|i| sub[i % sub.len()]).collect()))
         }
         TypeKind::Record(_) => {
-            let rec = types.record_of(ty).expect("record");
-            // gcc: "Zero sized arrays or structures are NO_CLASS" — gcc counts the
-            // words from the value's offset within its eightbyte, so only at an
-            // eightbyte boundary is a size-0 member nothing at all.
-            if types.size_of(ty)? == 0 && off.is_multiple_of(8) {
-                return Ok(true);
+            // "Zero sized arrays or structures are NO_CLASS."
+            if words == 0 {
+                return Ok(Some(Vec::new()));
             }
+            let rec = types.record_of(ty).expect("record");
             let is_union = rec.kind == crate::types::RecordKind::Union;
-            for f in &rec.fields {
-                match f.bit {
-                    // gcc classifies every member of a union by its declared type,
-                    // bitfields included (a `:0` or `unsigned m:21` member counts as
-                    // a whole `unsigned int`, and can be misaligned). Checked with
-                    // gcc 12: `union { long :0; double d; }` goes in rdi.
-                    Some(_) if is_union => {
-                        if !classify_into(types, f.ty, off + f.offset, cls)? {
-                            return Ok(false);
-                        }
-                    }
-                    // In a struct, `:0` is ignored (gcc 12 for C) ...
-                    Some(b) if b.bit_width == 0 => {}
-                    // ... and other bitfields are INTEGER for every eightbyte they touch.
-                    Some(b) => {
-                        let first = off * 8 + f.bit_pos();
-                        let last = first + b.bit_width as u64 - 1;
-                        for w in (first / 64)..=(last / 64) {
-                            put(cls, w, Class::Integer);
-                        }
-                    }
-                    None => {
-                        if !classify_into(types, f.ty, off + f.offset, cls)? {
-                            return Ok(false);
-                        }
+            let mut cls = vec![Class::NoClass; words];
+            let merge_at = |cls: &mut Vec<Class>, pos: usize, sub: &[Class]| {
+                for (i, c) in sub.iter().enumerate() {
+                    if let Some(slot) = cls.get_mut(pos + i) {
+                        *slot = merge(*c, *slot);
                     }
                 }
+            };
+            for f in &rec.fields {
+                let sub = match f.bit {
+                    // gcc classifies every member of a union by the machine mode of
+                    // its type, bitfields included: a bitfield's type is an integer
+                    // of its width, whose mode is the smallest integer mode that
+                    // holds it (`:0` and `:1..8` → 1 byte, `:21` → 4 bytes, which
+                    // can be misaligned → MEMORY). Checked with gcc 12:
+                    // `union { long :0; double d; }` goes in rdi, and a packed
+                    // struct with `union { unsigned m:21; char c; }` at offset 1
+                    // goes in memory.
+                    Some(b) if is_union => {
+                        let p = match b.bit_width {
+                            0..=8 => Prim::UChar,
+                            9..=16 => Prim::UShort,
+                            17..=32 => Prim::UInt,
+                            33..=64 => Prim::ULong,
+                            _ => Prim::UInt128,
+                        };
+                        classify_scalar(p, off, types)
+                    }
+                    // In a struct, `:0` is ignored (gcc 12, C) ...
+                    Some(b) if b.bit_width == 0 => continue,
+                    // ... and other bitfields are INTEGER for every eightbyte they touch.
+                    Some(b) => {
+                        let first = (off % 8) * 8 + f.bit_pos();
+                        let last = first + b.bit_width as u64 - 1;
+                        for w in (first / 64)..=(last / 64) {
+                            merge_at(&mut cls, w as usize, &[Class::Integer]);
+                        }
+                        continue;
+                    }
+                    None => classify_value(types, f.ty, off + f.offset)?,
+                };
+                let sub = match sub {
+                    Some(s) => s,
+                    None => return Ok(None),
+                };
+                // Union members all start where the union does.
+                let pos = if is_union {
+                    0
+                } else {
+                    ((off % 8 + f.offset) / 8) as usize
+                };
+                merge_at(&mut cls, pos, &sub);
             }
-            Ok(true)
+            // Item 5: post merger cleanup.
+            for i in 0..words {
+                match cls[i] {
+                    // (a) If one of the classes is MEMORY, the whole argument is passed in memory.
+                    Class::Memory => return Ok(None),
+                    // (b) If X87UP is not preceded by X87, the whole argument is passed in memory.
+                    Class::X87Up if i == 0 || cls[i - 1] != Class::X87 => return Ok(None),
+                    // (d) If SSEUP is not preceded by SSE or SSEUP, it is converted to SSE.
+                    Class::SseUp if i == 0 || !matches!(cls[i - 1], Class::Sse | Class::SseUp) => cls[i] = Class::Sse,
+                    _ => {}
+                }
+            }
+            Ok(Some(cls))
         }
         // Incomplete or unsized: rejected before classification.
-        TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Func(_) => Ok(false),
+        TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Func(_) => Ok(None),
     }
 }
 
-fn put(cls: &mut [Class; 2], word: u64, c: Class) {
-    if let Some(slot) = cls.get_mut(word as usize) {
-        *slot = merge(*slot, c);
-    }
-}
-
-/// The class of one scalar at byte `off`; false when it is misaligned
-/// (gcc: "Misaligned fields are always returned in memory").
-fn classify_scalar(p: Prim, off: u64, types: &Types, cls: &mut [Class; 2]) -> bool {
+/// The classes of one scalar at byte `off`, from the eightbyte holding `off`;
+/// `None` when it is misaligned (gcc: "Misaligned fields are always returned
+/// in memory").
+fn classify_scalar(p: Prim, off: u64, types: &Types) -> Option<Vec<Class>> {
     use Prim::*;
     let size = p.size_align(types.target()).0;
     // gcc checks the offset against the size of the machine mode (complex: one part).
     let mode_align = if p.is_complex() { size / 2 } else { size };
     if mode_align > 0 && !off.is_multiple_of(mode_align) {
-        return false;
+        return None;
     }
-    let first = off / 8;
-    let last = (off + size - 1) / 8;
-    match p {
-        Float | Double | FloatComplex | DoubleComplex => {
-            for w in first..=last {
-                put(cls, w, Class::Sse);
-            }
-        }
-        LongDouble => {
-            put(cls, first, Class::X87);
-            put(cls, first + 1, Class::X87Up);
-        }
-        LongDoubleComplex => {
-            put(cls, first, Class::ComplexX87);
-        }
-        Void => {}
-        _ => {
-            for w in first..=last {
-                put(cls, w, Class::Integer);
-            }
-        }
-    }
-    true
+    let words = ((off % 8) + size).div_ceil(8) as usize;
+    Some(match p {
+        Float | Double | FloatComplex | DoubleComplex => vec![Class::Sse; words],
+        LongDouble => vec![Class::X87, Class::X87Up],
+        LongDoubleComplex => vec![Class::ComplexX87],
+        Void => Vec::new(),
+        _ => vec![Class::Integer; words],
+    })
 }
 
 fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, c: &Classification) -> ValueClass {
@@ -480,12 +492,46 @@ mod tests {
     #[test]
     fn misaligned_scalars_are_memory() {
         let t = Types::new(crate::Target::X86_64SysV);
-        let mut cls = [NoClass; 2];
-        assert!(!classify_scalar(Prim::Int, 2, &t, &mut cls));
-        assert!(!classify_scalar(Prim::Double, 4, &t, &mut cls));
-        assert!(!classify_scalar(Prim::Int128, 8, &t, &mut cls));
+        assert_eq!(classify_scalar(Prim::Int, 2, &t), None);
+        assert_eq!(classify_scalar(Prim::Double, 4, &t), None);
+        assert_eq!(classify_scalar(Prim::Int128, 8, &t), None);
         // A complex float only needs the alignment of one part.
-        assert!(classify_scalar(Prim::FloatComplex, 4, &t, &mut cls));
-        assert_eq!(cls, [Sse, Sse]);
+        assert_eq!(classify_scalar(Prim::FloatComplex, 4, &t), Some(vec![Sse, Sse]));
+        assert_eq!(classify_scalar(Prim::Int, 4, &t), Some(vec![Integer]));
+    }
+
+    #[test]
+    fn nested_aggregates_are_classified_on_their_own() {
+        use crate::types::{FieldDecl, RecordAttrs, RecordKind};
+        let mut t = Types::new(crate::Target::X86_64SysV);
+        let (ld, f, u, ul) = (
+            t.prim(Prim::LongDouble),
+            t.prim(Prim::Float),
+            t.prim(Prim::UInt),
+            t.prim(Prim::ULong),
+        );
+        let u3 = t.array(u, Some(3));
+        let un = |t: &mut Types, fs: &[TypeId]| {
+            let d = fs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| FieldDecl::new(&format!("m{i}"), x))
+                .collect();
+            t.define_record(RecordKind::Union, None, d, RecordAttrs::default())
+                .unwrap()
+        };
+        // X87 + INTEGER → INTEGER (rule d), X87UP + INTEGER → INTEGER.
+        let a = un(&mut t, &[ld, u3]);
+        assert_eq!(
+            classify(&t, a, None).unwrap(),
+            Classification::Eightbytes(vec![Integer, Integer])
+        );
+        // X87 + SSE → MEMORY (rule e) inside the inner union, which stays MEMORY
+        // even though the outer union would have merged the same leaves to INTEGER.
+        let inner = un(&mut t, &[ld, f, u3]);
+        let ul1 = t.array(ul, Some(1));
+        let outer = un(&mut t, &[ul1, inner]);
+        assert_eq!(classify(&t, inner, None).unwrap(), Classification::Memory);
+        assert_eq!(classify(&t, outer, None).unwrap(), Classification::Memory);
     }
 }

@@ -573,6 +573,12 @@ pub fn cases(b: &mut B) -> Vec<Case> {
         vec![zw_u1, zw_u2, zw_s1, zw_s2],
         None,
     );
+    let u3 = b.arr(ui, 3);
+    let u_x87 = b.un("ux87", &[ld, f, bo, u3]);
+    let ul1 = b.arr(l, 1);
+    let u_outer = b.un("uouter", &[ul1, u_x87]);
+    let u_ldi = b.un("uldi", &[ld, u3]);
+    add("x unions with long double", u_ldi, vec![u_outer, u_ldi, u_x87], None);
     let e_in = b.st("ein", &[empty, f, f]);
     add("x struct{struct{} e; float, float}", e_in, vec![e_in], None);
     add("x variadic all fixed", d, vec![d, i], Some(2));
