@@ -101,6 +101,15 @@ fn record(r: &mut Rng, b: &mut B, depth: u32) -> TypeId {
                 FieldDecl::bitfield(Some(&name), t, 1 + r.below(bits as u64) as u32)
             }
         };
+        let mut d = d;
+        if attrs_on() && d.bit_width.is_none() {
+            if r.chance(6) {
+                d.align_attr = Some([2, 4, 8, 16][r.below(4) as usize]);
+            }
+            if r.chance(4) {
+                d.packed = true;
+            }
+        }
         decls.push(d);
     }
     let kind = if r.chance(20) {
@@ -108,11 +117,25 @@ fn record(r: &mut Rng, b: &mut B, depth: u32) -> TypeId {
     } else {
         RecordKind::Struct
     };
-    let attrs = RecordAttrs {
+    let mut attrs = RecordAttrs {
         packed: r.chance(10),
         ..RecordAttrs::default()
     };
+    if attrs_on() {
+        if r.chance(5) {
+            attrs.align_attr = Some([8, 16][r.below(2) as usize]);
+        }
+        if r.chance(6) {
+            attrs.pragma_pack = Some([1, 2, 4][r.below(3) as usize]);
+        }
+    }
     b.rec_decls(kind, "", decls, attrs)
+}
+
+/// Alignment attributes and `#pragma pack` in generated records
+/// (`ABICALL_ABI_RANDOM_ATTRS=0` turns them off).
+fn attrs_on() -> bool {
+    std::env::var("ABICALL_ABI_RANDOM_ATTRS").map_or(true, |v| v != "0")
 }
 
 fn value(r: &mut Rng, b: &mut B) -> TypeId {

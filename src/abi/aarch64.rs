@@ -59,10 +59,40 @@ enum Kind {
 /// ignored (gcc ≥ 12); any other bitfield (also `:0` in a union), integer,
 /// pointer, padding or flexible array member disqualifies.
 pub fn hfa(types: &Types, ty: TypeId) -> Option<(Prim, u8)> {
+    if let Some(p) = complex_mode(types, ty) {
+        let size = p.size_align(types.target()).0;
+        return Some((base_prim(size / 2), 2));
+    }
     match hfa_sub(types, ty)? {
         (Some(base), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((base_prim(base), count as u8)),
         _ => None,
     }
+}
+
+/// gcc gives a record whose only member of nonzero size is a `_Complex`
+/// spanning all of it that complex type's machine mode, and passes any value
+/// of a complex mode as an HFA of 2 without looking at its members (checked
+/// with gcc 12: `struct { double _Complex z; union { short :0; } u; }` goes in
+/// d0, d1, while `struct { union { short :0; } u; double d; }` goes in x0).
+fn complex_mode(types: &Types, ty: TypeId) -> Option<Prim> {
+    let rec = types.record_of(ty)?;
+    let size = types.size_of(ty).ok()?;
+    let mut found = None;
+    for f in &rec.fields {
+        let fsize = match f.bit {
+            Some(b) if b.bit_width == 0 => 0,
+            Some(_) => return None,
+            None => types.size_of(f.ty).ok()?,
+        };
+        if fsize == 0 {
+            continue;
+        }
+        match types.as_prim(f.ty) {
+            Some(p) if p.is_complex() && fsize == size && f.offset == 0 && found.is_none() => found = Some(p),
+            _ => return None,
+        }
+    }
+    found
 }
 
 fn base_prim(size: u64) -> Prim {
@@ -94,11 +124,6 @@ fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
         TypeKind::Record(_) => {
             let rec = types.record_of(ty)?;
             let is_union = rec.kind == crate::types::RecordKind::Union;
-            // A member of size 0 adds nothing, whatever it holds (checked with gcc 12:
-            // `struct { union { short :0; } u; double _Complex z; }` is an HFA).
-            if types.size_of(ty).ok()? == 0 {
-                return Some((None, 0));
-            }
             let mut base: Option<u64> = None;
             let mut count = 0u64;
             for f in &rec.fields {

@@ -578,6 +578,23 @@ pub fn cases(b: &mut B) -> Vec<Case> {
     let ul1 = b.arr(l, 1);
     let u_outer = b.un("uouter", &[ul1, u_x87]);
     let u_ldi = b.un("uldi", &[ld, u3]);
+    let zi = b.rec_decls(
+        RecordKind::Union,
+        "zi",
+        vec![FieldDecl::bitfield(None, ui, 0)],
+        RecordAttrs::default(),
+    );
+    let h_c = b.st("hc", &[f, f, zi]);
+    let h_d = b.st("hd", &[zi, f, f]);
+    let h_s1 = b.st("hs1", &[dc, zi]);
+    let h_s2 = b.st("hs2", &[fc, zw_e]);
+    let h_s3 = b.st("hs3", &[zw_e, d]);
+    add(
+        "x size-0 unions of :0 and HFAs",
+        void,
+        vec![h_c, h_d, h_s1, h_s2, h_s3],
+        None,
+    );
     add("x unions with long double", u_ldi, vec![u_outer, u_ldi, u_x87], None);
     let e_in = b.st("ein", &[empty, f, f]);
     add("x struct{struct{} e; float, float}", e_in, vec![e_in], None);
