@@ -8,6 +8,13 @@
 //! SSE eightbyte, and goes whole into registers or — when too few are left —
 //! whole onto the stack, never split.
 //!
+//! Where the psABI text is silent, gcc is followed (and checked by the
+//! oracle tests): a nested aggregate is classified on its own, cleanup
+//! included, before it is merged into its parent (the merge rules are not
+//! associative once X87 meets SSE and INTEGER); union members are classified
+//! by the machine mode of their type, bitfields included; `:0` is ignored in
+//! a struct; a misaligned scalar makes the whole value MEMORY.
+//!
 //! For the libffi CIF: an aggregate of class [`ValueClass::Eightbytes`]
 //! becomes one filler element per eightbyte (INTEGER → an unsigned integer
 //! element covering the eightbyte's bytes, SSE → `float` for 4 bytes, `double`
