@@ -76,6 +76,11 @@ pub fn hfa(types: &Types, ty: TypeId) -> Option<(Prim, u8)> {
 /// d0, d1, while `struct { union { short :0; } u; double d; }` goes in x0).
 fn complex_mode(types: &Types, ty: TypeId) -> Option<Prim> {
     let rec = types.record_of(ty)?;
+    // Only a struct takes its member's mode (gcc's `compute_record_mode`);
+    // `union { short :0; float _Complex z; }` goes in x0.
+    if rec.kind != crate::types::RecordKind::Struct {
+        return None;
+    }
     let size = types.size_of(ty).ok()?;
     let mut found = None;
     for f in &rec.fields {
