@@ -17,6 +17,7 @@ pub mod abi;
 pub mod api;
 pub mod call;
 pub mod cdecl;
+pub mod conformance;
 pub mod decls;
 pub mod error;
 mod ffi;
