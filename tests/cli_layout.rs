@@ -6,6 +6,7 @@
 #[path = "support/json.rs"]
 mod json;
 #[path = "support/tools.rs"]
+#[allow(dead_code)]
 mod tools;
 
 use json::Json;
