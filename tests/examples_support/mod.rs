@@ -18,7 +18,8 @@ pub fn example(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
         let mut c = Command::new(env!("CARGO"));
-        c.args(["build", "--quiet", "--examples"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+        c.args(["build", "--quiet", "--examples"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
         if profile_dir().file_name().is_some_and(|n| n == "release") {
             c.arg("--release");
         }
@@ -26,7 +27,10 @@ pub fn example(name: &str) -> PathBuf {
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!("cargo build --examples failed:\n{}", String::from_utf8_lossy(&out.stderr)))
+            Err(format!(
+                "cargo build --examples failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
         }
     });
     if let Err(e) = built {
