@@ -1,4 +1,5 @@
 //! Shared by the `examples_*` tests: build the examples once, run one.
+#![allow(dead_code)] // each test binary uses a subset
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
