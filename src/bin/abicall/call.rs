@@ -77,7 +77,11 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         func.call(&values)
     }
     .map_err(|e| e.to_string())?;
-    drop(values);
+    // C's stdio buffers its output when stdout is a pipe: flush it now so
+    // that what the function printed comes before the result we print.
+    flush_c_stdio();
+    // `values` stays alive until the outputs are printed: an out-parameter
+    // may point into another argument (strtol's `endptr` into its string).
     let t = ffi.types();
     let mode = if a.json { Mode::Json } else { Mode::C };
     let ret_text = if matches!(t.kind(ret), TypeKind::Prim(Prim::Void)) {
@@ -100,6 +104,17 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+extern "C" {
+    fn fflush(stream: *mut std::ffi::c_void) -> std::ffi::c_int;
+}
+
+/// `fflush(NULL)`: writes out every C stdio stream's buffer.
+fn flush_c_stdio() {
+    // SAFETY: fflush(NULL) is defined by C to flush all output streams; it
+    // has no preconditions.
+    unsafe { fflush(std::ptr::null_mut()) };
 }
 
 /// Declares the prototype; returns the function's name.
@@ -205,6 +220,19 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
             }
         }
     };
+    // A string for a `char *` goes into an owned array kept alive (in the
+    // argument list) until the results are printed, so an out-parameter
+    // pointing into it (strtol's `endptr`) stays readable.
+    if let Value::Str(s) = &value {
+        let mut t = ffi.types_mut();
+        if let TypeKind::Pointer(p) = *t.kind(ty) {
+            if t.size_of(p).ok() == Some(1) {
+                let arr = t.array(p, Some(s.len() as u64 + 1));
+                let cd = CData::new(&t, arr, Some(&value)).map_err(|e| e.to_string())?;
+                return Ok((Value::CData(cd), (ty, None)));
+            }
+        }
+    }
     Ok((value, (ty, None)))
 }
 
