@@ -159,3 +159,72 @@ fn the_matcher_understands_ellipsis() {
     );
     assert!(cases[1].expected.is_empty());
 }
+
+/// The ```` ```rust ```` blocks of the guide, as trimmed non-empty lines.
+fn rust_snippets(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<String>> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        match (&mut cur, t) {
+            (None, "```rust") => cur = Some(Vec::new()),
+            (Some(_), "```") => out.push(cur.take().unwrap()),
+            (Some(v), t) if !t.is_empty() => v.push(t.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Each Rust snippet of the guide must appear verbatim (line by line) in
+/// this file, where the tests below compile and run it.
+#[test]
+fn rust_snippets_are_the_tested_code() {
+    let guide = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md")).unwrap();
+    let here: Vec<&str> = include_str!("guide.rs")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let snippets = rust_snippets(&guide);
+    assert!(snippets.len() >= 2, "expected the guide's Rust snippets");
+    for s in snippets {
+        let found = here.windows(s.len()).any(|w| w.iter().zip(&s).all(|(a, b)| a == b));
+        assert!(
+            found,
+            "guide snippet not found in tests/guide.rs (update both):\n{}",
+            s.join("\n")
+        );
+    }
+}
+
+#[test]
+fn snippet_function_call() -> Result<(), Box<dyn std::error::Error>> {
+    use abicall::{library::Library, Ffi, Value};
+
+    let mut ffi = Ffi::host()?;
+    ffi.cdef("typedef struct { long quot, rem; } ldiv_t; ldiv_t ldiv(long, long);")?;
+    let ldiv = ffi.function(&Library::process(), "ldiv")?; // prepared once
+    let r = ldiv.call(&[Value::Int(17), Value::Int(5)])?;
+    let t = ffi.types();
+    assert_eq!(r.as_cdata().unwrap().get(&t, "rem")?, Value::Int(2));
+    Ok(())
+}
+
+#[test]
+fn snippet_raw_call() -> Result<(), Box<dyn std::error::Error>> {
+    use abicall::{library::Library, Ffi};
+    use std::ffi::c_void;
+
+    let mut ffi = Ffi::host()?;
+    ffi.cdef("double ldexp(double, int);")?;
+    let ldexp = ffi.function(&Library::open("libm.so.6")?, "ldexp")?;
+    let raw = ldexp.raw().expect("not variadic"); // prepared once, cheap to clone
+    let (x, e) = (0.75f64, 3i32);
+    let args = [&x as *const f64 as *const c_void, &e as *const i32 as *const c_void];
+    let mut ret = 0f64; // raw.ret_size() bytes
+                        // SAFETY: args point to a double and an int, ret to room for a double.
+    unsafe { raw.call(&args, &mut ret as *mut f64 as *mut c_void) }?;
+    assert_eq!(ret, 6.0);
+    Ok(())
+}
