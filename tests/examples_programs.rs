@@ -149,3 +149,20 @@ fn layout_of_struct_stat_on_aarch64_and_x86_64() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The benchmark program: every mode converts the same strings to the same
+/// bytes (a few strings only; the timing run is benches/iconv_three_ways.sh).
+#[test]
+fn iconv_bench_modes_agree() {
+    let mut sums = Vec::new();
+    for mode in ["direct", "raw", "abicall", "spawn"] {
+        let out = ok("iconv_bench", &[mode, "5"]);
+        let fields: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(fields.len(), 5, "{out}");
+        assert_eq!((fields[0], fields[1]), (mode, "5"));
+        sums.push(fields[4].to_string());
+    }
+    assert!(sums.windows(2).all(|w| w[0] == w[1]), "checksums differ: {sums:?}");
+    let o = run("iconv_bench", &["nope", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+}
