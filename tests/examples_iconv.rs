@@ -146,3 +146,51 @@ fn usage_and_unknown_encoding() {
         "iconv: conversion from `NO-SUCH-CHARSET' to `UTF-8' is not supported\n"
     );
 }
+
+/// Streaming: with the input on a pipe, output for the first chunks must
+/// arrive while the input is still open (a converter that read the whole
+/// file first would wait for end of input here and time out).
+#[test]
+fn streams_without_reading_the_whole_input() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+    let line = b"na\xefve caf\xe9 cr\xe8me br\xfbl\xe9e\n"; // Latin-1
+    let utf8_line = "naïve café crème brûlée\n";
+    let lines = 20_000; // ~470 KB in, several chunks
+    let mut child = Command::new(examples_support::example("iconv"))
+        .args(["LATIN1", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut first = vec![0u8; 64 * 1024];
+        let ok = stdout.read_exact(&mut first).is_ok();
+        tx.send(ok).unwrap();
+        let mut rest = Vec::new();
+        stdout.read_to_end(&mut rest).unwrap();
+        first.extend(rest);
+        first
+    });
+    // Half the input, input still open: the first 64 KiB of output must come.
+    for _ in 0..lines / 2 {
+        stdin.write_all(line).unwrap();
+    }
+    let early = rx.recv_timeout(Duration::from_secs(20));
+    for _ in 0..lines / 2 {
+        stdin.write_all(line).unwrap();
+    }
+    drop(stdin);
+    let out = reader.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        early,
+        Ok(true),
+        "no output before the end of input: the file is not streamed"
+    );
+    assert!(out == utf8_line.repeat(lines).as_bytes(), "streamed output differs");
+}
