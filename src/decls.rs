@@ -2,7 +2,7 @@
 //! constants, as declared by `cdef` text or from code.
 
 use crate::types::TypeId;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A declared function.
 #[derive(Clone, Debug, PartialEq, Eq)]

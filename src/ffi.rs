@@ -138,11 +138,17 @@ impl Ffi {
     /// A declared function of `lib`, prepared for calls (its symbol is looked
     /// up under its `__asm__` name if renamed; the function keeps `lib` loaded).
     pub fn function(&self, lib: &Library, name: &str) -> Result<Function> {
-        let decl = self
-            .decls
-            .functions
-            .get(name)
-            .ok_or_else(|| Error::UnknownName(name.to_string()))?;
+        let decl = self.decls.functions.get(name).ok_or_else(|| {
+            // Say why when the name is declared, but not as a function.
+            if let Some(v) = self.decls.variables.get(name) {
+                Error::Call(format!(
+                    "`{name}` is a variable of type `{}`, not a function (use Ffi::variable)",
+                    self.types().display(v.ty)
+                ))
+            } else {
+                Error::UnknownName(name.to_string())
+            }
+        })?;
         let sym = lib.function(decl)?;
         // SAFETY: the symbol was declared with this type by the user; that
         // the declaration matches the library is the FFI's basic contract.

@@ -503,6 +503,22 @@ fn cases() -> Vec<Case> {
             44,
             Some("3"),
         ),
+        case(
+            "array too large",
+            "char big[1UL << 60];",
+            K::InvalidType,
+            1,
+            6,
+            Some("big"),
+        ),
+        case(
+            "struct too large",
+            "struct s {\n  char a[1UL << 55];\n  char b[1UL << 55];\n  char c[1UL << 55];\n};",
+            K::InvalidType,
+            4,
+            8,
+            Some("c"),
+        ),
         // Directives.
         case(
             "define without name",

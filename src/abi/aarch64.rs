@@ -55,14 +55,49 @@ enum Kind {
 /// floating-point aggregate of 1–4 members of base type `base` (`Float`,
 /// `Double` or `LongDouble`; on Apple `long double` is `double`). Looks through
 /// nested structs and arrays; a union is an HFA when every member is, with the
-/// same base type (AAPCS64 §5.9.5). Zero-width bitfields are ignored (gcc ≥ 12);
-/// any other bitfield, integer, pointer, padding or flexible array member
-/// disqualifies.
+/// same base type (AAPCS64 §5.9.5). Zero-width bitfields in a struct are
+/// ignored (gcc ≥ 12); any other bitfield (also `:0` in a union), integer,
+/// pointer, padding or flexible array member disqualifies.
 pub fn hfa(types: &Types, ty: TypeId) -> Option<(Prim, u8)> {
+    if let Some(p) = complex_mode(types, ty) {
+        let size = p.size_align(types.target()).0;
+        return Some((base_prim(size / 2), 2));
+    }
     match hfa_sub(types, ty)? {
         (Some(base), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((base_prim(base), count as u8)),
         _ => None,
     }
+}
+
+/// gcc gives a record whose only member of nonzero size is a `_Complex`
+/// spanning all of it that complex type's machine mode, and passes any value
+/// of a complex mode as an HFA of 2 without looking at its members (checked
+/// with gcc 12: `struct { double _Complex z; union { short :0; } u; }` goes in
+/// d0, d1, while `struct { union { short :0; } u; double d; }` goes in x0).
+fn complex_mode(types: &Types, ty: TypeId) -> Option<Prim> {
+    let rec = types.record_of(ty)?;
+    // Only a struct takes its member's mode (gcc's `compute_record_mode`);
+    // `union { short :0; float _Complex z; }` goes in x0.
+    if rec.kind != crate::types::RecordKind::Struct {
+        return None;
+    }
+    let size = types.size_of(ty).ok()?;
+    let mut found = None;
+    for f in &rec.fields {
+        let fsize = match f.bit {
+            Some(b) if b.bit_width == 0 => 0,
+            Some(_) => return None,
+            None => types.size_of(f.ty).ok()?,
+        };
+        if fsize == 0 {
+            continue;
+        }
+        match types.as_prim(f.ty) {
+            Some(p) if p.is_complex() && fsize == size && f.offset == 0 && found.is_none() => found = Some(p),
+            _ => return None,
+        }
+    }
+    found
 }
 
 fn base_prim(size: u64) -> Prim {
@@ -98,7 +133,10 @@ fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
             let mut count = 0u64;
             for f in &rec.fields {
                 if let Some(b) = f.bit {
-                    if b.bit_width == 0 {
+                    // gcc ≥ 12 ignores a zero-width bitfield in a struct; in a
+                    // union it still disqualifies (checked with gcc 12:
+                    // `union { int :0; float f; }` goes in w0).
+                    if b.bit_width == 0 && !is_union {
                         continue;
                     }
                     return None;
@@ -217,11 +255,10 @@ struct State {
 }
 
 impl State {
-    /// Places `size` bytes at NSAA rounded up to `align`; the slot takes `slot` bytes.
-    fn stack(&mut self, align: u64, size: u64, slot: u64) -> Loc {
+    /// Rounds NSAA up to `align` and reserves `slot` bytes there.
+    fn stack(&mut self, align: u64, slot: u64) -> Loc {
         let off = round_up(self.nsaa, align.max(1));
         self.nsaa = off + slot;
-        let _ = size;
         Loc::Stack(off)
     }
 
@@ -240,9 +277,9 @@ impl State {
                 // C.4: NSAA rounded to 8, or 16 for a quad. C.5: half/single take 8 bytes.
                 // C.6: copied to memory at NSAA. Apple: natural size and alignment.
                 let loc = if self.apple {
-                    self.stack(align, sz, sz)
+                    self.stack(align, sz)
                 } else {
-                    self.stack(align.max(STACK_SLOT), sz, round_up(sz, STACK_SLOT))
+                    self.stack(align.max(STACK_SLOT), round_up(sz, STACK_SLOT))
                 };
                 vec![part(0, sz, loc, Ext::None)]
             }
@@ -259,11 +296,11 @@ impl State {
                 self.nsrn = NUM_ARG_FPRS;
                 let loc = if self.apple {
                     // Apple: members at their natural alignment, no rounding.
-                    self.stack(base_size.min(16), size, size)
+                    self.stack(base_size.min(16), size)
                 } else {
                     // C.4: NSAA rounded to 8, or 16 if the natural alignment is >= 16.
                     let a = if nat_align >= 16 { 16 } else { STACK_SLOT };
-                    self.stack(a, size, round_up(size, STACK_SLOT))
+                    self.stack(a, round_up(size, STACK_SLOT))
                 };
                 // C.6: copied to memory at the adjusted NSAA.
                 vec![part(0, size, loc, Ext::None)]
@@ -280,9 +317,9 @@ impl State {
                 // C.16: smaller than 8 bytes → 8. C.17: copied to memory at NSAA.
                 self.ngrn = NUM_ARG_GPRS;
                 let loc = if self.apple {
-                    self.stack(align, size, size)
+                    self.stack(align, size)
                 } else {
-                    self.stack(align.max(STACK_SLOT), size, round_up(size, STACK_SLOT))
+                    self.stack(align.max(STACK_SLOT), round_up(size, STACK_SLOT))
                 };
                 vec![part(0, size, loc, Ext::None)]
             }
@@ -301,7 +338,7 @@ impl State {
                     ];
                 }
                 self.ngrn = NUM_ARG_GPRS; // C.13
-                let loc = self.stack(16, 16, 16); // C.14, C.17
+                let loc = self.stack(16, 16); // C.14, C.17
                 vec![part(0, 16, loc, Ext::None)]
             }
             Kind::Composite => {
@@ -326,7 +363,7 @@ impl State {
                 // C.13: NGRN = 8. C.14: NSAA rounded to max(8, natural alignment) (at most 16).
                 // C.15: copied to memory at NSAA.
                 self.ngrn = NUM_ARG_GPRS;
-                let loc = self.stack(nat_align.clamp(STACK_SLOT, 16), size, rsize);
+                let loc = self.stack(nat_align.clamp(STACK_SLOT, 16), rsize);
                 vec![part(0, size, loc, Ext::None)]
             }
         }
@@ -338,7 +375,7 @@ impl State {
         if kind == Kind::Empty {
             return Vec::new();
         }
-        let loc = self.stack(align.clamp(STACK_SLOT, 16), size, round_up(size, STACK_SLOT));
+        let loc = self.stack(align.clamp(STACK_SLOT, 16), round_up(size, STACK_SLOT));
         vec![Part {
             offset: 0,
             size,
@@ -372,6 +409,9 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         gpr_used: st.ngrn,
         fpr_used: st.nsrn,
         stack_size: round_up(st.nsaa, STACK_SLOT),
+        // C.14 never aligns a stacked argument beyond 16 bytes (over-aligned
+        // composites are larger than 16 bytes and passed by reference).
+        stack_align: 16,
         al: None,
     })
 }
@@ -471,4 +511,70 @@ fn plan_ret(types: &Types, inp: &Inputs, apple: bool) -> Result<ValuePlan> {
         class,
         pass,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{FieldDecl, RecordAttrs, RecordKind};
+
+    fn st(t: &mut Types, kind: RecordKind, fields: &[TypeId]) -> TypeId {
+        let decls = fields
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| FieldDecl::new(&format!("f{i}"), f))
+            .collect();
+        t.define_record(kind, None, decls, RecordAttrs::default()).unwrap()
+    }
+
+    #[test]
+    fn hfa_detection() {
+        let mut t = Types::new(Target::Aarch64Linux);
+        let (f, d, i, ld) = (
+            t.prim(Prim::Float),
+            t.prim(Prim::Double),
+            t.prim(Prim::Int),
+            t.prim(Prim::LongDouble),
+        );
+        let f2 = t.array(f, Some(2));
+        let bc = st(&mut t, RecordKind::Struct, &[f, f]);
+        let nest = st(&mut t, RecordKind::Struct, &[f2, bc]);
+        assert_eq!(hfa(&t, nest), Some((Prim::Float, 4)));
+        let five = st(&mut t, RecordKind::Struct, &[nest, f]);
+        assert_eq!(hfa(&t, five), None, "5 members");
+        let mixed = st(&mut t, RecordKind::Struct, &[d, f]);
+        assert_eq!(hfa(&t, mixed), None);
+        let with_int = st(&mut t, RecordKind::Struct, &[f, i]);
+        assert_eq!(hfa(&t, with_int), None);
+        let u = st(&mut t, RecordKind::Union, &[f, f2]);
+        assert_eq!(hfa(&t, u), Some((Prim::Float, 2)));
+        let qq = st(&mut t, RecordKind::Struct, &[ld, ld]);
+        assert_eq!(hfa(&t, qq), Some((Prim::LongDouble, 2)));
+        let empty = st(&mut t, RecordKind::Struct, &[]);
+        assert_eq!(hfa(&t, empty), None);
+        let flex = t.array(f, None);
+        let fam = st(&mut t, RecordKind::Struct, &[f, flex]);
+        assert_eq!(hfa(&t, fam), None);
+        // Padding disqualifies: aligned(16) struct of one float.
+        let padded = t
+            .define_record(
+                RecordKind::Struct,
+                None,
+                vec![FieldDecl::new("a", f)],
+                RecordAttrs {
+                    align_attr: Some(16),
+                    ..RecordAttrs::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(hfa(&t, padded), None);
+    }
+
+    #[test]
+    fn apple_long_double_is_a_double_base() {
+        let mut t = Types::new(Target::Aarch64Apple);
+        let (d, ld) = (t.prim(Prim::Double), t.prim(Prim::LongDouble));
+        let s = st(&mut t, RecordKind::Struct, &[d, ld]);
+        assert_eq!(hfa(&t, s), Some((Prim::Double, 2)));
+    }
 }

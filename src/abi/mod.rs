@@ -18,6 +18,7 @@
 //!   Apple arm64 variant as explicit branches.
 //!
 //! Everything is pure: a plan for any target is computed on any host.
+//! [`ffi_shape`] turns a planned value into the libffi type a CIF should use.
 //!
 //! ```
 //! use abicall::{Target, abi, types::{Types, Prim, FieldDecl, RecordKind, RecordAttrs}};
@@ -34,6 +35,7 @@
 //! ```
 
 pub mod aarch64;
+pub mod ffi_shape;
 pub mod x86_64;
 
 use crate::error::{Error, Result};
@@ -123,9 +125,10 @@ pub enum ValueClass {
     Pointer,
     /// An aggregate of size 0 (GNU C empty struct): passed as nothing.
     Empty,
-    /// x86_64: an aggregate (or complex) classified into eightbytes of class
-    /// INTEGER / SSE (and NO_CLASS for padding-only eightbytes). Synthesize
-    /// one filler element per eightbyte of that class.
+    /// x86_64: an aggregate classified into eightbytes of class INTEGER /
+    /// SSE (NO_CLASS for padding-only eightbytes; X87 + X87UP for a struct
+    /// holding one `long double`). Synthesize one filler element per
+    /// eightbyte of that class.
     Eightbytes(Vec<x86_64::Class>),
     /// x86_64: an aggregate of class MEMORY (also `long double _Complex`,
     /// COMPLEX_X87): an opaque block of the value's size and alignment.
@@ -193,6 +196,10 @@ pub struct CallPlan {
     /// Bytes of outgoing stack arguments (a multiple of 8; the caller keeps
     /// the stack pointer 16-aligned at the call).
     pub stack_size: u64,
+    /// Alignment the stack pointer needs at the call: 16, or more when an
+    /// over-aligned argument is passed on the stack (x86_64 gcc realigns the
+    /// stack for a 32-byte-aligned struct argument).
+    pub stack_align: u64,
     /// x86_64 variadic calls: the value for `al` (an upper bound of the vector
     /// registers used; we give the exact count). `None` elsewhere.
     pub al: Option<u8>,
@@ -271,13 +278,22 @@ impl ArgInput {
             }
             _ => {}
         }
-        types
+        let (size, _) = types
             .size_align(ty)
             .map_err(|e| Error::Abi(format!("{}: {}", what(), e.message())))?;
+        if size > MAX_BY_VALUE {
+            return Err(Error::Abi(format!(
+                "{} is {size} bytes, too large to pass by value (limit {MAX_BY_VALUE}); pass a pointer",
+                what()
+            )));
+        }
         let promoted = if variadic { default_promotion(types, ty) } else { None };
         Ok(ArgInput { ty, promoted, variadic })
     }
 }
+
+/// Largest value passed by value (keeps stack offsets far from overflow).
+pub const MAX_BY_VALUE: u64 = 1 << 32;
 
 /// The return type, checked.
 pub(crate) struct RetInput {

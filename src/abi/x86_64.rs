@@ -8,6 +8,13 @@
 //! SSE eightbyte, and goes whole into registers or — when too few are left —
 //! whole onto the stack, never split.
 //!
+//! Where the psABI text is silent, gcc is followed (and checked by the
+//! oracle tests): a nested aggregate is classified on its own, cleanup
+//! included, before it is merged into its parent (the merge rules are not
+//! associative once X87 meets SSE and INTEGER); union members are classified
+//! by the machine mode of their type, bitfields included; `:0` is ignored in
+//! a struct; a misaligned scalar makes the whole value MEMORY.
+//!
 //! For the libffi CIF: an aggregate of class [`ValueClass::Eightbytes`]
 //! becomes one filler element per eightbyte (INTEGER → an unsigned integer
 //! element covering the eightbyte's bytes, SSE → `float` for 4 bytes, `double`
@@ -96,12 +103,10 @@ pub fn classify(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Cla
             // "The COMPLEX_X87 class" covers the whole 32-byte value.
             return Ok(Classification::Eightbytes(vec![Class::ComplexX87]));
         }
-        let mut cls = [Class::NoClass; 2];
-        if !classify_scalar(p, 0, types, &mut cls) {
-            return Ok(Classification::Memory);
-        }
-        let n = p.size_align(types.target()).0.div_ceil(8) as usize;
-        return Ok(Classification::Eightbytes(cls[..n].to_vec()));
+        return Ok(match classify_scalar(p, 0, types) {
+            Some(c) => Classification::Eightbytes(c),
+            None => Classification::Memory,
+        });
     }
     let size = types.size_of(ty)?;
     if size == 0 {
@@ -114,115 +119,144 @@ pub fn classify(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Cla
         return Ok(Classification::Memory);
     }
     let words = size.div_ceil(8) as usize;
-    let mut cls = [Class::NoClass; 2];
-    if !classify_into(types, ty, 0, &mut cls)? {
-        return Ok(Classification::Memory);
-    }
-    // Item 5: post merger cleanup.
-    for i in 0..words {
-        match cls[i] {
-            // (a) If one of the classes is MEMORY, the whole argument is passed in memory.
-            Class::Memory => return Ok(Classification::Memory),
-            // (b) If X87UP is not preceded by X87, the whole argument is passed in memory.
-            Class::X87Up if i == 0 || cls[i - 1] != Class::X87 => return Ok(Classification::Memory),
-            // (d) If SSEUP is not preceded by SSE or SSEUP, it is converted to SSE.
-            Class::SseUp if i == 0 || !matches!(cls[i - 1], Class::Sse | Class::SseUp) => cls[i] = Class::Sse,
-            _ => {}
+    Ok(match classify_value(types, ty, 0)? {
+        Some(mut c) => {
+            c.resize(words, Class::NoClass);
+            Classification::Eightbytes(c)
         }
-    }
-    // (c) (size > two eightbytes without SSEUP) was handled above.
-    Ok(Classification::Eightbytes(cls[..words].to_vec()))
+        None => Classification::Memory,
+    })
 }
 
-/// Classifies the leaves of `ty` placed at byte `off` of the value into
-/// `cls`. Returns false when a leaf is unaligned (→ MEMORY).
-fn classify_into(types: &Types, ty: TypeId, off: u64, cls: &mut [Class; 2]) -> Result<bool> {
+/// Classes of a value of type `ty` at byte `off` of the argument, one per
+/// eightbyte it touches, the first being the eightbyte holding byte `off`;
+/// `None` for MEMORY. Like gcc's `classify_argument`, every aggregate is
+/// classified on its own — fields merged into fresh classes, then the post
+/// merger cleanup of item 5 — before it is merged into its parent: the merge
+/// rules are not associative once X87 classes meet others.
+fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Class>>> {
     if let Some(p) = types.as_prim(ty) {
-        return Ok(classify_scalar(p, off, types, cls));
+        return Ok(classify_scalar(p, off, types));
     }
+    let size = types.size_of(ty).unwrap_or(0);
+    // gcc counts the words from the value's offset within its first eightbyte.
+    let words = ((off % 8) + size).div_ceil(8) as usize;
     match types.kind(ty) {
-        TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types, cls)),
-        TypeKind::Array { len: None, .. } => Ok(true), // flexible array member: ignored
-        TypeKind::Array { elem, len: Some(n) } => {
-            let es = types.size_of(*elem)?;
-            if es == 0 {
-                return Ok(true);
+        TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types)),
+        // Flexible array member: ignored.
+        TypeKind::Array { len: None, .. } => Ok(Some(Vec::new())),
+        TypeKind::Array { elem, len: Some(_) } => {
+            if words == 0 {
+                return Ok(Some(Vec::new()));
             }
-            for i in 0..*n {
-                if !classify_into(types, *elem, off + i * es, cls)? {
-                    return Ok(false);
-                }
+            // gcc classifies the first element and repeats its classes.
+            let sub = match classify_value(types, *elem, off)? {
+                Some(s) => s,
+                None => return Ok(None),
+            };
+            if sub.is_empty() {
+                return Ok(Some(vec![Class::NoClass; words]));
             }
-            Ok(true)
+            Ok(Some((0..words).map(|i| sub[i % sub.len()]).collect()))
         }
         TypeKind::Record(_) => {
+            // "Zero sized arrays or structures are NO_CLASS."
+            if words == 0 {
+                return Ok(Some(Vec::new()));
+            }
             let rec = types.record_of(ty).expect("record");
-            for f in &rec.fields {
-                match f.bit {
-                    Some(b) => {
-                        // Bitfields are always INTEGER, for every eightbyte they touch.
-                        if b.bit_width == 0 {
-                            continue;
-                        }
-                        let first = off * 8 + f.bit_pos();
-                        let last = first + b.bit_width as u64 - 1;
-                        for w in (first / 64)..=(last / 64) {
-                            put(cls, w, Class::Integer);
-                        }
-                    }
-                    None => {
-                        if !classify_into(types, f.ty, off + f.offset, cls)? {
-                            return Ok(false);
-                        }
+            let is_union = rec.kind == crate::types::RecordKind::Union;
+            let mut cls = vec![Class::NoClass; words];
+            let merge_at = |cls: &mut Vec<Class>, pos: usize, sub: &[Class]| {
+                for (i, c) in sub.iter().enumerate() {
+                    if let Some(slot) = cls.get_mut(pos + i) {
+                        *slot = merge(*c, *slot);
                     }
                 }
+            };
+            for f in &rec.fields {
+                let sub = match f.bit {
+                    // gcc classifies every member of a union by the machine mode of
+                    // its type, bitfields included: a bitfield's type is an integer
+                    // of its width, whose mode is the smallest integer mode that
+                    // holds it (`:0` and `:1..8` → 1 byte, `:21` → 4 bytes, which
+                    // can be misaligned → MEMORY). Checked with gcc 12:
+                    // `union { long :0; double d; }` goes in rdi, and a packed
+                    // struct with `union { unsigned m:21; char c; }` at offset 1
+                    // goes in memory.
+                    Some(b) if is_union => {
+                        let p = match b.bit_width {
+                            0..=8 => Prim::UChar,
+                            9..=16 => Prim::UShort,
+                            17..=32 => Prim::UInt,
+                            33..=64 => Prim::ULong,
+                            _ => Prim::UInt128,
+                        };
+                        classify_scalar(p, off, types)
+                    }
+                    // In a struct, `:0` is ignored (gcc 12, C) ...
+                    Some(b) if b.bit_width == 0 => continue,
+                    // ... and other bitfields are INTEGER for every eightbyte they touch.
+                    Some(b) => {
+                        let first = (off % 8) * 8 + f.bit_pos();
+                        let last = first + b.bit_width as u64 - 1;
+                        for w in (first / 64)..=(last / 64) {
+                            merge_at(&mut cls, w as usize, &[Class::Integer]);
+                        }
+                        continue;
+                    }
+                    None => classify_value(types, f.ty, off + f.offset)?,
+                };
+                let sub = match sub {
+                    Some(s) => s,
+                    None => return Ok(None),
+                };
+                // Union members all start where the union does.
+                let pos = if is_union {
+                    0
+                } else {
+                    ((off % 8 + f.offset) / 8) as usize
+                };
+                merge_at(&mut cls, pos, &sub);
             }
-            Ok(true)
+            // Item 5: post merger cleanup.
+            for i in 0..words {
+                match cls[i] {
+                    // (a) If one of the classes is MEMORY, the whole argument is passed in memory.
+                    Class::Memory => return Ok(None),
+                    // (b) If X87UP is not preceded by X87, the whole argument is passed in memory.
+                    Class::X87Up if i == 0 || cls[i - 1] != Class::X87 => return Ok(None),
+                    // (d) If SSEUP is not preceded by SSE or SSEUP, it is converted to SSE.
+                    Class::SseUp if i == 0 || !matches!(cls[i - 1], Class::Sse | Class::SseUp) => cls[i] = Class::Sse,
+                    _ => {}
+                }
+            }
+            Ok(Some(cls))
         }
         // Incomplete or unsized: rejected before classification.
-        TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Func(_) => Ok(false),
+        TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Func(_) => Ok(None),
     }
 }
 
-fn put(cls: &mut [Class; 2], word: u64, c: Class) {
-    if let Some(slot) = cls.get_mut(word as usize) {
-        *slot = merge(*slot, c);
-    }
-}
-
-/// The class of one scalar at byte `off`; false when it is misaligned
-/// (gcc: "Misaligned fields are always returned in memory").
-fn classify_scalar(p: Prim, off: u64, types: &Types, cls: &mut [Class; 2]) -> bool {
+/// The classes of one scalar at byte `off`, from the eightbyte holding `off`;
+/// `None` when it is misaligned (gcc: "Misaligned fields are always returned
+/// in memory").
+fn classify_scalar(p: Prim, off: u64, types: &Types) -> Option<Vec<Class>> {
     use Prim::*;
     let size = p.size_align(types.target()).0;
     // gcc checks the offset against the size of the machine mode (complex: one part).
     let mode_align = if p.is_complex() { size / 2 } else { size };
-    if mode_align > 0 && off % mode_align != 0 {
-        return false;
+    if mode_align > 0 && !off.is_multiple_of(mode_align) {
+        return None;
     }
-    let first = off / 8;
-    let last = (off + size - 1) / 8;
-    match p {
-        Float | Double | FloatComplex | DoubleComplex => {
-            for w in first..=last {
-                put(cls, w, Class::Sse);
-            }
-        }
-        LongDouble => {
-            put(cls, first, Class::X87);
-            put(cls, first + 1, Class::X87Up);
-        }
-        LongDoubleComplex => {
-            put(cls, first, Class::ComplexX87);
-        }
-        Void => {}
-        _ => {
-            for w in first..=last {
-                put(cls, w, Class::Integer);
-            }
-        }
-    }
-    true
+    let words = ((off % 8) + size).div_ceil(8) as usize;
+    Some(match p {
+        Float | Double | FloatComplex | DoubleComplex => vec![Class::Sse; words],
+        LongDouble => vec![Class::X87, Class::X87Up],
+        LongDoubleComplex => vec![Class::ComplexX87],
+        Void => Vec::new(),
+        _ => vec![Class::Integer; words],
+    })
 }
 
 fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, c: &Classification) -> ValueClass {
@@ -235,11 +269,6 @@ fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, c: &Classifica
     match c {
         Classification::Empty => ValueClass::Empty,
         Classification::Memory => ValueClass::Memory,
-        Classification::Eightbytes(v) if v.iter().any(|c| matches!(c, Class::X87 | Class::X87Up)) => {
-            // `struct { long double x; }`: an opaque block; libffi sees it as MEMORY
-            // for arguments, and the plan says where the return goes (st0).
-            ValueClass::Memory
-        }
         Classification::Eightbytes(v) => ValueClass::Eightbytes(v.clone()),
     }
 }
@@ -292,10 +321,10 @@ fn needs(classes: &[Class]) -> Option<(u8, u8)> {
 
 /// Plans a call for x86_64 SysV.
 pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
-    let target = types.target();
     let mut ngrn: u8 = 0;
     let mut nsrn: u8 = 0;
     let mut nsaa: u64 = 0;
+    let mut stack_align: u64 = 16;
 
     // The return value first: a MEMORY result takes rdi.
     let ret = if inp.ret.void {
@@ -338,9 +367,12 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
 
     let mut args = Vec::with_capacity(inp.args.len());
     for a in &inp.args {
-        args.push(plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?);
+        let v = plan_arg(types, a, &mut ngrn, &mut nsrn, &mut nsaa)?;
+        if v.parts().iter().any(|p| matches!(p.loc, Loc::Stack(_))) {
+            stack_align = stack_align.max(v.align);
+        }
+        args.push(v);
     }
-    let _ = target;
     Ok(CallPlan {
         target: types.target(),
         args,
@@ -350,6 +382,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         gpr_used: ngrn,
         fpr_used: nsrn,
         stack_size: round_up(nsaa, STACK_SLOT),
+        stack_align,
         // "%al is used as hidden argument to specify the number of vector
         // registers used" (an upper bound, at most 8).
         al: inp.variadic.then_some(nsrn),
@@ -435,4 +468,77 @@ fn ret_parts(size: u64, classes: &[Class]) -> Vec<Part> {
     }
     let (mut g, mut s) = (0, 0);
     reg_parts(size, classes, &mut g, &mut s, Ext::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Class::*;
+    use super::*;
+
+    #[test]
+    fn merge_rules_4a_to_4f() {
+        let all = [NoClass, Integer, Sse, SseUp, X87, X87Up, ComplexX87, Memory];
+        for &c in &all {
+            assert_eq!(merge(c, c), c, "(a)");
+            assert_eq!(merge(NoClass, c), c, "(b)");
+            assert_eq!(merge(c, NoClass), c, "(b)");
+        }
+        for &c in &all[1..] {
+            assert_eq!(merge(Memory, c), Memory, "(c)");
+            assert_eq!(merge(c, Memory), Memory, "(c)");
+        }
+        for &c in &[Sse, SseUp, X87, X87Up, ComplexX87] {
+            assert_eq!(merge(Integer, c), Integer, "(d)");
+            assert_eq!(merge(c, Integer), Integer, "(d)");
+        }
+        assert_eq!(merge(Sse, X87), Memory, "(e)");
+        assert_eq!(merge(X87Up, Sse), Memory, "(e)");
+        assert_eq!(merge(Sse, SseUp), Sse, "(f)");
+    }
+
+    #[test]
+    fn misaligned_scalars_are_memory() {
+        let t = Types::new(crate::Target::X86_64SysV);
+        assert_eq!(classify_scalar(Prim::Int, 2, &t), None);
+        assert_eq!(classify_scalar(Prim::Double, 4, &t), None);
+        assert_eq!(classify_scalar(Prim::Int128, 8, &t), None);
+        // A complex float only needs the alignment of one part.
+        assert_eq!(classify_scalar(Prim::FloatComplex, 4, &t), Some(vec![Sse, Sse]));
+        assert_eq!(classify_scalar(Prim::Int, 4, &t), Some(vec![Integer]));
+    }
+
+    #[test]
+    fn nested_aggregates_are_classified_on_their_own() {
+        use crate::types::{FieldDecl, RecordAttrs, RecordKind};
+        let mut t = Types::new(crate::Target::X86_64SysV);
+        let (ld, f, u, ul) = (
+            t.prim(Prim::LongDouble),
+            t.prim(Prim::Float),
+            t.prim(Prim::UInt),
+            t.prim(Prim::ULong),
+        );
+        let u3 = t.array(u, Some(3));
+        let un = |t: &mut Types, fs: &[TypeId]| {
+            let d = fs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| FieldDecl::new(&format!("m{i}"), x))
+                .collect();
+            t.define_record(RecordKind::Union, None, d, RecordAttrs::default())
+                .unwrap()
+        };
+        // X87 + INTEGER → INTEGER (rule d), X87UP + INTEGER → INTEGER.
+        let a = un(&mut t, &[ld, u3]);
+        assert_eq!(
+            classify(&t, a, None).unwrap(),
+            Classification::Eightbytes(vec![Integer, Integer])
+        );
+        // X87 + SSE → MEMORY (rule e) inside the inner union, which stays MEMORY
+        // even though the outer union would have merged the same leaves to INTEGER.
+        let inner = un(&mut t, &[ld, f, u3]);
+        let ul1 = t.array(ul, Some(1));
+        let outer = un(&mut t, &[ul1, inner]);
+        assert_eq!(classify(&t, inner, None).unwrap(), Classification::Memory);
+        assert_eq!(classify(&t, outer, None).unwrap(), Classification::Memory);
+    }
 }

@@ -85,6 +85,12 @@ impl Callback {
         self.raw.code()
     }
 
+    /// The C function pointer as a [`Value`], ready to pass for a
+    /// parameter of the callback's function-pointer type.
+    pub fn value(&self) -> Value {
+        Value::Pointer(crate::memory::Ptr::new(self.raw.code() as usize, self.ty))
+    }
+
     /// The function type.
     pub fn ty(&self) -> TypeId {
         self.ty

@@ -200,10 +200,15 @@ impl Function {
         }
         let ptrs = store.pointers()?;
         let mut ret = Bytes::zeroed(raw.ret_size());
+        // The type table is not locked during the C call: a callback running
+        // on this thread takes the lock itself, and a writer queued meanwhile
+        // on another thread would otherwise deadlock the re-entrant read.
+        drop(t);
         // SAFETY: every pointer refers to a converted value of the planned
         // type kept alive by `store`; `ret` has `ret_size` bytes.
         unsafe { raw.call(&ptrs, ret.as_mut_ptr() as *mut c_void) }.map_err(|e| prefix(&self.name, e))?;
         drop(store);
+        let t = read(&self.types);
         convert::read_value(&t, self.ret, ret.as_slice())
     }
 }

@@ -6,5 +6,5 @@ mod callback;
 pub(crate) mod convert;
 mod function;
 
-pub use callback::Callback;
+pub use callback::{Callback, CallbackFn};
 pub use function::Function;

@@ -152,7 +152,7 @@ impl RawCallback {
             )));
         }
         let plan = abi::plan_func(types, func, &[])?;
-        let cif = Cif::new(&plan)?;
+        let cif = Cif::new(types, &plan)?;
         let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
             0
         } else {

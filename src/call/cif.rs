@@ -1,8 +1,9 @@
 //! A prepared libffi CIF built from a [`CallPlan`].
 
 use super::ffi_type::TypeArena;
-use crate::abi::CallPlan;
+use crate::abi::{ffi_shape, CallPlan};
 use crate::error::{Error, Result};
+use crate::types::Types;
 use libffi::raw::{self, ffi_cif, ffi_type};
 
 /// A libffi call interface for one plan, owning every type it points to.
@@ -26,18 +27,23 @@ unsafe impl Sync for Cif {}
 
 impl Cif {
     /// Prepares the CIF (`ffi_prep_cif`, or `ffi_prep_cif_var` for variadic plans).
-    pub(crate) fn new(plan: &CallPlan) -> Result<Cif> {
+    pub(crate) fn new(types: &Types, plan: &CallPlan) -> Result<Cif> {
+        if let Some(why) = ffi_shape::libffi_limitation(plan) {
+            return Err(Error::Abi(format!(
+                "this signature cannot be called through libffi: {why}"
+            )));
+        }
         let mut arena = TypeArena::default();
         let target = plan.target;
         // An empty struct return: nothing comes back.
         let rtype = arena
-            .for_value(&plan.ret, target)?
+            .materialize(&ffi_shape::ffi_return_type(types, &plan.ret), target)
             .unwrap_or(std::ptr::addr_of_mut!(raw::ffi_type_void));
         let mut arg_types = Vec::with_capacity(plan.args.len());
         let mut arg_map = Vec::with_capacity(plan.args.len());
         let mut fixed = 0u32;
         for (i, a) in plan.args.iter().enumerate() {
-            match arena.for_value(a, target)? {
+            match arena.materialize(&ffi_shape::ffi_type(types, a), target) {
                 Some(t) => {
                     arg_map.push(Some(arg_types.len() as u32));
                     arg_types.push(t);

@@ -107,7 +107,7 @@ impl RawCall {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
-        let cif = Cif::new(&plan)?;
+        let cif = Cif::new(types, &plan)?;
         let mut promotions = Vec::with_capacity(plan.args.len());
         for a in &plan.args {
             let from = types.as_prim(a.ty);

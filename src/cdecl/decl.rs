@@ -5,7 +5,7 @@
 use super::declarator::DeclMode;
 use super::lexer::{Tk, P};
 use super::parser::{PErr, PResult, Parser};
-use super::specs::{keyword, Kw, SpecCtx, Specs, Storage};
+use super::specs::{Kw, SpecCtx, Storage};
 use crate::decls::{Constant, DeclKind, FuncDecl, VarDecl};
 use crate::error::ParseErrorKind;
 use crate::types::{TypeId, TypeKind};
@@ -18,8 +18,8 @@ impl Parser<'_> {
             match t.tk {
                 Tk::Eof => return Ok(()),
                 Tk::Punct(P::Semi) => self.bump()?,
-                Tk::Ident if keyword(self.text_of(t)) == Some(Kw::StaticAssert) => self.static_assert()?,
-                Tk::Ident if keyword(self.text_of(t)) == Some(Kw::Asm) => {
+                Tk::Ident if t.kw == Some(Kw::StaticAssert) => self.static_assert()?,
+                Tk::Ident if t.kw == Some(Kw::Asm) => {
                     // File-scope `__asm__(".symver ...");`.
                     self.bump()?;
                     while self.at_word("volatile") || self.at_word("__volatile__") {
@@ -31,8 +31,40 @@ impl Parser<'_> {
                     self.skip_balanced()?;
                     self.expect(P::Semi, ";", " after `__asm__(...)`")?;
                 }
-                _ => self.declaration()?,
+                _ => {
+                    let start = self.pos;
+                    let saved = self.save_nesting();
+                    self.unsupported_type_at = None;
+                    if let Err(e) = self.declaration() {
+                        if self.unsupported_type_at.is_none() {
+                            return Err(e);
+                        }
+                        self.restore_nesting(saved);
+                        self.skip_declaration(start)?;
+                    }
+                }
             }
+        }
+    }
+
+    /// Skips the file-scope declaration starting at token `start`: up to its
+    /// `;` at bracket depth 0, or through a function body.
+    fn skip_declaration(&mut self, start: usize) -> PResult<()> {
+        self.pos = start;
+        let mut depth = 0usize;
+        let mut prev = Tk::Eof;
+        loop {
+            let t = self.tok().tk;
+            match t {
+                Tk::Eof | Tk::Error => return Err(self.unexpected("`;` at the end of the declaration")),
+                Tk::Punct(P::Semi) if depth == 0 => return self.bump(),
+                Tk::Punct(P::LBrace) if depth == 0 && prev == Tk::Punct(P::RParen) => return self.skip_balanced(),
+                Tk::Punct(P::LParen | P::LBrack | P::LBrace) => depth += 1,
+                Tk::Punct(P::RParen | P::RBrack | P::RBrace) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = t;
+            self.bump()?;
         }
     }
 
@@ -47,7 +79,7 @@ impl Parser<'_> {
             self.trailing(&mut d.attrs)?;
             let mut attrs = specs.attrs.clone();
             attrs.merge(&d.attrs);
-            let Some((name, idx)) = d.name.clone() else {
+            let Some((name, idx)) = d.name.take() else {
                 return Err(self.unexpected("a name in the declaration"));
             };
             let base = self.apply_mode(specs.base, &attrs)?;
@@ -78,7 +110,7 @@ impl Parser<'_> {
                     return self.skip_balanced();
                 }
             } else if self.at(P::Assign) {
-                self.initializer(&specs, &name, idx, ty)?;
+                self.initializer(&name, idx, ty)?;
             } else if specs.storage != Storage::Static {
                 self.declare_variable(&name, idx, ty, attrs.asm.clone())?;
             }
@@ -100,7 +132,7 @@ impl Parser<'_> {
     }
 
     /// `= value` of a `const` integer or floating object: a constant.
-    fn initializer(&mut self, specs: &Specs, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
+    fn initializer(&mut self, name: &str, idx: usize, ty: TypeId) -> PResult<()> {
         let eq = self.pos;
         let prim = self.types.as_prim(ty).filter(|p| p.is_integer() || p.is_real_float());
         let Some(prim) = prim.filter(|_| self.types.get(ty).quals.is_const) else {
@@ -112,7 +144,6 @@ impl Parser<'_> {
                     .to_string(),
             ));
         };
-        let _ = specs;
         self.bump()?;
         let vidx = self.pos;
         let v = self.const_expr()?;

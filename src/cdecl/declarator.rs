@@ -11,9 +11,13 @@
 use super::constexpr::Val;
 use super::lexer::{Tk, P};
 use super::parser::{PResult, Parser};
-use super::specs::{keyword, Attrs, Kw, SpecCtx};
+use super::specs::{Attrs, Kw, SpecCtx};
 use crate::error::ParseErrorKind;
 use crate::types::{Prim, Quals, TypeId, TypeKind};
+
+/// Largest object the parser accepts (2^56 bytes): record layout works in
+/// bits, so sizes must stay far from `u64::MAX / 8`.
+pub(super) const MAX_OBJECT_SIZE: u64 = 1 << 56;
 
 /// One type derivation of a declarator.
 #[derive(Clone, Debug)]
@@ -84,7 +88,7 @@ impl Parser<'_> {
             if self.eat(P::Star)? {
                 let mut q = Quals::NONE;
                 loop {
-                    match keyword(self.cur_text()).filter(|_| self.tok().tk == Tk::Ident) {
+                    match self.tok().kw.filter(|_| self.tok().tk == Tk::Ident) {
                         Some(Kw::Const) => q.is_const = true,
                         Some(Kw::Volatile) => q.is_volatile = true,
                         Some(Kw::Restrict) => q.is_restrict = true,
@@ -98,7 +102,7 @@ impl Parser<'_> {
                     self.bump()?;
                 }
                 ops.push(Op::Ptr(q));
-            } else if self.at_word("__attribute__") || self.at_word("__attribute") {
+            } else if self.tok().kw == Some(Kw::Attribute) {
                 self.attribute(&mut attrs)?;
             } else {
                 break;
@@ -107,7 +111,7 @@ impl Parser<'_> {
         let mut name = None;
         let mut inner = None;
         let t = self.tok();
-        if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
+        if t.tk == Tk::Ident && t.kw.is_none() {
             if mode == DeclMode::Abstract {
                 return Err(self.err(
                     ParseErrorKind::UnexpectedToken,
@@ -124,13 +128,13 @@ impl Parser<'_> {
             return Err(self.unexpected("a name in the declaration"));
         }
         // Attributes right after the name (before suffixes) are GNU syntax too.
-        while self.at_word("__attribute__") || self.at_word("__attribute") {
+        while self.tok().kw == Some(Kw::Attribute) {
             self.attribute(&mut attrs)?;
         }
         let mut suffixes = Vec::new();
         loop {
             if self.at(P::LBrack) {
-                suffixes.push(self.array_suffix()?);
+                suffixes.push(self.array_suffix(mode)?);
             } else if self.at(P::LParen) {
                 suffixes.push(self.params()?);
             } else {
@@ -153,7 +157,7 @@ impl Parser<'_> {
         if n.tk == Tk::Punct(P::RParen) {
             return false;
         }
-        let is_attr = n.tk == Tk::Ident && keyword(self.text_of(n)) == Some(Kw::Attribute);
+        let is_attr = n.tk == Tk::Ident && n.kw == Some(Kw::Attribute);
         if self.starts_type(n) && !is_attr {
             return false;
         }
@@ -165,11 +169,11 @@ impl Parser<'_> {
     }
 
     /// `[ ... ]`.
-    fn array_suffix(&mut self) -> PResult<Op> {
+    fn array_suffix(&mut self, mode: DeclMode) -> PResult<Op> {
         self.bump()?;
         while self.tok().tk == Tk::Ident
             && matches!(
-                keyword(self.cur_text()),
+                self.tok().kw,
                 Some(Kw::Static | Kw::Const | Kw::Volatile | Kw::Restrict | Kw::Atomic)
             )
         {
@@ -180,6 +184,8 @@ impl Parser<'_> {
         } else if self.at(P::Star) && self.nth(1).tk == Tk::Punct(P::RBrack) {
             self.bump()?;
             None
+        } else if let Some(len) = self.param_vla_size(mode)? {
+            len
         } else {
             let idx = self.pos;
             match self.const_expr()? {
@@ -208,6 +214,47 @@ impl Parser<'_> {
         Ok(Op::Array { len })
     }
 
+    /// In a parameter, an array size naming another parameter
+    /// (`char buf[n]`, a VLA) does not matter: the parameter adjusts to a
+    /// pointer. Returns `Some(None)` after skipping such a size.
+    fn param_vla_size(&mut self, mode: DeclMode) -> PResult<Option<Option<u64>>> {
+        if mode != DeclMode::Either {
+            return Ok(None);
+        }
+        let (start, saved) = (self.pos, self.save_nesting());
+        match self.const_expr() {
+            Ok(_) => {
+                self.pos = start;
+                self.restore_nesting(saved);
+                Ok(None)
+            }
+            Err(e)
+                if matches!(
+                    *e.0,
+                    crate::Error::Parse {
+                        kind: ParseErrorKind::UnknownIdentifier,
+                        ..
+                    }
+                ) =>
+            {
+                self.pos = start;
+                self.restore_nesting(saved);
+                let mut depth = 0usize;
+                while !(depth == 0 && self.at(P::RBrack)) {
+                    match self.tok().tk {
+                        Tk::Eof | Tk::Error => return Err(self.unexpected("`]`")),
+                        Tk::Punct(P::LBrack | P::LParen) => depth += 1,
+                        Tk::Punct(P::RBrack | P::RParen) => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    self.bump()?;
+                }
+                Ok(Some(None))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// `( parameter-list )`.
     fn params(&mut self) -> PResult<Op> {
         self.enter()?;
@@ -229,7 +276,7 @@ impl Parser<'_> {
                     break;
                 }
                 let t = self.tok();
-                if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() && !self.is_typedef_name(self.text_of(t)) {
+                if t.tk == Tk::Ident && t.kw.is_none() && !self.is_typedef_name(self.text_of(t)) {
                     let n = self.nth(1).tk;
                     if n == Tk::Punct(P::Comma) || n == Tk::Punct(P::RParen) {
                         return Err(self.err(
@@ -287,7 +334,7 @@ impl Parser<'_> {
     /// GNU attributes (no `__asm__`) at the current position.
     pub(super) fn attributes(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
-            if self.at_word("__attribute__") || self.at_word("__attribute") {
+            if self.tok().kw == Some(Kw::Attribute) {
                 self.attribute(attrs)?;
             } else if self.at(P::LBrack) && self.nth(1).tk == Tk::Punct(P::LBrack) {
                 self.skip_balanced()?;
@@ -301,7 +348,7 @@ impl Parser<'_> {
     pub(super) fn trailing(&mut self, attrs: &mut Attrs) -> PResult<()> {
         loop {
             self.attributes(attrs)?;
-            if self.tok().tk == Tk::Ident && keyword(self.cur_text()) == Some(Kw::Asm) {
+            if self.tok().tk == Tk::Ident && self.tok().kw == Some(Kw::Asm) {
                 self.bump()?;
                 self.expect(P::LParen, "(", " after `__asm__`")?;
                 let mut sym = String::new();
@@ -329,7 +376,11 @@ impl Parser<'_> {
             t = match op {
                 Op::Ptr(q) => {
                     let p = self.types.pointer(t);
-                    self.types.qualified(p, *q)
+                    if q.is_empty() {
+                        p
+                    } else {
+                        self.types.qualified(p, *q)
+                    }
                 }
                 Op::Array { len, .. } => {
                     let what = match self.types.kind(t) {
@@ -344,8 +395,16 @@ impl Parser<'_> {
                         return Err(self.err_at(at, ParseErrorKind::InvalidType, format!("array of {w}")));
                     }
                     let a = self.types.array(t, *len);
-                    if let Err(e) = self.types.size_of(a) {
-                        return Err(self.err_at(at, ParseErrorKind::InvalidType, e.message()));
+                    match self.types.size_of(a) {
+                        Err(e) => return Err(self.err_at(at, ParseErrorKind::InvalidType, e.message())),
+                        Ok(n) if n > MAX_OBJECT_SIZE => {
+                            return Err(self.err_at(
+                                at,
+                                ParseErrorKind::InvalidType,
+                                format!("array of {n} bytes is too large (at most 2^56 bytes)"),
+                            ))
+                        }
+                        Ok(_) => {}
                     }
                     a
                 }

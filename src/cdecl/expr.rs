@@ -7,7 +7,7 @@ use super::constexpr::{BinOp, Val};
 use super::lexer::{Tk, P};
 use super::literals;
 use super::parser::{PResult, Parser};
-use super::specs::{keyword, Kw};
+use super::specs::Kw;
 use crate::decls::Constant;
 use crate::error::ParseErrorKind;
 use crate::types::{int_fits, Prim, TypeId, TypeKind};
@@ -145,7 +145,7 @@ impl Parser<'_> {
                 .map_err(|m| self.err_at(idx, ParseErrorKind::ConstExpr, m));
         }
         if t.tk == Tk::Ident {
-            match keyword(self.text_of(t)) {
+            match t.kw {
                 Some(Kw::Sizeof) => return self.size_or_align(true),
                 Some(Kw::Alignof) => return self.size_or_align(false),
                 Some(Kw::BuiltinOffsetof) => return self.offsetof(),
@@ -319,7 +319,7 @@ impl Parser<'_> {
                 self.expect(P::RParen, ")", " to close the parenthesis")?;
                 Ok(v)
             }
-            Tk::Ident if keyword(self.text_of(t)).is_none() => {
+            Tk::Ident if t.kw.is_none() => {
                 let name = self.text_of(t);
                 match self.decls.constants.get(name).copied() {
                     Some(c) => {

@@ -10,6 +10,7 @@
 //! token of a line becomes [`Tk::Hash`], and the end of that line becomes
 //! [`Tk::Eol`]. Backslash-newline is a line continuation everywhere.
 
+use super::specs::{keyword, Kw};
 use crate::error::ParseErrorKind;
 
 /// Punctuators.
@@ -80,6 +81,8 @@ pub(crate) enum Tk {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Token {
     pub tk: Tk,
+    /// For identifiers: the keyword it is, classified once here.
+    pub kw: Option<Kw>,
     pub start: u32,
     pub end: u32,
     pub line: u32,
@@ -94,6 +97,7 @@ pub(crate) struct Lexed {
 }
 
 struct Lexer<'a> {
+    text: &'a str,
     b: &'a [u8],
     pos: usize,
     // Line/column bookkeeping: `line`/`col` describe byte `synced`.
@@ -116,6 +120,7 @@ fn is_ident_cont(c: u8) -> bool {
 /// Tokenizes `text`. Texts longer than 4 GiB are rejected with an error token.
 pub(crate) fn lex(text: &str) -> Lexed {
     let mut lx = Lexer {
+        text,
         b: text.as_bytes(),
         pos: 0,
         synced: 0,
@@ -142,21 +147,28 @@ pub(crate) fn lex(text: &str) -> Lexed {
 impl Lexer<'_> {
     /// Brings `line`/`col` up to byte `to` (linear over the whole input).
     fn sync(&mut self, to: usize) {
-        for &c in &self.b[self.synced..to] {
-            if c == b'\n' {
-                self.line += 1;
-                self.col = 1;
-            } else if c & 0xC0 != 0x80 {
-                self.col += 1;
+        let seg = &self.b[self.synced..to];
+        let chars = |s: &[u8]| s.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u32;
+        match seg.iter().rposition(|&c| c == b'\n') {
+            Some(last) => {
+                self.line += seg.iter().filter(|&&c| c == b'\n').count() as u32;
+                self.col = 1 + chars(&seg[last + 1..]);
             }
+            None => self.col += chars(seg),
         }
         self.synced = to;
     }
 
     fn push(&mut self, tk: Tk, start: usize, end: usize) {
         self.sync(start);
+        let kw = if tk == Tk::Ident {
+            self.text.get(start..end).and_then(keyword)
+        } else {
+            None
+        };
         self.tokens.push(Token {
             tk,
+            kw,
             start: start as u32,
             end: end as u32,
             line: self.line,
@@ -269,9 +281,9 @@ impl Lexer<'_> {
                 self.pos += 1;
                 loop {
                     let d = self.peek(0);
-                    if matches!(d, b'+' | b'-') && matches!(self.b[self.pos - 1], b'e' | b'E' | b'p' | b'P') {
-                        self.pos += 1;
-                    } else if is_ident_cont(d) || d == b'.' {
+                    let exp_sign =
+                        matches!(d, b'+' | b'-') && matches!(self.b[self.pos - 1], b'e' | b'E' | b'p' | b'P');
+                    if exp_sign || is_ident_cont(d) || d == b'.' {
                         self.pos += 1;
                     } else {
                         break;

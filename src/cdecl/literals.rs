@@ -40,7 +40,7 @@ fn integer(text: &str, lower: &str) -> Result<Val, String> {
     };
     let digits_end = body.find(|c: char| !c.is_digit(radix)).unwrap_or(body.len());
     let (digits, suffix) = body.split_at(digits_end);
-    if digits.is_empty() && !(radix == 8) {
+    if digits.is_empty() && radix != 8 {
         return Err(format!("invalid integer literal `{text}`: no digits"));
     }
     let (unsigned, longs) = match suffix {

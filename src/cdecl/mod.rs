@@ -13,7 +13,7 @@
 //! - storage classes, `inline`, `_Noreturn`, `_Alignas`, `_Static_assert`,
 //!   C23 `[[...]]` attributes (skipped);
 //! - GNU extras: `__extension__`, `__restrict`, `__inline`, `__signed__`,
-//!   `typeof(type)`, `__attribute__((...))` wherever gcc allows it (`packed`,
+//!   `typeof(type or constant expression)`, `__attribute__((...))` wherever gcc allows it (`packed`,
 //!   `aligned[(N)]` and `mode(M)` honoured, `vector_size` rejected, the rest
 //!   skipped), `__asm__("symbol")` renames (recorded in
 //!   [`FuncDecl::asm_name`](crate::decls::FuncDecl::asm_name)),
@@ -31,6 +31,20 @@
 //! - A `#define` whose body is not a constant expression (function-like
 //!   macros, strings, unknown names, empty) is skipped silently.
 //! - `static` variables (no symbol) are not declared.
+//! - A file-scope declaration that uses a type abicall cannot represent
+//!   (`_Float16`, decimal floats, `_Float128` on x86_64) is skipped, so real
+//!   headers such as `<math.h>` still parse; a struct with such a member
+//!   stays incomplete. `_Float128` is `long double` on aarch64 Linux and
+//!   `_Float64x` is `long double` on x86_64 and aarch64 Linux.
+//! - An array size in a parameter that names another parameter (a VLA, as
+//!   in glibc's `regexec`) is ignored: the parameter is a pointer anyway.
+//! - `__attribute__((mode(M)))` changes integer and float scalar types
+//!   (`QI`..`TI`, `word`, `SF`/`DF`, `XF`/`TF` where `long double` has
+//!   that format); `vector_size` is an `Unsupported` error.
+//! - Struct layout errors found by [`Types`] (alignment not a power of two,
+//!   ...) are `InvalidType` errors at the tag (or `struct` keyword); the
+//!   parser itself reports bitfield, member and flexible-array problems at
+//!   the member.
 //! - Builtin typedefs (`size_t`, `uint32_t`, `wchar_t`, `__builtin_va_list`,
 //!   ...) need no header; a text may define them again (its definition wins).
 //!

@@ -32,6 +32,12 @@ pub(crate) struct Parser<'a> {
     pub(super) in_directive: bool,
     /// Inside an unevaluated operand (`0 && 1/0`): arithmetic errors are ignored.
     pub(super) uneval: u32,
+    /// Set where a type abicall cannot represent (`_Float128` on x86_64,
+    /// `_Float16`, decimal floats) was met: the file-scope declaration that
+    /// uses it is skipped instead of failing the whole text.
+    pub(super) unsupported_type_at: Option<usize>,
+    /// `TypeId`s of the scalars, looked up once.
+    prims: [Option<TypeId>; 32],
 }
 
 impl<'a> Parser<'a> {
@@ -48,6 +54,8 @@ impl<'a> Parser<'a> {
             depth: 0,
             in_directive: false,
             uneval: 0,
+            unsupported_type_at: None,
+            prims: [None; 32],
         };
         p.directives()?;
         Ok(p)
@@ -213,6 +221,19 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
+    /// The `TypeId` of scalar `p` (cached: interning hashes).
+    pub(super) fn prim(&mut self, p: crate::types::Prim) -> TypeId {
+        let slot = &mut self.prims[(p as usize) & 31];
+        match slot {
+            Some(id) => *id,
+            None => {
+                let id = self.types.prim(p);
+                *slot = Some(id);
+                id
+            }
+        }
+    }
+
     /// The nesting counters, to restore after an error that is recovered from.
     pub(super) fn save_nesting(&self) -> (u32, u32) {
         (self.depth, self.uneval)
@@ -247,13 +268,11 @@ impl<'a> Parser<'a> {
                 Tk::Punct(P::LParen) => stack.push(P::RParen),
                 Tk::Punct(P::LBrack) => stack.push(P::RBrack),
                 Tk::Punct(P::LBrace) => stack.push(P::RBrace),
-                Tk::Punct(c @ (P::RParen | P::RBrack | P::RBrace)) => {
-                    if stack.pop() != Some(c) {
-                        return Err(self.err(
-                            ParseErrorKind::UnexpectedToken,
-                            format!("unbalanced `{}`", self.text_of(t)),
-                        ));
-                    }
+                Tk::Punct(c @ (P::RParen | P::RBrack | P::RBrace)) if stack.pop() != Some(c) => {
+                    return Err(self.err(
+                        ParseErrorKind::UnexpectedToken,
+                        format!("unbalanced `{}`", self.text_of(t)),
+                    ));
                 }
                 Tk::Eof | Tk::Error | Tk::Eol => {
                     let o = self.toks[open_idx];

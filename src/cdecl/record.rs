@@ -6,7 +6,7 @@ use super::constexpr::Val;
 use super::declarator::{DeclMode, Declarator};
 use super::lexer::{Tk, P};
 use super::parser::{PErr, PResult, Parser};
-use super::specs::{keyword, Attrs, Kw, SpecCtx};
+use super::specs::{Attrs, Kw, SpecCtx};
 use crate::decls::{Constant, DeclKind};
 use crate::error::ParseErrorKind;
 use crate::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, TypeKind};
@@ -16,7 +16,7 @@ impl Parser<'_> {
     /// Parses an optional tag (identifier that is not a keyword).
     fn tag(&mut self) -> PResult<Option<(String, usize)>> {
         let t = self.tok();
-        if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
+        if t.tk == Tk::Ident && t.kw.is_none() {
             let idx = self.pos;
             self.bump()?;
             Ok(Some((self.text_of(t).to_string(), idx)))
@@ -138,6 +138,7 @@ impl Parser<'_> {
         let mut fields: Vec<FieldDecl> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut flex: Option<(usize, String)> = None;
+        let mut total: u64 = 0;
         loop {
             if self.eat(P::RBrace)? {
                 return Ok(fields);
@@ -148,7 +149,7 @@ impl Parser<'_> {
             if self.at_end() {
                 return Err(self.unexpected("`}` to close the member list"));
             }
-            if self.tok().tk == Tk::Ident && keyword(self.cur_text()) == Some(Kw::StaticAssert) {
+            if self.tok().tk == Tk::Ident && self.tok().kw == Some(Kw::StaticAssert) {
                 self.static_assert()?;
                 continue;
             }
@@ -199,10 +200,14 @@ impl Parser<'_> {
                 let mut attrs = specs.attrs.clone();
                 attrs.merge(&d.attrs);
                 let at = d.name.as_ref().map_or(member_idx, |n| n.1);
-                let label = d
-                    .name
-                    .as_ref()
-                    .map_or("unnamed member".to_string(), |n| format!("member `{}`", n.0));
+                let named = d.name.is_some();
+                let label = |p: &Self| {
+                    if named {
+                        format!("member `{}`", p.text_of(p.toks[at]))
+                    } else {
+                        "unnamed member".to_string()
+                    }
+                };
                 if let Some((fidx, fname)) = &flex {
                     return Err(self.flex_not_last(*fidx, fname));
                 }
@@ -210,28 +215,36 @@ impl Parser<'_> {
                 let ty = self.apply(base, &d.ops, at)?;
                 let invalid = |p: &Self, m: String| p.err_at(at, ParseErrorKind::InvalidType, m);
                 match self.types.kind(ty) {
-                    TypeKind::Func(_) => return Err(invalid(self, format!("{label} is declared as a function"))),
-                    TypeKind::Prim(Prim::Void) => return Err(invalid(self, format!("{label} has type `void`"))),
+                    TypeKind::Func(_) => {
+                        return Err(invalid(self, format!("{} is declared as a function", label(self))))
+                    }
+                    TypeKind::Prim(Prim::Void) => {
+                        return Err(invalid(self, format!("{} has type `void`", label(self))))
+                    }
                     TypeKind::Array { len: None, .. } if width.is_none() => {
                         if kind == RecordKind::Union {
-                            return Err(invalid(self, format!("flexible array {label} in a union")));
+                            return Err(invalid(self, format!("flexible array {} in a union", label(self))));
                         }
-                        flex = Some((at, label.clone()));
+                        flex = Some((at, label(self)));
                     }
                     _ if !self.types.is_complete(ty) => {
                         return Err(invalid(
                             self,
-                            format!("{label} has incomplete type `{}`", self.types.display(ty)),
+                            format!("{} has incomplete type `{}`", label(self), self.types.display(ty)),
                         ))
                     }
                     _ => {}
                 }
                 let bit_width = match width {
                     None => None,
-                    Some((v, widx)) => Some(self.bitfield_width(ty, v, widx, &label, d.name.is_some())?),
+                    Some((v, widx)) => Some(self.bitfield_width(ty, v, widx, &label(self), d.name.is_some())?),
                 };
                 if d.name.is_none() && bit_width.is_none() {
                     return Err(invalid(self, "a member needs a name".to_string()));
+                }
+                total = total.saturating_add(self.types.size_of(ty).unwrap_or(0));
+                if total > super::declarator::MAX_OBJECT_SIZE {
+                    return Err(invalid(self, "struct is too large (at most 2^56 bytes)".to_string()));
                 }
                 if let Some((n, _)) = &d.name {
                     if !seen.insert(n.clone()) {
@@ -430,7 +443,7 @@ impl Parser<'_> {
                 break;
             }
             let t = self.tok();
-            if t.tk != Tk::Ident || keyword(self.text_of(t)).is_some() {
+            if t.tk != Tk::Ident || t.kw.is_some() {
                 return Err(self.unexpected("an enumerator name or `}`"));
             }
             let name = self.text_of(t);

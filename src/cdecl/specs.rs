@@ -4,7 +4,7 @@
 
 use super::constexpr::Val;
 use super::lexer::{Tk, Token, P};
-use super::parser::{PResult, Parser};
+use super::parser::{PErr, PResult, Parser};
 use crate::error::ParseErrorKind;
 use crate::target::Target;
 use crate::types::{Prim, Quals, RecordKind, TypeId, TypeKind};
@@ -27,8 +27,11 @@ pub(super) enum Basic {
     Float32,
     Float64,
     Float32x,
+    /// `_Float128` / `__float128` / `_Float64x`: `long double` where that is
+    /// the same format (see [`extended_float`]).
+    Float128,
 }
-const N_BASIC: usize = 15;
+const N_BASIC: usize = 16;
 
 /// The keywords the declaration grammar cares about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,8 +99,9 @@ pub(super) fn keyword(s: &str) -> Option<Kw> {
         "_Float32" => Kw::Basic(B::Float32),
         "_Float64" => Kw::Basic(B::Float64),
         "_Float32x" => Kw::Basic(B::Float32x),
-        "_Float16" | "__fp16" | "__bf16" | "_Float128" | "__float128" | "_Float64x" | "_Float128x" | "__float80"
-        | "__ibm128" | "_Decimal32" | "_Decimal64" | "_Decimal128" | "_Imaginary" => Kw::UnsupportedType,
+        "_Float128" | "__float128" | "_Float64x" => Kw::Basic(B::Float128),
+        "_Float16" | "__fp16" | "__bf16" | "_Float128x" | "__float80" | "__ibm128" | "_Decimal32" | "_Decimal64"
+        | "_Decimal128" | "_Imaginary" => Kw::UnsupportedType,
         "struct" => Kw::Struct,
         "union" => Kw::Union,
         "enum" => Kw::Enum,
@@ -211,13 +215,12 @@ impl Parser<'_> {
         if t.tk != Tk::Ident {
             return false;
         }
-        let s = self.text_of(t);
-        match keyword(s) {
+        match t.kw {
             Some(k) => !matches!(
                 k,
                 Kw::Sizeof | Kw::Alignof | Kw::StaticAssert | Kw::Asm | Kw::BuiltinOffsetof
             ),
-            None => self.is_typedef_name(s),
+            None => self.is_typedef_name(self.text_of(t)),
         }
     }
 
@@ -242,7 +245,7 @@ impl Parser<'_> {
             }
             let word = self.text_of(t);
             let has_type = named.is_some() || first_basic.is_some();
-            let Some(kw) = keyword(word) else {
+            let Some(kw) = t.kw else {
                 if has_type {
                     break;
                 }
@@ -307,6 +310,9 @@ impl Parser<'_> {
                 Kw::Attribute => self.attribute(&mut attrs)?,
                 Kw::Alignas => self.alignas(&mut attrs)?,
                 Kw::Basic(b) => {
+                    if b == Basic::Float128 && !extended_float(word, self.types.target()) {
+                        return Err(self.unsupported_type(word));
+                    }
                     if named.is_some() {
                         return Err(self.err(
                             ParseErrorKind::InvalidType,
@@ -318,7 +324,7 @@ impl Parser<'_> {
                     self.bump()?;
                 }
                 Kw::UnsupportedType => {
-                    return Err(self.err(ParseErrorKind::Unsupported, format!("type `{word}` is not supported")));
+                    return Err(self.unsupported_type(word));
                 }
                 Kw::Struct | Kw::Union | Kw::Enum | Kw::Typeof => {
                     if has_type {
@@ -356,11 +362,11 @@ impl Parser<'_> {
                         format!("invalid combination of type specifiers {}", self.spell_counts(&counts)),
                     )
                 })?;
-                self.types.prim(p)
+                self.prim(p)
             }
             (None, None) => {
                 let t = self.tok();
-                if t.tk == Tk::Ident && keyword(self.text_of(t)).is_none() {
+                if t.tk == Tk::Ident && t.kw.is_none() {
                     return Err(self.err(
                         ParseErrorKind::UnknownType,
                         format!("unknown type name `{}`", self.text_of(t)),
@@ -383,6 +389,16 @@ impl Parser<'_> {
         })
     }
 
+    /// The error for a type abicall cannot represent; remembers where it
+    /// was raised so a file-scope declaration using it can be skipped.
+    fn unsupported_type(&mut self, word: &str) -> PErr {
+        self.unsupported_type_at = Some(self.pos);
+        self.err(
+            ParseErrorKind::Unsupported,
+            format!("type `{word}` is not supported on {}", self.types.target()),
+        )
+    }
+
     fn spell_counts(&self, counts: &[u8; N_BASIC]) -> String {
         const NAMES: [&str; N_BASIC] = [
             "void",
@@ -400,6 +416,7 @@ impl Parser<'_> {
             "_Float32",
             "_Float64",
             "_Float32x",
+            "_Float128",
         ];
         let mut v = Vec::new();
         for (i, &c) in counts.iter().enumerate() {
@@ -509,7 +526,8 @@ impl Parser<'_> {
         self.expect(P::RParen, ")", " to close `_Alignas(`")
     }
 
-    /// `typeof(type-name)` or `typeof(name)` of a declared function/variable.
+    /// `typeof(type-name)`, `typeof(name)` of a declared function/variable,
+    /// or `typeof(constant expression)`.
     fn typeof_spec(&mut self) -> PResult<TypeId> {
         self.bump()?;
         self.expect(P::LParen, "(", " after `typeof`")?;
@@ -524,15 +542,16 @@ impl Parser<'_> {
                 .map(|v| v.ty)
                 .or_else(|| self.decls.functions.get(name).map(|f| f.ty));
             match found {
-                Some(t) if self.tok().tk == Tk::Ident => {
+                Some(t) if self.tok().tk == Tk::Ident && self.nth(1).tk == Tk::Punct(P::RParen) => {
                     self.bump()?;
                     t
                 }
                 _ => {
-                    return Err(self.err(
-                        ParseErrorKind::Unsupported,
-                        "`typeof` is supported for type names and declared variables or functions only".to_string(),
-                    ))
+                    // An arithmetic constant expression: its C type.
+                    let p = match self.const_expr()? {
+                        Val::Int(_, p) | Val::Float(_, p) => p,
+                    };
+                    self.types.prim(p)
                 }
             }
         };
@@ -565,6 +584,17 @@ impl Parser<'_> {
                 ),
             )),
         }
+    }
+}
+
+/// Whether extended float keyword `word` has the format of `long double` on
+/// `t`: `_Float64x` is `long double` on x86_64 (x87) and aarch64 Linux
+/// (binary128); `_Float128` / `__float128` only on aarch64 Linux (on x86_64
+/// it is a distinct binary128 type abicall has no representation for).
+fn extended_float(word: &str, t: Target) -> bool {
+    match word {
+        "_Float64x" => t != Target::Aarch64Apple,
+        _ => t == Target::Aarch64Linux,
     }
 }
 
@@ -626,9 +656,19 @@ fn basic_prim(c: &[u8; N_BASIC]) -> Option<Prim> {
     } else if n(B::Double) > 0 {
         only(&[B::Double, B::Complex]).then_some(if n(B::Complex) > 0 { DoubleComplex } else { Double })?
     } else if n(B::Float32) > 0 {
-        only(&[B::Float32]).then_some(Float)?
+        only(&[B::Float32, B::Complex]).then_some(if n(B::Complex) > 0 { FloatComplex } else { Float })?
     } else if n(B::Float64) > 0 || n(B::Float32x) > 0 {
-        only(&[B::Float64, B::Float32x]).then_some(Double)?
+        only(&[B::Float64, B::Float32x, B::Complex]).then_some(if n(B::Complex) > 0 {
+            DoubleComplex
+        } else {
+            Double
+        })?
+    } else if n(B::Float128) > 0 {
+        only(&[B::Float128, B::Complex]).then_some(if n(B::Complex) > 0 {
+            LongDoubleComplex
+        } else {
+            LongDouble
+        })?
     } else if n(B::Complex) > 0 {
         only(&[B::Complex]).then_some(DoubleComplex)?
     } else {

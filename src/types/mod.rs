@@ -37,7 +37,7 @@ pub use path::FieldPath;
 
 use crate::error::{Error, Result};
 use crate::target::Target;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 /// Index of a type in a [`Types`] table.
@@ -444,11 +444,11 @@ impl Types {
         Types {
             target,
             types: Vec::new(),
-            intern: HashMap::new(),
+            intern: HashMap::default(),
             records: Vec::new(),
             enums: Vec::new(),
             funcs: Vec::new(),
-            func_intern: HashMap::new(),
+            func_intern: HashMap::default(),
         }
     }
 

@@ -23,7 +23,7 @@ pub struct CallArgs {
     /// name when --header/--cdef declares it.
     #[arg(value_name = "PROTOTYPE")]
     prototype: String,
-    /// Arguments as C literals: 42, -1L, 2.5, 'c', "text", NULL, {1, 2}, {.x = 1},
+    /// Arguments as C literals: 42, -1L, 2.5, 'c', "text", NULL, {1, 2}, {.x = 1}, {re, im} for a _Complex,
     /// (long)7, and &{…} / &"…" for a pointer to a fresh object (printed after the call).
     #[arg(value_name = "ARG", allow_hyphen_values = true, trailing_var_arg = true)]
     args: Vec<String>,
@@ -77,11 +77,9 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         func.call(&values)
     }
     .map_err(|e| e.to_string())?;
-    // C's stdio buffers its output when stdout is a pipe: flush it now so
-    // that what the function printed comes before the result we print.
     flush_c_stdio();
-    // `values` stays alive until the outputs are printed: an out-parameter
-    // may point into another argument (strtol's `endptr` into its string).
+    // `values` stays alive until the result is printed: a returned pointer
+    // may point into an argument's string.
     let t = ffi.types();
     let mode = if a.json { Mode::Json } else { Mode::C };
     let ret_text = if matches!(t.kind(ret), TypeKind::Prim(Prim::Void)) {
@@ -96,7 +94,8 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         let out: Vec<String> = outs.iter().map(|(_, cd)| fmt_cdata(&t, cd, Mode::Json)).collect();
         println!("{{\"return\":{ret_text},\"out\":[{}]}}", out.join(","));
     } else {
-        if !ret_text.is_empty() || outs.is_empty() {
+        // A `void` function prints nothing (except its out-parameters).
+        if !ret_text.is_empty() {
             println!("{ret_text}");
         }
         for (i, cd) in &outs {
@@ -106,15 +105,17 @@ pub fn run(a: CallArgs) -> Result<(), String> {
     Ok(())
 }
 
-extern "C" {
-    fn fflush(stream: *mut std::ffi::c_void) -> std::ffi::c_int;
-}
-
-/// `fflush(NULL)`: writes out every C stdio stream's buffer.
+/// Flushes C's `stdio` buffers, so that what the called function printed
+/// (`printf`, `puts`) comes out before abicall prints the result.
 fn flush_c_stdio() {
-    // SAFETY: fflush(NULL) is defined by C to flush all output streams; it
-    // has no preconditions.
-    unsafe { fflush(std::ptr::null_mut()) };
+    extern "C" {
+        fn fflush(stream: *mut std::ffi::c_void) -> std::ffi::c_int;
+    }
+    // SAFETY: `fflush(NULL)` flushes every open output stream; it takes no
+    // pointer from us and is always valid to call.
+    unsafe {
+        fflush(std::ptr::null_mut());
+    }
 }
 
 /// Declares the prototype; returns the function's name.
@@ -124,6 +125,11 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
     if is_name {
         return if ffi.decls().functions.contains_key(trimmed) {
             Ok(trimmed.to_string())
+        } else if let Some(v) = ffi.decls().variables.get(trimmed) {
+            Err(format!(
+                "`{trimmed}` is a variable of type `{}`, not a function",
+                ffi.types().display(v.ty)
+            ))
         } else {
             Err(format!(
                 "`{trimmed}` is not declared: give its prototype, --cdef or --header"
@@ -155,6 +161,9 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         l => (l, None),
     };
     if arg.address_of {
+        if matches!(lit, Lit::Null) {
+            return Err("`&NULL` points to nothing: pass NULL, or &{…} / &\"…\" for a fresh object".into());
+        }
         // Pointer to a fresh object.
         let ptr_ty = match (declared, cast) {
             (Some(d), _) => d,
@@ -199,7 +208,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         .map_err(|e| e.to_string())?;
         return Ok((Value::Pointer(p), (ptr_ty, Some(cd))));
     }
-    let value = lit_value(lit);
+    let mut value = lit_value(lit);
     let ty = match (declared, cast) {
         (Some(d), _) => d,
         (None, Some(c)) => c,
@@ -220,17 +229,34 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
             }
         }
     };
-    // A string for a `char *` goes into an owned array kept alive (in the
-    // argument list) until the results are printed, so an out-parameter
-    // pointing into it (strtol's `endptr`) stays readable.
-    if let Value::Str(s) = &value {
-        let mut t = ffi.types_mut();
-        if let TypeKind::Pointer(p) = *t.kind(ty) {
-            if t.size_of(p).ok() == Some(1) {
-                let arr = t.array(p, Some(s.len() as u64 + 1));
-                let cd = CData::new(&t, arr, Some(&value)).map_err(|e| e.to_string())?;
-                return Ok((Value::CData(cd), (ty, None)));
+    let t = ffi.types();
+    // `{re, im}` for a `_Complex` parameter.
+    if t.as_prim(ty).is_some_and(|p| p.is_complex()) {
+        if let Value::List(items) = &value {
+            if let [re, im] = items.as_slice() {
+                if let (Some(re), Some(im)) = (re.as_f64(), im.as_f64()) {
+                    value = Value::Complex(re, im);
+                }
             }
+        }
+    }
+    // A string for a `char *`: an array object that outlives the call, so
+    // a returned pointer into it (strchr, strstr, ...) can still be printed.
+    if let (Lit::Str(bytes), TypeKind::Pointer(pointee)) = (lit, t.kind(ty)) {
+        let pointee = *pointee;
+        if t.size_of(pointee).ok() == Some(1) || matches!(t.kind(pointee), TypeKind::Prim(Prim::Void)) {
+            drop(t);
+            let arr = {
+                let mut tm = ffi.types_mut();
+                let elem = if matches!(tm.kind(pointee), TypeKind::Prim(Prim::Void)) {
+                    tm.prim(Prim::Char)
+                } else {
+                    pointee
+                };
+                tm.array(elem, Some(bytes.len() as u64 + 1))
+            };
+            let cd = CData::new(&ffi.types(), arr, Some(&value)).map_err(|e| e.to_string())?;
+            return Ok((Value::CData(cd), (ty, None)));
         }
     }
     Ok((value, (ty, None)))

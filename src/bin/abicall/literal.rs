@@ -322,7 +322,7 @@ impl P<'_> {
         let digits_end = lower
             .char_indices()
             .find(|&(i, c)| {
-                let in_prefix = is_hex && i < 2 || (lower.starts_with("0b") && i < 2);
+                let in_prefix = i < 2 && (is_hex || lower.starts_with("0b"));
                 !(in_prefix || c.is_ascii_hexdigit() && (is_hex || c.is_ascii_digit()))
             })
             .map_or(lower.len(), |(i, _)| i);
