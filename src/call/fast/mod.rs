@@ -37,7 +37,11 @@ pub(crate) enum FastCall {}
 #[cfg(not(target_arch = "x86_64"))]
 impl FastCall {
     /// Always `None` on hosts without invokers.
-    pub(crate) fn new(_plan: &CallPlan, _declared: &[Option<crate::types::Prim>], _signed_char: bool) -> Option<FastCall> {
+    pub(crate) fn new(
+        _plan: &CallPlan,
+        _declared: &[Option<crate::types::Prim>],
+        _signed_char: bool,
+    ) -> Option<FastCall> {
         None
     }
 
@@ -45,7 +49,12 @@ impl FastCall {
     ///
     /// # Safety
     /// As for the x86_64 version.
-    pub(crate) unsafe fn call(&self, _code: *const std::ffi::c_void, _args: &[*const std::ffi::c_void], _ret: *mut std::ffi::c_void) {
+    pub(crate) unsafe fn call(
+        &self,
+        _code: *const std::ffi::c_void,
+        _args: &[*const std::ffi::c_void],
+        _ret: *mut std::ffi::c_void,
+    ) {
         match *self {}
     }
 }

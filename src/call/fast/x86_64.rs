@@ -126,7 +126,13 @@ impl FastCall {
                             arg,
                             offset,
                             dst: r,
-                            load: reg_load(a.promoted, declared.get(i).copied().flatten(), p.size, p.ext, signed_char)?,
+                            load: reg_load(
+                                a.promoted,
+                                declared.get(i).copied().flatten(),
+                                p.size,
+                                p.ext,
+                                signed_char,
+                            )?,
                         });
                     }
                     Loc::Fpr(r) if (r as usize) < FPRS => {
@@ -134,7 +140,13 @@ impl FastCall {
                             arg,
                             offset,
                             dst: (GPRS + r as usize) as u8,
-                            load: reg_load(a.promoted, declared.get(i).copied().flatten(), p.size, Ext::None, signed_char)?,
+                            load: reg_load(
+                                a.promoted,
+                                declared.get(i).copied().flatten(),
+                                p.size,
+                                Ext::None,
+                                signed_char,
+                            )?,
                         });
                     }
                     Loc::Stack(off) if off % 8 == 0 => {
@@ -148,7 +160,13 @@ impl FastCall {
                                 arg,
                                 offset,
                                 dst: (GPRS + FPRS + first) as u8,
-                                load: reg_load(a.promoted, declared.get(i).copied().flatten(), p.size, p.ext, signed_char)?,
+                                load: reg_load(
+                                    a.promoted,
+                                    declared.get(i).copied().flatten(),
+                                    p.size,
+                                    p.ext,
+                                    signed_char,
+                                )?,
                             });
                         } else {
                             // An aggregate (or 16-byte scalar) copied word by word.
