@@ -273,24 +273,26 @@ impl RawCall {
         } else {
             #[repr(C, align(16))]
             struct Scratch([u8; RET_SCRATCH]);
-            let mut scratch = Scratch([0; RET_SCRATCH]);
+            // Not zeroed: libffi writes the whole return value (at least a
+            // full register for integers) and only `ret_size` bytes are read.
+            let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
+            let scratch_ptr = scratch.as_mut_ptr() as *mut u8;
             errno::before_call();
             // SAFETY: CIF prepared; the scratch buffer is at least a register
             // wide and as large as any register-returned value.
-            unsafe {
-                raw::ffi_call(
-                    inner.cif.as_ptr(),
-                    Some(f),
-                    scratch.0.as_mut_ptr() as *mut c_void,
-                    avalue,
-                )
-            };
+            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
             errno::after_call();
-            if inner.ret_size > 0 {
-                // Little-endian: the low bytes are the value, so copying
-                // `ret_size` bytes truncates a widened narrow return.
-                // SAFETY: `ret` has `ret_size` writable bytes (caller contract).
-                unsafe { std::ptr::copy_nonoverlapping(scratch.0.as_ptr(), ret as *mut u8, inner.ret_size) };
+            // Little-endian: the low bytes are the value, so copying
+            // `ret_size` bytes truncates a widened narrow return.
+            // SAFETY: libffi wrote the value to the scratch buffer; `ret`
+            // has `ret_size` writable bytes (caller contract).
+            unsafe {
+                match inner.ret_size {
+                    0 => {}
+                    8 => (ret as *mut u64).write_unaligned((scratch_ptr as *const u64).read()),
+                    4 => (ret as *mut u32).write_unaligned((scratch_ptr as *const u32).read()),
+                    n => std::ptr::copy_nonoverlapping(scratch_ptr, ret as *mut u8, n),
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `abicall`: the command-line face of the library.
 
+mod bench;
 mod context;
 mod layout;
 
@@ -18,12 +19,15 @@ struct Cli {
 enum Cmd {
     /// Print the layout of C types (pahole-style table or JSON).
     Layout(layout::LayoutArgs),
+    /// Measure call overhead per signature (ns/call, ratio to a direct call).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Layout(a) => layout::run(a),
+        Cmd::Bench(a) => bench::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -207,7 +207,7 @@ impl FastCall {
     /// # Safety
     /// `code` is a C function of the compiled plan's signature; `args` and
     /// `ret` as for [`crate::call::RawCall::call`].
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn call(&self, code: *const c_void, args: &[*const c_void], ret: *mut c_void) {
         let mut image: Image = [0; IMAGE];
         for m in self.moves.iter() {
@@ -225,10 +225,37 @@ impl FastCall {
         let pair = unsafe { (self.invoker)(code, &image) };
         errno::after_call();
         for r in &self.ret[..self.nret as usize] {
-            let src = &pair[r.reg as usize] as *const u64 as *const u8;
             // SAFETY: `ret` has room for the return value, which covers
-            // `[offset, offset + size)`; `size` ≤ 8 bytes of the register.
-            unsafe { std::ptr::copy_nonoverlapping(src, (ret as *mut u8).add(r.offset as usize), r.size as usize) };
+            // `[offset, offset + size)`; `reg` < 2, `size` ≤ 8.
+            unsafe {
+                store(
+                    pair[r.reg as usize & 1],
+                    (ret as *mut u8).add(r.offset as usize),
+                    r.size,
+                )
+            };
+        }
+    }
+}
+
+/// Stores the low `size` (≤ 8) bytes of `v` at `dst`.
+///
+/// # Safety
+/// `dst` has `size` writable bytes.
+#[inline(always)]
+unsafe fn store(v: u64, dst: *mut u8, size: u8) {
+    // SAFETY (all arms): forwarded contract; unaligned writes.
+    unsafe {
+        match size {
+            8 => (dst as *mut u64).write_unaligned(v),
+            4 => (dst as *mut u32).write_unaligned(v as u32),
+            2 => (dst as *mut u16).write_unaligned(v as u16),
+            1 => dst.write(v as u8),
+            n => {
+                for k in 0..n.min(8) as usize {
+                    dst.add(k).write((v >> (8 * k)) as u8);
+                }
+            }
         }
     }
 }
