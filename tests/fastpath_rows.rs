@@ -544,3 +544,37 @@ fn env_switch_turns_the_default_off() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("1 passed"), "{text}");
 }
+
+#[test]
+fn errno_is_saved_and_restored_on_both_paths_and_threads() {
+    let mut t = types();
+    let i = t.prim(Prim::Int);
+    let set_t = t.func(i, vec![i], false);
+    let get_t = t.func(i, vec![], false);
+    // SAFETY: `int fx_set_errno(int)`, `int fx_get_errno(void)`.
+    let (mut set, mut get) = unsafe {
+        (
+            RawCall::new(&t, set_t, &[], sym("fx_set_errno"), None).unwrap(),
+            RawCall::new(&t, get_t, &[], sym("fx_get_errno"), None).unwrap(),
+        )
+    };
+    let run = |set: &RawCall, get: &RawCall, k: i32| {
+        let (e, mut r) = (k, 0i32);
+        // SAFETY: an int argument and an int result.
+        unsafe { set.call(&[p(&e)], &mut r as *mut i32 as *mut c_void) }.unwrap();
+        assert_eq!((r, abicall::call::errno()), (-1, k), "errno saved after the call");
+        abicall::call::set_errno(k + 1);
+        // SAFETY: an int result.
+        unsafe { get.call(&[], &mut r as *mut i32 as *mut c_void) }.unwrap();
+        assert_eq!(r, k + 1, "errno restored before the call");
+    };
+    for fast in [true, false] {
+        set.set_fast_path(fast);
+        get.set_fast_path(fast);
+        run(&set, &get, 11);
+        std::thread::scope(|s| {
+            s.spawn(|| run(&set, &get, 22));
+        });
+        run(&set, &get, 33);
+    }
+}

@@ -205,16 +205,28 @@ impl FastCall {
     /// checked non-null) and writes the result to `ret`.
     ///
     /// # Safety
-    /// `code` is a C function of the compiled plan's signature; `args` and
-    /// `ret` as for [`crate::call::RawCall::call`].
+    /// `args.len()` is the plan's argument count; `code` is a C function of
+    /// the compiled plan's signature; `args` and `ret` as for
+    /// [`crate::call::RawCall::call`].
     #[inline(always)]
     pub(crate) unsafe fn call(&self, code: *const c_void, args: &[*const c_void], ret: *mut c_void) {
         let mut image: Image = [0; IMAGE];
         for m in self.moves.iter() {
             // SAFETY: `args[m.arg]` points to a value of the planned type,
             // whose bytes `[offset, offset + load width)` the plan covers.
-            let v = unsafe { m.load.read((args[m.arg as usize] as *const u8).add(m.offset as usize)) };
-            image[m.dst as usize] = v;
+            // `m.arg` < the plan's argument count = `args.len()` (checked by
+            // the caller) and `m.dst` < IMAGE, both by construction in `new`.
+            let src = unsafe { (*args.get_unchecked(m.arg as usize) as *const u8).add(m.offset as usize) };
+            // The common case (a whole eightbyte) without the dispatch.
+            let v = if m.load == Load::U64 {
+                // SAFETY: as above, eight bytes.
+                unsafe { (src as *const u64).read_unaligned() }
+            } else {
+                // SAFETY: as above.
+                unsafe { m.load.read(src) }
+            };
+            // SAFETY: `m.dst` < IMAGE (see above).
+            unsafe { *image.get_unchecked_mut(m.dst as usize) = v };
         }
         if self.sret {
             image[0] = ret as u64;
