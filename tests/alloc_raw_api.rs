@@ -141,7 +141,8 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
     for fast in [true, false] {
         for c in calls.iter_mut() {
             c.set_fast_path(fast);
-            assert_eq!(c.uses_fast_path(), fast);
+            // Only x86_64 hosts have a fast path.
+            assert_eq!(c.uses_fast_path(), fast && cfg!(target_arch = "x86_64"));
         }
         let run = || {
             for _ in 0..3 {
