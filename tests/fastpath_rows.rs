@@ -578,3 +578,37 @@ fn errno_is_saved_and_restored_on_both_paths_and_threads() {
         run(&set, &get, 33);
     }
 }
+
+#[test]
+fn row_16_narrow_callback_returns() {
+    use abicall::call::{CallbackOptions, RawCallback};
+    let mut t = types();
+    let i = t.prim(Prim::Int);
+    for (n, prim, size) in [
+        ("c", Prim::Char, 1),
+        ("sc", Prim::SChar, 1),
+        ("uc", Prim::UChar, 1),
+        ("s", Prim::Short, 2),
+        ("us", Prim::UShort, 2),
+        ("b", Prim::Bool, 1),
+    ] {
+        let ty = t.prim(prim);
+        let cb_t = t.func(ty, vec![ty], false);
+        let cb_p = t.pointer(cb_t);
+        // An echo: copies the declared width only.
+        let cb = RawCallback::new(
+            &t,
+            cb_t,
+            Box::new(move |args, ret| {
+                // SAFETY: one argument and a return buffer of `size` bytes.
+                unsafe { std::ptr::copy_nonoverlapping(args[0] as *const u8, ret as *mut u8, size) }
+            }),
+            CallbackOptions::default(),
+        )
+        .unwrap();
+        let f = t.func(i, vec![cb_p], false);
+        let code = cb.code();
+        let r = both(&t, &format!("fx_row16{n}_cb"), f, &[], &[p(&code)]);
+        assert_eq!(int_of(&r), 1, "row 16{n} callback: {}", last_error());
+    }
+}
