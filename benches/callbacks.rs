@@ -83,6 +83,7 @@ fn callbacks(c: &mut Criterion) {
                 let b = **(args[1] as *const *const i32);
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
+            Ok(())
         }),
         CallbackOptions::default(),
     )

@@ -175,6 +175,7 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
                 let b = **(args[1] as *const *const i32);
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
+            Ok(())
         }),
         CallbackOptions::default(),
     )

@@ -601,7 +601,8 @@ fn row_16_narrow_callback_returns() {
             cb_t,
             Box::new(move |args, ret| {
                 // SAFETY: one argument and a return buffer of `size` bytes.
-                unsafe { std::ptr::copy_nonoverlapping(args[0] as *const u8, ret as *mut u8, size) }
+                unsafe { std::ptr::copy_nonoverlapping(args[0] as *const u8, ret as *mut u8, size) };
+                Ok(())
             }),
             CallbackOptions::default(),
         )

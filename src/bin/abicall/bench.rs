@@ -496,6 +496,7 @@ fn qsort_row() -> Result<(f64, f64, f64), String> {
                 let b = **(args[1] as *const *const i32);
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
+            Ok(())
         }),
         CallbackOptions::default(),
     )
