@@ -174,7 +174,8 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
                     }
                 }
             };
-            for f in &rec.fields {
+            for (i, f) in rec.fields.iter().enumerate() {
+                let packed = rec.attrs.packed || rec.decls.get(i).is_some_and(|d| d.packed);
                 let sub = match f.bit {
                     // gcc classifies every member of a union by the machine mode of
                     // its type, bitfields included: a bitfield's type is an integer
@@ -196,6 +197,24 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
                     }
                     // In a struct, `:0` is ignored (gcc 12, C) ...
                     Some(b) if b.bit_width == 0 => continue,
+                    // ... a bitfield that fills an integer mode on its natural
+                    // boundary is an ordinary integer member to gcc (`layout_decl`:
+                    // "use an ordinary integer mode for a bit-field"), so it can be
+                    // misaligned in a packed parent. Checked with gcc 12: a packed
+                    // `struct { char c; struct { long x : 16; } m; }` goes in memory.
+                    Some(b)
+                        if matches!(b.bit_width, 8 | 16 | 32 | 64)
+                            && f.bit_pos().is_multiple_of(b.bit_width as u64)
+                            && (b.bit_width == 8 || !packed) =>
+                    {
+                        let p = match b.bit_width {
+                            8 => Prim::UChar,
+                            16 => Prim::UShort,
+                            32 => Prim::UInt,
+                            _ => Prim::ULong,
+                        };
+                        classify_scalar(p, off + f.offset, types)
+                    }
                     // ... and other bitfields are INTEGER for every eightbyte they touch.
                     Some(b) => {
                         let first = (off % 8) * 8 + f.bit_pos();

@@ -246,31 +246,41 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     // alive forever after drop (zombie list), so it is valid here.
     let st = unsafe { &*(ud as *const State) };
     let n = st.arg_map.len();
-    let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
+    // Not pre-zeroed: every one of the first `n` entries is written below.
+    let mut inline = std::mem::MaybeUninit::<[*const c_void; INLINE_ARGS]>::uninit();
     let mut heap;
-    let argv: &mut [*const c_void] = if n <= INLINE_ARGS {
-        &mut inline[..n]
+    let argv_ptr: *mut *const c_void = if n <= INLINE_ARGS {
+        inline.as_mut_ptr() as *mut *const c_void
     } else {
         heap = vec![std::ptr::null::<c_void>(); n];
-        &mut heap[..]
+        heap.as_mut_ptr()
     };
     for (i, slot) in st.arg_map.iter().enumerate() {
-        argv[i] = match slot {
+        let a = match slot {
             // SAFETY: libffi passes one pointer per CIF argument.
             Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
             None => ZERO_ARG.as_ptr() as *const c_void,
         };
+        // SAFETY: `i` < n, within the array (inline: n ≤ INLINE_ARGS).
+        unsafe { argv_ptr.add(i).write(a) };
     }
+    // SAFETY: the first `n` entries were initialised above.
+    let argv: &[*const c_void] = unsafe { std::slice::from_raw_parts(argv_ptr, n) };
     #[repr(C, align(16))]
     struct Scratch([u8; RET_SCRATCH]);
-    let mut scratch = Scratch([0; RET_SCRATCH]);
+    let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
     let big = st.ret_size > RET_SCRATCH;
     let out: *mut c_void = if big {
         // SAFETY: libffi's return area holds the whole value (hidden pointer).
         unsafe { std::ptr::write_bytes(ret as *mut u8, 0, st.ret_size) };
         ret
     } else {
-        scratch.0.as_mut_ptr() as *mut c_void
+        let p = scratch.as_mut_ptr() as *mut u8;
+        // The closure sees a zeroed return buffer of the return type's size
+        // (only those bytes are read back).
+        // SAFETY: `ret_size` ≤ RET_SCRATCH bytes of the scratch buffer.
+        unsafe { std::ptr::write_bytes(p, 0, st.ret_size) };
+        p as *mut c_void
     };
 
     st.active.fetch_add(1, SeqCst);
@@ -312,9 +322,20 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     }
     if let Some((size, signed)) = st.widen {
         // Narrow integer: hand libffi a full, extended register (ffi_arg).
-        let mut v: u64 = 0;
+        // Typed loads (no memcpy into a u64, which stalls store forwarding).
         // SAFETY: `src` has `size` (< 8) readable bytes.
-        unsafe { std::ptr::copy_nonoverlapping(src, &mut v as *mut u64 as *mut u8, size) };
+        let mut v: u64 = unsafe {
+            match size {
+                1 => src.read() as u64,
+                2 => (src as *const u16).read_unaligned() as u64,
+                4 => (src as *const u32).read_unaligned() as u64,
+                _ => {
+                    let mut v = 0u64;
+                    std::ptr::copy_nonoverlapping(src, &mut v as *mut u64 as *mut u8, size);
+                    v
+                }
+            }
+        };
         let bits = size * 8;
         if signed && bits > 0 && bits < 64 && (v >> (bits - 1)) & 1 == 1 {
             v |= !0u64 << bits;

@@ -6,6 +6,7 @@
 pub mod callback;
 mod cif;
 pub mod errno;
+mod fast;
 mod ffi_type;
 pub mod raw;
 

@@ -4,6 +4,7 @@
 
 use super::cif::Cif;
 use super::errno;
+use super::fast::{self, FastCall};
 use crate::abi::{self, CallPlan};
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeId, Types};
@@ -36,10 +37,14 @@ struct Promotion {
 pub struct RawCall {
     code: *const c_void,
     inner: Arc<Inner>,
+    /// Take the fast path when the plan has one ([`RawCall::set_fast_path`]).
+    fast_enabled: bool,
 }
 
 struct Inner {
     cif: Cif,
+    /// The compiled fast path, when the plan is eligible on this host.
+    fast: Option<FastCall>,
     plan: CallPlan,
     promotions: Box<[Option<Promotion>]>,
     needs_rewrite: bool,
@@ -124,10 +129,14 @@ impl RawCall {
             plan.ret.size as usize
         };
         let signed_char = plan.target.char_is_signed();
+        let declared: Vec<Option<Prim>> = promotions.iter().map(|p| p.map(|p| p.from)).collect();
+        let fast = FastCall::new(&plan, &declared, signed_char);
         Ok(RawCall {
             code,
+            fast_enabled: !fast::disabled_by_env(),
             inner: Arc::new(Inner {
                 cif,
+                fast,
                 plan,
                 promotions: promotions.into_boxed_slice(),
                 needs_rewrite,
@@ -151,6 +160,26 @@ impl RawCall {
     /// Size of the buffer [`RawCall::call`] writes the result to (0 for `void`).
     pub fn ret_size(&self) -> usize {
         self.inner.ret_size
+    }
+
+    /// Chooses between the fast path (when the plan has one, see
+    /// [`RawCall::has_fast_path`]) and libffi for this call object; on by
+    /// default unless `ABICALL_NO_FASTPATH` is set (to anything but `0`).
+    /// Clones made afterwards inherit the choice.
+    pub fn set_fast_path(&mut self, on: bool) {
+        self.fast_enabled = on;
+    }
+
+    /// Whether [`RawCall::call`] skips libffi: the plan has a fast path and
+    /// it is switched on.
+    pub fn uses_fast_path(&self) -> bool {
+        self.fast_enabled && self.inner.fast.is_some()
+    }
+
+    /// Whether the plan has a fast path on this host (x86_64: every part in
+    /// argument registers or at most 8 stack slots, no x87 return).
+    pub fn has_fast_path(&self) -> bool {
+        self.inner.fast.is_some()
     }
 
     /// The function's address.
@@ -185,6 +214,14 @@ impl RawCall {
         }
         if ret.is_null() && inner.ret_size > 0 {
             return Err(Error::Call("NULL return buffer for a non-void function".into()));
+        }
+        if self.fast_enabled {
+            if let Some(fast) = &inner.fast {
+                // SAFETY: argument count and non-null pointers checked above;
+                // the caller guarantees the rest (contract of `call`).
+                unsafe { fast.call(self.code, args, ret) };
+                return Ok(());
+            }
         }
         if !inner.needs_rewrite {
             // SAFETY: argument count and non-null pointers checked above; the
@@ -237,24 +274,26 @@ impl RawCall {
         } else {
             #[repr(C, align(16))]
             struct Scratch([u8; RET_SCRATCH]);
-            let mut scratch = Scratch([0; RET_SCRATCH]);
+            // Not zeroed: libffi writes the whole return value (at least a
+            // full register for integers) and only `ret_size` bytes are read.
+            let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
+            let scratch_ptr = scratch.as_mut_ptr() as *mut u8;
             errno::before_call();
             // SAFETY: CIF prepared; the scratch buffer is at least a register
             // wide and as large as any register-returned value.
-            unsafe {
-                raw::ffi_call(
-                    inner.cif.as_ptr(),
-                    Some(f),
-                    scratch.0.as_mut_ptr() as *mut c_void,
-                    avalue,
-                )
-            };
+            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
             errno::after_call();
-            if inner.ret_size > 0 {
-                // Little-endian: the low bytes are the value, so copying
-                // `ret_size` bytes truncates a widened narrow return.
-                // SAFETY: `ret` has `ret_size` writable bytes (caller contract).
-                unsafe { std::ptr::copy_nonoverlapping(scratch.0.as_ptr(), ret as *mut u8, inner.ret_size) };
+            // Little-endian: the low bytes are the value, so copying
+            // `ret_size` bytes truncates a widened narrow return.
+            // SAFETY: libffi wrote the value to the scratch buffer; `ret`
+            // has `ret_size` writable bytes (caller contract).
+            unsafe {
+                match inner.ret_size {
+                    0 => {}
+                    8 => (ret as *mut u64).write_unaligned((scratch_ptr as *const u64).read()),
+                    4 => (ret as *mut u32).write_unaligned((scratch_ptr as *const u32).read()),
+                    n => std::ptr::copy_nonoverlapping(scratch_ptr, ret as *mut u8, n),
+                }
             }
         }
     }

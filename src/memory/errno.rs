@@ -18,6 +18,13 @@ extern "C" {
     fn __errno_location() -> *mut i32;
 }
 
+/// The address of the current thread's `errno` (constant for the thread's
+/// lifetime, so callers may cache it per thread).
+pub(crate) fn location() -> *mut i32 {
+    // SAFETY: as in `get`.
+    unsafe { __errno_location() }
+}
+
 /// The current thread's `errno`.
 pub fn get() -> i32 {
     // SAFETY: `__errno_location` has no preconditions and returns a valid,

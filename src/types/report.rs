@@ -126,7 +126,11 @@ fn write_members(types: &Types, id: TypeId, base: u64, depth: usize, out: &mut S
             let _ = writeln!(out, "{indent}{head}");
             let inner = write_members(types, f.ty, abs, depth + 1, out)?;
             st.members += inner.members;
-            let tail = format!("}} {decl_name};");
+            let tail = if decl_name.is_empty() {
+                "};".to_string()
+            } else {
+                format!("}} {decl_name};")
+            };
             let _ = writeln!(
                 out,
                 "{indent}{tail:<48}/* {abs:>5} {:>5} */",

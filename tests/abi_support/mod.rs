@@ -595,6 +595,27 @@ pub fn cases(b: &mut B) -> Vec<Case> {
         vec![h_c, h_d, h_s1, h_s2, h_s3],
         None,
     );
+    let bf16 = b.rec_decls(
+        RecordKind::Struct,
+        "bf16",
+        vec![FieldDecl::bitfield(Some("x"), l, 16)],
+        RecordAttrs::default(),
+    );
+    let bf4 = b.rec_decls(
+        RecordKind::Struct,
+        "bf4",
+        vec![FieldDecl::bitfield(Some("x"), i, 4)],
+        RecordAttrs::default(),
+    );
+    let p_g = b.packed("pg", &[c, bf16]);
+    let p_h = b.packed("ph", &[i, bf16]);
+    let p_b = b.packed("pb", &[c, bf4]);
+    add(
+        "x packed parents of mode-sized bitfields",
+        void,
+        vec![p_g, p_h, p_b],
+        None,
+    );
     add("x unions with long double", u_ldi, vec![u_outer, u_ldi, u_x87], None);
     let e_in = b.st("ein", &[empty, f, f]);
     add("x struct{struct{} e; float, float}", e_in, vec![e_in], None);

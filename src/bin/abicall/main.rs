@@ -1,5 +1,6 @@
 //! `abicall`: the command-line face of the library.
 
+mod bench;
 mod call;
 mod context;
 mod layout;
@@ -22,6 +23,8 @@ enum Cmd {
     Call(call::CallArgs),
     /// Print the layout of C types (pahole-style table or JSON).
     Layout(layout::LayoutArgs),
+    /// Measure call overhead per signature (ns/call, ratio to a direct call).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Call(a) => call::run(a),
         Cmd::Layout(a) => layout::run(a),
+        Cmd::Bench(a) => bench::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
