@@ -33,33 +33,9 @@ pub fn sig_values(types: &Types, sig: &Signature) -> SigValues {
     SigValues { args, ret }
 }
 
-/// Shared C helpers: the failure buffer and the masked byte comparison.
-pub const PRELUDE: &str = r#"#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-static char conf_fail[1024];
-static int conf_nfail;
-/* The first recorded failure since the last call, or NULL. */
-const char *conf_failure(void) {
-    if (!conf_nfail) return 0;
-    conf_nfail = 0;
-    return conf_fail;
-}
-static int conf_chk(const void *got, const unsigned char *want, const unsigned char *mask,
-                    unsigned long n, int sig, int arg) {
-    const unsigned char *g = got;
-    for (unsigned long i = 0; i < n; i++)
-        if ((g[i] ^ want[i]) & mask[i]) {
-            if (!conf_nfail)
-                snprintf(conf_fail, sizeof conf_fail,
-                         "signature %d, %s %d: byte %lu expected %02x, C received %02x (mask %02x)",
-                         sig, arg < 0 ? "return value" : "argument", arg, i, want[i], g[i], mask[i]);
-            conf_nfail++;
-            return 1;
-        }
-    return 0;
-}
-"#;
+/// The C runtime of generated code (`abi-tests/runtime.h`): the failure
+/// buffer and the masked byte comparison.
+pub const PRELUDE: &str = include_str!("../../abi-tests/runtime.h");
 
 /// Emits C definitions for every record reachable from `roots` that is not
 /// in `done`, dependencies first.
@@ -248,17 +224,54 @@ pub fn sig_defs(types: &Types, sig: &Signature) -> String {
     out
 }
 
-/// A standalone C file for signature `k` alone (the reproducer).
+/// A standalone C program for signature `k` alone (the reproducer): the
+/// callee and caller abicall uses, and a `main` that runs them against each
+/// other (compiled C against compiled C, which must pass), so the file
+/// both documents the failing case and proves the C side consistent.
 pub fn reproducer(batch: &Batch, k: usize) -> String {
+    let types = &batch.types;
     let sig = &batch.sigs[k];
-    let vals = sig_values(&batch.types, sig);
+    let vals = sig_values(types, sig);
+    let mut main = String::from("int main(void) {\n");
+    if has_caller(sig) {
+        let _ = writeln!(main, "    caller_{k}(callee_{k});");
+    } else {
+        let mut call = Vec::new();
+        for (i, &t) in sig.args.iter().enumerate() {
+            let _ = writeln!(
+                main,
+                "    {}; memcpy(&a{i}, e{k}_{i}, sizeof a{i});",
+                types.declare(t, &format!("a{i}"))
+            );
+            call.push(format!("a{i}"));
+        }
+        let _ = writeln!(main, "    callee_{k}({});", call.join(", "));
+    }
+    main.push_str(
+        "    const char *f = conf_failure();\n    printf(\"%s\\n\", f ? f : \"C against C: ok\");\n    return f != 0;\n}\n",
+    );
     format!(
-        "/* abicall abi-test --seed {} --target {}: signature {k} */\n{PRELUDE}{}{}",
+        "/* {} of `abicall abi-test --seed {} --target {}`: {}\n   \
+         Build and run: gcc -O2 repro.c && ./a.out\n   \
+         Re-run in abicall: abicall abi-test --seed {} --target {} --only {} */\n{PRELUDE}{}{}{main}",
+        batch.id(k),
         batch.seed,
-        batch.types.target(),
-        sig_defs(&batch.types, sig),
-        sig_text(&batch.types, sig, &vals, k)
+        types.target(),
+        prototype(types, sig, "f"),
+        batch.seed,
+        types.target(),
+        only_arg(batch, k),
+        sig_defs(types, sig),
+        sig_text(types, sig, &vals, k)
     )
+}
+
+/// The `--only` argument selecting signature `k` of `batch`.
+pub fn only_arg(batch: &Batch, k: usize) -> String {
+    match batch.first {
+        Some(f) => (f + k).to_string(),
+        None => format!("F{k}"),
+    }
 }
 
 /// One C file with every signature of `batch` in `range`.

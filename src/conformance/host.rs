@@ -1,28 +1,27 @@
 //! Both directions on real code for the host target (x86_64 System V):
 //! each batch of signatures becomes one shared object built by gcc or clang
-//! at `-O2`; abicall calls every checking callee through [`RawCall`] and
-//! gives every caller a [`RawCallback`] that checks what C passed.
+//! at `-O2` (see [`super::csrc`]). For every signature abicall
+//!
+//! - calls the checking callee `callee_k` through every execution path the
+//!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
+//!   when the plan is eligible, the fast path — and checks the C side saw
+//!   every byte and that the returned value comes back intact;
+//! - hands `caller_k` a [`RawCallback`] (libffi closure), which checks every
+//!   argument C passed and returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
-use super::signature::Batch;
+use super::signature::{Batch, Signature};
 use super::tools::{compile, TempDir};
+use super::{Direction, Failure};
+use crate::abi::{CallPlan, Loc, Pass, ValueClass};
 use crate::call::{CallbackOptions, RawCall, RawCallback};
 use crate::error::{Error, Result};
 use crate::library::Library;
-use crate::types::Prim;
+use crate::types::{Prim, TypeId, Types};
 use std::ffi::{c_char, c_void, CStr};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-/// One signature that did not behave like the compiler.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    /// Index of the signature in its batch.
-    pub index: usize,
-    /// What went wrong (direction and first differing byte, or the engine's error).
-    pub message: String,
-}
 
 /// A value buffer aligned for any generated type (16 bytes).
 fn aligned(bytes: &[u8]) -> Vec<u128> {
@@ -32,9 +31,27 @@ fn aligned(bytes: &[u8]) -> Vec<u128> {
     v
 }
 
+/// The shared object of one batch and its failure reporter.
+struct Built {
+    lib: Library,
+    take: unsafe extern "C" fn() -> *const c_char,
+}
+
+impl Built {
+    /// The failure the C side recorded since the last call, if any.
+    fn c_failure(&self) -> Option<String> {
+        // SAFETY: `conf_failure` is `const char *(void)` (csrc::PRELUDE); the
+        // result is NULL or a NUL-terminated static buffer.
+        let p = unsafe { (self.take)() };
+        // SAFETY: as above.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+}
+
 /// Compiles signatures `range` of `batch` (host target) with `cc -O2` into a
-/// shared object and runs both directions. Returns one entry per failing
-/// signature; `Err` only when the C cannot be built or loaded.
+/// shared object and runs both directions through every execution path.
+/// Returns one entry per failing signature and path; `Err` only when the C
+/// cannot be built or loaded.
 pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<Vec<Failure>> {
     if crate::Target::host() != Some(batch.types.target()) {
         return Err(Error::Call(format!(
@@ -51,11 +68,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<Vec<Fa
     let take = lib.symbol("conf_failure")?;
     // SAFETY: `conf_failure` is defined by the PRELUDE as `const char *(void)`.
     let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };
-    let c_failure = || {
-        // SAFETY: C signature as above; the returned string is NUL-terminated static storage.
-        let p = unsafe { take() };
-        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
-    };
+    let built = Built { lib, take };
+    let clang = cc.file_name().is_some_and(|n| n.to_string_lossy().contains("clang"));
     let mut types = batch.types.clone();
     let mut failures = Vec::new();
     let trace = std::env::var_os("ABICALL_CONF_TRACE").is_some();
@@ -64,38 +78,63 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<Vec<Fa
             eprintln!("conformance: signature {k}");
         }
         let sig = &batch.sigs[k];
-        let vals = csrc::sig_values(&types, sig);
-        let fty = sig.func_type(&mut types);
-        let fail = |message: String| Failure { index: k, message };
-        // Direction 1: abicall calls C.
-        let sym = lib.symbol(&format!("callee_{k}"))?;
-        let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
-        // SAFETY: `callee_k` was compiled from exactly this prototype.
-        let call = match unsafe { RawCall::new(&types, fty, variadic, sym.as_ptr(), None) } {
-            Ok(c) => c,
-            Err(e) => {
-                failures.push(fail(format!("engine refused the call: {e}")));
-                continue;
-            }
-        };
-        if let Some(m) = call_callee(&call, &vals, &c_failure) {
-            failures.push(fail(format!("abicall -> C: {m}")));
-            continue;
-        }
-        // Direction 2: C calls abicall.
-        if csrc::has_caller(sig) {
-            let sym = lib.symbol(&format!("caller_{k}"))?;
-            match call_caller(&types, fty, sym.as_ptr(), &vals, &c_failure) {
-                Ok(None) => {}
-                Ok(Some(m)) => failures.push(fail(format!("C -> abicall callback: {m}"))),
-                Err(e) => failures.push(fail(format!("engine refused the callback: {e}"))),
+        let mut found = run_one(&built, &mut types, sig, k);
+        if clang {
+            if let Some(why) = clang_divergence(&types, sig) {
+                for f in &mut found {
+                    f.known_divergence = Some(why.clone());
+                }
             }
         }
+        failures.extend(found);
     }
     Ok(failures)
 }
 
-fn call_callee(call: &RawCall, vals: &SigValues, c_failure: &dyn Fn() -> Option<String>) -> Option<String> {
+/// Both directions, every path, for signature `k`.
+fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> Vec<Failure> {
+    let mut out = Vec::new();
+    let vals = csrc::sig_values(types, sig);
+    let fty = sig.func_type(types);
+    let sym = match built.lib.symbol(&format!("callee_{k}")) {
+        Ok(s) => s,
+        Err(e) => return vec![Failure::new(k, Direction::Plan, e.to_string())],
+    };
+    let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
+    // SAFETY: `callee_k` was compiled from exactly this prototype.
+    let mut call = match unsafe { RawCall::new(types, fty, variadic, sym.as_ptr(), None) } {
+        Ok(c) => c,
+        Err(e) => return vec![Failure::new(k, Direction::Plan, format!("engine refused the call: {e}"))],
+    };
+    call.set_fast_path(false);
+    if let Some(m) = call_callee(&call, &vals, built) {
+        out.push(Failure::new(k, Direction::CallLibffi, m));
+    }
+    if call.has_fast_path() {
+        call.set_fast_path(true);
+        if let Some(m) = call_callee(&call, &vals, built) {
+            out.push(Failure::new(k, Direction::CallFast, m));
+        }
+    }
+    if csrc::has_caller(sig) {
+        let r = built
+            .lib
+            .symbol(&format!("caller_{k}"))
+            .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built));
+        match r {
+            Ok(None) => {}
+            Ok(Some(m)) => out.push(Failure::new(k, Direction::Callback, m)),
+            Err(e) => out.push(Failure::new(
+                k,
+                Direction::Callback,
+                format!("engine refused the callback: {e}"),
+            )),
+        }
+    }
+    out
+}
+
+fn call_callee(call: &RawCall, vals: &SigValues, built: &Built) -> Option<String> {
     let bufs: Vec<Vec<u128>> = vals.args.iter().map(|v| aligned(&v.bytes)).collect();
     let ptrs: Vec<*const c_void> = bufs.iter().map(|b| b.as_ptr() as *const c_void).collect();
     let mut ret = vec![0u128; call.ret_size().div_ceil(16) + 1];
@@ -105,7 +144,7 @@ fn call_callee(call: &RawCall, vals: &SigValues, c_failure: &dyn Fn() -> Option<
     if let Err(e) = unsafe { call.call(&ptrs, ret.as_mut_ptr() as *mut c_void) } {
         return Some(format!("call failed: {e}"));
     }
-    if let Some(m) = c_failure() {
+    if let Some(m) = built.c_failure() {
         return Some(m);
     }
     // SAFETY: `ret` has at least `ret_size` initialized bytes.
@@ -116,18 +155,18 @@ fn call_callee(call: &RawCall, vals: &SigValues, c_failure: &dyn Fn() -> Option<
 }
 
 fn call_caller(
-    types: &crate::types::Types,
-    fty: crate::types::TypeId,
+    types: &Types,
+    fty: TypeId,
     caller: *mut c_void,
     vals: &SigValues,
-    c_failure: &dyn Fn() -> Option<String>,
+    built: &Built,
 ) -> Result<Option<String>> {
     let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
     let void = types.as_prim(types.sig_of(fty).map_or(fty, |s| s.ret)) == Some(Prim::Void);
     let f = move |args: &[*const c_void], ret: *mut c_void| -> std::result::Result<(), String> {
         for (i, (p, v)) in args.iter().zip(&expect).enumerate() {
-            // SAFETY: libffi hands a pointer to argument `i`'s bytes (its size).
+            // SAFETY: the engine hands a pointer to argument `i`'s bytes (its size).
             let got = unsafe { std::slice::from_raw_parts(*p as *const u8, v.bytes.len()) };
             if let Some((o, want, g)) = v.first_mismatch(got) {
                 let mut s = seen2.lock().unwrap_or_else(|e| e.into_inner());
@@ -141,17 +180,73 @@ fn call_caller(
         }
         Ok(())
     };
-    let cb = RawCallback::new(types, fty, Box::new(f), CallbackOptions::default())?;
+    let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let errors2 = errors.clone();
+    let opts = CallbackOptions {
+        on_error: Some(Box::new(move |m: &str| {
+            errors2.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(m.to_string());
+        })),
+        error_return: None,
+    };
+    let cb = RawCallback::new(types, fty, Box::new(f), opts)?;
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
     // SAFETY: as above.
     let status = unsafe { caller(cb.code()) };
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if seen.is_some() {
-        return Ok(seen);
+    if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Ok(Some(format!("callback reported an error: {e}")));
+    }
+    if let Some(s) = seen.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Ok(Some(s));
     }
     if status != 0 {
-        return Ok(Some(c_failure().unwrap_or_else(|| "caller reported a failure".into())));
+        return Ok(Some(built.c_failure().unwrap_or_else(|| "caller reported a failure".into())));
     }
     Ok(None)
+}
+
+/// Why clang 14 and the psABI (and gcc) disagree on `sig`, if they do: an
+/// `__int128` argument arriving when exactly one integer register is left.
+/// The psABI passes it whole on the stack and gives `r9` to the next
+/// integer argument (gcc does); clang before 18 splits it between `r9` and
+/// the stack (LLVM issue 41784) and clang before 20 leaves `r9` unused
+/// after it (LLVM issue 123935). See `docs/testing.md` (Conformance).
+pub fn clang_divergence(types: &Types, sig: &Signature) -> Option<String> {
+    let plan: CallPlan = sig.plan(types).ok()?;
+    let mut gprs = u8::from(matches!(plan.ret.pass, Pass::Indirect { .. }));
+    for (i, a) in plan.args.iter().enumerate() {
+        let wide = matches!(a.class, ValueClass::Scalar(Prim::Int128 | Prim::UInt128));
+        if wide && gprs == 5 && a.parts().iter().all(|p| matches!(p.loc, Loc::Stack(_))) {
+            return Some(format!(
+                "argument {i} is `{}` with only r9 left: psABI/gcc pass it whole on the stack, \
+                 clang 14 splits it between r9 and the stack (LLVM #41784, fixed in clang 18)",
+                types.display(a.ty)
+            ));
+        }
+        for p in a.parts() {
+            if let Loc::Gpr(r) = p.loc {
+                gprs = gprs.max(r + 1);
+            }
+        }
+        if let Pass::Indirect { ptr: Loc::Gpr(r), .. } = a.pass {
+            gprs = gprs.max(r + 1);
+        }
+    }
+    None
+}
+
+/// How many of signatures `range` of `batch` have a fast path on this host
+/// (and so were run through both execution paths).
+pub fn fast_path_count(batch: &Batch, range: Range<usize>) -> usize {
+    let mut types = batch.types.clone();
+    range
+        .filter(|&k| {
+            let sig = &batch.sigs[k];
+            let fty = sig.func_type(&mut types);
+            let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
+            // SAFETY: the call object is only inspected, never called; the
+            // code address is a non-NULL placeholder.
+            unsafe { RawCall::new(&types, fty, variadic, 1 as *const c_void, None) }.is_ok_and(|c| c.has_fast_path())
+        })
+        .count()
 }

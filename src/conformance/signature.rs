@@ -20,6 +20,8 @@ pub struct Signature {
     pub fixed: Option<usize>,
     /// Seed of the values passed for this signature.
     pub value_seed: u64,
+    /// For a fixed case: the abi-cases row it checks.
+    pub label: Option<&'static str>,
 }
 
 impl Signature {
@@ -38,11 +40,15 @@ impl Signature {
     }
 }
 
-/// A batch of signatures sharing one type table.
+/// A batch of signatures sharing one type table: the fixed cases, or one
+/// chunk of a seed's random signatures.
 #[derive(Debug)]
 pub struct Batch {
-    /// The seed the batch was generated from.
+    /// The seed of the run.
     pub seed: u64,
+    /// Global number of `sigs[0]` in the seed's sequence; `None` for the
+    /// fixed cases.
+    pub first: Option<usize>,
     /// Every type the signatures use.
     pub types: Types,
     /// The signatures.
@@ -67,10 +73,36 @@ impl Default for Limits {
     }
 }
 
-/// Generates `count` signatures for `target` from `seed`.
-pub fn generate(target: Target, seed: u64, count: usize, limits: Limits) -> Batch {
+/// The fixed cases ([`super::fixed`]) for `target`, with values from `seed`.
+pub fn generate_fixed(target: Target, seed: u64) -> Batch {
+    let mut types = Types::new(target);
+    let mut r = Rng::new(seed ^ 0xf1ed_ca5e);
+    let sigs = super::fixed::fixed_cases(&mut types)
+        .into_iter()
+        .map(|c| Signature {
+            ret: c.ret,
+            args: c.args,
+            fixed: c.fixed,
+            value_seed: r.next_u64(),
+            label: Some(c.name),
+        })
+        .collect();
+    Batch {
+        seed,
+        first: None,
+        types,
+        sigs,
+    }
+}
+
+/// Random signatures `first .. first + count` of `seed`'s sequence for
+/// `target`. The sequence is generated in chunks of [`super::CHUNK`], each
+/// from its own seed, so any signature is regenerated from `(seed, number)`
+/// without the ones before its chunk; `first` must start a chunk.
+pub fn generate(target: Target, seed: u64, first: usize, count: usize, limits: Limits) -> Batch {
+    let chunk = first / super::CHUNK;
     let mut g = Gen {
-        r: Rng::new(seed),
+        r: Rng::new(seed ^ (chunk as u64).wrapping_mul(0xd134_2543_de82_ef95)),
         t: Types::new(target),
         tags: 0,
         limits,
@@ -87,9 +119,31 @@ pub fn generate(target: Target, seed: u64, count: usize, limits: Limits) -> Batc
             args,
             fixed,
             value_seed,
+            label: None,
         });
     }
-    Batch { seed, types: g.t, sigs }
+    Batch {
+        seed,
+        first: Some(first),
+        types: g.t,
+        sigs,
+    }
+}
+
+impl Batch {
+    /// How to name signature `k` of this batch in a report.
+    pub fn id(&self, k: usize) -> String {
+        match (self.first, self.sigs.get(k).and_then(|s| s.label)) {
+            (Some(f), _) => format!("signature {}", f + k),
+            (None, Some(l)) => format!("fixed case {k} ({l})"),
+            (None, None) => format!("fixed case {k}"),
+        }
+    }
+
+    /// The C prototype of signature `k` (`struct s3 f(int, ...)`).
+    pub fn prototype(&self, k: usize) -> String {
+        super::csrc::prototype(&self.types, &self.sigs[k], "f")
+    }
 }
 
 struct Gen {

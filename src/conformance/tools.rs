@@ -78,3 +78,39 @@ pub fn compile(cc: &Path, dir: &Path, name: &str, src: &str, args: &[&str]) -> R
     }
     Ok(cfile)
 }
+
+/// Runs `cmd` with stdout captured, killing it after `limit` (a wrong plan
+/// can make a generated program corrupt its memory and hang). Returns
+/// whether it exited successfully, and its stdout.
+pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result<(bool, Vec<u8>)> {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::Io(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    let mut out = child
+        .stdout
+        .take()
+        .ok_or_else(|| Error::Io("no stdout pipe".into()))?;
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let start = std::time::Instant::now();
+    let ok = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st.success(),
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(e) => return Err(Error::Io(format!("waiting for {:?}: {e}", cmd.get_program()))),
+        }
+    };
+    let stdout = reader.join().unwrap_or_default();
+    Ok((ok, stdout))
+}

@@ -26,6 +26,33 @@ impl ValueBytes {
     }
 }
 
+/// The value `v` of declared type `declared` as a variadic callee receives
+/// it after the default argument promotion to `promoted` (`float` →
+/// `double`, narrow integers → `int`, extended by their signedness).
+pub fn promote(types: &Types, declared: TypeId, v: &ValueBytes, promoted: Option<Prim>) -> ValueBytes {
+    let full = |bytes: Vec<u8>| ValueBytes {
+        mask: vec![0xff; bytes.len()],
+        bytes,
+    };
+    match (promoted, types.as_prim(declared)) {
+        (None, _) | (_, None) => v.clone(),
+        (Some(Prim::Double), _) => {
+            let f = f32::from_le_bytes([v.bytes[0], v.bytes[1], v.bytes[2], v.bytes[3]]);
+            full(f64::from(f).to_le_bytes().to_vec())
+        }
+        (Some(_), Some(p)) => {
+            let signed = p.is_signed(types.target()) && p != Prim::Bool;
+            let x: i64 = match (v.bytes.len(), signed) {
+                (1, true) => i64::from(v.bytes[0] as i8),
+                (1, false) => i64::from(v.bytes[0]),
+                (2, true) => i64::from(i16::from_le_bytes([v.bytes[0], v.bytes[1]])),
+                _ => i64::from(u16::from_le_bytes([v.bytes[0], v.bytes[1]])),
+            };
+            full((x as i32).to_le_bytes().to_vec())
+        }
+    }
+}
+
 /// A random value of type `ty`. Floating-point leaves are finite and
 /// normal (so a variadic `float` → `double` promotion is exact), `_Bool`
 /// leaves are 0 or 1.
@@ -118,12 +145,9 @@ fn walk(types: &Types, ty: TypeId, off: usize, r: &mut Rng, bytes: &mut [u8], ma
         }
         TypeKind::Record(_) => {
             let Some(rec) = types.record_of(ty) else { return };
-            let union = rec.kind == crate::types::RecordKind::Union;
-            for (i, f) in rec.fields.iter().enumerate() {
-                // A union holds its first named member; the others overlap it.
-                if union && i > 0 {
-                    break;
-                }
+            // Every member of a union is walked: a union crosses the call
+            // boundary as all of its bytes, whichever member is active.
+            for f in &rec.fields {
                 match f.bit {
                     // An unnamed bitfield's value is unspecified.
                     Some(_) if f.name.is_none() => {}

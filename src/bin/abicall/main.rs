@@ -1,5 +1,6 @@
 //! `abicall`: the command-line face of the library.
 
+mod abi_test;
 mod bench;
 mod call;
 mod context;
@@ -23,6 +24,8 @@ enum Cmd {
     Call(call::CallArgs),
     /// Print the layout of C types (pahole-style table or JSON).
     Layout(layout::LayoutArgs),
+    /// Check abicall against the C compiler on generated signatures.
+    AbiTest(abi_test::AbiTestArgs),
     /// Measure call overhead per signature (ns/call, ratio to a direct call).
     Bench(bench::BenchArgs),
 }
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Cmd::Call(a) => call::run(a),
         Cmd::Layout(a) => layout::run(a),
         Cmd::Bench(a) => bench::run(a),
+        Cmd::AbiTest(a) => abi_test::run_cmd(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,28 @@
+/* The C runtime of abicall's generated conformance code (src/conformance/csrc.rs):
+   the failure buffer abicall reads after every call, and the masked byte
+   comparison every generated callee and caller uses. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+static char conf_fail[1024];
+static int conf_nfail;
+/* The first recorded failure since the last call, or NULL. */
+const char *conf_failure(void) {
+    if (!conf_nfail) return 0;
+    conf_nfail = 0;
+    return conf_fail;
+}
+static int conf_chk(const void *got, const unsigned char *want, const unsigned char *mask,
+                    unsigned long n, int sig, int arg) {
+    const unsigned char *g = got;
+    for (unsigned long i = 0; i < n; i++)
+        if ((g[i] ^ want[i]) & mask[i]) {
+            if (!conf_nfail)
+                snprintf(conf_fail, sizeof conf_fail,
+                         "signature %d, %s %d: byte %lu expected %02x, C received %02x (mask %02x)",
+                         sig, arg < 0 ? "return value" : "argument", arg, i, want[i], g[i], mask[i]);
+            conf_nfail++;
+            return 1;
+        }
+    return 0;
+}
