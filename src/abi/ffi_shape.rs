@@ -165,17 +165,34 @@ pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
         ValueClass::Empty => FfiType::Omit,
         ValueClass::Scalar(p) => scalar(*p, target),
         ValueClass::Pointer => FfiType::Pointer,
-        // `struct { long double x; }`: same bytes as a `long double`, which
-        // libffi passes on the stack and returns in st0, like gcc.
-        ValueClass::Eightbytes(classes) if classes.contains(&Class::X87) => FfiType::LongDouble,
+        // `struct { long double x; }` argument: class X87 arguments go to
+        // the stack like MEMORY (psABI 3.2.3), at the struct's own alignment
+        // — which a packed member lowers below `long double`'s 16.
+        ValueClass::Eightbytes(classes) if classes.contains(&Class::X87) => FfiType::Memory {
+            size: v.size,
+            align: v.align,
+        },
         ValueClass::Eightbytes(classes) => {
             let mut elems = Vec::new();
             for (i, c) in classes.iter().enumerate() {
                 let off = i as u64 * 8;
                 eightbyte_elems(*c, (v.size - off).min(8), &mut elems);
             }
+            // libffi's closures (`ffi_closure_unix64_inner`) take one
+            // register for every eightbyte libffi classifies, NO_CLASS
+            // included, where the psABI (and libffi's own `ffi_call`) take
+            // none. A value in registers whose last eightbyte is padding
+            // (`struct { int a; struct {} e __attribute__((aligned(16))); }`)
+            // is therefore described without it; on the stack it keeps its
+            // full size, which is the slot the caller reserves.
+            let in_regs = matches!(&v.pass, super::Pass::Direct(parts)
+                if !parts.is_empty() && parts.iter().all(|p| !matches!(p.loc, super::Loc::Stack(_))));
+            let size = match classes.iter().rposition(|c| *c != Class::NoClass) {
+                Some(last) if in_regs => v.size.min(8 * (last as u64 + 1)),
+                _ => v.size,
+            };
             FfiType::Struct {
-                size: v.size,
+                size,
                 align: v.align,
                 elems,
             }
@@ -205,7 +222,10 @@ pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
 /// The libffi type for a planned return value: as [`ffi_type`], except an
 /// x86_64 `long double _Complex`, returned in st0/st1 ([`FfiType::Complex`]).
 pub fn ffi_return_type(types: &Types, v: &ValuePlan) -> FfiType {
-    match v.class {
+    match &v.class {
+        // `struct { long double x; }`: same bytes as a `long double`, which
+        // libffi returns in st0, like gcc.
+        ValueClass::Eightbytes(classes) if classes.contains(&Class::X87) => FfiType::LongDouble,
         ValueClass::Scalar(Prim::LongDoubleComplex) if types.target().arch() == Arch::X86_64 => {
             FfiType::Complex(Prim::LongDoubleComplex)
         }

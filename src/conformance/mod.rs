@@ -73,8 +73,8 @@ pub struct Failure {
     pub direction: Direction,
     /// What went wrong (first differing byte, the engine's error, the plan).
     pub message: String,
-    /// Set when the disagreement is a known compiler bug (the evidence):
-    /// counted separately, never as a pass.
+    /// Set when the disagreement is a known compiler bug or a documented
+    /// engine limitation (the evidence): counted separately, never as a pass.
     pub known_divergence: Option<String>,
 }
 

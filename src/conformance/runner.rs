@@ -71,7 +71,7 @@ impl std::fmt::Display for Report {
         for x in &self.failures {
             writeln!(f, "-- {}: {}", x.direction.name(), x.message)?;
             if let Some(why) = &x.known_divergence {
-                writeln!(f, "   known compiler divergence: {why}")?;
+                writeln!(f, "   known issue: {why}")?;
             }
         }
         for r in &self.reproducers {
@@ -90,8 +90,9 @@ pub struct Summary {
     pub passed: usize,
     /// Signatures that failed a check.
     pub failed: Vec<Report>,
-    /// Signatures whose only disagreements are known compiler bugs
-    /// (neither passed nor failed; each carries its evidence).
+    /// Signatures whose only problems are known issues — a compiler bug
+    /// (clang 14 `__int128`) or a documented engine limitation — neither
+    /// passed nor failed; each carries its evidence.
     pub divergent: Vec<Report>,
     /// Signatures that went through the fast path as well as libffi.
     pub fast_path: usize,

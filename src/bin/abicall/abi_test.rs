@@ -89,7 +89,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
         if sum.divergent.is_empty() {
             String::new()
         } else {
-            format!(", {} known compiler divergence(s)", sum.divergent.len())
+            format!(", {} known issue(s)", sum.divergent.len())
         },
         sum.total,
         sum.fast_path,
