@@ -25,10 +25,6 @@ fn count(default: usize) -> usize {
 fn sweep(compiler: &str, seed: u64, count: usize) -> Summary {
     let mut opts = Options::new(Target::X86_64SysV, seed, count);
     opts.compiler = compiler.into();
-    // The fixed rows are the gcc reference; under clang 14 three of the
-    // extra fixed cases (zero-width bitfields in unions, packed parents of
-    // bitfields) classify differently — documented in docs/testing.md.
-    opts.fixed = compiler == "gcc";
     opts.jobs = 2;
     let sum = run(&opts, &|_, _, _| {}).unwrap_or_else(|e| panic!("{e}"));
     let mut report = String::new();
@@ -63,10 +59,16 @@ fn generated_signatures_both_directions_gcc() {
     assert!(sum.fast_path * 10 > n, "only {} of {n} signatures took the fast path", sum.fast_path);
 }
 
+/// clang 14 disagrees with gcc (the reference, which the plans follow) on a
+/// few signatures: each such signature must be explained — gcc's code
+/// matches the plan in the register-dump oracle and clang's does not, or a
+/// documented LLVM bug — and is printed with its evidence, never counted as
+/// a pass.
 #[test]
 fn generated_signatures_both_directions_clang() {
     let sum = sweep("clang", seed() ^ 0x5a5a, count(500) / 2);
     for d in &sum.divergent {
+        assert!(d.failures.iter().all(|f| f.known_divergence.is_some()), "{d}");
         eprintln!("known compiler divergence (clang 14):\n{d}");
     }
 }

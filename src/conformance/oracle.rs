@@ -25,6 +25,7 @@ use crate::Target;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -350,10 +351,14 @@ fn check_ret(types: &Types, c: &OCase, got: &[u8], img: &[u8]) -> Vec<String> {
     fails
 }
 
-/// Builds the program of `cases` in `dir` and runs it; returns its output.
-fn build_and_run(target: Target, prog: &str, dir: &std::path::Path) -> Result<String> {
+/// Builds the program of `cases` in `dir` (with `cc`, or the target's gcc)
+/// and runs it; returns its output.
+fn build_and_run(target: Target, prog: &str, dir: &std::path::Path, cc: Option<&Path>) -> Result<String> {
     let tc = toolchain(target)?;
-    let cc = find_tool(tc.cc, tc.package)?;
+    let cc = match cc {
+        Some(c) => c.to_path_buf(),
+        None => find_tool(tc.cc, tc.package)?,
+    };
     let cfile = dir.join("oracle.c");
     let sfile = dir.join("stubs.s");
     let exe = dir.join("oracle");
@@ -371,7 +376,7 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path) -> Result<St
     if !out.status.success() {
         return Err(Error::Io(format!(
             "{} failed on the oracle program {}:\n{}",
-            tc.cc,
+            cc.display(),
             cfile.display(),
             String::from_utf8_lossy(&out.stderr)
         )));
@@ -394,6 +399,13 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path) -> Result<St
 /// target. Returns one entry per failing signature; `Err` when the program
 /// cannot be built (a missing tool names its package).
 pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
+    run_range_with(batch, range, None)
+}
+
+/// As [`run_range`], with the C built by `cc` instead of the target's gcc
+/// (`clang` on the host: how clang passes each signature, as evidence when
+/// it disagrees with gcc).
+pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> Result<Vec<Failure>> {
     let mut types = batch.types.clone();
     let mut cases = Vec::new();
     let mut failures = Vec::new();
@@ -416,7 +428,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     }
     let prog = program(&mut types, &cases);
     let dir = TempDir::new("conf-oracle")?;
-    let out = build_and_run(types.target(), &prog, dir.path())?;
+    let out = build_and_run(types.target(), &prog, dir.path(), cc)?;
     let rlen = cases.iter().map(|c| c.plan.ret.size as usize).max().unwrap_or(0);
     let img = rimg(types.target(), rlen);
     let mut seen_a = HashSet::new();
@@ -489,4 +501,47 @@ pub fn reproducer(batch: &Batch, k: usize) -> String {
         types.target(),
         program(&mut types, std::slice::from_ref(&case))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::Part;
+    use crate::conformance::signature::generate_fixed;
+
+    /// A plan that is wrong in one register must be caught: the oracle is
+    /// not a check that cannot fail.
+    #[test]
+    fn a_wrong_plan_is_reported() {
+        for target in [Target::X86_64SysV, Target::Aarch64Linux] {
+            let batch = generate_fixed(target, 7);
+            // r6: struct { long l; double d; } in a GPR and an FPR.
+            let k = batch.sigs.iter().position(|s| s.label.is_some_and(|l| l.starts_with("r6 "))).unwrap();
+            let sig = &batch.sigs[k];
+            let mut types = batch.types.clone();
+            let good = sig.plan(&types).unwrap();
+            let mut bad = good.clone();
+            if let Pass::Direct(parts) = &mut bad.args[0].pass {
+                let p: &mut Part = parts.iter_mut().find(|p| matches!(p.loc, Loc::Gpr(_))).unwrap();
+                p.loc = Loc::Gpr(1);
+            }
+            let case = |plan: CallPlan| OCase {
+                index: k,
+                ret: sig.ret,
+                args: &sig.args,
+                fixed: sig.fixed,
+                plan,
+                vals: sig_values(&batch.types, sig),
+            };
+            let (good, bad) = (case(good), case(bad));
+            let prog = program(&mut types, std::slice::from_ref(&good));
+            let dir = TempDir::new("conf-oracle-test").unwrap();
+            let out = build_and_run(target, &prog, dir.path(), None).unwrap();
+            let line = out.lines().find(|l| l.starts_with('A')).unwrap();
+            let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+            assert_eq!(check_args(&types, &good, &words), Vec::<String>::new(), "{target}");
+            let fails = check_args(&types, &bad, &words);
+            assert!(fails.iter().any(|f| f.starts_with("arg0: byte 0")), "{target}: {fails:?}");
+        }
+    }
 }

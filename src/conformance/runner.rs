@@ -224,6 +224,9 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         fast_path = host::fast_path_count(&batch, range.clone());
     }
     failures.extend(oracle::run_range(&batch, range.clone())?);
+    if let Some(cc) = host_cc.filter(|_| opts.compiler != "gcc") {
+        mark_compiler_divergence(&batch, range.clone(), cc, &opts.compiler, &mut failures)?;
+    }
     failures.extend(layout::run_range(&batch, range.clone())?);
     let mut by_sig: BTreeMap<usize, Vec<Failure>> = BTreeMap::new();
     for f in failures {
@@ -272,4 +275,38 @@ fn report(batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
         failures,
         reproducers,
     }
+}
+
+/// With another compiler than gcc: runs the register-dump oracle with that
+/// compiler too. Where gcc's code agrees with the plan and the other
+/// compiler's does not, the compilers disagree with each other: every
+/// failure of that signature becomes a known divergence, with the other
+/// compiler's register dump as the evidence.
+fn mark_compiler_divergence(
+    batch: &Batch,
+    range: std::ops::Range<usize>,
+    cc: &std::path::Path,
+    name: &str,
+    failures: &mut Vec<Failure>,
+) -> Result<()> {
+    let other = oracle::run_range_with(batch, range, Some(cc))?;
+    for o in other {
+        let gcc_ok = !failures
+            .iter()
+            .any(|f| f.index == o.index && matches!(f.direction, Direction::Oracle | Direction::Plan));
+        if !gcc_ok {
+            continue;
+        }
+        let why = format!(
+            "gcc and {name} disagree on this signature: gcc's code matches the call plan, {name}'s register dump does not:\n{}",
+            o.message
+        );
+        for f in failures.iter_mut().filter(|f| f.index == o.index) {
+            f.known_divergence.get_or_insert_with(|| why.clone());
+        }
+        let mut f = Failure::new(o.index, Direction::Oracle, format!("({name}) {}", o.message));
+        f.known_divergence = Some(why);
+        failures.push(f);
+    }
+    Ok(())
 }
