@@ -12,8 +12,14 @@ use abicall::Target;
 
 #[test]
 fn generated_signatures_oracle_and_layout_aarch64() {
-    let seed = std::env::var("ABICALL_CONF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261123);
-    let count = std::env::var("ABICALL_CONF_COUNT").ok().and_then(|s| s.parse().ok()).unwrap_or(500);
+    let seed = std::env::var("ABICALL_CONF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261123);
+    let count = std::env::var("ABICALL_CONF_COUNT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
     let mut opts = Options::new(Target::Aarch64Linux, seed, count);
     opts.jobs = 2;
     let sum = run(&opts, &|_, _, _| {}).unwrap_or_else(|e| panic!("{e}"));

@@ -262,6 +262,68 @@ mod tests {
         t.define_record(kind, None, decls, attrs).unwrap()
     }
 
+    /// Found by the conformance runs: libffi closures take a register for
+    /// a NO_CLASS eightbyte, so a register-passed value is described
+    /// without its trailing padding; on the stack it keeps its size.
+    #[test]
+    fn x86_64_trailing_padding_eightbyte() {
+        let mut t = Types::new(Target::X86_64SysV);
+        let l = t.prim(Prim::Long);
+        let empty = st(&mut t, &[], RecordAttrs::default(), false);
+        let decls = vec![
+            FieldDecl::new("a", l),
+            FieldDecl {
+                align_attr: Some(16),
+                ..FieldDecl::new("e", empty)
+            },
+        ];
+        let s = t
+            .define_record(RecordKind::Struct, None, decls, RecordAttrs::default())
+            .unwrap();
+        let void = t.prim(Prim::Void);
+        let mut args = vec![l; 6];
+        args.insert(0, s);
+        args.push(s);
+        let plan = plan_call(&t, void, &args, args.len(), false).unwrap();
+        let in_regs = ffi_type(&t, &plan.args[0]);
+        assert_eq!(
+            in_regs,
+            FfiType::Struct {
+                size: 8,
+                align: 16,
+                elems: vec![FfiType::U64]
+            }
+        );
+        let on_stack = ffi_type(&t, &plan.args[7]);
+        assert_eq!(
+            on_stack,
+            FfiType::Struct {
+                size: 16,
+                align: 16,
+                elems: vec![FfiType::U64]
+            }
+        );
+    }
+
+    /// Found by the conformance runs: a packed `long double` struct
+    /// argument keeps its alignment of 1 (libffi would align a `long
+    /// double` to 16 on the stack); returned, it is a `long double` (st0).
+    #[test]
+    fn x86_64_packed_long_double_struct() {
+        let mut t = Types::new(Target::X86_64SysV);
+        let ld = t.prim(Prim::LongDouble);
+        let decls = vec![FieldDecl {
+            packed: true,
+            ..FieldDecl::new("x", ld)
+        }];
+        let s = t
+            .define_record(RecordKind::Struct, None, decls, RecordAttrs::default())
+            .unwrap();
+        let plan = plan_call(&t, s, &[s], 1, false).unwrap();
+        assert_eq!(ffi_type(&t, &plan.args[0]), FfiType::Memory { size: 16, align: 1 });
+        assert_eq!(ffi_return_type(&t, &plan.ret), FfiType::LongDouble);
+    }
+
     #[test]
     fn x86_64_filler_elements() {
         let target = Target::X86_64SysV;
@@ -316,7 +378,8 @@ mod tests {
                 },
                 Omit,
                 S8,
-                LongDouble,
+                // class X87 argument: on the stack, like MEMORY, at its own alignment
+                Memory { size: 16, align: 16 },
             ]
         );
         assert_eq!(ffi_type(&t, &p.ret), Void);

@@ -2,9 +2,9 @@
 //! values as byte arrays, and per signature a checking callee and a caller
 //! that calls a host callback.
 
+use super::rng::Rng;
 use super::signature::{Batch, Signature};
 use super::value::{random_value, ValueBytes};
-use super::rng::Rng;
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -188,11 +188,7 @@ pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize) -> S
         } else {
             params.join(", ")
         };
-        let _ = writeln!(
-            out,
-            "int caller_{k}({} (*cb)({params})) {{",
-            types.declare(sig.ret, "")
-        );
+        let _ = writeln!(out, "int caller_{k}({} (*cb)({params})) {{", types.declare(sig.ret, ""));
         for (i, &t) in sig.args.iter().enumerate() {
             let _ = writeln!(
                 out,

@@ -456,7 +456,39 @@ fn cases(b: &mut Builder) -> Vec<FixedCase> {
         vec![f, f, f, f, f, f, f, f, s_if, s_f4, f],
         None,
     );
+    // Regressions found by the generated runs.
+    let tpad = b.rec_decls(
+        RecordKind::Struct,
+        "tpad",
+        vec![
+            FieldDecl::new("a", l),
+            FieldDecl {
+                align_attr: Some(16),
+                ..FieldDecl::new("e", empty)
+            },
+        ],
+        RecordAttrs::default(),
+    );
+    add(
+        "x struct with trailing padding eightbyte, then longs (libffi closures count NO_CLASS)",
+        tpad,
+        vec![tpad, l, tpad, l, l, l, l],
+        None,
+    );
+    let pld = b.rec_decls(
+        RecordKind::Struct,
+        "pld",
+        vec![FieldDecl {
+            packed: true,
+            ..FieldDecl::new("x", ld)
+        }],
+        RecordAttrs::default(),
+    );
+    add(
+        "x packed long double struct on the stack at an 8-aligned offset",
+        pld,
+        vec![l, l, l, l, l, l, l, pld, i, pld],
+        None,
+    );
     v
 }
-
-

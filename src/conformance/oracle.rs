@@ -141,10 +141,21 @@ for (unsigned long i = 0; i < n; i++) if ((q[i] ^ pat[i]) & mask[i]) return 0; r
 fn program(types: &mut Types, cases: &[OCase]) -> String {
     let target = types.target();
     let mut s = String::from(PROGRAM_HEAD);
-    let stk = cases.iter().map(|c| c.plan.stack_size as usize).max().unwrap_or(0).div_ceil(8) * 8;
+    let stk = cases
+        .iter()
+        .map(|c| c.plan.stack_size as usize)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(8)
+        * 8;
     let rlen = cases.iter().map(|c| c.plan.ret.size as usize).max().unwrap_or(0);
     let img = rimg(target, rlen);
-    let _ = writeln!(s, "unsigned char stk[{}]; unsigned char rimg[{}] = ", stk.max(8), img.len());
+    let _ = writeln!(
+        s,
+        "unsigned char stk[{}]; unsigned char rimg[{}] = ",
+        stk.max(8),
+        img.len()
+    );
     c_bytes(&mut s, &img);
     s.push_str(";\n");
     let mut done = HashSet::new();
@@ -159,7 +170,11 @@ fn program(types: &mut Types, cases: &[OCase]) -> String {
         let fixed = c.fixed.unwrap_or(c.args.len());
         let fty = types.func(c.ret, c.args[..fixed].to_vec(), c.fixed.is_some());
         let fptr = types.pointer(fty);
-        let _ = writeln!(s, "static void case{n}(void) {{\n  typedef {};", types.declare(fptr, "fn_t"));
+        let _ = writeln!(
+            s,
+            "static void case{n}(void) {{\n  typedef {};",
+            types.declare(fptr, "fn_t")
+        );
         let mut call_args = Vec::new();
         for (k, (&a, v)) in c.args.iter().zip(&c.vals.args).enumerate() {
             let _ = write!(s, "  static const unsigned char p{k}[] = ");
@@ -209,7 +224,11 @@ fn program(types: &mut Types, cases: &[OCase]) -> String {
         if c.plan.ret.size > 0 {
             let rty = types.func(c.ret, vec![], false);
             let rptr = types.pointer(rty);
-            let _ = writeln!(s, "static void rcase{n}(void) {{\n  typedef {};", types.declare(rptr, "rf_t"));
+            let _ = writeln!(
+                s,
+                "static void rcase{n}(void) {{\n  typedef {};",
+                types.declare(rptr, "rf_t")
+            );
             let _ = writeln!(s, "  mode = {}; retsize = {};", ret_mode(&c.plan), c.plan.ret.size);
             let _ = writeln!(s, "  {} = ((rf_t)(void *)retstub)();", types.declare(c.ret, "r"));
             let _ = writeln!(s, "  printf(\"R{n} \"); hex(&r, sizeof r); printf(\"\\n\");\n}}");
@@ -278,7 +297,11 @@ fn check_args(types: &Types, c: &OCase, words: &[&str]) -> Vec<String> {
                     }
                     if p.ext != Ext::None && n < 4 {
                         let top = src[at + n - 1];
-                        let fill = if p.ext == Ext::Sign32 && top & 0x80 != 0 { 0xff } else { 0 };
+                        let fill = if p.ext == Ext::Sign32 && top & 0x80 != 0 {
+                            0xff
+                        } else {
+                            0
+                        };
                         if src[at + n..at + 4].iter().any(|&x| x != fill) {
                             fails.push(format!(
                                 "arg{k}: the compiler did not extend it to 32 bits as {:?}",
@@ -438,14 +461,21 @@ pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> 
     for line in out.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         let Some(tag) = words.first() else { continue };
-        let Some(n) = tag.get(1..).and_then(|n| n.parse::<usize>().ok()) else { continue };
+        let Some(n) = tag.get(1..).and_then(|n| n.parse::<usize>().ok()) else {
+            continue;
+        };
         let Some(c) = by_index.get(&n) else { continue };
         let f = if tag.starts_with('A') {
             seen_a.insert(n);
             check_args(&types, c, &words[1..])
         } else if tag.starts_with('R') {
             seen_r.insert(n);
-            check_ret(&types, c, &unhex(words.get(1).copied().unwrap_or("")).unwrap_or_default(), &img)
+            check_ret(
+                &types,
+                c,
+                &unhex(words.get(1).copied().unwrap_or("")).unwrap_or_default(),
+                &img,
+            )
         } else {
             continue;
         };
@@ -491,7 +521,11 @@ pub fn reproducer(batch: &Batch, k: usize) -> String {
     };
     let (cc, stubs, run) = match types.target() {
         Target::X86_64SysV => ("gcc", "oracle_x86_64.s", "./a.out"),
-        _ => ("aarch64-linux-gnu-gcc -static", "oracle_aarch64.s", "qemu-aarch64-static a.out"),
+        _ => (
+            "aarch64-linux-gnu-gcc -static",
+            "oracle_aarch64.s",
+            "qemu-aarch64-static a.out",
+        ),
     };
     format!(
         "/* abicall abi-test --seed {} --target {}: signature {k}, register-dump oracle.\n   \
@@ -516,7 +550,11 @@ mod tests {
         for target in [Target::X86_64SysV, Target::Aarch64Linux] {
             let batch = generate_fixed(target, 7);
             // r6: struct { long l; double d; } in a GPR and an FPR.
-            let k = batch.sigs.iter().position(|s| s.label.is_some_and(|l| l.starts_with("r6 "))).unwrap();
+            let k = batch
+                .sigs
+                .iter()
+                .position(|s| s.label.is_some_and(|l| l.starts_with("r6 ")))
+                .unwrap();
             let sig = &batch.sigs[k];
             let mut types = batch.types.clone();
             let good = sig.plan(&types).unwrap();
@@ -541,7 +579,10 @@ mod tests {
             let words: Vec<&str> = line.split_whitespace().skip(1).collect();
             assert_eq!(check_args(&types, &good, &words), Vec::<String>::new(), "{target}");
             let fails = check_args(&types, &bad, &words);
-            assert!(fails.iter().any(|f| f.starts_with("arg0: byte 0")), "{target}: {fails:?}");
+            assert!(
+                fails.iter().any(|f| f.starts_with("arg0: byte 0")),
+                "{target}: {fails:?}"
+            );
         }
     }
 }

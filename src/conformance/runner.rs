@@ -165,7 +165,11 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
 /// The jobs of `opts`, and the index within its job of `--only`.
 fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
     if let Some(o) = &opts.only {
-        let bad = || Error::Call(format!("--only {o}: expected a signature number or F<n> for a fixed case"));
+        let bad = || {
+            Error::Call(format!(
+                "--only {o}: expected a signature number or F<n> for a fixed case"
+            ))
+        };
         return Ok(match o.strip_prefix('F') {
             Some(n) => (vec![Job::Fixed], Some(n.parse().map_err(|_| bad())?)),
             None => {
@@ -220,8 +224,9 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     let mut failures = Vec::new();
     let mut fast_path = 0;
     if let Some(cc) = host_cc {
-        failures.extend(host::run_range(&batch, range.clone(), cc)?);
-        fast_path = host::fast_path_count(&batch, range.clone());
+        let run = host::run_range(&batch, range.clone(), cc)?;
+        failures.extend(run.failures);
+        fast_path = run.fast_path;
     }
     failures.extend(oracle::run_range(&batch, range.clone())?);
     if let Some(cc) = host_cc.filter(|_| opts.compiler != "gcc") {

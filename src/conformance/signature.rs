@@ -111,7 +111,11 @@ pub fn generate(target: Target, seed: u64, first: usize, count: usize, limits: L
     while sigs.len() < count {
         let nargs = g.r.below(limits.max_args as u64 + 1) as usize;
         let args: Vec<TypeId> = (0..nargs).map(|_| g.value()).collect();
-        let ret = if g.r.chance(15) { g.t.prim(Prim::Void) } else { g.value() };
+        let ret = if g.r.chance(15) {
+            g.t.prim(Prim::Void)
+        } else {
+            g.value()
+        };
         let fixed = (nargs > 0 && g.r.chance(15)).then(|| 1 + g.r.below(nargs as u64) as usize);
         let value_seed = g.r.next_u64();
         sigs.push(Signature {
@@ -211,7 +215,8 @@ impl Gen {
     }
 
     fn float_leaf(&mut self) -> Prim {
-        self.r.pick(&[Prim::Float, Prim::Float, Prim::Double, Prim::Double, Prim::LongDouble])
+        self.r
+            .pick(&[Prim::Float, Prim::Float, Prim::Double, Prim::Double, Prim::LongDouble])
     }
 
     fn tag(&mut self) -> String {

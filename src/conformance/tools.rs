@@ -12,7 +12,11 @@ pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .ok_or_else(|| Error::Io(format!("`{name}` not found on PATH: run `apt-get install -y {package}`")))
+        .ok_or_else(|| {
+            Error::Io(format!(
+                "`{name}` not found on PATH: run `apt-get install -y {package}`"
+            ))
+        })
 }
 
 /// The host C compiler named `name` (`gcc` or `clang`).
@@ -89,10 +93,7 @@ pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| Error::Io(format!("cannot run {:?}: {e}", cmd.get_program())))?;
-    let mut out = child
-        .stdout
-        .take()
-        .ok_or_else(|| Error::Io("no stdout pipe".into()))?;
+    let mut out = child.stdout.take().ok_or_else(|| Error::Io("no stdout pipe".into()))?;
     let reader = std::thread::spawn(move || {
         let mut v = Vec::new();
         let _ = out.read_to_end(&mut v);

@@ -45,7 +45,9 @@ pub fn check_target(b: B, cases: &[Case]) {
             eprintln!(
                 "== {} ({target})\n{}",
                 batch.id(k),
-                s.plan(&batch.types).map(|p| p.to_snapshot(&batch.types)).unwrap_or_else(|e| e.to_string())
+                s.plan(&batch.types)
+                    .map(|p| p.to_snapshot(&batch.types))
+                    .unwrap_or_else(|e| e.to_string())
             );
         }
     }
@@ -62,5 +64,10 @@ pub fn check_target(b: B, cases: &[Case]) {
             )
         })
         .collect();
-    assert!(report.is_empty(), "{} mismatch(es):\n{}", report.len(), report.join("\n\n"));
+    assert!(
+        report.is_empty(),
+        "{} mismatch(es):\n{}",
+        report.len(),
+        report.join("\n\n")
+    );
 }

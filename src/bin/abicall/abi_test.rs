@@ -74,27 +74,26 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     for r in sum.failed.iter().chain(&sum.divergent) {
         let _ = write!(out, "{r}");
     }
+    let compiler = if Target::host() == Some(opts.target) {
+        format!(", {}", opts.compiler)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "seed {}, target {}{}: {} passed, {} failed{} ({} signatures; {} also through the fast path; {:.1}s)",
+        "seed {}, target {}{compiler}: {} signatures ({} also through the fast path) in {:.1}s",
         a.seed,
         opts.target,
-        if Target::host() == Some(opts.target) {
-            format!(", {}", opts.compiler)
-        } else {
-            String::new()
-        },
-        sum.passed,
-        sum.failed.len(),
-        if sum.divergent.is_empty() {
-            String::new()
-        } else {
-            format!(", {} known issue(s)", sum.divergent.len())
-        },
         sum.total,
         sum.fast_path,
         start.elapsed().as_secs_f64()
     );
+    let known = if sum.divergent.is_empty() {
+        String::new()
+    } else {
+        format!(", {} known issue(s)", sum.divergent.len())
+    };
+    let _ = writeln!(out, "{} passed, {} failed{known}", sum.passed, sum.failed.len());
     if sum.failed.is_empty() {
         Ok(())
     } else {
