@@ -343,3 +343,56 @@ pub fn gcc_va_arg_hazard(types: &Types, sig: &Signature) -> Option<String> {
         })
     })
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::conformance::signature::generate_fixed;
+    use crate::conformance::tools::host_compiler;
+
+    /// The checks can fail: a corrupted argument is reported by the compiled
+    /// callee, and a corrupted return value by the host side.
+    #[test]
+    fn corrupted_values_are_reported() {
+        let batch = generate_fixed(crate::Target::X86_64SysV, 11);
+        // r5: struct { double d; long l; } in and out.
+        let k = batch
+            .sigs
+            .iter()
+            .position(|s| s.label.is_some_and(|l| l.starts_with("r5 ")))
+            .unwrap();
+        let cc = host_compiler("gcc").unwrap();
+        let dir = TempDir::new("conf-host-test").unwrap();
+        let so = dir.path().join("t.so").to_string_lossy().into_owned();
+        let src = csrc::batch_source(&batch, k..k + 1);
+        compile(
+            &cc,
+            dir.path(),
+            "t",
+            &src,
+            &["-O2", "-w", "-shared", "-fPIC", "-o", &so],
+        )
+        .unwrap();
+        let lib = Library::open(&so).unwrap();
+        let take = lib.symbol("conf_failure").unwrap();
+        // SAFETY: `conf_failure` is `const char *(void)` (runtime.h).
+        let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };
+        let built = Built { lib, take };
+        let mut types = batch.types.clone();
+        let sig = &batch.sigs[k];
+        let fty = sig.func_type(&mut types);
+        let sym = built.lib.symbol(&format!("callee_{k}")).unwrap();
+        // SAFETY: `callee_k` was compiled from this prototype.
+        let call = unsafe { RawCall::new(&types, fty, &[], sym.as_ptr(), None) }.unwrap();
+        let good = csrc::sig_values(&types, sig);
+        assert_eq!(call_callee(&call, &good, &built), None);
+        let mut bad_arg = good.clone();
+        bad_arg.args[0].bytes[9] ^= 0x40;
+        let m = call_callee(&call, &bad_arg, &built).unwrap();
+        assert!(m.contains("argument 0: byte 9"), "{m}");
+        let mut bad_ret = good.clone();
+        bad_ret.ret.bytes[3] ^= 1;
+        let m = call_callee(&call, &bad_ret, &built).unwrap();
+        assert!(m.starts_with("return value byte 3"), "{m}");
+    }
+}
