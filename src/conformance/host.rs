@@ -100,7 +100,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         let known = if clang {
             clang_divergence(&types, sig)
         } else {
-            gcc_va_arg_hazard(&types, sig)
+            gcc_va_arg_hazard(&types, sig).and_then(|why| gcc_alone_fails(batch, k, cc, dir.path(), why))
         };
         if let Some(why) = known {
             let mut f = Failure::new(k, Direction::CallLibffi, "not run: known compiler problem".into());
@@ -321,7 +321,39 @@ pub fn clang_divergence(types: &Types, sig: &Signature) -> Option<String> {
     None
 }
 
-/// Why gcc's own code for `sig`'s callee cannot be trusted, if so: gcc 12
+/// For a signature flagged by [`gcc_va_arg_hazard`]: builds the standalone
+/// reproducer (the generated caller code against the generated callee, both
+/// compiled by `cc`) and runs it. If the compiler's code fails against
+/// itself, that is the evidence and the signature is a known issue;
+/// otherwise (`None`) abicall runs it like any other.
+fn gcc_alone_fails(batch: &Batch, k: usize, cc: &Path, dir: &Path, why: String) -> Option<String> {
+    let exe = dir.join(format!("alone{k}"));
+    let exe_s = exe.to_string_lossy().into_owned();
+    compile(
+        cc,
+        dir,
+        &format!("alone{k}"),
+        &csrc::reproducer(batch, k),
+        &["-O2", "-w", "-o", &exe_s],
+    )
+    .ok()?;
+    let mut cmd = std::process::Command::new(&exe);
+    match super::tools::run_with_timeout(&mut cmd, std::time::Duration::from_secs(30)) {
+        Ok((true, _)) => None,
+        Ok((false, out)) => Some(format!(
+            "{why}; observed: the reproducer (compiled C against compiled C, no abicall) crashes or fails{}",
+            String::from_utf8_lossy(&out)
+                .trim()
+                .split('\n')
+                .next()
+                .filter(|l| !l.is_empty())
+                .map_or(String::new(), |l| format!(": {l}"))
+        )),
+        Err(_) => Some(why),
+    }
+}
+
+/// Why gcc's own code for `sig`'s callee may not be trusted, if so: gcc 12
 /// `-O2` miscompiles `va_arg` of a 16-byte-aligned aggregate passed in
 /// general registers (it reloads the spilled registers with `movdqa` from an
 /// address that is only 8-aligned, and crashes even when called from
