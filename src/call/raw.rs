@@ -197,23 +197,14 @@ impl RawCall {
     /// Every `args[i]` must point to a readable value of the planned
     /// argument's type, `ret` to `ret_size()` writable bytes, and any
     /// pointers inside the arguments must be what the C function expects.
+    #[inline]
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
         if args.len() != inner.plan.args.len() {
-            return Err(Error::Call(format!(
-                "expected {} argument(s), got {}",
-                inner.plan.args.len(),
-                args.len()
-            )));
+            return Err(self.bad_call(args));
         }
-        if let Some(i) = args.iter().position(|p| p.is_null()) {
-            return Err(Error::Call(format!(
-                "argument {}: NULL given where a pointer to the argument's bytes is needed",
-                i + 1
-            )));
-        }
-        if ret.is_null() && inner.ret_size > 0 {
-            return Err(Error::Call("NULL return buffer for a non-void function".into()));
+        if args.iter().any(|p| p.is_null()) || (ret.is_null() && inner.ret_size > 0) {
+            return Err(self.bad_call(args));
         }
         if self.fast_enabled {
             if let Some(fast) = &inner.fast {
@@ -223,11 +214,44 @@ impl RawCall {
                 return Ok(());
             }
         }
+        // SAFETY: checked as above; forwarded contract.
+        unsafe { self.call_libffi(args, ret) };
+        Ok(())
+    }
+
+    /// The error for arguments `call` refuses (kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn bad_call(&self, args: &[*const c_void]) -> Error {
+        let inner = &*self.inner;
+        if args.len() != inner.plan.args.len() {
+            return Error::Call(format!(
+                "expected {} argument(s), got {}",
+                inner.plan.args.len(),
+                args.len()
+            ));
+        }
+        if let Some(i) = args.iter().position(|p| p.is_null()) {
+            return Error::Call(format!(
+                "argument {}: NULL given where a pointer to the argument's bytes is needed",
+                i + 1
+            ));
+        }
+        Error::Call("NULL return buffer for a non-void function".into())
+    }
+
+    /// The libffi path of `call`.
+    ///
+    /// # Safety
+    /// As for `call`, with the argument count and NULLs checked.
+    #[inline(never)]
+    unsafe fn call_libffi(&self, args: &[*const c_void], ret: *mut c_void) {
+        let inner = &*self.inner;
         if !inner.needs_rewrite {
             // SAFETY: argument count and non-null pointers checked above; the
             // caller guarantees they point to values of the planned types.
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
-            return Ok(());
+            return;
         }
         // Rewrite: drop empty arguments, apply default promotions.
         let n = inner.cif.cif_nargs;
@@ -256,7 +280,6 @@ impl RawCall {
         }
         // SAFETY: `ptrs` holds one valid pointer per CIF argument.
         unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
-        Ok(())
     }
 
     /// # Safety
