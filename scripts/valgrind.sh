@@ -19,7 +19,7 @@ fi
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    targets=(engine_fixtures engine_errors call_smoke)
+    targets=(engine_fixtures engine_errors call_smoke callback_paths fastpath_rows)
     for f in tests/memory_*.rs; do
         targets+=("$(basename "$f" .rs)")
     done
