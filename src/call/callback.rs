@@ -22,6 +22,7 @@
 
 use super::cif::Cif;
 use super::fast::{self, FastCallback};
+use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
 use crate::error::{Error, Result};
 use crate::types::{TypeId, Types};
@@ -335,26 +336,36 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     // alive forever after drop (zombie list), so it is valid here.
     let st = unsafe { &*(ud as *const State) };
     let n = st.arg_map.len();
-    // Not pre-zeroed: every one of the first `n` entries is written below.
-    let mut inline = std::mem::MaybeUninit::<[*const c_void; INLINE_ARGS]>::uninit();
-    let mut heap;
-    let argv_ptr: *mut *const c_void = if n <= INLINE_ARGS {
-        inline.as_mut_ptr() as *mut *const c_void
-    } else {
-        heap = vec![std::ptr::null::<c_void>(); n];
-        heap.as_mut_ptr()
+    let fill = |argv: &mut [*const c_void]| {
+        for (slot, a) in argv.iter_mut().zip(st.arg_map.iter()) {
+            *slot = match a {
+                // SAFETY: libffi passes one pointer per CIF argument.
+                Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
+                None => ZERO_ARG.as_ptr() as *const c_void,
+            };
+        }
     };
-    for (i, slot) in st.arg_map.iter().enumerate() {
-        let a = match slot {
-            // SAFETY: libffi passes one pointer per CIF argument.
-            Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
-            None => ZERO_ARG.as_ptr() as *const c_void,
-        };
-        // SAFETY: `i` < n, within the array (inline: n ≤ INLINE_ARGS).
-        unsafe { argv_ptr.add(i).write(a) };
+    if n <= INLINE_ARGS {
+        let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
+        fill(&mut inline[..n]);
+        // SAFETY: forwarded contract (libffi's return area).
+        unsafe { complete(st, &inline[..n], ret) }
+    } else {
+        scratch::with_scratch(|b| {
+            let argv = b.alloc_slice_fill_copy(n, std::ptr::null::<c_void>());
+            fill(argv);
+            // SAFETY: forwarded contract (libffi's return area).
+            unsafe { complete(st, argv, ret) }
+        })
     }
-    // SAFETY: the first `n` entries were initialised above.
-    let argv: &[*const c_void] = unsafe { std::slice::from_raw_parts(argv_ptr, n) };
+}
+
+/// The rest of a libffi-closure callback: runs the closure with `argv` and
+/// writes the result (or the error return value) to libffi's `ret`.
+///
+/// # Safety
+/// `ret` is libffi's return area for this closure's CIF.
+unsafe fn complete(st: &State, argv: &[*const c_void], ret: *mut c_void) {
     #[repr(C, align(16))]
     struct Scratch([u8; RET_SCRATCH]);
     let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();

@@ -5,6 +5,7 @@
 use super::cif::Cif;
 use super::errno;
 use super::fast::{self, FastCall};
+use super::scratch;
 use crate::abi::{self, CallPlan};
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeId, Types};
@@ -255,31 +256,33 @@ impl RawCall {
         }
         // Rewrite: drop empty arguments, apply default promotions.
         let n = inner.cif.cif_nargs;
-        let mut inline_ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
-        let mut inline_promoted = [0u64; INLINE_ARGS];
-        let mut heap_ptrs;
-        let mut heap_promoted;
-        let (ptrs, promoted): (&mut [*mut c_void], &mut [u64]) = if args.len() <= INLINE_ARGS {
-            (&mut inline_ptrs[..n], &mut inline_promoted[..args.len()])
-        } else {
-            heap_ptrs = vec![std::ptr::null_mut(); n];
-            heap_promoted = vec![0u64; args.len()];
-            (&mut heap_ptrs[..], &mut heap_promoted[..])
+        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
+            for (i, &a) in args.iter().enumerate() {
+                let Some(slot) = inner.cif.arg_map[i] else { continue };
+                let p = match inner.promotions[i] {
+                    // SAFETY: `a` points to a value of the declared type (caller contract).
+                    Some(pr) => unsafe {
+                        promoted[i] = promote(a, pr, inner.signed_char);
+                        &mut promoted[i] as *mut u64 as *mut c_void
+                    },
+                    None => a as *mut c_void,
+                };
+                ptrs[slot as usize] = p;
+            }
+            // SAFETY: `ptrs` holds one valid pointer per CIF argument.
+            unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
         };
-        for (i, &a) in args.iter().enumerate() {
-            let Some(slot) = inner.cif.arg_map[i] else { continue };
-            let p = match inner.promotions[i] {
-                // SAFETY: `a` points to a value of the declared type (caller contract).
-                Some(pr) => unsafe {
-                    promoted[i] = promote(a, pr, inner.signed_char);
-                    &mut promoted[i] as *mut u64 as *mut c_void
-                },
-                None => a as *mut c_void,
-            };
-            ptrs[slot as usize] = p;
+        if args.len() <= INLINE_ARGS {
+            let mut ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
+            let mut promoted = [0u64; INLINE_ARGS];
+            rewrite(&mut ptrs[..n], &mut promoted[..args.len()]);
+        } else {
+            scratch::with_scratch(|b| {
+                let ptrs = b.alloc_slice_fill_copy(n, std::ptr::null_mut::<c_void>());
+                let promoted = b.alloc_slice_fill_copy(args.len(), 0u64);
+                rewrite(ptrs, promoted)
+            });
         }
-        // SAFETY: `ptrs` holds one valid pointer per CIF argument.
-        unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
     }
 
     /// # Safety
