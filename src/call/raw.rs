@@ -215,8 +215,14 @@ impl RawCall {
                 return Ok(());
             }
         }
+        if !inner.needs_rewrite {
+            // SAFETY: argument count and non-null pointers checked above; the
+            // caller guarantees they point to values of the planned types.
+            unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
+            return Ok(());
+        }
         // SAFETY: checked as above; forwarded contract.
-        unsafe { self.call_libffi(args, ret) };
+        unsafe { self.call_rewritten(args, ret) };
         Ok(())
     }
 
@@ -241,19 +247,14 @@ impl RawCall {
         Error::Call("NULL return buffer for a non-void function".into())
     }
 
-    /// The libffi path of `call`.
+    /// The libffi path of `call` for plans whose argument list libffi sees
+    /// differently (empty structs dropped, variadic promotions applied).
     ///
     /// # Safety
     /// As for `call`, with the argument count and NULLs checked.
     #[inline(never)]
-    unsafe fn call_libffi(&self, args: &[*const c_void], ret: *mut c_void) {
+    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) {
         let inner = &*self.inner;
-        if !inner.needs_rewrite {
-            // SAFETY: argument count and non-null pointers checked above; the
-            // caller guarantees they point to values of the planned types.
-            unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
-            return;
-        }
         // Rewrite: drop empty arguments, apply default promotions.
         let n = inner.cif.cif_nargs;
         let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
@@ -287,7 +288,7 @@ impl RawCall {
 
     /// # Safety
     /// `avalue` holds one valid pointer per CIF argument; `ret` as in `call`.
-    #[inline]
+    #[inline(always)]
     unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
