@@ -204,16 +204,22 @@ impl RawCall {
         if args.len() != inner.plan.args.len() {
             return Err(self.bad_call(args));
         }
-        if args.iter().any(|p| p.is_null()) || (ret.is_null() && inner.ret_size > 0) {
+        if ret.is_null() && inner.ret_size > 0 {
             return Err(self.bad_call(args));
         }
         if self.fast_enabled {
             if let Some(fast) = &inner.fast {
-                // SAFETY: argument count and non-null pointers checked above;
-                // the caller guarantees the rest (contract of `call`).
-                unsafe { fast.call(self.code, args, ret) };
-                return Ok(());
+                // SAFETY: argument count checked above; NULL argument
+                // pointers are refused by `fast.call` before anything is
+                // called; the caller guarantees the rest (contract of `call`).
+                if unsafe { fast.call(self.code, args, ret) } {
+                    return Ok(());
+                }
+                return Err(self.bad_call(args));
             }
+        }
+        if args.iter().any(|p| p.is_null()) {
+            return Err(self.bad_call(args));
         }
         if !inner.needs_rewrite {
             // SAFETY: argument count and non-null pointers checked above; the

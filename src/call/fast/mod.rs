@@ -100,7 +100,7 @@ impl FastCall {
         _code: *const std::ffi::c_void,
         _args: &[*const std::ffi::c_void],
         _ret: *mut std::ffi::c_void,
-    ) {
+    ) -> bool {
         match *self {}
     }
 }
