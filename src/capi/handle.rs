@@ -131,7 +131,7 @@ pub(crate) unsafe fn free<H: Handle>(p: *mut H, arg: &str) -> Result<(), Fail> {
             .err()
             .unwrap_or_else(|| Fail::invalid("handle changed while freed"));
         if f.status == abicall_status::ABICALL_E_FREED {
-            f.message = format!("`{arg}`: double free of a {}", H::NAME);
+            f.message = format!("`{arg}`: this {} was already freed (double free)", H::NAME);
         }
         return Err(f);
     }
