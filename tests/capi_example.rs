@@ -36,9 +36,11 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn gcc(args: &[&str]) {
-    let out = Command::new("gcc").args(args).current_dir(root()).output().unwrap_or_else(|e| {
-        panic!("gcc not found ({e}): run `apt-get install -y gcc`")
-    });
+    let out = Command::new("gcc")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("gcc not found ({e}): run `apt-get install -y gcc`"));
     assert!(
         out.status.success(),
         "gcc {} failed:\n{}",
@@ -62,7 +64,14 @@ fn run(exe: &Path, lib: &Path) -> String {
 
 fn build_geom(dir: &Path) -> PathBuf {
     let geom = dir.join("libgeom.so");
-    gcc(&["-shared", "-fPIC", "-o", geom.to_str().unwrap(), "examples/c/geom.c", "-lm"]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        geom.to_str().unwrap(),
+        "examples/c/geom.c",
+        "-lm",
+    ]);
     geom
 }
 
@@ -71,7 +80,11 @@ fn embed_c_example_against_the_staticlib() {
     let dir = temp_dir("static");
     let geom = build_geom(&dir);
     let archive = target_dir().join("libabicall.a");
-    assert!(archive.exists(), "{} not built (is crate-type staticlib set?)", archive.display());
+    assert!(
+        archive.exists(),
+        "{} not built (is crate-type staticlib set?)",
+        archive.display()
+    );
     let exe = dir.join("embed");
     gcc(&[
         "-std=c11",
@@ -96,7 +109,10 @@ fn embed_c_example_against_the_cdylib() {
     let dir = temp_dir("dylib");
     let geom = build_geom(&dir);
     let target = target_dir();
-    assert!(target.join("libabicall.so").exists(), "libabicall.so not built (is crate-type cdylib set?)");
+    assert!(
+        target.join("libabicall.so").exists(),
+        "libabicall.so not built (is crate-type cdylib set?)"
+    );
     let exe = dir.join("embed");
     let lib_dir = format!("-L{}", target.display());
     let rpath = format!("-Wl,-rpath,{}", target.display());
@@ -135,6 +151,10 @@ fn guide_c_snippets_are_in_the_example() {
     assert!(!snippets.is_empty(), "docs/guide.md has no ```c snippet");
     for s in snippets {
         let found = here.windows(s.len()).any(|w| w.iter().zip(&s).all(|(a, b)| a == b));
-        assert!(found, "guide C snippet not found in examples/c/embed.c (update both):\n{}", s.join("\n"));
+        assert!(
+            found,
+            "guide C snippet not found in examples/c/embed.c (update both):\n{}",
+            s.join("\n")
+        );
     }
 }

@@ -230,3 +230,64 @@ pub(crate) fn status_name(status: i32) -> &'static std::ffi::CStr {
         .and_then(|i| NAMES.get(i).copied())
         .unwrap_or(c"ABICALL_E_UNKNOWN_STATUS")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blank() -> abicall_error {
+        abicall_error {
+            status: ABICALL_OK,
+            line: 0,
+            col: 0,
+            message: [0; ABICALL_ERROR_MESSAGE_SIZE],
+        }
+    }
+
+    fn text(e: &abicall_error) -> String {
+        // SAFETY: `entry` NUL-terminates the message.
+        unsafe { std::ffi::CStr::from_ptr(e.message.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_in_an_entry_becomes_a_status() {
+        let mut e = blank();
+        // SAFETY: `e` is writable.
+        let s = unsafe { entry(&mut e, || panic!("boom {}", 42)) };
+        assert_eq!((s, e.status), (ABICALL_E_PANIC, ABICALL_E_PANIC));
+        assert_eq!(text(&e), "internal error (panic caught at the C boundary): boom 42");
+        // SAFETY: NULL error pointer is allowed.
+        let s = unsafe { entry(std::ptr::null_mut(), || panic!("again")) };
+        assert_eq!(s, ABICALL_E_PANIC);
+    }
+
+    #[test]
+    fn parse_errors_carry_line_and_column() {
+        let mut e = blank();
+        let err = Error::Parse {
+            kind: crate::ParseErrorKind::UnexpectedToken,
+            line: 3,
+            col: 9,
+            token: "y".into(),
+            message: "expected `;`".into(),
+        };
+        // SAFETY: `e` is writable.
+        let s = unsafe { entry(&mut e, || Err(err.into())) };
+        assert_eq!((s, e.line, e.col), (ABICALL_E_PARSE, 3, 9));
+        assert_eq!(text(&e), "3:9: expected `;`");
+    }
+
+    #[test]
+    fn every_status_has_its_name() {
+        for (i, s) in [ABICALL_OK, ABICALL_E_HANDLE, ABICALL_E_PANIC].into_iter().enumerate() {
+            let want = ["ABICALL_OK", "ABICALL_E_HANDLE", "ABICALL_E_PANIC"][i];
+            assert_eq!(status_name(s as i32).to_str().unwrap(), want);
+        }
+        assert_eq!(
+            status_name(ABICALL_E_PANIC as i32 + 1).to_str().unwrap(),
+            "ABICALL_E_UNKNOWN_STATUS"
+        );
+    }
+}
