@@ -139,7 +139,7 @@ fn null_handles_strings_and_out_pointers_are_errors() {
             abicall_type_size(null(), &mut n, &mut e),
             &e,
             ABICALL_E_NULL_ARG,
-            "`type` is NULL",
+            "`ty` is NULL",
         );
         fails(
             abicall_type_size(ty, null_mut(), &mut e),
@@ -273,7 +273,7 @@ fn null_handles_strings_and_out_pointers_are_errors() {
             abicall_call(null(), null(), null_mut(), &mut e),
             &e,
             ABICALL_E_NULL_ARG,
-            "`fn` is NULL",
+            "`f` is NULL",
         );
         fails(
             abicall_call(f, null(), &mut n as *mut usize as *mut c_void, &mut e),
@@ -291,7 +291,7 @@ fn null_handles_strings_and_out_pointers_are_errors() {
             abicall_function_ret_size(null(), &mut n, &mut e),
             &e,
             ABICALL_E_NULL_ARG,
-            "`fn`",
+            "`f`",
         );
         fails(
             abicall_function_arg_type(f, 0, null_mut(), &mut e),
@@ -345,7 +345,7 @@ fn null_handles_strings_and_out_pointers_are_errors() {
             abicall_callback_new(ctx, c"void(void)".as_ptr(), None, null_mut(), None, &mut cb, &mut e),
             &e,
             ABICALL_E_NULL_ARG,
-            "`fn` is NULL",
+            "`f` is NULL",
         );
         fails(
             abicall_callback_new(
@@ -912,7 +912,7 @@ fn freed_handles_and_handles_of_the_wrong_kind_are_refused() {
             abicall_type_size(lib as *const abicall_type, &mut n, &mut e),
             &e,
             ABICALL_E_BAD_HANDLE,
-            "`type` is not a live abicall_type",
+            "`ty` is not a live abicall_type",
         );
         fails(
             abicall_call(ty as *const abicall_function, null(), null_mut(), &mut e),
@@ -943,7 +943,7 @@ fn freed_handles_and_handles_of_the_wrong_kind_are_refused() {
             abicall_type_size(ty, &mut n, &mut e),
             &e,
             ABICALL_E_FREED,
-            "`type`: this abicall_type was already freed",
+            "`ty`: this abicall_type was already freed",
         );
         fails(abicall_type_free(ty, &mut e), &e, ABICALL_E_FREED, "double free");
         ok(abicall_function_free(f, &mut e), &e);

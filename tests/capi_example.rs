@@ -16,17 +16,20 @@ unknown type: ABICALL_E_PARSE: 1:1: unknown type name `point_t`
 undeclared function: ABICALL_E_UNKNOWN_NAME: `cos_of_nothing` is not declared
 missing symbol: ABICALL_E_SYMBOL_NOT_FOUND
 destructor: comparator was called: yes
-double free: ABICALL_E_FREED: `type`: this abicall_type was already freed (double free)
+double free: ABICALL_E_FREED: `ty`: this abicall_type was already freed (double free)
 ";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>`: the test executable lives in `target/<profile>/deps`.
+/// `target/<profile>/deps`, where the test executable lives and where cargo
+/// builds the library (all its crate types) as the test's dependency — so
+/// `libabicall.a` there is always fresh (the copy in `target/<profile>` is
+/// only refreshed by `cargo build`).
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+    exe.parent().unwrap().to_path_buf()
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -50,7 +53,13 @@ fn gcc(args: &[&str]) {
 }
 
 fn run(exe: &Path, lib: &Path) -> String {
-    let out = Command::new(exe).arg(lib).output().unwrap();
+    // cargo test puts target/<profile> (with a possibly stale libabicall.so)
+    // on LD_LIBRARY_PATH, which would win over the executable's rpath.
+    let out = Command::new(exe)
+        .arg(lib)
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{} failed ({}):\n{}{}",

@@ -133,7 +133,7 @@ pub unsafe extern "C" fn abicall_function_new_at(
 #[no_mangle]
 pub unsafe extern "C" fn abicall_function_free(f: *mut abicall_function, err: *mut abicall_error) -> abicall_status {
     // SAFETY: forwarded contracts.
-    unsafe { entry(err, || free(f, "fn")) }
+    unsafe { entry(err, || free(f, "f")) }
 }
 
 /// Calls the function: `args[i]` points to argument `i`'s bytes in C layout
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn abicall_call(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             let argv = array(args as *const *const c_void, f.raw.arg_count(), "args")?;
             f.raw.call(argv, ret)?;
             Ok(())
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn abicall_function_arg_count(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             out(out_count, "out_count")?.set(f.raw.arg_count());
             Ok(())
         })
@@ -200,7 +200,7 @@ pub unsafe extern "C" fn abicall_function_ret_size(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             out(out_size, "out_size")?.set(f.raw.ret_size());
             Ok(())
         })
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn abicall_function_arg_type(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             let o = out(out_type, "out_type")?;
             let args = &f.raw.plan().args;
             let a = args.get(index).ok_or_else(|| {
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn abicall_function_ret_type(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             out(out_type, "out_type")?.set(new_type(&f.types, f.raw.plan().ret.ty));
             Ok(())
         })
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn abicall_function_code(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let f = live(f, "fn")?;
+            let f = live(f, "f")?;
             out(out_code, "out_code")?.set(f.raw.code());
             Ok(())
         })

@@ -82,7 +82,7 @@ unsafe fn make(
     user: *mut c_void,
     dtor: abicall_destructor_fn,
 ) -> Result<RawCallback, Fail> {
-    let f = f.ok_or_else(|| Fail::null("fn"))?;
+    let f = f.ok_or_else(|| Fail::null("f"))?;
     let armed = Arc::new(AtomicBool::new(false));
     let u = User {
         f,
@@ -101,12 +101,12 @@ unsafe fn make(
 
 /// Makes a C function pointer of the function type named `signature`
 /// (`"int (*)(const void *, const void *)"` or `"int(int)"`, not variadic)
-/// that calls `fn(user, args, ret)`. `destructor` (may be NULL) is called
+/// that calls `f(user, args, ret)`. `destructor` (may be NULL) is called
 /// with `user` once the callback is freed and no call is running it; if
 /// this function fails, it is not called (`user` stays the caller's).
 ///
 /// # Safety
-/// `fn` must follow the `abicall_callback_fn` contract for this signature
+/// `f` must follow the `abicall_callback_fn` contract for this signature
 /// and, with `user` and `destructor`, be usable from any thread that calls
 /// the code pointer. `ctx` a context handle; `signature` a NUL-terminated
 /// string; `out_cb` writable; `err` NULL or writable.

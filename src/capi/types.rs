@@ -168,7 +168,7 @@ pub unsafe extern "C" fn abicall_type_new(
 #[no_mangle]
 pub unsafe extern "C" fn abicall_type_free(ty: *mut abicall_type, err: *mut abicall_error) -> abicall_status {
     // SAFETY: forwarded contracts.
-    unsafe { entry(err, || free(ty, "type")) }
+    unsafe { entry(err, || free(ty, "ty")) }
 }
 
 /// Runs `f` on a live type handle's table.
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn abicall_type_free(ty: *mut abicall_type, err: *mut abic
 /// `ty` is NULL or a type handle.
 unsafe fn with_type<R>(ty: *const abicall_type, f: impl FnOnce(&Types, TypeId) -> Result<R, Fail>) -> Result<R, Fail> {
     // SAFETY: forwarded contract.
-    let t = unsafe { live(ty, "type") }?;
+    let t = unsafe { live(ty, "ty") }?;
     let types = read(&t.types);
     f(&types, t.id)
 }
@@ -288,7 +288,7 @@ pub unsafe extern "C" fn abicall_type_offsetof(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let t = live(ty, "type")?;
+            let t = live(ty, "ty")?;
             let path = c_str(path, "path")?;
             let o = out(out_offset, "out_offset")?;
             let fp = read(&t.types).offset_of(t.id, path)?;
@@ -322,7 +322,7 @@ pub unsafe extern "C" fn abicall_type_item(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let t = live(ty, "type")?;
+            let t = live(ty, "ty")?;
             let o = out(out_item, "out_item")?;
             let item = {
                 let types = read(&t.types);
