@@ -37,6 +37,9 @@
 // default is `RTLD_LAZY`), so a missing dependency fails here.
 #define ABICALL_OPEN_NOW 2
 
+// The `index` that makes `abicall_type_param` give the return type.
+#define ABICALL_RETURN ~0
+
 // What every entry returns. `ABICALL_OK` is 0; the others say what kind of
 // problem the message in `abicall_error` describes. The numbers are stable.
 typedef enum abicall_status {
@@ -212,6 +215,23 @@ typedef void (*abicall_callback_fn)(void *user,
 // Releases a callback's user data; runs exactly once, after the callback
 // is freed and no call is running it.
 typedef void (*abicall_destructor_fn)(void *user);
+
+// One member of a struct or union, as `abicall_type_field` describes it.
+typedef struct abicall_field {
+  // Byte offset from the start of the record (for a bitfield: of the byte
+  // holding its lowest bit).
+  size_t offset;
+  // True for a bitfield member.
+  bool is_bitfield;
+  // For a bitfield: position of its lowest bit in the byte at `offset`
+  // (0..7, counted from the least significant bit).
+  uint32_t bit_offset;
+  // For a bitfield: its width in bits (0 for `:0`).
+  uint32_t bit_width;
+  // Length in bytes of the member's name (0 for an anonymous struct or
+  // union member and for an unnamed bitfield).
+  size_t name_len;
+} abicall_field;
 
 #ifdef __cplusplus
 extern "C" {
@@ -482,6 +502,55 @@ enum abicall_status abicall_variable(const struct abicall_context *ctx,
                                      void **out_addr,
                                      struct abicall_type **out_type,
                                      struct abicall_error *err);
+
+// The number of direct members of a struct or union type (anonymous
+// members and unnamed bitfields count as one each; 0 while incomplete).
+// `ABICALL_E_INVALID_ARG` for other kinds.
+//
+// # Safety
+// `ty` is a type handle; `out_count` writable; `err` NULL or writable.
+enum abicall_status abicall_type_field_count(const struct abicall_type *ty,
+                                             size_t *out_count,
+                                             struct abicall_error *err);
+
+// Member `index` (0-based, declaration order) of a struct or union type:
+// its placement goes to `*out_field`, its name to `name_buf`
+// (`snprintf`-style: at most `name_cap - 1` bytes and a NUL; NULL allowed
+// when `name_cap` is 0; the full length is `out_field->name_len`) and,
+// unless `out_type` is NULL, its type to `*out_type` (a new handle).
+//
+// # Safety
+// `ty` is a type handle; `out_field` writable; `name_buf` has `name_cap`
+// writable bytes; `out_type` NULL or writable; `err` NULL or writable.
+enum abicall_status abicall_type_field(const struct abicall_type *ty,
+                                       size_t index,
+                                       struct abicall_field *out_field,
+                                       char *name_buf,
+                                       size_t name_cap,
+                                       struct abicall_type **out_type,
+                                       struct abicall_error *err);
+
+// The shape of a function type (or pointer to one): the number of
+// declared parameters and whether it is variadic. `ABICALL_E_INVALID_ARG`
+// for other kinds.
+//
+// # Safety
+// `ty` is a type handle; `out_params` writable; `out_variadic` NULL or
+// writable; `err` NULL or writable.
+enum abicall_status abicall_type_signature(const struct abicall_type *ty,
+                                           size_t *out_params,
+                                           bool *out_variadic,
+                                           struct abicall_error *err);
+
+// Parameter `index` (0-based) of a function type, or its return type for
+// `index == (size_t)-1` (`ABICALL_RETURN`), as a new type handle.
+//
+// # Safety
+// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
+enum abicall_status abicall_type_param(const struct abicall_type *ty,
+                                       size_t index,
+                                       struct abicall_type **out_type,
+                                       struct abicall_error *err);
 
 // Allocates `count` zeroed elements of `type` (a complete type; 1 for a
 // single object). `ABICALL_E_MEMORY` if the size overflows or allocation

@@ -487,7 +487,10 @@ fn targets_by_name_and_unknown_targets() {
             "unknown target `sparc`",
         );
         assert!(ctx.is_null());
-        for (name, ld_size) in [(c"x86_64", 16), (c"aarch64", 16), (c"aarch64-apple", 8)] {
+        for target in abicall::Target::ALL {
+            let name = std::ffi::CString::new(target.name()).unwrap();
+            let name = name.as_c_str();
+            let ld_size = target.long_double_size_align().0 as usize;
             ok(abicall_context_new(name.as_ptr(), &mut ctx, &mut e), &e);
             let mut got = null();
             ok(abicall_context_target(ctx, &mut got, &mut e), &e);
@@ -549,13 +552,18 @@ fn type_queries() {
         let (mut size, mut align, mut off) = (0, 0, 0);
         ok(abicall_type_size(s, &mut size, &mut e), &e);
         ok(abicall_type_align(s, &mut align, &mut e), &e);
-        assert_eq!((size, align), (64, 8));
+        // What the Rust API (checked against gcc by the layout tests) says.
+        let mut ffi = abicall::Ffi::host().unwrap();
+        ffi.cdef("struct in { char c; double d; }; struct s { int a; struct in in[3]; unsigned flags : 3; };")
+            .unwrap();
+        let want_size = ffi.sizeof("struct s").unwrap() as usize;
+        assert_eq!((size, align), (want_size, ffi.alignof("struct s").unwrap() as usize));
         let mut member = null_mut();
         ok(
             abicall_type_offsetof(s, c"in[2].d".as_ptr(), &mut off, &mut member, &mut e),
             &e,
         );
-        assert_eq!(off, 8 + 2 * 16 + 8);
+        assert_eq!(off as u64, ffi.offsetof("struct s", "in[2].d").unwrap().offset);
         let mut kind = abicall_kind::ABICALL_KIND_VOID;
         ok(abicall_type_kind(member, &mut kind, &mut e), &e);
         assert_eq!(kind, abicall_kind::ABICALL_KIND_DOUBLE);
@@ -651,7 +659,7 @@ fn type_queries() {
         // A type outlives its context.
         ok(abicall_context_free(ctx, &mut e), &e);
         ok(abicall_type_size(s, &mut size, &mut e), &e);
-        assert_eq!(size, 64);
+        assert_eq!(size, want_size);
         for t in [s, member, arr, item, opaque] {
             ok(abicall_type_free(t, &mut e), &e);
         }
@@ -1313,6 +1321,124 @@ fn status_names_version_and_untouched_error_on_success() {
         ok(abicall_type_size(t, &mut n, &mut e), &e);
         assert_eq!((e.line, e.message[0]), (77, b'x' as c_char));
         ok(abicall_type_free(t, &mut e), &e);
+        ok(abicall_context_free(ctx, &mut e), &e);
+    }
+}
+
+#[test]
+fn members_and_signatures() {
+    let ctx = host_ctx();
+    cdef(
+        ctx,
+        "struct m { char c; struct { int x; }; unsigned f : 5, : 0; double d; };",
+    );
+    let mut e = new_err();
+    // SAFETY: live handles, valid buffers.
+    unsafe {
+        let t = type_of(ctx, c"struct m");
+        let mut n = 0;
+        ok(abicall_type_field_count(t, &mut n, &mut e), &e);
+        assert_eq!(n, 5);
+        let mut got = Vec::new();
+        for i in 0..n {
+            let mut f = abicall_field::default();
+            let mut name = [0 as c_char; 16];
+            let mut ft = null_mut();
+            ok(
+                abicall_type_field(t, i, &mut f, name.as_mut_ptr(), name.len(), &mut ft, &mut e),
+                &e,
+            );
+            let mut kind = abicall_kind::ABICALL_KIND_VOID;
+            ok(abicall_type_kind(ft, &mut kind, &mut e), &e);
+            ok(abicall_type_free(ft, &mut e), &e);
+            let name = CStr::from_ptr(name.as_ptr()).to_str().unwrap().to_string();
+            assert_eq!(name.len(), f.name_len);
+            got.push((name, f.offset, f.is_bitfield, f.bit_offset, f.bit_width, kind));
+        }
+        use abicall_kind::*;
+        // The same placement as the engine's own layout (itself checked
+        // against gcc by the layout tests).
+        let mut ffi = abicall::Ffi::host().unwrap();
+        ffi.cdef("struct m { char c; struct { int x; }; unsigned f : 5, : 0; double d; };")
+            .unwrap();
+        let id = ffi.type_of("struct m").unwrap();
+        let want: Vec<_> = ffi
+            .types()
+            .record_of(id)
+            .unwrap()
+            .fields
+            .iter()
+            .map(|f| {
+                let b = f.bit.map_or((false, 0, 0), |b| (true, b.bit_offset, b.bit_width));
+                (f.name.clone().unwrap_or_default(), f.offset as usize, b.0, b.1, b.2)
+            })
+            .collect();
+        let placement: Vec<_> = got.iter().map(|g| (g.0.clone(), g.1, g.2, g.3, g.4)).collect();
+        assert_eq!(placement, want);
+        let kinds: Vec<_> = got.iter().map(|g| g.5).collect();
+        let names: Vec<_> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(names, ["c", "", "f", "", "d"]);
+        assert_eq!(
+            kinds,
+            [
+                ABICALL_KIND_CHAR,
+                ABICALL_KIND_STRUCT,
+                ABICALL_KIND_UINT,
+                ABICALL_KIND_UINT,
+                ABICALL_KIND_DOUBLE
+            ]
+        );
+        assert_eq!((got[2].2, got[2].4), (true, 5)); // `f : 5`
+        let mut f = abicall_field::default();
+        fails(
+            abicall_type_field(t, 5, &mut f, null_mut(), 0, null_mut(), &mut e),
+            &e,
+            ABICALL_E_INVALID_ARG,
+            "member index 5 out of range",
+        );
+        fails(
+            abicall_type_field(t, 0, &mut f, null_mut(), 4, null_mut(), &mut e),
+            &e,
+            ABICALL_E_NULL_ARG,
+            "`name_buf`",
+        );
+        let int_t = type_of(ctx, c"int");
+        fails(
+            abicall_type_field_count(int_t, &mut n, &mut e),
+            &e,
+            ABICALL_E_INVALID_ARG,
+            "not a struct or union",
+        );
+
+        let sig = type_of(ctx, c"double (*)(int, const char *, ...)");
+        let mut variadic = false;
+        ok(abicall_type_signature(sig, &mut n, &mut variadic, &mut e), &e);
+        assert_eq!((n, variadic), (2, true));
+        let mut p = null_mut();
+        let mut kind = abicall_kind::ABICALL_KIND_VOID;
+        ok(abicall_type_param(sig, ABICALL_RETURN, &mut p, &mut e), &e);
+        ok(abicall_type_kind(p, &mut kind, &mut e), &e);
+        assert_eq!(kind, ABICALL_KIND_DOUBLE);
+        ok(abicall_type_free(p, &mut e), &e);
+        ok(abicall_type_param(sig, 1, &mut p, &mut e), &e);
+        ok(abicall_type_kind(p, &mut kind, &mut e), &e);
+        assert_eq!(kind, ABICALL_KIND_POINTER);
+        ok(abicall_type_free(p, &mut e), &e);
+        fails(
+            abicall_type_param(sig, 2, &mut p, &mut e),
+            &e,
+            ABICALL_E_INVALID_ARG,
+            "parameter index 2 out of range",
+        );
+        fails(
+            abicall_type_signature(int_t, &mut n, null_mut(), &mut e),
+            &e,
+            ABICALL_E_INVALID_ARG,
+            "not a function type",
+        );
+        for t in [t, int_t, sig] {
+            ok(abicall_type_free(t, &mut e), &e);
+        }
         ok(abicall_context_free(ctx, &mut e), &e);
     }
 }

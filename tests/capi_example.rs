@@ -7,6 +7,7 @@ use std::process::Command;
 
 const EXPECTED: &str = "\
 struct box: size 40, align 8, offsetof(scale) 32
+members: lo@0 hi@16 scale@32
 cos(0) = 1
 point_dist({1, 1}, {4, 5}) = 5
 box_center({{1, 2}, {3, 6}, 10}) = {20, 40} (16 bytes)
@@ -82,6 +83,36 @@ fn build_geom(dir: &Path) -> PathBuf {
         "-lm",
     ]);
     geom
+}
+
+/// The layout lines of the expected output come from gcc, not from abicall.
+#[test]
+fn expected_layout_lines_agree_with_gcc() {
+    let dir = temp_dir("probe");
+    let src = dir.join("probe.c");
+    std::fs::write(
+        &src,
+        r#"#include <stddef.h>
+#include <stdio.h>
+struct point { double x, y; };
+struct box { struct point lo, hi; int scale; };
+int main(void) {
+    printf("struct box: size %zu, align %zu, offsetof(scale) %zu\n", sizeof(struct box),
+           _Alignof(struct box), offsetof(struct box, scale));
+    printf("members: lo@%zu hi@%zu scale@%zu\n", offsetof(struct box, lo), offsetof(struct box, hi),
+           offsetof(struct box, scale));
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let exe = dir.join("probe");
+    gcc(&["-std=c11", "-o", exe.to_str().unwrap(), src.to_str().unwrap()]);
+    let out = Command::new(&exe).output().unwrap();
+    let gcc_says = String::from_utf8(out.stdout).unwrap();
+    let expected_first: String = EXPECTED.lines().take(2).map(|l| format!("{l}\n")).collect();
+    assert_eq!(expected_first, gcc_says);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

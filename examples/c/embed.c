@@ -69,6 +69,16 @@ int main(int argc, char **argv) {
     check(abicall_type_align(box_t, &align, &err), "align");
     check(abicall_type_offsetof(box_t, "scale", &offset, NULL, &err), "offsetof");
     printf("struct box: size %zu, align %zu, offsetof(scale) %zu\n", size, align, offset);
+    size_t nfields;
+    check(abicall_type_field_count(box_t, &nfields, &err), "field count");
+    printf("members:");
+    for (size_t i = 0; i < nfields; i++) {
+        abicall_field field;
+        char name[32];
+        check(abicall_type_field(box_t, i, &field, name, sizeof name, NULL, &err), "field");
+        printf(" %s@%zu", name, field.offset);
+    }
+    printf("\n");
 
     /* A plain call: double cos(double) from libm. */
     abicall_library *libm, *geom, *libc;

@@ -54,6 +54,7 @@ mod context;
 mod error;
 mod handle;
 mod library;
+mod members;
 mod memory;
 mod types;
 
@@ -74,6 +75,10 @@ pub use error::{abicall_error, abicall_status, ABICALL_ERROR_MESSAGE_SIZE};
 pub use library::{
     abicall_library, abicall_library_free, abicall_library_open, abicall_library_symbol, abicall_variable,
     ABICALL_OPEN_GLOBAL, ABICALL_OPEN_NOW,
+};
+pub use members::{
+    abicall_field, abicall_type_field, abicall_type_field_count, abicall_type_param, abicall_type_signature,
+    ABICALL_RETURN,
 };
 pub use memory::{
     abicall_errno_get, abicall_errno_set, abicall_handle, abicall_handle_free, abicall_handle_get, abicall_handle_new,
