@@ -1164,6 +1164,22 @@ fn objects_errno_and_tokens() {
         );
         let inc = type_of(ctx, c"struct inc");
         fails(abicall_object_new(inc, 1, &mut obj, &mut e), &e, ABICALL_E_LAYOUT, "");
+        // Zero elements: a valid, empty object.
+        ok(abicall_object_new(dbl, 0, &mut obj, &mut e), &e);
+        ok(abicall_object_size(obj, &mut size, &mut e), &e);
+        assert_eq!(size, 0);
+        ok(abicall_object_free(obj, &mut e), &e);
+        // Over-aligned types get aligned memory.
+        cdef(ctx, "typedef struct { char c; } __attribute__((aligned(64))) a64;");
+        let a64 = type_of(ctx, c"a64");
+        for count in [1, 3] {
+            ok(abicall_object_new(a64, count, &mut obj, &mut e), &e);
+            ok(abicall_object_ptr(obj, &mut p, &mut e), &e);
+            ok(abicall_object_size(obj, &mut size, &mut e), &e);
+            assert_eq!((p as usize % 64, size), (0, 64 * count));
+            ok(abicall_object_free(obj, &mut e), &e);
+        }
+        ok(abicall_type_free(a64, &mut e), &e);
 
         // errno: saved after each call, per thread; restored before the next.
         let strtol = function(ctx, lib, c"strtol");
