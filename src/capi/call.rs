@@ -5,15 +5,13 @@
 use super::args::{array, c_str, out};
 use super::context::abicall_context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use super::library::abicall_library;
 use super::types::{abicall_type, new_type};
 use crate::call::RawCall;
 use crate::ffi::{read, SharedTypes};
 use crate::types::TypeId;
 use std::ffi::{c_char, c_void};
-use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
 /// A prepared call to one C function with one signature (for a variadic
@@ -21,8 +19,7 @@ use std::sync::Arc;
 /// several threads at once are fine. It keeps its library loaded and its
 /// types alive. Free it with `abicall_function_free`.
 pub struct abicall_function {
-    tag: AtomicU32,
-    value: ManuallyDrop<Func>,
+    shell: Shell<Func>,
 }
 
 pub(crate) struct Func {

@@ -5,14 +5,13 @@
 use super::args::{c_str, out};
 use super::context::abicall_context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use super::types::abicall_type;
 use crate::call::{CallbackOptions, RawCallback};
 use crate::ffi::{read, SharedTypes};
 use crate::types::TypeId;
 use std::ffi::{c_char, c_void};
-use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The function a callback runs: `args[i]` points to argument `i`'s bytes
@@ -32,8 +31,7 @@ pub type abicall_destructor_fn = Option<unsafe extern "C" fn(user: *mut c_void)>
 /// after it was dropped" to stderr and returns zero bytes. Callable from any
 /// thread, including threads the embedder did not create.
 pub struct abicall_callback {
-    tag: AtomicU32,
-    value: ManuallyDrop<RawCallback>,
+    shell: Shell<RawCallback>,
 }
 
 impl_handle!(abicall_callback, RawCallback, 0xab1c_0c07);

@@ -3,13 +3,11 @@
 
 use super::args::{c_str, out, text};
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use crate::decls::Constant;
 use crate::ffi::SharedTypes;
 use crate::{Error, Ffi, Target};
 use std::ffi::{c_char, CStr};
-use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicU32;
 use std::sync::{Mutex, MutexGuard};
 
 /// A declaration context (opaque): a target, the types and declarations
@@ -18,8 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 /// `abicall_context_free`. Types, functions and callbacks made from it keep
 /// what they need, so they stay valid after the context is freed.
 pub struct abicall_context {
-    tag: AtomicU32,
-    value: ManuallyDrop<Context>,
+    shell: Shell<Context>,
 }
 
 pub(crate) struct Context {

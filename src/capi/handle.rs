@@ -20,11 +20,31 @@ use std::sync::Mutex;
 /// Freed shells kept before their memory is released.
 pub(crate) const QUARANTINE: usize = super::ABICALL_FREED_HANDLES_TRACKED;
 
-/// A C API handle type: a shell with a tag and a value.
+/// The memory of every handle: the tag first, at offset 0 for every kind
+/// (`repr(C)`), so the tag of a pointer given as the wrong kind of handle is
+/// read from the right place, inside that handle's memory.
+#[repr(C)]
+pub(crate) struct Shell<T> {
+    tag: AtomicU32,
+    value: ManuallyDrop<T>,
+}
+
+impl<T> Shell<T> {
+    /// A live shell with tag `magic`.
+    pub(crate) fn new(magic: u32, inner: T) -> Shell<T> {
+        Shell {
+            tag: AtomicU32::new(magic),
+            value: ManuallyDrop::new(inner),
+        }
+    }
+}
+
+/// A C API handle type: a struct whose only field is a [`Shell`] (so the
+/// tag is at offset 0; checked at compile time by [`impl_handle!`]).
 ///
 /// # Safety
-/// `tag` and `value` must return the shell's own fields; implemented only
-/// through [`impl_handle!`].
+/// `Self` must be a single-field struct wrapping a `Shell<Self::Inner>` at
+/// offset 0; implemented only through [`impl_handle!`].
 pub(crate) unsafe trait Handle: Sized + 'static {
     /// What the shell holds.
     type Inner;
@@ -32,46 +52,44 @@ pub(crate) unsafe trait Handle: Sized + 'static {
     const MAGIC: u32;
     /// The C type name, for messages.
     const NAME: &'static str;
-    /// A new live shell.
+    /// A new live handle.
     fn wrap(inner: Self::Inner) -> Self;
-    /// The tag.
-    fn tag(&self) -> &AtomicU32;
-    /// The value field.
-    fn value(this: *mut Self) -> *mut ManuallyDrop<Self::Inner>;
-    /// The value (only valid while the tag is live).
-    fn inner(&self) -> &Self::Inner;
 }
 
-/// Implements [`Handle`] for a shell struct with fields `tag: AtomicU32`
-/// and `value: ManuallyDrop<$inner>`.
+/// Implements [`Handle`] for a handle struct `$h { shell: Shell<$inner> }`.
 macro_rules! impl_handle {
-    ($shell:ident, $inner:ty, $magic:expr) => {
-        // SAFETY: `tag` and `value` return the struct's own fields.
-        unsafe impl $crate::capi::handle::Handle for $shell {
+    ($h:ident, $inner:ty, $magic:expr) => {
+        // The tag must be at offset 0 of every handle.
+        const _: () = assert!(std::mem::offset_of!($h, shell) == 0);
+        // SAFETY: `$h` has the single field `shell`, at offset 0 (asserted above).
+        unsafe impl $crate::capi::handle::Handle for $h {
             type Inner = $inner;
             const MAGIC: u32 = $magic;
-            const NAME: &'static str = stringify!($shell);
+            const NAME: &'static str = stringify!($h);
             fn wrap(inner: $inner) -> Self {
-                $shell {
-                    tag: std::sync::atomic::AtomicU32::new($magic),
-                    value: std::mem::ManuallyDrop::new(inner),
+                $h {
+                    shell: $crate::capi::handle::Shell::new($magic, inner),
                 }
-            }
-            fn tag(&self) -> &std::sync::atomic::AtomicU32 {
-                &self.tag
-            }
-            fn value(this: *mut Self) -> *mut std::mem::ManuallyDrop<$inner> {
-                // SAFETY: only computes a field address of a shell pointer
-                // the caller vouches for.
-                unsafe { std::ptr::addr_of_mut!((*this).value) }
-            }
-            fn inner(&self) -> &$inner {
-                &self.value
             }
         }
     };
 }
 pub(crate) use impl_handle;
+
+/// The shell of a handle pointer.
+fn shell<H: Handle>(p: *const H) -> *mut Shell<H::Inner> {
+    p as *mut Shell<H::Inner>
+}
+
+/// The tag of whatever handle `p` points to (offset 0 of every kind).
+///
+/// # Safety
+/// `p` is non-NULL and points to a handle shell still allocated.
+unsafe fn tag<'a>(p: *const u8) -> &'a AtomicU32 {
+    // SAFETY: every shell starts with its `AtomicU32` tag (repr(C) `Shell`
+    // at offset 0), and the shell is allocated (contract).
+    unsafe { &*(p as *const AtomicU32) }
+}
 
 /// Boxes a value into a new live handle for C.
 pub(crate) fn into_raw<H: Handle>(inner: H::Inner) -> *mut H {
@@ -104,12 +122,13 @@ fn check_tag<H: Handle>(tag: u32, arg: &str) -> Result<(), Fail> {
 /// freed recently enough to be in quarantine). The returned reference must
 /// not outlive the entry, and the handle must not be freed concurrently.
 pub(crate) unsafe fn live<'a, H: Handle>(p: *const H, arg: &str) -> Result<&'a H::Inner, Fail> {
-    // SAFETY: contract: NULL or a shell that is still allocated.
-    let Some(h) = (unsafe { p.as_ref() }) else {
+    if p.is_null() {
         return Err(Fail::null(arg));
-    };
-    check_tag::<H>(h.tag().load(Ordering::Acquire), arg)?;
-    Ok(h.inner())
+    }
+    // SAFETY: non-NULL, a shell still allocated (contract).
+    check_tag::<H>(unsafe { tag(p as *const u8) }.load(Ordering::Acquire), arg)?;
+    // SAFETY: the tag says this is a live `H`, so its shell holds a value.
+    Ok(unsafe { &(*shell(p)).value })
 }
 
 /// Frees a handle given as argument `arg`: NULL is a no-op; a second free
@@ -121,12 +140,9 @@ pub(crate) unsafe fn free<H: Handle>(p: *mut H, arg: &str) -> Result<(), Fail> {
     if p.is_null() {
         return Ok(());
     }
-    // SAFETY: contract: a shell that is still allocated.
-    let h = unsafe { &*p };
-    if let Err(t) = h
-        .tag()
-        .compare_exchange(H::MAGIC, !H::MAGIC, Ordering::AcqRel, Ordering::Acquire)
-    {
+    // SAFETY: non-NULL, a shell still allocated (contract).
+    let tag = unsafe { tag(p as *const u8) };
+    if let Err(t) = tag.compare_exchange(H::MAGIC, !H::MAGIC, Ordering::AcqRel, Ordering::Acquire) {
         let mut f = check_tag::<H>(t, arg)
             .err()
             .unwrap_or_else(|| Fail::invalid("handle changed while freed"));
@@ -137,7 +153,7 @@ pub(crate) unsafe fn free<H: Handle>(p: *mut H, arg: &str) -> Result<(), Fail> {
     }
     // SAFETY: this thread won the tag exchange, so it alone drops the value,
     // once; the tag now says "freed", so no entry reads the value again.
-    unsafe { ManuallyDrop::drop(&mut *H::value(p)) };
+    unsafe { ManuallyDrop::drop(&mut (*shell(p)).value) };
     quarantine(Freed {
         ptr: p as *mut u8,
         release: release::<H>,
@@ -151,7 +167,8 @@ pub(crate) unsafe fn free<H: Handle>(p: *mut H, arg: &str) -> Result<(), Fail> {
 /// `p` came from [`into_raw`] for `H` and was freed with [`free`].
 unsafe fn release<H: Handle>(p: *mut u8) {
     // SAFETY: `p` is the `Box<H>` from `into_raw`; the value is
-    // `ManuallyDrop`, so dropping the box drops only the tag.
+    // `ManuallyDrop`, so dropping the box frees the memory and drops only
+    // the tag.
     drop(unsafe { Box::from_raw(p as *mut H) });
 }
 

@@ -4,19 +4,16 @@
 use super::args::{c_str, out, out_opt};
 use super::context::abicall_context;
 use super::error::{abicall_error, abicall_status, entry};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use super::types::{abicall_type, new_type};
 use crate::library::Library;
 use std::ffi::{c_char, c_void};
-use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicU32;
 
 /// A loaded shared object or the running process (opaque). Functions made
 /// from it keep it loaded, so freeing the handle early is safe; usable from
 /// any thread. Free it with `abicall_library_free`.
 pub struct abicall_library {
-    tag: AtomicU32,
-    value: ManuallyDrop<Library>,
+    shell: Shell<Library>,
 }
 
 impl_handle!(abicall_library, Library, 0xab1c_0c03);

@@ -3,14 +3,12 @@
 
 use super::args::out;
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use super::types::abicall_type;
 use crate::ffi::read;
 use crate::memory::{self, CData, Handle};
 use crate::Error;
 use std::ffi::c_void;
-use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
 /// A zeroed, owned C object (opaque): `count` elements of a type, freed
@@ -18,8 +16,7 @@ use std::sync::Arc;
 /// Concurrent access to the bytes is the caller's business, as with
 /// `malloc`ed memory.
 pub struct abicall_object {
-    tag: AtomicU32,
-    value: ManuallyDrop<Object>,
+    shell: Shell<Object>,
 }
 
 pub(crate) struct Object {
@@ -152,8 +149,7 @@ pub unsafe extern "C" fn abicall_errno_set(value: i32, err: *mut abicall_error) 
 /// say) and turn it back with `abicall_handle_get`, which refuses tokens
 /// that are forged or whose handle was freed.
 pub struct abicall_handle {
-    tag: AtomicU32,
-    value: ManuallyDrop<HandleBox>,
+    shell: Shell<HandleBox>,
 }
 
 pub(crate) struct HandleBox {

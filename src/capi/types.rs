@@ -4,20 +4,17 @@
 use super::args::{c_str, out, out_opt};
 use super::context::abicall_context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
 use crate::ffi::{read, SharedTypes};
 use crate::types::{Prim, RecordKind, TypeId, TypeKind, Types};
 use crate::Error;
 use std::ffi::c_char;
-use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicU32;
 
 /// A C type of a context (opaque). It keeps the context's type table alive,
 /// so it stays valid after the context is freed. Free it with
 /// `abicall_type_free`; usable from any thread.
 pub struct abicall_type {
-    tag: AtomicU32,
-    value: ManuallyDrop<TypeRef>,
+    shell: Shell<TypeRef>,
 }
 
 /// A type id with the table it belongs to.
