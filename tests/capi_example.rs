@@ -198,3 +198,40 @@ fn guide_c_snippets_are_in_the_example() {
         );
     }
 }
+
+/// The committed header is clean C99 (gcc and clang, pedantic) and C++11.
+#[test]
+fn header_compiles_as_c99_and_cxx() {
+    let dir = temp_dir("header");
+    let src = dir.join("use_header.c");
+    std::fs::write(
+        &src,
+        "#include \"abicall.h\"\nint main(void) { abicall_error e; (void)e; return abicall_version() == 0; }\n",
+    )
+    .unwrap();
+    let src = src.to_str().unwrap();
+    let strict = ["-Wall", "-Wextra", "-pedantic", "-Werror", "-Iinclude", "-fsyntax-only"];
+    for (cc, lang, hint) in [
+        ("gcc", "-std=c99", "gcc"),
+        ("clang", "-std=c99", "clang"),
+        ("clang", "-std=c++11", "clang"),
+    ] {
+        let mut args = vec![lang];
+        if lang.contains("++") {
+            args.extend(["-x", "c++"]);
+        }
+        args.extend(strict);
+        args.push(src);
+        let out = Command::new(cc)
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .unwrap_or_else(|e| panic!("{cc} not found ({e}): run `apt-get install -y {hint}`"));
+        assert!(
+            out.status.success(),
+            "{cc} {lang}: include/abicall.h does not compile:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
