@@ -725,6 +725,26 @@ enum abicall_status abicall_type_name(const struct abicall_type *ty,
                                       size_t *out_len,
                                       struct abicall_error *err);
 
+// The type "pointer to `ty`" (for types with no name to spell, such as
+// anonymous structs), as a new type handle of the same context.
+//
+// # Safety
+// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
+enum abicall_status abicall_type_pointer(const struct abicall_type *ty,
+                                         struct abicall_type **out_type,
+                                         struct abicall_error *err);
+
+// The type "array of `length` `ty`" (`ty[length]`), as a new type handle
+// of the same context. `ABICALL_E_LAYOUT` if `ty` is incomplete or a
+// function type, or the array would be too large.
+//
+// # Safety
+// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
+enum abicall_status abicall_type_array(const struct abicall_type *ty,
+                                       size_t length,
+                                       struct abicall_type **out_type,
+                                       struct abicall_error *err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -1458,3 +1458,57 @@ fn members_and_signatures() {
         ok(abicall_context_free(ctx, &mut e), &e);
     }
 }
+
+#[test]
+fn derived_pointer_and_array_types() {
+    let ctx = host_ctx();
+    cdef(ctx, "typedef struct { short s; char c; } anon_t; struct fwd;");
+    let mut e = new_err();
+    // SAFETY: live handles, valid out-pointers.
+    unsafe {
+        let t = type_of(ctx, c"anon_t");
+        let (mut p, mut a, mut item) = (null_mut(), null_mut(), null_mut());
+        ok(abicall_type_pointer(t, &mut p, &mut e), &e);
+        let mut kind = abicall_kind::ABICALL_KIND_VOID;
+        ok(abicall_type_kind(p, &mut kind, &mut e), &e);
+        assert_eq!(kind, abicall_kind::ABICALL_KIND_POINTER);
+        ok(abicall_type_item(p, &mut item, &mut e), &e);
+        let (mut s1, mut s2, mut n) = (0, 0, 0);
+        ok(abicall_type_size(item, &mut s1, &mut e), &e);
+        ok(abicall_type_size(t, &mut s2, &mut e), &e);
+        assert_eq!(s1, s2);
+        ok(abicall_type_array(t, 3, &mut a, &mut e), &e);
+        ok(abicall_type_size(a, &mut s1, &mut e), &e);
+        ok(abicall_type_length(a, &mut n, &mut e), &e);
+        assert_eq!((s1, n), (3 * s2, 3));
+        // The same interned type as spelled by name.
+        let named = type_of(ctx, c"anon_t[3]");
+        let mut name = [0 as c_char; 32];
+        let mut other = [0 as c_char; 32];
+        ok(abicall_type_name(a, name.as_mut_ptr(), 32, null_mut(), &mut e), &e);
+        ok(abicall_type_name(named, other.as_mut_ptr(), 32, null_mut(), &mut e), &e);
+        assert_eq!(CStr::from_ptr(name.as_ptr()), CStr::from_ptr(other.as_ptr()));
+        let fwd = type_of(ctx, c"struct fwd");
+        let fun = type_of(ctx, c"int(int)");
+        let mut bad = null_mut();
+        fails(
+            abicall_type_array(fwd, 2, &mut bad, &mut e),
+            &e,
+            ABICALL_E_LAYOUT,
+            "incomplete or function type",
+        );
+        fails(
+            abicall_type_array(fun, 2, &mut bad, &mut e),
+            &e,
+            ABICALL_E_LAYOUT,
+            "incomplete or function type",
+        );
+        let s = abicall_type_array(t, usize::MAX / 2, &mut bad, &mut e);
+        assert_eq!(s, ABICALL_E_LAYOUT, "{}", msg(&e));
+        assert!(bad.is_null());
+        for h in [t, p, a, item, named, fwd, fun] {
+            ok(abicall_type_free(h, &mut e), &e);
+        }
+        ok(abicall_context_free(ctx, &mut e), &e);
+    }
+}

@@ -85,9 +85,9 @@ pub use memory::{
     abicall_object, abicall_object_free, abicall_object_new, abicall_object_ptr, abicall_object_size,
 };
 pub use types::{
-    abicall_kind, abicall_type, abicall_type_align, abicall_type_free, abicall_type_is_signed, abicall_type_item,
-    abicall_type_kind, abicall_type_length, abicall_type_name, abicall_type_new, abicall_type_offsetof,
-    abicall_type_size,
+    abicall_kind, abicall_type, abicall_type_align, abicall_type_array, abicall_type_free, abicall_type_is_signed,
+    abicall_type_item, abicall_type_kind, abicall_type_length, abicall_type_name, abicall_type_new,
+    abicall_type_offsetof, abicall_type_pointer, abicall_type_size,
 };
 
 use std::ffi::c_char;

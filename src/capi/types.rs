@@ -403,3 +403,63 @@ pub unsafe extern "C" fn abicall_type_name(
         })
     }
 }
+
+/// The type "pointer to `ty`" (for types with no name to spell, such as
+/// anonymous structs), as a new type handle of the same context.
+///
+/// # Safety
+/// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_type_pointer(
+    ty: *const abicall_type,
+    out_type: *mut *mut abicall_type,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let t = live(ty, "ty")?;
+            let o = out(out_type, "out_type")?;
+            let id = t.types.write().unwrap_or_else(|e| e.into_inner()).pointer(t.id);
+            o.set(new_type(&t.types, id));
+            Ok(())
+        })
+    }
+}
+
+/// The type "array of `length` `ty`" (`ty[length]`), as a new type handle
+/// of the same context. `ABICALL_E_LAYOUT` if `ty` is incomplete or a
+/// function type, or the array would be too large.
+///
+/// # Safety
+/// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_type_array(
+    ty: *const abicall_type,
+    length: usize,
+    out_type: *mut *mut abicall_type,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let t = live(ty, "ty")?;
+            let o = out(out_type, "out_type")?;
+            let id = {
+                let mut types = t.types.write().unwrap_or_else(|e| e.into_inner());
+                if matches!(types.kind(t.id), TypeKind::Func(_)) || !types.is_complete(t.id) {
+                    return Err(Error::Layout(format!(
+                        "cannot make an array of `{}` (incomplete or function type)",
+                        types.display(t.id)
+                    ))
+                    .into());
+                }
+                let id = types.array(t.id, Some(length as u64));
+                types.size_of(id)?;
+                id
+            };
+            o.set(new_type(&t.types, id));
+            Ok(())
+        })
+    }
+}
