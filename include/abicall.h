@@ -149,7 +149,8 @@ typedef enum abicall_kind {
 // A C function pointer that runs an `abicall_callback_fn` (opaque). Free
 // it with `abicall_callback_free`. A call through the code pointer after
 // that does not crash: it writes "abicall: callback error: callback called
-// after it was dropped" to stderr and returns zero bytes. Callable from any
+// after it was dropped" to stderr and returns zero bytes (or reports to the
+// hook and returns the bytes given to `abicall_callback_new_ex`). Callable from any
 // thread, including threads the embedder did not create.
 typedef struct abicall_callback abicall_callback;
 
@@ -215,6 +216,27 @@ typedef void (*abicall_callback_fn)(void *user,
 // Releases a callback's user data; runs exactly once, after the callback
 // is freed and no call is running it.
 typedef void (*abicall_destructor_fn)(void *user);
+
+// Receives a message when a callback cannot run its function (it is
+// called after `abicall_callback_free`); `message` is valid during the call.
+typedef void (*abicall_error_hook_fn)(void *user,
+                                      const char *message);
+
+// Options for `abicall_callback_new_ex`; zero-initialise it for the
+// defaults (the same as `abicall_callback_new`).
+typedef struct abicall_callback_options {
+  // The bytes C receives when the callback cannot run (NULL: zeros).
+  const void *error_return;
+  // The size of `error_return`: the return type's size (0 with NULL).
+  size_t error_return_size;
+  // Called instead of writing a line to stderr when the callback cannot
+  // run. It runs on the thread that made the call. A freed callback
+  // still reports stale calls, so `on_error` and `on_error_user` must
+  // stay valid for the rest of the process.
+  abicall_error_hook_fn on_error;
+  // The `user` argument of `on_error`.
+  void *on_error_user;
+} abicall_callback_options;
 
 // One member of a struct or union, as `abicall_type_field` describes it.
 typedef struct abicall_field {
@@ -374,6 +396,23 @@ enum abicall_status abicall_callback_new_type(const struct abicall_type *fn_type
                                               abicall_destructor_fn destructor,
                                               struct abicall_callback **out_cb,
                                               struct abicall_error *err);
+
+// As `abicall_callback_new_type`, with options (NULL: the defaults): what
+// C receives and who is told when the callback cannot run. An
+// `error_return` of the wrong size gives `ABICALL_E_CALL`.
+//
+// # Safety
+// As for `abicall_callback_new`; `fn_type` is a type handle; `options` is
+// NULL or readable, with `error_return_size` readable bytes at
+// `error_return`, and an `on_error` hook usable from any thread for the
+// rest of the process.
+enum abicall_status abicall_callback_new_ex(const struct abicall_type *fn_type,
+                                            abicall_callback_fn f,
+                                            void *user,
+                                            abicall_destructor_fn destructor,
+                                            const struct abicall_callback_options *options,
+                                            struct abicall_callback **out_cb,
+                                            struct abicall_error *err);
 
 // The C function pointer (cast it to the declared type).
 //

@@ -1512,3 +1512,76 @@ fn derived_pointer_and_array_types() {
         ok(abicall_context_free(ctx, &mut e), &e);
     }
 }
+
+static HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// `int(int)`: twice the argument (no shared counters, unlike `twice`).
+unsafe extern "C" fn doubled(_: *mut c_void, args: *const *mut c_void, ret: *mut c_void) {
+    // SAFETY: one int argument, an int result.
+    unsafe { *(ret as *mut i32) = *(*args as *const i32) * 2 }
+}
+
+unsafe extern "C" fn hook(user: *mut c_void, message: *const c_char) {
+    assert_eq!(user as usize, 77);
+    // SAFETY: the message is a NUL-terminated string valid during the call.
+    let m = unsafe { CStr::from_ptr(message) }.to_str().unwrap();
+    assert_eq!(m, "callback called after it was dropped");
+    HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn callback_options_error_return_and_hook() {
+    let ctx = host_ctx();
+    let mut e = new_err();
+    // SAFETY: valid handles and options; the code pointer is called with its type.
+    unsafe {
+        let t = type_of(ctx, c"int(int)");
+        let minus_one = -1i32;
+        let opts = abicall_callback_options {
+            error_return: &minus_one as *const i32 as *const c_void,
+            error_return_size: 4,
+            on_error: Some(hook),
+            on_error_user: 77 as *mut c_void,
+        };
+        let mut cb = null_mut();
+        ok(
+            abicall_callback_new_ex(t, Some(doubled), null_mut(), None, &opts, &mut cb, &mut e),
+            &e,
+        );
+        let mut code = null_mut();
+        ok(abicall_callback_code(cb, &mut code, &mut e), &e);
+        let f: extern "C" fn(i32) -> i32 = std::mem::transmute(code);
+        assert_eq!(f(4), 8);
+        ok(abicall_callback_free(cb, &mut e), &e);
+        assert_eq!(f(4), -1); // the error return value, reported to the hook
+        assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 1);
+        // Wrong size of the error return value; NULL options are the defaults.
+        let bad = abicall_callback_options {
+            error_return_size: 2,
+            ..opts
+        };
+        fails(
+            abicall_callback_new_ex(t, Some(doubled), null_mut(), None, &bad, &mut cb, &mut e),
+            &e,
+            ABICALL_E_CALL,
+            "error return value has 2 bytes, the return type has 4",
+        );
+        let no_bytes = abicall_callback_options {
+            error_return: null(),
+            ..opts
+        };
+        fails(
+            abicall_callback_new_ex(t, Some(doubled), null_mut(), None, &no_bytes, &mut cb, &mut e),
+            &e,
+            ABICALL_E_NULL_ARG,
+            "`options->error_return` is NULL",
+        );
+        ok(
+            abicall_callback_new_ex(t, Some(doubled), null_mut(), None, null(), &mut cb, &mut e),
+            &e,
+        );
+        ok(abicall_callback_free(cb, &mut e), &e);
+        ok(abicall_type_free(t, &mut e), &e);
+        ok(abicall_context_free(ctx, &mut e), &e);
+    }
+}

@@ -65,7 +65,8 @@ pub use call::{
 };
 pub use callback::{
     abicall_callback, abicall_callback_code, abicall_callback_fn, abicall_callback_free, abicall_callback_new,
-    abicall_callback_new_type, abicall_destructor_fn,
+    abicall_callback_new_ex, abicall_callback_new_type, abicall_callback_options, abicall_destructor_fn,
+    abicall_error_hook_fn,
 };
 pub use context::{
     abicall_cdef, abicall_constant_double, abicall_constant_int, abicall_context, abicall_context_free,
