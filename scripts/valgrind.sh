@@ -3,7 +3,7 @@
 # reads/writes and no definite leaks allowed (see docs/testing.md, "Engine
 # tests and valgrind"). Not part of `cargo test` (slow: several minutes).
 #
-#   scripts/valgrind.sh            # all: engine_fixtures engine_errors call_smoke capi_errors memory_*
+#   scripts/valgrind.sh            # all: engine_fixtures engine_errors call_smoke callback_paths fastpath_rows capi_errors memory_*
 #   scripts/valgrind.sh engine_errors   # only the named test targets
 #
 # Child processes (gcc building the C fixtures) are not traced: valgrind
