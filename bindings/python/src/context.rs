@@ -1,0 +1,332 @@
+//! `Context`: one [`abicall::Ffi`] (declarations and type table) seen from
+//! Python, plus the base classes of the Python `CType` and `CData` objects.
+
+use crate::scalar::Code;
+use crate::to_py_err;
+use abicall::decls::Constant;
+use abicall::types::{Prim, RecordKind, TypeId, TypeKind, Types};
+use abicall::Ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// Kind numbers of a ctype (`CTypeBase.kind`).
+pub mod kind {
+    /// A primitive (integer, floating, `_Bool`, `char`).
+    pub const PRIMITIVE: u8 = 0;
+    /// A pointer (also to a function).
+    pub const POINTER: u8 = 1;
+    /// An array.
+    pub const ARRAY: u8 = 2;
+    /// A struct.
+    pub const STRUCT: u8 = 3;
+    /// A union.
+    pub const UNION: u8 = 4;
+    /// An enum.
+    pub const ENUM: u8 = 5;
+    /// A function type.
+    pub const FUNCTION: u8 = 6;
+    /// `void`.
+    pub const VOID: u8 = 7;
+}
+
+/// A declaration context: wraps an [`Ffi`] for the host.
+#[pyclass(module = "abicall._abicall")]
+pub struct Context {
+    pub(crate) ffi: Ffi,
+}
+
+fn kind_of(types: &Types, t: TypeId) -> u8 {
+    match types.kind(t) {
+        TypeKind::Prim(Prim::Void) => kind::VOID,
+        TypeKind::Prim(_) => kind::PRIMITIVE,
+        TypeKind::Pointer(_) => kind::POINTER,
+        TypeKind::Array { .. } => kind::ARRAY,
+        TypeKind::Record(r) => match types.record(*r).kind {
+            RecordKind::Struct => kind::STRUCT,
+            RecordKind::Union => kind::UNION,
+        },
+        TypeKind::Enum(_) => kind::ENUM,
+        TypeKind::Func(_) => kind::FUNCTION,
+    }
+}
+
+/// Facts about one type, as a tuple for the Python `CType`:
+/// `(kind, code, size, align, item, length, cname, item_kind, item_size)`
+/// where `size`/`align` are -1 when unknown, `item` is the pointee/element
+/// type (unqualified) or -1, `length` the array length or -1.
+pub(crate) fn describe(types: &mut Types, t: TypeId) -> (u8, u8, i64, i64, i64, i64, String, i64, i64) {
+    let k = kind_of(types, t);
+    let code = Code::of(types, t) as u8;
+    let (size, align) = types.size_align(t).map_or((-1, -1), |(s, a)| (s as i64, a as i64));
+    let (item, length) = match types.kind(t).clone() {
+        TypeKind::Pointer(p) => (Some(p), -1),
+        TypeKind::Array { elem, len } => (Some(elem), len.map_or(-1, |l| l as i64)),
+        _ => (None, -1),
+    };
+    let item = item.map(|i| types.unqualified(i));
+    let (item_kind, item_size) = match item {
+        Some(i) => (kind_of(types, i) as i64, types.size_of(i).map_or(-1, |s| s as i64)),
+        None => (-1, -1),
+    };
+    let cname = types.display(t);
+    (
+        k,
+        code,
+        size,
+        align,
+        item.map_or(-1, |i| i.0 as i64),
+        length,
+        cname,
+        item_kind,
+        item_size,
+    )
+}
+
+impl Context {
+    pub(crate) fn check(&self, t: u32) -> PyResult<TypeId> {
+        if (t as usize) < self.ffi.types().len() {
+            Ok(TypeId(t))
+        } else {
+            Err(pyo3::exceptions::PyValueError::new_err(format!("unknown type id {t}")))
+        }
+    }
+}
+
+#[pymethods]
+impl Context {
+    /// A context for the host target.
+    #[new]
+    fn new() -> PyResult<Context> {
+        Ok(Context {
+            ffi: Ffi::host().map_err(to_py_err)?,
+        })
+    }
+
+    /// Parses declarations.
+    fn cdef(&mut self, text: &str) -> PyResult<()> {
+        self.ffi.cdef(text).map_err(to_py_err)
+    }
+
+    /// Parses a type name; returns its id.
+    fn parse_type(&mut self, name: &str) -> PyResult<u32> {
+        self.ffi.type_of(name).map(|t| t.0).map_err(to_py_err)
+    }
+
+    /// Facts about a type (see `describe`).
+    #[allow(clippy::type_complexity)]
+    fn describe(&mut self, t: u32) -> PyResult<(u8, u8, i64, i64, i64, i64, String, i64, i64)> {
+        let t = self.check(t)?;
+        Ok(describe(&mut self.ffi.types_mut(), t))
+    }
+
+    /// The pointer type to `t`.
+    fn pointer_to(&mut self, t: u32) -> PyResult<u32> {
+        let t = self.check(t)?;
+        Ok(self.ffi.types_mut().pointer(t).0)
+    }
+
+    /// The array type `t[n]` (`n` None: `t[]`).
+    #[pyo3(signature = (t, n=None))]
+    fn array_of(&mut self, t: u32, n: Option<u64>) -> PyResult<u32> {
+        let t = self.check(t)?;
+        Ok(self.ffi.types_mut().array(t, n).0)
+    }
+
+    /// The unqualified version of `t`.
+    fn unqualified(&mut self, t: u32) -> PyResult<u32> {
+        let t = self.check(t)?;
+        Ok(self.ffi.types_mut().unqualified(t).0)
+    }
+
+    /// The members of a struct/union:
+    /// `[(name or None, type, offset, bit_offset or -1, bit_width or -1)]`.
+    fn fields(&self, t: u32) -> PyResult<Option<Vec<(Option<String>, u32, u64, i64, i64)>>> {
+        let t = self.check(t)?;
+        let types = self.ffi.types();
+        let Some(rec) = types.record_of(t) else { return Ok(None) };
+        if rec.layout.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rec.fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        f.ty.0,
+                        f.offset,
+                        f.bit.map_or(-1, |b| b.bit_offset as i64),
+                        f.bit.map_or(-1, |b| b.bit_width as i64),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    /// A function type's `(result, [params], variadic)`.
+    fn signature(&self, t: u32) -> PyResult<Option<(u32, Vec<u32>, bool)>> {
+        let t = self.check(t)?;
+        let types = self.ffi.types();
+        Ok(types
+            .sig_of(t)
+            .map(|s| (s.ret.0, s.params.iter().map(|p| p.0).collect(), s.variadic)))
+    }
+
+    /// An enum's enumerators `[(name, value)]`.
+    fn enumerators(&self, t: u32) -> PyResult<Option<Vec<(String, i128)>>> {
+        let t = self.check(t)?;
+        let types = self.ffi.types();
+        Ok(match types.kind(t) {
+            TypeKind::Enum(e) => Some(types.enum_(*e).values.clone()),
+            _ => None,
+        })
+    }
+
+    /// A declared constant's value, or None.
+    fn constant(&self, py: Python<'_>, name: &str) -> PyResult<Option<PyObject>> {
+        Ok(match self.ffi.decls().constants.get(name) {
+            Some(Constant::Int { value, .. }) => Some(value.into_pyobject(py)?.into_any().unbind()),
+            Some(Constant::Float { value, .. }) => Some(value.into_pyobject(py)?.into_any().unbind()),
+            None => None,
+        })
+    }
+
+    /// A declared function's `(type, symbol)`, or None.
+    fn function(&self, name: &str) -> Option<(u32, String)> {
+        self.ffi
+            .decls()
+            .functions
+            .get(name)
+            .map(|f| (f.ty.0, f.symbol().to_string()))
+    }
+
+    /// A declared variable's `(type, symbol)`, or None.
+    fn variable(&self, name: &str) -> Option<(u32, String)> {
+        self.ffi
+            .decls()
+            .variables
+            .get(name)
+            .map(|v| (v.ty.0, v.symbol().to_string()))
+    }
+
+    /// Names of functions, variables and constants (for `dir(lib)`).
+    fn names(&self) -> Vec<String> {
+        let d = self.ffi.decls();
+        let mut v: Vec<String> = d
+            .functions
+            .keys()
+            .chain(d.variables.keys())
+            .chain(d.constants.keys())
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// `offsetof(t, path)`: `(offset, type)`.
+    fn offsetof(&self, t: u32, path: &str) -> PyResult<(u64, u32)> {
+        let t = self.check(t)?;
+        let p = self.ffi.types().offset_of(t, path).map_err(to_py_err)?;
+        Ok((p.offset, p.ty.0))
+    }
+}
+
+/// Base of the Python `CType`: the facts the call path needs without
+/// touching Python attributes.
+#[pyclass(subclass, module = "abicall._abicall")]
+pub struct CTypeBase {
+    /// Type id in the owning context.
+    #[pyo3(get, name = "_tid")]
+    pub tid: u32,
+    /// Kind number (see [`kind`]).
+    #[pyo3(get, name = "_kind")]
+    pub kind: u8,
+    /// Scalar code (see [`Code`]).
+    #[pyo3(get, name = "_code")]
+    pub code: u8,
+    /// Size, -1 if unknown.
+    #[pyo3(get, name = "_size")]
+    pub size: i64,
+    /// Pointee / element type id (unqualified), -1 if none.
+    #[pyo3(get, name = "_item")]
+    pub item: i64,
+    /// Kind of the item, -1 if none.
+    #[pyo3(get, name = "_item_kind")]
+    pub item_kind: i64,
+    /// Size of the item, -1 if unknown.
+    #[pyo3(get, name = "_item_size")]
+    pub item_size: i64,
+}
+
+#[pymethods]
+impl CTypeBase {
+    #[new]
+    #[pyo3(signature = (ctx, tid, *_rest))]
+    fn new(ctx: &Bound<'_, Context>, tid: u32, _rest: &Bound<'_, PyTuple>) -> PyResult<CTypeBase> {
+        let mut c = ctx.borrow_mut();
+        let t = c.check(tid)?;
+        let d = describe(&mut c.ffi.types_mut(), t);
+        Ok(CTypeBase {
+            tid,
+            kind: d.0,
+            code: d.1,
+            size: d.2,
+            item: d.4,
+            item_kind: d.7,
+            item_size: d.8,
+        })
+    }
+}
+
+/// Base of the Python `CData`: a ctype, an address and what keeps the
+/// memory alive.
+///
+/// `addr` follows cffi: for pointers and arrays it is the address pointed
+/// to (the pointer's value); for everything else, where the value is stored.
+#[pyclass(subclass, module = "abicall._abicall")]
+pub struct CDataBase {
+    /// The Python `CType`.
+    #[pyo3(get)]
+    pub _ctype: Py<CTypeBase>,
+    /// See the type's docs.
+    #[pyo3(get, set)]
+    pub _addr: usize,
+    /// What keeps the memory alive (None: not owned).
+    #[pyo3(get, set)]
+    pub _owner: Option<PyObject>,
+    /// Array length when known only at run time, else -1.
+    #[pyo3(get, set)]
+    pub _length: i64,
+    /// Bytes owned (for `repr`), 0 for non-owning.
+    #[pyo3(get, set)]
+    pub _owned: i64,
+    pub(crate) tid: u32,
+    pub(crate) kind: u8,
+    pub(crate) item: i64,
+}
+
+impl CDataBase {
+    /// A non-owning base for `addr` of `ctype` kept alive by `owner`.
+    pub fn new_raw(ctype: &Bound<'_, CTypeBase>, addr: usize, owner: Option<PyObject>) -> CDataBase {
+        CDataBase::new(ctype, addr, owner, -1, 0)
+    }
+}
+
+#[pymethods]
+impl CDataBase {
+    #[new]
+    #[pyo3(signature = (ctype, addr, owner=None, length=-1, owned=0))]
+    fn new(ctype: &Bound<'_, CTypeBase>, addr: usize, owner: Option<PyObject>, length: i64, owned: i64) -> CDataBase {
+        let c = ctype.borrow();
+        CDataBase {
+            tid: c.tid,
+            kind: c.kind,
+            item: c.item,
+            _ctype: ctype.clone().unbind(),
+            _addr: addr,
+            _owner: owner,
+            _length: length,
+            _owned: owned,
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `Function`: a callable cdata function pointer. A call converts the
+//! Python arguments straight into argument slots (no intermediate values),
+//! releases the GIL, runs the prepared [`RawCall`] (fast path when the plan
+//! has one), and converts the result.
+
+use crate::context::{CDataBase, CTypeBase, Context};
+use crate::convert::{self, Conv, Slot, Spec};
+use crate::memory::Block;
+use crate::to_py_err;
+use abicall::call::RawCall;
+use abicall::types::TypeId;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyFloat, PyInt, PyTuple};
+use std::ffi::c_void;
+use std::sync::Mutex;
+
+/// Arguments up to this count use stack storage for slots and pointers.
+const INLINE: usize = 8;
+
+/// A prepared variadic call: the variadic argument types and the call.
+struct VarCall {
+    tids: Vec<u32>,
+    raw: RawCall,
+}
+
+/// A C function pointer that can be called from Python.
+#[pyclass(extends = CDataBase, subclass, module = "abicall._abicall")]
+pub struct Function {
+    raw: RawCall,
+    params: Vec<Spec>,
+    ret: Spec,
+    variadic: bool,
+    name: String,
+    types: std::sync::Arc<std::sync::RwLock<abicall::types::Types>>,
+    func_tid: TypeId,
+    var_calls: Mutex<Vec<VarCall>>,
+    /// Variadic argument ctype factory: `ctype_of_id(tid) -> CType`.
+    ctype_of: Option<PyObject>,
+}
+
+/// Raw pointers moved into the GIL-free section.
+struct Unlocked<'a> {
+    raw: &'a RawCall,
+    args: &'a [*const c_void],
+    ret: *mut c_void,
+}
+// SAFETY: the pointers refer to memory kept alive by the calling frame
+// (argument slots, Python objects held by the argument tuple, the return
+// buffer) for the whole GIL-free section, which runs on the same thread.
+unsafe impl Send for Unlocked<'_> {}
+
+impl Unlocked<'_> {
+    fn run(self) -> abicall::Result<()> {
+        // SAFETY: every argument pointer was produced by `convert::fill` for
+        // the planned parameter type; `ret` has room for the result.
+        unsafe { self.raw.call(self.args, self.ret) }
+    }
+}
+
+#[pymethods]
+impl Function {
+    /// `Function(ctx, fptr_ctype, addr, params, ret, name, keepalive, ctype_of)`:
+    /// `fptr_ctype` is the pointer-to-function `CType`, `params`/`ret` the
+    /// parameter and result `CType`s; `keepalive` keeps the code loaded.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (ctx, fptr_ctype, addr, params, ret, name, keepalive=None, ctype_of=None))]
+    fn new(
+        ctx: &Bound<'_, Context>,
+        fptr_ctype: &Bound<'_, CTypeBase>,
+        addr: usize,
+        params: &Bound<'_, PyTuple>,
+        ret: &Bound<'_, CTypeBase>,
+        name: String,
+        keepalive: Option<PyObject>,
+        ctype_of: Option<PyObject>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let c = ctx.borrow();
+        let fptr = c.check(fptr_ctype.borrow().tid)?;
+        let types = c.ffi.shared_types();
+        let (func_tid, variadic) = {
+            let t = c.ffi.types();
+            let sig = t
+                .sig_of(fptr)
+                .ok_or_else(|| PyTypeError::new_err(format!("`{}` is not a function type", t.display(fptr))))?;
+            (fptr, sig.variadic)
+        };
+        // SAFETY: the address was looked up under the declared name (or
+        // given by the user as a function pointer of this type), which is
+        // the FFI's basic contract, as in cffi.
+        let raw = unsafe {
+            RawCall::new(
+                &c.ffi.types(),
+                func_tid,
+                &[],
+                addr as *const c_void,
+                None::<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+            )
+        }
+        .map_err(to_py_err)?;
+        let base = CDataBase::new_raw(fptr_ctype, addr, keepalive);
+        Ok(PyClassInitializer::from(base).add_subclass(Function {
+            raw,
+            params: convert::specs(params)?,
+            ret: Spec::new(ret),
+            variadic,
+            name,
+            types,
+            func_tid,
+            var_calls: Mutex::new(Vec::new()),
+            ctype_of,
+        }))
+    }
+
+    /// The C name (or `<function pointer>`).
+    #[getter]
+    fn __name__(&self) -> String {
+        self.name.clone()
+    }
+
+    /// Whether calls skip libffi (the plan has a fast path).
+    #[getter]
+    fn _fast_path(&self) -> bool {
+        self.raw.uses_fast_path()
+    }
+
+    #[pyo3(signature = (*args))]
+    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let py = slf.py();
+        let this = slf.borrow();
+        let n = args.len();
+        let np = this.params.len();
+        if n != np && !(this.variadic && n >= np) {
+            return Err(PyTypeError::new_err(format!(
+                "{}() expected {}{} arguments, got {n}",
+                this.name,
+                if this.variadic { "at least " } else { "" },
+                np
+            )));
+        }
+        if this.variadic && n > np {
+            return this.call_variadic(py, args);
+        }
+        let mut keep: Vec<PyObject> = Vec::new();
+        if n <= INLINE {
+            let mut slots = [Slot::default(); INLINE];
+            let mut ptrs = [std::ptr::null::<c_void>(); INLINE];
+            for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
+                let a = args.get_item(i)?;
+                ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
+            }
+            this.finish(py, &this.raw, &this.ret, &ptrs[..n])
+        } else {
+            let mut slots = vec![Slot::default(); n];
+            let mut ptrs = vec![std::ptr::null::<c_void>(); n];
+            for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
+                let a = args.get_item(i)?;
+                ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
+            }
+            this.finish(py, &this.raw, &this.ret, &ptrs)
+        }
+    }
+}
+
+/// Adds the argument number to a conversion error, keeping its type.
+fn arg_err(py: Python<'_>, e: PyErr, i: usize) -> PyErr {
+    let msg = e.value(py).to_string();
+    let ty = e.get_type(py);
+    if ty.is(&py.get_type::<PyTypeError>()) {
+        PyTypeError::new_err(format!("argument {}: {msg}", i + 1))
+    } else {
+        e
+    }
+}
+
+impl Function {
+    fn finish(&self, py: Python<'_>, raw: &RawCall, ret: &Spec, ptrs: &[*const c_void]) -> PyResult<PyObject> {
+        match ret.conv {
+            Conv::Record { size, .. } => {
+                let align = ret.ctype.bind(py).getattr("_align")?.extract::<usize>().unwrap_or(16);
+                let block = Block::new(size.max(raw.ret_size()), align)?;
+                let u = Unlocked {
+                    raw,
+                    args: ptrs,
+                    ret: block.addr() as *mut c_void,
+                };
+                py.allow_threads(move || u.run()).map_err(to_py_err)?;
+                convert::make_owned(py, &ret.ctype, block, size)
+            }
+            _ => {
+                let mut out = Slot::default();
+                let u = Unlocked {
+                    raw,
+                    args: ptrs,
+                    ret: out.0.as_mut_ptr() as *mut c_void,
+                };
+                py.allow_threads(move || u.run()).map_err(to_py_err)?;
+                // SAFETY: the call wrote a value of the return type to `out`.
+                unsafe { convert::to_python(py, ret, out.0.as_ptr()) }
+            }
+        }
+    }
+
+    /// The type of a variadic argument as cffi would pass it: a cdata's
+    /// own type (arrays decay), `int`/`long` for ints, `double` for
+    /// floats, `char *` for bytes, `void *` for None.
+    fn var_type(&self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let mut t = self.types.write().unwrap_or_else(|e| e.into_inner());
+        let prim = |t: &mut abicall::types::Types, p| t.prim(p);
+        use abicall::types::{Prim, TypeKind};
+        if let Ok(cd) = v.downcast::<CDataBase>() {
+            let cd = cd.borrow();
+            let tid = TypeId(cd.tid);
+            return Ok(match t.kind(tid).clone() {
+                TypeKind::Array { elem, .. } => t.pointer(elem).0,
+                TypeKind::Prim(Prim::Float) => prim(&mut t, Prim::Double).0,
+                _ => tid.0,
+            });
+        }
+        if v.is_none() {
+            let v = prim(&mut t, Prim::Void);
+            return Ok(t.pointer(v).0);
+        }
+        if v.is_instance_of::<PyInt>() {
+            let fits_int = v.extract::<i32>().is_ok();
+            return Ok(prim(&mut t, if fits_int { Prim::Int } else { Prim::Long }).0);
+        }
+        if v.is_instance_of::<PyFloat>() {
+            return Ok(prim(&mut t, Prim::Double).0);
+        }
+        if v.is_instance_of::<PyBytes>() {
+            let c = prim(&mut t, Prim::Char);
+            return Ok(t.pointer(c).0);
+        }
+        let _ = py;
+        Err(PyTypeError::new_err(format!(
+            "argument passed in the variadic part needs to be a cdata object, an int, a float or bytes (got {})",
+            v.get_type().name()?
+        )))
+    }
+
+    fn call_variadic(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+        let np = self.params.len();
+        let mut tids = Vec::with_capacity(args.len() - np);
+        for a in args.iter().skip(np) {
+            tids.push(self.var_type(py, &a)?);
+        }
+        let ctype_of = self
+            .ctype_of
+            .as_ref()
+            .ok_or_else(|| PyTypeError::new_err("variadic call without a ctype factory"))?;
+        let mut var_specs = Vec::with_capacity(tids.len());
+        for &t in &tids {
+            let ct = ctype_of.bind(py).call1((t,))?;
+            var_specs.push(Spec::new(ct.downcast::<CTypeBase>()?));
+        }
+        let raw = {
+            let mut cache = self.var_calls.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.iter().find(|c| c.tids == tids) {
+                Some(c) => c.raw.clone(),
+                None => {
+                    let types = self.types.read().unwrap_or_else(|e| e.into_inner());
+                    let vt: Vec<TypeId> = tids.iter().map(|&t| TypeId(t)).collect();
+                    // SAFETY: same code and declared type as `self.raw`.
+                    let raw = unsafe { RawCall::new(&types, self.func_tid, &vt, self.raw.code(), None) }
+                        .map_err(to_py_err)?;
+                    cache.push(VarCall {
+                        tids: tids.clone(),
+                        raw: raw.clone(),
+                    });
+                    raw
+                }
+            }
+        };
+        let n = args.len();
+        let mut keep: Vec<PyObject> = Vec::new();
+        let mut slots = vec![Slot::default(); n];
+        let mut ptrs = vec![std::ptr::null::<c_void>(); n];
+        for (i, slot) in slots.iter_mut().enumerate() {
+            let spec = if i < np { &self.params[i] } else { &var_specs[i - np] };
+            let a = args.get_item(i)?;
+            ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
+        }
+        self.finish(py, &raw, &self.ret, &ptrs)
+    }
+}
