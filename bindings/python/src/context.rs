@@ -82,6 +82,43 @@ pub(crate) fn describe(types: &mut Types, t: TypeId) -> (u8, u8, i64, i64, i64, 
     )
 }
 
+/// See `Context::strip_quals` (depth-limited: types nest finitely).
+fn strip_quals(types: &mut Types, t: TypeId, depth: u32) -> TypeId {
+    let t = types.unqualified(t);
+    if depth > 64 {
+        return t;
+    }
+    match types.kind(t).clone() {
+        TypeKind::Pointer(p) => {
+            let p2 = strip_quals(types, p, depth + 1);
+            if p2 == p {
+                t
+            } else {
+                types.pointer(p2)
+            }
+        }
+        TypeKind::Array { elem, len } => {
+            let e2 = strip_quals(types, elem, depth + 1);
+            if e2 == elem {
+                t
+            } else {
+                types.array(e2, len)
+            }
+        }
+        TypeKind::Func(f) => {
+            let sig = types.func_sig(f).clone();
+            let ret = strip_quals(types, sig.ret, depth + 1);
+            let params: Vec<TypeId> = sig.params.iter().map(|&p| strip_quals(types, p, depth + 1)).collect();
+            if ret == sig.ret && params == sig.params {
+                t
+            } else {
+                types.func(ret, params, sig.variadic)
+            }
+        }
+        _ => t,
+    }
+}
+
 impl Context {
     pub(crate) fn check(&self, t: u32) -> PyResult<TypeId> {
         if (t as usize) < self.ffi.types().len() {
@@ -130,6 +167,13 @@ impl Context {
     fn array_of(&mut self, t: u32, n: Option<u64>) -> PyResult<u32> {
         let t = self.check(t)?;
         Ok(self.ffi.types_mut().array(t, n).0)
+    }
+
+    /// `t` with every qualifier removed, also inside pointers, arrays and
+    /// function signatures (cffi's ctypes ignore `const`/`volatile`).
+    fn strip_quals(&mut self, t: u32) -> PyResult<u32> {
+        let t = self.check(t)?;
+        Ok(strip_quals(&mut self.ffi.types_mut(), t, 0).0)
     }
 
     /// The unqualified version of `t`.
@@ -219,6 +263,7 @@ impl Context {
             .chain(d.constants.keys())
             .cloned()
             .collect();
+        v.retain(|n| !n.starts_with("__abicall_"));
         v.sort();
         v
     }

@@ -180,9 +180,7 @@ pub fn fill(
             Err(e) => Err(e),
         },
         Conv::Ptr { item, item_char, .. } => {
-            let addr: usize = if v.is_none() {
-                0
-            } else if let Ok(cd) = v.downcast::<CDataBase>() {
+            let addr: usize = if let Ok(cd) = v.downcast::<CDataBase>() {
                 let cd = cd.borrow();
                 if cd.kind != kind::POINTER && cd.kind != kind::ARRAY {
                     return Err(type_error(py, spec, v));

@@ -22,10 +22,16 @@ C_COMPLEX = {17, 18}
 C_PTR = 16
 _INT_BITS = {3: 8, 4: 8, 5: 16, 6: 16, 7: 32, 8: 32, 9: 64, 10: 64, 11: 128, 12: 128, 1: 8, 2: 8}
 
-_WCHAR_NAMES = ("wchar_t", "char16_t", "char32_t")
+# wchar_t, char16_t and char32_t are declared as enums with a fixed
+# underlying type, so they get type ids of their own (the engine's builtin
+# typedefs are plain integers) and read as 1-character strings, as in cffi.
+_WCHAR_TAGS = {"enum __abicall_wchar_t": "wchar_t", "enum __abicall_char16_t": "char16_t",
+               "enum __abicall_char32_t": "char32_t"}
 
 
 def _clean_cname(s):
+    for tag, name in _WCHAR_TAGS.items():
+        s = s.replace(tag, name)
     for q in ("const ", "volatile ", " const", " volatile", " restrict"):
         s = s.replace(q, "")
     return s.replace(" [", "[").replace(" (", "(")
@@ -51,14 +57,18 @@ class CField:
 class CType(_C.CTypeBase):
     """A C type (cffi's ``ffi.typeof`` result), interned per ``FFI``."""
 
-    def __init__(self, ctx, tid, ffi, wchar=False):
+    def __init__(self, ctx, tid, ffi):
         kind, code, size, align, item, length, cname, _ik, _is = ctx.describe(tid)
         self._ffi = ffi
+        self._wchar = kind == ENUM and cname in _WCHAR_TAGS
+        if self._wchar:
+            kind = PRIMITIVE
+        elif kind == POINTER and _ik == FUNCTION:
+            kind = FUNCTION  # cffi: a function pointer ctype has kind 'function'
         self.kind = _KIND_NAMES[kind]
         self.cname = _clean_cname(cname)
         self._align = align
         self._length = length
-        self._wchar = wchar
         self._fieldmap = None
         self._fieldlist = None
         self._sig = None
@@ -73,7 +83,7 @@ class CType(_C.CTypeBase):
         if self._item < 0:
             raise AttributeError("ctype '%s' has no attribute 'item'" % self.cname)
         if self._item_ct is None:
-            self._item_ct = self._ffi._ctype(self._item, self._wchar)
+            self._item_ct = self._ffi._ctype(self._item)
         return self._item_ct
 
     @property
@@ -86,35 +96,42 @@ class CType(_C.CTypeBase):
     def fields(self):
         if self._kind not in (STRUCT, UNION):
             raise AttributeError("ctype '%s' has no attribute 'fields'" % self.cname)
+        if self._ffi._ctx.fields(self._tid) is None:
+            return None
         self._fields()
         return self._fieldlist
 
     @property
     def args(self):
-        return self._signature()[1]
+        return self._fsig()[1]
 
     @property
     def result(self):
-        return self._signature()[0]
+        return self._fsig()[0]
 
     @property
     def ellipsis(self):
-        return self._signature()[2]
+        return self._fsig()[2]
 
     @property
     def abi(self):
-        self._signature()
+        self._fsig()
         return 0
+
+    def _fsig(self):
+        if self._kind == POINTER and self._item_kind == FUNCTION:
+            return self.item._signature()
+        return self._signature()
 
     @property
     def elements(self):
-        if self._kind != ENUM:
+        if self._kind != ENUM or self._wchar:
             raise AttributeError("ctype '%s' has no attribute 'elements'" % self.cname)
         return {v: n for n, v in self._ffi._ctx.enumerators(self._tid)}
 
     @property
     def relements(self):
-        if self._kind != ENUM:
+        if self._kind != ENUM or self._wchar:
             raise AttributeError("ctype '%s' has no attribute 'relements'" % self.cname)
         return {n: v for n, v in self._ffi._ctx.enumerators(self._tid)}
 
@@ -172,6 +189,8 @@ class _CDataMixin:
             return "<cdata '%s' owning %d bytes>" % (ct.cname, self._owned)
         if k in (PRIMITIVE, ENUM):
             v = self._value()
+            if ct._wchar:
+                return "<cdata '%s' %r>" % (ct.cname, chr(v))
             if k == ENUM:
                 names = ct.elements
                 return "<cdata '%s' %d: %s>" % (ct.cname, v, names[v]) if v in names else "<cdata '%s' %d>" % (ct.cname, v)
@@ -377,8 +396,7 @@ class _CDataMixin:
         item = ct.item
         size = ct._item_size
         base = self._addr
-        for i in range(self._len()):
-            yield ffi._read(item, base + i * size, self)
+        return (ffi._read(item, base + i * size, self) for i in range(self._len()))
 
     def _pointer_step(self):
         ct = self._ctype
@@ -490,6 +508,10 @@ class _CallbackCData(_CDataMixin, _C.Callback):
     """A C function pointer running a Python callable (``ffi.callback``)."""
 
     __slots__ = ()
+
+    def __call__(self, *args):
+        ct = self._ctype
+        return ct._ffi._function(ct, self._addr, "<callback>", self)(*args)
 
 
 _SENTINEL = object()
@@ -643,6 +665,12 @@ class FFI:
 
     def __init__(self, backend=None):
         self._ctx = _C.Context()
+        wchar = "unsigned int" if self._ctx.describe(self._ctx.parse_type("wchar_t"))[1] == 8 else "int"
+        self._ctx.cdef(
+            "typedef enum __abicall_wchar_t : %s { __abicall_wchar_0 } wchar_t;\n"
+            "typedef enum __abicall_char16_t : unsigned short { __abicall_char16_0 } char16_t;\n"
+            "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n" % wchar
+        )
         self._by_id = {}
         self._by_name = {}
         self._cb_keep = []
@@ -670,20 +698,20 @@ class FFI:
         lib.__dict__.clear()
 
     # --- types --------------------------------------------------------------
-    def _ctype(self, tid, wchar=False):
-        key = (tid, wchar)
-        ct = self._by_id.get(key)
+    def _ctype(self, tid):
+        ct = self._by_id.get(tid)
         if ct is None:
-            ct = CType(self._ctx, tid, self, wchar)
-            self._by_id[key] = ct
+            plain = self._ctx.strip_quals(tid)
+            ct = self._ctype(plain) if plain != tid else CType(self._ctx, tid, self)
+            self._by_id[tid] = ct
         return ct
 
     def _typeof_str(self, cdecl):
         ct = self._by_name.get(cdecl)
         if ct is None:
-            tid = self._ctx.parse_type(cdecl)
-            wchar = any(w in cdecl for w in _WCHAR_NAMES)
-            ct = self._ctype(tid, wchar)
+            ct = self._ctype(self._ctx.parse_type(cdecl))
+            if ct._kind == FUNCTION:
+                ct = self._ctype(self._ctx.pointer_to(ct._tid))
             self._by_name[cdecl] = ct
         return ct
 
@@ -813,7 +841,7 @@ class FFI:
                     init = None
                 elif isinstance(init, bytes) and item._kind == PRIMITIVE and item._size == 1:
                     n = len(init) + 1
-                elif isinstance(init, str) and item._kind == PRIMITIVE:
+                elif isinstance(init, str) and item._wchar:
                     n = len(self._wchars(init, item._size)) + 1
                 elif _is_cdata(init) and init._ctype._kind == ARRAY:
                     n = len(init)
@@ -933,14 +961,14 @@ class FFI:
                 ml = n if ml is None else min(ml, n)
             elif cdata._addr == 0:
                 raise RuntimeError("cannot use string() on %r" % cdata)
-            if item._wchar or (item._size in (2, 4) and ct._wchar):
+            if item._wchar:
                 return _C.wstring_at(cdata._addr, item._size, ml)
             if item._size == 1:
                 if ml == 0:
                     return b""
                 return _C.string_at(cdata._addr, ml)
             raise TypeError("string() of '%s' not supported" % ct.cname)
-        if k == ENUM:
+        if k == ENUM and not ct._wchar:
             v = cdata._value()
             return ct.elements.get(v, str(v))
         if k == PRIMITIVE:
@@ -949,7 +977,7 @@ class FFI:
                 return v
             if ct._wchar:
                 return chr(v)
-            return str(v)
+            raise TypeError("string() argument must be a cdata pointer or array of chars, not '%s'" % ct.cname)
         raise TypeError("string() argument must be a cdata pointer or array of chars, not '%s'" % ct.cname)
 
     def unpack(self, cdata, length):
@@ -1155,6 +1183,8 @@ class FFI:
         views (kept alive by ``owner``) for aggregates, cdata for pointers."""
         k = ct._kind
         if k == PRIMITIVE or k == ENUM:
+            if ct._wchar:
+                return chr(_C.read(ct._code, addr))
             return _C.read(ct._code, addr)
         if k == POINTER:
             return CData(ct, _C.read(C_PTR, addr))
@@ -1203,8 +1233,6 @@ class FFI:
         raise ValueError("'%s' is not an enumerator for '%s'" % (name, ct.cname))
 
     def _pointer_value(self, ct, value, keep):
-        if value is None:
-            return 0
         if _is_cdata(value):
             vct = value._ctype
             vk = vct._kind
@@ -1232,12 +1260,12 @@ class FFI:
                 else:
                     raise TypeError("initializer for ctype '%s' must be a %s, not cdata '%s'"
                                     % (ct.cname, "number", value._ctype.cname))
-            elif k == ENUM and isinstance(value, str):
-                value = self._enum_value(ct, value)
             elif ct._wchar and isinstance(value, str):
                 if len(value) != 1:
                     raise TypeError("initializer for ctype '%s' must be a string of length 1" % ct.cname)
                 value = ord(value)
+            elif k == ENUM and isinstance(value, str):
+                value = self._enum_value(ct, value)
             _C.write(ct._code, addr, value)
         elif k == POINTER:
             _C.write(C_PTR, addr, self._pointer_value(ct, value, None))
@@ -1277,7 +1305,7 @@ class FFI:
             if len(value) < n:
                 _C.write_bytes(addr + len(value), b"\0")
             return
-        if isinstance(value, str) and item._kind == PRIMITIVE and size in (2, 4):
+        if isinstance(value, str) and item._wchar:
             units = self._wchars(value, size)
             if len(units) > n:
                 raise IndexError("initializer string is too long for '%s' (got %d characters)" % (ct.cname, len(units)))

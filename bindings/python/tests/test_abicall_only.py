@@ -1,0 +1,111 @@
+"""What abicall adds over cffi: unions, bitfield structs and packed structs
+by value; GIL release around calls; the fast path. Each by-value test also
+checks that cffi refuses the same declaration, so the test documents the
+difference."""
+
+import struct
+import threading
+import time
+
+import pytest
+
+from conftest import CDEF, CDEF_BY_VALUE, CDEF_PACKED
+
+
+def cffi_refuses(libpath, call):
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(CDEF)
+    ffi.cdef(CDEF_PACKED, packed=True)
+    ffi.cdef(CDEF_BY_VALUE)
+    lib = ffi.dlopen(libpath)
+    with pytest.raises(NotImplementedError):
+        call(ffi, lib)
+
+
+def test_union_return_and_argument(affi, alib, libpath):
+    u = alib.num_from_double(2.5)
+    assert affi.typeof(u) is affi.typeof("union num")
+    assert u.d == 2.5
+    assert alib.num_as_double(u) == 2.5
+    v = affi.new("union num *", {"d": -1.25})
+    assert alib.num_as_double(v[0]) == -1.25
+    cffi_refuses(libpath, lambda f, l: l.num_from_double(2.5))
+
+
+def test_small_union_in_sse_register(affi, alib):
+    s = alib.small_from_float(1.0)
+    assert s.i == 0x3F800000
+    assert alib.small_bits(s) == 0x3F800000
+    assert alib.small_bits(affi.new("union small *", {"f": -2.0})[0]) == struct.unpack("<i", struct.pack("<f", -2.0))[0]
+
+
+def test_bitfield_struct_by_value(affi, alib, libpath):
+    b = alib.bits_make(5, -7, 1000)
+    assert (b.a, b.b, b.c) == (5, -7, 1000)
+    assert alib.bits_check(b, 5, -7, 1000) == 1
+    x = affi.new("struct bits *", [3, 15, 4095])
+    assert alib.bits_check(x[0], 3, 15, 4095) == 1
+    assert alib.bits_check(x[0], 3, 14, 4095) == 0
+    cffi_refuses(libpath, lambda f, l: l.bits_make(1, 2, 3))
+
+
+def test_packed_struct_by_value(affi, alib, libpath):
+    p = alib.pk_make(b"\x01", 100000, -3)
+    assert affi.sizeof(p) == 7
+    assert (p.c, p.i, p.s) == (b"\x01", 100000, -3)
+    assert alib.pk_sum(p) == 1 + 100000 - 3
+    cffi_refuses(libpath, lambda f, l: l.pk_sum(f.new("struct pk *")[0]))
+
+
+def test_union_callback_by_value(affi):
+    cb = affi.callback("double(union num)", lambda n: n.d * 2)
+    assert cb(affi.new("union num *", {"d": 1.5})[0]) == 3.0
+
+
+def test_gil_released_during_call(affi):
+    affi.cdef("int usleep(unsigned int);")
+    c = affi.dlopen(None)
+    threads = [threading.Thread(target=c.usleep, args=(200000,)) for _ in range(4)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 0.6, "4 x 0.2 s sleeps took %.2f s: the GIL is not released" % elapsed
+
+
+def test_fast_path_for_scalar_signatures(alib):
+    assert alib.add._fast_path
+    assert alib.dsum10._fast_path
+
+
+def test_variadic_accepts_python_numbers(alib):
+    assert alib.varsum(3, 1, 2, 3) == 6
+    assert alib.vardsum(2, 0.25, 0.5) == 0.75
+
+
+def test_exceptions_exported():
+    import abicall
+
+    assert issubclass(abicall.CDefError, Exception)
+    assert abicall.FFI.error is abicall.FFIError
+    assert abicall.error is abicall.FFIError
+
+
+def test_callback_error_printed_like_cffi(affi, capfd):
+    def boom(a, b):
+        raise KeyError("nope")
+
+    cb = affi.callback("int(int, int)", boom, error=7)
+    assert cb(1, 2) == 7
+    err = capfd.readouterr().err
+    assert "From cffi callback" in err and "KeyError" in err
+
+
+def test_struct_return_owns_its_memory(alib):
+    ps = [alib.make_point(i, -i) for i in range(100)]
+    assert [(p.x, p.y) for p in ps] == [(i, -i) for i in range(100)]
+    assert repr(ps[0]) == "<cdata 'struct point' owning 8 bytes>"
