@@ -66,6 +66,21 @@ impl Callback {
         let ret = Spec::new(ret);
         let f = invoke.clone_ref(ctx.py());
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
+            // Take the GIL the C-API way first: C may call from a foreign
+            // thread, or from inside a call that released the GIL with
+            // `PyEval_SaveThread` (function.rs), where PyO3's own GIL count
+            // still says "held". `with_gil` inside is then always correct.
+            // SAFETY: the interpreter is initialized (this module is loaded
+            // in it); Ensure/Release are paired.
+            let gstate = unsafe { pyo3::ffi::PyGILState_Ensure() };
+            struct Release(pyo3::ffi::PyGILState_STATE);
+            impl Drop for Release {
+                fn drop(&mut self) {
+                    // SAFETY: pairs the PyGILState_Ensure above.
+                    unsafe { pyo3::ffi::PyGILState_Release(self.0) }
+                }
+            }
+            let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
                     let mut objs = Vec::with_capacity(args.len());

@@ -122,15 +122,15 @@ impl Spec {
 #[repr(C, align(16))]
 pub struct Slot(pub [u8; 16]);
 
-fn fallback(
-    py: Python<'_>,
+fn fallback<'py>(
+    py: Python<'py>,
     spec: &Spec,
-    v: &Bound<'_, PyAny>,
-    keep: &mut Vec<PyObject>,
+    v: &Bound<'py, PyAny>,
+    keep: &mut Vec<Bound<'py, PyAny>>,
 ) -> PyResult<*const c_void> {
     let h = hooks(py)?;
     let r = h.convert_arg.bind(py).call1((spec.ctype.bind(py), v))?;
-    let (addr, k): (usize, PyObject) = r.extract()?;
+    let (addr, k): (usize, Bound<'py, PyAny>) = r.extract()?;
     keep.push(k);
     Ok(addr as *const c_void)
 }
@@ -163,12 +163,12 @@ fn type_error(py: Python<'_>, spec: &Spec, v: &Bound<'_, PyAny>) -> PyErr {
 /// bytes (in `slot`, in cdata memory, or in a kept temporary).
 ///
 /// The returned pointer stays valid while `v`, `slot` and `keep` live.
-pub fn fill(
-    py: Python<'_>,
+pub fn fill<'py>(
+    py: Python<'py>,
     spec: &Spec,
-    v: &Bound<'_, PyAny>,
+    v: &Bound<'py, PyAny>,
     slot: &mut Slot,
-    keep: &mut Vec<PyObject>,
+    keep: &mut Vec<Bound<'py, PyAny>>,
 ) -> PyResult<*const c_void> {
     match spec.conv {
         Conv::Scalar(code) => match scalar::encode(code, v, &mut slot.0) {
@@ -233,8 +233,7 @@ pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usi
     let h = hooks(py)?;
     let addr = block.addr();
     let b = Py::new(py, block)?;
-    Ok(h
-        .cdata_class
+    Ok(h.cdata_class
         .bind(py)
         .call1((ctype.bind(py), addr, b, -1, size as i64))?
         .unbind())

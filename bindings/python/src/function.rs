@@ -51,7 +51,25 @@ struct Unlocked<'a> {
 unsafe impl Send for Unlocked<'_> {}
 
 impl Unlocked<'_> {
-    fn run(self) -> abicall::Result<()> {
+    /// Runs the call with the GIL released.
+    ///
+    /// This calls `PyEval_SaveThread` / `PyEval_RestoreThread` directly
+    /// rather than `Python::allow_threads`, which also locks PyO3's
+    /// deferred-reference pool on the way back (a mutex per call). Nothing
+    /// here touches Python objects or PyO3 state; a callback that C makes
+    /// from inside the call takes the GIL with `PyGILState_Ensure` (see
+    /// `callback.rs`), which is correct whatever PyO3's own GIL count says.
+    fn run(self, _py: Python<'_>) -> abicall::Result<()> {
+        struct Restore(*mut pyo3::ffi::PyThreadState);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                // SAFETY: `self.0` is this thread's state saved below; the GIL
+                // is re-taken exactly once, also if the call panicked.
+                unsafe { pyo3::ffi::PyEval_RestoreThread(self.0) }
+            }
+        }
+        // SAFETY: the `_py` token proves this thread holds the GIL.
+        let _restore = Restore(unsafe { pyo3::ffi::PyEval_SaveThread() });
         // SAFETY: every argument pointer was produced by `convert::fill` for
         // the planned parameter type; `ret` has room for the result.
         unsafe { self.raw.call(self.args, self.ret) }
@@ -124,9 +142,72 @@ impl Function {
     fn _fast_path(&self) -> bool {
         self.raw.uses_fast_path()
     }
+}
 
-    #[pyo3(signature = (*args))]
-    fn __call__(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+/// `tp_call` of `Function` (installed by [`install_call_slot`]): reads the
+/// argument tuple directly, without PyO3's generic argument parsing (which
+/// builds a second tuple for `*args`).
+///
+/// # Safety
+/// Called by CPython with the GIL held, `slf` an instance of `Function`
+/// (or a subclass), `args` a tuple, `kwargs` NULL or a dict.
+unsafe extern "C" fn function_tp_call(
+    slf: *mut pyo3::ffi::PyObject,
+    args: *mut pyo3::ffi::PyObject,
+    kwargs: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    unsafe fn body(
+        py: Python<'_>,
+        slf: *mut pyo3::ffi::PyObject,
+        args: *mut pyo3::ffi::PyObject,
+        kwargs: *mut pyo3::ffi::PyObject,
+    ) -> PyResult<*mut pyo3::ffi::PyObject> {
+        // SAFETY: CPython passes a valid dict or NULL.
+        if !kwargs.is_null() && unsafe { pyo3::ffi::PyDict_Size(kwargs) } > 0 {
+            return Err(PyTypeError::new_err("C functions take no keyword arguments"));
+        }
+        // SAFETY: borrowed references valid for the call (tp_call contract).
+        let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
+        // SAFETY: as above; CPython always passes a tuple.
+        let args = unsafe { Bound::from_borrowed_ptr(py, args).downcast_into_unchecked::<PyTuple>() };
+        let f = slf.downcast::<Function>()?;
+        Function::call_impl(f, &args).map(|o| o.into_ptr())
+    }
+    // SAFETY: the trampoline holds the GIL contract of a slot (GIL held,
+    // panics caught and turned into Python exceptions).
+    unsafe { pyo3::impl_::trampoline::ternaryfunc(slf, args, kwargs, body) }
+}
+
+/// Installs the raw `tp_call` on the `Function` type.
+pub fn install_call_slot(py: Python<'_>) {
+    set_call_slot(&py.get_type::<Function>());
+}
+
+fn set_call_slot(t: &Bound<'_, pyo3::types::PyType>) {
+    let tp = t.as_type_ptr();
+    // SAFETY: `tp` is a heap type whose instances are `Function`s (checked
+    // by the callers); setting a slot then calling PyType_Modified is how C
+    // extensions update a type.
+    unsafe {
+        (*tp).tp_call = Some(function_tp_call);
+        pyo3::ffi::PyType_Modified(tp);
+    }
+}
+
+/// Installs the raw `tp_call` on a Python subclass of `Function` (CPython
+/// recomputes a heap type's `tp_call` from `__call__` in the class
+/// dictionaries when the class is made, so subclasses need it set again).
+#[pyfunction]
+pub fn _install_call_slot(cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    if !cls.is_subclass_of::<Function>()? {
+        return Err(PyTypeError::new_err("not a subclass of Function"));
+    }
+    set_call_slot(cls);
+    Ok(())
+}
+
+impl Function {
+    fn call_impl(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
         let py = slf.py();
         let this = slf.borrow();
         let n = args.len();
@@ -142,12 +223,13 @@ impl Function {
         if this.variadic && n > np {
             return this.call_variadic(py, args);
         }
-        let mut keep: Vec<PyObject> = Vec::new();
+        let mut keep = Vec::new();
         if n <= INLINE {
             let mut slots = [Slot::default(); INLINE];
             let mut ptrs = [std::ptr::null::<c_void>(); INLINE];
             for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
-                let a = args.get_item(i)?;
+                // SAFETY: `i < n == args.len()`.
+                let a = unsafe { args.get_borrowed_item_unchecked(i) };
                 ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
             }
             this.finish(py, &this.raw, &this.ret, &ptrs[..n])
@@ -155,7 +237,8 @@ impl Function {
             let mut slots = vec![Slot::default(); n];
             let mut ptrs = vec![std::ptr::null::<c_void>(); n];
             for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
-                let a = args.get_item(i)?;
+                // SAFETY: `i < n == args.len()`.
+                let a = unsafe { args.get_borrowed_item_unchecked(i) };
                 ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
             }
             this.finish(py, &this.raw, &this.ret, &ptrs)
@@ -185,7 +268,7 @@ impl Function {
                     args: ptrs,
                     ret: block.addr() as *mut c_void,
                 };
-                py.allow_threads(move || u.run()).map_err(to_py_err)?;
+                u.run(py).map_err(to_py_err)?;
                 convert::make_owned(py, &ret.ctype, block, size)
             }
             _ => {
@@ -195,7 +278,7 @@ impl Function {
                     args: ptrs,
                     ret: out.0.as_mut_ptr() as *mut c_void,
                 };
-                py.allow_threads(move || u.run()).map_err(to_py_err)?;
+                u.run(py).map_err(to_py_err)?;
                 // SAFETY: the call wrote a value of the return type to `out`.
                 unsafe { convert::to_python(py, ret, out.0.as_ptr()) }
             }
@@ -274,7 +357,7 @@ impl Function {
             }
         };
         let n = args.len();
-        let mut keep: Vec<PyObject> = Vec::new();
+        let mut keep = Vec::new();
         let mut slots = vec![Slot::default(); n];
         let mut ptrs = vec![std::ptr::null::<c_void>(); n];
         for (i, slot) in slots.iter_mut().enumerate() {

@@ -17,7 +17,12 @@ use pyo3::create_exception;
 use pyo3::prelude::*;
 
 create_exception!(_abicall, FFIError, pyo3::exceptions::PyException, "cffi's `ffi.error`.");
-create_exception!(_abicall, CDefError, pyo3::exceptions::PyException, "A declaration cannot be parsed.");
+create_exception!(
+    _abicall,
+    CDefError,
+    pyo3::exceptions::PyException,
+    "A declaration cannot be parsed."
+);
 
 /// Maps an abicall error to the exception cffi raises for the same
 /// situation: parse errors are `CDefError`, unknown names `AttributeError`
@@ -46,12 +51,14 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<context::CTypeBase>()?;
     m.add_class::<context::CDataBase>()?;
     m.add_class::<function::Function>()?;
+    function::install_call_slot(py);
     m.add_class::<callback::Callback>()?;
     m.add_class::<memory::Block>()?;
     m.add_class::<memory::PinnedBuffer>()?;
     m.add_class::<memory::HandleGuard>()?;
     m.add_class::<memory::Library>()?;
     m.add_function(wrap_pyfunction!(convert::_install, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_install_call_slot, m)?)?;
     m.add_function(wrap_pyfunction!(memory::read, m)?)?;
     m.add_function(wrap_pyfunction!(memory::write, m)?)?;
     m.add_function(wrap_pyfunction!(memory::pack, m)?)?;

@@ -206,7 +206,11 @@ impl PinnedBuffer {
         );
         // SAFETY: `obj` is a live object; `view` is a writable Py_buffer.
         let mut rc = unsafe {
-            pyo3::ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, pyo3::ffi::PyBUF_WRITABLE | pyo3::ffi::PyBUF_ND)
+            pyo3::ffi::PyObject_GetBuffer(
+                obj.as_ptr(),
+                &mut *view,
+                pyo3::ffi::PyBUF_WRITABLE | pyo3::ffi::PyBUF_ND,
+            )
         };
         if rc != 0 {
             let e = PyErr::take(obj.py());

@@ -321,7 +321,10 @@ pub fn decode(py: Python<'_>, code: Code, b: &[u8]) -> PyResult<PyObject> {
         LongDouble => {
             let mut a = [0u8; 16];
             a.copy_from_slice(&b[..16]);
-            longdouble::decode(&a, host_ld_format()).into_pyobject(py)?.into_any().unbind()
+            longdouble::decode(&a, host_ld_format())
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()
         }
         ComplexF32 => {
             let f = |i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as f64;

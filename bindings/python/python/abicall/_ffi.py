@@ -504,6 +504,9 @@ class _FuncCData(_CDataMixin, _C.Function):
     __slots__ = ()
 
 
+_C._install_call_slot(_FuncCData)
+
+
 class _CallbackCData(_CDataMixin, _C.Callback):
     """A C function pointer running a Python callable (``ffi.callback``)."""
 
