@@ -109,3 +109,49 @@ def test_struct_return_owns_its_memory(alib):
     ps = [alib.make_point(i, -i) for i in range(100)]
     assert [(p.x, p.y) for p in ps] == [(i, -i) for i in range(100)]
     assert repr(ps[0]) == "<cdata 'struct point' owning 8 bytes>"
+
+
+def test_guide_python_snippet():
+    """The Python block of docs/guide.md ("Embedding in Python"), verbatim."""
+    from abicall import FFI
+
+    ffi = FFI()
+    ffi.cdef("""
+        union num { int i; double d; };
+        double cos(double);
+        int abs(int);
+    """)
+    libm, libc = ffi.dlopen("libm.so.6"), ffi.dlopen(None)
+    assert libm.cos(0.0) == 1.0 and libc.abs(-3) == 3
+    u = ffi.new("union num *", {"d": 2.5})
+    cb = ffi.callback("double(union num)", lambda n: n.d * 2)   # union by value
+    assert cb(u[0]) == 5.0
+
+
+def test_readme_example():
+    """The example at the top of bindings/python/README.md."""
+    from abicall import FFI
+
+    ffi = FFI()
+    ffi.cdef("""
+        struct point { int x, y; };
+        double cos(double);
+        size_t strlen(const char *);
+        void qsort(void *, size_t, size_t, int(*)(const void *, const void *));
+    """)
+    libm = ffi.dlopen("libm.so.6")
+    libc = ffi.dlopen(None)
+    assert libm.cos(0.0) == 1.0
+    assert libc.strlen(b"hello") == 5
+
+    p = ffi.new("struct point *", [1, 2])
+    assert (p.x, p.y) == (1, 2)
+
+    @ffi.callback("int(const void *, const void *)")
+    def cmp(a, b):
+        x, y = ffi.cast("int *", a)[0], ffi.cast("int *", b)[0]
+        return (x > y) - (x < y)
+
+    arr = ffi.new("int[]", [5, 3, 9])
+    libc.qsort(arr, 3, ffi.sizeof("int"), cmp)
+    assert list(arr) == [3, 5, 9]
