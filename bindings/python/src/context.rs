@@ -184,7 +184,7 @@ impl Context {
 
     /// The members of a struct/union:
     /// `[(name or None, type, offset, bit_offset or -1, bit_width or -1)]`.
-    fn fields(&self, t: u32) -> PyResult<Option<Vec<(Option<String>, u32, u64, i64, i64)>>> {
+    fn fields(&self, t: u32) -> PyResult<Option<Vec<FieldRow>>> {
         let t = self.check(t)?;
         let types = self.ffi.types();
         let Some(rec) = types.record_of(t) else { return Ok(None) };
@@ -275,6 +275,10 @@ impl Context {
         Ok((p.offset, p.ty.0))
     }
 }
+
+/// One member as `Context::fields` reports it:
+/// `(name, type, offset, bit_offset or -1, bit_width or -1)`.
+type FieldRow = (Option<String>, u32, u64, i64, i64);
 
 /// Base of the Python `CType`: the facts the call path needs without
 /// touching Python attributes.

@@ -6,6 +6,9 @@
 //! ([`memory`]), the call path ([`function`]) and callbacks ([`callback`]),
 //! all built on the `abicall` Rust API.
 
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod callback;
 pub mod context;
 pub mod convert;

@@ -19,17 +19,29 @@ pub enum Code {
     Bool = 1,
     /// `char` (read as a one-byte `bytes`).
     Char = 2,
+    /// `signed char`.
     I8 = 3,
+    /// `unsigned char`.
     U8 = 4,
+    /// `short`.
     I16 = 5,
+    /// `unsigned short`.
     U16 = 6,
+    /// `int`.
     I32 = 7,
+    /// `unsigned int`.
     U32 = 8,
+    /// `long`, `long long`.
     I64 = 9,
+    /// `unsigned long`, `unsigned long long`.
     U64 = 10,
+    /// `__int128`.
     I128 = 11,
+    /// `unsigned __int128`.
     U128 = 12,
+    /// `float`.
     F32 = 13,
+    /// `double` (and `long double` where it is `double`).
     F64 = 14,
     /// `long double` in the host format (read as a rounded `float`).
     LongDouble = 15,
