@@ -268,6 +268,31 @@ impl Context {
         v
     }
 
+    /// `(typedef names, struct tags, union tags)`, sorted (cffi's `list_types`).
+    fn list_types(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let d = self.ffi.decls();
+        let types = self.ffi.types();
+        let mut typedefs: Vec<String> = d
+            .typedefs
+            .keys()
+            .filter(|n| !n.starts_with("__abicall_"))
+            .cloned()
+            .collect();
+        let (mut structs, mut unions) = (Vec::new(), Vec::new());
+        for (name, &t) in d.tags.iter() {
+            match types.record_of(t).map(|r| r.kind) {
+                Some(RecordKind::Struct) => structs.push(name.clone()),
+                Some(RecordKind::Union) => unions.push(name.clone()),
+                None => {}
+            }
+        }
+        typedefs.retain(|n| !matches!(n.as_str(), "wchar_t" | "char16_t" | "char32_t"));
+        typedefs.sort();
+        structs.sort();
+        unions.sort();
+        (typedefs, structs, unions)
+    }
+
     /// `offsetof(t, path)`: `(offset, type)`.
     fn offsetof(&self, t: u32, path: &str) -> PyResult<(u64, u32)> {
         let t = self.check(t)?;
@@ -296,6 +321,9 @@ pub struct CTypeBase {
     /// Size, -1 if unknown.
     #[pyo3(get, name = "_size")]
     pub size: i64,
+    /// Alignment, -1 if unknown.
+    #[pyo3(get, name = "_align")]
+    pub align: i64,
     /// Pointee / element type id (unqualified), -1 if none.
     #[pyo3(get, name = "_item")]
     pub item: i64,
@@ -320,6 +348,7 @@ impl CTypeBase {
             kind: d.0,
             code: d.1,
             size: d.2,
+            align: d.3,
             item: d.4,
             item_kind: d.7,
             item_size: d.8,

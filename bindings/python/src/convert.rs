@@ -77,6 +77,8 @@ pub enum Conv {
 pub struct Spec {
     /// The conversion.
     pub conv: Conv,
+    /// Alignment of the type (1 if unknown).
+    pub align: usize,
     /// The Python `CType` (for errors, the hook and made cdata).
     pub ctype: Py<CTypeBase>,
 }
@@ -104,6 +106,7 @@ impl Spec {
         };
         Spec {
             conv,
+            align: c.align.max(1) as usize,
             ctype: ctype.clone().unbind(),
         }
     }
@@ -248,6 +251,18 @@ pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usi
 pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<PyObject> {
     match spec.conv {
         Conv::Void => Ok(py.None()),
+        Conv::Scalar(Code::LongDouble) => {
+            // As cffi: a `long double` result stays a cdata (no rounding).
+            let block = Block::new(16, 16)?;
+            // SAFETY: caller contract; the block has 16 bytes.
+            unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, 16) };
+            let addr = block.addr();
+            let h = hooks(py)?;
+            Ok(h.cdata_class
+                .bind(py)
+                .call1((spec.ctype.bind(py), addr, Py::new(py, block)?))?
+                .unbind())
+        }
         Conv::Scalar(code) => {
             let n = scalar::code_size(code);
             let mut b = [0u8; 16];
@@ -261,8 +276,7 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
             make_cdata(py, &spec.ctype, addr)
         }
         Conv::Record { size, .. } => {
-            let align = spec.ctype.bind(py).getattr("_align")?.extract::<usize>().unwrap_or(16);
-            let block = Block::new(size, align)?;
+            let block = Block::new(size, spec.align)?;
             // SAFETY: caller contract; the block has `size` bytes.
             unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, size) };
             make_owned(py, &spec.ctype, block, size)

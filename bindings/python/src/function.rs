@@ -170,7 +170,9 @@ unsafe extern "C" fn function_tp_call(
         let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
         // SAFETY: as above; CPython always passes a tuple.
         let args = unsafe { Bound::from_borrowed_ptr(py, args).downcast_into_unchecked::<PyTuple>() };
-        let f = slf.downcast::<Function>()?;
+        // SAFETY: this slot is only installed on `Function` and on Python
+        // subclasses of it (checked by `_install_call_slot`), so `slf` is one.
+        let f = unsafe { slf.downcast_unchecked::<Function>() };
         Function::call_impl(f, &args).map(|o| o.into_ptr())
     }
     // SAFETY: the trampoline holds the GIL contract of a slot (GIL held,
@@ -261,8 +263,7 @@ impl Function {
     fn finish(&self, py: Python<'_>, raw: &RawCall, ret: &Spec, ptrs: &[*const c_void]) -> PyResult<PyObject> {
         match ret.conv {
             Conv::Record { size, .. } => {
-                let align = ret.ctype.bind(py).getattr("_align")?.extract::<usize>().unwrap_or(16);
-                let block = Block::new(size.max(raw.ret_size()), align)?;
+                let block = Block::new(size.max(raw.ret_size()), ret.align)?;
                 let u = Unlocked {
                     raw,
                     args: ptrs,

@@ -77,6 +77,10 @@ double vardsum(int n, ...) {
     va_end(ap); return s;
 }
 
+long double ldadd(long double a, long double b) { return a + b; }
+int deref2(int **pp) { return **pp; }
+int (*get_adder(void))(int, int) { return add; }
+
 int apply(int (*f)(int, int), int a, int b) { return f(a, b); }
 double apply_d(double (*f)(double), double x) { return f(x); }
 struct point apply_pt(struct point (*f)(struct point), struct point p) { return f(p); }

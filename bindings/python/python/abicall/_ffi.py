@@ -67,7 +67,6 @@ class CType(_C.CTypeBase):
             kind = FUNCTION  # cffi: a function pointer ctype has kind 'function'
         self.kind = _KIND_NAMES[kind]
         self.cname = _clean_cname(cname)
-        self._align = align
         self._length = length
         self._fieldmap = None
         self._fieldlist = None
@@ -191,6 +190,8 @@ class _CDataMixin:
             v = self._value()
             if ct._wchar:
                 return "<cdata '%s' %r>" % (ct.cname, chr(v))
+            if ct._code == 15:
+                return "<cdata '%s' %E>" % (ct.cname, v)
             if k == ENUM:
                 names = ct.elements
                 return "<cdata '%s' %d: %s>" % (ct.cname, v, names[v]) if v in names else "<cdata '%s' %d>" % (ct.cname, v)
@@ -677,6 +678,8 @@ class FFI:
         self._by_id = {}
         self._by_name = {}
         self._cb_keep = []
+        self._init_done = {}
+        self._init_lock = __import__("threading").Lock()
         self.NULL = self.cast("void *", 0)
 
     # --- declarations -------------------------------------------------------
@@ -742,18 +745,18 @@ class FFI:
             if ct._kind == ARRAY:
                 return cdecl._len() * ct._item_size
             if ct._size < 0:
-                raise FFIError("ctype '%s' has no size" % ct.cname)
+                raise ValueError("ctype '%s' is of unknown size" % ct.cname)
             return ct._size
         ct = self._typeof(cdecl)
         if ct._size < 0:
-            raise FFIError("ctype '%s' is of unknown size" % ct.cname)
+            raise ValueError("ctype '%s' is of unknown size" % ct.cname)
         return ct._size
 
     def alignof(self, cdecl):
         """``_Alignof`` of a type."""
         ct = self._typeof(cdecl)
         if ct._align < 0:
-            raise FFIError("ctype '%s' is of unknown alignment" % ct.cname)
+            raise ValueError("ctype '%s' is of unknown alignment" % ct.cname)
         return ct._align
 
     def offsetof(self, cdecl, *fields_or_indexes):
@@ -809,7 +812,21 @@ class FFI:
 
     def list_types(self):
         """``(typedef names, struct names, union names)``, as cffi."""
-        return ([], [], [])
+        return self._ctx.list_types()
+
+    def init_once(self, func, tag):
+        """Runs ``func()`` once per ``tag`` (thread-safe); returns its result every time."""
+        import threading
+
+        with self._init_lock:
+            entry = self._init_done.get(tag)
+            if entry is None:
+                entry = self._init_done[tag] = [threading.Lock(), False, None]
+        with entry[0]:
+            if not entry[1]:
+                entry[2] = func()
+                entry[1] = True
+        return entry[2]
 
     def integer_const(self, name):
         v = self._ctx.constant(name)

@@ -1,0 +1,130 @@
+"""More of the surface, side by side on cffi and abicall: long double,
+pointers to pointers, function pointers returned by C, threads, list_types,
+init_once, dir(lib)."""
+
+import threading
+
+import pytest
+
+
+def test_long_double_stays_cdata(ffi, lib):
+    r = lib.ldadd(1.5, 2.25)
+    assert ffi.typeof(r) is ffi.typeof("long double")
+    assert float(r) == 3.75
+    assert repr(r) == "<cdata 'long double' 3.750000E+00>"
+    assert float(lib.ldadd(r, 1)) == 4.75
+
+
+def test_pointer_to_pointer(ffi, lib):
+    x = ffi.new("int *", 17)
+    pp = ffi.new("int **", x)
+    assert pp[0] == x
+    assert pp[0][0] == 17
+    assert lib.deref2(pp) == 17
+
+
+def test_function_pointer_returned_by_c(ffi, lib):
+    f = lib.get_adder()
+    assert ffi.typeof(f) is ffi.typeof("int(*)(int, int)")
+    assert f(40, 2) == 42
+    assert lib.apply(f, 1, 2) == 3
+
+
+def test_callback_type_mismatch_is_typeerror(ffi, lib):
+    cb = ffi.callback("double(double)", lambda x: x)
+    with pytest.raises(TypeError):
+        lib.apply(cb, 1, 2)
+
+
+def test_same_function_from_many_threads(ffi, lib):
+    errors = []
+
+    def work(k):
+        try:
+            for i in range(2000):
+                assert lib.add(i, k) == i + k
+                p = lib.make_point(i, k)
+                assert (p.x, p.y) == (i, k)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_list_types(backend):
+    ffi = backend.FFI()
+    ffi.cdef("typedef int myint_t; struct s1 { int a; }; union u1 { int a; }; typedef struct s1 s1_t;")
+    typedefs, structs, unions = ffi.list_types()
+    assert typedefs == ["myint_t", "s1_t"]
+    assert structs == ["s1"]
+    assert unions == ["u1"]
+
+
+def test_init_once(ffi):
+    calls = []
+
+    def init():
+        calls.append(1)
+        return 42
+
+    assert ffi.init_once(init, "tag") == 42
+    assert ffi.init_once(init, "tag") == 42
+    assert calls == [1]
+
+
+def test_dir_lib_lists_declarations(lib):
+    names = dir(lib)
+    for n in ("add", "counter", "RED", "ANSWER", "make_point"):
+        assert n in names
+
+
+def test_sizeof_opaque_struct_is_error(backend):
+    ffi = backend.FFI()
+    ffi.cdef("struct opaque;")
+    with pytest.raises(ValueError):
+        ffi.sizeof("struct opaque")
+    with pytest.raises(TypeError):
+        ffi.new("struct opaque *")
+
+
+def test_struct_array_member_assignment(ffi):
+    b = ffi.new("struct big *")
+    b.v = [1, 2, 3, 4, 5, 6]
+    assert list(b.v) == [1, 2, 3, 4, 5, 6]
+    b.v[5] = 60
+    assert b.v[5] == 60
+    with pytest.raises(IndexError):
+        b.v = list(range(7))
+
+
+def test_cast_between_pointer_types_shares_memory(ffi):
+    a = ffi.new("int[2]", [0x41424344, 0])
+    c = ffi.cast("char *", a)
+    assert c[0] == b"D"
+    assert ffi.string(c, 4) == b"DCBA"
+    v = ffi.cast("void *", a)
+    assert ffi.cast("int *", v)[0] == 0x41424344
+
+
+def test_unsigned_long_long_and_negative(ffi):
+    p = ffi.new("unsigned long long *", 2**64 - 1)
+    assert p[0] == 2**64 - 1
+    with pytest.raises(OverflowError):
+        p[0] = -1
+    q = ffi.new("long long *", -(2**63))
+    assert q[0] == -(2**63)
+
+
+def test_float_rounding_in_memory(ffi):
+    f = ffi.new("float *", 0.1)
+    assert f[0] == pytest.approx(0.1, rel=1e-7) and f[0] != 0.1
+
+
+def test_bool_memory(ffi):
+    b = ffi.new("_Bool[2]", [True, 0])
+    assert list(b) == [True, False]
