@@ -128,3 +128,18 @@ def test_float_rounding_in_memory(ffi):
 def test_bool_memory(ffi):
     b = ffi.new("_Bool[2]", [True, 0])
     assert list(b) == [True, False]
+
+
+def test_isinstance_cdata(ffi, lib):
+    assert isinstance(ffi.new("int *"), ffi.CData)
+    assert isinstance(lib.add, ffi.CData)
+    assert isinstance(ffi.callback("int(int)", lambda x: x), ffi.CData)
+    assert isinstance(ffi.typeof("int"), ffi.CType)
+    assert not isinstance(3, ffi.CData)
+
+
+def test_dlopen_short_name(backend):
+    ffi = backend.FFI()
+    ffi.cdef("double sqrt(double);")
+    m = ffi.dlopen("m")
+    assert m.sqrt(16.0) == 4.0

@@ -6,8 +6,9 @@ same exceptions, plus what cffi refuses: unions, bitfield structs and
 packed structs passed and returned by value.
 """
 
+from ._abicall import CDataBase as CData
 from ._abicall import CDefError, FFIError
-from ._ffi import FFI, CData, CField, CType, Lib
+from ._ffi import FFI, CField, CType, Lib
 
 error = FFIError
 VerificationError = FFIError

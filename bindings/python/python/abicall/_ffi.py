@@ -655,7 +655,7 @@ class FFI:
     """cffi's ``FFI`` in ABI mode."""
 
     error = FFIError
-    CData = CData
+    CData = _C.CDataBase  # every cdata (functions and callbacks included) is an instance
     CType = CType
     buffer_type = Buffer
 
@@ -697,7 +697,18 @@ class FFI:
             name = getattr(name, "__fspath__", lambda: name)()
             if not isinstance(name, str):
                 raise TypeError("dlopen() takes a file name or None")
-        return Lib(self, _C.Library(name, flags))
+        try:
+            library = _C.Library(name, flags)
+        except OSError:
+            # As cffi: a bare name such as "m" or "c" is also looked up with
+            # ctypes.util.find_library.
+            import ctypes.util
+
+            found = ctypes.util.find_library(name) if name and "/" not in name else None
+            if found is None:
+                raise
+            library = _C.Library(found, flags)
+        return Lib(self, library)
 
     def dlclose(self, lib):
         """Forgets a library (it is unloaded when nothing uses it)."""
