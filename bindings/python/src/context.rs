@@ -7,6 +7,9 @@ use abicall::decls::Constant;
 use abicall::types::{Prim, RecordKind, TypeId, TypeKind, Types};
 use abicall::Ffi;
 use pyo3::prelude::*;
+use std::collections::HashMap;
+
+type FxHashMap<K, V> = HashMap<K, V>;
 use pyo3::types::PyTuple;
 
 /// Kind numbers of a ctype (`CTypeBase.kind`).
@@ -54,7 +57,11 @@ fn kind_of(types: &Types, t: TypeId) -> u8 {
 /// `(kind, code, size, align, item, length, cname, item_kind, item_size)`
 /// where `size`/`align` are -1 when unknown, `item` is the pointee/element
 /// type (unqualified) or -1, `length` the array length or -1.
-pub(crate) fn describe(types: &mut Types, t: TypeId) -> (u8, u8, i64, i64, i64, i64, String, i64, i64) {
+pub(crate) fn describe(
+    types: &mut Types,
+    names: &FxHashMap<TypeId, String>,
+    t: TypeId,
+) -> (u8, u8, i64, i64, i64, i64, String, i64, i64) {
     let k = kind_of(types, t);
     let code = Code::of(types, t) as u8;
     let (size, align) = types.size_align(t).map_or((-1, -1), |(s, a)| (s as i64, a as i64));
@@ -68,7 +75,7 @@ pub(crate) fn describe(types: &mut Types, t: TypeId) -> (u8, u8, i64, i64, i64, 
         Some(i) => (kind_of(types, i) as i64, types.size_of(i).map_or(-1, |s| s as i64)),
         None => (-1, -1),
     };
-    let cname = types.display(t);
+    let cname = cname(types, names, t);
     (
         k,
         code,
@@ -119,7 +126,117 @@ fn strip_quals(types: &mut Types, t: TypeId, depth: u32) -> TypeId {
     }
 }
 
+/// A type's name as cffi spells it: qualifiers dropped, `int *`, `int[3]`,
+/// `int(*)[3]`, `int(*)(int, long)`, and anonymous structs, unions and enums
+/// named by their typedef (`names`) when they have one.
+pub(crate) fn cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId) -> String {
+    let mut out = String::new();
+    write_cname(types, names, t, "", &mut out);
+    out
+}
+
+fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inner: &str, out: &mut String) {
+    let join = |base: &str, inner: &str| {
+        if inner.is_empty() {
+            base.to_string()
+        } else if inner.starts_with('*') {
+            format!("{base} {inner}")
+        } else {
+            format!("{base}{inner}")
+        }
+    };
+    match types.kind(t) {
+        TypeKind::Pointer(p) => {
+            let s = format!("*{inner}");
+            let s = if matches!(types.kind(*p), TypeKind::Array { .. } | TypeKind::Func(_)) {
+                format!("({s})")
+            } else {
+                s
+            };
+            write_cname(types, names, *p, &s, out);
+        }
+        TypeKind::Array { elem, len } => {
+            let s = match len {
+                Some(n) => format!("{inner}[{n}]"),
+                None => format!("{inner}[]"),
+            };
+            write_cname(types, names, *elem, &s, out);
+        }
+        TypeKind::Func(f) => {
+            let sig = types.func_sig(*f);
+            let params: Vec<String> = sig.params.iter().map(|&p| cname(types, names, p)).collect();
+            let mut list = params.join(", ");
+            if sig.variadic {
+                list.push_str(if params.is_empty() { "..." } else { ", ..." });
+            } else if params.is_empty() {
+                list.push_str("void");
+            }
+            let s = format!("{inner}({list})");
+            write_cname(types, names, sig.ret, &s, out);
+        }
+        TypeKind::Prim(p) => out.push_str(&join(p.c_name(), inner)),
+        TypeKind::Record(r) => {
+            let rec = types.record(*r);
+            let base = match (&rec.tag, names.get(&types_unqual(types, t))) {
+                (Some(tag), _) => format!("{} {tag}", rec.kind.keyword()),
+                (None, Some(n)) => n.clone(),
+                (None, None) => format!("{} $", rec.kind.keyword()),
+            };
+            out.push_str(&join(&base, inner));
+        }
+        TypeKind::Enum(e) => {
+            let en = types.enum_(*e);
+            let base = match (&en.tag, names.get(&types_unqual(types, t))) {
+                (Some(tag), _) => format!("enum {tag}"),
+                (None, Some(n)) => n.clone(),
+                (None, None) => "enum $".to_string(),
+            };
+            out.push_str(&join(&base, inner));
+        }
+    }
+}
+
+/// The unqualified id of `t` without interning anything new (qualified
+/// records and enums are looked up by their unqualified id).
+fn types_unqual(types: &Types, t: TypeId) -> TypeId {
+    if types.get(t).quals.is_empty() {
+        return t;
+    }
+    // Qualified copies are interned after the plain type; search for the
+    // plain record with the same kind.
+    let kind = types.kind(t);
+    (0..types.len() as u32)
+        .map(TypeId)
+        .find(|&u| types.kind(u) == kind && types.get(u).quals.is_empty())
+        .unwrap_or(t)
+}
+
 impl Context {
+    /// Anonymous records and enums by the typedef that names them.
+    pub(crate) fn anon_names(&self) -> FxHashMap<TypeId, String> {
+        let d = self.ffi.decls();
+        let types = self.ffi.types();
+        let mut m = FxHashMap::default();
+        for (name, &t) in d.typedefs.iter() {
+            let anonymous = match types.kind(t) {
+                TypeKind::Record(r) => types.record(*r).tag.is_none(),
+                TypeKind::Enum(e) => types.enum_(*e).tag.is_none(),
+                _ => false,
+            };
+            if anonymous && types.get(t).quals.is_empty() {
+                // Several typedefs may name one type: keep the first in name order.
+                m.entry(t)
+                    .and_modify(|n: &mut String| {
+                        if name < n {
+                            *n = name.clone()
+                        }
+                    })
+                    .or_insert_with(|| name.clone());
+            }
+        }
+        m
+    }
+
     pub(crate) fn check(&self, t: u32) -> PyResult<TypeId> {
         if (t as usize) < self.ffi.types().len() {
             Ok(TypeId(t))
@@ -153,7 +270,8 @@ impl Context {
     #[allow(clippy::type_complexity)]
     fn describe(&mut self, t: u32) -> PyResult<(u8, u8, i64, i64, i64, i64, String, i64, i64)> {
         let t = self.check(t)?;
-        Ok(describe(&mut self.ffi.types_mut(), t))
+        let names = self.anon_names();
+        Ok(describe(&mut self.ffi.types_mut(), &names, t))
     }
 
     /// The pointer type to `t`.
@@ -342,7 +460,8 @@ impl CTypeBase {
     fn new(ctx: &Bound<'_, Context>, tid: u32, _rest: &Bound<'_, PyTuple>) -> PyResult<CTypeBase> {
         let mut c = ctx.borrow_mut();
         let t = c.check(tid)?;
-        let d = describe(&mut c.ffi.types_mut(), t);
+        let names = c.anon_names();
+        let d = describe(&mut c.ffi.types_mut(), &names, t);
         Ok(CTypeBase {
             tid,
             kind: d.0,

@@ -80,3 +80,57 @@ def body_callbacks(ffi, lib):
 def test_same_results(body, libpath):
     cffi_result, abicall_result = run_both(body, libpath)
     assert abicall_result == cffi_result
+
+
+PROGRAM = '''
+from {module} import FFI
+ffi = FFI()
+ffi.cdef("""
+    typedef struct {{ int kind; union {{ int i; double d; }}; }} tagged;
+    struct node {{ int value; struct node *next; }};
+    size_t strlen(const char *);
+    int atoi(const char *);
+    char *strcpy(char *, const char *);
+    void *memset(void *, int, size_t);
+    int strcmp(const char *, const char *);
+    void qsort(void *, size_t, size_t, int(*)(const void *, const void *));
+""")
+C = ffi.dlopen(None)
+out = []
+t = ffi.new("tagged *", {{"kind": 1, "d": 2.5}})
+out.append((t.kind, t.d))
+t.i = 7
+out.append(t.i)
+nodes = ffi.new("struct node[3]")
+for i in range(3):
+    nodes[i].value = i * 10
+    nodes[i].next = nodes + i + 1 if i < 2 else ffi.NULL
+p, vals = nodes + 0, []
+while p != ffi.NULL:
+    vals.append(p.value)
+    p = p.next
+out.append(vals)
+buf = ffi.new("char[32]")
+C.strcpy(buf, b"hello")
+out.append((ffi.string(buf), C.strlen(buf), C.atoi(b"1234"), C.strcmp(b"a", b"b") < 0))
+C.memset(buf, ord("x"), 3)
+out.append(ffi.string(buf))
+out.append(bytes(ffi.buffer(buf, 6)))
+keys = ffi.new("int[]", [9, -1, 4, 4, 0])
+cmp = ffi.callback("int(const void *, const void *)",
+                   lambda a, b: ffi.cast("int *", a)[0] - ffi.cast("int *", b)[0])
+C.qsort(keys, len(keys), ffi.sizeof("int"), cmp)
+out.append(list(keys))
+out.append([repr(ffi.typeof(x)) for x in ("tagged", "struct node *", "int(*)(const void *, const void *)")])
+out.append((ffi.sizeof("tagged"), ffi.alignof("tagged"), ffi.offsetof("struct node", "next")))
+out.append(ffi.unpack(ffi.cast("char *", buf), 4))
+'''
+
+
+def test_cffi_program_runs_with_only_the_import_changed():
+    results = []
+    for module in ("cffi", "abicall"):
+        ns = {}
+        exec(PROGRAM.format(module=module), ns)  # noqa: S102 - the test runs a fixed program
+        results.append(ns["out"])
+    assert results[1] == results[0]

@@ -32,9 +32,7 @@ _WCHAR_TAGS = {"enum __abicall_wchar_t": "wchar_t", "enum __abicall_char16_t": "
 def _clean_cname(s):
     for tag, name in _WCHAR_TAGS.items():
         s = s.replace(tag, name)
-    for q in ("const ", "volatile ", " const", " volatile", " restrict"):
-        s = s.replace(q, "")
-    return s.replace(" [", "[").replace(" (", "(")
+    return s
 
 
 class CField:
