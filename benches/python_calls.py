@@ -6,9 +6,9 @@ Signatures timed:
   size_t(char *)    libc strlen(b"hello, world")
   double(double)    libm cos(0.5)
 
-Each is timed with timeit (best of --repeat runs of --number calls), with the
-cost of an empty Python loop subtracted, and printed in ns/call with the
-ratio to abicall. Usage (after `pip install ./bindings/python`):
+Each is timed with timeit (best of --repeat interleaved rounds of --number
+calls), with the cost of an empty Python loop subtracted, and printed in
+ns/call with the ratios to abicall (above 1: abicall is faster). Usage (after `pip install ./bindings/python`):
 
     python3 benches/python_calls.py [--number N] [--repeat R]
 """
@@ -62,39 +62,42 @@ def ctypes_funcs(nop_so):
     return nop, strlen, cos
 
 
-def per_call(stmt, glb, number, repeat):
-    t = timeit.Timer(stmt, globals=glb)
-    best = min(t.repeat(repeat=repeat, number=number))
-    base = min(timeit.Timer("pass").repeat(repeat=repeat, number=number))
-    return max(best - base, 0.0) / number * 1e9
+def measure(cases, number, repeat):
+    """ns per call for each (name, stmt, globals) case. The rounds are
+    interleaved (every case once per round, best round kept), so load from
+    other processes hits all backends alike; an empty loop is subtracted."""
+    timers = {key: timeit.Timer(stmt, globals=glb) for key, stmt, glb in cases}
+    empty = timeit.Timer("pass")
+    best = {key: float("inf") for key in timers}
+    base = float("inf")
+    for _ in range(repeat):
+        base = min(base, empty.timeit(number))
+        for key, t in timers.items():
+            best[key] = min(best[key], t.timeit(number))
+    return {key: max(v - base, 0.0) / number * 1e9 for key, v in best.items()}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--number", type=int, default=200_000)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
 
     nop_so = build_nop()
-    results = {}
+    stmts = {"void()": "nop()", "strlen(char*)": "strlen(s)", "double(double)": "cos(0.5)"}
+    cases = []
     for name, mod in (("abicall", abicall), ("cffi", cffi)):
         nlib, clib, mlib = ffi_libs(mod, nop_so)
         glb = {"nop": nlib.nop, "strlen": clib.strlen, "cos": mlib.cos, "s": b"hello, world"}
         assert glb["strlen"](b"hello, world") == 12 and glb["cos"](0.0) == 1.0
-        results[name] = {
-            "void()": per_call("nop()", glb, args.number, args.repeat),
-            "strlen(char*)": per_call("strlen(s)", glb, args.number, args.repeat),
-            "double(double)": per_call("cos(0.5)", glb, args.number, args.repeat),
-        }
+        cases += [((name, sig), stmt, glb) for sig, stmt in stmts.items()]
     nop, strlen, cos = ctypes_funcs(nop_so)
     glb = {"nop": nop, "strlen": strlen, "cos": cos, "s": b"hello, world"}
-    results["ctypes"] = {
-        "void()": per_call("nop()", glb, args.number, args.repeat),
-        "strlen(char*)": per_call("strlen(s)", glb, args.number, args.repeat),
-        "double(double)": per_call("cos(0.5)", glb, args.number, args.repeat),
-    }
+    cases += [(("ctypes", sig), stmt, glb) for sig, stmt in stmts.items()]
+    ns = measure(cases, args.number, args.repeat)
+    results = {b: {sig: ns[(b, sig)] for sig in stmts} for b in ("abicall", "cffi", "ctypes")}
 
-    print("Python %s, cffi %s; ns per call (best of %d x %d, empty loop subtracted)"
+    print("Python %s, cffi %s; ns per call (best of %d rounds x %d calls, empty loop subtracted)"
           % (sys.version.split()[0], cffi.__version__, args.repeat, args.number))
     print("%-16s %10s %10s %10s %14s %14s" % ("signature", "abicall", "cffi", "ctypes", "cffi/abicall", "ctypes/abicall"))
     slower = []

@@ -12,6 +12,7 @@ use abicall::types::TypeId;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFloat, PyInt, PyTuple};
+use pyo3::Borrowed;
 use std::ffi::c_void;
 use std::sync::Mutex;
 
@@ -27,6 +28,9 @@ struct VarCall {
 /// A C function pointer that can be called from Python.
 #[pyclass(extends = CDataBase, subclass, module = "abicall._abicall")]
 pub struct Function {
+    /// The vectorcall entry CPython reads at `tp_vectorcall_offset` (see
+    /// [`_enable_vectorcall`]); the same for every instance.
+    vectorcall: Option<pyo3::ffi::vectorcallfunc>,
     raw: RawCall,
     params: Vec<Spec>,
     ret: Spec,
@@ -119,6 +123,7 @@ impl Function {
         .map_err(to_py_err)?;
         let base = CDataBase::new_raw(fptr_ctype, addr, keepalive);
         Ok(PyClassInitializer::from(base).add_subclass(Function {
+            vectorcall: Some(function_vectorcall),
             raw,
             params: convert::specs(params)?,
             ret: Spec::new(ret),
@@ -168,16 +173,101 @@ unsafe extern "C" fn function_tp_call(
         }
         // SAFETY: borrowed references valid for the call (tp_call contract).
         let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
-        // SAFETY: as above; CPython always passes a tuple.
-        let args = unsafe { Bound::from_borrowed_ptr(py, args).downcast_into_unchecked::<PyTuple>() };
+        // SAFETY: CPython always passes a tuple; its items stay valid while
+        // the tuple (borrowed for the call) lives.
+        let items = unsafe {
+            let t = args as *mut pyo3::ffi::PyTupleObject;
+            std::slice::from_raw_parts((*t).ob_item.as_ptr(), pyo3::ffi::PyTuple_GET_SIZE(args) as usize)
+        };
         // SAFETY: this slot is only installed on `Function` and on Python
         // subclasses of it (checked by `_install_call_slot`), so `slf` is one.
         let f = unsafe { slf.downcast_unchecked::<Function>() };
-        Function::call_impl(f, &args).map(|o| o.into_ptr())
+        // SAFETY: the tuple's items are valid borrowed references.
+        unsafe { Function::call_impl(f, items) }.map(|o| o.into_ptr())
     }
     // SAFETY: the trampoline holds the GIL contract of a slot (GIL held,
     // panics caught and turned into Python exceptions).
     unsafe { pyo3::impl_::trampoline::ternaryfunc(slf, args, kwargs, body) }
+}
+
+/// Vectorcall entry of `Function` (CPython calls it without building an
+/// argument tuple once [`_enable_vectorcall`] set up the type).
+///
+/// # Safety
+/// Called by CPython with the GIL held, `callable` a `Function`, `args`
+/// pointing to `nargs` valid borrowed references.
+unsafe extern "C" fn function_vectorcall(
+    callable: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    unsafe fn body(
+        py: Python<'_>,
+        callable: *mut pyo3::ffi::PyObject,
+        args: *const *mut pyo3::ffi::PyObject,
+        nargsf: pyo3::ffi::Py_ssize_t,
+        kwnames: *mut pyo3::ffi::PyObject,
+    ) -> PyResult<*mut pyo3::ffi::PyObject> {
+        // SAFETY: CPython passes a tuple of names or NULL.
+        if !kwnames.is_null() && unsafe { pyo3::ffi::PyTuple_GET_SIZE(kwnames) } > 0 {
+            return Err(PyTypeError::new_err("C functions take no keyword arguments"));
+        }
+        // SAFETY: vectorcall contract: `nargs` valid pointers at `args`.
+        let n = unsafe { pyo3::ffi::PyVectorcall_NARGS(nargsf as usize) } as usize;
+        let items = if n == 0 {
+            &[][..]
+        } else {
+            // SAFETY: as above.
+            unsafe { std::slice::from_raw_parts(args, n) }
+        };
+        // SAFETY: borrowed reference valid for the call.
+        let slf = unsafe { Bound::from_borrowed_ptr(py, callable) };
+        // SAFETY: the vectorcall flag is only set on `Function` types.
+        let f = unsafe { slf.downcast_unchecked::<Function>() };
+        // SAFETY: valid borrowed references (vectorcall contract).
+        unsafe { Function::call_impl(f, items) }.map(|o| o.into_ptr())
+    }
+    // SAFETY: the slot trampoline (GIL held, panics caught).
+    unsafe {
+        pyo3::impl_::trampoline::fastcall_with_keywords(callable, args, nargsf as pyo3::ffi::Py_ssize_t, kwnames, body)
+    }
+}
+
+/// Offset of the `vectorcall` field in `Function` objects (0: not known yet).
+static VECTORCALL_OFFSET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Enables the vectorcall protocol on the type of `f` (a `Function`
+/// instance, used to find where its `vectorcall` field lives) and on
+/// `Function` itself, so calls skip building an argument tuple.
+#[pyfunction]
+pub fn _enable_vectorcall(f: &Bound<'_, Function>) -> PyResult<()> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let off = {
+        let r = f.borrow();
+        (&r.vectorcall as *const Option<pyo3::ffi::vectorcallfunc> as usize) - (f.as_ptr() as usize)
+    };
+    let known = VECTORCALL_OFFSET.load(Relaxed);
+    if known != 0 && known != off {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "Function layout differs between types",
+        ));
+    }
+    VECTORCALL_OFFSET.store(off, Relaxed);
+    for t in [f.get_type(), f.py().get_type::<Function>()] {
+        let tp = t.as_type_ptr();
+        // SAFETY: `tp` is `Function` or a subclass (instances share the
+        // layout prefix, so the field is at `off` in all of them, and
+        // every instance stores `function_vectorcall` there); `tp_call`
+        // is set too, as CPython requires with the vectorcall flag.
+        unsafe {
+            (*tp).tp_vectorcall_offset = off as pyo3::ffi::Py_ssize_t;
+            (*tp).tp_flags |= pyo3::ffi::Py_TPFLAGS_HAVE_VECTORCALL;
+            (*tp).tp_call = Some(function_tp_call);
+            pyo3::ffi::PyType_Modified(tp);
+        }
+    }
+    Ok(())
 }
 
 /// Installs the raw `tp_call` on the `Function` type.
@@ -209,7 +299,9 @@ pub fn _install_call_slot(cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> 
 }
 
 impl Function {
-    fn call_impl(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    /// # Safety
+    /// `args` are valid borrowed references for the duration of the call.
+    unsafe fn call_impl(slf: &Bound<'_, Self>, args: &[*mut pyo3::ffi::PyObject]) -> PyResult<PyObject> {
         let py = slf.py();
         let this = slf.borrow();
         let n = args.len();
@@ -223,15 +315,16 @@ impl Function {
             )));
         }
         if this.variadic && n > np {
-            return this.call_variadic(py, args);
+            // SAFETY: forwarded contract.
+            return unsafe { this.call_variadic(py, args) };
         }
         let mut keep = Vec::new();
         if n <= INLINE {
             let mut slots = [Slot::default(); INLINE];
             let mut ptrs = [std::ptr::null::<c_void>(); INLINE];
             for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
-                // SAFETY: `i < n == args.len()`.
-                let a = unsafe { args.get_borrowed_item_unchecked(i) };
+                // SAFETY: `i < n == args.len()`; valid borrowed references (contract).
+                let a = unsafe { Borrowed::from_ptr(py, args[i]) };
                 ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
             }
             this.finish(py, &this.raw, &this.ret, &ptrs[..n])
@@ -239,8 +332,8 @@ impl Function {
             let mut slots = vec![Slot::default(); n];
             let mut ptrs = vec![std::ptr::null::<c_void>(); n];
             for (i, (spec, slot)) in this.params.iter().zip(slots.iter_mut()).enumerate() {
-                // SAFETY: `i < n == args.len()`.
-                let a = unsafe { args.get_borrowed_item_unchecked(i) };
+                // SAFETY: `i < n == args.len()`; valid borrowed references (contract).
+                let a = unsafe { Borrowed::from_ptr(py, args[i]) };
                 ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
             }
             this.finish(py, &this.raw, &this.ret, &ptrs)
@@ -324,10 +417,14 @@ impl Function {
         )))
     }
 
-    fn call_variadic(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<PyObject> {
+    /// # Safety
+    /// As for `call_impl`.
+    unsafe fn call_variadic(&self, py: Python<'_>, args: &[*mut pyo3::ffi::PyObject]) -> PyResult<PyObject> {
         let np = self.params.len();
         let mut tids = Vec::with_capacity(args.len() - np);
-        for a in args.iter().skip(np) {
+        for &a in args.iter().skip(np) {
+            // SAFETY: valid borrowed reference (contract).
+            let a = unsafe { Borrowed::from_ptr(py, a) };
             tids.push(self.var_type(py, &a)?);
         }
         let ctype_of = self
@@ -363,7 +460,8 @@ impl Function {
         let mut ptrs = vec![std::ptr::null::<c_void>(); n];
         for (i, slot) in slots.iter_mut().enumerate() {
             let spec = if i < np { &self.params[i] } else { &var_specs[i - np] };
-            let a = args.get_item(i)?;
+            // SAFETY: `i < n`; valid borrowed reference (contract).
+            let a = unsafe { Borrowed::from_ptr(py, args[i]) };
             ptrs[i] = convert::fill(py, spec, &a, slot, &mut keep).map_err(|e| arg_err(py, e, i))?;
         }
         self.finish(py, &raw, &self.ret, &ptrs)

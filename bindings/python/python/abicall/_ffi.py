@@ -504,6 +504,7 @@ class _FuncCData(_CDataMixin, _C.Function):
 
 
 _C._install_call_slot(_FuncCData)
+_vectorcall_enabled = False
 
 
 class _CallbackCData(_CDataMixin, _C.Callback):
@@ -1204,8 +1205,13 @@ class FFI:
 
     # --- conversions (used by CData and the native call path) -------------
     def _function(self, fptr_ct, addr, name, keepalive):
+        global _vectorcall_enabled
         ret, params, variadic = fptr_ct.item._signature()
-        return _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype)
+        f = _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype)
+        if not _vectorcall_enabled:
+            _C._enable_vectorcall(f)
+            _vectorcall_enabled = True
+        return f
 
     def _read(self, ct, addr, owner):
         """The value of a ``ct`` at ``addr``: numbers for scalars, cdata
