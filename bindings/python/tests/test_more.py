@@ -143,3 +143,20 @@ def test_dlopen_short_name(backend):
     ffi.cdef("double sqrt(double);")
     m = ffi.dlopen("m")
     assert m.sqrt(16.0) == 4.0
+
+
+def test_flexible_array_member(backend):
+    ffi = backend.FFI()
+    ffi.cdef("struct fam { int n; int items[]; };")
+    p = ffi.new("struct fam *", {"n": 3, "items": [1, 2, 3]})
+    assert repr(p) == "<cdata 'struct fam *' owning 16 bytes>"
+    assert len(p.items) == 3 and list(p.items) == [1, 2, 3]
+    assert ffi.typeof(p.items) is ffi.typeof("int[]")
+    assert ffi.sizeof(p[0]) == 16
+    q = ffi.new("struct fam *", [2, [5, 6]])
+    assert len(q.items) == 2 and q.items[1] == 6
+    r = ffi.new("struct fam *", {"n": 1, "items": 4})
+    assert len(r.items) == 4
+    c = ffi.cast("struct fam *", p)
+    assert ffi.typeof(c.items) is ffi.typeof("int *")
+    assert c.items[2] == 3

@@ -458,6 +458,12 @@ class _CDataMixin:
         ffi = fct._ffi
         if bsize >= 0:
             return ffi._read_bits(fct, base + off, bshift, bsize)
+        if fct._kind == ARRAY and fct._length < 0:
+            # A flexible array member: its length is known only for an
+            # object allocated by ffi.new (as in cffi); else it is a pointer.
+            if self._owned and fct._item_size > 0:
+                return CData(fct, base + off, self, max(0, (self._owned - off) // fct._item_size))
+            return CData(ffi._ctype(ffi._ctx.pointer_to(fct._item)), base + off, self)
         return ffi._read(fct, base + off, self)
 
     def __setattr__(self, name, value):
@@ -756,6 +762,8 @@ class FFI:
                 return cdecl._len() * ct._item_size
             if ct._size < 0:
                 raise ValueError("ctype '%s' is of unknown size" % ct.cname)
+            if ct._kind in (STRUCT, UNION) and cdecl._owned > ct._size:
+                return cdecl._owned  # a struct with its flexible array member
             return ct._size
         ct = self._typeof(cdecl)
         if ct._size < 0:
@@ -852,11 +860,14 @@ class FFI:
             item = ct.item
             if item._size < 0:
                 raise TypeError("cannot instantiate ctype '%s' of unknown size" % item.cname)
-            size = item._size
+            size = max(item._size, self._flexible_size(item, init))
             block = _C.Block(size, max(item._align, 1))
             cd = CData(ct, block.address, block, -1, size)
             if init is not None:
-                self._write(item, block.address, init)
+                if size > item._size:
+                    self._write_record(item, block.address, init, size - item._size)
+                else:
+                    self._write(item, block.address, init)
             return cd
         if ct._kind == ARRAY:
             item = ct.item
@@ -887,6 +898,28 @@ class FFI:
                 self._write_array(ct, item, block.address, n, init)
             return cd
         raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
+
+    def _flexible_size(self, item, init):
+        """Bytes needed by a struct ending in a flexible array member for
+        ``init`` (the member's initializer gives the length: a list, or an int)."""
+        if item._kind != STRUCT or init is None or _is_cdata(init):
+            return 0
+        fields = item.fields
+        if not fields:
+            return 0
+        name, last = fields[-1]
+        if last.type._kind != ARRAY or last.type._length >= 0:
+            return 0
+        if isinstance(init, dict):
+            v = init.get(name)
+        elif isinstance(init, (list, tuple)) and len(init) == len(fields):
+            v = init[-1]
+        else:
+            v = None
+        if v is None:
+            return 0
+        n = v if isinstance(v, int) else len(v)
+        return last.offset + n * last.type._item_size
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
         """An ``ffi.new``-like allocator (custom alloc/free functions are called with sizes/cdata)."""
@@ -1360,7 +1393,7 @@ class FFI:
         for i, v in enumerate(items):
             self._write(item, addr + i * size, v)
 
-    def _write_record(self, ct, addr, value):
+    def _write_record(self, ct, addr, value, extra=0):
         if _is_cdata(value):
             vct = value._ctype
             if vct._kind in (STRUCT, UNION) and vct._tid == ct._tid:
@@ -1373,24 +1406,30 @@ class FFI:
             for name, v in value.items():
                 if name not in fields:
                     raise KeyError(name)
-                self._write_field(fields[name], addr, v)
+                self._write_field(fields[name], addr, v, extra)
             return
         if isinstance(value, (list, tuple)):
             named = [f for f in ct.fields if f[0]]
             if len(value) > len(named) or (ct._kind == UNION and len(value) > 1):
                 raise ValueError("too many initializers for '%s' (got %d)" % (ct.cname, len(value)))
             for (name, _), v in zip(named, value):
-                self._write_field(fields[name], addr, v)
+                self._write_field(fields[name], addr, v, extra)
             return
         raise TypeError(
             "initializer for ctype '%s' must be a list or tuple or dict or struct-cdata, not %s"
             % (ct.cname, type(value).__name__)
         )
 
-    def _write_field(self, f, addr, v):
+    def _write_field(self, f, addr, v, extra=0):
         off, fct, bshift, bsize = f
         if bsize >= 0:
             self._write_bits(fct, addr + off, bshift, bsize, v)
+        elif fct._kind == ARRAY and fct._length < 0:
+            # flexible array member, room for it allocated by new()
+            if isinstance(v, int):
+                return
+            n = extra // fct._item_size if fct._item_size > 0 else 0
+            self._write_array(fct, fct.item, addr + off, n, v)
         else:
             self._write(fct, addr + off, v)
 
