@@ -73,6 +73,7 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(memory::wstring_at, m)?)?;
     m.add_function(wrap_pyfunction!(memory::from_handle, m)?)?;
     m.add_function(wrap_pyfunction!(memory::get_errno, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::write_unraisable, m)?)?;
     m.add_function(wrap_pyfunction!(memory::set_errno, m)?)?;
     Ok(())
 }

@@ -347,3 +347,35 @@ impl Library {
         self.lib.name().to_string()
     }
 }
+
+/// Reports `exc` through `sys.unraisablehook` with the message
+/// `Exception ignored {msg}` (what cffi does for callback errors), using
+/// the interpreter's `_PyErr_WriteUnraisableMsg` (3.8–3.12) or
+/// `PyErr_FormatUnraisable` (3.13+), looked up at run time; falls back to
+/// `PyErr_WriteUnraisable`.
+#[pyfunction]
+pub fn write_unraisable(py: Python<'_>, exc: Bound<'_, pyo3::exceptions::PyBaseException>, msg: &str) {
+    let me = AbiLibrary::process();
+    let cmsg = std::ffi::CString::new(msg.replace('\0', "?")).unwrap_or_default();
+    PyErr::from_value(exc.into_any()).restore(py);
+    if let Ok(sym) = me.symbol("_PyErr_WriteUnraisableMsg") {
+        // SAFETY: CPython's `void _PyErr_WriteUnraisableMsg(const char *, PyObject *)`,
+        // called with the GIL held and an exception set.
+        unsafe {
+            let f: unsafe extern "C" fn(*const std::ffi::c_char, *mut pyo3::ffi::PyObject) =
+                std::mem::transmute(sym.as_ptr());
+            f(cmsg.as_ptr(), std::ptr::null_mut());
+        }
+    } else if let Ok(sym) = me.symbol("PyErr_FormatUnraisable") {
+        let full = std::ffi::CString::new(format!("Exception ignored {}", msg.replace('\0', "?"))).unwrap_or_default();
+        // SAFETY: CPython's `void PyErr_FormatUnraisable(const char *format, ...)`,
+        // called with the GIL held, an exception set, and a "%s" format.
+        unsafe {
+            let f: unsafe extern "C" fn(*const std::ffi::c_char, ...) = std::mem::transmute(sym.as_ptr());
+            f(c"%s".as_ptr(), full.as_ptr());
+        }
+    } else {
+        // SAFETY: an exception is set; NULL object is allowed.
+        unsafe { pyo3::ffi::PyErr_WriteUnraisable(std::ptr::null_mut()) };
+    }
+}

@@ -95,16 +95,6 @@ def test_exceptions_exported():
     assert abicall.error is abicall.FFIError
 
 
-def test_callback_error_printed_like_cffi(affi, capfd):
-    def boom(a, b):
-        raise KeyError("nope")
-
-    cb = affi.callback("int(int, int)", boom, error=7)
-    assert cb(1, 2) == 7
-    err = capfd.readouterr().err
-    assert "From cffi callback" in err and "KeyError" in err
-
-
 def test_struct_return_owns_its_memory(alib):
     ps = [alib.make_point(i, -i) for i in range(100)]
     assert [(p.x, p.y) for p in ps] == [(i, -i) for i in range(100)]

@@ -41,7 +41,10 @@ def test_callback_struct_by_value(ffi, lib):
     assert (r.x, r.y) == (2, 1)
 
 
-def test_callback_exception_returns_error_value(ffi, lib, capsys):
+def test_callback_exception_returns_error_value(ffi, lib, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", lambda u: seen.append(u.exc_type))
+
     def boom(a, b):
         raise ZeroDivisionError("boom")
 
@@ -49,6 +52,7 @@ def test_callback_exception_returns_error_value(ffi, lib, capsys):
     assert lib.apply(cb, 1, 2) == -5
     cb0 = ffi.callback("int(int, int)", boom)
     assert lib.apply(cb0, 1, 2) == 0
+    assert seen == [ZeroDivisionError, ZeroDivisionError]
 
 
 def test_callback_onerror(ffi, lib):
@@ -119,3 +123,27 @@ def test_callback_pointer_args(ffi, lib):
     cb = ffi.callback("int(void *)", f)
     x = ffi.new("int *", 21)
     assert cb(x) == 42
+
+
+def test_callback_exception_goes_to_unraisablehook(ffi, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", lambda u: seen.append((u.exc_type, u.err_msg)))
+
+    def boom(x):
+        raise KeyError("nope")
+
+    assert ffi.callback("int(int)", boom, error=7)(1) == 7
+    assert seen[0][0] is KeyError
+    assert seen[0][1].startswith("Exception ignored from cffi callback <function ")
+    seen.clear()
+    assert ffi.callback("int(int)", lambda x: "str", error=8)(1) == 8
+    assert seen[0][0] is TypeError
+    assert seen[0][1].endswith(", trying to convert the result back to C")
+
+
+def test_callback_exception_in_foreign_thread(ffi, lib, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", lambda u: seen.append(u.exc_type))
+    cb = ffi.callback("int(int, int)", lambda a, b: a // b, error=-9)
+    assert lib.apply_in_thread(cb, 1, 0) == -9
+    assert seen == [ZeroDivisionError]

@@ -1228,7 +1228,7 @@ class FFI:
             if onerror is not None:
                 onerror(type(exc), exc, exc.__traceback__)
             else:
-                _report(python_callable, type(exc), exc, exc.__traceback__, "Trying to convert the result back to C:\n")
+                _report(python_callable, type(exc), exc, exc.__traceback__, ", trying to convert the result back to C")
 
         invoke._user = python_callable
         return _CallbackCData(self._ctx, ct, invoke, params, ret, err_bytes, on_convert_error, _SENTINEL)
@@ -1458,10 +1458,10 @@ class FFI:
 
 
 def _report(f, et, ev, tb, extra=""):
-    """Prints a callback exception the way cffi does."""
-    try:
-        sys.stderr.write("From cffi callback %r:\n%s" % (f, extra))
-        sys.stderr.write("".join(traceback.format_exception(et, ev, tb)))
-        sys.stderr.flush()
-    except Exception:
-        pass
+    """Reports a callback exception the way cffi does: through
+    ``sys.unraisablehook``, as "Exception ignored from cffi callback <f>"."""
+    if ev is None:
+        ev = et()
+    if tb is not None and ev.__traceback__ is None:
+        ev = ev.with_traceback(tb)
+    _C.write_unraisable(ev, "from cffi callback %r%s" % (f, extra))
