@@ -161,7 +161,15 @@ class CType(_C.CTypeBase):
                     flist.append(("", CField("", ct, off, -1, -1)))
                     continue
                 fmap[name] = (off, ct, bshift, bsize)
-                flist.append((name, CField(name, ct, off, bshift, bsize)))
+                coff, cshift = off, bshift
+                if bsize >= 0 and ct._size > 0:
+                    # cffi reports a bitfield by its storage unit (a
+                    # type-sized, type-aligned word) and the shift in it.
+                    pos = off * 8 + bshift
+                    unit = (pos // (ct._size * 8)) * ct._size
+                    if pos - unit * 8 + bsize <= ct._size * 8:
+                        coff, cshift = unit, pos - unit * 8
+                flist.append((name, CField(name, ct, coff, cshift, bsize)))
             self._fieldmap = fmap
             self._fieldlist = flist
         return self._fieldmap
