@@ -124,3 +124,41 @@ def test_random_calls_match_cffi(compiled, seed):
     got = run("abicall", compiled, seed)
     assert len(set(map(repr, expected))) > N_FUNCS // 2  # the results carry information
     assert got == expected
+
+
+def run_callbacks(module, compiled, seed):
+    """Each signature as a callback, called through its C function pointer."""
+    so, cdef, sigs = compiled
+    m = _module(module)
+    ffi = m.FFI()
+    ffi.cdef(cdef)
+    rng = random.Random(seed)
+    out = []
+    for params, ret in sigs:
+        seen = []
+
+        def f(*args, ret=ret, seen=seen):
+            seen.append(tuple(plain(ffi, a) for a in args))
+            h = hash(seen[-1]) & 0xFFFF
+            if ret == "void":
+                return None
+            if ret in INTS:
+                return h % 100
+            if ret in FLOATS:
+                return h / 4.0
+            p = ffi.new(ret + " *")
+            first = [x.split()[-1] for x in STRUCTS[ret].split(";") if x.strip()][0]
+            setattr(p, first, bytes([h & 0x7F]) if "char" in STRUCTS[ret].split(";")[0] else h % 100)
+            return p[0]
+
+        sig = "%s(%s)" % (ret, ", ".join(params) or "void")
+        cb = ffi.callback(sig, f)
+        args = [arg_value(ffi, t, rng) for t in params]
+        r = cb(*args)
+        out.append((seen[0], plain(ffi, r)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_callbacks_match_cffi(compiled, seed):
+    assert run_callbacks("abicall", compiled, seed) == run_callbacks("cffi", compiled, seed)
