@@ -58,6 +58,7 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<callback::Callback>()?;
     m.add_class::<memory::Block>()?;
     m.add_class::<memory::PinnedBuffer>()?;
+    m.add_class::<memory::RawBuffer>()?;
     m.add_class::<memory::HandleGuard>()?;
     m.add_class::<memory::Library>()?;
     m.add_function(wrap_pyfunction!(convert::_install, m)?)?;

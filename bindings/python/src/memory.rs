@@ -379,3 +379,69 @@ pub fn write_unraisable(py: Python<'_>, exc: Bound<'_, pyo3::exceptions::PyBaseE
         unsafe { pyo3::ffi::PyErr_WriteUnraisable(std::ptr::null_mut()) };
     }
 }
+
+/// The native half of `ffi.buffer` objects: a byte range of C memory that
+/// exports the buffer protocol (so `memoryview(buf)`, `f.readinto(buf)`,
+/// `sock.recv_into(buf)` work as with cffi), keeping its cdata alive.
+#[pyclass(subclass, module = "abicall._abicall")]
+pub struct RawBuffer {
+    /// Start address.
+    #[pyo3(get)]
+    _addr: usize,
+    /// Length in bytes.
+    #[pyo3(get)]
+    _size: usize,
+    /// The cdata the memory belongs to.
+    #[pyo3(get)]
+    _keep: PyObject,
+}
+
+#[pymethods]
+impl RawBuffer {
+    #[new]
+    fn new(addr: usize, size: usize, keep: PyObject) -> RawBuffer {
+        RawBuffer {
+            _addr: addr,
+            _size: size,
+            _keep: keep,
+        }
+    }
+
+    /// Exports the bytes as a writable, one-dimensional byte buffer.
+    ///
+    /// # Safety
+    /// Called by CPython with a valid `view`.
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut pyo3::ffi::Py_buffer,
+        flags: std::os::raw::c_int,
+    ) -> PyResult<()> {
+        let (addr, size) = {
+            let b = slf.borrow();
+            (b._addr, b._size)
+        };
+        // SAFETY: `view` is valid (caller); the memory stays alive while
+        // the view holds `slf` (PyBuffer_FillInfo takes a reference), which
+        // keeps the owning cdata.
+        let rc = unsafe {
+            pyo3::ffi::PyBuffer_FillInfo(
+                view,
+                slf.as_ptr(),
+                addr as *mut std::ffi::c_void,
+                size as pyo3::ffi::Py_ssize_t,
+                0,
+                flags,
+            )
+        };
+        if rc != 0 {
+            return Err(PyErr::fetch(slf.py()));
+        }
+        Ok(())
+    }
+
+    /// Nothing to free (the view's reference is dropped by CPython).
+    ///
+    /// # Safety
+    /// Called by CPython.
+    unsafe fn __releasebuffer__(&self, _view: *mut pyo3::ffi::Py_buffer) {}
+}

@@ -332,3 +332,22 @@ def test_wchar_arrays(ffi):
     w = ffi.new("wchar_t[]", "h\u00e9")
     assert len(w) == 3
     assert ffi.string(w) == "h\u00e9"
+
+
+def test_buffer_protocol(ffi, tmp_path):
+    a = ffi.new("char[8]")
+    buf = ffi.buffer(a)
+    mv = memoryview(buf)
+    assert mv.nbytes == 8 and not mv.readonly
+    mv[0:3] = b"abc"
+    assert ffi.string(a) == b"abc"
+    assert bytes(buf)[:3] == b"abc"
+    assert bytearray(buf)[:3] == bytearray(b"abc")
+    f = tmp_path / "data"
+    f.write_bytes(b"12345678")
+    with open(f, "rb") as fh:
+        assert fh.readinto(ffi.buffer(a)) == 8
+    assert ffi.string(a, 8) == b"12345678"
+    d = ffi.new("double *", 1.5)
+    import struct
+    assert struct.unpack("<d", ffi.buffer(d))[0] == 1.5

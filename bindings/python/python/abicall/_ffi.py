@@ -557,15 +557,11 @@ class _Gc:
             d(self.cdata)
 
 
-class Buffer:
-    """``ffi.buffer``: raw bytes of C memory, sliceable and assignable."""
+class Buffer(_C.RawBuffer):
+    """``ffi.buffer``: raw bytes of C memory, sliceable and assignable, and
+    a writable buffer-protocol object (``memoryview``, ``readinto``, ...)."""
 
-    __slots__ = ("_addr", "_size", "_keep")
-
-    def __init__(self, addr, size, keep):
-        self._addr = addr
-        self._size = size
-        self._keep = keep
+    __slots__ = ()
 
     def __len__(self):
         return self._size
