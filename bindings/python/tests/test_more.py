@@ -160,3 +160,36 @@ def test_flexible_array_member(backend):
     c = ffi.cast("struct fam *", p)
     assert ffi.typeof(c.items) is ffi.typeof("int *")
     assert c.items[2] == 3
+
+
+def test_new_allocator_with_malloc_free(backend):
+    ffi = backend.FFI()
+    ffi.cdef("void *malloc(size_t); void free(void *);")
+    c = ffi.dlopen(None)
+    freed = []
+
+    def free(p):
+        freed.append(1)
+        c.free(p)
+
+    alloc = ffi.new_allocator(c.malloc, free)
+    a = alloc("int[4]", [1, 2, 3, 4])
+    assert ffi.typeof(a) is ffi.typeof("int[4]")
+    assert list(a) == [1, 2, 3, 4]
+    b = alloc("int[]", 3)
+    assert len(b) == 3 and list(b) == [0, 0, 0]
+    p = alloc("int *", 9)
+    assert p[0] == 9
+    del a, b, p
+    import gc
+
+    gc.collect()
+    assert freed == [1, 1, 1]
+
+
+def test_release_from_buffer(ffi):
+    ba = bytearray(b"abc")
+    with ffi.from_buffer(ba) as c:
+        assert c[0] == b"a"
+    ba.extend(b"d")  # the buffer is no longer pinned
+    assert ba == bytearray(b"abcd")

@@ -926,25 +926,42 @@ class FFI:
         return last.offset + n * last.type._item_size
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
-        """An ``ffi.new``-like allocator (custom alloc/free functions are called with sizes/cdata)."""
+        """An ``ffi.new``-like function using ``alloc(size)`` / ``free(cdata)``."""
         if alloc is None:
+            if free is not None:
+                raise TypeError("cannot pass 'free' without 'alloc'")
             return self.new
 
         def allocator(cdecl, init=None):
             ct = self._typeof(cdecl)
+            length = -1
             if ct._kind == POINTER:
                 size = ct.item._size
+            elif ct._kind == ARRAY:
+                if ct._length >= 0:
+                    size = ct._size
+                else:
+                    length = init if isinstance(init, int) else len(init)
+                    if isinstance(init, int):
+                        init = None
+                    elif isinstance(init, bytes) and ct._item_size == 1:
+                        length += 1
+                    size = length * ct._item_size
             else:
-                size = self.sizeof(self.new(cdecl, init))
+                raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
             raw = alloc(size)
-            if not raw:
+            addr = raw._addr if _is_cdata(raw) else int(raw)
+            if not addr:
                 raise MemoryError("alloc() returned NULL")
-            p = self.cast(ct if ct._kind == POINTER else self._ctype(self._ctx.pointer_to(ct._item)), raw)
             if should_clear_after_alloc:
-                _C.write_bytes(p._addr, bytes(size))
+                _C.write_bytes(addr, bytes(size))
+            cd = CData(ct, addr, raw if _is_cdata(raw) else None, length)
             if init is not None:
-                self._write(ct.item, p._addr, init)
-            return self.gc(p, free) if free is not None else p
+                if ct._kind == POINTER:
+                    self._write(ct.item, addr, init)
+                else:
+                    self._write_array(ct, ct.item, addr, length if length >= 0 else ct._length, init)
+            return self.gc(cd, free) if free is not None else cd
 
         return allocator
 
