@@ -451,6 +451,24 @@ pub struct CTypeBase {
     /// Size of the item, -1 if unknown.
     #[pyo3(get, name = "_item_size")]
     pub item_size: i64,
+    /// Array length, -1 if none or unknown.
+    pub length: i64,
+    /// A `wchar_t`-like type (read as a 1-character string): slow path.
+    pub wchar: bool,
+    /// The item's `CType` (set by the Python layer).
+    pub item_ct: Option<Py<CTypeBase>>,
+    /// Members by name (set by the Python layer on first use).
+    pub fields: Option<std::collections::HashMap<String, FieldInfo>>,
+}
+
+/// A struct/union member for the fast access path.
+pub struct FieldInfo {
+    /// Byte offset.
+    pub offset: usize,
+    /// Its `CType`.
+    pub ctype: Py<CTypeBase>,
+    /// Bitfields and flexible array members take the Python path.
+    pub slow: bool,
 }
 
 #[pymethods]
@@ -471,7 +489,40 @@ impl CTypeBase {
             item: d.4,
             item_kind: d.7,
             item_size: d.8,
+            length: d.5,
+            wchar: false,
+            item_ct: None,
+            fields: None,
         })
+    }
+
+    /// Links the item's `CType` and the wide-char flag (Python layer).
+    #[pyo3(signature = (item, wchar))]
+    fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool) {
+        self.item_ct = item;
+        self.wchar = wchar;
+    }
+
+    /// Sets the member table: `{name: (offset, CType, bitshift, bitsize)}`.
+    fn _set_fields(&mut self, fields: &Bound<'_, pyo3::types::PyDict>) -> PyResult<()> {
+        let mut m = std::collections::HashMap::new();
+        for (k, v) in fields.iter() {
+            let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;
+            let slow = {
+                let c = ct.borrow();
+                bsize >= 0 || (c.kind == kind::ARRAY && c.length < 0)
+            };
+            m.insert(
+                k.extract::<String>()?,
+                FieldInfo {
+                    offset: off,
+                    ctype: ct.unbind(),
+                    slow,
+                },
+            );
+        }
+        self.fields = Some(m);
+        Ok(())
     }
 }
 
@@ -482,6 +533,7 @@ impl CTypeBase {
 /// to (the pointer's value); for everything else, where the value is stored.
 #[pyclass(subclass, module = "abicall._abicall")]
 pub struct CDataBase {
+    pub(crate) item_kind: i64,
     /// The Python `CType`.
     #[pyo3(get)]
     pub _ctype: Py<CTypeBase>,
@@ -511,11 +563,36 @@ impl CDataBase {
 
 #[pymethods]
 impl CDataBase {
+    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, pyo3::types::PyString>) -> PyResult<PyObject> {
+        crate::access::getattr(slf, name)
+    }
+
+    fn __setattr__(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, pyo3::types::PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        crate::access::setattr(slf, name, value)
+    }
+
+    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        crate::access::getitem(slf, key)
+    }
+
+    fn __setitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        crate::access::setitem(slf, key, value)
+    }
+
+    fn __len__(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        crate::access::len(slf)
+    }
+
     #[new]
     #[pyo3(signature = (ctype, addr, owner=None, length=-1, owned=0))]
     fn new(ctype: &Bound<'_, CTypeBase>, addr: usize, owner: Option<PyObject>, length: i64, owned: i64) -> CDataBase {
         let c = ctype.borrow();
         CDataBase {
+            item_kind: c.item_kind,
             tid: c.tid,
             kind: c.kind,
             item: c.item,

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod access;
 pub mod callback;
 pub mod context;
 pub mod convert;

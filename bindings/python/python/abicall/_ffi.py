@@ -66,6 +66,7 @@ class CType(_C.CTypeBase):
         self.kind = _KIND_NAMES[kind]
         self.cname = _clean_cname(cname)
         self._length = length
+        self._set_info(ffi._ctype(item) if item >= 0 and kind not in (FUNCTION,) else None, self._wchar)
         self._fieldmap = None
         self._fieldlist = None
         self._sig = None
@@ -172,6 +173,7 @@ class CType(_C.CTypeBase):
                 flist.append((name, CField(name, ct, coff, cshift, bsize)))
             self._fieldmap = fmap
             self._fieldlist = flist
+            self._set_fields(fmap)
         return self._fieldmap
 
 
@@ -328,8 +330,6 @@ class _CDataMixin:
             return self._length
         return ct._length
 
-    def __len__(self):
-        return self._len()
 
     def _item_addr(self, i):
         ct = self._ctype
@@ -366,7 +366,7 @@ class _CDataMixin:
         arr_ct = ffi._ctype(ffi._ctx.array_of(ct._item, None))
         return CData(arr_ct, self._addr + start * ct._item_size, self, stop - start)
 
-    def __getitem__(self, i):
+    def _getitem_slow(self, i):
         if isinstance(i, slice):
             return self._slice(i)
         ct = self._ctype
@@ -376,7 +376,7 @@ class _CDataMixin:
             return CData(item, addr, self._owner, -1, self._owned)
         return ct._ffi._read(item, addr, self)
 
-    def __setitem__(self, i, value):
+    def _setitem_slow(self, i, value):
         ct = self._ctype
         if isinstance(i, slice):
             target = self._slice(i)
@@ -459,9 +459,7 @@ class _CDataMixin:
             raise AttributeError("cdata '%s' has no field '%s'" % (ct.cname, name))
         return base, f
 
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
+    def _getattr_slow(self, name):
         base, (off, fct, bshift, bsize) = self._field(name)
         ffi = fct._ffi
         if bsize >= 0:
@@ -474,10 +472,7 @@ class _CDataMixin:
             return CData(ffi._ctype(ffi._ctx.pointer_to(fct._item)), base + off, self)
         return ffi._read(fct, base + off, self)
 
-    def __setattr__(self, name, value):
-        if name in _BASE_ATTRS:
-            object.__setattr__(self, name, value)
-            return
+    def _setattr_slow(self, name, value):
         base, (off, fct, bshift, bsize) = self._field(name)
         ffi = fct._ffi
         if bsize >= 0:
