@@ -46,8 +46,7 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
 }
 
 fn make_view(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-    let h = convert::hooks(py)?;
-    Ok(h.cdata_class.bind(py).call1((ct.bind(py), addr, owner))?.unbind())
+    convert::new_cdata(py, ct, addr, Some(owner.clone().unbind()), 0)
 }
 
 /// Writes `v` as a `ct` at `addr` when it is a plain number / bytes for a
@@ -72,7 +71,9 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
             Ok(true)
         }
         kind::POINTER => {
-            let Ok(cd) = v.downcast::<CDataBase>() else { return Ok(false) };
+            let Ok(cd) = v.downcast::<CDataBase>() else {
+                return Ok(false);
+            };
             let cd = cd.borrow();
             let compatible = (cd.kind == kind::POINTER || cd.kind == kind::ARRAY)
                 && (cd.item == c.item || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
@@ -108,13 +109,17 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
 /// table on first use.
 fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
     let py = slf.py();
-    let Some((rec, base)) = record_of(py, &slf.borrow()) else { return Ok(None) };
+    let Some((rec, base)) = record_of(py, &slf.borrow()) else {
+        return Ok(None);
+    };
     let rec = rec.bind(py);
     if rec.borrow().fields.is_none() {
         rec.call_method0("_fields")?;
     }
     let r = rec.borrow();
-    let Some(fields) = r.fields.as_ref() else { return Ok(None) };
+    let Some(fields) = r.fields.as_ref() else {
+        return Ok(None);
+    };
     let key = name.to_str()?;
     Ok(match fields.get(key) {
         Some(f) if !f.slow => Some((base + f.offset, f.ctype.clone_ref(py))),
@@ -176,10 +181,14 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
     if cd.kind != kind::ARRAY && cd.kind != kind::POINTER {
         return Ok(None);
     }
-    let Ok(i) = key.downcast::<PyInt>() else { return Ok(None) };
+    let Ok(i) = key.downcast::<PyInt>() else {
+        return Ok(None);
+    };
     let Ok(i) = i.extract::<isize>() else { return Ok(None) };
     let ct = cd._ctype.bind(py).borrow();
-    let Some(item) = ct.item_ct.as_ref() else { return Ok(None) };
+    let Some(item) = ct.item_ct.as_ref() else {
+        return Ok(None);
+    };
     if ct.item_size <= 0 {
         return Ok(None);
     }

@@ -587,9 +587,16 @@ impl CDataBase {
         crate::access::len(slf)
     }
 
+    /// `CDataBase(ctype, addr, owner=None, length=-1, owned=0)`.
     #[new]
     #[pyo3(signature = (ctype, addr, owner=None, length=-1, owned=0))]
-    fn new(ctype: &Bound<'_, CTypeBase>, addr: usize, owner: Option<PyObject>, length: i64, owned: i64) -> CDataBase {
+    pub fn new(
+        ctype: &Bound<'_, CTypeBase>,
+        addr: usize,
+        owner: Option<PyObject>,
+        length: i64,
+        owned: i64,
+    ) -> CDataBase {
         let c = ctype.borrow();
         CDataBase {
             item_kind: c.item_kind,

@@ -30,6 +30,10 @@ pub static HOOKS: GILOnceCell<Hooks> = GILOnceCell::new();
 /// Installs the Python layer's hooks (called once by `abicall/__init__.py`).
 #[pyfunction]
 pub fn _install(py: Python<'_>, cdata_class: PyObject, convert_arg: PyObject) -> PyResult<()> {
+    let cls = cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    if !cls.is_subclass_of::<CDataBase>()? {
+        return Err(PyTypeError::new_err("the cdata class must derive from CDataBase"));
+    }
     let _ = HOOKS.set(
         py,
         Hooks {
@@ -225,10 +229,30 @@ fn cd_item_void(py: Python<'_>, cd: &CDataBase) -> bool {
     cd._ctype.bind(py).borrow().item_kind == kind::VOID as i64
 }
 
+/// Makes a Python cdata (an instance of the Python layer's `CData` class)
+/// directly, without a Python-level constructor call.
+pub fn new_cdata(
+    py: Python<'_>,
+    ctype: &Py<CTypeBase>,
+    addr: usize,
+    owner: Option<PyObject>,
+    owned: i64,
+) -> PyResult<PyObject> {
+    use pyo3::impl_::pyclass_init::PyObjectInit;
+    let h = hooks(py)?;
+    let cls = h.cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    let base = CDataBase::new(ctype.bind(py), addr, owner, -1, owned);
+    // SAFETY: the installed class is a Python subclass of `CDataBase`
+    // (checked by `_install`), so `into_new_object` allocates an instance
+    // of it and initializes the `CDataBase` part — what its tp_new does.
+    let obj = unsafe { PyClassInitializer::from(base).into_new_object(py, cls.as_type_ptr()) }?;
+    // SAFETY: a new reference to the object just made.
+    Ok(unsafe { PyObject::from_owned_ptr(py, obj) })
+}
+
 /// Makes a Python cdata of `ctype` at `addr` (not owning).
 pub fn make_cdata(py: Python<'_>, ctype: &Py<CTypeBase>, addr: usize) -> PyResult<PyObject> {
-    let h = hooks(py)?;
-    Ok(h.cdata_class.bind(py).call1((ctype.bind(py), addr))?.unbind())
+    new_cdata(py, ctype, addr, None, 0)
 }
 
 /// Makes an owning Python cdata of `ctype` holding `block`.
@@ -257,11 +281,7 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
             // SAFETY: caller contract; the block has 16 bytes.
             unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, 16) };
             let addr = block.addr();
-            let h = hooks(py)?;
-            Ok(h.cdata_class
-                .bind(py)
-                .call1((spec.ctype.bind(py), addr, Py::new(py, block)?))?
-                .unbind())
+            new_cdata(py, &spec.ctype, addr, Some(Py::new(py, block)?.into_any()), 0)
         }
         Conv::Scalar(code) => {
             let n = scalar::code_size(code);
