@@ -315,3 +315,40 @@ pub fn specs(types: &Bound<'_, PyTuple>) -> PyResult<Vec<Spec>> {
         .map(|t| Ok(Spec::new(t.downcast::<CTypeBase>()?)))
         .collect()
 }
+
+/// `new_owned(ctype, size, align, length=-1, owned=0, code=0, value=None)`:
+/// a zeroed block of `size` bytes and a cdata of `ctype` owning it in one
+/// native step (`ffi.new`, `ffi.cast` to a scalar); with `value`, the
+/// scalar of kind `code` is stored at its start first.
+#[pyfunction]
+#[pyo3(signature = (ctype, size, align, length=-1, owned=0, code=0, value=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn new_owned(
+    py: Python<'_>,
+    ctype: &Bound<'_, CTypeBase>,
+    size: usize,
+    align: usize,
+    length: i64,
+    owned: i64,
+    code: u8,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyObject> {
+    let block = Block::new(size, align)?;
+    if let Some(v) = value {
+        let c = Code::from_u8(code);
+        if scalar::code_size(c) > size.max(1) {
+            return Err(PyTypeError::new_err("value does not fit the allocation"));
+        }
+        let mut b = [0u8; 16];
+        scalar::encode(c, v, &mut b)?;
+        // SAFETY: the block has at least `code_size(c)` bytes (checked).
+        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), block.addr() as *mut u8, scalar::code_size(c)) };
+    }
+    let addr = block.addr();
+    let b = Py::new(py, block)?;
+    let obj = new_cdata(py, &ctype.clone().unbind(), addr, Some(b.into_any()), owned)?;
+    if length >= 0 {
+        obj.bind(py).downcast::<CDataBase>()?.borrow_mut()._length = length;
+    }
+    Ok(obj)
+}

@@ -399,11 +399,7 @@ class _CDataMixin:
         ct = self._ctype
         if ct._kind != ARRAY:
             raise TypeError("cdata '%s' does not support iteration" % ct.cname)
-        ffi = ct._ffi
-        item = ct.item
-        size = ct._item_size
-        base = self._addr
-        return (ffi._read(item, base + i * size, self) for i in range(self._len()))
+        return map(self.__getitem__, range(self._len()))
 
     def _pointer_step(self):
         ct = self._ctype
@@ -527,6 +523,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 
 
 _SENTINEL = object()
+_new_owned = _C.new_owned
 
 
 def _convert_arg_hook(ctype, value):
@@ -854,20 +851,27 @@ class FFI:
     # --- memory -------------------------------------------------------------
     def new(self, cdecl, init=None):
         """A new zero-initialized C object owned by Python (``T *`` or ``T[n]``)."""
-        ct = self._typeof(cdecl)
+        ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
+        if ct is None:
+            ct = self._typeof(cdecl)
         if ct._kind == POINTER:
             item = ct.item
-            if item._size < 0:
+            size = item._size
+            if size < 0:
                 raise TypeError("cannot instantiate ctype '%s' of unknown size" % item.cname)
-            size = max(item._size, self._flexible_size(item, init))
-            block = _C.Block(size, max(item._align, 1))
-            cd = CData(ct, block.address, block, -1, size)
-            if init is not None:
-                if size > item._size:
-                    self._write_record(item, block.address, init, size - item._size)
-                else:
-                    self._write(item, block.address, init)
+            if init is None:
+                return _new_owned(ct, size, item._align, -1, size)
+            if item._kind == PRIMITIVE and not item._wchar and init.__class__ in (int, float, bytes):
+                return _new_owned(ct, size, item._align, -1, size, item._code, init)
+            size = max(size, self._flexible_size(item, init))
+            cd = _new_owned(ct, size, item._align, -1, size)
+            if size > item._size:
+                self._write_record(item, cd._addr, init, size - item._size)
+            else:
+                self._write(item, cd._addr, init)
             return cd
+        if ct._kind == ARRAY and ct._length >= 0 and init is None and ct._size >= 0:
+            return _new_owned(ct, ct._size, ct.item._align, -1, ct._size)
         if ct._kind == ARRAY:
             item = ct.item
             n = ct._length
@@ -891,10 +895,9 @@ class FFI:
             if item._size < 0:
                 raise TypeError("cannot instantiate array of '%s' of unknown size" % item.cname)
             size = n * item._size
-            block = _C.Block(size, max(item._align, 1))
-            cd = CData(ct, block.address, block, n if ct._length < 0 else -1, size)
+            cd = _new_owned(ct, size, item._align, n if ct._length < 0 else -1, size)
             if init is not None:
-                self._write_array(ct, item, block.address, n, init)
+                self._write_array(ct, item, cd._addr, n, init)
             return cd
         raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
 
@@ -962,8 +965,19 @@ class FFI:
 
     def cast(self, cdecl, source):
         """C cast of a number or cdata to ``cdecl``."""
-        ct = self._typeof(cdecl)
+        ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
+        if ct is None:
+            ct = self._typeof(cdecl)
         k = ct._kind
+        if source.__class__ is int:
+            if k == POINTER:
+                return CData(ct, source & 0xFFFFFFFFFFFFFFFF)
+            bits = _INT_BITS.get(ct._code)
+            if k == PRIMITIVE and bits and ct._code not in (C_BOOL, C_CHAR) and not ct._wchar:
+                v = source & ((1 << bits) - 1)
+                if ct._code in C_SIGNED and v >> (bits - 1):
+                    v -= 1 << bits
+                return _new_owned(ct, ct._size, ct._align, -1, 0, ct._code, v)
         if k in (POINTER, FUNCTION):
             if k == FUNCTION:
                 ct = self._ctype(self._ctx.pointer_to(ct._tid))
@@ -1018,9 +1032,7 @@ class FFI:
                         v -= 1 << bits
                 if code == C_CHAR:
                     v = bytes((v,))
-            block = _C.Block(max(ct._size, 1), max(ct._align, 1))
-            _C.write(code, block.address, v)
-            return CData(ct, block.address, block)
+            return _new_owned(ct, ct._size, ct._align, -1, 0, code, v)
         raise TypeError("cannot cast to ctype '%s'" % ct.cname)
 
     def _bad_cast(self, v, ct):
