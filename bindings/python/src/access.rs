@@ -258,3 +258,104 @@ pub fn len(slf: &Bound<'_, CDataBase>) -> PyResult<usize> {
     }
     slf.call_method0("_len")?.extract()
 }
+
+/// Stores an initializer (`ffi.new(..., init)`, member assignment) when
+/// every part of it is handled natively: numbers/bytes for scalars, cdata
+/// for pointers, lists/tuples for arrays and structs, dicts for structs —
+/// recursively. Returns `false` (possibly after writing a prefix, which the
+/// Python path then rewrites in full) for anything else, including every
+/// error case, so that the Python path raises cffi's exceptions.
+pub fn write_init(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAny>, n: i64) -> PyResult<bool> {
+    let (k, item, item_size, length) = {
+        let c = ct.bind(py).borrow();
+        (
+            c.kind,
+            c.item_ct.as_ref().map(|i| i.clone_ref(py)),
+            c.item_size,
+            c.length,
+        )
+    };
+    match k {
+        kind::ARRAY => {
+            let Some(item) = item else { return Ok(false) };
+            let n = if n >= 0 { n } else { length };
+            if item_size <= 0 || n < 0 {
+                return Ok(false);
+            }
+            let seq = if let Ok(l) = v.downcast::<pyo3::types::PyList>() {
+                l.as_sequence().clone()
+            } else if let Ok(t) = v.downcast::<pyo3::types::PyTuple>() {
+                t.as_sequence().clone()
+            } else {
+                return Ok(false);
+            };
+            let len = seq.len()?;
+            if len as i64 > n {
+                return Ok(false);
+            }
+            for i in 0..len {
+                let e = seq.get_item(i)?;
+                if !write_init(py, &item, addr + i * item_size as usize, &e, -1)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        kind::STRUCT | kind::UNION => {
+            let rec = ct.bind(py);
+            if rec.borrow().fields.is_none() {
+                rec.call_method0("_fields")?;
+            }
+            if let Ok(d) = v.downcast::<pyo3::types::PyDict>() {
+                let r = rec.borrow();
+                let Some(fields) = r.fields.as_ref() else {
+                    return Ok(false);
+                };
+                for (name, val) in d.iter() {
+                    let Ok(name) = name.downcast::<PyString>() else {
+                        return Ok(false);
+                    };
+                    let Some(f) = fields.get(name.to_str()?) else {
+                        return Ok(false);
+                    };
+                    if f.slow || !write_init(py, &f.ctype, addr + f.offset, &val, -1)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            let seq = if let Ok(l) = v.downcast::<pyo3::types::PyList>() {
+                l.as_sequence().clone()
+            } else if let Ok(t) = v.downcast::<pyo3::types::PyTuple>() {
+                t.as_sequence().clone()
+            } else {
+                return Ok(false);
+            };
+            let r = rec.borrow();
+            let Some(fields) = r.fields.as_ref() else {
+                return Ok(false);
+            };
+            let len = seq.len()?;
+            if len > r.order.len() || (k == kind::UNION && len > 1) {
+                return Ok(false);
+            }
+            for (i, name) in r.order.iter().take(len).enumerate() {
+                let Some(f) = fields.get(name) else { return Ok(false) };
+                if f.slow || !write_init(py, &f.ctype, addr + f.offset, &seq.get_item(i)?, -1)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        _ => {
+            if v.is_instance_of::<pyo3::types::PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
+                return Ok(false);
+            }
+            // Scalars and pointers; conversion errors go to the Python path.
+            match write(py, ct, addr, v) {
+                Ok(done) => Ok(done),
+                Err(_) => Ok(false),
+            }
+        }
+    }
+}

@@ -459,6 +459,8 @@ pub struct CTypeBase {
     pub item_ct: Option<Py<CTypeBase>>,
     /// Members by name (set by the Python layer on first use).
     pub fields: Option<std::collections::HashMap<String, FieldInfo>>,
+    /// Names of the members a positional initializer fills, in order.
+    pub order: Vec<String>,
 }
 
 /// A struct/union member for the fast access path.
@@ -493,6 +495,7 @@ impl CTypeBase {
             wchar: false,
             item_ct: None,
             fields: None,
+            order: Vec::new(),
         })
     }
 
@@ -503,8 +506,10 @@ impl CTypeBase {
         self.wchar = wchar;
     }
 
-    /// Sets the member table: `{name: (offset, CType, bitshift, bitsize)}`.
-    fn _set_fields(&mut self, fields: &Bound<'_, pyo3::types::PyDict>) -> PyResult<()> {
+    /// Sets the member table: `{name: (offset, CType, bitshift, bitsize)}`
+    /// and the order of positional initialization.
+    fn _set_fields(&mut self, fields: &Bound<'_, pyo3::types::PyDict>, order: Vec<String>) -> PyResult<()> {
+        self.order = order;
         let mut m = std::collections::HashMap::new();
         for (k, v) in fields.iter() {
             let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;

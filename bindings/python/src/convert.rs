@@ -352,3 +352,10 @@ pub fn new_owned(
     }
     Ok(obj)
 }
+
+/// `write_init(ctype, addr, value, n=-1) -> bool`: see `access::write_init`.
+#[pyfunction]
+#[pyo3(signature = (ctype, addr, value, n=-1))]
+pub fn write_init(ctype: &Bound<'_, CTypeBase>, addr: usize, value: &Bound<'_, PyAny>, n: i64) -> PyResult<bool> {
+    crate::access::write_init(ctype.py(), &ctype.clone().unbind(), addr, value, n)
+}

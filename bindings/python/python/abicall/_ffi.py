@@ -173,7 +173,7 @@ class CType(_C.CTypeBase):
                 flist.append((name, CField(name, ct, coff, cshift, bsize)))
             self._fieldmap = fmap
             self._fieldlist = flist
-            self._set_fields(fmap)
+            self._set_fields(fmap, [n for n, _ in flist if n])
         return self._fieldmap
 
 
@@ -524,6 +524,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 
 _SENTINEL = object()
 _new_owned = _C.new_owned
+_write_init = _C.write_init
 
 
 def _convert_arg_hook(ctype, value):
@@ -863,6 +864,10 @@ class FFI:
                 return _new_owned(ct, size, item._align, -1, size)
             if item._kind == PRIMITIVE and not item._wchar and init.__class__ in (int, float, bytes):
                 return _new_owned(ct, size, item._align, -1, size, item._code, init)
+            if init.__class__ in (dict, list, tuple):
+                cd = _new_owned(ct, size, item._align, -1, size)
+                if _write_init(item, cd._addr, init):
+                    return cd
             size = max(size, self._flexible_size(item, init))
             cd = _new_owned(ct, size, item._align, -1, size)
             if size > item._size:
@@ -896,7 +901,7 @@ class FFI:
                 raise TypeError("cannot instantiate array of '%s' of unknown size" % item.cname)
             size = n * item._size
             cd = _new_owned(ct, size, item._align, n if ct._length < 0 else -1, size)
-            if init is not None:
+            if init is not None and not _write_init(ct, cd._addr, init, n):
                 self._write_array(ct, item, cd._addr, n, init)
             return cd
         raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
