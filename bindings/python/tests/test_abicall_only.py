@@ -145,3 +145,44 @@ def test_readme_example():
     arr = ffi.new("int[]", [5, 3, 9])
     libc.qsort(arr, 3, ffi.sizeof("int"), cmp)
     assert list(arr) == [3, 5, 9]
+
+
+def test_stale_callback_pointer_is_safe(affi, alib, capfd):
+    """cffi crashes when C calls a callback whose object is gone; abicall
+    keeps the trampoline and answers with the error value."""
+    import gc
+
+    cb = affi.callback("int(int, int)", lambda a, b: a + b, error=-1)
+    addr = int(affi.cast("intptr_t", cb))
+    assert alib.apply(cb, 2, 3) == 5
+    del cb
+    gc.collect()
+    stale = affi.cast("int(*)(int, int)", addr)
+    assert alib.apply(stale, 2, 3) == -1  # the error value
+    assert "called after it was dropped" in capfd.readouterr().err
+
+
+def test_no_leak_in_hot_paths(alib, affi):
+    """Calls, callbacks (also from a foreign thread), views and temporaries
+    leave no Python objects behind."""
+    import gc
+
+    cb = affi.callback("int(int, int)", lambda a, b: a + b)
+
+    def work(n):
+        for i in range(n):
+            p = alib.make_point(i, 2)
+            assert alib.point_sum(p) == i + 2
+            alib.apply(cb, 1, 2)
+            alib.sum_array([1, 2], 2)
+            r = affi.new("struct rect *", {"a": [1, 2]})
+            r.a.x
+            affi.string(alib.greet())
+        alib.apply_in_thread(cb, 1, 2)
+
+    work(200)
+    gc.collect()
+    before = len(gc.get_objects())
+    work(2000)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 50
