@@ -187,6 +187,7 @@ def test_wchar_string(ffi, lib):
     assert ffi.string(s) == "h\u00e9llo"
     w = ffi.new("wchar_t[]", "abc")
     assert lib.wlen(w) == 3
+    assert lib.wlen("h\u00e9llo") == 5
     assert ffi.string(w) == "abc"
 
 

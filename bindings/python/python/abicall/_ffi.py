@@ -1471,6 +1471,12 @@ class FFI:
         Python: returns ``(address of the argument bytes, keepalive)``."""
         k = ct._kind
         if k == POINTER:
+            if isinstance(value, str) and ct.item._wchar:
+                # as cffi: a str for a wchar_t * argument is a temporary wide string
+                arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
+                box = _C.Block(8, 8)
+                _C.write(C_PTR, box.address, arr._addr)
+                return box.address, (box, arr)
             if isinstance(value, (list, tuple)) and ct._item_kind not in (VOID, FUNCTION):
                 arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
                 box = _C.Block(8, 8)
