@@ -7,10 +7,9 @@ exceptions.
 """
 
 import sys
-import traceback
 
 from . import _abicall as _C
-from ._abicall import CDefError, FFIError
+from ._abicall import FFIError
 
 PRIMITIVE, POINTER, ARRAY, STRUCT, UNION, ENUM, FUNCTION, VOID = range(8)
 _KIND_NAMES = ("primitive", "pointer", "array", "struct", "union", "enum", "function", "void")
@@ -485,7 +484,6 @@ class _CDataMixin:
         return False
 
 
-_BASE_ATTRS = frozenset(("_addr", "_owner", "_length", "_owned"))
 
 
 class CData(_CDataMixin, _C.CDataBase):
@@ -820,8 +818,7 @@ class FFI:
         for i, ch in enumerate(name):
             if ch in "[(":
                 if name[i:i + 2] == "(*":
-                    j = i + 2
-                    return name[:j] + replace_with.strip() + name[j:] if False else name[:i + 2] + replace_with.lstrip() + name[i + 2:]
+                    return name[:i + 2] + replace_with.lstrip() + name[i + 2:]
                 return name[:i] + replace_with + name[i:]
         return name + replace_with
 
@@ -1032,7 +1029,7 @@ class FFI:
                     v = v.__index__() if hasattr(v, "__index__") else self._bad_cast(v, ct)
                 bits = _INT_BITS[code]
                 v &= (1 << bits) - 1
-                if code in C_SIGNED or (code == C_CHAR and False):
+                if code in C_SIGNED:
                     if v >> (bits - 1):
                         v -= 1 << bits
                 if code == C_CHAR:
@@ -1297,7 +1294,7 @@ class FFI:
         nbytes = (shift + width + 7) // 8
         raw = int.from_bytes(_C.read_bytes(addr, nbytes), "little")
         v = (raw >> shift) & ((1 << width) - 1)
-        if ct._code in C_SIGNED or (ct._code == C_CHAR and False):
+        if ct._code in C_SIGNED:
             if width and v >> (width - 1):
                 v -= 1 << width
         if ct._code == C_BOOL:
