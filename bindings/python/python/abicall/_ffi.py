@@ -497,7 +497,7 @@ class CData(_CDataMixin, _C.CDataBase):
             raise TypeError("cdata '%s' is not callable" % ct.cname)
         if self._addr == 0:
             raise FFIError("cannot call NULL function pointer '%s'" % ct.cname)
-        return ct._ffi._function(ct, self._addr, "<function pointer>", self._owner)(*args)
+        return ct._ffi._function_at(ct, self._addr)(*args)
 
 
 class _FuncCData(_CDataMixin, _C.Function):
@@ -517,7 +517,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 
     def __call__(self, *args):
         ct = self._ctype
-        return ct._ffi._function(ct, self._addr, "<callback>", self)(*args)
+        return ct._ffi._function_at(ct, self._addr)(*args)
 
 
 _SENTINEL = object()
@@ -679,6 +679,7 @@ class FFI:
         self._by_name = {}
         self._cb_keep = []
         self._init_done = {}
+        self._fptr_cache = {}
         self._init_lock = __import__("threading").Lock()
         self.NULL = self.cast("void *", 0)
 
@@ -1267,6 +1268,20 @@ class FFI:
         raise FFIError("def_extern() is only available in API mode (not supported by abicall)")
 
     # --- conversions (used by CData and the native call path) -------------
+    def _function_at(self, fptr_ct, addr):
+        """A callable for a function pointer value, prepared once per
+        (type, address) and cached (calls through cdata function pointers).
+        The cache keeps nothing alive: calling through a pointer whose code
+        is gone is the caller's error, as in cffi (callback trampolines are
+        never freed, so a dead callback answers with its error value)."""
+        key = (fptr_ct._tid, addr)
+        f = self._fptr_cache.get(key)
+        if f is None:
+            if len(self._fptr_cache) > 4096:
+                self._fptr_cache.clear()
+            f = self._fptr_cache[key] = self._function(fptr_ct, addr, "<function pointer>", None)
+        return f
+
     def _function(self, fptr_ct, addr, name, keepalive):
         global _vectorcall_enabled
         ret, params, variadic = fptr_ct.item._signature()
