@@ -186,3 +186,30 @@ def test_no_leak_in_hot_paths(alib, affi):
     work(2000)
     gc.collect()
     assert len(gc.get_objects()) - before < 50
+
+
+def test_complex_by_value_and_int128():
+    """cffi refuses complex arguments/results in ABI mode; abicall passes
+    them (libm's cexp/csqrtf), and stores __int128 values."""
+    import cmath
+
+    import abicall
+    import cffi
+
+    decl = "double _Complex cexp(double _Complex); float _Complex csqrtf(float _Complex);"
+    ffi = abicall.FFI()
+    ffi.cdef(decl)
+    m = ffi.dlopen("libm.so.6")
+    assert m.cexp(1j * cmath.pi) == cmath.exp(1j * cmath.pi)
+    assert m.csqrtf(-4 + 0j) == 2j
+    p = ffi.new("__int128 *", -(2**100))
+    assert p[0] == -(2**100)
+    q = ffi.new("unsigned __int128 *", 2**127)
+    assert q[0] == 2**127
+    with pytest.raises(OverflowError):
+        q[0] = -1
+
+    c = cffi.FFI()
+    c.cdef(decl)
+    with pytest.raises(NotImplementedError):
+        c.dlopen("libm.so.6").cexp(1j)
