@@ -193,3 +193,13 @@ def test_release_from_buffer(ffi):
         assert c[0] == b"a"
     ba.extend(b"d")  # the buffer is no longer pinned
     assert ba == bytearray(b"abcd")
+
+
+def test_include(backend, libpath):
+    base = backend.FFI()
+    base.cdef("struct point { int x, y; };")
+    ffi = backend.FFI()
+    ffi.include(base)
+    ffi.cdef("int point_sum(struct point p);")
+    lib = ffi.dlopen(libpath)
+    assert lib.point_sum(ffi.new("struct point *", [4, 5])[0]) == 9

@@ -677,6 +677,7 @@ class FFI:
         )
         self._by_id = {}
         self._by_name = {}
+        self._sources = []
         self._cb_keep = []
         self._init_done = {}
         self._fptr_cache = {}
@@ -690,7 +691,18 @@ class FFI:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
         self._ctx.cdef(csource)
+        self._sources.append(csource)
         self._by_name.clear()
+
+    def include(self, ffi_to_include):
+        """Makes the declarations of another ``FFI`` available here (they are
+        parsed again in this context, so its types are equal, not identical)."""
+        if not isinstance(ffi_to_include, FFI):
+            raise TypeError("ffi.include() expects an abicall FFI instance")
+        if ffi_to_include is self:
+            raise ValueError("cannot include an FFI in itself")
+        for src in ffi_to_include._sources:
+            self.cdef(src)
 
     def dlopen(self, name, flags=0):
         """Loads a shared library (``None``: the C library / running process)."""
