@@ -197,7 +197,12 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
         if i < 0 || (i as i64) >= n {
             return Ok(None);
         }
-    } else if cd._addr == 0 || ct.item_kind == kind::VOID as i64 || ct.item_kind == kind::FUNCTION as i64 {
+    } else if cd._addr == 0
+        || ct.item_kind == kind::VOID as i64
+        || ct.item_kind == kind::FUNCTION as i64
+        || (cd._owned > 0 && i != 0)
+    {
+        // (an owning pointer from ffi.new can only be indexed by 0, as in cffi)
         return Ok(None);
     }
     let addr = (cd._addr as isize).wrapping_add(i.wrapping_mul(ct.item_size as isize)) as usize;

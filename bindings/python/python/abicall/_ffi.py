@@ -180,6 +180,13 @@ def _is_cdata(x):
     return isinstance(x, _C.CDataBase)
 
 
+def _index(i):
+    """An index as an int (TypeError for other types, as cffi)."""
+    import operator
+
+    return operator.index(i)
+
+
 class _CDataMixin:
     """cffi's cdata behaviour, shared by plain cdata, functions and callbacks."""
 
@@ -342,6 +349,8 @@ class _CDataMixin:
         elif k == POINTER:
             if ct._item_kind in (VOID, FUNCTION):
                 raise TypeError("cdata of type '%s' cannot be indexed" % ct.cname)
+            if self._owned and i != 0:
+                raise IndexError("cdata '%s' can only be indexed by 0" % ct.cname)
             if self._addr == 0:
                 raise FFIError("cannot dereference NULL pointer of type '%s'" % ct.cname)
         else:
@@ -369,7 +378,7 @@ class _CDataMixin:
         if isinstance(i, slice):
             return self._slice(i)
         ct = self._ctype
-        addr = self._item_addr(i.__index__())
+        addr = self._item_addr(_index(i))
         item = ct.item
         if i == 0 and ct._kind == POINTER and self._owned and item._kind in (STRUCT, UNION):
             return CData(item, addr, self._owner, -1, self._owned)
@@ -391,7 +400,7 @@ class _CDataMixin:
             for j, v in enumerate(values):
                 target[j] = v
             return
-        addr = self._item_addr(i.__index__())
+        addr = self._item_addr(_index(i))
         ct._ffi._write(ct.item, addr, value)
 
     def __iter__(self):
@@ -1005,8 +1014,8 @@ class FFI:
                 if sk in (PRIMITIVE, ENUM):
                     return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
                 raise TypeError("cannot cast cdata '%s' to '%s'" % (source._ctype.cname, ct.cname))
-            if isinstance(source, int):
-                return CData(ct, source & 0xFFFFFFFFFFFFFFFF)
+            if isinstance(source, (int, float)):
+                return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
             raise TypeError("cannot cast %s to '%s'" % (type(source).__name__, ct.cname))
         if k in (PRIMITIVE, ENUM):
             code = ct._code
@@ -1109,6 +1118,8 @@ class FFI:
         if not _is_cdata(cdata):
             raise TypeError("expected a cdata, got %s" % type(cdata).__name__)
         ct = cdata._ctype
+        if ct._kind not in (POINTER, ARRAY):
+            raise TypeError("expected a pointer or array cdata, got '%s'" % ct.cname)
         if size is None or size < 0:
             if ct._kind == ARRAY:
                 size = cdata._len() * ct._item_size
@@ -1203,12 +1214,16 @@ class FFI:
 
     def from_handle(self, x):
         """The object given to ``new_handle``."""
-        if not _is_cdata(x) or x._ctype._kind != POINTER:
+        if not _is_cdata(x) or x._ctype._kind not in (POINTER, ARRAY) or x._ctype._item_kind != VOID:
             raise TypeError("expected a 'cdata' object with a 'void *' out of new_handle()")
+        if x._addr == 0:
+            raise RuntimeError("cannot use from_handle() on NULL pointer")
         return _C.from_handle(x._addr)
 
     def gc(self, cdata, destructor, size=0):
         """A copy of ``cdata`` that calls ``destructor(cdata)`` when it dies."""
+        if not _is_cdata(cdata):
+            raise TypeError("gc() argument 1 must be a cdata, not %s" % type(cdata).__name__)
         if destructor is None:
             o = cdata._owner
             if isinstance(o, _Gc):
@@ -1331,8 +1346,6 @@ class FFI:
     def _write_bits(self, ct, addr, shift, width, value):
         if _is_cdata(value) and value._ctype._kind in (PRIMITIVE, ENUM):
             value = int(value)
-        if isinstance(value, str) and ct._kind == ENUM:
-            value = self._enum_value(ct, value)
         if not isinstance(value, int):
             raise TypeError("an integer is required")
         if ct._code in C_SIGNED:
@@ -1348,14 +1361,6 @@ class FFI:
         mask = ((1 << width) - 1) << shift
         raw = (raw & ~mask) | ((value << shift) & mask)
         _C.write_bytes(addr, raw.to_bytes(nbytes, "little"))
-
-    def _enum_value(self, ct, name):
-        rel = ct.relements
-        if name in rel:
-            return rel[name]
-        if name.startswith("#") and name[1:].lstrip("-").isdigit():
-            return int(name[1:])
-        raise ValueError("'%s' is not an enumerator for '%s'" % (name, ct.cname))
 
     def _pointer_value(self, ct, value, keep):
         if _is_cdata(value):
@@ -1390,7 +1395,7 @@ class FFI:
                     raise TypeError("initializer for ctype '%s' must be a string of length 1" % ct.cname)
                 value = ord(value)
             elif k == ENUM and isinstance(value, str):
-                value = self._enum_value(ct, value)
+                raise TypeError("initializer for ctype '%s' must be an integer, not str" % ct.cname)
             _C.write(ct._code, addr, value)
         elif k == POINTER:
             _C.write(C_PTR, addr, self._pointer_value(ct, value, None))
