@@ -112,7 +112,7 @@ impl Callback {
         };
         let opts = CallbackOptions {
             on_error: Some(Box::new(|msg: &str| {
-                if msg != HANDLED {
+                if !msg.contains(HANDLED) {
                     eprintln!("abicall: callback error: {msg}");
                 }
             })),

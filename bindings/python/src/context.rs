@@ -147,7 +147,12 @@ fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inne
     };
     match types.kind(t) {
         TypeKind::Pointer(p) => {
-            let s = format!("*{inner}");
+            // cffi separates consecutive stars: `int * *`, `int(* *)(char)`.
+            let s = if inner.starts_with('*') {
+                format!("* {inner}")
+            } else {
+                format!("*{inner}")
+            };
             let s = if matches!(types.kind(*p), TypeKind::Array { .. } | TypeKind::Func(_)) {
                 format!("({s})")
             } else {
