@@ -180,3 +180,102 @@ def test_same_outcome(case, libpath):
 
     cffi_result, abicall_result = run_both(body, libpath)
     assert abicall_result == cffi_result
+
+
+# Values, reprs and conversions that must match cffi (typedef-named types
+# such as size_t are left out: abicall spells them by their underlying type).
+VALUE_CASES = [
+    'repr(ffi.new("char[]", b"ab"))',
+    'repr(ffi.new("struct rect *").a)',
+    'repr(ffi.new("int[2][3]")[1])',
+    'list(ffi.new("int[2][3]", [[1,2,3],[4,5,6]])[1])',
+    'repr(ffi.new("double *", 2.5)[0])',
+    'repr(ffi.cast("unsigned char", 255))',
+    'repr(ffi.cast("_Bool", 1))',
+    'repr(ffi.cast("enum color", 5))',
+    'repr(ffi.cast("enum color", 9))',
+    'repr(ffi.cast("float", 0.1))',
+    'repr(ffi.cast("double", 1e300))',
+    'repr(ffi.cast("long long", -1))',
+    'ffi.cast("int", ffi.cast("char", 200))',
+    'int(ffi.cast("signed char", 200))',
+    'int(ffi.cast("unsigned short", -1))',
+    'bool(ffi.new("int[0]"))',
+    'ffi.cast("double", 3) == 3.0',
+    'ffi.cast("int", 3) == ffi.cast("long", 3)',
+    'ffi.cast("char", 65) == ffi.cast("char", 65)',
+    'ffi.NULL == ffi.cast("char *", 0)',
+    'ffi.NULL == None',
+    'ffi.NULL != 0',
+    'hash(ffi.cast("int", 7)) == hash(7)',
+    'sorted([ffi.cast("int", 3), ffi.cast("int", 1)])[0] == 1',
+    'ffi.string(ffi.new("char[5]", b"ab\\0cd"))',
+    'ffi.string(ffi.new("char[3]", b"abc"))',
+    'ffi.unpack(ffi.new("char[5]", b"ab\\0cd"), 5)',
+    'ffi.string(ffi.cast("enum color", 6))',
+    'ffi.unpack(ffi.new("wchar_t[]", "xyz"), 2)',
+    'ffi.string(ffi.new("wchar_t[]", "xyz"), 2)',
+    'ffi.new("wchar_t[]", "xyz")[1]',
+    'repr(ffi.cast("wchar_t", 65))',
+    'ffi.sizeof("wchar_t")',
+    'ffi.buffer(ffi.new("int[2]", [1, 2]))[:]',
+    'ffi.buffer(ffi.new("int[2]", [1, 2]), 3)[:]',
+    'len(ffi.buffer(ffi.new("struct rect *")))',
+    'ffi.typeof("struct rect").fields[1][1].offset',
+    'ffi.typeof("int[3]").length',
+    'ffi.typeof("int *").item.kind',
+    'ffi.typeof("enum color").kind',
+    'ffi.typeof("union num").fields[2][0]',
+    'ffi.typeof("void *").item.cname',
+    'ffi.typeof("int(*)(void)").args',
+    'ffi.typeof("void(*)(int, ...)").ellipsis',
+    'repr(ffi.typeof("char *[4]"))',
+    'repr(ffi.typeof("int(*)[4]"))',
+    'repr(ffi.typeof("int(**)(char)"))',
+    'repr(ffi.typeof("struct point[]"))',
+    'ffi.offsetof("struct big", "v")',
+    'ffi.alignof("long double")',
+    'ffi.sizeof("long double")',
+    'ffi.sizeof("union num")',
+    'lib.add(True, False)',
+    'lib.fmul(True, 2)',
+    'lib.uc_echo(True)',
+    'lib.dsum10(*range(10))',
+    'lib.isum10(*[2**31-1]*10)',
+    'lib.point_sum([1, 2])',
+    'lib.point_sum({"x": 3})',
+    'lib.rect_area([[0,0],[2,3]])',
+    'lib.sum_array((7,), 1)',
+    'repr(lib.echo_ptr(ffi.cast("void *", 64)))',
+    'repr(lib.int_ptr_id(ffi.cast("int *", 64)))',
+    'lib.apply(ffi.callback("int(int,int)", lambda a, b: True), 0, 0)',
+    'lib.apply_d(ffi.callback("double(double)", lambda x: 2), 1.0)',
+    'lib.apply(ffi.callback("int(int,int)", lambda a, b: 2**40, error=-7), 0, 0)',
+    'lib.apply(ffi.callback("int(int,int)", lambda a, b: None, error=-7), 0, 0)',
+    'ffi.callback("int(int)", lambda x: x)(True)',
+    'ffi.callback("char(char)", lambda c: c)(b"z")',
+    'ffi.callback("_Bool(int)", lambda c: 1)(5)',
+    'ffi.callback("float(float)", lambda c: c * 2)(1.25)',
+    'ffi.callback("void *(void *)", lambda p: p)(ffi.NULL) == ffi.NULL',
+    'repr(ffi.callback("struct point(int)", lambda i: [i, i])(3))',
+    '(ffi.new("int[4]") + 2) - 1 > ffi.new("int[4]") or True',
+    'ffi.cast("char *", ffi.cast("int *", 64)) == ffi.cast("void *", 64)',
+    'list(ffi.new("_Bool[2]", [1, 0]))',
+    'ffi.new("struct named *", {"name": b"x"}).name[0]',
+    'ffi.new("struct named *").name[7]',
+    'ffi.new("char[]", 3)[2]',
+    'list(ffi.new("float[2]", [0.5, 1e40]))',
+    'ffi.new("double[]", [1, 2.5])[0]',
+    'ffi.new("struct point *", {"x": True}).x',
+]
+
+
+@pytest.mark.parametrize("case", VALUE_CASES)
+def test_same_value(case, libpath, monkeypatch):
+    monkeypatch.setattr("sys.unraisablehook", lambda u: None)  # callbacks returning bad values
+
+    def body(ffi, lib):
+        return _normalized(lambda: eval(case))  # noqa: S307 - fixed expressions above
+
+    cffi_result, abicall_result = run_both(body, libpath)
+    assert abicall_result == cffi_result
