@@ -687,7 +687,6 @@ class FFI:
         self._by_id = {}
         self._by_name = {}
         self._sources = []
-        self._cb_keep = []
         self._init_done = {}
         self._fptr_cache = {}
         self._init_lock = __import__("threading").Lock()
