@@ -203,3 +203,10 @@ def test_include(backend, libpath):
     ffi.cdef("int point_sum(struct point p);")
     lib = ffi.dlopen(libpath)
     assert lib.point_sum(ffi.new("struct point *", [4, 5])[0]) == 9
+
+
+def test_header_typedefs_of_wchar_types_are_accepted(backend):
+    ffi = backend.FFI()
+    ffi.cdef("typedef int wchar_t; typedef unsigned short char16_t; size_t wcslen(const wchar_t *);")
+    assert ffi.sizeof("wchar_t") == 4 and ffi.sizeof("char16_t") == 2
+    assert ffi.dlopen(None).wcslen(ffi.new("wchar_t[]", [97, 98, 0])) == 2

@@ -176,6 +176,21 @@ class CType(_C.CTypeBase):
         return self._fieldmap
 
 
+_WCHAR_TYPEDEF = None
+
+
+def _drop_wchar_typedefs(text):
+    """Blanks out ``typedef <integer type> wchar_t;`` (and char16_t,
+    char32_t) — headers declare them, but they are predefined here with
+    their own identity (as in cffi); line and column numbers are kept."""
+    import re
+
+    global _WCHAR_TYPEDEF
+    if _WCHAR_TYPEDEF is None:
+        _WCHAR_TYPEDEF = re.compile(r"\btypedef\s+(?:(?:unsigned|signed|short|int|long|char)\s+)+(?:wchar_t|char16_t|char32_t)\s*;")
+    return _WCHAR_TYPEDEF.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
 def _is_cdata(x):
     return isinstance(x, _C.CDataBase)
 
@@ -695,6 +710,8 @@ class FFI:
     # --- declarations -------------------------------------------------------
     def cdef(self, csource, override=False, packed=False, pack=None):
         """Parses C declarations (``packed=True`` packs every struct)."""
+        if "wchar_t" in csource or "char16_t" in csource or "char32_t" in csource:
+            csource = _drop_wchar_typedefs(csource)
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
