@@ -73,9 +73,7 @@ fn callbacks(c: &mut Criterion) {
     let (i, v) = (t.prim(Prim::Int), t.prim(Prim::Void));
     let vp = t.pointer(v);
     let f = t.func(i, vec![vp, vp], false);
-    let cb = RawCallback::new(
-        &t,
-        f,
+    let body = || -> Box<abicall::call::callback::RawCallbackFn> {
         Box::new(|args, ret| {
             // SAFETY: two pointers to ints; an int return.
             unsafe {
@@ -84,10 +82,12 @@ fn callbacks(c: &mut Criterion) {
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
             Ok(())
-        }),
-        CallbackOptions::default(),
-    )
-    .unwrap();
+        })
+    };
+    let cb = RawCallback::new(&t, f, body(), CallbackOptions::default()).unwrap();
+    let cb_ffi = RawCallback::new_libffi(&t, f, body(), CallbackOptions::default()).unwrap();
+    // SAFETY: the callback has the comparator's type.
+    let ab_ffi_cmp: Cmp = unsafe { std::mem::transmute(cb_ffi.code()) };
     // SAFETY: the callback has the comparator's type.
     let ab_cmp: Cmp = unsafe { std::mem::transmute(cb.code()) };
 
@@ -100,6 +100,7 @@ fn callbacks(c: &mut Criterion) {
         ("c_comparator", c_cmp),
         ("libffi_closure", raw_cmp),
         ("abicall_callback", ab_cmp),
+        ("abicall_callback_libffi_entry", ab_ffi_cmp),
     ] {
         g.bench_function(name, |b| {
             b.iter_batched_ref(

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what a fresh machine lacks, then runs `cargo test`.
+# The test command: installs what a fresh machine lacks, runs `cargo test`,
+# then builds and installs the Python module (bindings/python) with pip and
+# runs its pytest suite (set ABICALL_SKIP_PYTHON=1 to skip that part).
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +24,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo test "$@"
+
+if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
+  PY="${PYTHON:-python3}"
+  if ! "$PY" -m pip --version >/dev/null 2>&1; then
+    echo "scripts/test.sh: $PY has no pip: run \`apt-get install -y python3-pip\`" >&2
+    exit 1
+  fi
+  missing=()
+  for m in maturin pytest cffi; do "$PY" -c "import $m" 2>/dev/null || missing+=("$m"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "scripts/test.sh: installing ${missing[*]} from PyPI" >&2
+    "$PY" -m pip install -q "${missing[@]}"
+  fi
+  # The one command of bindings/python/README.md: build + install, then test.
+  "$PY" -m pip install -q ./bindings/python
+  "$PY" -m pytest -q bindings/python/tests
+fi

@@ -3,7 +3,7 @@
 # reads/writes and no definite leaks allowed (see docs/testing.md, "Engine
 # tests and valgrind"). Not part of `cargo test` (slow: several minutes).
 #
-#   scripts/valgrind.sh            # all: engine_fixtures engine_errors call_smoke memory_*
+#   scripts/valgrind.sh            # all: engine_fixtures engine_errors call_smoke callback_paths fastpath_rows capi_errors memory_*
 #   scripts/valgrind.sh engine_errors   # only the named test targets
 #
 # Child processes (gcc building the C fixtures) are not traced: valgrind
@@ -19,7 +19,7 @@ fi
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    targets=(engine_fixtures engine_errors call_smoke)
+    targets=(engine_fixtures engine_errors call_smoke callback_paths fastpath_rows capi_errors)
     for f in tests/memory_*.rs; do
         targets+=("$(basename "$f" .rs)")
     done
@@ -90,5 +90,12 @@ if [ "$#" -eq 0 ]; then
         '(struct fx_r7){1.25, -2.5, 1024.75}' '(struct fx_r8){-1, 0x0102030405060708, -9000000000}' \
         '(struct fx_r1){1.5, -123456789}' -0.375 1515
     vg "${fx[@]}" fx_row20_arg '{-4, 0x1ABCDEF5, -0x7F12345678}'
+    # The C API from C: examples/c/embed.c linked with the staticlib.
+    cargo build --lib 2>/dev/null
+    gcc -shared -fPIC -o "$tmp/libgeom.so" examples/c/geom.c -lm
+    gcc -std=c11 -Iinclude -o "$tmp/embed" examples/c/embed.c target/debug/libabicall.a -lpthread -ldl -lm
+    echo "=== valgrind examples/c/embed"
+    valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
+        --errors-for-leak-kinds=definite "$tmp/embed" "$tmp/libgeom.so" >/dev/null || status=1
 fi
 exit $status

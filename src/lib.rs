@@ -16,6 +16,7 @@
 pub mod abi;
 pub mod api;
 pub mod call;
+pub mod capi;
 pub mod cdecl;
 pub mod conformance;
 pub mod decls;

@@ -3,10 +3,10 @@
 //! variadic call with default promotions and a struct by value) and a
 //! `RawCallback` invocation allocate nothing from Rust's allocator.
 //!
-//! Not covered (documented exceptions): calls with more than 32 arguments
-//! on the libffi path use a per-call heap array for the argument pointers,
-//! as do callbacks with more than 32 arguments; C code's own `malloc`
-//! (e.g. inside `qsort` or `snprintf`) is not Rust's allocator.
+//! Calls and callbacks with more than 32 arguments take their temporaries
+//! from the thread's bumpalo arena (`call::scratch`) and are covered too,
+//! after one warm-up call has grown the arena. Not covered: C code's own
+//! `malloc` (e.g. inside `qsort` or `snprintf`) is not Rust's allocator.
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
@@ -193,4 +193,196 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
     });
     assert_eq!(got, 0, "RawCallback invocation allocated");
     assert!(data.windows(2).all(|w| w[0] <= w[1]));
+}
+
+/// A 40-argument C function: more arguments than the inline arrays hold.
+#[allow(clippy::too_many_arguments)]
+extern "C" fn sum40(
+    a0: i64,
+    a1: i64,
+    a2: i64,
+    a3: i64,
+    a4: i64,
+    a5: i64,
+    a6: i64,
+    a7: i64,
+    a8: i64,
+    a9: i64,
+    a10: i64,
+    a11: i64,
+    a12: i64,
+    a13: i64,
+    a14: i64,
+    a15: i64,
+    a16: i64,
+    a17: i64,
+    a18: i64,
+    a19: i64,
+    a20: i64,
+    a21: i64,
+    a22: i64,
+    a23: i64,
+    a24: i64,
+    a25: i64,
+    a26: i64,
+    a27: i64,
+    a28: i64,
+    a29: i64,
+    a30: i64,
+    a31: i64,
+    a32: i64,
+    a33: i64,
+    a34: i64,
+    a35: i64,
+    a36: i64,
+    a37: i64,
+    a38: i64,
+    a39: i64,
+) -> i64 {
+    a0.wrapping_add(a1.wrapping_mul(2))
+        .wrapping_add(a2.wrapping_mul(3))
+        .wrapping_add(a3.wrapping_mul(4))
+        .wrapping_add(a4.wrapping_mul(5))
+        .wrapping_add(a5.wrapping_mul(6))
+        .wrapping_add(a6.wrapping_mul(7))
+        .wrapping_add(a7.wrapping_mul(8))
+        .wrapping_add(a8.wrapping_mul(9))
+        .wrapping_add(a9.wrapping_mul(10))
+        .wrapping_add(a10.wrapping_mul(11))
+        .wrapping_add(a11.wrapping_mul(12))
+        .wrapping_add(a12.wrapping_mul(13))
+        .wrapping_add(a13.wrapping_mul(14))
+        .wrapping_add(a14.wrapping_mul(15))
+        .wrapping_add(a15.wrapping_mul(16))
+        .wrapping_add(a16.wrapping_mul(17))
+        .wrapping_add(a17.wrapping_mul(18))
+        .wrapping_add(a18.wrapping_mul(19))
+        .wrapping_add(a19.wrapping_mul(20))
+        .wrapping_add(a20.wrapping_mul(21))
+        .wrapping_add(a21.wrapping_mul(22))
+        .wrapping_add(a22.wrapping_mul(23))
+        .wrapping_add(a23.wrapping_mul(24))
+        .wrapping_add(a24.wrapping_mul(25))
+        .wrapping_add(a25.wrapping_mul(26))
+        .wrapping_add(a26.wrapping_mul(27))
+        .wrapping_add(a27.wrapping_mul(28))
+        .wrapping_add(a28.wrapping_mul(29))
+        .wrapping_add(a29.wrapping_mul(30))
+        .wrapping_add(a30.wrapping_mul(31))
+        .wrapping_add(a31.wrapping_mul(32))
+        .wrapping_add(a32.wrapping_mul(33))
+        .wrapping_add(a33.wrapping_mul(34))
+        .wrapping_add(a34.wrapping_mul(35))
+        .wrapping_add(a35.wrapping_mul(36))
+        .wrapping_add(a36.wrapping_mul(37))
+        .wrapping_add(a37.wrapping_mul(38))
+        .wrapping_add(a38.wrapping_mul(39))
+        .wrapping_add(a39.wrapping_mul(40))
+}
+
+type Sum40 = extern "C" fn(
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+) -> i64;
+
+/// Calls and callbacks with more arguments than the inline arrays hold
+/// (40 > 32) take their temporaries from the thread's bumpalo arena: after
+/// the first call has grown it, they allocate nothing either.
+#[test]
+fn calls_and_callbacks_beyond_the_inline_arrays_do_not_allocate() {
+    let mut t = Types::new(Target::host().unwrap());
+    let l = t.prim(Prim::Long);
+    let f = t.func(l, vec![l; 40], false);
+    let xs: Vec<i64> = (0..40).map(|k| k * 3 - 50).collect();
+    let expect: i64 = xs.iter().enumerate().map(|(k, x)| x * (k as i64 + 1)).sum();
+    let ptrs: Vec<*const c_void> = xs.iter().map(p).collect();
+    // SAFETY: `sum40` has this type.
+    let mut call = unsafe { RawCall::new(&t, f, &[], sum40 as *const c_void, None) }.unwrap();
+    for fast in [true, false] {
+        call.set_fast_path(fast);
+        let mut r = 0i64;
+        // SAFETY: forty longs, a long result.
+        let go = |r: &mut i64| unsafe { call.call(&ptrs, r as *mut i64 as *mut c_void) }.unwrap();
+        go(&mut r); // warm-up: grows the arena once
+        assert_eq!(r, expect);
+        assert_eq!(
+            allocs_in(|| go(&mut r)),
+            0,
+            "40-argument call allocated (fast path {fast})"
+        );
+        assert_eq!(r, expect);
+    }
+    for libffi in [false, true] {
+        let body: Box<abicall::call::callback::RawCallbackFn> = Box::new(|args, ret| {
+            let mut s = 0i64;
+            for (k, a) in args.iter().enumerate() {
+                // SAFETY: each argument is a long.
+                s += unsafe { *(*a as *const i64) } * (k as i64 + 1);
+            }
+            // SAFETY: a long result.
+            unsafe { *(ret as *mut i64) = s };
+            Ok(())
+        });
+        let cb = if libffi {
+            RawCallback::new_libffi(&t, f, body, CallbackOptions::default())
+        } else {
+            RawCallback::new(&t, f, body, CallbackOptions::default())
+        }
+        .unwrap();
+        // SAFETY: the callback has type long(long x 40).
+        let g: Sum40 = unsafe { std::mem::transmute(cb.code()) };
+        let run = || {
+            g(
+                xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6], xs[7], xs[8], xs[9], xs[10], xs[11], xs[12], xs[13],
+                xs[14], xs[15], xs[16], xs[17], xs[18], xs[19], xs[20], xs[21], xs[22], xs[23], xs[24], xs[25], xs[26],
+                xs[27], xs[28], xs[29], xs[30], xs[31], xs[32], xs[33], xs[34], xs[35], xs[36], xs[37], xs[38], xs[39],
+            )
+        };
+        assert_eq!(run(), expect); // warm-up
+        let mut got = 0;
+        assert_eq!(
+            allocs_in(|| got = run()),
+            0,
+            "40-argument callback allocated (libffi entry {libffi})"
+        );
+        assert_eq!(got, expect);
+    }
 }

@@ -613,3 +613,47 @@ fn row_16_narrow_callback_returns() {
         assert_eq!(int_of(&r), 1, "row 16{n} callback: {}", last_error());
     }
 }
+
+/// A NULL argument pointer is refused with the argument's number on both
+/// paths before anything is called — including an empty struct's pointer,
+/// whose bytes are never read — and so is a NULL return buffer.
+#[test]
+fn null_argument_pointers_refused_on_both_paths() {
+    let mut t = types();
+    let i = t.prim(Prim::Int);
+    let e = rec(&mut t, RecordKind::Struct, &[]);
+    let f = t.func(i, vec![i, e, i], false);
+    let (a, b) = (6425i32, -6425i32);
+    let empty = [0u8; 1];
+    // SAFETY: `int fx_row19_echo(int, struct fx_r19, int)`.
+    let mut c = unsafe { RawCall::new(&t, f, &[], sym("fx_row19_echo"), None) }.unwrap();
+    for fast in [true, false] {
+        c.set_fast_path(fast);
+        assert_eq!(c.uses_fast_path(), fast);
+        let mut r = 0i32;
+        let rp = &mut r as *mut i32 as *mut c_void;
+        for (k, args) in [
+            [std::ptr::null(), p(&empty), p(&b)],
+            [p(&a), std::ptr::null(), p(&b)],
+            [p(&a), p(&empty), std::ptr::null()],
+        ]
+        .iter()
+        .enumerate()
+        {
+            // SAFETY: the non-NULL pointers point to values of the planned types.
+            let err = unsafe { c.call(args, rp) }.unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("argument {}: NULL given", k + 1)),
+                "fast={fast}: {err}"
+            );
+        }
+        // SAFETY: as above; a NULL return buffer for an int result.
+        let err = unsafe { c.call(&[p(&a), p(&empty), p(&b)], std::ptr::null_mut()) }
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("NULL return buffer"), "fast={fast}: {err}");
+        // SAFETY: valid pointers.
+        unsafe { c.call(&[p(&a), p(&empty), p(&b)], rp) }.unwrap();
+        assert_eq!(r, b);
+    }
+}

@@ -118,13 +118,15 @@ fn every_command_in_the_guide_gives_the_documented_output() {
         cases.len()
     );
     let path = path_env();
-    // Examples are built once up front so `cargo run --example` is quick.
+    // Examples are built once up front so `cargo run --example` is quick;
+    // `--lib` makes cargo put `target/debug/libabicall.a` (which the C
+    // embedding section links) in place, which `cargo test` alone does not.
     let built = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--examples"])
+        .args(["build", "--quiet", "--lib", "--examples"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cannot run cargo");
-    assert!(built.success(), "cargo build --examples failed");
+    assert!(built.success(), "cargo build --lib --examples failed");
     // Run in a few threads; report every failure.
     let failures: Vec<String> = std::thread::scope(|s| {
         let chunks: Vec<&[Case]> = cases.chunks(cases.len().div_ceil(4)).collect();

@@ -1,5 +1,9 @@
-//! Callbacks: C function pointers that run a host closure, through libffi
-//! closures built from the same call plans as outgoing calls.
+//! Callbacks: C function pointers that run a host closure, built from the
+//! same call plans as outgoing calls. On x86_64 Linux, C enters through
+//! abicall's own fast entry (a precompiled register-saving entry and a
+//! per-callback stub, see `call::fast`), which reads the arguments where the
+//! plan says they are; elsewhere, and for x87 results, through a libffi
+//! closure. Both entries share the policy below.
 //!
 //! Policy, documented for embedders:
 //! - **Panics** inside the host closure are caught at the C boundary; the
@@ -10,13 +14,15 @@
 //!   the host did not create; the closure must be `Send + Sync`.
 //! - **After drop**: dropping a [`RawCallback`] releases the host closure
 //!   (once no call is running it). The few hundred bytes of executable
-//!   trampoline and its CIF are kept for the life of the process, so a C
+//!   stub or trampoline and its CIF are kept for the life of the process, so a C
 //!   library that calls a stale pointer does not jump into freed memory:
 //!   such a call reports "callback called after it was dropped" through the
 //!   error hook and returns the error return value.
 //! - There is no fixed limit on the number of callbacks.
 
 use super::cif::Cif;
+use super::fast::{self, FastCallback};
+use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
 use crate::error::{Error, Result};
 use crate::types::{TypeId, Types};
@@ -66,6 +72,8 @@ struct State {
     ret_size: usize,
     /// Narrow integer return: (size, signed) to widen to a full register.
     widen: Option<(usize, bool)>,
+    /// The plan compiled for the fast entry, when the callback uses it.
+    fast: Option<FastCallback>,
 }
 
 // SAFETY: `f` is only accessed under the alive/active/taken protocol
@@ -88,6 +96,45 @@ impl State {
             // observed after `alive` became false).
             drop(unsafe { (*self.f.get()).take() });
         }
+    }
+
+    /// Runs the host closure under the drop protocol and the panic policy;
+    /// `false` when C must get the error return value.
+    #[inline(always)]
+    fn run(&self, argv: &[*const c_void], out: *mut c_void) -> bool {
+        self.active.fetch_add(1, SeqCst);
+        let ok = if self.alive.load(SeqCst) {
+            // SAFETY: alive and `active` held: `f` is not taken concurrently.
+            let f = unsafe { (*self.f.get()).as_ref() };
+            match f {
+                Some(f) => match catch_unwind(AssertUnwindSafe(|| f(argv, out))) {
+                    Ok(Ok(())) => true,
+                    Ok(Err(msg)) => {
+                        self.report(&format!("callback failed: {msg}"));
+                        false
+                    }
+                    Err(p) => {
+                        let msg = p
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| p.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "non-string panic payload".to_string());
+                        self.report(&format!("callback panicked: {msg}"));
+                        false
+                    }
+                },
+                None => {
+                    self.report("callback called after it was dropped");
+                    false
+                }
+            }
+        } else {
+            self.report("callback called after it was dropped");
+            false
+        };
+        self.active.fetch_sub(1, SeqCst);
+        self.take_f();
+        ok
     }
 
     fn report(&self, msg: &str) {
@@ -134,7 +181,39 @@ impl std::fmt::Debug for RawCallback {
 impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
+    ///
+    /// On x86_64 Linux hosts the pointer enters through abicall's fast
+    /// entry when the plan allows it (every plan without an x87 return or
+    /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
+    /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
     pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
+        Self::build(types, func, f, opts, !fast::disabled_by_env())
+    }
+
+    /// As [`RawCallback::new`], always through a libffi closure (for
+    /// comparing the two paths).
+    pub fn new_libffi(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+    ) -> Result<RawCallback> {
+        Self::build(types, func, f, opts, false)
+    }
+
+    /// Whether C enters this callback through abicall's fast entry (not a
+    /// libffi closure).
+    pub fn uses_fast_path(&self) -> bool {
+        self.closure.is_null()
+    }
+
+    fn build(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+        try_fast: bool,
+    ) -> Result<RawCallback> {
         let host = crate::Target::host();
         if host != Some(types.target()) {
             return Err(Error::Call(format!(
@@ -173,6 +252,7 @@ impl RawCallback {
             None => vec![0; ret_size],
         };
         let arg_map = cif.arg_map.clone();
+        let fast = if try_fast { FastCallback::new(&plan) } else { None };
         let state = Arc::new(State {
             cif,
             plan,
@@ -185,7 +265,17 @@ impl RawCallback {
             error_return,
             ret_size,
             widen,
+            fast,
         });
+        if state.fast.is_some() {
+            if let Some(code) = fast::callback_stub(Arc::as_ptr(&state) as *const c_void, fast_dispatch) {
+                return Ok(RawCallback {
+                    state,
+                    closure: std::ptr::null_mut(),
+                    code,
+                });
+            }
+        }
         let mut code: *mut c_void = std::ptr::null_mut();
         // SAFETY: allocates writable+executable closure memory; `code`
         // receives its executable address.
@@ -246,26 +336,36 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     // alive forever after drop (zombie list), so it is valid here.
     let st = unsafe { &*(ud as *const State) };
     let n = st.arg_map.len();
-    // Not pre-zeroed: every one of the first `n` entries is written below.
-    let mut inline = std::mem::MaybeUninit::<[*const c_void; INLINE_ARGS]>::uninit();
-    let mut heap;
-    let argv_ptr: *mut *const c_void = if n <= INLINE_ARGS {
-        inline.as_mut_ptr() as *mut *const c_void
-    } else {
-        heap = vec![std::ptr::null::<c_void>(); n];
-        heap.as_mut_ptr()
+    let fill = |argv: &mut [*const c_void]| {
+        for (slot, a) in argv.iter_mut().zip(st.arg_map.iter()) {
+            *slot = match a {
+                // SAFETY: libffi passes one pointer per CIF argument.
+                Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
+                None => ZERO_ARG.as_ptr() as *const c_void,
+            };
+        }
     };
-    for (i, slot) in st.arg_map.iter().enumerate() {
-        let a = match slot {
-            // SAFETY: libffi passes one pointer per CIF argument.
-            Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
-            None => ZERO_ARG.as_ptr() as *const c_void,
-        };
-        // SAFETY: `i` < n, within the array (inline: n ≤ INLINE_ARGS).
-        unsafe { argv_ptr.add(i).write(a) };
+    if n <= INLINE_ARGS {
+        let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
+        fill(&mut inline[..n]);
+        // SAFETY: forwarded contract (libffi's return area).
+        unsafe { complete(st, &inline[..n], ret) }
+    } else {
+        scratch::with_scratch(|b| {
+            let argv = b.alloc_slice_fill_copy(n, std::ptr::null::<c_void>());
+            fill(argv);
+            // SAFETY: forwarded contract (libffi's return area).
+            unsafe { complete(st, argv, ret) }
+        })
     }
-    // SAFETY: the first `n` entries were initialised above.
-    let argv: &[*const c_void] = unsafe { std::slice::from_raw_parts(argv_ptr, n) };
+}
+
+/// The rest of a libffi-closure callback: runs the closure with `argv` and
+/// writes the result (or the error return value) to libffi's `ret`.
+///
+/// # Safety
+/// `ret` is libffi's return area for this closure's CIF.
+unsafe fn complete(st: &State, argv: &[*const c_void], ret: *mut c_void) {
     #[repr(C, align(16))]
     struct Scratch([u8; RET_SCRATCH]);
     let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
@@ -283,38 +383,7 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
         p as *mut c_void
     };
 
-    st.active.fetch_add(1, SeqCst);
-    let ok = if st.alive.load(SeqCst) {
-        // SAFETY: alive and `active` held: `f` is not taken concurrently.
-        let f = unsafe { (*st.f.get()).as_ref() };
-        match f {
-            Some(f) => match catch_unwind(AssertUnwindSafe(|| f(argv, out))) {
-                Ok(Ok(())) => true,
-                Ok(Err(msg)) => {
-                    st.report(&format!("callback failed: {msg}"));
-                    false
-                }
-                Err(p) => {
-                    let msg = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-string panic payload".to_string());
-                    st.report(&format!("callback panicked: {msg}"));
-                    false
-                }
-            },
-            None => {
-                st.report("callback called after it was dropped");
-                false
-            }
-        }
-    } else {
-        st.report("callback called after it was dropped");
-        false
-    };
-    st.active.fetch_sub(1, SeqCst);
-    st.take_f();
+    let ok = st.run(argv, out);
 
     let src: *const u8 = if ok { out as *const u8 } else { st.error_return.as_ptr() };
     if st.ret_size == 0 {
@@ -322,24 +391,8 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     }
     if let Some((size, signed)) = st.widen {
         // Narrow integer: hand libffi a full, extended register (ffi_arg).
-        // Typed loads (no memcpy into a u64, which stalls store forwarding).
         // SAFETY: `src` has `size` (< 8) readable bytes.
-        let mut v: u64 = unsafe {
-            match size {
-                1 => src.read() as u64,
-                2 => (src as *const u16).read_unaligned() as u64,
-                4 => (src as *const u32).read_unaligned() as u64,
-                _ => {
-                    let mut v = 0u64;
-                    std::ptr::copy_nonoverlapping(src, &mut v as *mut u64 as *mut u8, size);
-                    v
-                }
-            }
-        };
-        let bits = size * 8;
-        if signed && bits > 0 && bits < 64 && (v >> (bits - 1)) & 1 == 1 {
-            v |= !0u64 << bits;
-        }
+        let v = unsafe { widened(src, size, signed) };
         // SAFETY: libffi's return area for an integer is at least ffi_arg wide.
         unsafe { (ret as *mut u64).write_unaligned(v) };
     } else if !(big && ok) {
@@ -347,4 +400,82 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
         // caller's memory for a hidden-pointer return of `ret_size` bytes).
         unsafe { std::ptr::copy_nonoverlapping(src, ret as *mut u8, st.ret_size) };
     }
+}
+
+/// The fast entry's dispatcher (see `call::fast`): builds argument
+/// pointers from the saved registers and stack area, runs the closure, and
+/// fills the return registers.
+///
+/// # Safety
+/// Called only by the fast entry of a stub made for `ud`, a `State` kept
+/// alive forever (zombie list), with the entry's image, stack area and
+/// return area.
+unsafe extern "C" fn fast_dispatch(ud: *const c_void, image: *const u64, stack: *const u8, area: *mut u64) {
+    // SAFETY: see the function's contract.
+    let st = unsafe { &*(ud as *const State) };
+    let Some(fast) = st.fast.as_ref() else {
+        // Unreachable: stubs are only made for states with a fast plan.
+        return;
+    };
+    #[repr(C, align(16))]
+    struct Scratch([u8; RET_SCRATCH]);
+    let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
+    let sret_ptr = if fast.sret() {
+        // SAFETY: word 0 of the image is `rdi`, the hidden result pointer.
+        (unsafe { *image }) as *mut u8
+    } else {
+        std::ptr::null_mut()
+    };
+    let out: *mut u8 = if st.ret_size > RET_SCRATCH {
+        // Only hidden-pointer results are this large: write in place.
+        sret_ptr
+    } else {
+        scratch.as_mut_ptr() as *mut u8
+    };
+    // SAFETY: `out` has `ret_size` writable bytes (scratch, or C's result buffer).
+    unsafe { std::ptr::write_bytes(out, 0, st.ret_size) };
+    // SAFETY: the entry's image and stack area, laid out per the plan.
+    let ok = unsafe { fast.with_args(image, stack, |argv| st.run(argv, out as *mut c_void)) };
+    let src: *const u8 = if ok { out } else { st.error_return.as_ptr() };
+    if fast.sret() {
+        if !std::ptr::eq(src, sret_ptr) {
+            // SAFETY: C's result buffer has `ret_size` bytes; `src` as many.
+            unsafe { std::ptr::copy_nonoverlapping(src, sret_ptr, st.ret_size) };
+        }
+        // SAFETY: the return area has 4 words; `rax` returns the pointer.
+        unsafe { *area = sret_ptr as u64 };
+    } else if let Some((size, signed)) = st.widen {
+        // SAFETY: `src` has `size` bytes; word 0 is `rax`.
+        unsafe { *area = widened(src, size, signed) };
+    } else if st.ret_size > 0 {
+        // SAFETY: `src` has the return type's bytes; a 4-word area.
+        unsafe { fast.put_return(src, area) };
+    }
+}
+
+/// A narrow integer result (`size` < 8 bytes at `src`) extended to a full
+/// register. Typed loads (no memcpy into a u64, which stalls store forwarding).
+///
+/// # Safety
+/// `src` has `size` readable bytes.
+#[inline(always)]
+unsafe fn widened(src: *const u8, size: usize, signed: bool) -> u64 {
+    // SAFETY: forwarded contract.
+    let mut v: u64 = unsafe {
+        match size {
+            1 => src.read() as u64,
+            2 => (src as *const u16).read_unaligned() as u64,
+            4 => (src as *const u32).read_unaligned() as u64,
+            _ => {
+                let mut v = 0u64;
+                std::ptr::copy_nonoverlapping(src, &mut v as *mut u64 as *mut u8, size);
+                v
+            }
+        }
+    };
+    let bits = size * 8;
+    if signed && bits > 0 && bits < 64 && (v >> (bits - 1)) & 1 == 1 {
+        v |= !0u64 << bits;
+    }
+    v
 }

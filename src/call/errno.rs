@@ -12,7 +12,7 @@ thread_local! {
 }
 
 /// The address of this thread's C `errno`.
-#[inline]
+#[inline(always)]
 fn location() -> *mut i32 {
     LOCATION.with(|l| {
         let p = l.get();
@@ -33,23 +33,25 @@ fn location() -> *mut i32 {
 /// abicall::call::set_errno(7);
 /// assert_eq!(abicall::call::errno(), 7);
 /// ```
+#[inline]
 pub fn errno() -> i32 {
     SAVED.with(|s| s.get())
 }
 
 /// Sets the saved `errno`; it is put into C's `errno` before the next call.
+#[inline]
 pub fn set_errno(v: i32) {
     SAVED.with(|s| s.set(v))
 }
 
 /// Around a call: restore before, save after.
-#[inline]
+#[inline(always)]
 pub(crate) fn before_call() {
     // SAFETY: `location()` is this thread's errno, valid for the thread's life.
     unsafe { *location() = errno() };
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn after_call() {
     // SAFETY: as above.
     set_errno(unsafe { *location() });

@@ -9,6 +9,7 @@ pub mod errno;
 mod fast;
 mod ffi_type;
 pub mod raw;
+mod scratch;
 
 pub use callback::{CallbackOptions, RawCallback};
 pub use errno::{errno, set_errno};

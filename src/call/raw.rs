@@ -5,6 +5,7 @@
 use super::cif::Cif;
 use super::errno;
 use super::fast::{self, FastCall};
+use super::scratch;
 use crate::abi::{self, CallPlan};
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeId, Types};
@@ -197,31 +198,28 @@ impl RawCall {
     /// Every `args[i]` must point to a readable value of the planned
     /// argument's type, `ret` to `ret_size()` writable bytes, and any
     /// pointers inside the arguments must be what the C function expects.
+    #[inline]
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
         if args.len() != inner.plan.args.len() {
-            return Err(Error::Call(format!(
-                "expected {} argument(s), got {}",
-                inner.plan.args.len(),
-                args.len()
-            )));
-        }
-        if let Some(i) = args.iter().position(|p| p.is_null()) {
-            return Err(Error::Call(format!(
-                "argument {}: NULL given where a pointer to the argument's bytes is needed",
-                i + 1
-            )));
+            return Err(self.bad_call(args));
         }
         if ret.is_null() && inner.ret_size > 0 {
-            return Err(Error::Call("NULL return buffer for a non-void function".into()));
+            return Err(self.bad_call(args));
         }
         if self.fast_enabled {
             if let Some(fast) = &inner.fast {
-                // SAFETY: argument count and non-null pointers checked above;
-                // the caller guarantees the rest (contract of `call`).
-                unsafe { fast.call(self.code, args, ret) };
-                return Ok(());
+                // SAFETY: argument count checked above; NULL argument
+                // pointers are refused by `fast.call` before anything is
+                // called; the caller guarantees the rest (contract of `call`).
+                if unsafe { fast.call(self.code, args, ret) } {
+                    return Ok(());
+                }
+                return Err(self.bad_call(args));
             }
+        }
+        if args.iter().any(|p| p.is_null()) {
+            return Err(self.bad_call(args));
         }
         if !inner.needs_rewrite {
             // SAFETY: argument count and non-null pointers checked above; the
@@ -229,39 +227,74 @@ impl RawCall {
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
+        // SAFETY: checked as above; forwarded contract.
+        unsafe { self.call_rewritten(args, ret) };
+        Ok(())
+    }
+
+    /// The error for arguments `call` refuses (kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn bad_call(&self, args: &[*const c_void]) -> Error {
+        let inner = &*self.inner;
+        if args.len() != inner.plan.args.len() {
+            return Error::Call(format!(
+                "expected {} argument(s), got {}",
+                inner.plan.args.len(),
+                args.len()
+            ));
+        }
+        if let Some(i) = args.iter().position(|p| p.is_null()) {
+            return Error::Call(format!(
+                "argument {}: NULL given where a pointer to the argument's bytes is needed",
+                i + 1
+            ));
+        }
+        Error::Call("NULL return buffer for a non-void function".into())
+    }
+
+    /// The libffi path of `call` for plans whose argument list libffi sees
+    /// differently (empty structs dropped, variadic promotions applied).
+    ///
+    /// # Safety
+    /// As for `call`, with the argument count and NULLs checked.
+    #[inline(never)]
+    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) {
+        let inner = &*self.inner;
         // Rewrite: drop empty arguments, apply default promotions.
         let n = inner.cif.cif_nargs;
-        let mut inline_ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
-        let mut inline_promoted = [0u64; INLINE_ARGS];
-        let mut heap_ptrs;
-        let mut heap_promoted;
-        let (ptrs, promoted): (&mut [*mut c_void], &mut [u64]) = if args.len() <= INLINE_ARGS {
-            (&mut inline_ptrs[..n], &mut inline_promoted[..args.len()])
-        } else {
-            heap_ptrs = vec![std::ptr::null_mut(); n];
-            heap_promoted = vec![0u64; args.len()];
-            (&mut heap_ptrs[..], &mut heap_promoted[..])
+        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
+            for (i, &a) in args.iter().enumerate() {
+                let Some(slot) = inner.cif.arg_map[i] else { continue };
+                let p = match inner.promotions[i] {
+                    // SAFETY: `a` points to a value of the declared type (caller contract).
+                    Some(pr) => unsafe {
+                        promoted[i] = promote(a, pr, inner.signed_char);
+                        &mut promoted[i] as *mut u64 as *mut c_void
+                    },
+                    None => a as *mut c_void,
+                };
+                ptrs[slot as usize] = p;
+            }
+            // SAFETY: `ptrs` holds one valid pointer per CIF argument.
+            unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
         };
-        for (i, &a) in args.iter().enumerate() {
-            let Some(slot) = inner.cif.arg_map[i] else { continue };
-            let p = match inner.promotions[i] {
-                // SAFETY: `a` points to a value of the declared type (caller contract).
-                Some(pr) => unsafe {
-                    promoted[i] = promote(a, pr, inner.signed_char);
-                    &mut promoted[i] as *mut u64 as *mut c_void
-                },
-                None => a as *mut c_void,
-            };
-            ptrs[slot as usize] = p;
+        if args.len() <= INLINE_ARGS {
+            let mut ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
+            let mut promoted = [0u64; INLINE_ARGS];
+            rewrite(&mut ptrs[..n], &mut promoted[..args.len()]);
+        } else {
+            scratch::with_scratch(|b| {
+                let ptrs = b.alloc_slice_fill_copy(n, std::ptr::null_mut::<c_void>());
+                let promoted = b.alloc_slice_fill_copy(args.len(), 0u64);
+                rewrite(ptrs, promoted)
+            });
         }
-        // SAFETY: `ptrs` holds one valid pointer per CIF argument.
-        unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
-        Ok(())
     }
 
     /// # Safety
     /// `avalue` holds one valid pointer per CIF argument; `ret` as in `call`.
-    #[inline]
+    #[inline(always)]
     unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).

@@ -445,8 +445,9 @@ fn call_rows(a: &BenchArgs) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-/// qsort of 100,000 ints: (C comparator, raw libffi closure, abicall callback) in ms.
-fn qsort_row() -> Result<(f64, f64, f64), String> {
+/// qsort of 100,000 ints: (C comparator, raw libffi closure, abicall
+/// callback, abicall callback forced onto a libffi closure) in ms.
+fn qsort_row() -> Result<(f64, f64, f64, f64), String> {
     unsafe extern "C" fn handler(
         _c: *mut libffi::raw::ffi_cif,
         ret: *mut c_void,
@@ -486,9 +487,7 @@ fn qsort_row() -> Result<(f64, f64, f64), String> {
     let (i, v) = (t.prim(Prim::Int), t.prim(Prim::Void));
     let vp = t.pointer(v);
     let f = t.func(i, vec![vp, vp], false);
-    let cb = RawCallback::new(
-        &t,
-        f,
+    let body = || -> Box<abicall::call::callback::RawCallbackFn> {
         Box::new(|args, ret| {
             // SAFETY: two pointers to ints; an int return.
             unsafe {
@@ -497,10 +496,12 @@ fn qsort_row() -> Result<(f64, f64, f64), String> {
                 *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
             }
             Ok(())
-        }),
-        CallbackOptions::default(),
-    )
-    .map_err(|e| e.to_string())?;
+        })
+    };
+    let cb = RawCallback::new(&t, f, body(), CallbackOptions::default()).map_err(|e| e.to_string())?;
+    let cb_ffi = RawCallback::new_libffi(&t, f, body(), CallbackOptions::default()).map_err(|e| e.to_string())?;
+    // SAFETY: the callback has the comparator's type.
+    let ab_ffi_cmp: Cmp = unsafe { std::mem::transmute(cb_ffi.code()) };
     // SAFETY: the callback has the comparator's type.
     let ab_cmp: Cmp = unsafe { std::mem::transmute(cb.code()) };
     let mut x: u32 = 12345;
@@ -524,7 +525,7 @@ fn qsort_row() -> Result<(f64, f64, f64), String> {
         }
         best
     };
-    let r = (run(bn_cmp_int), run(raw_cmp), run(ab_cmp));
+    let r = (run(bn_cmp_int), run(raw_cmp), run(ab_cmp), run(ab_ffi_cmp));
     // SAFETY: allocated above, no longer used.
     unsafe { libffi::raw::ffi_closure_free(closure) };
     Ok(r)
@@ -563,13 +564,14 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
             r.libffi / r.ffi_call
         );
     }
-    let (c, raw, ab) = qsort_row()?;
+    let (c, raw, ab, ab_ffi) = qsort_row()?;
     println!();
     println!(
         "qsort 100k ints (ms): C comparator {c:.2}, libffi closure {raw:.2}, abicall callback {ab:.2} \
-         | callback/closure {:.2}, callback/C {:.2}",
+         (libffi entry {ab_ffi:.2}) | callback/closure {:.2}, callback/C {:.2}, libffi entry/closure {:.2}",
         ab / raw,
-        ab / c
+        ab / c,
+        ab_ffi / raw
     );
     let add6 = rows
         .iter()

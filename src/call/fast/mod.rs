@@ -22,7 +22,53 @@
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod callback_x86_64;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub(crate) use self::callback_x86_64::{stub as callback_stub, FastCallback};
+
+/// The dispatcher a fast callback entry calls: `(state, register image,
+/// stack argument area, return area)`.
+pub(crate) type Dispatch = unsafe extern "C" fn(*const std::ffi::c_void, *const u64, *const u8, *mut u64);
+
+/// No callback fast path on this host.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+#[derive(Debug)]
+pub(crate) enum FastCallback {}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+impl FastCallback {
+    /// Always `None` on hosts without the fast entry.
+    pub(crate) fn new(_plan: &CallPlan) -> Option<FastCallback> {
+        None
+    }
+    pub(crate) fn sret(&self) -> bool {
+        match *self {}
+    }
+    /// # Safety
+    /// As for the x86_64 version.
+    pub(crate) unsafe fn with_args<R>(
+        &self,
+        _image: *const u64,
+        _stack: *const u8,
+        _f: impl FnOnce(&[*const std::ffi::c_void]) -> R,
+    ) -> R {
+        match *self {}
+    }
+    /// # Safety
+    /// As for the x86_64 version.
+    pub(crate) unsafe fn put_return(&self, _src: *const u8, _area: *mut u64) {
+        match *self {}
+    }
+}
+
+/// No stubs on this host.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+pub(crate) fn callback_stub(_state: *const std::ffi::c_void, _d: Dispatch) -> Option<*const std::ffi::c_void> {
+    None
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 use crate::abi::CallPlan;
 use std::sync::OnceLock;
 
@@ -54,7 +100,7 @@ impl FastCall {
         _code: *const std::ffi::c_void,
         _args: &[*const std::ffi::c_void],
         _ret: *mut std::ffi::c_void,
-    ) {
+    ) -> bool {
         match *self {}
     }
 }

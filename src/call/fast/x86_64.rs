@@ -85,6 +85,9 @@ enum RetShape {
 /// A compiled fast call for one plan.
 pub(crate) struct FastCall {
     moves: Box<[Move]>,
+    /// Arguments without moves (empty structs): their pointers are only
+    /// checked for NULL.
+    unmoved: Box<[u32]>,
     ret: [RetMove; 2],
     nret: u8,
     /// The result goes through a hidden pointer in `rdi`.
@@ -112,8 +115,10 @@ impl FastCall {
             return None;
         }
         let mut moves = Vec::new();
+        let mut unmoved = Vec::new();
         for (i, a) in plan.args.iter().enumerate() {
             let arg = u32::try_from(i).ok()?;
+            let before = moves.len();
             let Pass::Direct(parts) = &a.pass else {
                 // x86_64 has no by-reference arguments; MEMORY goes on the stack.
                 return None;
@@ -184,6 +189,9 @@ impl FastCall {
                     _ => return None,
                 }
             }
+            if moves.len() == before {
+                unmoved.push(arg);
+            }
         }
         let (shape, ret, nret, sret) = match &plan.ret.pass {
             _ if matches!(plan.ret.class, ValueClass::Void) => (RetShape::IntInt, [RET_NONE; 2], 0, false),
@@ -194,6 +202,7 @@ impl FastCall {
         let invoker = pick(shape, plan.stack_size.div_ceil(8) as usize, plan.variadic)?;
         Some(FastCall {
             moves: moves.into_boxed_slice(),
+            unmoved: unmoved.into_boxed_slice(),
             ret,
             nret,
             sret,
@@ -201,22 +210,29 @@ impl FastCall {
         })
     }
 
-    /// Calls `code` with `args` (one pointer per planned argument, all
-    /// checked non-null) and writes the result to `ret`.
+    /// Calls `code` with `args` (one pointer per planned argument) and
+    /// writes the result to `ret`. Returns `false`, having called nothing,
+    /// when an argument pointer is NULL (checked while moving, so the
+    /// common case makes one pass over the arguments).
     ///
     /// # Safety
     /// `args.len()` is the plan's argument count; `code` is a C function of
-    /// the compiled plan's signature; `args` and `ret` as for
+    /// the compiled plan's signature; non-NULL `args` and `ret` as for
     /// [`crate::call::RawCall::call`].
     #[inline(always)]
-    pub(crate) unsafe fn call(&self, code: *const c_void, args: &[*const c_void], ret: *mut c_void) {
+    pub(crate) unsafe fn call(&self, code: *const c_void, args: &[*const c_void], ret: *mut c_void) -> bool {
         let mut image: Image = [0; IMAGE];
         for m in self.moves.iter() {
-            // SAFETY: `args[m.arg]` points to a value of the planned type,
-            // whose bytes `[offset, offset + load width)` the plan covers.
-            // `m.arg` < the plan's argument count = `args.len()` (checked by
-            // the caller) and `m.dst` < IMAGE, both by construction in `new`.
-            let src = unsafe { (*args.get_unchecked(m.arg as usize) as *const u8).add(m.offset as usize) };
+            // SAFETY: `m.arg` < the plan's argument count = `args.len()`
+            // (checked by the caller), by construction in `new`.
+            let a = unsafe { *args.get_unchecked(m.arg as usize) };
+            if a.is_null() {
+                return false;
+            }
+            // SAFETY: `a` points to a value of the planned type, whose bytes
+            // `[offset, offset + load width)` the plan covers; `m.dst` < IMAGE
+            // by construction in `new`.
+            let src = unsafe { (a as *const u8).add(m.offset as usize) };
             // The common case (a whole eightbyte) without the dispatch.
             let v = if m.load == Load::U64 {
                 // SAFETY: as above, eight bytes.
@@ -227,6 +243,12 @@ impl FastCall {
             };
             // SAFETY: `m.dst` < IMAGE (see above).
             unsafe { *image.get_unchecked_mut(m.dst as usize) = v };
+        }
+        for &i in self.unmoved.iter() {
+            // SAFETY: `i` < the plan's argument count = `args.len()`.
+            if unsafe { args.get_unchecked(i as usize) }.is_null() {
+                return false;
+            }
         }
         if self.sret {
             image[0] = ret as u64;
@@ -247,6 +269,7 @@ impl FastCall {
                 )
             };
         }
+        true
     }
 }
 

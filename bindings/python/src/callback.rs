@@ -1,0 +1,128 @@
+//! `Callback`: a C function pointer that runs a Python callable. C may call
+//! it from any thread: the call takes the GIL (`Python::with_gil`), so
+//! foreign threads work. Exceptions are handled by the Python layer's
+//! wrapper (cffi's `error` / `onerror` rules); C then receives the error
+//! return value.
+
+use crate::context::{CDataBase, CTypeBase, Context};
+use crate::convert::{self, Conv, Slot, Spec};
+use crate::to_py_err;
+use abicall::call::{CallbackOptions, RawCallback};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use std::ffi::c_void;
+
+/// The message for errors the Python layer already reported.
+const HANDLED: &str = "abicall: Python callback error (reported)";
+
+/// A C function pointer running a Python callable.
+#[pyclass(extends = CDataBase, subclass, module = "abicall._abicall")]
+pub struct Callback {
+    _raw: RawCallback,
+    /// The Python wrapper, for introspection.
+    #[pyo3(get)]
+    _callable: PyObject,
+}
+
+fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
+    if ret.conv == Conv::Void || size == 0 {
+        return Ok(());
+    }
+    let mut slot = Slot::default();
+    let mut keep = Vec::new();
+    let p = convert::fill(py, ret, res, &mut slot, &mut keep)?;
+    let n = match ret.conv {
+        Conv::Record { size: s, .. } => s,
+        _ => size.min(16),
+    };
+    // SAFETY: `p` points to `n` bytes of the converted value; `out` has
+    // room for the return type (`size` bytes, `n <= size`).
+    unsafe { std::ptr::copy_nonoverlapping(p as *const u8, out as *mut u8, n.min(size)) };
+    Ok(())
+}
+
+#[pymethods]
+impl Callback {
+    /// `Callback(ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel)`:
+    /// `invoke(*args)` runs the user function with cffi's error handling
+    /// and returns `sentinel` when C should get `error_bytes`;
+    /// `on_convert_error(exc)` reports a result that cannot be converted.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel))]
+    fn new(
+        ctx: &Bound<'_, Context>,
+        fptr_ctype: &Bound<'_, CTypeBase>,
+        invoke: PyObject,
+        params: &Bound<'_, PyTuple>,
+        ret: &Bound<'_, CTypeBase>,
+        error_bytes: Option<Vec<u8>>,
+        on_convert_error: PyObject,
+        sentinel: PyObject,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let c = ctx.borrow();
+        let fptr = c.check(fptr_ctype.borrow().tid)?;
+        let params = convert::specs(params)?;
+        let ret = Spec::new(ret);
+        let f = invoke.clone_ref(ctx.py());
+        let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
+            // Take the GIL the C-API way first: C may call from a foreign
+            // thread, or from inside a call that released the GIL with
+            // `PyEval_SaveThread` (function.rs), where PyO3's own GIL count
+            // still says "held". `with_gil` inside is then always correct.
+            // SAFETY: the interpreter is initialized (this module is loaded
+            // in it); Ensure/Release are paired.
+            let gstate = unsafe { pyo3::ffi::PyGILState_Ensure() };
+            struct Release(pyo3::ffi::PyGILState_STATE);
+            impl Drop for Release {
+                fn drop(&mut self) {
+                    // SAFETY: pairs the PyGILState_Ensure above.
+                    unsafe { pyo3::ffi::PyGILState_Release(self.0) }
+                }
+            }
+            let _release = Release(gstate);
+            Python::with_gil(|py| {
+                let r = (|| -> PyResult<bool> {
+                    let mut objs = Vec::with_capacity(args.len());
+                    for (spec, &p) in params.iter().zip(args) {
+                        // SAFETY: the trampoline passes one pointer per
+                        // planned parameter, to a value of its type.
+                        objs.push(unsafe { convert::to_python(py, spec, p as *const u8) }?);
+                    }
+                    let res = f.bind(py).call1(PyTuple::new(py, objs)?)?;
+                    if res.is(&sentinel) {
+                        return Ok(false);
+                    }
+                    let size = ret.ctype.bind(py).borrow().size.max(0) as usize;
+                    if let Err(e) = write_result(py, &ret, &res, out, size) {
+                        on_convert_error.bind(py).call1((e.into_value(py),))?;
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })();
+                match r {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(HANDLED.to_string()),
+                    Err(e) => {
+                        e.print(py);
+                        Err(HANDLED.to_string())
+                    }
+                }
+            })
+        };
+        let opts = CallbackOptions {
+            on_error: Some(Box::new(|msg: &str| {
+                if !msg.contains(HANDLED) {
+                    eprintln!("abicall: callback error: {msg}");
+                }
+            })),
+            error_return: error_bytes,
+        };
+        let raw = RawCallback::new(&c.ffi.types(), fptr, Box::new(body), opts).map_err(to_py_err)?;
+        let base = CDataBase::new_raw(fptr_ctype, raw.code() as usize, None);
+        Ok(PyClassInitializer::from(base).add_subclass(Callback {
+            _raw: raw,
+            _callable: invoke,
+        }))
+    }
+}

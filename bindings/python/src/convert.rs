@@ -1,0 +1,361 @@
+//! Converting Python objects to C argument bytes and C bytes back to Python
+//! objects, per parameter — the core of the call and callback paths.
+//!
+//! The common cases (ints, floats, `bytes` for `char *`, `None` and cdata
+//! pointers, structs by value from cdata) are done here without touching
+//! Python attributes; everything else goes through the Python layer's
+//! `_convert_arg` hook, which builds a temporary cdata the same way
+//! `ffi.new` would (cffi's rules: a list for `int *` makes a temporary array).
+
+use crate::context::{kind, CDataBase, CTypeBase};
+use crate::memory::Block;
+use crate::scalar::{self, Code};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBytes, PyTuple};
+use std::ffi::c_void;
+
+/// The Python layer's hooks, installed once at import.
+pub struct Hooks {
+    /// `CData` class: `CData(ctype, addr, owner=None, length=-1, owned=0)`.
+    pub cdata_class: PyObject,
+    /// `_convert_arg(ctype, value) -> (address of the argument bytes, keepalive)`.
+    pub convert_arg: PyObject,
+}
+
+/// The installed hooks.
+pub static HOOKS: GILOnceCell<Hooks> = GILOnceCell::new();
+
+/// Installs the Python layer's hooks (called once by `abicall/__init__.py`).
+#[pyfunction]
+pub fn _install(py: Python<'_>, cdata_class: PyObject, convert_arg: PyObject) -> PyResult<()> {
+    let cls = cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    if !cls.is_subclass_of::<CDataBase>()? {
+        return Err(PyTypeError::new_err("the cdata class must derive from CDataBase"));
+    }
+    let _ = HOOKS.set(
+        py,
+        Hooks {
+            cdata_class,
+            convert_arg,
+        },
+    );
+    Ok(())
+}
+
+pub(crate) fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
+    HOOKS
+        .get(py)
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("abicall: Python layer not initialized"))
+}
+
+/// How one parameter (or return value) is converted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conv {
+    /// `void` (returns only).
+    Void,
+    /// A primitive or enum stored as this code.
+    Scalar(Code),
+    /// A pointer whose unqualified pointee is `item` (kind `item_kind`).
+    Ptr {
+        /// Pointee type id.
+        item: i64,
+        /// Pointee kind.
+        item_kind: i64,
+        /// The pointee is a one-byte integer (`bytes` accepted).
+        item_char: bool,
+    },
+    /// A struct or union by value.
+    Record {
+        /// Its type id.
+        tid: u32,
+        /// Its size.
+        size: usize,
+    },
+    /// Anything else (through the Python hook).
+    Other,
+}
+
+/// A parameter or return: its conversion and its Python `CType`.
+pub struct Spec {
+    /// The conversion.
+    pub conv: Conv,
+    /// Alignment of the type (1 if unknown).
+    pub align: usize,
+    /// The Python `CType` (for errors, the hook and made cdata).
+    pub ctype: Py<CTypeBase>,
+}
+
+impl Spec {
+    /// The spec for a Python `CType`.
+    pub fn new(ctype: &Bound<'_, CTypeBase>) -> Spec {
+        let c = ctype.borrow();
+        let conv = match c.kind {
+            kind::VOID => Conv::Void,
+            kind::PRIMITIVE | kind::ENUM => match Code::from_u8(c.code) {
+                Code::None => Conv::Other,
+                code => Conv::Scalar(code),
+            },
+            kind::POINTER => Conv::Ptr {
+                item: c.item,
+                item_kind: c.item_kind,
+                item_char: c.item_kind == kind::PRIMITIVE as i64 && c.item_size == 1,
+            },
+            kind::STRUCT | kind::UNION if c.size >= 0 => Conv::Record {
+                tid: c.tid,
+                size: c.size as usize,
+            },
+            _ => Conv::Other,
+        };
+        Spec {
+            conv,
+            align: c.align.max(1) as usize,
+            ctype: ctype.clone().unbind(),
+        }
+    }
+
+    fn cname(&self, py: Python<'_>) -> String {
+        self.ctype
+            .bind(py)
+            .getattr("cname")
+            .and_then(|n| n.extract::<String>())
+            .unwrap_or_else(|_| "?".into())
+    }
+}
+
+/// One argument's storage: 16 bytes, 16-aligned (scalars up to `long double`).
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(16))]
+pub struct Slot(pub [u8; 16]);
+
+fn fallback<'py>(
+    py: Python<'py>,
+    spec: &Spec,
+    v: &Bound<'py, PyAny>,
+    keep: &mut Vec<Bound<'py, PyAny>>,
+) -> PyResult<*const c_void> {
+    let h = hooks(py)?;
+    let r = h.convert_arg.bind(py).call1((spec.ctype.bind(py), v))?;
+    let (addr, k): (usize, Bound<'py, PyAny>) = r.extract()?;
+    keep.push(k);
+    Ok(addr as *const c_void)
+}
+
+fn type_error(py: Python<'_>, spec: &Spec, v: &Bound<'_, PyAny>) -> PyErr {
+    let given = match v.downcast::<CDataBase>() {
+        Ok(cd) => format!(
+            "cdata '{}'",
+            cd.borrow()
+                ._ctype
+                .bind(py)
+                .getattr("cname")
+                .and_then(|n| n.extract::<String>())
+                .unwrap_or_default()
+        ),
+        Err(_) => v.get_type().name().map(|n| n.to_string()).unwrap_or_default(),
+    };
+    PyTypeError::new_err(format!(
+        "initializer for ctype '{}' must be a {}, not {given}",
+        spec.cname(py),
+        match spec.conv {
+            Conv::Ptr { .. } => "cdata pointer",
+            Conv::Record { .. } => "cdata struct or union of the same type",
+            _ => "compatible value",
+        }
+    ))
+}
+
+/// Converts `v` for parameter `spec`: returns a pointer to the argument's
+/// bytes (in `slot`, in cdata memory, or in a kept temporary).
+///
+/// The returned pointer stays valid while `v`, `slot` and `keep` live.
+pub fn fill<'py>(
+    py: Python<'py>,
+    spec: &Spec,
+    v: &Bound<'py, PyAny>,
+    slot: &mut Slot,
+    keep: &mut Vec<Bound<'py, PyAny>>,
+) -> PyResult<*const c_void> {
+    match spec.conv {
+        Conv::Scalar(code) => match scalar::encode(code, v, &mut slot.0) {
+            Ok(()) => Ok(slot.0.as_ptr() as *const c_void),
+            Err(e) if v.is_instance_of::<CDataBase>() => {
+                drop(e);
+                fallback(py, spec, v, keep)
+            }
+            Err(e) => Err(e),
+        },
+        Conv::Ptr { item, item_char, .. } => {
+            let addr: usize = if let Ok(cd) = v.downcast::<CDataBase>() {
+                let cd = cd.borrow();
+                if cd.kind != kind::POINTER && cd.kind != kind::ARRAY {
+                    return Err(type_error(py, spec, v));
+                }
+                if cd.item != item && !spec_item_void(spec) && !cd_item_void(py, &cd) {
+                    return Err(type_error(py, spec, v));
+                }
+                cd._addr
+            } else if let (true, Ok(b)) = (item_char, v.downcast::<PyBytes>()) {
+                b.as_bytes().as_ptr() as usize
+            } else {
+                return fallback(py, spec, v, keep);
+            };
+            slot.0[..8].copy_from_slice(&(addr as u64).to_le_bytes());
+            Ok(slot.0.as_ptr() as *const c_void)
+        }
+        Conv::Record { tid, .. } => {
+            if let Ok(cd) = v.downcast::<CDataBase>() {
+                let cd = cd.borrow();
+                if cd.tid == tid && (cd.kind == kind::STRUCT || cd.kind == kind::UNION) {
+                    return Ok(cd._addr as *const c_void);
+                }
+                if cd.kind == kind::STRUCT || cd.kind == kind::UNION || cd.kind == kind::POINTER {
+                    return Err(type_error(py, spec, v));
+                }
+            }
+            fallback(py, spec, v, keep)
+        }
+        Conv::Void => Err(PyTypeError::new_err("a parameter cannot have type void")),
+        Conv::Other => fallback(py, spec, v, keep),
+    }
+}
+
+fn spec_item_void(spec: &Spec) -> bool {
+    matches!(spec.conv, Conv::Ptr { item_kind, .. } if item_kind == kind::VOID as i64)
+}
+
+fn cd_item_void(py: Python<'_>, cd: &CDataBase) -> bool {
+    cd._ctype.bind(py).borrow().item_kind == kind::VOID as i64
+}
+
+/// Makes a Python cdata (an instance of the Python layer's `CData` class)
+/// directly, without a Python-level constructor call.
+pub fn new_cdata(
+    py: Python<'_>,
+    ctype: &Py<CTypeBase>,
+    addr: usize,
+    owner: Option<PyObject>,
+    owned: i64,
+) -> PyResult<PyObject> {
+    use pyo3::impl_::pyclass_init::PyObjectInit;
+    let h = hooks(py)?;
+    let cls = h.cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    let base = CDataBase::new(ctype.bind(py), addr, owner, -1, owned);
+    // SAFETY: the installed class is a Python subclass of `CDataBase`
+    // (checked by `_install`), so `into_new_object` allocates an instance
+    // of it and initializes the `CDataBase` part — what its tp_new does.
+    let obj = unsafe { PyClassInitializer::from(base).into_new_object(py, cls.as_type_ptr()) }?;
+    // SAFETY: a new reference to the object just made.
+    Ok(unsafe { PyObject::from_owned_ptr(py, obj) })
+}
+
+/// Makes a Python cdata of `ctype` at `addr` (not owning).
+pub fn make_cdata(py: Python<'_>, ctype: &Py<CTypeBase>, addr: usize) -> PyResult<PyObject> {
+    new_cdata(py, ctype, addr, None, 0)
+}
+
+/// Makes an owning Python cdata of `ctype` holding `block`.
+pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usize) -> PyResult<PyObject> {
+    let h = hooks(py)?;
+    let addr = block.addr();
+    let b = Py::new(py, block)?;
+    Ok(h.cdata_class
+        .bind(py)
+        .call1((ctype.bind(py), addr, b, -1, size as i64))?
+        .unbind())
+}
+
+/// Converts C bytes at `p` of parameter/return `spec` to a Python object:
+/// scalars to numbers, pointers to (non-owning) cdata, structs and unions
+/// to owning copies.
+///
+/// # Safety
+/// `p` must point to a readable value of the spec's type.
+pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<PyObject> {
+    match spec.conv {
+        Conv::Void => Ok(py.None()),
+        Conv::Scalar(Code::LongDouble) => {
+            // As cffi: a `long double` result stays a cdata (no rounding).
+            let block = Block::new(16, 16)?;
+            // SAFETY: caller contract; the block has 16 bytes.
+            unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, 16) };
+            let addr = block.addr();
+            new_cdata(py, &spec.ctype, addr, Some(Py::new(py, block)?.into_any()), 0)
+        }
+        Conv::Scalar(code) => {
+            let n = scalar::code_size(code);
+            let mut b = [0u8; 16];
+            // SAFETY: caller contract.
+            unsafe { std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), n) };
+            scalar::decode(py, code, &b[..n.max(1)])
+        }
+        Conv::Ptr { .. } => {
+            // SAFETY: caller contract.
+            let addr = unsafe { (p as *const usize).read_unaligned() };
+            make_cdata(py, &spec.ctype, addr)
+        }
+        Conv::Record { size, .. } => {
+            let block = Block::new(size, spec.align)?;
+            // SAFETY: caller contract; the block has `size` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, size) };
+            make_owned(py, &spec.ctype, block, size)
+        }
+        Conv::Other => Err(PyTypeError::new_err(format!(
+            "cannot convert a value of type '{}'",
+            spec.cname(py)
+        ))),
+    }
+}
+
+/// The specs of a tuple of Python `CType`s.
+pub fn specs(types: &Bound<'_, PyTuple>) -> PyResult<Vec<Spec>> {
+    types
+        .iter()
+        .map(|t| Ok(Spec::new(t.downcast::<CTypeBase>()?)))
+        .collect()
+}
+
+/// `new_owned(ctype, size, align, length=-1, owned=0, code=0, value=None)`:
+/// a zeroed block of `size` bytes and a cdata of `ctype` owning it in one
+/// native step (`ffi.new`, `ffi.cast` to a scalar); with `value`, the
+/// scalar of kind `code` is stored at its start first.
+#[pyfunction]
+#[pyo3(signature = (ctype, size, align, length=-1, owned=0, code=0, value=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn new_owned(
+    py: Python<'_>,
+    ctype: &Bound<'_, CTypeBase>,
+    size: usize,
+    align: usize,
+    length: i64,
+    owned: i64,
+    code: u8,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyObject> {
+    let block = Block::new(size, align)?;
+    if let Some(v) = value {
+        let c = Code::from_u8(code);
+        if scalar::code_size(c) > size.max(1) {
+            return Err(PyTypeError::new_err("value does not fit the allocation"));
+        }
+        let mut b = [0u8; 16];
+        scalar::encode(c, v, &mut b)?;
+        // SAFETY: the block has at least `code_size(c)` bytes (checked).
+        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), block.addr() as *mut u8, scalar::code_size(c)) };
+    }
+    let addr = block.addr();
+    let b = Py::new(py, block)?;
+    let obj = new_cdata(py, &ctype.clone().unbind(), addr, Some(b.into_any()), owned)?;
+    if length >= 0 {
+        obj.bind(py).downcast::<CDataBase>()?.borrow_mut()._length = length;
+    }
+    Ok(obj)
+}
+
+/// `write_init(ctype, addr, value, n=-1) -> bool`: see `access::write_init`.
+#[pyfunction]
+#[pyo3(signature = (ctype, addr, value, n=-1))]
+pub fn write_init(ctype: &Bound<'_, CTypeBase>, addr: usize, value: &Bound<'_, PyAny>, n: i64) -> PyResult<bool> {
+    crate::access::write_init(ctype.py(), &ctype.clone().unbind(), addr, value, n)
+}

@@ -1,0 +1,115 @@
+"""ctype objects and layout queries, on cffi and abicall."""
+
+import pytest
+
+
+def test_typeof_kinds_and_names(ffi):
+    cases = {
+        "int": ("primitive", "int"),
+        "int *": ("pointer", "int *"),
+        "int[3]": ("array", "int[3]"),
+        "int *[3]": ("array", "int *[3]"),
+        "int(*)[3]": ("pointer", "int(*)[3]"),
+        "struct point": ("struct", "struct point"),
+        "union num": ("union", "union num"),
+        "enum color": ("enum", "enum color"),
+        "int(*)(int, int)": ("function", "int(*)(int, int)"),
+        "void": ("void", "void"),
+        "const char *": ("pointer", "char *"),
+    }
+    for decl, (kind, cname) in cases.items():
+        t = ffi.typeof(decl)
+        assert (t.kind, t.cname) == (kind, cname), decl
+        assert repr(t) == "<ctype '%s'>" % cname
+
+
+def test_typeof_is_interned(ffi):
+    assert ffi.typeof("int *") is ffi.typeof("int*")
+    assert ffi.typeof("struct point") is ffi.typeof("struct point")
+    assert ffi.typeof(ffi.new("int *")) is ffi.typeof("int *")
+
+
+def test_item_length(ffi):
+    t = ffi.typeof("int[3]")
+    assert t.item is ffi.typeof("int")
+    assert t.length == 3
+    assert ffi.typeof("int[]").length is None
+    assert ffi.typeof("struct point *").item is ffi.typeof("struct point")
+
+
+def test_fields(ffi):
+    t = ffi.typeof("struct mixed")
+    names = [n for n, _ in t.fields]
+    assert names == ["c", "d", "i"]
+    f = dict(t.fields)
+    assert f["d"].offset == 8 and f["d"].type is ffi.typeof("double")
+    assert f["c"].bitsize == -1
+    bits = dict(ffi.typeof("struct bits").fields)
+    assert (bits["b"].bitshift, bits["b"].bitsize) == (3, 5)
+
+
+def test_function_type(ffi):
+    t = ffi.typeof("int(*)(int, double)")
+    assert t.kind == "function"
+    assert t.result is ffi.typeof("int")
+    assert t.args == (ffi.typeof("int"), ffi.typeof("double"))
+    assert t.ellipsis is False
+    assert ffi.typeof("int(*)(int, ...)").ellipsis is True
+
+
+def test_enum_elements(ffi):
+    t = ffi.typeof("enum color")
+    assert t.elements == {0: "RED", 5: "GREEN", 6: "BLUE"}
+    assert t.relements == {"RED": 0, "GREEN": 5, "BLUE": 6}
+
+
+def test_sizeof_alignof_offsetof(ffi):
+    assert ffi.sizeof("int") == 4
+    assert ffi.sizeof("struct mixed") == 24
+    assert ffi.alignof("struct mixed") == 8
+    assert ffi.offsetof("struct mixed", "i") == 16
+    assert ffi.offsetof("struct rect", "b") == 8
+    assert ffi.offsetof("struct rect", "b", "y") == 12
+    assert ffi.offsetof("struct big", "v", 2) == 16
+    assert ffi.sizeof(ffi.new("int[]", 5)) == 20
+    assert ffi.sizeof(ffi.new("struct point *")) == 8
+
+
+def test_unknown_type_is_cdeferror(backend, ffi):
+    with pytest.raises(backend.CDefError):
+        ffi.typeof("foo_t")
+
+
+def test_cdef_parse_error_is_cdeferror(backend):
+    with pytest.raises(backend.CDefError):
+        backend.FFI().cdef("int f(")
+
+
+def test_getctype(ffi):
+    assert ffi.getctype("int", "*") == "int *"
+    assert ffi.getctype("int") == "int"
+    assert ffi.getctype("int[3]", "*") == "int(*)[3]"
+    assert ffi.getctype("struct point", "p") == "struct point p"
+
+
+def test_ffi_error_is_exception_class(backend):
+    assert issubclass(backend.FFIError, Exception)
+    assert issubclass(backend.CDefError, Exception)
+
+
+def test_packed_struct_layout(backend):
+    ffi = backend.FFI()
+    ffi.cdef("struct pk { char c; int i; short s; };", packed=True)
+    assert ffi.sizeof("struct pk") == 7
+    assert ffi.offsetof("struct pk", "i") == 1
+    p = ffi.new("struct pk *", [b"a", 0x11223344, 7])
+    assert ffi.buffer(p)[:] == b"a\x44\x33\x22\x11\x07\x00"
+
+
+def test_typedefs(backend):
+    ffi = backend.FFI()
+    ffi.cdef("typedef struct { double x, y; } vec2; typedef int myint;")
+    assert ffi.sizeof("vec2") == 16
+    assert ffi.typeof("myint") is ffi.typeof("int")
+    v = ffi.new("vec2 *", [1.0, 2.0])
+    assert v.y == 2.0
