@@ -6,8 +6,10 @@
 //!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
 //!   when the plan is eligible, the fast path — and checks the C side saw
 //!   every byte and that the returned value comes back intact;
-//! - hands `caller_k` a [`RawCallback`] (libffi closure), which checks every
-//!   argument C passed and returns the expected value, which C checks.
+//! - hands `caller_k` a [`RawCallback`] — once as a libffi closure
+//!   ([`RawCallback::new_libffi`]) and once through abicall's fast callback
+//!   entry when the plan has one — which checks every argument C passed and
+//!   returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
 use super::signature::{Batch, Signature};
@@ -158,18 +160,18 @@ fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<
         }
     }
     if csrc::has_caller(sig) {
-        let r = built
-            .lib
-            .symbol(&format!("caller_{k}"))
-            .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built));
-        match r {
-            Ok(None) => {}
-            Ok(Some(m)) => out.push(Failure::new(k, Direction::Callback, m)),
-            Err(e) => out.push(Failure::new(
-                k,
-                Direction::Callback,
-                format!("engine refused the callback: {e}"),
-            )),
+        // Both callback entries: a libffi closure, and abicall's fast entry
+        // where the plan allows it.
+        for (fast_entry, dir) in [(false, Direction::Callback), (true, Direction::CallbackFast)] {
+            let r = built
+                .lib
+                .symbol(&format!("caller_{k}"))
+                .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, fast_entry));
+            match r {
+                Ok(None) => {}
+                Ok(Some(m)) => out.push(Failure::new(k, dir, m)),
+                Err(e) => out.push(Failure::new(k, dir, format!("engine refused the callback: {e}"))),
+            }
         }
     }
     (out, fast)
@@ -201,6 +203,7 @@ fn call_caller(
     caller: *mut c_void,
     vals: &SigValues,
     built: &Built,
+    fast_entry: bool,
 ) -> Result<Option<String>> {
     let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
@@ -234,7 +237,17 @@ fn call_caller(
         })),
         error_return: None,
     };
-    let cb = RawCallback::new(types, fty, Box::new(f), opts)?;
+    let cb = if fast_entry {
+        let cb = RawCallback::new(types, fty, Box::new(f), opts)?;
+        if !cb.uses_fast_path() {
+            // No fast entry for this plan (or switched off): the libffi
+            // closure run already covers it.
+            return Ok(None);
+        }
+        cb
+    } else {
+        RawCallback::new_libffi(types, fty, Box::new(f), opts)?
+    };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
     // SAFETY: as above.

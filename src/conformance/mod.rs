@@ -42,8 +42,10 @@ pub enum Direction {
     CallLibffi,
     /// abicall → C through the fast path.
     CallFast,
-    /// C → abicall callback.
+    /// C → abicall callback through a libffi closure.
     Callback,
+    /// C → abicall callback through abicall's fast callback entry.
+    CallbackFast,
     /// The register-dump oracle disagrees with the call plan.
     Oracle,
     /// The target's compiler lays out an aggregate differently.
@@ -57,7 +59,8 @@ impl Direction {
             Direction::Plan => "plan",
             Direction::CallLibffi => "abicall -> C (libffi path)",
             Direction::CallFast => "abicall -> C (fast path)",
-            Direction::Callback => "C -> abicall (callback)",
+            Direction::Callback => "C -> abicall (callback, libffi closure)",
+            Direction::CallbackFast => "C -> abicall (callback, fast entry)",
             Direction::Oracle => "register-dump oracle",
             Direction::Layout => "layout (_Static_assert)",
         }

@@ -258,10 +258,12 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
 fn report(batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
     let mut reproducers = Vec::new();
     let dirs: Vec<Direction> = failures.iter().map(|f| f.direction).collect();
-    if dirs
-        .iter()
-        .any(|d| matches!(d, Direction::CallLibffi | Direction::CallFast | Direction::Callback))
-    {
+    if dirs.iter().any(|d| {
+        matches!(
+            d,
+            Direction::CallLibffi | Direction::CallFast | Direction::Callback | Direction::CallbackFast
+        )
+    }) {
         reproducers.push(super::csrc::reproducer(batch, k));
     }
     if dirs.contains(&Direction::Oracle) {
