@@ -13,9 +13,11 @@ ns/call with the ratios to abicall (above 1: abicall is faster). Usage (after `p
     python3 benches/python_calls.py [--number N] [--repeat R]
 """
 import argparse
+import atexit
 import ctypes
 import ctypes.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ double cos(double);
 
 def build_nop():
     d = tempfile.mkdtemp(prefix="abicall-bench-")
+    atexit.register(shutil.rmtree, d, True)
     src = os.path.join(d, "nop.c")
     so = os.path.join(d, "libnop.so")
     with open(src, "w") as f:

@@ -574,7 +574,7 @@ fn check_with_gcc(target: Target, text: &str, constants: &[&str]) {
         .arg(&src)
         .output()
         .unwrap_or_else(|e| panic!("{cc} not found ({e}): run `{hint}`"));
-    let _ = std::fs::remove_file(&src);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "{cc} disagrees with our layout/constants for {target}:\n{}",

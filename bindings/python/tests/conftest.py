@@ -4,7 +4,6 @@ backends, so side-by-side tests run the same body on cffi and abicall."""
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 
@@ -89,11 +88,11 @@ long pk_sum(struct pk p);
 
 
 @pytest.fixture(scope="session")
-def libpath():
+def libpath(tmp_path_factory):
     gcc = shutil.which("gcc")
     if gcc is None:
         pytest.fail("gcc not found: run `apt-get install -y gcc`")
-    d = tempfile.mkdtemp(prefix="abicall-pytest-")
+    d = str(tmp_path_factory.mktemp("fixture"))
     so = os.path.join(d, "libfixture.so")
     subprocess.run([gcc, "-O1", "-shared", "-fPIC", "-pthread", "-o", so, os.path.join(HERE, "fixture.c")], check=True)
     return so

@@ -7,7 +7,6 @@ import os
 import random
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 
@@ -90,12 +89,12 @@ def plain(ffi, v):
 
 
 @pytest.fixture(scope="module")
-def compiled():
+def compiled(tmp_path_factory):
     gcc = shutil.which("gcc")
     if gcc is None:
         pytest.fail("gcc not found: run `apt-get install -y gcc`")
     src, cdef, sigs = gen(1234)
-    d = tempfile.mkdtemp(prefix="abicall-randcalls-")
+    d = str(tmp_path_factory.mktemp("randcalls"))
     with open(os.path.join(d, "r.c"), "w") as f:
         f.write(src)
     so = os.path.join(d, "librand.so")
