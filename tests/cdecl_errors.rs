@@ -29,6 +29,16 @@ fn cases() -> Vec<Case> {
     let deep_expr = format!("int a[{}1{}];", "(".repeat(300), ")".repeat(300));
     let deep_unary = format!("enum {{ A = {}1 }};", "~".repeat(400));
     let deep_struct = format!("{}int x;{}", "struct { ".repeat(300), "} y;".repeat(300));
+    // Depth of the type itself (suffixes and stars are parsed in loops;
+    // typedefs and named records stack derivations across declarations).
+    let deep_suffixes = format!("int a{};", "[1]".repeat(300));
+    let deep_stars = format!("int {}p;", "*".repeat(300));
+    let typedef_chain: String = std::iter::once("typedef int t0;\n".to_string())
+        .chain((0..300).map(|i| format!("typedef t{i} t{}[1];\n", i + 1)))
+        .collect();
+    let record_chain: String = std::iter::once("struct s0 { int x; };\n".to_string())
+        .chain((0..300).map(|i| format!("struct s{} {{ struct s{i} a; }};\n", i + 1)))
+        .collect();
     vec![
         // Syntax.
         case(
@@ -580,6 +590,33 @@ fn cases() -> Vec<Case> {
         case("deep declarator", &deep_decl, K::NestingTooDeep, 1, 261, Some("(")),
         case("deep expression", &deep_expr, K::NestingTooDeep, 1, 262, Some("(")),
         case("deep unary chain", &deep_unary, K::NestingTooDeep, 1, 267, Some("~")),
+        case(
+            "deep array suffixes",
+            &deep_suffixes,
+            K::NestingTooDeep,
+            1,
+            5,
+            Some("a"),
+        ),
+        case("deep pointer chain", &deep_stars, K::NestingTooDeep, 1, 305, Some("p")),
+        // `t257` (line 258) is the first typedef 257 levels deep.
+        case(
+            "typedef chain of arrays",
+            &typedef_chain,
+            K::NestingTooDeep,
+            258,
+            14,
+            Some("t257"),
+        ),
+        // `struct s256` (line 257) holds 256 records inside it.
+        case(
+            "chain of named records",
+            &record_chain,
+            K::NestingTooDeep,
+            257,
+            8,
+            Some("s256"),
+        ),
         // The 257th `{` (each `struct { ` is 9 characters).
         case(
             "deep struct nesting",
@@ -699,12 +736,24 @@ fn deep_nesting_on_a_small_stack() {
         format!("int {}p;", "*".repeat(100_000)),
         format!("int f({});", "int (".repeat(50_000)),
         format!("typedef int t __attribute__(({}));", "x(".repeat(100_000)),
+        format!("int a{};", "[1]".repeat(100_000)),
+        std::iter::once("typedef int t0;".to_string())
+            .chain((0..20_000).map(|i| format!("typedef t{i} *t{};", i + 1)))
+            .collect(),
+        std::iter::once("struct s0 { int x; };".to_string())
+            .chain((0..20_000).map(|i| format!("struct s{} {{ struct s{i} a; }};", i + 1)))
+            .collect(),
     ];
     let h = std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(move || {
             for s in &inputs {
-                let _ = Ffi::new(Target::X86_64SysV).cdef(s);
+                // Each is refused with a located error (the unknown
+                // attribute's arguments are skipped, so it meets the end).
+                match Ffi::new(Target::X86_64SysV).cdef(s) {
+                    Err(Error::Parse { .. }) => {}
+                    other => panic!("{}...: {other:?}", &s[..60.min(s.len())]),
+                }
             }
         })
         .unwrap();

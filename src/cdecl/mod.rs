@@ -83,9 +83,24 @@ use parser::Parser;
 /// assert_eq!(types.size_of(decls.tags["v"]).unwrap(), 16);
 /// ```
 pub fn parse(types: &mut Types, decls: &mut Decls, text: &str) -> Result<()> {
-    Parser::new(types, decls, text)
-        .and_then(|mut p| p.translation_unit())
-        .map_err(|e| *e.0)
+    with_parse_stack(|| {
+        Parser::new(types, decls, text)
+            .and_then(|mut p| p.translation_unit())
+            .map_err(|e| *e.0)
+    })
+}
+
+/// Stack a parse may need: [`MAX_DEPTH`] levels of the deepest recursion
+/// (nested member lists) measured about 600 KiB in a release build and 2 MiB
+/// in a debug build.
+const PARSE_RED_ZONE: usize = if cfg!(debug_assertions) { 4 << 20 } else { 1 << 20 };
+
+/// Runs a parse on the current stack when at least [`PARSE_RED_ZONE`] of it
+/// is left, else on a fresh 8 MiB segment (`stacker`), so input nested up
+/// to the limits gets its error rather than overflowing a small thread
+/// stack (a C thread, a musl thread, a test thread).
+fn with_parse_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(PARSE_RED_ZONE, 8 << 20, f)
 }
 
 /// Parses a type name such as `struct pt *`, `int[4]`, `int (*)(double)`
@@ -99,10 +114,12 @@ pub fn parse(types: &mut Types, decls: &mut Decls, text: &str) -> Result<()> {
 /// assert_eq!(types.display(t), "int (*)[3]");
 /// ```
 pub fn parse_type_name(types: &mut Types, decls: &mut Decls, text: &str) -> Result<TypeId> {
-    let mut p = Parser::new(types, decls, text).map_err(|e| *e.0)?;
-    let t = p.type_name().map_err(|e| *e.0)?;
-    if p.tok().tk != Tk::Eof {
-        return Err(*p.unexpected("the end of the type name").0);
-    }
-    Ok(t)
+    with_parse_stack(|| {
+        let mut p = Parser::new(types, decls, text).map_err(|e| *e.0)?;
+        let t = p.type_name().map_err(|e| *e.0)?;
+        if p.tok().tk != Tk::Eof {
+            return Err(*p.unexpected("the end of the type name").0);
+        }
+        Ok(t)
+    })
 }

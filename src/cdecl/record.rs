@@ -5,7 +5,7 @@
 use super::constexpr::Val;
 use super::declarator::{DeclMode, Declarator};
 use super::lexer::{Tk, P};
-use super::parser::{PErr, PResult, Parser};
+use super::parser::{PErr, PResult, Parser, MAX_DEPTH};
 use super::specs::{Attrs, Kw, SpecCtx};
 use crate::decls::{Constant, DeclKind};
 use crate::error::ParseErrorKind;
@@ -75,6 +75,16 @@ impl Parser<'_> {
                 at,
                 ParseErrorKind::Redefinition,
                 format!("redefinition of `{}` with different members", self.types.display(id)),
+            ));
+        }
+        if self.types.record_depth(&fields) > MAX_DEPTH {
+            return Err(self.err_at(
+                at,
+                ParseErrorKind::NestingTooDeep,
+                format!(
+                    "`{}` nests records, arrays and pointers more than {MAX_DEPTH} levels deep",
+                    self.types.display(id)
+                ),
             ));
         }
         self.types

@@ -431,6 +431,10 @@ pub struct FuncSig {
 pub struct Types {
     target: Target,
     types: Vec<TypeRec>,
+    /// Derivation depth of each type (see [`Types::depth`]); records' own
+    /// depths are in `record_depths`, set when they are completed.
+    depths: Vec<u32>,
+    record_depths: Vec<u32>,
     intern: HashMap<TypeRec, TypeId>,
     records: Vec<Record>,
     enums: Vec<Enum>,
@@ -444,6 +448,8 @@ impl Types {
         Types {
             target,
             types: Vec::new(),
+            depths: Vec::new(),
+            record_depths: Vec::new(),
             intern: HashMap::default(),
             records: Vec::new(),
             enums: Vec::new(),
@@ -472,6 +478,16 @@ impl Types {
             return id;
         }
         let id = TypeId(self.types.len() as u32);
+        let depth = match &rec.kind {
+            TypeKind::Pointer(t) | TypeKind::Array { elem: t, .. } => self.depth(*t).saturating_add(1),
+            TypeKind::Func(f) => {
+                let sig = &self.funcs[f.0 as usize];
+                let inner = sig.params.iter().map(|&p| self.depth(p)).max().unwrap_or(0);
+                inner.max(self.depth(sig.ret)).saturating_add(1)
+            }
+            TypeKind::Prim(_) | TypeKind::Record(_) | TypeKind::Enum(_) => 0,
+        };
+        self.depths.push(depth);
         self.types.push(rec.clone());
         self.intern.insert(rec, id);
         id
@@ -488,6 +504,33 @@ impl Types {
     /// The record of a type.
     pub fn get(&self, id: TypeId) -> &TypeRec {
         &self.types[id.0 as usize]
+    }
+
+    /// How deeply a type nests: one level per pointer, array, function
+    /// and record derivation, counting through function parameters and
+    /// return types and record members: `int` 0, `int *[3]` 2,
+    /// `int (*)(char **)` 4, `struct { int a[2]; }` 2. (A pointer made to a
+    /// record before the record was completed counts the record as 0; walks
+    /// do not follow pointers into records.)
+    ///
+    /// The functions that walk a type (layout, printing, classification,
+    /// conversions) recurse once per level. The declaration parser and
+    /// [`Types::complete_record`] refuse types deeper than
+    /// [`crate::cdecl::MAX_DEPTH`]; code deriving types with the builder
+    /// API ([`Types::pointer`], [`Types::array`], [`Types::func`]) should
+    /// stay within that too.
+    ///
+    /// ```
+    /// use abicall::{Ffi, Target};
+    /// let mut ffi = Ffi::new(Target::X86_64SysV);
+    /// let t = ffi.type_of("int (*)(char **)").unwrap();
+    /// assert_eq!(ffi.types().depth(t), 4);
+    /// ```
+    pub fn depth(&self, id: TypeId) -> u32 {
+        match self.types[id.0 as usize].kind {
+            TypeKind::Record(r) => self.record_depths[r.0 as usize],
+            _ => self.depths[id.0 as usize],
+        }
     }
 
     /// The kind of a type (qualifiers ignored).
@@ -558,6 +601,7 @@ impl Types {
     /// Every call makes a new nominal record; name lookup is the caller's job.
     pub fn declare_record(&mut self, kind: RecordKind, tag: Option<&str>) -> TypeId {
         let rid = RecordId(self.records.len() as u32);
+        self.record_depths.push(0);
         self.records.push(Record {
             kind,
             tag: tag.map(str::to_string),
@@ -583,14 +627,33 @@ impl Types {
         if self.records[rid.0 as usize].layout.is_some() {
             return Err(Error::Layout(format!("`{}` is already complete", self.display(id))));
         }
+        let depth = Self::record_depth(self, &fields);
+        if depth > crate::cdecl::MAX_DEPTH {
+            return Err(Error::Layout(format!(
+                "`{}` nests records, arrays and pointers more than {} levels deep",
+                self.display(id),
+                crate::cdecl::MAX_DEPTH
+            )));
+        }
         let kind = self.records[rid.0 as usize].kind;
         let (laid, rl) = layout::layout_record(self, kind, &fields, attrs)?;
+        self.record_depths[rid.0 as usize] = depth;
         let r = &mut self.records[rid.0 as usize];
         r.fields = laid;
         r.decls = fields;
         r.attrs = attrs;
         r.layout = Some(rl);
         Ok(())
+    }
+
+    /// The depth a record with these members has (see [`Types::depth`]).
+    pub fn record_depth(&self, fields: &[FieldDecl]) -> u32 {
+        fields
+            .iter()
+            .map(|f| self.depth(f.ty))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1)
     }
 
     /// Declares and completes a struct/union in one step.
