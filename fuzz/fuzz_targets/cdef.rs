@@ -35,6 +35,16 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
+        // Every type that exists can be walked: printed, sized, classified
+        // as an argument (recursive walks, bounded by the nesting limit).
+        let t = ffi.types();
+        for i in 0..t.len() as u32 {
+            let id = abicall::types::TypeId(i);
+            assert!(t.depth(id) <= abicall::cdecl::MAX_DEPTH + 1);
+            let _ = t.display(id);
+            let _ = t.size_align(id);
+        }
+        drop(t);
         // Type-name parsing on the same input must not panic either.
         let _ = ffi.type_of(text);
     }

@@ -213,3 +213,27 @@ def test_complex_by_value_and_int128():
     c.cdef(decl)
     with pytest.raises(NotImplementedError):
         c.dlopen("libm.so.6").cexp(1j)
+
+
+def test_memmove_checks_known_extents(affi):
+    # cffi copies past the end of a `new` object (heap corruption); abicall
+    # checks n against every extent it knows and raises ValueError.
+    small = affi.new("char[2]")
+    with pytest.raises(ValueError, match="destination"):
+        affi.memmove(small, b"abcdef", 6)
+    with pytest.raises(ValueError, match="source"):
+        affi.memmove(affi.new("char[8]"), affi.new("char[2]"), 6)
+    with pytest.raises(ValueError, match="source"):
+        affi.memmove(affi.new("char[8]"), b"ab", 6)
+    with pytest.raises(ValueError, match="destination"):
+        affi.memmove(affi.buffer(affi.new("int[2]")), b"0123456789", 10)
+    with pytest.raises(ValueError, match="destination"):
+        affi.memmove(bytearray(3), affi.new("char[8]"), 4)
+    with pytest.raises(ValueError, match="negative"):
+        affi.memmove(small, b"ab", -1)
+    # Within the extents, and through views (pointer arithmetic), as before.
+    big = affi.new("char[8]", b"0123456")
+    affi.memmove(small, big, 2)
+    assert affi.string(small, 2) == b"01"
+    affi.memmove(big + 4, b"xyz", 3)
+    assert affi.string(big) == b"0123xyz"

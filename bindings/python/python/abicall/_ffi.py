@@ -1182,24 +1182,37 @@ class FFI:
             o.release()
 
     def memmove(self, dest, src, n):
-        """``memmove`` between cdata and/or Python buffers."""
+        """``memmove`` between cdata and/or Python buffers.
+
+        Unlike cffi, ``n`` is checked against the memory abicall knows the
+        extent of (an object from ``new``, a ``buffer``, a Python buffer):
+        copying past its end raises ``ValueError`` instead of corrupting
+        the heap."""
         keep = []
-        d = self._buf_addr(dest, True, keep)
-        s = self._buf_addr(src, False, keep)
+        d, dn = self._buf_addr(dest, True, keep)
+        s, sn = self._buf_addr(src, False, keep)
+        if n < 0:
+            raise ValueError("memmove: negative size %d" % n)
+        for what, extent in (("destination", dn), ("source", sn)):
+            if extent is not None and n > extent:
+                raise ValueError("memmove: %d bytes exceed the %s's %d bytes" % (n, what, extent))
         _C.memmove(d, s, n)
 
     def _buf_addr(self, x, writable, keep):
+        """``(address, known extent in bytes or None)`` of a memmove operand."""
         if _is_cdata(x):
             if x._ctype._kind not in (POINTER, ARRAY):
                 raise TypeError("expected a pointer or array cdata, got '%s'" % x._ctype.cname)
-            return x._addr
+            # Owned memory (`new`) has a known size; views (struct members,
+            # pointers from C) are not checked, as in cffi.
+            return x._addr, (x._owned if x._owned > 0 else None)
         if isinstance(x, Buffer):
-            return x._addr
+            return x._addr, x._size
         if isinstance(x, int):
             raise TypeError("expected a cdata or buffer, got int")
         pin = _C.PinnedBuffer(x, writable)
         keep.append(pin)
-        return pin.address
+        return pin.address, pin.size
 
     def addressof(self, cdata, *fields_or_indexes):
         """Pointer to a struct/union/array cdata, or to a member of it; or
