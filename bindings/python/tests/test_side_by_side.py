@@ -158,6 +158,7 @@ CASES = [
  'lib.char_next(b"")', 'lib.char_next("a")', 'lib.is_even(True)', 'lib.is_even(2**70)', 'lib.fmul(2**2000, 1)', 'lib.varsum(1, ffi.new("struct point *")[0])',
  'float(ffi.cast("char", 65))', 'int(ffi.cast("double", 2.5))', 'int(ffi.new("struct point *")[0])', 'len(ffi.new("struct point *")[0])',
  'ffi.new("struct point *")[1]', 'iter(ffi.cast("int", 1))', 'ffi.new("int[2]") == [0, 0]', 'lib.counter = "x"', 'lib.nope = 1',
+ 'ffi.cast("int *", 0)[0]', 'ffi.cast("long *", ffi.NULL)[0]',
  'setattr(ffi.new("struct point *"), "x", None)', 'ffi.new("struct bits *").__setattr__("a", -1)', 'ffi.gc(5, None)', 'ffi.new_handle(1) == ffi.new_handle(1)',
 ]
 

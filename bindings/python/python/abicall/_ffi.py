@@ -367,7 +367,7 @@ class _CDataMixin:
             if self._owned and i != 0:
                 raise IndexError("cdata '%s' can only be indexed by 0" % ct.cname)
             if self._addr == 0:
-                raise FFIError("cannot dereference NULL pointer of type '%s'" % ct.cname)
+                raise RuntimeError("cannot dereference null pointer from cdata '%s'" % ct.cname)
         else:
             raise TypeError("cdata of type '%s' cannot be indexed" % ct.cname)
         return self._addr + i * ct._item_size
@@ -469,7 +469,7 @@ class _CDataMixin:
             base, rec = self._addr, ct
         elif k == POINTER and ct._item_kind in (STRUCT, UNION):
             if self._addr == 0:
-                raise FFIError("cannot dereference NULL pointer of type '%s'" % ct.cname)
+                raise RuntimeError("cannot dereference null pointer from cdata '%s'" % ct.cname)
             base, rec = self._addr, ct.item
         else:
             raise AttributeError("cdata '%s' has no attribute '%s'" % (ct.cname, name))
