@@ -192,7 +192,7 @@ impl RawCall {
     /// layout (for a promoted variadic argument: the declared type's bytes);
     /// the result's [`RawCall::ret_size`] bytes are written to `ret`
     /// (which may be NULL for `void`). `errno` is restored before and saved
-    /// after the call (see [`crate::call::errno`]).
+    /// after the call (see [`mod@crate::call::errno`]).
     ///
     /// # Safety
     /// Every `args[i]` must point to a readable value of the planned
