@@ -766,6 +766,7 @@ enum abicall_status abicall_type_name(const struct abicall_type *ty,
 
 // The type "pointer to `ty`" (for types with no name to spell, such as
 // anonymous structs), as a new type handle of the same context.
+// `ABICALL_E_LAYOUT` if the result would nest more than 256 levels deep.
 //
 // # Safety
 // `ty` is a type handle; `out_type` writable; `err` NULL or writable.
@@ -775,7 +776,8 @@ enum abicall_status abicall_type_pointer(const struct abicall_type *ty,
 
 // The type "array of `length` `ty`" (`ty[length]`), as a new type handle
 // of the same context. `ABICALL_E_LAYOUT` if `ty` is incomplete or a
-// function type, or the array would be too large.
+// function type, or the array would be too large or nest more than 256
+// levels deep.
 //
 // # Safety
 // `ty` is a type handle; `out_type` writable; `err` NULL or writable.

@@ -1506,6 +1506,39 @@ fn derived_pointer_and_array_types() {
         let s = abicall_type_array(t, usize::MAX / 2, &mut bad, &mut e);
         assert_eq!(s, ABICALL_E_LAYOUT, "{}", msg(&e));
         assert!(bad.is_null());
+        // Deriving step by step stops at the nesting limit (walks of deeper
+        // types would recurse too far), with an error, not a crash.
+        let mut chain = vec![type_of(ctx, c"int")];
+        for _ in 0..256 {
+            let mut next = null_mut();
+            let base = if chain.len() % 2 == 0 {
+                abicall_type_array(*chain.last().unwrap(), 1, &mut next, &mut e)
+            } else {
+                abicall_type_pointer(*chain.last().unwrap(), &mut next, &mut e)
+            };
+            ok(base, &e);
+            chain.push(next);
+        }
+        let mut name = [0 as c_char; 8];
+        let mut need = 0usize;
+        let s = abicall_type_name(*chain.last().unwrap(), name.as_mut_ptr(), 8, &mut need, &mut e);
+        assert!(need > 256, "{s:?} {need}");
+        fails(
+            abicall_type_pointer(*chain.last().unwrap(), &mut bad, &mut e),
+            &e,
+            ABICALL_E_LAYOUT,
+            "more than 256 levels deep",
+        );
+        fails(
+            abicall_type_array(*chain.last().unwrap(), 1, &mut bad, &mut e),
+            &e,
+            ABICALL_E_LAYOUT,
+            "more than 256 levels deep",
+        );
+        assert!(bad.is_null());
+        for h in chain {
+            ok(abicall_type_free(h, &mut e), &e);
+        }
         for h in [t, p, a, item, named, fwd, fun] {
             ok(abicall_type_free(h, &mut e), &e);
         }

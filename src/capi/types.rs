@@ -406,6 +406,7 @@ pub unsafe extern "C" fn abicall_type_name(
 
 /// The type "pointer to `ty`" (for types with no name to spell, such as
 /// anonymous structs), as a new type handle of the same context.
+/// `ABICALL_E_LAYOUT` if the result would nest more than 256 levels deep.
 ///
 /// # Safety
 /// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
@@ -420,7 +421,12 @@ pub unsafe extern "C" fn abicall_type_pointer(
         entry(err, || {
             let t = live(ty, "ty")?;
             let o = out(out_type, "out_type")?;
-            let id = t.types.write().unwrap_or_else(|e| e.into_inner()).pointer(t.id);
+            let id = {
+                let mut types = t.types.write().unwrap_or_else(|e| e.into_inner());
+                let id = types.pointer(t.id);
+                types.check_depth(id)?;
+                id
+            };
             o.set(new_type(&t.types, id));
             Ok(())
         })
@@ -429,7 +435,8 @@ pub unsafe extern "C" fn abicall_type_pointer(
 
 /// The type "array of `length` `ty`" (`ty[length]`), as a new type handle
 /// of the same context. `ABICALL_E_LAYOUT` if `ty` is incomplete or a
-/// function type, or the array would be too large.
+/// function type, or the array would be too large or nest more than 256
+/// levels deep.
 ///
 /// # Safety
 /// `ty` is a type handle; `out_type` writable; `err` NULL or writable.
@@ -455,6 +462,7 @@ pub unsafe extern "C" fn abicall_type_array(
                     .into());
                 }
                 let id = types.array(t.id, Some(length as u64));
+                types.check_depth(id)?;
                 types.size_of(id)?;
                 id
             };

@@ -533,6 +533,31 @@ impl Types {
         }
     }
 
+    /// `Err` when `id` nests deeper than [`crate::cdecl::MAX_DEPTH`] levels
+    /// (see [`Types::depth`]): for embedders deriving types step by step
+    /// with [`Types::pointer`] / [`Types::array`] from untrusted input.
+    ///
+    /// ```
+    /// use abicall::{types::{Prim, Types}, Target};
+    /// let mut t = Types::new(Target::X86_64SysV);
+    /// let mut p = t.prim(Prim::Int);
+    /// for _ in 0..256 {
+    ///     p = t.pointer(p);
+    /// }
+    /// assert!(t.check_depth(p).is_ok());
+    /// let deeper = t.pointer(p);
+    /// assert!(t.check_depth(deeper).is_err());
+    /// ```
+    pub fn check_depth(&self, id: TypeId) -> Result<()> {
+        if self.depth(id) > crate::cdecl::MAX_DEPTH {
+            return Err(Error::Layout(format!(
+                "type nested more than {} levels deep (pointers, arrays, functions and records)",
+                crate::cdecl::MAX_DEPTH
+            )));
+        }
+        Ok(())
+    }
+
     /// The kind of a type (qualifiers ignored).
     pub fn kind(&self, id: TypeId) -> &TypeKind {
         &self.types[id.0 as usize].kind

@@ -282,14 +282,20 @@ impl Context {
     /// The pointer type to `t`.
     fn pointer_to(&mut self, t: u32) -> PyResult<u32> {
         let t = self.check(t)?;
-        Ok(self.ffi.types_mut().pointer(t).0)
+        let mut types = self.ffi.types_mut();
+        let p = types.pointer(t);
+        types.check_depth(p).map_err(to_py_err)?;
+        Ok(p.0)
     }
 
     /// The array type `t[n]` (`n` None: `t[]`).
     #[pyo3(signature = (t, n=None))]
     fn array_of(&mut self, t: u32, n: Option<u64>) -> PyResult<u32> {
         let t = self.check(t)?;
-        Ok(self.ffi.types_mut().array(t, n).0)
+        let mut types = self.ffi.types_mut();
+        let a = types.array(t, n);
+        types.check_depth(a).map_err(to_py_err)?;
+        Ok(a.0)
     }
 
     /// `t` with every qualifier removed, also inside pointers, arrays and
