@@ -241,8 +241,10 @@ impl Parser<'_> {
                 self.restore_nesting(saved);
                 let mut depth = 0usize;
                 while !(depth == 0 && self.at(P::RBrack)) {
+                    if self.at_end() {
+                        return Err(self.unexpected("`]`"));
+                    }
                     match self.tok().tk {
-                        Tk::Eof | Tk::Error => return Err(self.unexpected("`]`")),
                         Tk::Punct(P::LBrack | P::LParen) => depth += 1,
                         Tk::Punct(P::RBrack | P::RParen) => depth = depth.saturating_sub(1),
                         _ => {}

@@ -12,6 +12,11 @@ use crate::types::{TypeId, Types};
 /// lists before the parser gives up (keeps the stack bounded).
 pub const MAX_DEPTH: u32 = 256;
 
+/// How often [`Parser::bump`] may be called at a sticky end (end of input or
+/// of a directive line) before the parse fails: a guarantee that no loop
+/// over tokens can spin there, whatever it forgot to check.
+const MAX_STUCK_BUMPS: u32 = 1024;
+
 /// A parse error, boxed so that every `Result` in the recursive descent
 /// stays pointer-sized (deep nesting then needs little stack).
 pub(crate) struct PErr(pub(crate) Box<Error>);
@@ -38,6 +43,10 @@ pub(crate) struct Parser<'a> {
     pub(super) unsupported_type_at: Option<usize>,
     /// `TypeId`s of the scalars, looked up once.
     prims: [Option<TypeId>; 32],
+    /// `bump` calls that could not advance (at the end of the input or of a
+    /// directive line): a loop that keeps bumping there is cut short with an
+    /// error instead of spinning.
+    stuck: u32,
 }
 
 impl<'a> Parser<'a> {
@@ -53,6 +62,7 @@ impl<'a> Parser<'a> {
             decls,
             depth: 0,
             in_directive: false,
+            stuck: 0,
             uneval: 0,
             unsupported_type_at: None,
             prims: [None; 32],
@@ -117,6 +127,10 @@ impl<'a> Parser<'a> {
     /// Moves to the next token, processing any directive lines on the way.
     pub(super) fn bump(&mut self) -> PResult<()> {
         if matches!(self.tok().tk, Tk::Eof | Tk::Error) || (self.in_directive && self.tok().tk == Tk::Eol) {
+            self.stuck += 1;
+            if self.stuck > MAX_STUCK_BUMPS {
+                return Err(self.unexpected("more input"));
+            }
             return Ok(());
         }
         self.pos += 1;
