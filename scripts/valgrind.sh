@@ -41,8 +41,8 @@ for bin in "${bins[@]}"; do
     extra=()
     # Valgrind computes x87 `long double` arithmetic with 64-bit precision
     # (valgrind manual, "Limitations"), so the C fixtures see rounded long
-    # doubles: the engine_fixtures and fastpath_rows tests named *long_double* cannot pass
-    # under it. Skipped here explicitly; they run in `cargo test`.
+    # doubles: the engine_fixtures and fastpath_rows tests named
+    # *long_double* cannot pass under it. Skipped here explicitly; they run in `cargo test`.
     case "$(basename "$bin")" in
         engine_fixtures-*|fastpath_rows-*) extra=(--skip long_double) ;;
     esac

@@ -10,7 +10,7 @@
 
 use super::constexpr::Val;
 use super::lexer::{Tk, P};
-use super::parser::{PResult, Parser, MAX_DEPTH};
+use super::parser::{PResult, Parser};
 use super::specs::{Attrs, Kw, SpecCtx};
 use crate::error::ParseErrorKind;
 use crate::types::{Prim, Quals, TypeId, TypeKind};
@@ -435,13 +435,9 @@ impl Parser<'_> {
             // Array suffixes and stars are parsed in a loop, and typedefs
             // stack derivations across declarations: bound the depth of the
             // type itself, which layout and printing walk recursively.
-            if self.types.depth(t) > MAX_DEPTH {
-                return Err(self.err_at(
-                    at,
-                    ParseErrorKind::NestingTooDeep,
-                    format!("type nested more than {MAX_DEPTH} levels deep (pointers, arrays, functions and records)"),
-                ));
-            }
+            self.types
+                .check_depth(t)
+                .map_err(|e| self.err_at(at, ParseErrorKind::NestingTooDeep, e.message()))?;
         }
         Ok(t)
     }

@@ -5,7 +5,7 @@
 use super::constexpr::Val;
 use super::declarator::{DeclMode, Declarator};
 use super::lexer::{Tk, P};
-use super::parser::{PErr, PResult, Parser, MAX_DEPTH};
+use super::parser::{PErr, PResult, Parser};
 use super::specs::{Attrs, Kw, SpecCtx};
 use crate::decls::{Constant, DeclKind};
 use crate::error::ParseErrorKind;
@@ -77,16 +77,10 @@ impl Parser<'_> {
                 format!("redefinition of `{}` with different members", self.types.display(id)),
             ));
         }
-        if self.types.record_depth(&fields) > MAX_DEPTH {
-            return Err(self.err_at(
-                at,
-                ParseErrorKind::NestingTooDeep,
-                format!(
-                    "`{}` nests records, arrays and pointers more than {MAX_DEPTH} levels deep",
-                    self.types.display(id)
-                ),
-            ));
-        }
+        // Checked here as well as in `complete_record` for the error kind.
+        self.types
+            .check_record_depth(id, &fields)
+            .map_err(|e| self.err_at(at, ParseErrorKind::NestingTooDeep, e.message()))?;
         self.types
             .complete_record(id, fields, ra)
             .map_err(|e| self.err_at(at, ParseErrorKind::InvalidType, e.message()))?;

@@ -652,14 +652,7 @@ impl Types {
         if self.records[rid.0 as usize].layout.is_some() {
             return Err(Error::Layout(format!("`{}` is already complete", self.display(id))));
         }
-        let depth = Self::record_depth(self, &fields);
-        if depth > crate::cdecl::MAX_DEPTH {
-            return Err(Error::Layout(format!(
-                "`{}` nests records, arrays and pointers more than {} levels deep",
-                self.display(id),
-                crate::cdecl::MAX_DEPTH
-            )));
-        }
+        let depth = self.check_record_depth(id, &fields)?;
         let kind = self.records[rid.0 as usize].kind;
         let (laid, rl) = layout::layout_record(self, kind, &fields, attrs)?;
         self.record_depths[rid.0 as usize] = depth;
@@ -671,14 +664,24 @@ impl Types {
         Ok(())
     }
 
-    /// The depth a record with these members has (see [`Types::depth`]).
-    pub fn record_depth(&self, fields: &[FieldDecl]) -> u32 {
-        fields
+    /// The depth record `id` would have with these members (see
+    /// [`Types::depth`]), or `Err` when that is more than
+    /// [`crate::cdecl::MAX_DEPTH`] ([`Types::complete_record`] refuses it).
+    pub fn check_record_depth(&self, id: TypeId, fields: &[FieldDecl]) -> Result<u32> {
+        let depth = fields
             .iter()
             .map(|f| self.depth(f.ty))
             .max()
             .unwrap_or(0)
-            .saturating_add(1)
+            .saturating_add(1);
+        if depth > crate::cdecl::MAX_DEPTH {
+            return Err(Error::Layout(format!(
+                "`{}` nests records, arrays and pointers more than {} levels deep",
+                self.display(id),
+                crate::cdecl::MAX_DEPTH
+            )));
+        }
+        Ok(depth)
     }
 
     /// Declares and completes a struct/union in one step.
