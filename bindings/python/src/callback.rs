@@ -10,7 +10,9 @@ use crate::to_py_err;
 use abicall::call::{CallbackOptions, RawCallback};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use pyo3::{PyTraverseError, PyVisit};
 use std::ffi::c_void;
+use std::sync::{Arc, Mutex};
 
 /// The message for errors the Python layer already reported.
 const HANDLED: &str = "abicall: Python callback error (reported)";
@@ -22,7 +24,15 @@ pub struct Callback {
     /// The Python wrapper, for introspection.
     #[pyo3(get)]
     _callable: PyObject,
+    /// What the C entry calls: `(invoke, on_convert_error, sentinel)`,
+    /// shared with the trampoline's closure and visible to Python's cycle
+    /// collector (`__traverse__`), so a callback in a reference cycle
+    /// (callback -> function -> closure -> callback) is collected; once
+    /// cleared, a call from C gets the error return value.
+    targets: Targets,
 }
+
+type Targets = Arc<Mutex<Option<(PyObject, PyObject, PyObject)>>>;
 
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
     if ret.conv == Conv::Void || size == 0 {
@@ -64,7 +74,12 @@ impl Callback {
         let fptr = c.check(fptr_ctype.borrow().tid)?;
         let params = convert::specs(params)?;
         let ret = Spec::new(ret);
-        let f = invoke.clone_ref(ctx.py());
+        let targets: Targets = Arc::new(Mutex::new(Some((
+            invoke.clone_ref(ctx.py()),
+            on_convert_error,
+            sentinel,
+        ))));
+        let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
             // thread, or from inside a call that released the GIL with
@@ -83,6 +98,16 @@ impl Callback {
             let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
+                    let Some((f, on_convert_error, sentinel)) = shared
+                        .lock()
+                        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
+                        .as_ref()
+                        .map(|(a, b, c)| (a.clone_ref(py), b.clone_ref(py), c.clone_ref(py)))
+                    else {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "callback called after it was garbage-collected",
+                        ));
+                    };
                     let mut objs = Vec::with_capacity(args.len());
                     for (spec, &p) in params.iter().zip(args) {
                         // SAFETY: the trampoline passes one pointer per
@@ -123,6 +148,25 @@ impl Callback {
         Ok(PyClassInitializer::from(base).add_subclass(Callback {
             _raw: raw,
             _callable: invoke,
+            targets,
         }))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self._callable)?;
+        if let Ok(g) = self.targets.try_lock() {
+            if let Some((a, b, c)) = g.as_ref() {
+                visit.call(a)?;
+                visit.call(b)?;
+                visit.call(c)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        if let Ok(mut g) = self.targets.lock() {
+            g.take();
+        }
     }
 }

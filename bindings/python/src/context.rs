@@ -266,6 +266,15 @@ impl Context {
         self.ffi.cdef(text).map_err(to_py_err)
     }
 
+    /// Makes `name` a typedef for `t` (replacing an earlier typedef of that
+    /// name): a header's `typedef int wchar_t;` then wins over the
+    /// character type abicall predefines, as in cffi.
+    fn set_typedef(&mut self, name: &str, t: u32) -> PyResult<()> {
+        let t = self.check(t)?;
+        self.ffi.decls_mut().typedefs.insert(name.to_string(), t);
+        Ok(())
+    }
+
     /// Parses a type name; returns its id.
     fn parse_type(&mut self, name: &str) -> PyResult<u32> {
         self.ffi.type_of(name).map(|t| t.0).map_err(to_py_err)

@@ -26,11 +26,16 @@ _INT_BITS = {3: 8, 4: 8, 5: 16, 6: 16, 7: 32, 8: 32, 9: 64, 10: 64, 11: 128, 12:
 # typedefs are plain integers) and read as 1-character strings, as in cffi.
 _WCHAR_TAGS = {"enum __abicall_wchar_t": "wchar_t", "enum __abicall_char16_t": "char16_t",
                "enum __abicall_char32_t": "char32_t"}
+# FILE is an opaque struct of its own, spelled "FILE" as in cffi.
+_OTHER_TAGS = {"struct __abicall_FILE": "FILE"}
 
 
 def _clean_cname(s):
-    for tag, name in _WCHAR_TAGS.items():
-        s = s.replace(tag, name)
+    if "__abicall_" in s:
+        for tag, name in _WCHAR_TAGS.items():
+            s = s.replace(tag, name)
+        for tag, name in _OTHER_TAGS.items():
+            s = s.replace(tag, name)
     return s
 
 
@@ -124,7 +129,8 @@ class CType(_C.CTypeBase):
     def elements(self):
         if self._kind != ENUM or self._wchar:
             raise AttributeError("ctype '%s' has no attribute 'elements'" % self.cname)
-        return {v: n for n, v in self._ffi._ctx.enumerators(self._tid)}
+        # with duplicate values, the first name wins (as in cffi)
+        return {v: n for n, v in reversed(self._ffi._ctx.enumerators(self._tid))}
 
     @property
     def relements(self):
@@ -176,19 +182,32 @@ class CType(_C.CTypeBase):
         return self._fieldmap
 
 
-_WCHAR_TYPEDEF = None
+_PREDEFINED_TYPEDEF = None
 
 
-def _drop_wchar_typedefs(text):
-    """Blanks out ``typedef <integer type> wchar_t;`` (and char16_t,
-    char32_t) — headers declare them, but they are predefined here with
-    their own identity (as in cffi); line and column numbers are kept."""
+def _rename_predefined_typedefs(text):
+    """A text that declares ``typedef ... wchar_t;`` (or char16_t,
+    char32_t, FILE) gets its own type under that name, as in cffi: the
+    name is renamed ``__abicall_user_<name>`` in the text (typedef and
+    uses); ``cdef`` then points the name at it. Returns (text, names)."""
     import re
 
-    global _WCHAR_TYPEDEF
-    if _WCHAR_TYPEDEF is None:
-        _WCHAR_TYPEDEF = re.compile(r"\btypedef\s+(?:(?:unsigned|signed|short|int|long|char)\s+)+(?:wchar_t|char16_t|char32_t)\s*;")
-    return _WCHAR_TYPEDEF.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    global _PREDEFINED_TYPEDEF
+    if _PREDEFINED_TYPEDEF is None:
+        _PREDEFINED_TYPEDEF = re.compile(r"\btypedef\b[^;{}]*?\b(wchar_t|char16_t|char32_t|FILE)\s*;")
+    names = sorted(set(_PREDEFINED_TYPEDEF.findall(text)))
+    for name in names:
+        text = re.sub(r"\b%s\b" % name, "__abicall_user_" + name, text)
+    return text, names
+
+
+def _cast_owner(source):
+    """What a cast of ``source`` keeps alive: its memory, but not an
+    ``ffi.gc`` destructor (that runs when the gc'd object dies, as in cffi)."""
+    o = source._owner
+    while isinstance(o, _Gc):
+        o = o.inner
+    return o
 
 
 def _is_cdata(x):
@@ -200,6 +219,15 @@ def _index(i):
     import operator
 
     return operator.index(i)
+
+
+class _Sliced:
+    """Owner of a slice of an array: keeps the array alive, marks the repr."""
+
+    __slots__ = ("src",)
+
+    def __init__(self, src):
+        self.src = src
 
 
 class _CDataMixin:
@@ -215,6 +243,10 @@ class _CDataMixin:
             return "<cdata '%s' calling %r>" % (ct.cname, self._callable._user)
         if self._owned and k in (POINTER, ARRAY, STRUCT, UNION):
             return "<cdata '%s' owning %d bytes>" % (ct.cname, self._owned)
+        if k == ARRAY and isinstance(self._owner, _Sliced):
+            return "<cdata '%s' sliced length %d>" % (ct.cname, self._len())
+        if k == ARRAY and self._owner is None and self._length == 0 and ct._length < 0:
+            return "<cdata '%s' owning 0 bytes>" % ct.cname  # ffi.new("T[]", 0)
         if k in (PRIMITIVE, ENUM):
             v = self._value()
             if ct._wchar:
@@ -387,7 +419,7 @@ class _CDataMixin:
             raise IndexError("index too large (expected %d <= %d)" % (stop, self._len()))
         ffi = ct._ffi
         arr_ct = ffi._ctype(ffi._ctx.array_of(ct._item, None))
-        return CData(arr_ct, self._addr + start * ct._item_size, self, stop - start)
+        return CData(arr_ct, self._addr + start * ct._item_size, _Sliced(self), stop - start)
 
     def _getitem_slow(self, i):
         if isinstance(i, slice):
@@ -483,6 +515,8 @@ class _CDataMixin:
         ffi = fct._ffi
         if bsize >= 0:
             return ffi._read_bits(fct, base + off, bshift, bsize)
+        if fct._kind == ARRAY and fct._length == 0:
+            return CData(ffi._ctype(ffi._ctx.pointer_to(fct._item)), base + off, self)  # `T x[0]`, as in cffi
         if fct._kind == ARRAY and fct._length < 0:
             # A flexible array member: its length is known only for an
             # object allocated by ffi.new (as in cffi); else it is a pointer.
@@ -611,11 +645,58 @@ class Buffer(_C.RawBuffer):
             raise ValueError("right operand length must match slice length")
         _C.write_bytes(self._addr + a, data)
 
-    def __eq__(self, other):
-        return bytes(self) == (bytes(other) if not isinstance(other, bytes) else other)
+    def _cmp_bytes(self, other):
+        if isinstance(other, (Buffer, bytes, bytearray, memoryview)):
+            return bytes(other)
+        return None
 
-    def __hash__(self):
-        return hash(bytes(self))
+    def __eq__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) == o
+
+    def __ne__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) != o
+
+    def __lt__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) < o
+
+    def __le__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) <= o
+
+    def __gt__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) > o
+
+    def __ge__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) >= o
+
+    __hash__ = None
+
+
+class buffer(Buffer):
+    """``ffi.buffer(cdata, size=-1)``: the raw bytes of a cdata, as a
+    buffer object (``ffi.buffer`` is this type, as in cffi)."""
+
+    __slots__ = ()
+
+    def __new__(cls, cdata, size=-1):
+        if not _is_cdata(cdata):
+            raise TypeError("expected a cdata, got %s" % type(cdata).__name__)
+        ct = cdata._ctype
+        if ct._kind not in (POINTER, ARRAY):
+            raise TypeError("expected a pointer or array cdata, got '%s'" % ct.cname)
+        if size is None or size < 0:
+            if ct._kind == ARRAY:
+                size = cdata._len() * ct._item_size
+            else:
+                if ct._item_size < 0:
+                    raise TypeError("ctype '%s' points to items of unknown size" % ct.cname)
+                size = ct._item_size
+        return Buffer.__new__(cls, cdata._addr, size, cdata)
 
 
 class Lib:
@@ -635,6 +716,8 @@ class Lib:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if self.__dict__.get("_closed"):
+            raise ValueError("library '%s' has already been closed" % self._library.name)
         ffi = self._ffi
         ctx = ffi._ctx
         c = ctx.constant(name)
@@ -656,6 +739,9 @@ class Lib:
         var = ctx.variable(name)
         if var is not None:
             ct, addr = self._var(var)
+            if ct._kind == ARRAY and ct._length < 0:
+                # `extern T x[];`: a `T *` to the array, as in cffi
+                return CData(ffi._ctype(ctx.pointer_to(ct._item)), addr, self._library)
             return ffi._read(ct, addr, self._library)
         raise AttributeError("cffi library '%s' has no function, constant or global variable named '%s'"
                              % (self._library.name, name))
@@ -668,6 +754,8 @@ class Lib:
         return self._ffi._ctype(tid), addr
 
     def __setattr__(self, name, value):
+        if self.__dict__.get("_closed"):
+            raise ValueError("library '%s' has already been closed" % self._library.name)
         var = self._ffi._ctx.variable(name)
         if var is None:
             raise AttributeError("cannot set '%s': not a global variable" % name)
@@ -675,13 +763,35 @@ class Lib:
         self._ffi._write(ct, addr, value)
 
 
-class FFI:
-    """cffi's ``FFI`` in ABI mode."""
+class _NullAttr:
+    """``FFI.NULL``: on the class, a ``void *`` NULL of a shared FFI; on an
+    instance, that instance's own (so its ctype is the instance's)."""
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            global _CLASS_NULL
+            if _CLASS_NULL is None:
+                _CLASS_NULL = _FFIBase().cast("void *", 0)
+            return _CLASS_NULL
+        return obj._null
+
+
+_CLASS_NULL = None
+
+
+class _FFIBase:
+    """cffi's ``FFI`` in ABI mode (the state and methods of ``abicall.FFI``
+    and of ``abicall.backend.FFI``)."""
+
+    __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
+                 "_null", "_libs", "_user_typedefs", "__weakref__")
+    NULL = _NullAttr()
 
     error = FFIError
     CData = _C.CDataBase  # every cdata (functions and callbacks included) is an instance
     CType = CType
-    buffer_type = Buffer
+    buffer_type = buffer
+    buffer = buffer
 
     RTLD_LAZY = 1
     RTLD_NOW = 2
@@ -691,13 +801,19 @@ class FFI:
     RTLD_NOLOAD = 4
     RTLD_DEEPBIND = 8
 
-    def __init__(self, backend=None):
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        self._setup()
+        return self
+
+    def _setup(self):
         self._ctx = _C.Context()
         wchar = "unsigned int" if self._ctx.describe(self._ctx.parse_type("wchar_t"))[1] == 8 else "int"
         self._ctx.cdef(
             "typedef enum __abicall_wchar_t : %s { __abicall_wchar_0 } wchar_t;\n"
             "typedef enum __abicall_char16_t : unsigned short { __abicall_char16_0 } char16_t;\n"
-            "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n" % wchar
+            "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n"
+            "typedef struct __abicall_FILE FILE;\n" % wchar
         )
         self._by_id = {}
         self._by_name = {}
@@ -705,24 +821,31 @@ class FFI:
         self._init_done = {}
         self._fptr_cache = {}
         self._init_lock = __import__("threading").Lock()
-        self.NULL = self.cast("void *", 0)
+        self._libs = []
+        self._user_typedefs = set()
+        self._null = self.cast("void *", 0)
 
     # --- declarations -------------------------------------------------------
     def cdef(self, csource, override=False, packed=False, pack=None):
         """Parses C declarations (``packed=True`` packs every struct)."""
-        if "wchar_t" in csource or "char16_t" in csource or "char32_t" in csource:
-            csource = _drop_wchar_typedefs(csource)
+        renamed = ()
+        if "wchar_t" in csource or "char16_t" in csource or "char32_t" in csource or "FILE" in csource:
+            csource, renamed = _rename_predefined_typedefs(csource)
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
         self._ctx.cdef(csource)
+        for name in renamed:
+            # the text's own typedef of a predefined name wins (as in cffi)
+            self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
+            self._user_typedefs.add(name)
         self._sources.append(csource)
         self._by_name.clear()
 
     def include(self, ffi_to_include):
         """Makes the declarations of another ``FFI`` available here (they are
         parsed again in this context, so its types are equal, not identical)."""
-        if not isinstance(ffi_to_include, FFI):
+        if not isinstance(ffi_to_include, _FFIBase):
             raise TypeError("ffi.include() expects an abicall FFI instance")
         if ffi_to_include is self:
             raise ValueError("cannot include an FFI in itself")
@@ -746,11 +869,26 @@ class FFI:
             if found is None:
                 raise
             library = _C.Library(found, flags)
-        return Lib(self, library)
+        lib = Lib(self, library)
+        self._libs.append(lib)  # as in cffi, the FFI keeps its libraries alive
+        return lib
 
     def dlclose(self, lib):
-        """Forgets a library (it is unloaded when nothing uses it)."""
-        lib.__dict__.clear()
+        """Closes a library: its attributes raise ``ValueError`` from now on
+        (the code is unloaded when no function taken from it is left)."""
+        if not isinstance(lib, Lib):
+            raise TypeError("dlclose() expects a library object, not %s" % type(lib).__name__)
+        d = lib.__dict__
+        if d.get("_closed"):
+            return
+        keep = {k: d[k] for k in ("_ffi", "_library")}
+        d.clear()
+        d.update(keep)
+        d["_closed"] = True
+        try:
+            self._libs.remove(lib)
+        except ValueError:
+            pass
 
     # --- types --------------------------------------------------------------
     def _ctype(self, tid):
@@ -821,7 +959,7 @@ class FFI:
         first = True
         for p in path:
             if isinstance(p, str):
-                for name in p.split("."):
+                for name in (p,):
                     if ct._kind == POINTER and first and allow_ptr and ct._item_kind in (STRUCT, UNION):
                         ct = ct.item
                     if ct._kind not in (STRUCT, UNION):
@@ -862,7 +1000,11 @@ class FFI:
 
     def list_types(self):
         """``(typedef names, struct names, union names)``, as cffi."""
-        return self._ctx.list_types()
+        typedefs, structs, unions = self._ctx.list_types()
+        if "FILE" not in self._user_typedefs:
+            typedefs = [t for t in typedefs if t != "FILE"]
+        structs = [t for t in structs if not t.startswith("__abicall_")]
+        return typedefs, structs, unions
 
     def init_once(self, func, tag):
         """Runs ``func()`` once per ``tag`` (thread-safe); returns its result every time."""
@@ -889,6 +1031,8 @@ class FFI:
         """A new zero-initialized C object owned by Python (``T *`` or ``T[n]``)."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
         if ct is None:
+            if _is_cdata(cdecl):
+                raise TypeError("expected a cdecl string or ctype, got cdata '%s'" % cdecl._ctype.cname)
             ct = self._typeof(cdecl)
         if ct._kind == POINTER:
             item = ct.item
@@ -964,22 +1108,33 @@ class FFI:
         return last.offset + n * last.type._item_size
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
-        """An ``ffi.new``-like function using ``alloc(size)`` / ``free(cdata)``."""
+        """An ``ffi.new``-like function using ``alloc(size)`` / ``free(raw)``:
+        ``alloc`` must return a cdata pointer or array (what ``free`` is
+        later called with); without ``alloc``, C ``malloc``/``free`` when
+        ``should_clear_after_alloc`` is false, else ``ffi.new``."""
         if alloc is None:
             if free is not None:
                 raise TypeError("cannot pass 'free' without 'alloc'")
-            return self.new
+            if should_clear_after_alloc:
+                return self.new
+            alloc, free = self._malloc_free()
 
         def allocator(cdecl, init=None):
             ct = self._typeof(cdecl)
             length = -1
             if ct._kind == POINTER:
                 size = ct.item._size
+                if size < 0:
+                    raise TypeError("cannot instantiate ctype '%s' of unknown size" % ct.item.cname)
             elif ct._kind == ARRAY:
                 if ct._length >= 0:
                     size = ct._size
                 else:
+                    if init is None:
+                        raise TypeError("array length must be given for '%s'" % ct.cname)
                     length = init if isinstance(init, int) else len(init)
+                    if length < 0:
+                        raise ValueError("negative array length")
                     if isinstance(init, int):
                         init = None
                     elif isinstance(init, bytes) and ct._item_size == 1:
@@ -988,20 +1143,41 @@ class FFI:
             else:
                 raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
             raw = alloc(size)
-            addr = raw._addr if _is_cdata(raw) else int(raw)
+            if not _is_cdata(raw):
+                raise TypeError("alloc() must return a cdata object (got %s)" % type(raw).__name__)
+            if raw._ctype._kind not in (POINTER, ARRAY):
+                raise TypeError("alloc() must return a cdata pointer, not '%s'" % raw._ctype.cname)
+            addr = raw._addr
             if not addr:
                 raise MemoryError("alloc() returned NULL")
             if should_clear_after_alloc:
                 _C.write_bytes(addr, bytes(size))
-            cd = CData(ct, addr, raw if _is_cdata(raw) else None, length)
+            keep = raw if free is None else _Gc(raw, free, raw)
+            cd = CData(ct, addr, keep, length)
             if init is not None:
                 if ct._kind == POINTER:
                     self._write(ct.item, addr, init)
                 else:
                     self._write_array(ct, ct.item, addr, length if length >= 0 else ct._length, init)
-            return self.gc(cd, free) if free is not None else cd
+            return cd
 
         return allocator
+
+    def _malloc_free(self):
+        """C ``malloc`` and ``free`` as ``alloc``/``free`` functions for
+        ``new_allocator`` (memory not cleared)."""
+        helper = _FFIBase()
+        helper.cdef("void *malloc(size_t); void free(void *);")
+        libc = helper.dlopen(None)
+        malloc, cfree = libc.malloc, libc.free
+
+        def alloc(size):
+            return malloc(max(size, 1))
+
+        def free(raw):
+            cfree(raw)
+
+        return alloc, free
 
     def cast(self, cdecl, source):
         """C cast of a number or cdata to ``cdecl``."""
@@ -1026,7 +1202,7 @@ class FFI:
             if _is_cdata(source):
                 sk = source._ctype._kind
                 if sk in (POINTER, ARRAY):
-                    return CData(ct, source._addr, source._owner)
+                    return CData(ct, source._addr, _cast_owner(source))
                 if sk in (PRIMITIVE, ENUM):
                     return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
                 raise TypeError("cannot cast cdata '%s' to '%s'" % (source._ctype.cname, ct.cname))
@@ -1073,6 +1249,8 @@ class FFI:
                 if code == C_CHAR:
                     v = bytes((v,))
             return _new_owned(ct, ct._size, ct._align, -1, 0, code, v)
+        if k == ARRAY and _is_cdata(source) and source._ctype._kind in (POINTER, ARRAY):
+            return CData(ct, source._addr, _cast_owner(source))
         raise TypeError("cannot cast to ctype '%s'" % ct.cname)
 
     def _bad_cast(self, v, ct):
@@ -1128,26 +1306,6 @@ class FFI:
         if item._size < 0:
             raise TypeError("cannot unpack items of unknown size")
         return [self._read(item, cdata._addr + i * item._size, cdata) for i in range(length)]
-
-    def buffer(self, cdata, size=-1):
-        """The raw bytes of a cdata (``ffi.buffer(p)[:]``)."""
-        if not _is_cdata(cdata):
-            raise TypeError("expected a cdata, got %s" % type(cdata).__name__)
-        ct = cdata._ctype
-        if ct._kind not in (POINTER, ARRAY):
-            raise TypeError("expected a pointer or array cdata, got '%s'" % ct.cname)
-        if size is None or size < 0:
-            if ct._kind == ARRAY:
-                size = cdata._len() * ct._item_size
-            elif ct._kind == POINTER:
-                if ct._item_size < 0:
-                    raise TypeError("ctype '%s' points to items of unknown size" % ct.cname)
-                size = ct._item_size
-            elif ct._size >= 0:
-                size = ct._size
-            else:
-                raise TypeError("cannot get a buffer of '%s'" % ct.cname)
-        return Buffer(cdata._addr, size, cdata)
 
     def from_buffer(self, cdecl, python_buffer=_SENTINEL, require_writable=False):
         """An array cdata viewing a Python buffer (bytearray, bytes, array, memoryview, ...)."""
@@ -1243,7 +1401,7 @@ class FFI:
 
     def from_handle(self, x):
         """The object given to ``new_handle``."""
-        if not _is_cdata(x) or x._ctype._kind not in (POINTER, ARRAY) or x._ctype._item_kind != VOID:
+        if not _is_cdata(x) or x._ctype._kind not in (POINTER, ARRAY):
             raise TypeError("expected a 'cdata' object with a 'void *' out of new_handle()")
         if x._addr == 0:
             raise RuntimeError("cannot use from_handle() on NULL pointer")
@@ -1255,9 +1413,10 @@ class FFI:
             raise TypeError("gc() argument 1 must be a cdata, not %s" % type(cdata).__name__)
         if destructor is None:
             o = cdata._owner
-            if isinstance(o, _Gc):
-                o.destructor = None
-            return cdata
+            if not isinstance(o, _Gc):
+                raise TypeError("Can remove destructor only on a object previously returned by ffi.gc()")
+            o.destructor = None
+            return None
         g = _Gc(cdata, destructor, cdata._owner)
         return CData(cdata._ctype, cdata._addr, g, cdata._length, cdata._owned)
 
@@ -1294,11 +1453,20 @@ class FFI:
             else:
                 err_bytes = _C.pack(ret._code, error)[: ret._size]
 
+        void_result = ret._kind == VOID
+
         def invoke(*args):
             try:
-                return python_callable(*args)
+                r = python_callable(*args)
+                if void_result and r is not None:
+                    e = TypeError("callback with the return type 'void' must return None")
+                    _report(python_callable, TypeError, e, None, ", trying to convert the result back to C")
+                    return None
+                return r
             except BaseException:
                 et, ev, tb = sys.exc_info()
+                if tb is not None and tb.tb_next is not None:
+                    tb = tb.tb_next  # start at the callback's own frame, as in cffi
                 if onerror is not None:
                     try:
                         r = onerror(et, ev, tb)
@@ -1419,6 +1587,9 @@ class FFI:
                 else:
                     raise TypeError("initializer for ctype '%s' must be a %s, not cdata '%s'"
                                     % (ct.cname, "number", value._ctype.cname))
+            elif ct._wchar and not isinstance(value, str):
+                raise TypeError("initializer for ctype '%s' must be a unicode string of length 1, not %s"
+                                % (ct.cname, type(value).__name__))
             elif ct._wchar and isinstance(value, str):
                 if len(value) != 1:
                     raise TypeError("initializer for ctype '%s' must be a string of length 1" % ct.cname)
@@ -1448,11 +1619,8 @@ class FFI:
         size = item._size
         if _is_cdata(value):
             vct = value._ctype
-            if vct._kind == ARRAY and vct._item == ct._item:
-                m = len(value)
-                if m > n:
-                    raise IndexError("too many initializers for '%s' (got %d)" % (ct.cname, m))
-                _C.memmove(addr, value._addr, m * size)
+            if vct._kind == ARRAY and vct._item == ct._item and len(value) == n:
+                _C.memmove(addr, value._addr, n * size)
                 return
             raise TypeError("initializer for ctype '%s' must be a list or tuple, not cdata '%s'" % (ct.cname, vct.cname))
         if isinstance(value, bytes) and item._kind == PRIMITIVE and size == 1:
@@ -1562,3 +1730,12 @@ def _report(f, et, ev, tb, extra=""):
     if tb is not None and ev.__traceback__ is None:
         ev = ev.with_traceback(tb)
     _C.write_unraisable(ev, "from cffi callback %r%s" % (f, extra))
+
+
+class FFI(_FFIBase):
+    """cffi's ``FFI`` in ABI mode: ``from abicall import FFI`` in place of
+    ``from cffi import FFI`` (``backend`` is accepted and ignored: abicall
+    is the backend)."""
+
+    def __init__(self, backend=None):
+        pass
