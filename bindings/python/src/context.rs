@@ -173,8 +173,6 @@ fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inne
             let mut list = params.join(", ");
             if sig.variadic {
                 list.push_str(if params.is_empty() { "..." } else { ", ..." });
-            } else if params.is_empty() {
-                list.push_str("void");
             }
             let s = format!("{inner}({list})");
             write_cname(types, names, sig.ret, &s, out);
@@ -517,6 +515,22 @@ impl CTypeBase {
             fields: None,
             order: Vec::new(),
         })
+    }
+
+    /// Reads the type's facts again (a later `cdef` completed a struct or
+    /// union this type is or points to); the member table is dropped.
+    fn _refresh(&mut self, ctx: &Bound<'_, Context>) -> PyResult<()> {
+        let mut c = ctx.borrow_mut();
+        let t = c.check(self.tid)?;
+        let names = c.anon_names();
+        let d = describe(&mut c.ffi.types_mut(), &names, t);
+        self.size = d.2;
+        self.align = d.3;
+        self.item_size = d.8;
+        self.length = d.5;
+        self.fields = None;
+        self.order.clear();
+        Ok(())
     }
 
     /// Links the item's `CType` and the wide-char flag (Python layer).

@@ -9,7 +9,7 @@ exceptions.
 import sys
 
 from . import _abicall as _C
-from ._abicall import FFIError
+from ._abicall import CDefError, FFIError
 
 PRIMITIVE, POINTER, ARRAY, STRUCT, UNION, ENUM, FUNCTION, VOID = range(8)
 _KIND_NAMES = ("primitive", "pointer", "array", "struct", "union", "enum", "function", "void")
@@ -28,6 +28,7 @@ _WCHAR_TAGS = {"enum __abicall_wchar_t": "wchar_t", "enum __abicall_char16_t": "
                "enum __abicall_char32_t": "char32_t"}
 # FILE is an opaque struct of its own, spelled "FILE" as in cffi.
 _OTHER_TAGS = {"struct __abicall_FILE": "FILE"}
+_OPAQUE_PREFIX = "struct __abicall_opaque_"
 
 
 def _clean_cname(s):
@@ -36,6 +37,10 @@ def _clean_cname(s):
             s = s.replace(tag, name)
         for tag, name in _OTHER_TAGS.items():
             s = s.replace(tag, name)
+        if _OPAQUE_PREFIX in s:
+            import re
+
+            s = re.sub(r"struct __abicall_opaque_(\w+)", r"\1", s)
     return s
 
 
@@ -157,6 +162,7 @@ class CType(_C.CTypeBase):
                 raise FFIError("'%s' is opaque or incomplete" % self.cname)
             fmap = {}
             flist = []
+            order = []  # positional initializers, anonymous members flattened (as in cffi)
             for name, tid, off, bshift, bsize in raw:
                 ct = self._ffi._ctype(tid)
                 if name is None:
@@ -164,8 +170,10 @@ class CType(_C.CTypeBase):
                         continue
                     for sub, (o, t, bs, bz) in ct._fields().items():
                         fmap[sub] = (off + o, t, bs, bz)
+                    order.extend(ct._init_order)
                     flist.append(("", CField("", ct, off, -1, -1)))
                     continue
+                order.append(name)
                 fmap[name] = (off, ct, bshift, bsize)
                 coff, cshift = off, bshift
                 if bsize >= 0 and ct._size > 0:
@@ -178,27 +186,72 @@ class CType(_C.CTypeBase):
                 flist.append((name, CField(name, ct, coff, cshift, bsize)))
             self._fieldmap = fmap
             self._fieldlist = flist
-            self._set_fields(fmap, [n for n, _ in flist if n])
+            self._init_order = order
+            self._set_fields(fmap, order)
         return self._fieldmap
 
 
 _PREDEFINED_TYPEDEF = None
+_PREDEFINED = ("wchar_t", "char16_t", "char32_t", "FILE", "bool")
 
 
-def _rename_predefined_typedefs(text):
+def _rename_predefined_typedefs(text, renames):
     """A text that declares ``typedef ... wchar_t;`` (or char16_t,
-    char32_t, FILE) gets its own type under that name, as in cffi: the
-    name is renamed ``__abicall_user_<name>`` in the text (typedef and
-    uses); ``cdef`` then points the name at it. Returns (text, names)."""
+    char32_t, FILE, bool) gets its own type under that name, as in cffi:
+    the name is renamed ``__abicall_user_<name>`` in the text (typedef and
+    uses), here and in every later text (``renames``); ``cdef`` then
+    points the name at it. Returns (text, newly renamed names)."""
     import re
 
     global _PREDEFINED_TYPEDEF
+    if not any(n in text for n in _PREDEFINED):
+        return text, ()
     if _PREDEFINED_TYPEDEF is None:
-        _PREDEFINED_TYPEDEF = re.compile(r"\btypedef\b[^;{}]*?\b(wchar_t|char16_t|char32_t|FILE)\s*;")
-    names = sorted(set(_PREDEFINED_TYPEDEF.findall(text)))
+        _PREDEFINED_TYPEDEF = {
+            n: re.compile(r"\btypedef\b[^;{}()]*?[\s*,]%s\s*[;,]" % n) for n in _PREDEFINED
+        }
+    names = [n for n in _PREDEFINED if n not in renames and n in text and _PREDEFINED_TYPEDEF[n].search(text)]
+    all_renames = dict(renames)
     for name in names:
-        text = re.sub(r"\b%s\b" % name, "__abicall_user_" + name, text)
-    return text, names
+        all_renames[name] = "__abicall_user_" + name
+    return _apply_renames(text, all_renames), names
+
+
+def _apply_renames(text, renames):
+    import re
+
+    for name, new in renames.items():
+        if name in text:
+            text = re.sub(r"\b%s\b" % name, new, text)
+    return text
+
+
+_CFFI_SYNTAX = None
+
+
+def _cffi_syntax(text):
+    """cffi's additions to C, in terms of C: ``__stdcall``, ``__cdecl`` and
+    ``WINAPI`` are blanked (they mean nothing on these targets, as in
+    cffi); ``typedef ... T;`` declares an opaque struct type spelled ``T``;
+    ``...`` closing an enumerator list is dropped. Line and column numbers
+    are kept."""
+    import re
+
+    global _CFFI_SYNTAX
+    if _CFFI_SYNTAX is None:
+        _CFFI_SYNTAX = (
+            re.compile(r"\b(__stdcall|__cdecl|WINAPI)\b"),
+            re.compile(r"\btypedef(\s+)\.\.\.(\s+)(\w+)(\s*);"),
+            re.compile(r",(\s*)\.\.\.(\s*)\}"),
+        )
+    conv, opaque, enum_dots = _CFFI_SYNTAX
+    if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
+        text = conv.sub(lambda m: " " * len(m.group(0)), text)
+    if "..." in text:
+        text = opaque.sub(lambda m: "typedef%s%s%sstruct __abicall_opaque_%s %s%s;"
+                          % (m.group(1), "", m.group(2), m.group(3), m.group(3), m.group(4)), text)
+        text = enum_dots.sub(lambda m: " %s   %s}" % (m.group(1), m.group(2)), text)
+    return text
 
 
 def _cast_owner(source):
@@ -784,8 +837,9 @@ class _FFIBase:
     and of ``abicall.backend.FFI``)."""
 
     __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
-                 "_null", "_libs", "_user_typedefs", "__weakref__")
+                 "_null", "_libs", "_user_typedefs", "_renames", "__weakref__")
     NULL = _NullAttr()
+    _type_error = CDefError  # what a bad type string raises
 
     error = FFIError
     CData = _C.CDataBase  # every cdata (functions and callbacks included) is an instance
@@ -823,14 +877,22 @@ class _FFIBase:
         self._init_lock = __import__("threading").Lock()
         self._libs = []
         self._user_typedefs = set()
+        self._renames = {}
         self._null = self.cast("void *", 0)
 
     # --- declarations -------------------------------------------------------
     def cdef(self, csource, override=False, packed=False, pack=None):
         """Parses C declarations (``packed=True`` packs every struct)."""
-        renamed = ()
-        if "wchar_t" in csource or "char16_t" in csource or "char32_t" in csource or "FILE" in csource:
-            csource, renamed = _rename_predefined_typedefs(csource)
+        if not isinstance(csource, str):
+            raise TypeError("cdef() argument must be a string, not %s" % type(csource).__name__)
+        if packed and pack:
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if packed not in (False, True, 0, 1):
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if pack and pack not in (1, 2, 4, 8, 16):
+            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+        csource, renamed = _rename_predefined_typedefs(csource, self._renames)
+        csource = _cffi_syntax(csource)
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
@@ -839,8 +901,14 @@ class _FFIBase:
             # the text's own typedef of a predefined name wins (as in cffi)
             self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
             self._user_typedefs.add(name)
+            self._renames[name] = "__abicall_user_" + name
         self._sources.append(csource)
         self._by_name.clear()
+        for ct in list(self._by_id.values()):
+            if ct._size < 0 or ct._item_size < 0:
+                # a struct or union this cdef completed: the same ctype, completed
+                ct._refresh(self._ctx)
+                ct._fieldmap = ct._fieldlist = None
 
     def include(self, ffi_to_include):
         """Makes the declarations of another ``FFI`` available here (they are
@@ -899,14 +967,48 @@ class _FFIBase:
             self._by_id[tid] = ct
         return ct
 
-    def _typeof_str(self, cdecl):
+    def _typeof_str(self, cdecl, function_ok=False):
         ct = self._by_name.get(cdecl)
         if ct is None:
-            ct = self._ctype(self._ctx.parse_type(cdecl))
+            ct = self._ctype(self._parse_type(cdecl))
             if ct._kind == FUNCTION:
-                ct = self._ctype(self._ctx.pointer_to(ct._tid))
+                if function_ok:
+                    return self._ctype(self._ctx.pointer_to(ct._tid))
+                # a function type, not a pointer to one (cffi's error)
+                raise self._type_error("the type %r is a function type, not a pointer-to-function type" % cdecl)
             self._by_name[cdecl] = ct
         return ct
+
+    def _parse_type(self, cdecl):
+        """A type id for a type string, read as cffi does: declarator names
+        are allowed and ignored (``"int(*callback)(bool is_valid)"``),
+        ``__stdcall``/``__cdecl``/``WINAPI`` are ignored."""
+        text = cdecl
+        if self._renames:
+            text = _apply_renames(text, self._renames)
+        if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
+            text = _cffi_syntax(text)
+        for _ in range(64):
+            try:
+                return self._ctx.parse_type(text)
+            except CDefError as e:
+                msg = str(e)
+                if "size of array is negative" in msg or "array of elements of incomplete type" in msg:
+                    raise ValueError(msg) from None
+                if self._type_error is not CDefError:
+                    raise self._type_error(msg) from None
+                # `unexpected name `x` in a type name` at line:col: drop the name
+                import re
+
+                m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", str(e))
+                if not m or m.group(1) != "1":
+                    raise
+                col = int(m.group(2)) - 1
+                name = m.group(3)
+                if text[col:col + len(name)] != name:
+                    raise
+                text = text[:col] + " " * len(name) + text[col + len(name):]
+        raise CDefError("cannot parse %r" % cdecl)
 
     def _typeof(self, cdecl):
         if isinstance(cdecl, CType):
@@ -1021,6 +1123,7 @@ class _FFIBase:
         return entry[2]
 
     def integer_const(self, name):
+        """The value of an integer constant (``#define``, enumerator)."""
         v = self._ctx.constant(name)
         if not isinstance(v, int):
             raise FFIError("'%s' is not an integer constant" % name)
@@ -1438,7 +1541,7 @@ class _FFIBase:
             raise TypeError("expected a callable object, not %s" % type(python_callable).__name__)
         if onerror is not None and not callable(onerror):
             raise TypeError("expected a callable object for 'onerror', not %s" % type(onerror).__name__)
-        ct = self._typeof(cdecl)
+        ct = self._typeof_str(cdecl, True) if isinstance(cdecl, str) else self._typeof(cdecl)
         if ct._kind == FUNCTION:
             ct = self._ctype(self._ctx.pointer_to(ct._tid))
         if ct._kind != POINTER or ct._item_kind != FUNCTION:
@@ -1489,6 +1592,7 @@ class _FFIBase:
         return _CallbackCData(self._ctx, ct, invoke, params, ret, err_bytes, on_convert_error, _SENTINEL)
 
     def def_extern(self, *args, **kwargs):
+        """API mode only (``extern "Python"``): raises ``FFIError`` here."""
         raise FFIError("def_extern() is only available in API mode (not supported by abicall)")
 
     # --- conversions (used by CData and the native call path) -------------
@@ -1668,10 +1772,10 @@ class _FFIBase:
                 self._write_field(fields[name], addr, v, extra)
             return
         if isinstance(value, (list, tuple)):
-            named = [f for f in ct.fields if f[0]]
+            named = ct._init_order
             if len(value) > len(named) or (ct._kind == UNION and len(value) > 1):
                 raise ValueError("too many initializers for '%s' (got %d)" % (ct.cname, len(value)))
-            for (name, _), v in zip(named, value):
+            for name, v in zip(named, value):
                 self._write_field(fields[name], addr, v, extra)
             return
         raise TypeError(

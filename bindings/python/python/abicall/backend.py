@@ -2,7 +2,8 @@
 ABI-mode modules (``ffibuilder.set_source("_mod", None)``) instantiate, and
 that cffi's tests reach as ``_cffi_backend.FFI``."""
 
-from ._ffi import _FFIBase
+from ._abicall import FFIError
+from ._ffi import ARRAY, _FFIBase
 
 
 class FFI(_FFIBase):
@@ -14,3 +15,13 @@ class FFI(_FFIBase):
     def __init__(self, module_name=None, **kw):
         if module_name is not None and not isinstance(module_name, str):
             raise TypeError("FFI() argument 1 must be str or None, not %s" % type(module_name).__name__)
+
+    _type_error = FFIError  # cffi's _cffi_backend.FFI reports bad types as ffi.error
+
+    def sizeof(self, cdecl):
+        """``sizeof`` of a type or of a cdata (``ffi.error`` for unsized types)."""
+        if isinstance(cdecl, str):
+            ct = self._typeof(cdecl)
+            if ct._size < 0 or (ct._kind == ARRAY and ct._length < 0):
+                raise FFIError("ctype '%s' is of unknown size" % ct.cname)
+        return _FFIBase.sizeof(self, cdecl)
