@@ -85,6 +85,8 @@ pub struct Spec {
     pub align: usize,
     /// The Python `CType` (for errors, the hook and made cdata).
     pub ctype: Py<CTypeBase>,
+    /// A `wchar_t`/`char16_t`/`char32_t`: a 1-character `str` in Python.
+    pub wchar: bool,
 }
 
 impl Spec {
@@ -112,6 +114,7 @@ impl Spec {
             conv,
             align: c.align.max(1) as usize,
             ctype: ctype.clone().unbind(),
+            wchar: c.wchar,
         }
     }
 
@@ -178,6 +181,23 @@ pub fn fill<'py>(
     keep: &mut Vec<Bound<'py, PyAny>>,
 ) -> PyResult<*const c_void> {
     match spec.conv {
+        Conv::Scalar(code) if spec.wchar => {
+            // a character: a 1-character str (anything else: the Python
+            // layer's rules and errors)
+            if let Ok(s) = v.downcast::<pyo3::types::PyString>() {
+                let s = s.to_cow()?;
+                let mut it = s.chars();
+                if let (Some(ch), None) = (it.next(), it.next()) {
+                    let n = scalar::code_size(code);
+                    slot.0[..n].copy_from_slice(&(ch as u32).to_le_bytes()[..n]);
+                    if n < 4 && (ch as u32) >> (8 * n) != 0 {
+                        return fallback(py, spec, v, keep);
+                    }
+                    return Ok(slot.0.as_ptr() as *const c_void);
+                }
+            }
+            fallback(py, spec, v, keep)
+        }
         Conv::Scalar(code) => match scalar::encode(code, v, &mut slot.0) {
             Ok(()) => Ok(slot.0.as_ptr() as *const c_void),
             Err(e) if v.is_instance_of::<CDataBase>() => {
@@ -288,6 +308,13 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
             let mut b = [0u8; 16];
             // SAFETY: caller contract.
             unsafe { std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), n) };
+            if spec.wchar && n <= 4 {
+                let mut u = [0u8; 4];
+                u[..n].copy_from_slice(&b[..n]);
+                if let Some(ch) = char::from_u32(u32::from_le_bytes(u)) {
+                    return Ok(pyo3::types::PyString::new(py, ch.encode_utf8(&mut [0u8; 4])).into_any().unbind());
+                }
+            }
             scalar::decode(py, code, &b[..n.max(1)])
         }
         Conv::Ptr { .. } => {

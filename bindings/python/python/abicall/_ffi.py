@@ -165,15 +165,23 @@ class CType(_C.CTypeBase):
             order = []  # positional initializers, anonymous members flattened (as in cffi)
             for name, tid, off, bshift, bsize in raw:
                 ct = self._ffi._ctype(tid)
+                # cffi's flag 1: not filled by a positional initializer (a
+                # union member after the first)
+                flag = 1 if self._kind == UNION and flist else 0
                 if name is None:
                     if bsize >= 0:
                         continue
                     for sub, (o, t, bs, bz) in ct._fields().items():
                         fmap[sub] = (off + o, t, bs, bz)
-                    order.extend(ct._init_order)
-                    flist.append(("", CField("", ct, off, -1, -1)))
+                    if not flag:
+                        order.extend(ct._init_order)
+                    for sub, f in ct.fields:
+                        cf = CField(sub, f.type, off + f.offset, f.bitshift, f.bitsize)
+                        cf.flags = f.flags | flag
+                        flist.append((sub, cf))
                     continue
-                order.append(name)
+                if not flag:
+                    order.append(name)
                 fmap[name] = (off, ct, bshift, bsize)
                 coff, cshift = off, bshift
                 if bsize >= 0 and ct._size > 0:
@@ -183,7 +191,9 @@ class CType(_C.CTypeBase):
                     unit = (pos // (ct._size * 8)) * ct._size
                     if pos - unit * 8 + bsize <= ct._size * 8:
                         coff, cshift = unit, pos - unit * 8
-                flist.append((name, CField(name, ct, coff, cshift, bsize)))
+                cf = CField(name, ct, coff, cshift, bsize)
+                cf.flags = flag
+                flist.append((name, cf))
             self._fieldmap = fmap
             self._fieldlist = flist
             self._init_order = order
@@ -752,6 +762,59 @@ class buffer(Buffer):
         return Buffer.__new__(cls, cdata._addr, size, cdata)
 
 
+class _HandleLibrary:
+    """A library given as a handle from C's ``dlopen()``: symbols are
+    looked up with ``dlsym`` (the handle stays the caller's to close)."""
+
+    _dlsym = None
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.name = "<handle 0x%x>" % handle._addr
+        if _HandleLibrary._dlsym is None:
+            helper = _FFIBase()
+            helper.cdef("void *dlsym(void *, const char *);")
+            _HandleLibrary._dlsym = helper.dlopen(None).dlsym
+
+    def symbol(self, name):
+        p = _HandleLibrary._dlsym(self.handle, name.encode())
+        return p._addr or None
+
+
+_C_FILES = None
+
+
+def _c_file(f):
+    """A C ``FILE *`` (unbuffered, on a duplicate of ``f``'s descriptor)
+    for a Python file object passed as a ``FILE *`` argument, as cffi
+    does; made once per file object, closed when it dies. ``f`` is flushed
+    first so its buffered output comes before C's."""
+    global _C_FILES
+    import os
+    import weakref
+
+    if _C_FILES is None:
+        helper = _FFIBase()
+        helper.cdef("void *fdopen(int, const char *); int setvbuf(void *, char *, int, size_t);"
+                    "int fclose(void *); int fflush(void *);")
+        _C_FILES = (weakref.WeakKeyDictionary(), helper.dlopen(None))
+    files, libc = _C_FILES
+    f.flush()
+    fp = files.get(f)
+    if fp is None:
+        mode = getattr(f, "mode", "r+")
+        cmode = b"a" if "a" in mode else b"w" if ("w" in mode or "+" in mode) else b"r"
+        fd = os.dup(f.fileno())
+        fp = libc.fdopen(fd, cmode)
+        if not fp:
+            os.close(fd)
+            raise OSError("fdopen() failed for %r" % (f,))
+        libc.setvbuf(fp, _FFIBase.NULL, 2, 0)  # _IONBF
+        files[f] = fp
+        weakref.finalize(f, libc.fclose, fp)
+    return fp._addr
+
+
 class Lib:
     """The result of ``ffi.dlopen``: functions, global variables and
     constants as attributes."""
@@ -922,6 +985,13 @@ class _FFIBase:
 
     def dlopen(self, name, flags=0):
         """Loads a shared library (``None``: the C library / running process)."""
+        if _is_cdata(name) and name._ctype._kind == POINTER:
+            # a handle from C's dlopen(), as in cffi
+            if not name._addr:
+                raise OSError("dlopen() of a NULL handle")
+            lib = Lib(self, _HandleLibrary(name))
+            self._libs.append(lib)
+            return lib
         if name is not None and not isinstance(name, str):
             name = getattr(name, "__fspath__", lambda: name)()
             if not isinstance(name, str):
@@ -992,17 +1062,19 @@ class _FFIBase:
             try:
                 return self._ctx.parse_type(text)
             except CDefError as e:
-                msg = str(e)
-                if "size of array is negative" in msg or "array of elements of incomplete type" in msg:
-                    raise ValueError(msg) from None
-                if self._type_error is not CDefError:
-                    raise self._type_error(msg) from None
-                # `unexpected name `x` in a type name` at line:col: drop the name
                 import re
 
-                m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", str(e))
-                if not m or m.group(1) != "1":
+                msg = str(e)
+                m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", msg)
+                if not (m and m.group(1) == "1"):
+                    if self._type_error is not CDefError:
+                        raise self._type_error(msg) from None
+                    if "size of array is negative" in msg or "array of elements of incomplete type" in msg:
+                        raise ValueError(msg) from None
+                    if "function cannot return" in msg:
+                        raise TypeError("invalid result type: %s" % msg) from None
                     raise
+                # `unexpected name `x` in a type name` at line:col: drop the name
                 col = int(m.group(2)) - 1
                 name = m.group(3)
                 if text[col:col + len(name)] != name:
@@ -1383,7 +1455,7 @@ class _FFIBase:
         if k == ENUM and not ct._wchar:
             v = cdata._value()
             return ct.elements.get(v, str(v))
-        if k == PRIMITIVE:
+        if k == PRIMITIVE or ct._wchar:
             v = cdata._value()
             if ct._code == C_CHAR:
                 return v
@@ -1593,7 +1665,7 @@ class _FFIBase:
 
     def def_extern(self, *args, **kwargs):
         """API mode only (``extern "Python"``): raises ``FFIError`` here."""
-        raise FFIError("def_extern() is only available in API mode (not supported by abicall)")
+        raise ValueError("ffi.def_extern() is only available on API-mode FFI objects")
 
     # --- conversions (used by CData and the native call path) -------------
     def _function_at(self, fptr_ct, addr):
@@ -1813,7 +1885,15 @@ class _FFIBase:
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
             if isinstance(value, bytes) and ct._item_kind == VOID:
-                raise TypeError("initializer for ctype '%s' must be a cdata pointer, not bytes" % ct.cname)
+                # as cffi: bytes for a `void *` argument pass their data
+                pin = _C.PinnedBuffer(value, False)
+                box = _C.Block(8, 8)
+                _C.write(C_PTR, box.address, pin.address)
+                return box.address, (box, pin)
+            if ct._item_kind == STRUCT and ct.item.cname == "FILE" and hasattr(value, "fileno"):
+                box = _C.Block(8, 8)
+                _C.write(C_PTR, box.address, _c_file(value))
+                return box.address, box
             if isinstance(value, Buffer):
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, value._addr)
