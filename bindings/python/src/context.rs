@@ -549,7 +549,8 @@ impl CTypeBase {
             let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;
             let slow = {
                 let c = ct.borrow();
-                bsize >= 0 || (c.kind == kind::ARRAY && c.length < 0)
+                // bitfields, flexible arrays and `T x[0]` (read as a pointer)
+                bsize >= 0 || (c.kind == kind::ARRAY && c.length <= 0)
             };
             m.insert(
                 k.extract::<String>()?,

@@ -308,7 +308,7 @@ class _CDataMixin:
             return "<cdata '%s' owning %d bytes>" % (ct.cname, self._owned)
         if k == ARRAY and isinstance(self._owner, _Sliced):
             return "<cdata '%s' sliced length %d>" % (ct.cname, self._len())
-        if k == ARRAY and self._owner is None and self._length == 0 and ct._length < 0:
+        if k == ARRAY and self._length == 0 and ct._length < 0 and type(self._owner) is _C.Block:
             return "<cdata '%s' owning 0 bytes>" % ct.cname  # ffi.new("T[]", 0)
         if k in (PRIMITIVE, ENUM):
             v = self._value()
@@ -876,6 +876,10 @@ class Lib:
         if var is None:
             raise AttributeError("cannot set '%s': not a global variable" % name)
         ct, addr = self._var(var)
+        if ct._kind == ARRAY and ct._length < 0 and isinstance(value, (list, tuple)):
+            # `extern T x[];` of unknown length: as many items as given (as cffi)
+            self._ffi._write_array(ct, ct.item, addr, len(value), value)
+            return
         self._ffi._write(ct, addr, value)
 
 
@@ -1261,26 +1265,32 @@ class _FFIBase:
         raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
 
     def _flexible_size(self, item, init):
-        """Bytes needed by a struct ending in a flexible array member for
-        ``init`` (the member's initializer gives the length: a list, or an int)."""
+        """Bytes needed by a struct ending in a flexible array member (also
+        through a last member that is such a struct) for ``init`` (the
+        member's initializer gives the length: a list, or an int); 0 if
+        nothing beyond ``sizeof``."""
         if item._kind != STRUCT or init is None or _is_cdata(init):
             return 0
         fields = item.fields
         if not fields:
             return 0
         name, last = fields[-1]
-        if last.type._kind != ARRAY or last.type._length >= 0:
-            return 0
+        lt = last.type
         if isinstance(init, dict):
             v = init.get(name)
-        elif isinstance(init, (list, tuple)) and len(init) == len(fields):
+        elif isinstance(init, (list, tuple)) and len(init) == len(item._init_order) and item._init_order[-1] == name:
             v = init[-1]
         else:
             v = None
         if v is None:
             return 0
-        n = v if isinstance(v, int) else len(v)
-        return last.offset + n * last.type._item_size
+        if lt._kind == ARRAY and lt._length < 0:
+            n = v if isinstance(v, int) else len(v)
+            return last.offset + n * lt._item_size
+        if lt._kind == STRUCT:
+            sub = self._flexible_size(lt, v)
+            return last.offset + sub if sub else 0
+        return 0
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
         """An ``ffi.new``-like function using ``alloc(size)`` / ``free(raw)``:
@@ -1750,7 +1760,7 @@ class _FFIBase:
             "initializer for ctype '%s' must be a cdata pointer, not %s" % (ct.cname, type(value).__name__)
         )
 
-    def _write(self, ct, addr, value):
+    def _write(self, ct, addr, value, extra=0):
         """Stores ``value`` as a ``ct`` at ``addr`` (cffi's initializer rules)."""
         k = ct._kind
         if k == PRIMITIVE or k == ENUM:
@@ -1781,7 +1791,7 @@ class _FFIBase:
                 raise TypeError("cannot assign to an array of unknown length '%s'" % ct.cname)
             self._write_array(ct, ct.item, addr, n, value)
         elif k in (STRUCT, UNION):
-            self._write_record(ct, addr, value)
+            self._write_record(ct, addr, value, extra)
         else:
             raise TypeError("cannot store a value of type '%s'" % ct.cname)
 
@@ -1841,30 +1851,35 @@ class _FFIBase:
             for name, v in value.items():
                 if name not in fields:
                     raise KeyError(name)
-                self._write_field(fields[name], addr, v, extra)
+                self._write_field(fields[name], addr, v, extra, ct._size)
             return
         if isinstance(value, (list, tuple)):
             named = ct._init_order
-            if len(value) > len(named) or (ct._kind == UNION and len(value) > 1):
+            if len(value) > len(named):  # a union's order holds its first member only
                 raise ValueError("too many initializers for '%s' (got %d)" % (ct.cname, len(value)))
             for name, v in zip(named, value):
-                self._write_field(fields[name], addr, v, extra)
+                self._write_field(fields[name], addr, v, extra, ct._size)
             return
         raise TypeError(
             "initializer for ctype '%s' must be a list or tuple or dict or struct-cdata, not %s"
             % (ct.cname, type(value).__name__)
         )
 
-    def _write_field(self, f, addr, v, extra=0):
+    def _write_field(self, f, addr, v, extra=0, rec_size=0):
+        """Stores member ``f`` of a record at ``addr`` of ``rec_size`` bytes
+        followed by ``extra`` allocated bytes (room for flexible arrays)."""
         off, fct, bshift, bsize = f
         if bsize >= 0:
             self._write_bits(fct, addr + off, bshift, bsize, v)
         elif fct._kind == ARRAY and fct._length < 0:
-            # flexible array member, room for it allocated by new()
+            # flexible array member: room up to the end of the allocation
             if isinstance(v, int):
                 return
-            n = extra // fct._item_size if fct._item_size > 0 else 0
+            room = rec_size - off + extra
+            n = room // fct._item_size if fct._item_size > 0 else 0
             self._write_array(fct, fct.item, addr + off, n, v)
+        elif fct._kind == STRUCT:
+            self._write(fct, addr + off, v, max(0, rec_size + extra - off - fct._size))
         else:
             self._write(fct, addr + off, v)
 
