@@ -40,4 +40,9 @@ if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
   # The one command of bindings/python/README.md: build + install, then test.
   "$PY" -m pip install -q ./bindings/python
   "$PY" -m pytest -q bindings/python/tests
+  # cffi 2.0.0's own ABI-mode tests against abicall, with cffi as the control
+  # (downloads the cffi sdist from PyPI; see bindings/python/README.md).
+  "$PY" -c "import cffi, sys; sys.exit(cffi.__version__ != '2.0.0')" 2>/dev/null \
+    || "$PY" -m pip install -q cffi==2.0.0
+  bindings/python/cffi_suite/run.sh
 fi

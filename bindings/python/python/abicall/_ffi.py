@@ -236,6 +236,58 @@ def _apply_renames(text, renames):
     return text
 
 
+def _cffi_refusals(text, bodiless_enums):
+    """What cffi's cdef refuses although the abicall parser accepts it (C
+    that is no declaration, or that cffi cannot model): function bodies,
+    ``f(...)``, string ``#define``s, an enum defined after its first use.
+    Raises cffi's exception and message; ``bodiless_enums`` collects the
+    enum tags used without a body (over every cdef of an FFI)."""
+    import re
+
+    def line_of(pos):
+        return text.count("\n", 0, pos) + 1
+
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(\"[^\n]*)$", text, re.M):
+        raise CDefError(
+            "only supports one of the following syntax:\n"
+            "  #define %s ...     (literally dot-dot-dot)\n"
+            "  #define %s NUMBER  (with NUMBER an integer constant, decimal/hex/octal)\n"
+            "got:\n"
+            "  #define %s %s" % (m.group(1), m.group(1), m.group(1), m.group(2).strip())
+        )
+    code = re.sub(r"^[ \t]*#[^\n]*$", lambda m: " " * len(m.group(0)), text, flags=re.M)
+    for m in re.finditer(r"(\w+)\s*\(\s*\.\.\.\s*\)", code):
+        if m.group(1) not in ("__attribute__", "__declspec", "sizeof"):
+            raise CDefError("<cdef source string>:%d: %s: a function with only '(...)' as argument is not correct C"
+                            % (line_of(m.start()), m.group(1)))
+    for m in re.finditer(r"\)\s*\{", code):
+        # a `)` followed by `{`: a function body unless the parentheses are
+        # an attribute's (`struct __attribute__((packed)) {`)
+        depth, i = 0, m.start()
+        while i >= 0:
+            c = code[i]
+            if c == ")":
+                depth += 1
+            elif c == "(":
+                depth -= 1
+                if depth == 0:
+                    break
+            i -= 1
+        before = re.search(r"(\w+)\s*\(*\s*$", code[:max(i, 0)])
+        if before and before.group(1) in ("__attribute__", "__declspec", "_Alignas", "alignas", "__aligned__"):
+            continue
+        raise CDefError("<cdef source string>:%d: unexpected <FuncDef>: this construct is valid C but not valid in cdef()"
+                        % line_of(m.start()))
+    for m in re.finditer(r"\benum\s+(\w+)\s*(\{|:)?", code):
+        tag, body = m.group(1), m.group(2)
+        if body:
+            if tag in bodiless_enums:
+                raise NotImplementedError("enum %s: the '{}' declaration should appear on the first time "
+                                          "the enum is mentioned, not later" % tag)
+        else:
+            bodiless_enums.add(tag)
+
+
 _CFFI_SYNTAX = None
 
 
@@ -904,7 +956,7 @@ class _FFIBase:
     and of ``abicall.backend.FFI``)."""
 
     __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
-                 "_null", "_libs", "_user_typedefs", "_renames", "__weakref__")
+                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "__weakref__")
     NULL = _NullAttr()
     _type_error = CDefError  # what a bad type string raises
 
@@ -945,6 +997,7 @@ class _FFIBase:
         self._libs = []
         self._user_typedefs = set()
         self._renames = {}
+        self._bodiless_enums = set()
         self._null = self.cast("void *", 0)
 
     # --- declarations -------------------------------------------------------
@@ -958,12 +1011,18 @@ class _FFIBase:
             raise ValueError("'packed' should be False or True; use 'pack' to give another value")
         if pack and pack not in (1, 2, 4, 8, 16):
             raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+        _cffi_refusals(csource, self._bodiless_enums)
         csource, renamed = _rename_predefined_typedefs(csource, self._renames)
         csource = _cffi_syntax(csource)
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
-        self._ctx.cdef(csource)
+        try:
+            self._ctx.cdef(csource)
+        except CDefError as e:
+            if "redefined with a different value" in str(e):
+                raise FFIError(str(e)) from None  # as cffi (a #define given twice)
+            raise
         for name in renamed:
             # the text's own typedef of a predefined name wins (as in cffi)
             self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
@@ -1071,9 +1130,11 @@ class _FFIBase:
                 msg = str(e)
                 m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", msg)
                 if not (m and m.group(1) == "1"):
+                    if "array of elements of incomplete type" in msg:
+                        raise ValueError(msg) from None
                     if self._type_error is not CDefError:
                         raise self._type_error(msg) from None
-                    if "size of array is negative" in msg or "array of elements of incomplete type" in msg:
+                    if "size of array is negative" in msg:
                         raise ValueError(msg) from None
                     if "function cannot return" in msg:
                         raise TypeError("invalid result type: %s" % msg) from None
@@ -1370,6 +1431,14 @@ class _FFIBase:
         if ct is None:
             ct = self._typeof(cdecl)
         k = ct._kind
+        if k == ENUM and ct._size < 0 and not ct._wchar:
+            # `enum foo;` without enumerators: an unsigned int, as cffi guesses
+            import warnings
+
+            warnings.warn("'%s' has no values explicitly defined; guessing that it is equivalent to "
+                          "'unsigned int'" % ct.cname)
+            v = source._value() if _is_cdata(source) else source
+            return _new_owned(ct, 4, 4, -1, 0, ct._code, int(v) & 0xFFFFFFFF)
         if source.__class__ is int:
             if k == POINTER:
                 return CData(ct, source & 0xFFFFFFFFFFFFFFFF)
