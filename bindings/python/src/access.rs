@@ -25,7 +25,8 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
     match c.kind {
         kind::PRIMITIVE | kind::ENUM if !c.wchar => {
             let code = Code::from_u8(c.code);
-            if code == Code::None {
+            if code == Code::None || code == Code::LongDouble {
+                // long double: a cdata copy (full precision), Python path
                 return Ok(None);
             }
             let n = scalar::code_size(code);
@@ -113,6 +114,11 @@ fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Op
         return Ok(None);
     };
     let rec = rec.bind(py);
+    if rec.borrow().size < 0 {
+        // opaque or incomplete: no members (internal attributes still
+        // work; the Python path raises cffi's error for anything else)
+        return Ok(None);
+    }
     if rec.borrow().fields.is_none() {
         rec.call_method0("_fields")?;
     }

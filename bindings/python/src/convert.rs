@@ -96,6 +96,11 @@ impl Spec {
         let conv = match c.kind {
             kind::VOID => Conv::Void,
             kind::PRIMITIVE | kind::ENUM => match Code::from_u8(c.code) {
+                // `long double _Complex`: its bytes, like a record
+                Code::None if c.size > 0 => Conv::Record {
+                    tid: c.tid,
+                    size: c.size as usize,
+                },
                 Code::None => Conv::Other,
                 code => Conv::Scalar(code),
             },

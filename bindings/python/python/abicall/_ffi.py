@@ -19,6 +19,7 @@ C_SIGNED = {3, 5, 7, 9, 11}
 C_FLOATS = {13, 14, 15}
 C_COMPLEX = {17, 18}
 C_PTR = 16
+C_LDOUBLE = 15  # long double (x87 80-bit on x86_64): kept as a cdata, as in cffi
 _INT_BITS = {3: 8, 4: 8, 5: 16, 6: 16, 7: 32, 8: 32, 9: 64, 10: 64, 11: 128, 12: 128, 1: 8, 2: 8}
 
 # wchar_t, char16_t and char32_t are declared as enums with a fixed
@@ -74,6 +75,8 @@ class CType(_C.CTypeBase):
             kind = FUNCTION  # cffi: a function pointer ctype has kind 'function'
         self.kind = _KIND_NAMES[kind]
         self.cname = _clean_cname(cname)
+        # `long double _Complex`: two long doubles, kept as a cdata
+        self._ldc = kind == PRIMITIVE and code == 0 and cname == "long double _Complex"
         self._length = length
         self._set_info(ffi._ctype(item) if item >= 0 and kind not in (FUNCTION,) else None, self._wchar)
         self._fieldmap = None
@@ -391,6 +394,8 @@ class _CDataMixin:
     # --- scalar value -----------------------------------------------------
     def _value(self):
         ct = self._ctype
+        if ct._ldc:
+            return complex(_C.read(C_LDOUBLE, self._addr), _C.read(C_LDOUBLE, self._addr + 16))
         return _C.read(ct._code, self._addr)
 
     def _number(self, op):
@@ -423,7 +428,7 @@ class _CDataMixin:
 
     def __complex__(self):
         ct = self._ctype
-        if ct._kind == PRIMITIVE and (ct._code in C_FLOATS or ct._code in C_COMPLEX):
+        if ct._kind == PRIMITIVE and (ct._code in C_FLOATS or ct._code in C_COMPLEX or ct._ldc):
             return complex(self._value())
         raise TypeError("complex() not supported on cdata '%s'" % ct.cname)
 
@@ -1463,6 +1468,14 @@ class _FFIBase:
             if isinstance(source, (int, float)):
                 return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
             raise TypeError("cannot cast %s to '%s'" % (type(source).__name__, ct.cname))
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype._tid == ct._tid:
+            cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+            _C.memmove(cd._addr, source._addr, ct._size)
+            return cd
+        if ct._ldc:
+            cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+            self._write(ct, cd._addr, source)
+            return cd
         if k in (PRIMITIVE, ENUM):
             code = ct._code
             if _is_cdata(source):
@@ -1777,6 +1790,11 @@ class _FFIBase:
         if k == PRIMITIVE or k == ENUM:
             if ct._wchar:
                 return chr(_C.read(ct._code, addr))
+            if ct._code == C_LDOUBLE or ct._ldc:
+                # a copy as a cdata: no rounding to a Python float (as cffi)
+                cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+                _C.memmove(cd._addr, addr, ct._size)
+                return cd
             return _C.read(ct._code, addr)
         if k == POINTER:
             return CData(ct, _C.read(C_PTR, addr))
@@ -1832,6 +1850,19 @@ class _FFIBase:
     def _write(self, ct, addr, value, extra=0):
         """Stores ``value`` as a ``ct`` at ``addr`` (cffi's initializer rules)."""
         k = ct._kind
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype._tid == ct._tid:
+            _C.memmove(addr, value._addr, ct._size)  # all the bits of a long double
+            return
+        if ct._ldc:
+            if _is_cdata(value):
+                value = complex(value)
+            if not isinstance(value, (int, float, complex)):
+                raise TypeError("initializer for ctype '%s' must be a complex number, not %s"
+                                % (ct.cname, type(value).__name__))
+            value = complex(value)
+            _C.write(C_LDOUBLE, addr, value.real)
+            _C.write(C_LDOUBLE, addr + 16, value.imag)
+            return
         if k == PRIMITIVE or k == ENUM:
             if _is_cdata(value):
                 vk = value._ctype._kind
