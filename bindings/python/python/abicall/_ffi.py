@@ -38,10 +38,12 @@ def _clean_cname(s):
             s = s.replace(tag, name)
         for tag, name in _OTHER_TAGS.items():
             s = s.replace(tag, name)
-        if _OPAQUE_PREFIX in s:
+        if _OPAQUE_PREFIX in s or "__abicall_anon_" in s:
             import re
 
             s = re.sub(r"struct __abicall_opaque_(\w+)", r"\1", s)
+            # an unnamed struct of an out-of-line module: cffi's "$N"
+            s = re.sub(r"(struct|union|enum) __abicall_anon_(\w+)", r"\1 $\2", s)
     return s
 
 
@@ -902,7 +904,7 @@ class Lib:
             tid, sym = fn
             addr = self._library.symbol(sym)
             if addr is None:
-                raise AttributeError(
+                raise ffi._symbol_error(
                     "function/symbol '%s' not found in library '%s'" % (sym, self._library.name)
                 )
             fptr = ffi._ctype(ctx.pointer_to(tid))
@@ -923,7 +925,8 @@ class Lib:
         tid, sym = var
         addr = self._library.symbol(sym)
         if addr is None:
-            raise AttributeError("global variable '%s' not found in library '%s'" % (sym, self._library.name))
+            raise self._ffi._symbol_error("global variable '%s' not found in library '%s'"
+                                          % (sym, self._library.name))
         return self._ffi._ctype(tid), addr
 
     def __setattr__(self, name, value):
@@ -964,6 +967,7 @@ class _FFIBase:
                  "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "__weakref__")
     NULL = _NullAttr()
     _type_error = CDefError  # what a bad type string raises
+    _symbol_error = AttributeError  # what a declared name missing from the library raises
 
     error = FFIError
     CData = _C.CDataBase  # every cdata (functions and callbacks included) is an instance
