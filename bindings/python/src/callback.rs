@@ -24,7 +24,8 @@ pub struct Callback {
     /// The Python wrapper, for introspection.
     #[pyo3(get)]
     _callable: PyObject,
-    /// What the C entry calls: `(invoke, on_convert_error, sentinel)`,
+    /// What the C entry uses: the user's callable and the Python layer's
+    /// error handlers (see `new`),
     /// shared with the trampoline's closure and visible to Python's cycle
     /// collector (`__traverse__`), so a callback in a reference cycle
     /// (callback -> function -> closure -> callback) is collected; once
@@ -32,7 +33,28 @@ pub struct Callback {
     targets: Targets,
 }
 
-type Targets = Arc<Mutex<Option<(PyObject, PyObject, PyObject)>>>;
+type Targets = Arc<Mutex<Option<Handlers>>>;
+
+/// The Python objects a call from C uses.
+struct Handlers {
+    f: PyObject,
+    on_error: PyObject,
+    on_convert_error: PyObject,
+    on_void_value: PyObject,
+    sentinel: PyObject,
+}
+
+impl Handlers {
+    fn clone_ref(&self, py: Python<'_>) -> Handlers {
+        Handlers {
+            f: self.f.clone_ref(py),
+            on_error: self.on_error.clone_ref(py),
+            on_convert_error: self.on_convert_error.clone_ref(py),
+            on_void_value: self.on_void_value.clone_ref(py),
+            sentinel: self.sentinel.clone_ref(py),
+        }
+    }
+}
 
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
     if ret.conv == Conv::Void || size == 0 {
@@ -53,32 +75,41 @@ fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_
 
 #[pymethods]
 impl Callback {
-    /// `Callback(ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel)`:
-    /// `invoke(*args)` runs the user function with cffi's error handling
-    /// and returns `sentinel` when C should get `error_bytes`;
-    /// `on_convert_error(exc)` reports a result that cannot be converted.
+    /// `Callback(ctx, fptr_ctype, f, params, ret, error_bytes, on_error,
+    /// on_convert_error, on_void_value, sentinel)`: C's calls run
+    /// `f(*args)`; when it raises, `on_error(type, value, traceback)` gives
+    /// the result to use or `sentinel` (C then gets `error_bytes`);
+    /// `on_convert_error(exc)` reports a result that cannot be converted and
+    /// `on_void_value(value)` a value returned by a `void` callback (cffi's
+    /// rules live in the Python layer; the common path makes no Python
+    /// frame of its own).
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel))]
+    #[pyo3(signature = (ctx, fptr_ctype, f, params, ret, error_bytes, on_error, on_convert_error, on_void_value, sentinel))]
     fn new(
         ctx: &Bound<'_, Context>,
         fptr_ctype: &Bound<'_, CTypeBase>,
-        invoke: PyObject,
+        f: PyObject,
         params: &Bound<'_, PyTuple>,
         ret: &Bound<'_, CTypeBase>,
         error_bytes: Option<Vec<u8>>,
+        on_error: PyObject,
         on_convert_error: PyObject,
+        on_void_value: PyObject,
         sentinel: PyObject,
     ) -> PyResult<PyClassInitializer<Self>> {
         let c = ctx.borrow();
         let fptr = c.check(fptr_ctype.borrow().tid)?;
         let params = convert::specs(params)?;
         let ret = Spec::new(ret);
-        let targets: Targets = Arc::new(Mutex::new(Some((
-            invoke.clone_ref(ctx.py()),
+        let invoke = f.clone_ref(ctx.py());
+        let targets: Targets = Arc::new(Mutex::new(Some(Handlers {
+            f,
+            on_error,
             on_convert_error,
+            on_void_value,
             sentinel,
-        ))));
+        })));
         let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
@@ -98,11 +129,11 @@ impl Callback {
             let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
-                    let Some((f, on_convert_error, sentinel)) = shared
+                    let Some(h) = shared
                         .lock()
                         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
                         .as_ref()
-                        .map(|(a, b, c)| (a.clone_ref(py), b.clone_ref(py), c.clone_ref(py)))
+                        .map(|h| h.clone_ref(py))
                     else {
                         return Err(pyo3::exceptions::PyRuntimeError::new_err(
                             "callback called after it was garbage-collected",
@@ -114,13 +145,25 @@ impl Callback {
                         // planned parameter, to a value of its type.
                         objs.push(unsafe { convert::to_python(py, spec, p as *const u8) }?);
                     }
-                    let res = f.bind(py).call1(PyTuple::new(py, objs)?)?;
-                    if res.is(&sentinel) {
+                    let res = match h.f.bind(py).call1(PyTuple::new(py, objs)?) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
+                            h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?
+                        }
+                    };
+                    if res.is(&h.sentinel) {
                         return Ok(false);
+                    }
+                    if ret.conv == convert::Conv::Void {
+                        if !res.is_none() {
+                            h.on_void_value.bind(py).call1((res,))?;
+                        }
+                        return Ok(true);
                     }
                     let size = ret.ctype.bind(py).borrow().size.max(0) as usize;
                     if let Err(e) = write_result(py, &ret, &res, out, size) {
-                        on_convert_error.bind(py).call1((e.into_value(py),))?;
+                        h.on_convert_error.bind(py).call1((e.into_value(py),))?;
                         return Ok(false);
                     }
                     Ok(true)
@@ -155,10 +198,10 @@ impl Callback {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self._callable)?;
         if let Ok(g) = self.targets.try_lock() {
-            if let Some((a, b, c)) = g.as_ref() {
-                visit.call(a)?;
-                visit.call(b)?;
-                visit.call(c)?;
+            if let Some(h) = g.as_ref() {
+                for o in [&h.f, &h.on_error, &h.on_convert_error, &h.on_void_value, &h.sentinel] {
+                    visit.call(o)?;
+                }
             }
         }
         Ok(())

@@ -282,13 +282,10 @@ pub fn make_cdata(py: Python<'_>, ctype: &Py<CTypeBase>, addr: usize) -> PyResul
 
 /// Makes an owning Python cdata of `ctype` holding `block`.
 pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usize) -> PyResult<PyObject> {
-    let h = hooks(py)?;
     let addr = block.addr();
     let b = Py::new(py, block)?;
-    Ok(h.cdata_class
-        .bind(py)
-        .call1((ctype.bind(py), addr, b, -1, size as i64))?
-        .unbind())
+    // made natively (no call of the Python class: no argument tuple)
+    new_cdata(py, ctype, addr, Some(b.into_any()), size as i64)
 }
 
 /// Converts C bytes at `p` of parameter/return `spec` to a Python object:
@@ -390,4 +387,40 @@ pub fn new_owned(
 #[pyo3(signature = (ctype, addr, value, n=-1))]
 pub fn write_init(ctype: &Bound<'_, CTypeBase>, addr: usize, value: &Bound<'_, PyAny>, n: i64) -> PyResult<bool> {
     crate::access::write_init(ctype.py(), &ctype.clone().unbind(), addr, value, n)
+}
+
+/// `cast_ptr(ctype, source)`: `ffi.cast` to a pointer type from a pointer
+/// or array cdata, made natively; `None` when the Python path must decide
+/// (other targets or sources, or a source whose owner is not a plain
+/// memory owner, such as an `ffi.gc` wrapper).
+#[pyfunction]
+pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    if ctype.borrow().kind != kind::POINTER {
+        return Ok(py.None());
+    }
+    let Ok(src) = source.downcast::<CDataBase>() else {
+        return Ok(py.None());
+    };
+    let (addr, owner) = {
+        let s = src.borrow();
+        if s.kind != kind::POINTER && s.kind != kind::ARRAY {
+            return Ok(py.None());
+        }
+        let owner = match &s._owner {
+            None => None,
+            Some(o) => {
+                let o = o.bind(py);
+                if o.is_instance_of::<CDataBase>()
+                    || o.is_instance_of::<crate::memory::Block>()
+                    || o.is_instance_of::<crate::memory::PinnedBuffer>()
+                {
+                    Some(o.clone().unbind())
+                } else {
+                    return Ok(py.None());
+                }
+            }
+        };
+        (s._addr, owner)
+    };
+    new_cdata(py, &ctype.clone().unbind(), addr, owner, 0)
 }

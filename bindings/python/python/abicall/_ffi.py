@@ -360,7 +360,7 @@ class _CDataMixin:
         ct = self._ctype
         k = ct._kind
         if isinstance(self, _C.Callback):
-            return "<cdata '%s' calling %r>" % (ct.cname, self._callable._user)
+            return "<cdata '%s' calling %r>" % (ct.cname, self._callable)
         if self._owned and k in (POINTER, ARRAY, STRUCT, UNION):
             return "<cdata '%s' owning %d bytes>" % (ct.cname, self._owned)
         if k == ARRAY and isinstance(self._owner, _Sliced):
@@ -702,6 +702,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 
 _SENTINEL = object()
 _new_owned = _C.new_owned
+_cast_ptr = _C.cast_ptr
 _write_init = _C.write_init
 
 
@@ -1437,7 +1438,11 @@ class _FFIBase:
     def cast(self, cdecl, source):
         """C cast of a number or cdata to ``cdecl``."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
-        if ct is None:
+        if ct is not None:
+            r = _cast_ptr(ct, source)  # pointer from pointer, natively
+            if r is not None:
+                return r
+        else:
             ct = self._typeof(cdecl)
         k = ct._kind
         if k == ENUM and ct._size < 0 and not ct._wchar:
@@ -1724,31 +1729,24 @@ class _FFIBase:
             else:
                 err_bytes = _C.pack(ret._code, error)[: ret._size]
 
-        void_result = ret._kind == VOID
+        def on_error(et, ev, tb):
+            # cffi's rules: onerror(exc, value, tb) may give the result;
+            # else the exception is reported and C gets `error`
+            if onerror is not None:
+                try:
+                    r = onerror(et, ev, tb)
+                except BaseException:
+                    _report(python_callable, *sys.exc_info())
+                    return _SENTINEL
+                if r is not None:
+                    return r
+            else:
+                _report(python_callable, et, ev, tb)
+            return _SENTINEL
 
-        def invoke(*args):
-            try:
-                r = python_callable(*args)
-                if void_result and r is not None:
-                    e = TypeError("callback with the return type 'void' must return None")
-                    _report(python_callable, TypeError, e, None, ", trying to convert the result back to C")
-                    return None
-                return r
-            except BaseException:
-                et, ev, tb = sys.exc_info()
-                if tb is not None and tb.tb_next is not None:
-                    tb = tb.tb_next  # start at the callback's own frame, as in cffi
-                if onerror is not None:
-                    try:
-                        r = onerror(et, ev, tb)
-                    except BaseException:
-                        _report(python_callable, *sys.exc_info())
-                        return _SENTINEL
-                    if r is not None:
-                        return r
-                else:
-                    _report(python_callable, et, ev, tb)
-                return _SENTINEL
+        def on_void_value(value):
+            e = TypeError("callback with the return type 'void' must return None")
+            _report(python_callable, TypeError, e, None, ", trying to convert the result back to C")
 
         def on_convert_error(exc):
             if onerror is not None:
@@ -1756,8 +1754,8 @@ class _FFIBase:
             else:
                 _report(python_callable, type(exc), exc, exc.__traceback__, ", trying to convert the result back to C")
 
-        invoke._user = python_callable
-        return _CallbackCData(self._ctx, ct, invoke, params, ret, err_bytes, on_convert_error, _SENTINEL)
+        return _CallbackCData(self._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
+                              on_void_value, _SENTINEL)
 
     def def_extern(self, *args, **kwargs):
         """API mode only (``extern "Python"``): raises ``FFIError`` here."""
