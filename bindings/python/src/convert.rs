@@ -314,7 +314,9 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
                 let mut u = [0u8; 4];
                 u[..n].copy_from_slice(&b[..n]);
                 if let Some(ch) = char::from_u32(u32::from_le_bytes(u)) {
-                    return Ok(pyo3::types::PyString::new(py, ch.encode_utf8(&mut [0u8; 4])).into_any().unbind());
+                    return Ok(pyo3::types::PyString::new(py, ch.encode_utf8(&mut [0u8; 4]))
+                        .into_any()
+                        .unbind());
                 }
             }
             scalar::decode(py, code, &b[..n.max(1)])
