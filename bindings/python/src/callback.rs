@@ -33,7 +33,7 @@ pub struct Callback {
     targets: Targets,
 }
 
-type Targets = Arc<Mutex<Option<Handlers>>>;
+type Targets = Arc<Mutex<Option<Arc<Handlers>>>>;
 
 /// The Python objects a call from C uses.
 struct Handlers {
@@ -42,18 +42,6 @@ struct Handlers {
     on_convert_error: PyObject,
     on_void_value: PyObject,
     sentinel: PyObject,
-}
-
-impl Handlers {
-    fn clone_ref(&self, py: Python<'_>) -> Handlers {
-        Handlers {
-            f: self.f.clone_ref(py),
-            on_error: self.on_error.clone_ref(py),
-            on_convert_error: self.on_convert_error.clone_ref(py),
-            on_void_value: self.on_void_value.clone_ref(py),
-            sentinel: self.sentinel.clone_ref(py),
-        }
-    }
 }
 
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
@@ -103,13 +91,14 @@ impl Callback {
         let params = convert::specs(params)?;
         let ret = Spec::new(ret);
         let invoke = f.clone_ref(ctx.py());
-        let targets: Targets = Arc::new(Mutex::new(Some(Handlers {
+        let ret_size = ret.ctype.bind(ctx.py()).borrow().size.max(0) as usize;
+        let targets: Targets = Arc::new(Mutex::new(Some(Arc::new(Handlers {
             f,
             on_error,
             on_convert_error,
             on_void_value,
             sentinel,
-        })));
+        }))));
         let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
@@ -133,7 +122,7 @@ impl Callback {
                         .lock()
                         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
                         .as_ref()
-                        .map(|h| h.clone_ref(py))
+                        .map(Arc::clone)
                     else {
                         return Err(pyo3::exceptions::PyRuntimeError::new_err(
                             "callback called after it was garbage-collected",
@@ -161,8 +150,7 @@ impl Callback {
                         }
                         return Ok(true);
                     }
-                    let size = ret.ctype.bind(py).borrow().size.max(0) as usize;
-                    if let Err(e) = write_result(py, &ret, &res, out, size) {
+                    if let Err(e) = write_result(py, &ret, &res, out, ret_size) {
                         h.on_convert_error.bind(py).call1((e.into_value(py),))?;
                         return Ok(false);
                     }
