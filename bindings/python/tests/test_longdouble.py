@@ -69,3 +69,11 @@ def test_gc_on_opaque_pointer():
     assert len(freed) == 2
     with pytest.raises((AttributeError, abicall.FFIError)):
         ffi.cast("X *", 4096).field
+
+
+@pytest.mark.parametrize("mod", [cffi, abicall], ids=["cffi", "abicall"])
+def test_sizeof_open_array_is_an_error(mod):
+    ffi = mod.FFI()
+    with pytest.raises(ValueError):
+        ffi.sizeof("int[]")
+    assert ffi.sizeof(ffi.new("int[]", 3)) == 3 * ffi.sizeof("int")

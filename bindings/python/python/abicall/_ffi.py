@@ -1186,7 +1186,7 @@ class _FFIBase:
                 return cdecl._owned  # a struct with its flexible array member
             return ct._size
         ct = self._typeof(cdecl)
-        if ct._size < 0:
+        if ct._size < 0 or (ct._kind == ARRAY and ct._length < 0):
             raise ValueError("ctype '%s' is of unknown size" % ct.cname)
         return ct._size
 
