@@ -8,5 +8,6 @@ mod counting_alloc;
 
 mod alloc;
 mod errors;
+mod embedding;
 mod example;
 mod header;
