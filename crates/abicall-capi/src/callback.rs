@@ -36,8 +36,9 @@ pub type abicall_error_hook_fn = Option<unsafe extern "C" fn(user: *mut c_void, 
 /// zeros), and the failure goes to the `abicall_call` running on this
 /// thread, which returns `ABICALL_E_CALLBACK` with the message once C
 /// returns; with no such call it goes to the hook (or stderr).
-pub type abicall_callback_status_fn =
-    Option<unsafe extern "C" fn(user: *mut c_void, args: *const *mut c_void, ret: *mut c_void, err: *mut abicall_error) -> i32>;
+pub type abicall_callback_status_fn = Option<
+    unsafe extern "C" fn(user: *mut c_void, args: *const *mut c_void, ret: *mut c_void, err: *mut abicall_error) -> i32,
+>;
 
 /// `abicall_callback_options.flags`: the callback may only run on the
 /// thread that made it. A call from another thread does not run the
@@ -405,7 +406,15 @@ pub unsafe extern "C" fn abicall_callback_new(
             let sig = c_str(signature, "signature")?;
             let o = out(out_cb, "out_cb")?;
             let ty = c.ffi().type_of(sig)?;
-            let cb = make(c.types(), ty, plain(f)?, user, destructor, CallbackOptions::default(), 0)?;
+            let cb = make(
+                c.types(),
+                ty,
+                plain(f)?,
+                user,
+                destructor,
+                CallbackOptions::default(),
+                0,
+            )?;
             o.set(into_raw::<abicall_callback>(cb));
             Ok(())
         })
@@ -430,7 +439,15 @@ pub unsafe extern "C" fn abicall_callback_new_type(
         entry(err, || {
             let t = live(fn_type, "fn_type")?;
             let o = out(out_cb, "out_cb")?;
-            let cb = make(&t.types, t.id, plain(f)?, user, destructor, CallbackOptions::default(), 0)?;
+            let cb = make(
+                &t.types,
+                t.id,
+                plain(f)?,
+                user,
+                destructor,
+                CallbackOptions::default(),
+                0,
+            )?;
             o.set(into_raw::<abicall_callback>(cb));
             Ok(())
         })

@@ -70,17 +70,14 @@ pub use callback::{
     abicall_callback_new_ex, abicall_callback_new_status, abicall_callback_new_type, abicall_callback_options,
     abicall_callback_status_fn, abicall_destructor_fn, abicall_error_hook_fn, ABICALL_CALLBACK_OWNER_THREAD,
 };
-pub use decl::{
-    abicall_decl_at, abicall_decl_count, abicall_decl_kind, abicall_declaration, abicall_decl_type, abicall_decl_variadic,
-    abicall_type_enum_count, abicall_type_enum_member, abicall_type_equal, abicall_type_from_id, abicall_type_id,
-};
-pub use scalar::{
-    abicall_load_complex, abicall_load_double, abicall_load_int, abicall_load_int128, abicall_load_uint,
-    abicall_store_complex, abicall_store_double, abicall_store_int, abicall_store_int128, abicall_store_uint,
-};
 pub use context::{
     abicall_cdef, abicall_constant_double, abicall_constant_int, abicall_context, abicall_context_free,
     abicall_context_new, abicall_context_target,
+};
+pub use decl::{
+    abicall_decl_at, abicall_decl_count, abicall_decl_kind, abicall_decl_type, abicall_decl_variadic,
+    abicall_declaration, abicall_type_enum_count, abicall_type_enum_member, abicall_type_equal, abicall_type_from_id,
+    abicall_type_id,
 };
 pub use error::{abicall_error, abicall_status, ABICALL_ERROR_MESSAGE_SIZE};
 pub use library::{
@@ -94,6 +91,10 @@ pub use members::{
 pub use memory::{
     abicall_errno_get, abicall_errno_set, abicall_handle, abicall_handle_free, abicall_handle_get, abicall_handle_new,
     abicall_object, abicall_object_free, abicall_object_new, abicall_object_ptr, abicall_object_size,
+};
+pub use scalar::{
+    abicall_load_complex, abicall_load_double, abicall_load_int, abicall_load_int128, abicall_load_uint,
+    abicall_store_complex, abicall_store_double, abicall_store_int, abicall_store_int128, abicall_store_uint,
 };
 pub use types::{
     abicall_kind, abicall_type, abicall_type_align, abicall_type_array, abicall_type_free, abicall_type_is_signed,
@@ -129,7 +130,8 @@ pub const ABICALL_VERSION_MINOR: u32 = 1;
 pub const ABICALL_VERSION_PATCH: u32 = 0;
 /// The header's version as one number: `MAJOR * 1000000 + MINOR * 1000 +
 /// PATCH`, to compare with `abicall_version_number()` at run time.
-pub const ABICALL_VERSION_NUMBER: u32 = ABICALL_VERSION_MAJOR * 1000000 + ABICALL_VERSION_MINOR * 1000 + ABICALL_VERSION_PATCH;
+pub const ABICALL_VERSION_NUMBER: u32 =
+    ABICALL_VERSION_MAJOR * 1000000 + ABICALL_VERSION_MINOR * 1000 + ABICALL_VERSION_PATCH;
 
 /// The library's version as one number (`MAJOR * 1000000 + MINOR * 1000 +
 /// PATCH`): a program built with this header runs against a library whose

@@ -46,7 +46,11 @@ unsafe fn with_view<R>(
     // SAFETY: `ptr` points to an object of type `ty` (`size` bytes), valid
     // for the duration of this entry (contract); the view does not outlive it.
     let whole = unsafe { CData::from_raw(t.id, ptr as *mut u8, size, None) };
-    let view = if path.is_empty() { whole } else { whole.field(&types, path)? };
+    let view = if path.is_empty() {
+        whole
+    } else {
+        whole.field(&types, path)?
+    };
     f(&types, t, &view)
 }
 
@@ -206,7 +210,11 @@ pub unsafe extern "C" fn abicall_load_double(
                 Value::Int(i) => Ok(i as f64),
                 Value::UInt(u) => Ok(u as f64),
                 Value::Bool(b) => Ok(b as u8 as f64),
-                other => Err(convert(types, v, format!("holds {}, not a real number", other.kind_name()))),
+                other => Err(convert(
+                    types,
+                    v,
+                    format!("holds {}, not a real number", other.kind_name()),
+                )),
             })?;
             o.set(v);
             Ok(())

@@ -3,12 +3,12 @@
 
 use super::args::{c_str, out, out_opt};
 use super::context::abicall_context;
+use super::context::Context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
 use super::handle::{free, impl_handle, into_raw, live, Shell};
 use abicall::types::{Prim, RecordKind, TypeId, TypeKind, Types};
 use abicall::Error;
 use abicall::{read_types as read, SharedTypes};
-use super::context::Context;
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -213,7 +213,10 @@ pub unsafe extern "C" fn abicall_type_new(
                 // A derived type of an anonymous record spelt through its
                 // typedef (`div_t *`): keep the spelling for messages.
                 let types = read(c.types());
-                types.display(id).contains("<anonymous>").then(|| Arc::from(name.trim()))
+                types
+                    .display(id)
+                    .contains("<anonymous>")
+                    .then(|| Arc::from(name.trim()))
             });
             o.set(new_type_named(c.types(), id, alias));
             Ok(())

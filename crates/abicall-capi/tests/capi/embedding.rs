@@ -15,7 +15,10 @@ fn name_of(t: *const abicall_type) -> String {
     let mut buf = [0 as c_char; 128];
     let mut e = new_err();
     // SAFETY: live type, 128 writable bytes.
-    ok(unsafe { abicall_type_name(t, buf.as_mut_ptr(), buf.len(), null_mut(), &mut e) }, &e);
+    ok(
+        unsafe { abicall_type_name(t, buf.as_mut_ptr(), buf.len(), null_mut(), &mut e) },
+        &e,
+    );
     // SAFETY: NUL-terminated by the entry.
     unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
 }
@@ -30,7 +33,10 @@ fn id_of(t: *const abicall_type) -> u32 {
 #[test]
 fn type_ids_equality_and_typedef_names() {
     let ctx = host_ctx();
-    cdef(ctx, "typedef struct { int quot; int rem; } div_t; typedef int myint; div_t div(int, int);");
+    cdef(
+        ctx,
+        "typedef struct { int quot; int rem; } div_t; typedef int myint; div_t div(int, int);",
+    );
     let d1 = type_of(ctx, c"div_t");
     let d2 = type_of(ctx, c"div_t");
     let i1 = type_of(ctx, c"myint");
@@ -135,12 +141,26 @@ fn declarations_by_name_in_order_and_enum_members() {
         for i in 0..n {
             let mut buf = [0 as c_char; 64];
             let mut len = 0usize;
-            ok(abicall_decl_at(ctx, i, &mut kind, buf.as_mut_ptr(), 64, &mut len, &mut e), &e);
+            ok(
+                abicall_decl_at(ctx, i, &mut kind, buf.as_mut_ptr(), 64, &mut len, &mut e),
+                &e,
+            );
             let s = CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned();
             assert_eq!(s.len(), len);
             names.push(s);
         }
-        let want = ["sz", "struct pt", "enum color", "RED", "GREEN", "BLUE", "printf", "cos", "counter", "LIMIT"];
+        let want = [
+            "sz",
+            "struct pt",
+            "enum color",
+            "RED",
+            "GREEN",
+            "BLUE",
+            "printf",
+            "cos",
+            "counter",
+            "LIMIT",
+        ];
         assert_eq!(names, want);
         fails(
             abicall_decl_at(ctx, n, &mut kind, null_mut(), 0, null_mut(), &mut e),
@@ -156,12 +176,27 @@ fn declarations_by_name_in_order_and_enum_members() {
         for i in 0..n {
             let mut buf = [0 as c_char; 16];
             let mut val = 0i64;
-            ok(abicall_type_enum_member(t, i, &mut val, buf.as_mut_ptr(), 16, null_mut(), &mut e), &e);
+            ok(
+                abicall_type_enum_member(t, i, &mut val, buf.as_mut_ptr(), 16, null_mut(), &mut e),
+                &e,
+            );
             got.push((CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned(), val));
         }
-        assert_eq!(got, [("RED".to_string(), 0), ("GREEN".to_string(), 5), ("BLUE".to_string(), 6)]);
+        assert_eq!(
+            got,
+            [
+                ("RED".to_string(), 0),
+                ("GREEN".to_string(), 5),
+                ("BLUE".to_string(), 6)
+            ]
+        );
         let int = type_of(ctx, c"int");
-        fails(abicall_type_enum_count(int, &mut n, &mut e), &e, ABICALL_E_INVALID_ARG, "not an enum");
+        fails(
+            abicall_type_enum_count(int, &mut n, &mut e),
+            &e,
+            ABICALL_E_INVALID_ARG,
+            "not an enum",
+        );
         abicall_type_free(t, null_mut());
         abicall_type_free(int, null_mut());
         abicall_context_free(ctx, null_mut());
@@ -197,11 +232,26 @@ fn unknown_type_names_give_unknown_type() {
         // work; using it by value fails where it is used.
         ok(abicall_type_new(ctx, c"struct typo".as_ptr(), &mut t, &mut e), &e);
         let mut size = 0usize;
-        fails(abicall_type_size(t, &mut size, &mut e), &e, ABICALL_E_UNKNOWN_TYPE, "`struct typo` is not defined");
+        fails(
+            abicall_type_size(t, &mut size, &mut e),
+            &e,
+            ABICALL_E_UNKNOWN_TYPE,
+            "`struct typo` is not defined",
+        );
         let mut obj = null_mut();
-        fails(abicall_object_new(t, 1, &mut obj, &mut e), &e, ABICALL_E_UNKNOWN_TYPE, "`struct typo` is not defined");
+        fails(
+            abicall_object_new(t, 1, &mut obj, &mut e),
+            &e,
+            ABICALL_E_UNKNOWN_TYPE,
+            "`struct typo` is not defined",
+        );
         let mut arr = null_mut();
-        fails(abicall_type_array(t, 2, &mut arr, &mut e), &e, ABICALL_E_UNKNOWN_TYPE, "struct typo");
+        fails(
+            abicall_type_array(t, 2, &mut arr, &mut e),
+            &e,
+            ABICALL_E_UNKNOWN_TYPE,
+            "struct typo",
+        );
         let mut p = null_mut();
         ok(abicall_type_new(ctx, c"struct typo *".as_ptr(), &mut p, &mut e), &e);
         ok(abicall_type_size(p, &mut size, &mut e), &e);
@@ -296,12 +346,25 @@ fn checked_loads_and_stores_of_every_scalar_kind_and_bitfields() {
         ok(abicall_load_uint(t, p, c"ull".as_ptr(), &mut u, &mut e), &e);
         assert_eq!(u, u64::MAX);
         let mut i = 0i64;
-        fails(abicall_load_int(t, p, c"ull".as_ptr(), &mut i, &mut e), &e, ABICALL_E_CONVERT, "int64_t");
-        fails(abicall_load_uint(t, p, c"neg".as_ptr(), &mut u, &mut e), &e, ABICALL_E_CONVERT, "negative");
+        fails(
+            abicall_load_int(t, p, c"ull".as_ptr(), &mut i, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "int64_t",
+        );
+        fails(
+            abicall_load_uint(t, p, c"neg".as_ptr(), &mut u, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "negative",
+        );
         // __int128 through two halves.
         ok(abicall_store_int128(t, p, c"i128".as_ptr(), 5, 1u64 << 63, &mut e), &e);
         let (mut lo, mut hi) = (0u64, 0u64);
-        ok(abicall_load_int128(t, p, c"i128".as_ptr(), &mut lo, &mut hi, &mut e), &e);
+        ok(
+            abicall_load_int128(t, p, c"i128".as_ptr(), &mut lo, &mut hi, &mut e),
+            &e,
+        );
         assert_eq!((lo, hi), (5, 1u64 << 63));
         let s = &*(p as *const Scalars);
         assert_eq!(s.i128, i128::MIN + 5, "stored as C lays it out");
@@ -316,8 +379,18 @@ fn checked_loads_and_stores_of_every_scalar_kind_and_bitfields() {
         // A double into an integer: only integral values in range.
         ok(abicall_store_double(t, p, c"s".as_ptr(), 12.0, &mut e), &e);
         assert_eq!(li(c"s", &mut e), 12);
-        fails(abicall_store_double(t, p, c"s".as_ptr(), 2.5, &mut e), &e, ABICALL_E_CONVERT, "");
-        fails(abicall_store_double(t, p, c"s".as_ptr(), 1e6, &mut e), &e, ABICALL_E_CONVERT, "out of range");
+        fails(
+            abicall_store_double(t, p, c"s".as_ptr(), 2.5, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "",
+        );
+        fails(
+            abicall_store_double(t, p, c"s".as_ptr(), 1e6, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "out of range",
+        );
         // _Complex.
         ok(abicall_store_complex(t, p, c"cd".as_ptr(), 1.5, -2.0, &mut e), &e);
         let (mut re, mut im) = (0f64, 0f64);
@@ -325,14 +398,37 @@ fn checked_loads_and_stores_of_every_scalar_kind_and_bitfields() {
         assert_eq!((re, im), (1.5, -2.0));
         assert_eq!(s.cd, [1.5, -2.0]);
         // Kind mismatches and aggregates are refused.
-        fails(abicall_load_int(t, p, c"d".as_ptr(), &mut i, &mut e), &e, ABICALL_E_CONVERT, "not an integer");
-        fails(abicall_store_int(t, p, null(), 1, &mut e), &e, ABICALL_E_CONVERT, "not a scalar");
-        fails(abicall_load_int(t, p, c"nope".as_ptr(), &mut i, &mut e), &e, ABICALL_E_PATH, "nope");
-        fails(abicall_load_int(t, null(), null(), &mut i, &mut e), &e, ABICALL_E_NULL_ARG, "ptr");
+        fails(
+            abicall_load_int(t, p, c"d".as_ptr(), &mut i, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "not an integer",
+        );
+        fails(
+            abicall_store_int(t, p, null(), 1, &mut e),
+            &e,
+            ABICALL_E_CONVERT,
+            "not a scalar",
+        );
+        fails(
+            abicall_load_int(t, p, c"nope".as_ptr(), &mut i, &mut e),
+            &e,
+            ABICALL_E_PATH,
+            "nope",
+        );
+        fails(
+            abicall_load_int(t, null(), null(), &mut i, &mut e),
+            &e,
+            ABICALL_E_NULL_ARG,
+            "ptr",
+        );
         // A scalar type with no path is the object itself.
         let int = type_of(ctx, c"int");
         let mut x = 0i32;
-        ok(abicall_store_int(int, &mut x as *mut i32 as *mut c_void, null(), -7, &mut e), &e);
+        ok(
+            abicall_store_int(int, &mut x as *mut i32 as *mut c_void, null(), -7, &mut e),
+            &e,
+        );
         assert_eq!(x, -7);
         abicall_type_free(int, null_mut());
         abicall_type_free(t, null_mut());
@@ -384,7 +480,10 @@ fn options(flags: u32, error_return: &i32) -> abicall_callback_options {
 #[test]
 fn a_failing_status_callback_fails_the_outer_call() {
     let ctx = host_ctx();
-    cdef(ctx, "void qsort(void *, unsigned long, unsigned long, int (*)(const void *, const void *));");
+    cdef(
+        ctx,
+        "void qsort(void *, unsigned long, unsigned long, int (*)(const void *, const void *));",
+    );
     let lib = process();
     let qsort = function(ctx, lib, c"qsort");
     let cmp_t = type_of(ctx, c"int (*)(const void *, const void *)");
@@ -435,7 +534,11 @@ fn a_failing_status_callback_fails_the_outer_call() {
         calls.store(1, std::sync::atomic::Ordering::SeqCst);
         let f: extern "C" fn(*const i32, *const i32) -> i32 = std::mem::transmute(code);
         assert_eq!(f(&1, &2), 0);
-        assert!(HOOKED.lock().unwrap().iter().any(|m| m.contains("comparator raised: boom")));
+        assert!(HOOKED
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("comparator raised: boom")));
         abicall_callback_free(cb, null_mut());
         abicall_function_free(qsort, null_mut());
         abicall_type_free(cmp_t, null_mut());
@@ -459,18 +562,28 @@ fn owner_thread_callbacks_refuse_other_threads_and_options_need_a_size() {
     // SAFETY: live handles; the options are readable.
     unsafe {
         let opts = options(ABICALL_CALLBACK_OWNER_THREAD, &minus);
-        ok(abicall_callback_new_ex(t, Some(plus_one), null_mut(), None, &opts, &mut cb, &mut e), &e);
+        ok(
+            abicall_callback_new_ex(t, Some(plus_one), null_mut(), None, &opts, &mut cb, &mut e),
+            &e,
+        );
         let mut code = null_mut();
         ok(abicall_callback_code(cb, &mut code, &mut e), &e);
         let f: extern "C" fn(i32) -> i32 = std::mem::transmute(code);
         assert_eq!(f(41), 42, "the owner thread runs it");
         let other = std::thread::spawn(move || f(41)).join().unwrap();
         assert_eq!(other, -1, "another thread gets the error value");
-        assert!(HOOKED.lock().unwrap().iter().any(|m| m.contains("not its owner thread")));
+        assert!(HOOKED
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("not its owner thread")));
         abicall_callback_free(cb, null_mut());
         // Without the flag any thread may call it.
         let opts = options(0, &minus);
-        ok(abicall_callback_new_ex(t, Some(plus_one), null_mut(), None, &opts, &mut cb, &mut e), &e);
+        ok(
+            abicall_callback_new_ex(t, Some(plus_one), null_mut(), None, &opts, &mut cb, &mut e),
+            &e,
+        );
         ok(abicall_callback_code(cb, &mut code, &mut e), &e);
         let f: extern "C" fn(i32) -> i32 = std::mem::transmute(code);
         assert_eq!(std::thread::spawn(move || f(1)).join().unwrap(), 2);
@@ -508,7 +621,10 @@ fn version_macros_and_number_agree_with_the_package() {
     assert_eq!(abicall_version_number(), major * 1_000_000 + minor * 1000 + patch);
     assert_eq!(abicall_version_number(), ABICALL_VERSION_NUMBER);
     let header = std::fs::read_to_string(std::path::Path::new(crate::ROOT).join("include/abicall.h")).unwrap();
-    assert!(header.contains(&format!("#define ABICALL_VERSION_STRING \"{}\"", env!("CARGO_PKG_VERSION"))));
+    assert!(header.contains(&format!(
+        "#define ABICALL_VERSION_STRING \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    )));
     // SAFETY: a static NUL-terminated string.
     let s = unsafe { CStr::from_ptr(abicall_version()) };
     assert_eq!(s.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
@@ -517,7 +633,9 @@ fn version_macros_and_number_agree_with_the_package() {
     assert_eq!(ABICALL_E_CALLBACK as i32, 20);
     // SAFETY: a static string.
     assert_eq!(
-        unsafe { CStr::from_ptr(abicall_status_name(ABICALL_E_VERSION as i32)) }.to_str().unwrap(),
+        unsafe { CStr::from_ptr(abicall_status_name(ABICALL_E_VERSION as i32)) }
+            .to_str()
+            .unwrap(),
         "ABICALL_E_VERSION"
     );
 }

@@ -436,7 +436,11 @@ fn bad_declarations_report_line_and_column() {
             ABICALL_E_PARSE,
             "expected `;`",
         );
-        assert!(!msg(&e).starts_with("2:18"), "the position is not repeated: {}", msg(&e));
+        assert!(
+            !msg(&e).starts_with("2:18"),
+            "the position is not repeated: {}",
+            msg(&e)
+        );
         assert_eq!((e.line, e.col), (2, 18));
         // Not UTF-8.
         let bad = b"int \xff;";
@@ -614,7 +618,12 @@ fn type_queries() {
         );
         // Incomplete types have no size.
         let opaque = type_of(ctx, c"opaque_t");
-        fails(abicall_type_size(opaque, &mut size, &mut e), &e, ABICALL_E_UNKNOWN_TYPE, "not defined");
+        fails(
+            abicall_type_size(opaque, &mut size, &mut e),
+            &e,
+            ABICALL_E_UNKNOWN_TYPE,
+            "not defined",
+        );
         // Kinds and signedness.
         let mut signed = false;
         for (name, want, want_signed) in [
@@ -1165,7 +1174,12 @@ fn objects_errno_and_tokens() {
             "do not fit in memory",
         );
         let inc = type_of(ctx, c"struct inc");
-        fails(abicall_object_new(inc, 1, &mut obj, &mut e), &e, ABICALL_E_UNKNOWN_TYPE, "not defined");
+        fails(
+            abicall_object_new(inc, 1, &mut obj, &mut e),
+            &e,
+            ABICALL_E_UNKNOWN_TYPE,
+            "not defined",
+        );
         // Zero elements: a valid, empty object.
         ok(abicall_object_new(dbl, 0, &mut obj, &mut e), &e);
         ok(abicall_object_size(obj, &mut size, &mut e), &e);

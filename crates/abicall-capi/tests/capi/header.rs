@@ -73,9 +73,15 @@ fn header_is_c89_c99_and_cxx_clean() {
     )
     .unwrap();
     let inc = Path::new(crate::ROOT).join("include");
-    for (cc, std) in [("gcc", "-std=c89"), ("gcc", "-std=c99"), ("gcc", "-std=c11"), ("g++", "-std=c++11")] {
+    for (cc, std) in [
+        ("gcc", "-std=c89"),
+        ("gcc", "-std=c99"),
+        ("gcc", "-std=c11"),
+        ("g++", "-std=c++11"),
+    ] {
         let mut cmd = std::process::Command::new(cc);
-        cmd.args([std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"]).arg(&inc);
+        cmd.args([std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+            .arg(&inc);
         if cc == "g++" {
             cmd.args(["-x", "c++"]);
         }
