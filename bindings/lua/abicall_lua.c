@@ -191,6 +191,24 @@ static cdata *ref_cdata(lua_State *L, int cti, void *p, int owner) {
   return cd;
 }
 
+enum { K_GENERIC, K_DOUBLE, K_FLOAT, K_I8, K_U8, K_I16, K_U16, K_I32, K_U32, K_BOOL, K_VOID };
+
+struct func {
+  abicall_function *fn;   /* the fixed-signature call (NULL for variadic) */
+  void *code;
+  int nparams;
+  int variadic;
+  int all_fast;           /* every parameter and the result are scalar kinds */
+  size_t ret_size;
+  unsigned char argk[MAX_ARGS];
+  unsigned char retk;
+};
+typedef struct func func;
+static func *func_of(lua_State *L, int i);
+static func *tofunc(lua_State *L, int i);
+static int func_call(lua_State *L);
+static func *push_func(lua_State *L, int cti, void *code, abicall_function *fixed);
+
 /* ---------------------------------------------------------- 4. conversions */
 
 /* A 64-bit integer from a Lua value (numbers truncate as LuaJIT does,
@@ -259,7 +277,13 @@ static void *to_ptr(lua_State *L, int i, int *ok) {
   case LUA_TNIL: return NULL;
   case LUA_TSTRING: return (void *)lua_tostring(L, i);
   case LUA_TLIGHTUSERDATA: return lua_touserdata(L, i);
+  case LUA_TFUNCTION: {
+    func *f = func_of(L, i);
+    if (f) { lua_pop(L, 1); return f->code; }
+    break;
+  }
   case LUA_TUSERDATA: {
+    if (tofunc(L, i)) return tofunc(L, i)->code;
     cdata *cd = tocdata(L, i);
     if (cd) {
       ctype *ct = cdata_ctype(L, i);
@@ -287,6 +311,7 @@ static void store_int(const ctype *ct, void *p, int64_t v) {
 }
 
 static int init_aggregate(lua_State *L, int cti, void *p, int first, int n);
+
 
 /* Converts the Lua value at `i` to the C type at `cti`, stored at `p`
  * (LuaJIT's conversion rules for assignments and arguments). */
@@ -879,6 +904,26 @@ static int cdata_concat(lua_State *L) {
   return luaL_error(L, "attempt to concatenate a cdata value");
 }
 
+/* Calling a function pointer cdata: prepared once, cached on the cdata. */
+static int cdata_call(lua_State *L) {
+  cdata *cd = tocdata(L, 1);
+  if (metamethod(L, 1, "__call")) { lua_insert(L, 1); lua_call(L, lua_gettop(L) - 1, LUA_MULTRET); return lua_gettop(L); }
+  ctype *ct = cdata_ctype(L, 1);
+  if (ct->kind != ABICALL_KIND_POINTER) return luaL_error(L, "attempt to call a non-function cdata");
+  lua_getiuservalue(L, 1, 1);
+  if (push_item(L, -1)->kind != ABICALL_KIND_FUNCTION) return luaL_error(L, "attempt to call a non-function cdata");
+  lua_pop(L, 1);
+  if (cd->is_cb || lua_getiuservalue(L, 1, 2) != LUA_TUSERDATA || !tofunc(L, -1)) {
+    if (!cd->is_cb) lua_pop(L, 1);
+    if (!*(void **)cd->ptr) return luaL_error(L, "attempt to call a NULL function pointer");
+    push_func(L, -1, *(void **)cd->ptr, NULL);
+    if (!cd->is_cb) { lua_pushvalue(L, -1); lua_setiuservalue(L, 1, 2); }
+  }
+  lua_replace(L, 1);
+  lua_settop(L, lua_gettop(L) - 1);
+  return func_call(L);
+}
+
 static int cdata_gc(lua_State *L) {
   if (lua_getiuservalue(L, 1, 3) == LUA_TFUNCTION) { lua_pushvalue(L, 1); lua_call(L, 1, 0); }
   return 0;
@@ -886,13 +931,27 @@ static int cdata_gc(lua_State *L) {
 
 /* ---------------------------------------------------------------- 7. calls */
 
-typedef struct func {
-  abicall_function *fn;   /* the fixed-signature call (NULL for variadic) */
-  void *code;
-  int nparams;
-  int variadic;
-  size_t ret_size;
-} func;
+/* A C function (section 7). How a parameter or result converts, decided once per function so a call
+ * of a scalar signature touches no Lua table. */
+
+static unsigned char fast_kind(const ctype *ct) {
+  switch (ct->kind) {
+  case ABICALL_KIND_DOUBLE: return K_DOUBLE;
+  case ABICALL_KIND_FLOAT: return K_FLOAT;
+  case ABICALL_KIND_BOOL: return K_BOOL;
+  case ABICALL_KIND_VOID: return K_VOID;
+  case ABICALL_KIND_CHAR: case ABICALL_KIND_SCHAR: case ABICALL_KIND_UCHAR: case ABICALL_KIND_SHORT:
+  case ABICALL_KIND_USHORT: case ABICALL_KIND_INT: case ABICALL_KIND_UINT: case ABICALL_KIND_ENUM:
+  case ABICALL_KIND_LONG: case ABICALL_KIND_ULONG: case ABICALL_KIND_LONGLONG: case ABICALL_KIND_ULONGLONG:
+    switch (ct->size) {
+    case 1: return ct->is_signed ? K_I8 : K_U8;
+    case 2: return ct->is_signed ? K_I16 : K_U16;
+    case 4: return ct->is_signed ? K_I32 : K_U32;
+    default: return K_GENERIC; /* 64-bit results are cdata */
+    }
+  default: return K_GENERIC;
+  }
+}
 /* func userdata uservalues: 1 function ctype, 2 table of param ctypes [1..n]
  * and the return ctype at [0], 3 cache of variadic calls by type ids. */
 
@@ -917,10 +976,14 @@ static func *push_func(lua_State *L, int cti, void *code, abicall_function *fixe
   lua_setiuservalue(L, -2, 1);
   lua_createtable(L, (int)np, 1);
   size_t i;
+  f->all_fast = !var;
   for (i = 0; i <= np; i++) {
     abicall_type *pt;
     CHECK(L, abicall_type_param(ct->t, i == np ? (size_t)ABICALL_RETURN : i, &pt, E));
-    push_ctype(L, pt);
+    unsigned char k = fast_kind(push_ctype(L, pt));
+    if (i == np) f->retk = k;
+    else f->argk[i] = k;
+    if (k == K_GENERIC || (k == K_VOID && i < np)) f->all_fast = 0;
     lua_rawseti(L, -2, i == np ? 0 : (lua_Integer)(i + 1));
   }
   lua_setiuservalue(L, -2, 2);
@@ -984,10 +1047,73 @@ static int call_status(lua_State *L, abicall_status s, abicall_error *e) {
 
 /* __call: converts the arguments into a frame on the C stack, calls, and
  * converts the result. */
-static int func_call(lua_State *L) {
-  func *f = tofunc(L, 1);
-  int nargs = lua_gettop(L) - 1, i;
-  union slot { int64_t i; double d; void *p; long double ld; unsigned char b[16]; } slots[MAX_ARGS];
+union slot { int64_t i; double d; float f; void *p; long double ld; unsigned char b[16]; };
+
+/* The number at `a` for a scalar parameter, or a generic conversion. */
+static void fast_arg(lua_State *L, int fi, int a, int param, unsigned char k, union slot *s) {
+  int isnum = 0;
+  lua_Number d;
+  if (k == K_DOUBLE || k == K_FLOAT) {
+    d = lua_tonumberx(L, a, &isnum);
+    if (isnum) { if (k == K_DOUBLE) s->d = d; else s->f = (float)d; return; }
+  } else if (k != K_BOOL && lua_isinteger(L, a)) {
+    s->i = (int64_t)lua_tointeger(L, a);
+    return; /* little-endian: the low bytes are the narrow value */
+  }
+  {
+    /* anything else (floats to integers, cdata, booleans): the general rule */
+    lua_getiuservalue(L, fi, 2);
+    lua_rawgeti(L, -1, param);
+    to_c(L, a, -1, s);
+    lua_pop(L, 2);
+  }
+}
+
+static int fast_ret(lua_State *L, unsigned char k, const union slot *r) {
+  switch (k) {
+  case K_DOUBLE: lua_pushnumber(L, r->d); return 1;
+  case K_FLOAT: lua_pushnumber(L, r->f); return 1;
+  case K_I8: lua_pushinteger(L, (int8_t)r->b[0]); return 1;
+  case K_U8: lua_pushinteger(L, r->b[0]); return 1;
+  case K_I16: lua_pushinteger(L, *(const int16_t *)r); return 1;
+  case K_U16: lua_pushinteger(L, *(const uint16_t *)r); return 1;
+  case K_I32: lua_pushinteger(L, *(const int32_t *)r); return 1;
+  case K_U32: lua_pushinteger(L, *(const uint32_t *)r); return 1;
+  case K_BOOL: lua_pushboolean(L, r->b[0] != 0); return 1;
+  default: return 0;
+  }
+}
+
+#define FAST_ARGS 8
+
+/* The scalar path: up to FAST_ARGS scalar arguments, a scalar result, no
+ * Lua table touched (a small frame: this is the per-call cost). */
+static int fast_call(lua_State *L, func *f, int fi, int a0, int nargs) {
+  union slot slots[FAST_ARGS], retbuf;
+  void *argv[FAST_ARGS];
+  abicall_error e;
+  int i;
+  for (i = 0; i < nargs; i++) {
+    int a = i + a0;
+    unsigned char k = f->argk[i];
+    if (k == K_DOUBLE && lua_type(L, a) == LUA_TNUMBER) slots[i].d = lua_tonumber(L, a);
+    else fast_arg(L, fi, a, i + 1, k, &slots[i]);
+    argv[i] = &slots[i];
+  }
+  lua_State *prev = S->running;
+  S->running = L;
+  abicall_status s = abicall_call(f->fn, argv, &retbuf, &e);
+  S->running = prev;
+  if (s != ABICALL_OK) return call_status(L, s, &e);
+  return fast_ret(L, f->retk, &retbuf);
+}
+
+/* Calls the func at index `fi` with the arguments from `a0` to the top. */
+static int func_call_at(lua_State *L, int fi, int a0) {
+  func *f = (func *)lua_touserdata(L, fi);
+  int nargs = lua_gettop(L) - (a0 - 1), i;
+  if (f->all_fast && nargs == f->nparams && nargs <= FAST_ARGS) return fast_call(L, f, fi, a0, nargs);
+  union slot slots[MAX_ARGS];
   void *argv[MAX_ARGS];
   union slot retbuf[4];
   void *ret = retbuf;
@@ -995,7 +1121,7 @@ static int func_call(lua_State *L) {
   if (nargs > MAX_ARGS) return luaL_error(L, "too many arguments");
   if (f->variadic ? nargs < f->nparams : nargs != f->nparams)
     return luaL_error(L, "wrong number of arguments for function call (%d for %d)", nargs, f->nparams);
-  lua_getiuservalue(L, 1, 2);
+  lua_getiuservalue(L, fi, 2);
   int pt = lua_gettop(L);
   if (f->variadic) {
     /* the prepared call for these variadic types, cached by type ids */
@@ -1004,7 +1130,7 @@ static int func_call(lua_State *L) {
     int base = lua_gettop(L);
     luaL_buffinit(L, &key);
     for (i = f->nparams; i < nargs; i++) {
-      vararg_ctype(L, i + 2);
+      vararg_ctype(L, i + a0);
       ctype *ct = toctype(L, -1);
       vt[i - f->nparams] = ct->t;
       lua_pushfstring(L, "%d,", (int)ct->id);
@@ -1013,11 +1139,11 @@ static int func_call(lua_State *L) {
       luaL_addvalue(&key);
     }
     luaL_pushresult(&key);
-    lua_getiuservalue(L, 1, 3);
+    lua_getiuservalue(L, fi, 3);
     lua_pushvalue(L, -2);
     if (lua_gettable(L, -2) == LUA_TLIGHTUSERDATA) fn = (abicall_function *)lua_touserdata(L, -1);
     else {
-      lua_getiuservalue(L, 1, 1);
+      lua_getiuservalue(L, fi, 1);
       CHECK(L, abicall_function_new_at(toctype(L, -1)->t, f->code, vt, (size_t)(nargs - f->nparams), &fn, E));
       lua_pop(L, 1);
       lua_pushvalue(L, -3);
@@ -1026,13 +1152,15 @@ static int func_call(lua_State *L) {
     }
     lua_pop(L, 3);
     for (i = f->nparams; i < nargs; i++) {
-      to_c(L, i + 2, base + 1 + (i - f->nparams), &slots[i]);
-      argv[i] = &slots[i];
+      void *p = &slots[i];
+      if (toctype(L, base + 1 + (i - f->nparams))->size > sizeof slots[i]) p = lua_newuserdatauv(L, toctype(L, base + 1 + (i - f->nparams))->size, 0);
+      to_c(L, i + a0, base + 1 + (i - f->nparams), p);
+      argv[i] = p;
     }
     abicall_function_ret_size(fn, &f->ret_size, NULL);
   }
   for (i = 0; i < f->nparams; i++) {
-    int a = i + 2;
+    int a = i + a0;
     lua_rawgeti(L, pt, i + 1);
     ctype *ct = toctype(L, -1);
     cdata *cd;
@@ -1040,11 +1168,11 @@ static int func_call(lua_State *L) {
     else if (ct->kind == ABICALL_KIND_DOUBLE && lua_type(L, a) == LUA_TNUMBER) { slots[i].d = lua_tonumber(L, a); argv[i] = &slots[i]; }
     else {
       if (ct->size > sizeof slots[i]) {
+        /* a large value: its memory stays on the Lua stack during the call */
         void *p = lua_newuserdatauv(L, ct->size, 0);
         to_c(L, a, -2, p);
         argv[i] = p;
-        lua_pop(L, 1);
-        lua_pop(L, 1);
+        lua_remove(L, -2);
         continue;
       }
       to_c(L, a, -1, &slots[i]);
@@ -1066,6 +1194,25 @@ static int func_call(lua_State *L) {
   if (is_record(rt->kind)) { memcpy(new_cdata(L, -1, rt->size)->ptr, ret, rt->size); return 1; }
   push_value(L, -1, ret, 0);
   return 1;
+}
+
+/* C functions of a namespace are Lua C closures over their func userdata:
+ * calling a C function is then as cheap for Lua as calling any C function
+ * (a userdata with __call costs a metamethod lookup per call). */
+static int func_closure_call(lua_State *L) { return func_call_at(L, lua_upvalueindex(1), 1); }
+
+/* __call of FUNC_MT: argument 1 is always a func userdata. */
+static int func_call(lua_State *L) { return func_call_at(L, 1, 2); }
+
+/* The func behind a value: a func userdata or one of its closures. */
+static func *func_of(lua_State *L, int i) {
+  func *f = tofunc(L, i);
+  if (f) { lua_pushvalue(L, i); return f; }
+  if (lua_tocfunction(L, i) == func_closure_call) {
+    lua_getupvalue(L, i, 1);
+    return tofunc(L, -1);
+  }
+  return NULL;
 }
 
 static int func_gc_var(lua_State *L) {
@@ -1307,7 +1454,7 @@ static int ffi_cast(lua_State *L) {
 }
 
 static int ffi_typeof(lua_State *L) {
-  if (tofunc(L, 1)) { lua_getiuservalue(L, 1, 1); return 1; }
+  if (func_of(L, 1)) { lua_getiuservalue(L, -1, 1); return 1; }
   check_ctype(L, 1);
   return 1;
 }
@@ -1520,6 +1667,7 @@ static int ns_index(lua_State *L) {
       code = addr;
     }
     push_func(L, -1, (void *)code, fn);
+    lua_pushcclosure(L, func_closure_call, 1);
     lua_pushvalue(L, -1);
     lua_setfield(L, -4, name);
     return 1;
@@ -1597,7 +1745,7 @@ static const luaL_Reg cdata_mt[] = {
   {"__index", cdata_index}, {"__newindex", cdata_newindex}, {"__add", cdata_add}, {"__sub", cdata_sub},
   {"__mul", cdata_mul}, {"__div", cdata_div}, {"__mod", cdata_mod}, {"__pow", cdata_pow}, {"__unm", cdata_unm},
   {"__eq", cdata_eq}, {"__lt", cdata_lt}, {"__le", cdata_le}, {"__tostring", cdata_tostring},
-  {"__len", cdata_len}, {"__concat", cdata_concat}, {"__gc", cdata_gc}, {NULL, NULL}};
+  {"__len", cdata_len}, {"__concat", cdata_concat}, {"__gc", cdata_gc}, {"__call", cdata_call}, {NULL, NULL}};
 
 static const luaL_Reg ffi_funcs[] = {
   {"cdef", ffi_cdef}, {"new", ffi_new}, {"cast", ffi_cast}, {"typeof", ffi_typeof}, {"istype", ffi_istype},

@@ -164,7 +164,7 @@ pub unsafe extern "C" fn abicall_call(
             // A callback failing during the call is reported here.
             let scope = super::callback::CallScope::enter();
             f.raw.call(argv, ret)?;
-            scope.take().map_or(Ok(()), Err)
+            scope.finish().map_or(Ok(()), Err)
         })
     }
 }

@@ -149,14 +149,37 @@ impl User {
 mod pending {
     use super::Fail;
     use std::cell::{Cell, RefCell};
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-    thread_local! {
-        static DEPTH: Cell<u32> = const { Cell::new(0) };
-        static HAS: Cell<bool> = const { Cell::new(false) };
-        static FAIL: RefCell<Option<(u32, Fail)>> = const { RefCell::new(None) };
+    /// Set once a callback that can fail (a status or owner-thread
+    /// callback) exists; until then `abicall_call` skips the bookkeeping.
+    static ARMED: AtomicBool = AtomicBool::new(false);
+
+    /// Notes that a callback that can fail now exists.
+    pub(crate) fn arm() {
+        ARMED.store(true, Ordering::SeqCst);
     }
 
-    /// Marks an `abicall_call` running on this thread until dropped.
+    /// This thread's `abicall_call` nesting depth and the first failure a
+    /// callback recorded (with the depth of the call it belongs to): one
+    /// thread-local block, so a call looks it up once on entry and once on
+    /// exit.
+    struct Tls {
+        depth: Cell<u32>,
+        fail: RefCell<Option<(u32, Fail)>>,
+    }
+
+    thread_local! {
+        static TLS: Tls = const {
+            Tls {
+                depth: Cell::new(0),
+                fail: RefCell::new(None),
+            }
+        };
+    }
+
+    /// Marks an `abicall_call` running on this thread until finished or
+    /// dropped (depth 0: no failing callback existed when it started).
     pub(crate) struct CallScope {
         depth: u32,
     }
@@ -165,58 +188,63 @@ mod pending {
         /// Enters a call.
         #[inline]
         pub(crate) fn enter() -> CallScope {
-            let depth = DEPTH.with(|d| {
-                let v = d.get() + 1;
-                d.set(v);
+            if !ARMED.load(Ordering::Relaxed) {
+                return CallScope { depth: 0 };
+            }
+            let depth = TLS.with(|t| {
+                let v = t.depth.get() + 1;
+                t.depth.set(v);
                 v
             });
             CallScope { depth }
         }
 
-        /// The failure a callback recorded during this call, if any.
+        /// Leaves the call: the failure a callback recorded during it, if any.
         #[inline]
-        pub(crate) fn take(&self) -> Option<Fail> {
-            if !HAS.with(|h| h.get()) {
+        pub(crate) fn finish(mut self) -> Option<Fail> {
+            let depth = std::mem::replace(&mut self.depth, 0);
+            if depth == 0 {
                 return None;
             }
-            FAIL.with(|f| {
-                let mut f = f.borrow_mut();
-                match f.as_ref() {
-                    Some((d, _)) if *d >= self.depth => {
-                        HAS.with(|h| h.set(false));
-                        f.take().map(|(_, fail)| fail)
-                    }
-                    _ => None,
-                }
-            })
+            leave(depth)
         }
     }
 
+    fn leave(depth: u32) -> Option<Fail> {
+        TLS.with(|t| {
+            t.depth.set(depth - 1);
+            let mut f = t.fail.borrow_mut();
+            match f.as_ref() {
+                Some((d, _)) if *d >= depth => f.take().map(|(_, fail)| fail),
+                _ => None,
+            }
+        })
+    }
+
     impl Drop for CallScope {
-        #[inline]
         fn drop(&mut self) {
-            // A failure left for this depth (the call itself failed first)
-            // must not leak into a later call.
-            let _ = self.take();
-            DEPTH.with(|d| d.set(self.depth - 1));
+            // The call failed (or panicked) before finishing: a failure left
+            // for this depth must not leak into a later call.
+            if self.depth != 0 {
+                let _ = leave(self.depth);
+            }
         }
     }
 
     /// Records a callback failure for the innermost running call; gives it
     /// back if no call runs on this thread (so it goes to the hook).
     pub(crate) fn record(fail: Fail) -> Result<(), Fail> {
-        let depth = DEPTH.with(|d| d.get());
-        if depth == 0 {
-            return Err(fail);
-        }
-        FAIL.with(|f| {
-            let mut f = f.borrow_mut();
+        TLS.with(|t| {
+            let depth = t.depth.get();
+            if depth == 0 {
+                return Err(fail);
+            }
+            let mut f = t.fail.borrow_mut();
             if f.is_none() {
                 *f = Some((depth, fail));
-                HAS.with(|h| h.set(true));
             }
-        });
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -331,6 +359,9 @@ unsafe fn make(
         armed: armed.clone(),
     };
     let owner = (flags & ABICALL_CALLBACK_OWNER_THREAD != 0).then(|| std::thread::current().id());
+    if owner.is_some() || matches!(f, UserFn::Status(_)) {
+        pending::arm();
+    }
     let ret_size = {
         let t = read(types);
         match t.sig_of(ty) {
