@@ -145,7 +145,7 @@ static void ctype_name(const ctype *ct, char *buf, size_t cap) {
 typedef struct cdata {
   void *ptr;       /* the object */
   int is_cb;       /* a callback pointer (uservalue 3 holds it) */
-  size_t vla_len;  /* elements of a VLA */
+  size_t vla_len;  /* bytes of a variable-length struct (0 otherwise) */
   unsigned char inline_[16]; /* start of owned storage (aligned up to 16) */
 } cdata;
 /* cdata uservalues: 1 ctype, 2 owner (memory it points into) or nil,
@@ -725,14 +725,17 @@ static int metatype_index(lua_State *L, int cti, int key) {
 static int metamethod(lua_State *L, int i, const char *name) {
   cdata *cd = tocdata(L, i);
   if (!cd) return 0;
+  int top = lua_gettop(L);
+  i = lua_absindex(L, i);
   lua_getiuservalue(L, i, 1);
   ctype *ct = toctype(L, -1);
   if (ct->kind == ABICALL_KIND_POINTER) { push_item(L, -1); lua_remove(L, -2); }
   if (lua_getiuservalue(L, -1, 2) == LUA_TTABLE && lua_getfield(L, -1, name) != LUA_TNIL) {
-    lua_remove(L, -2); lua_remove(L, -2);
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
     return 1;
   }
-  lua_pop(L, 3);
+  lua_settop(L, top);
   return 0;
 }
 
@@ -781,7 +784,8 @@ static int arith(lua_State *L, int op) {
   if (tb && is_ptrlike(tb->kind) && op == 0) { lua_pushvalue(L, 1); lua_rotate(L, 1, 1); lua_replace(L, 2); return arith(L, 0); }
   int wa = 0, wb = 0;
   int ia = int_cdata(L, 1, &wa), ib = int_cdata(L, 2, &wb);
-  if ((ia && wa) || (ib && wb)) {
+  (void)wa; (void)wb;
+  if (ia || ib) { /* integer cdata: 64-bit arithmetic, as in LuaJIT */
     int64_t x = 0, y = 0;
     int ua = 0, ub = 0;
     if (!to_i64(L, 1, &x, &ua) || (op != 6 && !to_i64(L, 2, &y, &ub))) luaL_error(L, "attempt to perform arithmetic on a cdata value");
@@ -907,20 +911,22 @@ static int cdata_concat(lua_State *L) {
 /* Calling a function pointer cdata: prepared once, cached on the cdata. */
 static int cdata_call(lua_State *L) {
   cdata *cd = tocdata(L, 1);
-  if (metamethod(L, 1, "__call")) { lua_insert(L, 1); lua_call(L, lua_gettop(L) - 1, LUA_MULTRET); return lua_gettop(L); }
+  int top = lua_gettop(L);
+  if (metamethod(L, 1, "__call")) { lua_insert(L, 1); lua_call(L, top, LUA_MULTRET); return lua_gettop(L); }
   ctype *ct = cdata_ctype(L, 1);
   if (ct->kind != ABICALL_KIND_POINTER) return luaL_error(L, "attempt to call a non-function cdata");
   lua_getiuservalue(L, 1, 1);
   if (push_item(L, -1)->kind != ABICALL_KIND_FUNCTION) return luaL_error(L, "attempt to call a non-function cdata");
-  lua_pop(L, 1);
+  lua_settop(L, top);
   if (cd->is_cb || lua_getiuservalue(L, 1, 2) != LUA_TUSERDATA || !tofunc(L, -1)) {
-    if (!cd->is_cb) lua_pop(L, 1);
+    lua_settop(L, top);
     if (!*(void **)cd->ptr) return luaL_error(L, "attempt to call a NULL function pointer");
+    lua_getiuservalue(L, 1, 1);
     push_func(L, -1, *(void **)cd->ptr, NULL);
+    lua_remove(L, -2);
     if (!cd->is_cb) { lua_pushvalue(L, -1); lua_setiuservalue(L, 1, 2); }
   }
   lua_replace(L, 1);
-  lua_settop(L, lua_gettop(L) - 1);
   return func_call(L);
 }
 
@@ -1366,6 +1372,10 @@ static int ffi_cdef(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   abicall_error e;
+  /* LuaJIT's variable-length struct member `T x[?]` is C's flexible array
+   * member `T x[]` (ffi.new gives it its length). */
+  luaL_gsub(L, s, "[?]", "[]");
+  s = lua_tolstring(L, -1, &len);
   abicall_status st = abicall_cdef(S->ctx, s, len, &e);
   if (st != ABICALL_OK) {
     if (e.line) return luaL_error(L, "%d:%d: %s", (int)e.line, (int)e.col, e.message);
@@ -1397,11 +1407,33 @@ static int ffi_new(lua_State *L) {
     size = ct->size;
     first = 3;
     ninit = n - 2;
-  } else if (!size) {
-    return luaL_error(L, "cannot create an object of the incomplete type '%s'", tn);
+  } else if (is_record(ct->kind) && ninit >= 1 && lua_type(L, 2) == LUA_TNUMBER) {
+    /* a variable-length struct: its last member is `T x[?]` (C's `T x[]`) */
+    size_t nf = 0;
+    abicall_field fd;
+    abicall_type *ft;
+    abicall_type_field_count(ct->t, &nf, NULL);
+    if (nf && abicall_type_field(ct->t, nf - 1, &fd, NULL, 0, &ft, NULL) == ABICALL_OK) {
+      ctype *fct = push_ctype(L, ft);
+      if (fct->kind == ABICALL_KIND_ARRAY && fct->length == 0) {
+        ctype *el = push_item(L, -1);
+        int64_t count = 0;
+        to_i64(L, 2, &count, NULL);
+        if (count < 0) return luaL_error(L, "negative VLS size");
+        size = fd.offset + (size_t)count * el->size;
+        if (size < ct->size) size = ct->size;
+        size = (size + ct->align - 1) / ct->align * ct->align;
+        first = 3;
+        ninit = n - 2;
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+    }
   }
+  if (!size) return luaL_error(L, "cannot create an object of the incomplete type '%s'", tn);
   cdata *cd = new_cdata(L, cti, size);
   int cdi = lua_gettop(L);
+  if (ct && size != ct->size) cd->vla_len = size;
   if (ninit > 0) {
     if (is_ptrlike(ct->kind) && ct->kind == ABICALL_KIND_ARRAY) init_aggregate(L, cti, cd->ptr, first, ninit);
     else if (is_record(ct->kind)) init_aggregate(L, cti, cd->ptr, first, ninit);
@@ -1485,7 +1517,7 @@ static int ffi_sizeof(lua_State *L) {
   }
   ctype *ct = check_ctype(L, 1);
   cdata *cd = tocdata(L, 1);
-  if (cd && ct->kind == ABICALL_KIND_ARRAY) { lua_pushinteger(L, (lua_Integer)ct->size); return 1; }
+  if (cd && cd->vla_len) { lua_pushinteger(L, (lua_Integer)cd->vla_len); return 1; }
   if (!ct->size) {
     if (0) {
       char name[256];
@@ -1708,6 +1740,32 @@ static void push_ns(lua_State *L, abicall_library *lib) {
   lua_setiuservalue(L, -2, 1);
 }
 
+/* LuaJIT's ffi.load("m") tries libm.so, which on many systems is a linker
+ * script (GROUP ( /lib/.../libm.so.6 ... )): opens the first library it
+ * names. */
+static abicall_library *open_ld_script(const char *file, uint32_t flags) {
+  static const char *const dirs[] = {"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib"};
+  size_t d;
+  for (d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+    char path[1024], text[2048], lib[512];
+    snprintf(path, sizeof path, "%s/%s", dirs[d], file);
+    FILE *fp = fopen(path, "r");
+    if (!fp) continue;
+    size_t n = fread(text, 1, sizeof text - 1, fp);
+    fclose(fp);
+    text[n] = 0;
+    const char *g = strstr(text, "GROUP");
+    if (!g) g = strstr(text, "INPUT");
+    if (!g || !(g = strchr(g, '/'))) continue;
+    size_t k = 0;
+    while (g[k] && g[k] != ' ' && g[k] != ')' && k < sizeof lib - 1) { lib[k] = g[k]; k++; }
+    lib[k] = 0;
+    abicall_library *h;
+    if (abicall_library_open(lib, flags, &h, NULL) == ABICALL_OK) return h;
+  }
+  return NULL;
+}
+
 static int ffi_load(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   abicall_library *lib;
@@ -1717,7 +1775,9 @@ static int ffi_load(lua_State *L) {
     /* LuaJIT also tries lib<name>.so */
     char alt[512];
     snprintf(alt, sizeof alt, "lib%s.so", name);
-    if (strchr(name, '/') || abicall_library_open(alt, flags, &lib, NULL) != ABICALL_OK) return luaL_error(L, "%s", e.message);
+    if (strchr(name, '/')) return luaL_error(L, "%s", e.message);
+    if (abicall_library_open(alt, flags, &lib, NULL) != ABICALL_OK && !(lib = open_ld_script(alt, flags)))
+      return luaL_error(L, "%s", e.message);
   }
   push_ns(L, lib);
   return 1;
