@@ -506,6 +506,10 @@ static int init_aggregate(lua_State *L, int cti, void *p, int first, int n) {
   ctype *ct = toctype(L, cti);
   cti = lua_absindex(L, cti);
   if (n == 0) return 0;
+  if (n == 1 && tocdata(L, first) && cdata_ctype(L, first)->id == ct->id) {
+    memmove(p, tocdata(L, first)->ptr, ct->size); /* a copy of an object of the same type */
+    return 0;
+  }
   if (ct->kind == ABICALL_KIND_ARRAY) {
     ctype *el = push_item(L, cti);
     int eli = lua_gettop(L);
