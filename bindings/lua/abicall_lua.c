@@ -431,7 +431,7 @@ static void push_value(lua_State *L, int cti, void *p, int owner) {
 /* Field table of a record ctype at `cti` (pushed): name -> {offset, ctype,
  * bitwidth or nil, path}, and [1..n] -> the same records in order. Members
  * of anonymous struct/union members are flattened in. */
-static void add_fields(lua_State *L, int tbl, ctype *rec, int recidx, size_t base, const char *prefix, int *n) {
+static void add_fields(lua_State *L, int tbl, ctype *rec, size_t base, const char *prefix, int *n) {
   size_t count = 0, i;
   abicall_error e;
   if (abicall_type_field_count(rec->t, &count, &e) != ABICALL_OK) luaL_error(L, "%s", e.message);
@@ -444,7 +444,7 @@ static void add_fields(lua_State *L, int tbl, ctype *rec, int recidx, size_t bas
     int fidx = lua_gettop(L);
     snprintf(path, sizeof path, "%s%s%s", prefix, *prefix && f.name_len ? "." : "", name);
     if (f.name_len == 0 && !f.is_bitfield) {
-      add_fields(L, tbl, fct, fidx, base + f.offset, path, n);
+      add_fields(L, tbl, fct, base + f.offset, path, n);
       lua_pop(L, 1);
       continue;
     }
@@ -458,7 +458,6 @@ static void add_fields(lua_State *L, int tbl, ctype *rec, int recidx, size_t bas
     lua_rawseti(L, tbl, ++*n);
     lua_pop(L, 1);
   }
-  (void)recidx;
 }
 
 static void push_fields(lua_State *L, int cti) {
@@ -467,7 +466,7 @@ static void push_fields(lua_State *L, int cti) {
   lua_pop(L, 1);
   lua_newtable(L);
   int n = 0;
-  add_fields(L, lua_gettop(L), toctype(L, cti), cti, 0, "", &n);
+  add_fields(L, lua_gettop(L), toctype(L, cti), 0, "", &n);
   lua_pushvalue(L, -1);
   lua_setiuservalue(L, cti, 3);
 }
@@ -788,7 +787,6 @@ static int arith(lua_State *L, int op) {
   if (tb && is_ptrlike(tb->kind) && op == 0) { lua_pushvalue(L, 1); lua_rotate(L, 1, 1); lua_replace(L, 2); return arith(L, 0); }
   int wa = 0, wb = 0;
   int ia = int_cdata(L, 1, &wa), ib = int_cdata(L, 2, &wb);
-  (void)wa; (void)wb;
   if (ia || ib) { /* integer cdata: 64-bit arithmetic, as in LuaJIT */
     int64_t x = 0, y = 0;
     int ua = 0, ub = 0;
@@ -1800,11 +1798,6 @@ static int ctype_eq(lua_State *L) {
   return 1;
 }
 
-static int state_gc(lua_State *L) {
-  (void)L;
-  return 0;
-}
-
 static const luaL_Reg cdata_mt[] = {
   {"__index", cdata_index}, {"__newindex", cdata_newindex}, {"__add", cdata_add}, {"__sub", cdata_sub},
   {"__mul", cdata_mul}, {"__div", cdata_div}, {"__mod", cdata_mod}, {"__pow", cdata_pow}, {"__unm", cdata_unm},
@@ -1856,7 +1849,6 @@ int luaopen_abicall(lua_State *L) {
   lua_pushcfunction(L, cb_free); lua_setfield(L, -2, "free");
   lua_pushcfunction(L, cb_set); lua_setfield(L, -2, "set");
   lua_setfield(L, LUA_REGISTRYINDEX, "abicall.cbmethods");
-  (void)state_gc;
 
   luaL_newlib(L, ffi_funcs);
   abicall_library *proc;
