@@ -39,12 +39,17 @@
 typedef struct state {
   abicall_context *ctx;
   abicall_library *process;
-  lua_State *main;
-  lua_State *running;    /* the Lua thread inside abicall_call, for callbacks */
-  int saved_error;       /* registry ref of a Lua error raised in a callback */
 } state;
 
-static state *S; /* one state per process: the module keeps a single context */
+static state *S; /* one per process: the context is shared by every Lua state */
+
+/* The Lua thread inside abicall_call on this OS thread, for callbacks (each
+ * OS thread may run its own lua_State). Initial-exec TLS: one instruction
+ * to reach, no __tls_get_addr call on the per-call path. */
+static __thread lua_State *running __attribute__((tls_model("initial-exec")));
+/* A Lua error raised in a callback during that call (registry ref of the
+ * running state), re-raised when abicall_call returns ABICALL_E_CALLBACK. */
+static __thread int saved_error __attribute__((tls_model("initial-exec"))) = LUA_NOREF;
 
 /* Raises the abicall error as a Lua error (abicall has returned: safe). */
 static int raise(lua_State *L, abicall_status s, const abicall_error *e) {
@@ -1042,13 +1047,17 @@ static void vararg_ctype(lua_State *L, int i) {
 }
 
 static int call_status(lua_State *L, abicall_status s, abicall_error *e) {
-  if (s == ABICALL_E_CALLBACK && S->saved_error != LUA_NOREF) {
+  if (s == ABICALL_E_CALLBACK && saved_error != LUA_NOREF) {
     /* A Lua error raised in a callback: re-raise the original value now
      * that abicall and C have returned. */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, S->saved_error);
-    luaL_unref(L, LUA_REGISTRYINDEX, S->saved_error);
-    S->saved_error = LUA_NOREF;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, saved_error);
+    luaL_unref(L, LUA_REGISTRYINDEX, saved_error);
+    saved_error = LUA_NOREF;
     return lua_error(L);
+  }
+  if (saved_error != LUA_NOREF) { /* the call failed for another reason first */
+    luaL_unref(L, LUA_REGISTRYINDEX, saved_error);
+    saved_error = LUA_NOREF;
   }
   return luaL_error(L, "%s", e->message);
 }
@@ -1108,10 +1117,10 @@ static int fast_call(lua_State *L, func *f, int fi, int a0, int nargs) {
     else fast_arg(L, fi, a, i + 1, k, &slots[i]);
     argv[i] = &slots[i];
   }
-  lua_State *prev = S->running;
-  S->running = L;
+  lua_State *prev = running;
+  running = L;
   abicall_status s = abicall_call(f->fn, argv, &retbuf, &e);
-  S->running = prev;
+  running = prev;
   if (s != ABICALL_OK) return call_status(L, s, &e);
   return fast_ret(L, f->retk, &retbuf);
 }
@@ -1190,10 +1199,10 @@ static int func_call_at(lua_State *L, int fi, int a0) {
   }
   if (f->ret_size > sizeof retbuf) ret = lua_newuserdatauv(L, f->ret_size, 0);
   abicall_error e;
-  lua_State *prev = S->running;
-  S->running = L;
+  lua_State *prev = running;
+  running = L;
   abicall_status s = abicall_call(fn, argv, ret, &e);
-  S->running = prev;
+  running = prev;
   if (s != ABICALL_OK) return call_status(L, s, &e);
   lua_rawgeti(L, pt, 0);
   ctype *rt = toctype(L, -1);
@@ -1246,6 +1255,7 @@ static int func_tostring(lua_State *L) {
 
 typedef struct cbrec {
   abicall_callback *cb;
+  lua_State *main;  /* the main thread of the state that made it */
   int fnref;      /* the Lua function (registry ref) */
   int sigref;     /* the function ctype (registry ref) */
 } cbrec;
@@ -1287,7 +1297,10 @@ static int cb_body(lua_State *L) {
 /* The abicall status callback: never lets a Lua error escape (lua_pcall);
  * a failure is saved and reported as a status, re-raised by func_call. */
 static int cb_entry(void *user, void *const *args, void *ret, abicall_error *err) {
-  lua_State *L = S->running ? S->running : S->main;
+  cbrec *r = (cbrec *)user;
+  /* the Lua thread whose C call is running the callback, else (called by C
+   * on its own, outside any call) the main thread of the callback's state */
+  lua_State *L = running ? running : r->main;
   int top = lua_gettop(L);
   if (!lua_checkstack(L, 8)) return ABICALL_E_MEMORY;
   lua_pushcfunction(L, cb_body);
@@ -1297,7 +1310,9 @@ static int cb_entry(void *user, void *const *args, void *ret, abicall_error *err
   if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
     const char *m = lua_tostring(L, -1);
     snprintf(err->message, sizeof err->message, "%s", m ? m : "(error object is not a string)");
-    if (S->saved_error == LUA_NOREF) S->saved_error = luaL_ref(L, LUA_REGISTRYINDEX);
+    /* kept for the running call to re-raise; outside any call the hook
+     * reports the message and the value is dropped */
+    if (running && saved_error == LUA_NOREF) saved_error = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_settop(L, top);
     return ABICALL_E_CALLBACK;
   }
@@ -1316,6 +1331,9 @@ static int make_callback(lua_State *L, int cti, int fni) {
   cbrec *r = (cbrec *)lua_newuserdatauv(L, sizeof(cbrec), 0);
   int ri = lua_gettop(L);
   memset(r, 0, sizeof *r);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  r->main = lua_tothread(L, -1);
+  lua_pop(L, 1);
   lua_pushvalue(L, fni);
   r->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, cti);
@@ -1819,11 +1837,8 @@ int luaopen_abicall(lua_State *L) {
       free(S); S = NULL;
       return luaL_error(L, "%s", e.message);
     }
-    S->saved_error = LUA_NOREF;
+    saved_error = LUA_NOREF;
   }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  S->main = lua_tothread(L, -1);
-  lua_pop(L, 1);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "abicall.ctypes");
   luaL_newmetatable(L, CTYPE_MT);
