@@ -1645,6 +1645,16 @@ static int ffi_gc(lua_State *L) {
   return 1;
 }
 
+/* ffi.abi(param): the host's ABI properties, as LuaJIT names them. */
+static int ffi_abi(lua_State *L) {
+  const char *p = luaL_checkstring(L, 1);
+  static const char *const yes[] = {"64bit", "le", "fpu", "hardfp", NULL};
+  int r = 0, i;
+  for (i = 0; yes[i]; i++) r |= !strcmp(p, yes[i]);
+  lua_pushboolean(L, r);
+  return 1;
+}
+
 static int ffi_metatype(lua_State *L) {
   ctype *ct = check_ctype(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -1826,7 +1836,7 @@ static const luaL_Reg ffi_funcs[] = {
   {"cdef", ffi_cdef}, {"new", ffi_new}, {"cast", ffi_cast}, {"typeof", ffi_typeof}, {"istype", ffi_istype},
   {"sizeof", ffi_sizeof}, {"alignof", ffi_alignof}, {"offsetof", ffi_offsetof}, {"string", ffi_string},
   {"copy", ffi_copy}, {"fill", ffi_fill}, {"errno", ffi_errno}, {"gc", ffi_gc}, {"metatype", ffi_metatype},
-  {"load", ffi_load}, {NULL, NULL}};
+  {"load", ffi_load}, {"abi", ffi_abi}, {NULL, NULL}};
 
 int luaopen_abicall(lua_State *L) {
   if (!S) {
@@ -1875,8 +1885,14 @@ int luaopen_abicall(lua_State *L) {
   new_cdata(L, -1, sizeof(void *));
   lua_setfield(L, -3, "nullptr");
   lua_pop(L, 1);
-  lua_pushstring(L, "x64"); lua_setfield(L, -2, "arch");
-  lua_pushstring(L, "Linux"); lua_setfield(L, -2, "os");
+  {
+    const char *target = "x86_64";
+    abicall_context_target(S->ctx, &target, NULL);
+    lua_pushstring(L, !strcmp(target, "x86_64") ? "x64" : "arm64");
+    lua_setfield(L, -2, "arch");
+    lua_pushstring(L, !strcmp(target, "aarch64-apple") ? "OSX" : "Linux");
+    lua_setfield(L, -2, "os");
+  }
   /* tonumber on cdata, as in LuaJIT: the global is wrapped (documented) */
   lua_getglobal(L, "tonumber");
   if (lua_tocfunction(L, -1) != ffi_tonumber) {

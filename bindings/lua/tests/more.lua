@@ -121,3 +121,6 @@ print("coroutine", co(), co())
 print("bad arg", (pcall(ffi.C.pow, "x", 1)))
 print("bad new", (pcall(ffi.new, "vec2", {x = "nope"})))
 print("bad call", (pcall(ffi.C.pow, 1)))
+
+-- platform queries
+print("abi", ffi.abi("64bit"), ffi.abi("le"), ffi.abi("win"), ffi.abi("be"), ffi.os, ffi.arch)
