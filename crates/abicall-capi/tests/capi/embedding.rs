@@ -547,6 +547,11 @@ fn a_failing_status_callback_fails_the_outer_call() {
     }
 }
 
+/// Calls `f(x)` (a C function abicall calls, which calls the callback).
+extern "C" fn apply(f: extern "C" fn(i32) -> i32, x: i32) -> i32 {
+    f(x)
+}
+
 unsafe extern "C" fn plus_one(_: *mut c_void, args: *const *mut c_void, ret: *mut c_void) {
     // SAFETY: one `int` argument and an `int` return buffer.
     unsafe { *(ret as *mut i32) = *(*args as *const i32) + 1 }
@@ -577,6 +582,43 @@ fn owner_thread_callbacks_refuse_other_threads_and_options_need_a_size() {
             .unwrap()
             .iter()
             .any(|m| m.contains("not its owner thread")));
+        abicall_callback_free(cb, null_mut());
+        // Through abicall_call on another thread: C gets the error value
+        // and that call returns ABICALL_E_CALLBACK.
+        cdef(ctx, "int apply(int (*)(int), int);");
+        let ctx_addr = ctx as usize;
+        let apply_code = apply as *const () as usize;
+        ok(
+            abicall_callback_new_ex(t, Some(plus_one), null_mut(), None, &opts, &mut cb, &mut e),
+            &e,
+        );
+        ok(abicall_callback_code(cb, &mut code, &mut e), &e);
+        let code_addr = code as usize;
+        let (status, message, result) = std::thread::spawn(move || {
+            let mut e = new_err();
+            let mut fty = null_mut();
+            let ctx = ctx_addr as *mut abicall_context;
+            ok(
+                abicall_type_new(ctx, c"int (*)(int (*)(int), int)".as_ptr(), &mut fty, &mut e),
+                &e,
+            );
+            let mut f = null_mut();
+            ok(
+                abicall_function_new_at(fty, apply_code as *const c_void, null(), 0, &mut f, &mut e),
+                &e,
+            );
+            let (mut fp, mut x, mut r) = (code_addr as *mut c_void, 41i32, 0i32);
+            let args = [&mut fp as *mut _ as *mut c_void, &mut x as *mut _ as *mut c_void];
+            let s = abicall_call(f, args.as_ptr(), &mut r as *mut i32 as *mut c_void, &mut e);
+            abicall_function_free(f, null_mut());
+            abicall_type_free(fty, null_mut());
+            (s, msg(&e), r)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(status, ABICALL_E_CALLBACK, "{message}");
+        assert!(message.contains("not its owner thread"), "{message}");
+        assert_eq!(result, -1, "C got the error value");
         abicall_callback_free(cb, null_mut());
         // Without the flag any thread may call it.
         let opts = options(0, &minus);
