@@ -1070,9 +1070,11 @@ union slot { int64_t i; double d; float f; void *p; long double ld; unsigned cha
 static void fast_arg(lua_State *L, int fi, int a, int param, unsigned char k, union slot *s) {
   int isnum = 0;
   lua_Number d;
-  if (k == K_DOUBLE || k == K_FLOAT) {
+  if ((k == K_DOUBLE || k == K_FLOAT) && lua_type(L, a) == LUA_TNUMBER) {
+    /* (lua_tonumberx alone would also take numeric strings, as LuaJIT does not) */
     d = lua_tonumberx(L, a, &isnum);
-    if (isnum) { if (k == K_DOUBLE) s->d = d; else s->f = (float)d; return; }
+    if (k == K_DOUBLE) s->d = d; else s->f = (float)d;
+    return;
   } else if (k != K_BOOL && lua_isinteger(L, a)) {
     s->i = (int64_t)lua_tointeger(L, a);
     return; /* little-endian: the low bytes are the narrow value */

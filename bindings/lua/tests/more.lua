@@ -121,6 +121,8 @@ print("coroutine", co(), co())
 print("bad arg", (pcall(ffi.C.pow, "x", 1)))
 print("bad new", (pcall(ffi.new, "vec2", {x = "nope"})))
 print("bad call", (pcall(ffi.C.pow, 1)))
+print("no strings as numbers", (pcall(ffi.C.pow, "2", 1)), (pcall(ffi.new, "double", "2")))
+print("truncation", ffi.C.strtol("12", nil, 10.9), tostring(ffi.new("int64_t", -2.9)))
 
 -- platform queries
 print("abi", ffi.abi("64bit"), ffi.abi("le"), ffi.abi("win"), ffi.abi("be"), ffi.os, ffi.arch)
