@@ -421,6 +421,11 @@ typedef struct abicall_error {
  in C layout; write the result (if the type is not `void`) to `ret`, a
  zeroed buffer of the return type's size. `user` is the pointer given to
  `abicall_callback_new`.
+ It must return normally: a `longjmp` out of it (Lua's `lua_error`, a
+ Ruby `raise`, ...) skips abicall's frames and the calling C code's, which
+ is undefined behaviour. An interpreter catches its exception inside the
+ function, saves it, and re-raises it after `abicall_call` returns; a
+ status callback (`abicall_callback_new_status`) makes that call fail.
  */
 typedef void (*abicall_callback_fn)(void *user,
                                     void *const *args,

@@ -18,6 +18,11 @@ use std::sync::Arc;
 /// in C layout; write the result (if the type is not `void`) to `ret`, a
 /// zeroed buffer of the return type's size. `user` is the pointer given to
 /// `abicall_callback_new`.
+/// It must return normally: a `longjmp` out of it (Lua's `lua_error`, a
+/// Ruby `raise`, ...) skips abicall's frames and the calling C code's, which
+/// is undefined behaviour. An interpreter catches its exception inside the
+/// function, saves it, and re-raises it after `abicall_call` returns; a
+/// status callback (`abicall_callback_new_status`) makes that call fail.
 pub type abicall_callback_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, args: *const *mut c_void, ret: *mut c_void)>;
 
