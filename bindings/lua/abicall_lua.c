@@ -1507,8 +1507,31 @@ static int ffi_cast(lua_State *L) {
   return 1;
 }
 
+/* LuaJIT's parameterized types: each `$` in the type name is replaced by
+ * the next argument, a ctype (spelt by its C name) or an integer. */
 static int ffi_typeof(lua_State *L) {
   if (func_of(L, 1)) { lua_getiuservalue(L, -1, 1); return 1; }
+  if (lua_type(L, 1) == LUA_TSTRING && lua_gettop(L) > 1) {
+    const char *src = lua_tostring(L, 1);
+    int arg = 2, nargs = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (; *src; src++) {
+      if (*src != '$') { luaL_addchar(&b, *src); continue; }
+      if (arg > nargs) return luaL_error(L, "missing argument for '$'");
+      ctype *ct = toctype(L, arg);
+      char tn[256];
+      if (ct) ctype_name(ct, tn, sizeof tn);
+      else if (lua_isinteger(L, arg)) snprintf(tn, sizeof tn, "%lld", (long long)lua_tointeger(L, arg));
+      else return luaL_error(L, "bad argument #%d to 'typeof' (ctype or integer expected)", arg);
+      if (strstr(tn, "<anonymous>")) return luaL_error(L, "cannot spell the anonymous type '%s' in a '$' parameter", tn);
+      luaL_addstring(&b, tn);
+      arg++;
+    }
+    luaL_pushresult(&b);
+    ctype_of_name(L, lua_tostring(L, -1));
+    return 1;
+  }
   check_ctype(L, 1);
   return 1;
 }

@@ -126,3 +126,8 @@ print("truncation", ffi.C.strtol("12", nil, 10.9), tostring(ffi.new("int64_t", -
 
 -- platform queries
 print("abi", ffi.abi("64bit"), ffi.abi("le"), ffi.abi("win"), ffi.abi("be"), ffi.os, ffi.arch)
+
+-- parameterized types
+local vp = ffi.typeof("$ *", ffi.typeof("vec2"))
+local arr4 = ffi.typeof("int[$]", 4)
+print("params", ffi.sizeof(arr4), vp == ffi.typeof("vec2 *"), ffi.sizeof(ffi.typeof("$[$]", ffi.typeof("vec2"), 3)))
