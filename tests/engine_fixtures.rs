@@ -25,7 +25,7 @@ struct Fx {
 }
 
 fn setup() -> Fx {
-    setup_with("gcc")
+    setup_with(fixtures::host::host_gcc())
 }
 
 /// The fixtures built with `compiler`.

@@ -42,9 +42,14 @@ pub fn fixture_sources() -> Vec<PathBuf> {
     v
 }
 
-/// The fixture library built with gcc (the ABI oracle on this machine).
+#[path = "host.rs"]
+pub mod host;
+
+/// The fixture library built with the host's gcc (the ABI oracle for the
+/// architecture the test runs on: `gcc`, or `aarch64-linux-gnu-gcc` for an
+/// aarch64 test binary under qemu-user, see [`host::host_gcc`]).
 pub fn fixtures_so() -> PathBuf {
-    fixtures_so_with("gcc")
+    fixtures_so_with(host::host_gcc())
 }
 
 /// The fixture library built with `compiler` (`"gcc"`, `"clang"`, or a cross

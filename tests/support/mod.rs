@@ -6,5 +6,6 @@
 //! helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod host;
 pub mod layout_probe;
 pub mod tools;
