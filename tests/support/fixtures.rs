@@ -113,6 +113,11 @@ pub fn compiler_command(compiler: &str) -> Command {
         .try_get_compiler()
         .unwrap_or_else(|e| panic!("cc crate cannot configure `{compiler}`: {e}"));
     let mut cmd = tool.to_command();
+    if compiler == "clang" && triple.starts_with("aarch64") && host::emulated() {
+        // The Debian triple: clang then finds the cross toolchain's
+        // headers, libraries and linker (aarch64-linux-gnu-ld).
+        cmd.arg("--target=aarch64-linux-gnu");
+    }
     cmd.args(["-pthread", "-Wall", "-Wextra"]);
     cmd
 }
