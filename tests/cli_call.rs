@@ -7,12 +7,12 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 const BIN: &str = env!("CARGO_BIN_EXE_abicall");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    fixtures::host::exe_command(BIN)
         .arg("call")
         .args(args)
         .output()

@@ -5,6 +5,8 @@
 
 #[path = "support/json.rs"]
 mod json;
+#[path = "support/host.rs"]
+mod host;
 #[path = "support/tools.rs"]
 #[allow(dead_code)]
 mod tools;
@@ -32,7 +34,7 @@ struct pk { char c; double d; };
 ";
 
 fn abicall(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_abicall"))
+    let out = host::exe_command(env!("CARGO_BIN_EXE_abicall"))
         .args(args)
         .output()
         .expect("run abicall");

@@ -158,7 +158,7 @@ fn streams_without_reading_the_whole_input() {
     let line = b"na\xefve caf\xe9 cr\xe8me br\xfbl\xe9e\n"; // Latin-1
     let utf8_line = "naïve café crème brûlée\n";
     let lines = 20_000; // ~470 KB in, several chunks
-    let mut child = Command::new(examples_support::example("iconv"))
+    let mut child = examples_support::host::exe_command(examples_support::example("iconv"))
         .args(["LATIN1", "/dev/stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

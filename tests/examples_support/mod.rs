@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+#[path = "../support/host.rs"]
+pub mod host;
+
 /// The directory holding the built `abicall` binary (`target/debug`).
 fn profile_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_abicall"))
@@ -23,6 +26,11 @@ pub fn example(name: &str) -> PathBuf {
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         if profile_dir().file_name().is_some_and(|n| n == "release") {
             c.arg("--release");
+        }
+        // A cross build (target/<triple>/<profile>): the examples for that target.
+        let triple = profile_dir().parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        if let Some(t) = triple.filter(|t| t.contains("-linux-")) {
+            c.args(["--target", &t]);
         }
         let out = c.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if out.status.success() {
@@ -44,7 +52,7 @@ pub fn example(name: &str) -> PathBuf {
 
 /// Runs example `name` with `args` and returns its output.
 pub fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(example(name))
+    host::exe_command(example(name))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

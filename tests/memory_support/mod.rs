@@ -22,13 +22,20 @@ pub fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
+#[path = "../support/host.rs"]
+mod host;
+
+/// The gcc for the host the test runs on (`aarch64-linux-gnu-gcc` for an
+/// aarch64 test binary under qemu-user).
 fn gcc() -> &'static str {
-    let ok = Command::new("gcc")
+    let cc = host::host_gcc();
+    let ok = Command::new(cc)
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "gcc not found: run `apt-get install -y gcc`");
-    "gcc"
+    let pkg = if cc == "gcc" { "gcc" } else { "gcc-aarch64-linux-gnu" };
+    assert!(ok, "{cc} not found: run `apt-get install -y {pkg}`");
+    cc
 }
 
 fn run_gcc(args: &[&str], src_path: &Path) {
@@ -48,7 +55,7 @@ pub fn compile_run(tag: &str, src: &str) -> String {
     std::fs::write(&c, src).expect("write C source");
     let exe = d.join("main");
     run_gcc(&["-O0", "-w", "-o", exe.to_str().unwrap()], &c);
-    let out = Command::new(&exe).output().expect("run compiled C program");
+    let out = host::exe_command(&exe).output().expect("run compiled C program");
     assert!(
         out.status.success(),
         "C program failed: {}",
