@@ -22,20 +22,13 @@ pub fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
-#[path = "../support/host.rs"]
-mod host;
-
-/// The gcc for the host the test runs on (`aarch64-linux-gnu-gcc` for an
-/// aarch64 test binary under qemu-user).
 fn gcc() -> &'static str {
-    let cc = host::host_gcc();
-    let ok = Command::new(cc)
+    let ok = Command::new("gcc")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let pkg = if cc == "gcc" { "gcc" } else { "gcc-aarch64-linux-gnu" };
-    assert!(ok, "{cc} not found: run `apt-get install -y {pkg}`");
-    cc
+    assert!(ok, "gcc not found: run `apt-get install -y gcc`");
+    "gcc"
 }
 
 fn run_gcc(args: &[&str], src_path: &Path) {
@@ -48,14 +41,15 @@ fn run_gcc(args: &[&str], src_path: &Path) {
     );
 }
 
-/// Compiles `src` as a program with gcc, runs it and returns its stdout.
+/// Compiles `src` as a program with the machine's gcc (the x86_64 oracle of
+/// the target-explicit memory tests), runs it and returns its stdout.
 pub fn compile_run(tag: &str, src: &str) -> String {
     let d = tmpdir(tag);
     let c = d.join("main.c");
     std::fs::write(&c, src).expect("write C source");
     let exe = d.join("main");
     run_gcc(&["-O0", "-w", "-o", exe.to_str().unwrap()], &c);
-    let out = host::exe_command(&exe).output().expect("run compiled C program");
+    let out = Command::new(&exe).output().expect("run compiled C program");
     assert!(
         out.status.success(),
         "C program failed: {}",
@@ -65,14 +59,30 @@ pub fn compile_run(tag: &str, src: &str) -> String {
     String::from_utf8(out.stdout).expect("utf8 output")
 }
 
-/// Compiles `src` into a shared object; returns its path (the directory is
-/// left in place for the test to load from).
+#[path = "../support/host.rs"]
+mod host;
+
+/// Compiles `src` into a shared object for the host this test runs on (to
+/// load into the test process: `aarch64-linux-gnu-gcc` for an aarch64 test
+/// binary under qemu-user); returns its path (the directory is left in place
+/// for the test to load from).
 pub fn compile_so(tag: &str, src: &str) -> PathBuf {
     let d = tmpdir(tag);
     let c = d.join("lib.c");
     std::fs::write(&c, src).expect("write C source");
     let so = d.join(format!("lib{tag}.so"));
-    run_gcc(&["-shared", "-fPIC", "-O0", "-o", so.to_str().unwrap()], &c);
+    let cc = host::host_gcc();
+    let out = Command::new(cc)
+        .args(["-shared", "-fPIC", "-O0", "-o", so.to_str().unwrap()])
+        .arg(&c)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc} ({e}): run `apt-get install -y gcc gcc-aarch64-linux-gnu`"));
+    assert!(
+        out.status.success(),
+        "{cc} failed on {}:\n{}",
+        c.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     so
 }
 
