@@ -63,7 +63,10 @@ fn big(k: i128) -> Value {
 fn members(types: &SharedTypes, v: &Value, names: &[&str]) -> Result<Vec<Value>, String> {
     let c = v.as_cdata().ok_or_else(|| format!("struct argument as {v:?}"))?;
     let t = types.read().map_err(|e| e.to_string())?;
-    names.iter().map(|m| c.get(&t, m).map_err(|e| format!("member {m}: {e}"))).collect()
+    names
+        .iter()
+        .map(|m| c.get(&t, m).map_err(|e| format!("member {m}: {e}")))
+        .collect()
 }
 
 type SharedTypes = Arc<std::sync::RwLock<abicall::types::Types>>;
@@ -95,7 +98,11 @@ fn ten_32_byte_structs_into_a_callback() {
             let mut s = seen2.lock().unwrap();
             for v in &got[..10] {
                 let m = members(&types, v, &["a", "b", "c", "d"])?;
-                s.push(m.iter().map(|x| if let Value::Int(i) = x { *i } else { i128::MIN }).collect());
+                s.push(
+                    m.iter()
+                        .map(|x| if let Value::Int(i) = x { *i } else { i128::MIN })
+                        .collect(),
+                );
             }
             match &got[10] {
                 Value::Int(i) => Ok(Value::Int(*i + 1)),

@@ -5,7 +5,10 @@
 //! and return a known pattern. x86_64 hosts only (this is the one test of
 //! the plan layer that executes code; elsewhere listed as ignored, with the
 //! reason).
-#![cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code, unused_imports))]
+#![cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code, unused_imports)
+)]
 
 mod abi_support;
 
@@ -133,7 +136,10 @@ fn c_source(b: &mut B, cases: &[abi_support::Case], plans: &[CallPlan]) -> Strin
 }
 
 #[test]
-#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), ignore = "x86_64 host only: raw libffi shapes; on aarch64 abicall pads pairs and copies large composites itself (aapcs64_shapes, conformance)")]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    ignore = "x86_64 host only: raw libffi shapes; on aarch64 abicall pads pairs and copies large composites itself (aapcs64_shapes, conformance)"
+)]
 fn libffi_with_synthesized_types_matches_gcc() {
     require_tool("gcc", "gcc");
     let mut b = B::new(Target::X86_64SysV);

@@ -3,10 +3,10 @@
 //! `--target aarch64`), `--header` works on system headers, and bad input
 //! gives exit status 2 with `file:line:col`.
 
-#[path = "support/json.rs"]
-mod json;
 #[path = "support/host.rs"]
 mod host;
+#[path = "support/json.rs"]
+mod json;
 #[path = "support/tools.rs"]
 #[allow(dead_code)]
 mod tools;

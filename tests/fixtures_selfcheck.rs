@@ -49,7 +49,7 @@ fn run_driver(exe: &Path, runner: &[&str], min_checks: usize) {
             c.args(args).arg(exe);
             c
         }
-        None => Command::new(exe),
+        None => fixtures::host::exe_command(exe),
     };
     let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -77,7 +77,8 @@ fn run_driver(exe: &Path, runner: &[&str], min_checks: usize) {
 
 #[test]
 fn selfcheck_gcc_library_gcc_driver() {
-    run_driver(&build_driver("gcc", "gcc"), &[], 330);
+    let gcc = fixtures::host::host_gcc();
+    run_driver(&build_driver(gcc, gcc), &[], 330);
 }
 
 #[test]
@@ -89,8 +90,9 @@ fn selfcheck_clang_library_clang_driver() {
 /// (the driver prints a NOTE and skips it; see `fx_row11_after` in the header).
 #[test]
 fn selfcheck_mixed_compilers() {
-    run_driver(&build_driver("gcc", "clang"), &[], 320);
-    run_driver(&build_driver("clang", "gcc"), &[], 320);
+    let gcc = fixtures::host::host_gcc();
+    run_driver(&build_driver(gcc, "clang"), &[], 320);
+    run_driver(&build_driver("clang", gcc), &[], 320);
 }
 
 #[test]
@@ -102,7 +104,7 @@ fn selfcheck_aarch64_under_qemu() {
 
 #[test]
 fn fixtures_build_without_warnings() {
-    for cc in ["gcc", "clang"] {
+    for cc in [fixtures::host::host_gcc(), "clang"] {
         let w = fixtures::fixtures_build_warnings(cc);
         assert!(w.is_empty(), "{cc} warns on c-fixtures:\n{w}");
     }

@@ -3,8 +3,8 @@
 use super::ffi_type::TypeArena;
 use crate::abi::ffi_shape::{self, FfiType};
 use crate::abi::CallPlan;
-use crate::target::Arch;
 use crate::error::{Error, Result};
+use crate::target::Arch;
 use crate::types::Types;
 use libffi::raw::{self, ffi_cif, ffi_type};
 

@@ -90,8 +90,16 @@ fn toolchain(target: Target) -> Result<Toolchain> {
         ))),
         Target::Aarch64Linux => Ok(Toolchain {
             stubs: STUBS_AARCH64,
-            cc: if machine == "aarch64" { "gcc" } else { "aarch64-linux-gnu-gcc" },
-            package: if machine == "aarch64" { "gcc" } else { "gcc-aarch64-linux-gnu" },
+            cc: if machine == "aarch64" {
+                "gcc"
+            } else {
+                "aarch64-linux-gnu-gcc"
+            },
+            package: if machine == "aarch64" {
+                "gcc"
+            } else {
+                "gcc-aarch64-linux-gnu"
+            },
             qemu: machine != "aarch64",
         }),
         Target::Aarch64Apple => Err(Error::Call(

@@ -102,6 +102,10 @@ pub struct Summary {
     pub divergent: Vec<Report>,
     /// Signatures that went through the fast path as well as libffi.
     pub fast_path: usize,
+    /// Signatures checked in both directions on real code (the host target:
+    /// abicall calling compiled callees, compiled callers calling abicall
+    /// callbacks); the others got the oracle and layout checks only.
+    pub real_code: usize,
 }
 
 /// One unit of work: the fixed cases or one chunk.
@@ -146,6 +150,7 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
                         sum.total += part.total;
                         sum.passed += part.passed;
                         sum.fast_path += part.fast_path;
+                        sum.real_code += part.real_code;
                         sum.failed.extend(part.failed);
                         sum.divergent.extend(part.divergent);
                         let d = done.fetch_add(part.total, Ordering::Relaxed) + part.total;
@@ -171,7 +176,9 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
 /// The jobs of `opts`, and the index within its job of `--only`.
 fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
     if let (Some(o), Some((k, n))) = (&opts.only, opts.shard) {
-        return Err(Error::Call(format!("--only {o} and --shard {k}/{n} do not go together")));
+        return Err(Error::Call(format!(
+            "--only {o} and --shard {k}/{n} do not go together"
+        )));
     }
     if let Some(o) = &opts.only {
         let bad = || {
@@ -243,10 +250,12 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     };
     let mut failures = Vec::new();
     let mut fast_path = 0;
+    let mut real_code = 0;
     if let Some(cc) = host_cc {
         let run = host::run_range(&batch, range.clone(), cc)?;
         failures.extend(run.failures);
         fast_path = run.fast_path;
+        real_code = range.len();
     }
     failures.extend(oracle::run_range(&batch, range.clone())?);
     if let Some(cc) = host_cc.filter(|_| opts.compiler != "gcc") {
@@ -261,6 +270,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         total: range.len(),
         passed: range.len() - by_sig.len(),
         fast_path,
+        real_code,
         ..Summary::default()
     };
     for (k, fs) in by_sig {

@@ -28,7 +28,10 @@ pub fn example(name: &str) -> PathBuf {
             c.arg("--release");
         }
         // A cross build (target/<triple>/<profile>): the examples for that target.
-        let triple = profile_dir().parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let triple = profile_dir()
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
         if let Some(t) = triple.filter(|t| t.contains("-linux-")) {
             c.args(["--target", &t]);
         }

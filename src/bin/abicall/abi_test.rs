@@ -47,7 +47,10 @@ pub struct AbiTestArgs {
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let bad = || format!("`{s}`: expected K/N, e.g. 1/4, with 1 <= K <= N");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if k == 0 || k > n {
         return Err(bad());
     }
@@ -102,10 +105,11 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     let shard = opts.shard.map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"));
     let _ = writeln!(
         out,
-        "seed {}, target {}{compiler}{shard}: {} signatures ({} also through the fast path) in {:.1}s",
+        "seed {}, target {}{compiler}{shard}: {} signatures ({} both directions on real code, {} also through the fast path) in {:.1}s",
         a.seed,
         opts.target,
         sum.total,
+        sum.real_code,
         sum.fast_path,
         start.elapsed().as_secs_f64()
     );
