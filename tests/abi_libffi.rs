@@ -69,7 +69,7 @@ impl Arena {
         let t = Box::new(raw::ffi_type {
             size: size as usize,
             alignment: align as u16,
-            type_: raw::FFI_TYPE_STRUCT as u16,
+            type_: raw::FFI_TYPE_STRUCT,
             elements: elems.as_mut_ptr(),
         });
         self.elems.push(elems);

@@ -277,16 +277,13 @@ pub fn aarch64_cif_args(plan: &CallPlan) -> Vec<Aarch64CifArg> {
         .iter()
         .map(|a| {
             let by_ref = matches!(a.pass, Pass::Indirect { .. });
-            let mut gprs = a.parts().iter().filter_map(|p| match p.loc {
+            let gprs = a.parts().iter().filter_map(|p| match p.loc {
                 Loc::Gpr(r) => Some(r),
                 _ => None,
             });
             let (first, last) = match a.pass {
                 Pass::Indirect { ptr: Loc::Gpr(r), .. } => (Some(r), Some(r)),
-                _ => {
-                    let first = gprs.next();
-                    (first, gprs.last().or(first))
-                }
+                _ => (gprs.clone().min(), gprs.max()),
             };
             let mut pads_before = 0;
             if let (Some(first), Some(last)) = (first, last) {
