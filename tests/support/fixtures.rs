@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 
 /// The `c-fixtures` directory of this crate.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("c-fixtures")
+    repo_root().join("c-fixtures")
 }
 
 /// Path of `c-fixtures/abi_cases.h`, the declarations of every fixture.
@@ -42,8 +42,7 @@ pub fn fixture_sources() -> Vec<PathBuf> {
     v
 }
 
-#[path = "host.rs"]
-pub mod host;
+pub use super::host;
 
 /// The fixture library built with the host's gcc (the ABI oracle for the
 /// architecture the test runs on: `gcc`, or `aarch64-linux-gnu-gcc` for an
@@ -188,4 +187,16 @@ fn remove_stale_dirs(root: &Path) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// The repository root: the nearest ancestor of the test crate's manifest
+/// directory that holds `c-fixtures/` (the root package, or two levels up
+/// from `crates/abicall-*`, whose test binaries include this file too).
+pub fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|d| d.join("c-fixtures").is_dir())
+        .unwrap_or_else(|| panic!("no c-fixtures/ above {}", manifest.display()))
+        .to_path_buf()
 }

@@ -6,6 +6,13 @@
 //! helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod abi;
+pub mod counting_alloc;
+pub mod fixtures;
 pub mod host;
+pub mod json;
 pub mod layout_probe;
+pub mod memory;
 pub mod tools;
+
+pub use fixtures::repo_root;
