@@ -39,8 +39,9 @@ cargo build -q -p abicall-capi --release
 make -s -C bindings/lua
 bindings/lua/tests/run.sh
 
-# aarch64 as a host (issue 14): the engine (package abicall; the Python
-# binding is x86_64-only) cross-built and its tests run under qemu-user.
+# aarch64 as a host (issue 14): the engine, C API, CLI and conformance
+# packages (the Python binding is x86_64-only) cross-built and their tests
+# run under qemu-user.
 if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; then
   aarch64_std() {
     local libdir
@@ -71,7 +72,8 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
   # shellcheck source=scripts/aarch64-env.sh
   . scripts/aarch64-env.sh
   start=$(date +%s)
-  cargo test -p abicall --target aarch64-unknown-linux-gnu "$@"
+  cargo test --no-fail-fast -p abicall -p abicall-conformance -p abicall-cli -p abicall-capi \
+    --target aarch64-unknown-linux-gnu "$@"
   echo "scripts/test.sh: aarch64 tests (qemu-user) took $(( $(date +%s) - start )) s" >&2
 fi
 
