@@ -1,4 +1,6 @@
-//! Both directions on real code for the host target (x86_64 System V):
+//! Both directions on real code for the host target (x86_64 System V, or
+//! AAPCS64 for an aarch64 build, also under qemu-user with
+//! `aarch64-linux-gnu-gcc`, see [`super::tools::host_compiler`]):
 //! each batch of signatures becomes one shared object built by gcc or clang
 //! at `-O2` (see [`super::csrc`]). For every signature abicall
 //!
@@ -101,6 +103,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         // evidence instead.
         let known = if clang {
             clang_divergence(&types, sig)
+        } else if types.target() != abicall::Target::X86_64SysV {
+            None
         } else {
             gcc_va_arg_hazard(&types, sig).and_then(|why| gcc_alone_fails(batch, k, cc, dir.path(), why))
         };
@@ -350,7 +354,7 @@ fn gcc_alone_fails(batch: &Batch, k: usize, cc: &Path, dir: &Path, why: String) 
         &["-O2", "-w", "-o", &exe_s],
     )
     .ok()?;
-    let mut cmd = std::process::Command::new(&exe);
+    let mut cmd = super::tools::host_exe_command(&exe).ok()?;
     match super::tools::run_with_timeout(&mut cmd, std::time::Duration::from_secs(30)) {
         Ok((true, _)) => None,
         Ok((false, out)) => Some(format!(

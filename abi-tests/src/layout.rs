@@ -92,6 +92,7 @@ fn assert_record(types: &Types, ty: TypeId, k: usize, out: &mut String) {
 pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     let (cc, pkg) = match batch.types.target() {
         Target::X86_64SysV => ("gcc", "gcc"),
+        Target::Aarch64Linux if super::tools::machine_arch() == "aarch64" => ("gcc", "gcc"),
         Target::Aarch64Linux => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         Target::Aarch64Apple => return Ok(Vec::new()),
     };

@@ -19,12 +19,52 @@ pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
         })
 }
 
-/// The host C compiler named `name` (`gcc` or `clang`).
+/// The machine's architecture as `uname -m` prints it in a child process.
+/// An aarch64 build of abicall may run under qemu-user on an x86_64 machine:
+/// qemu fakes `uname` for the emulated process only, and the machine runs
+/// its own programs (gcc, qemu) natively but cannot exec aarch64 ones.
+pub fn machine_arch() -> &'static str {
+    static ARCH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ARCH.get_or_init(|| {
+        Command::new("uname")
+            .arg("-m")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|_| std::env::consts::ARCH.to_string())
+    })
+}
+
+/// Whether this process runs emulated (built for another architecture than the machine's).
+pub fn emulated() -> bool {
+    machine_arch() != std::env::consts::ARCH
+}
+
+/// The C compiler named `name` (`gcc` or `clang`) for the host target:
+/// the machine's own, or `aarch64-linux-gnu-gcc` for an aarch64 build
+/// running under qemu-user.
 pub fn host_compiler(name: &str) -> Result<PathBuf> {
+    let cross = emulated() && std::env::consts::ARCH == "aarch64";
     match name {
+        "gcc" if cross => find_tool("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         "gcc" => find_tool("gcc", "gcc"),
+        "clang" if cross => Err(Error::Io(
+            "--compiler clang: the aarch64 build under qemu-user checks gcc's code (aarch64-linux-gnu-gcc)".into(),
+        )),
         "clang" => find_tool("clang", "clang"),
         other => Err(Error::Io(format!("unknown compiler `{other}` (use gcc or clang)"))),
+    }
+}
+
+/// A command running `exe`, a dynamically linked program built by
+/// [`host_compiler`]: directly, or, for an aarch64 build under qemu-user,
+/// under `qemu-aarch64-static` with the cross toolchain's libraries.
+pub fn host_exe_command(exe: &Path) -> Result<Command> {
+    if emulated() && std::env::consts::ARCH == "aarch64" {
+        let mut c = Command::new(find_tool("qemu-aarch64-static", "qemu-user-static")?);
+        c.args(["-L", "/usr/aarch64-linux-gnu"]).arg(exe);
+        Ok(c)
+    } else {
+        Ok(Command::new(exe))
     }
 }
 

@@ -337,12 +337,18 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
     let st = unsafe { &*(ud as *const State) };
     let n = st.arg_map.len();
     let fill = |argv: &mut [*const c_void]| {
-        for (slot, a) in argv.iter_mut().zip(st.arg_map.iter()) {
+        for (i, (slot, a)) in argv.iter_mut().zip(st.arg_map.iter()).enumerate() {
             *slot = match a {
                 // SAFETY: libffi passes one pointer per CIF argument.
                 Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
                 None => ZERO_ARG.as_ptr() as *const c_void,
             };
+            if st.cif.by_ref[i] {
+                // AAPCS64 B.4: the argument is the address of the caller's
+                // copy (a pointer-typed CIF argument, see `Cif::by_ref`).
+                // SAFETY: libffi's value for a pointer argument holds the pointer.
+                *slot = unsafe { *(*slot as *const *const c_void) };
+            }
         }
     };
     if n <= INLINE_ARGS {

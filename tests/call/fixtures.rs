@@ -24,7 +24,7 @@ struct Fx {
 }
 
 fn setup() -> Fx {
-    setup_with("gcc")
+    setup_with(fixtures::host::host_gcc())
 }
 
 /// The fixtures built with `compiler`.
@@ -76,12 +76,42 @@ impl Fx {
     }
 }
 
-fn ld(bytes10: [u8; 10]) -> Value {
+/// The host's `long double` format (x87 on x86_64, binary128 on aarch64 Linux).
+fn ld_format() -> LongDoubleFormat {
+    abicall::Target::host().expect("host target").long_double_format()
+}
+
+/// Significant bytes of a host `long double` (10 for x87, 16 for binary128).
+fn ld_len() -> usize {
+    match ld_format() {
+        LongDoubleFormat::X87Extended => 10,
+        _ => 16,
+    }
+}
+
+/// The host `long double` bytes of a value given by its x87 bytes (the
+/// known values are written that way). x87 and binary128 share the sign,
+/// the 15-bit exponent and its bias; binary128 drops the explicit integer
+/// bit and has 112 fraction bits, so the conversion of these values is exact.
+fn host_ld(bytes10: [u8; 10]) -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    bytes[..10].copy_from_slice(&bytes10);
+    match ld_format() {
+        LongDoubleFormat::X87Extended => bytes[..10].copy_from_slice(&bytes10),
+        LongDoubleFormat::Binary128 => {
+            let m = u64::from_le_bytes(bytes10[..8].try_into().unwrap());
+            let se = u16::from_le_bytes([bytes10[8], bytes10[9]]);
+            let v = (u128::from(se) << 112) | (u128::from(m & !(1u64 << 63)) << 49);
+            bytes = v.to_le_bytes();
+        }
+        LongDoubleFormat::Double => panic!("long double is double on this host"),
+    }
+    bytes
+}
+
+fn ld(bytes10: [u8; 10]) -> Value {
     Value::LongDouble(LongDouble {
-        bytes,
-        format: LongDoubleFormat::X87Extended,
+        bytes: host_ld(bytes10),
+        format: ld_format(),
     })
 }
 
@@ -298,10 +328,12 @@ fn check(types: &Types, what: &str, got: &Value, exp: &Exp) -> Result<(), String
     }
 }
 
-/// Equality, with long doubles compared on their 10 significant x87 bytes.
+/// Equality, with long doubles compared on their significant bytes.
 fn same_scalar(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::LongDouble(x), Value::LongDouble(y)) => x.bytes[..10] == y.bytes[..10] && x.format == y.format,
+        (Value::LongDouble(x), Value::LongDouble(y)) => {
+            x.bytes[..ld_len()] == y.bytes[..ld_len()] && x.format == y.format
+        }
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => (*x as i128) == *y,
         _ => a == b,
     }
@@ -690,18 +722,19 @@ fn row14l_long_double_complex() {
     let fx = setup();
     // Through `Value`s the parts are rounded to f64: (1 + 2^-60) -> 1, (3 + 2^-61) -> 3.
     assert_eq!(fx.call("fx_row14l_ret", &[]), Value::Complex(1.0, -3.0));
-    // Exact bytes through the raw API: x87 re = 1 + 2^-60, im = -(3 + 2^-61).
+    // Exact bytes through the raw API: re = 1 + 2^-60, im = -(3 + 2^-61).
     let mut want = [0u8; 32];
-    want[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]);
-    want[16..26].copy_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0xc0]);
+    want[..16].copy_from_slice(&host_ld([0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]));
+    want[16..].copy_from_slice(&host_ld([0x02, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0xc0]));
+    let n = ld_len();
     let ret = fx.f("fx_row14l_ret");
     let raw = ret.raw().unwrap();
     assert_eq!(raw.ret_size(), 32);
     let mut out = [0u8; 32];
     // SAFETY: no arguments; `out` has ret_size bytes.
     unsafe { raw.call(&[], out.as_mut_ptr() as *mut c_void) }.unwrap();
-    assert_eq!(out[..10], want[..10], "real part");
-    assert_eq!(out[16..26], want[16..26], "imaginary part");
+    assert_eq!(out[..n], want[..n], "real part");
+    assert_eq!(out[16..16 + n], want[16..16 + n], "imaginary part");
     let arg = fx.f("fx_row14l_arg");
     let mut r = 0i32;
     // SAFETY: one `long double _Complex` argument (32 bytes), int result.
@@ -721,7 +754,7 @@ fn row14l_long_double_complex() {
             .call(&[want.as_ptr() as *const c_void], back.as_mut_ptr() as *mut c_void)
     }
     .unwrap();
-    assert_eq!((&back[..10], &back[16..26]), (&want[..10], &want[16..26]));
+    assert_eq!((&back[..n], &back[16..16 + n]), (&want[..n], &want[16..16 + n]));
     // Callback: C passes the known value; we echo its exact bytes.
     let types = fx.ffi.types();
     let t = fx.ffi.decls().functions["fx_row14l_echo"].ty;
@@ -1207,6 +1240,11 @@ fn raw_api_key_rows() {
     assert!(e.to_string().contains("expected 1 argument(s), got 0"), "{e}");
 }
 
+/// A `long double`'s bytes, aligned like one (16).
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+struct Ld16([u8; 16]);
+
 /// Valgrind computes x87 long doubles with 64-bit precision: the tests named
 /// `*long_double*` are skipped by scripts/valgrind.sh (see docs/testing.md).
 #[test]
@@ -1218,24 +1256,24 @@ fn raw_api_long_double_rows() {
         assert_eq!(r, 1, "{name}: {}", fx.last_error());
     };
     // Row 10: long double (x87) in memory, returned in st0.
-    let mut ld10 = [0u8; 16];
-    ld10[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]);
+    let n = ld_len();
+    let ld10 = Ld16(host_ld([0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]));
     // SAFETY: no arguments, 16-byte long double result.
-    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10_ret"), &[], [0u8; 16]) };
-    assert_eq!(got[..10], ld10[..10]);
+    let got: Ld16 = unsafe { raw_call(&fx.f("fx_row10_ret"), &[], Ld16([0; 16])) };
+    assert_eq!(got.0[..n], ld10.0[..n]);
     int_ret("fx_row10_arg", &[p(&ld10)]);
-    let mut ld10s = [0u8; 16];
-    ld10s[..10].copy_from_slice(&[0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]);
+    let ld10s = Ld16(host_ld([0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]));
     // SAFETY: struct fx_r10s argument and result (16 bytes).
-    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10s_echo"), &[p(&ld10s)], [0u8; 16]) };
-    assert_eq!(got[..10], ld10s[..10]);
+    let got: Ld16 = unsafe { raw_call(&fx.f("fx_row10s_echo"), &[p(&ld10s)], Ld16([0; 16])) };
+    assert_eq!(got.0[..n], ld10s.0[..n]);
     int_ret("fx_row10s_arg", &[p(&ld10s)]);
 }
 
 #[test]
 fn row15_variadic_long_double() {
     let fx = setup();
-    // A `long double` value in `...` is inferred as `long double` (x87, on the stack).
+    // A `long double` value in `...` is inferred as `long double` (x87 on
+    // the stack on x86_64, binary128 in a q register on aarch64).
     let r = fx
         .f("fx_vsum")
         .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])

@@ -17,8 +17,10 @@ pub struct AbiTestArgs {
     /// Number of random signatures (the fixed abi-cases rows run as well).
     #[arg(long, default_value_t = 1000)]
     count: usize,
-    /// Target ABI: the host (x86_64) gets both directions on real code plus
-    /// the register-dump oracle; aarch64 gets the oracle under qemu-aarch64-static.
+    /// Target ABI: the host's (x86_64, or aarch64 for an aarch64 build, also
+    /// under qemu-user) gets both directions on real code plus the
+    /// register-dump oracle; another target gets the oracle (aarch64 code
+    /// under qemu-aarch64-static) and the layout checks.
     #[arg(long, default_value = "x86_64")]
     target: Target,
     /// Compiler for the real-code checks on the host: gcc or clang.
@@ -33,6 +35,26 @@ pub struct AbiTestArgs {
     /// Skip the fixed abi-cases rows.
     #[arg(long)]
     no_fixed: bool,
+    /// Run piece K of N of the sweep (e.g. `--shard 2/4`): the fixed cases
+    /// and the chunks of 250 signatures are dealt out round robin, so N runs
+    /// with the same seed and count, K = 1..N, are disjoint and add up to the
+    /// whole sweep (for a CI matrix or several machines).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{s}`: expected K/N, e.g. 1/4, with 1 <= K <= N");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// Runs `abicall abi-test`; failures make the command exit non-zero.
@@ -44,6 +66,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     }
     opts.fixed = !a.no_fixed;
     opts.only = a.only;
+    opts.shard = a.shard;
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
     let last = Mutex::new(Instant::now());
@@ -79,12 +102,14 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     } else {
         String::new()
     };
+    let shard = opts.shard.map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"));
     let _ = writeln!(
         out,
-        "seed {}, target {}{compiler}: {} signatures ({} also through the fast path) in {:.1}s",
+        "seed {}, target {}{compiler}{shard}: {} signatures ({} both directions on real code, {} also through the fast path) in {:.1}s",
         a.seed,
         opts.target,
         sum.total,
+        sum.real_code,
         sum.fast_path,
         start.elapsed().as_secs_f64()
     );

@@ -3,6 +3,7 @@
 //! `--target aarch64`), `--header` works on system headers, and bad input
 //! gives exit status 2 with `file:line:col`.
 
+use crate::support::host;
 use crate::support::json;
 #[allow(dead_code)]
 use crate::support::tools;
@@ -30,7 +31,7 @@ struct pk { char c; double d; };
 ";
 
 fn abicall(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_abicall"))
+    let out = host::exe_command(env!("CARGO_BIN_EXE_abicall"))
         .args(args)
         .output()
         .expect("run abicall");
