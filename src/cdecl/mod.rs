@@ -65,7 +65,8 @@ mod parser;
 mod record;
 mod specs;
 
-pub use parser::MAX_DEPTH;
+/// The nesting limit (defined by [`crate::types`], enforced while parsing).
+pub use crate::types::MAX_DEPTH;
 
 use crate::decls::Decls;
 use crate::error::Result;

@@ -40,6 +40,11 @@ use crate::target::Target;
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
+/// Deepest nesting of types (pointers, arrays, functions, records) a table
+/// accepts, and of declarators, expressions, parameter and member lists the
+/// parser reads: keeps every walk over a type's structure bounded.
+pub const MAX_DEPTH: u32 = 256;
+
 /// Index of a type in a [`Types`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TypeId(pub u32);
@@ -516,7 +521,7 @@ impl Types {
     /// The functions that walk a type (layout, printing, classification,
     /// conversions) recurse once per level. The declaration parser and
     /// [`Types::complete_record`] refuse types deeper than
-    /// [`crate::cdecl::MAX_DEPTH`]; code deriving types with the builder
+    /// [`MAX_DEPTH`]; code deriving types with the builder
     /// API ([`Types::pointer`], [`Types::array`], [`Types::func`]) should
     /// stay within that too.
     ///
@@ -533,7 +538,7 @@ impl Types {
         }
     }
 
-    /// `Err` when `id` nests deeper than [`crate::cdecl::MAX_DEPTH`] levels
+    /// `Err` when `id` nests deeper than [`MAX_DEPTH`] levels
     /// (see [`Types::depth`]): for embedders deriving types step by step
     /// with [`Types::pointer`] / [`Types::array`] from untrusted input.
     ///
@@ -549,10 +554,10 @@ impl Types {
     /// assert!(t.check_depth(deeper).is_err());
     /// ```
     pub fn check_depth(&self, id: TypeId) -> Result<()> {
-        if self.depth(id) > crate::cdecl::MAX_DEPTH {
+        if self.depth(id) > MAX_DEPTH {
             return Err(Error::Layout(format!(
                 "type nested more than {} levels deep (pointers, arrays, functions and records)",
-                crate::cdecl::MAX_DEPTH
+                MAX_DEPTH
             )));
         }
         Ok(())
@@ -666,7 +671,7 @@ impl Types {
 
     /// The depth record `id` would have with these members (see
     /// [`Types::depth`]), or `Err` when that is more than
-    /// [`crate::cdecl::MAX_DEPTH`] ([`Types::complete_record`] refuses it).
+    /// [`MAX_DEPTH`] ([`Types::complete_record`] refuses it).
     pub fn check_record_depth(&self, id: TypeId, fields: &[FieldDecl]) -> Result<u32> {
         let depth = fields
             .iter()
@@ -674,11 +679,11 @@ impl Types {
             .max()
             .unwrap_or(0)
             .saturating_add(1);
-        if depth > crate::cdecl::MAX_DEPTH {
+        if depth > MAX_DEPTH {
             return Err(Error::Layout(format!(
                 "`{}` nests records, arrays and pointers more than {} levels deep",
                 self.display(id),
-                crate::cdecl::MAX_DEPTH
+                MAX_DEPTH
             )));
         }
         Ok(depth)
@@ -843,7 +848,45 @@ impl Types {
 
     /// `(size, align)` of a type; `Err` for incomplete types and functions.
     /// A flexible array `T[]` has size 0 and the alignment of `T`.
+    ///
+    /// Iterative over nested arrays (records use their cached layout), so a
+    /// type nested up to [`MAX_DEPTH`] levels needs no deep stack.
     pub fn size_align(&self, id: TypeId) -> Result<(u64, u64)> {
+        if !matches!(self.get(id).kind, TypeKind::Array { .. }) {
+            return self.size_align_leaf(id);
+        }
+        // `T[a][b]...`: the array levels outermost first, then the element.
+        let mut levels = Vec::new();
+        let mut cur = id;
+        while let TypeKind::Array { elem, .. } = self.get(cur).kind {
+            levels.push(cur);
+            cur = elem;
+        }
+        let (mut es, mut ea) = self.size_align_leaf(cur)?;
+        for &level in levels.iter().rev() {
+            let rec = self.get(level);
+            let TypeKind::Array { len, .. } = rec.kind else {
+                unreachable!("collected array levels only")
+            };
+            if !es.is_multiple_of(ea) {
+                // gcc: "alignment of array elements is greater than element size".
+                return Err(Error::Layout(format!(
+                    "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
+                    self.display(level)
+                )));
+            }
+            let n = len.unwrap_or(0);
+            es = es
+                .checked_mul(n)
+                .filter(|s| *s <= (i64::MAX as u64))
+                .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(level))))?;
+            ea = rec.align_override.unwrap_or(ea);
+        }
+        Ok((es, ea))
+    }
+
+    /// `size_align` of a type that is not an array.
+    fn size_align_leaf(&self, id: TypeId) -> Result<(u64, u64)> {
         let rec = self.get(id);
         let (size, align) = match &rec.kind {
             TypeKind::Prim(Prim::Void) => {
@@ -851,22 +894,7 @@ impl Types {
             }
             TypeKind::Prim(p) => p.size_align(self.target),
             TypeKind::Pointer(_) => (8, 8),
-            TypeKind::Array { elem, len } => {
-                let (es, ea) = self.size_align(*elem)?;
-                if !es.is_multiple_of(ea) {
-                    // gcc: "alignment of array elements is greater than element size".
-                    return Err(Error::Layout(format!(
-                        "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
-                        self.display(id)
-                    )));
-                }
-                let n = len.unwrap_or(0);
-                let size = es
-                    .checked_mul(n)
-                    .filter(|s| *s <= (i64::MAX as u64))
-                    .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(id))))?;
-                (size, ea)
-            }
+            TypeKind::Array { .. } => unreachable!("arrays are handled by size_align"),
             TypeKind::Record(r) => {
                 let rec = self.record(*r);
                 match rec.layout {
@@ -969,6 +997,14 @@ impl Types {
     }
 
     fn write_decl(&self, id: TypeId, inner: &str, out: &mut String) {
+        // Recursive (one level per pointer, array or function, and one per
+        // parameter type): on a short thread stack, continue on a fresh
+        // segment so a type nested up to `MAX_DEPTH` levels is spelt, not a
+        // stack overflow.
+        stacker::maybe_grow(WRITE_DECL_RED_ZONE, 1 << 20, || self.write_decl_level(id, inner, out))
+    }
+
+    fn write_decl_level(&self, id: TypeId, inner: &str, out: &mut String) {
         let rec = self.get(id);
         match &rec.kind {
             TypeKind::Pointer(p) => {
@@ -1026,6 +1062,10 @@ impl Types {
         }
     }
 }
+
+/// Stack [`Types::write_decl`] wants left before it recurses one level
+/// (a level's frame is a few hundred bytes; strings live on the heap).
+const WRITE_DECL_RED_ZONE: usize = 32 << 10;
 
 /// Whether `v` is representable in integer type `p` on `target`.
 pub fn int_fits(p: Prim, v: i128, target: Target) -> bool {
