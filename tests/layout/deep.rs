@@ -3,7 +3,7 @@
 //! never overflow the stack (regression: depth 220 on a 64 KiB thread was a
 //! SIGSEGV through `abicall_type_size` / `abicall_type_name`).
 
-use abicall::types::{Prim, TypeId, Types, };
+use abicall::types::{Prim, TypeId, Types, MAX_DEPTH};
 use abicall::Target;
 
 /// Runs `f` on a thread with a 64 KiB stack.
