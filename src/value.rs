@@ -39,6 +39,18 @@ impl LongDouble {
         }
     }
 
+    /// A C floating constant (decimal or hex, no suffix) rounded once to
+    /// `format`; `None` when `text` is not one. See [`longdouble::parse`].
+    pub fn parse(text: &str, format: LongDoubleFormat) -> Option<LongDouble> {
+        longdouble::parse(text, format).map(|bytes| LongDouble { bytes, format })
+    }
+
+    /// The shortest decimal that [`LongDouble::parse`] reads back to this
+    /// value (`1.0000000000000000001` for `nextafterl(1, 2)` on x87).
+    pub fn to_shortest_string(&self) -> String {
+        longdouble::format_shortest(&self.bytes, self.format)
+    }
+
     /// `(double)self`, rounded to nearest (ties to even).
     pub fn to_f64(&self) -> f64 {
         longdouble::decode(&self.bytes, self.format)
