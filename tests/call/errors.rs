@@ -567,7 +567,10 @@ fn callback_value_for_pointer_form_signature() {
     let qsort = ffi.function(&Library::process(), "qsort").unwrap();
     let int = ffi.type_of("int").unwrap();
     let types = ffi.shared_types();
-    for sig in ["int (*)(const void *, const void *)", "int (const void *, const void *)"] {
+    for sig in [
+        "int (*)(const void *, const void *)",
+        "int (const void *, const void *)",
+    ] {
         let types = types.clone();
         let cb = ffi
             .callback(sig, move |args| {
@@ -576,19 +579,36 @@ fn callback_value_for_pointer_form_signature() {
                 for (k, a) in k.iter_mut().zip(args) {
                     let p = a.as_ptr().unwrap().with_pointee(int);
                     // SAFETY: qsort passes pointers to elements of the array below.
-                    *k = unsafe { p.deref(&t, 1) }.and_then(|c| c.read(&t)).unwrap().as_int().unwrap();
+                    *k = unsafe { p.deref(&t, 1) }
+                        .and_then(|c| c.read(&t))
+                        .unwrap()
+                        .as_int()
+                        .unwrap();
                 }
                 Ok(Value::Int(k[0].cmp(&k[1]) as i128))
             })
             .unwrap();
         assert_eq!(ffi.types().display(cb.ty()), "int (const void *, const void *)");
         let arr = ffi
-            .new_object("int[4]", Some(&Value::List(vec![Value::Int(3), Value::Int(-1), Value::Int(2), Value::Int(0)])))
+            .new_object(
+                "int[4]",
+                Some(&Value::List(vec![
+                    Value::Int(3),
+                    Value::Int(-1),
+                    Value::Int(2),
+                    Value::Int(0),
+                ])),
+            )
             .unwrap();
         qsort
             .call(&[Value::CData(arr.clone()), Value::Int(4), Value::Int(4), cb.value()])
             .unwrap_or_else(|e| panic!("{sig}: {e}"));
-        let got: Vec<i128> = arr.unpack(&ffi.types(), 4).unwrap().iter().map(|v| v.as_int().unwrap()).collect();
+        let got: Vec<i128> = arr
+            .unpack(&ffi.types(), 4)
+            .unwrap()
+            .iter()
+            .map(|v| v.as_int().unwrap())
+            .collect();
         assert_eq!(got, [-1, 0, 2, 3], "{sig}");
     }
 }

@@ -472,7 +472,13 @@ pub fn format_shortest(bytes: &[u8; 16], format: LongDoubleFormat) -> String {
     };
     let Some((neg, m, e)) = decompose(bytes, format) else {
         let x = super::decode(bytes, format);
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     };
     let sign = if neg { "-" } else { "" };
     if m == 0 {
@@ -511,7 +517,10 @@ pub fn format_shortest(bytes: &[u8; 16], format: LongDoubleFormat) -> String {
         }
     }
     // Unreachable for valid formats (max_digits always round-trips).
-    format!("{sign}{}", layout(&decimal_string(&scaled_round(m, e, max_digits - 1 - d)), d))
+    format!(
+        "{sign}{}",
+        layout(&decimal_string(&scaled_round(m, e, max_digits - 1 - d)), d)
+    )
 }
 
 fn strip_sign(mut b: [u8; 16], format: LongDoubleFormat) -> [u8; 16] {
@@ -558,7 +567,13 @@ mod tests {
     #[test]
     fn plain_values() {
         for f in [X87Extended, Binary128] {
-            for (text, shown) in [("0.1", "0.1"), ("1", "1.0"), ("-2.5", "-2.5"), ("1e4000", "1e4000"), ("0", "0.0")] {
+            for (text, shown) in [
+                ("0.1", "0.1"),
+                ("1", "1.0"),
+                ("-2.5", "-2.5"),
+                ("1e4000", "1e4000"),
+                ("0", "0.0"),
+            ] {
                 let b = parse(text, f).unwrap();
                 assert_eq!(format_shortest(&b, f), shown, "{text}");
             }
