@@ -145,6 +145,8 @@ impl Ffi {
                     "`{name}` is a variable of type `{}`, not a function (use Ffi::variable)",
                     self.types().display(v.ty)
                 ))
+            } else if let Some(reason) = self.decls.unavailable.get(name) {
+                Error::Call(format!("`{name}` is not available: {reason}"))
             } else {
                 Error::UnknownName(name.to_string())
             }
@@ -214,7 +216,10 @@ impl Ffi {
             .decls
             .variables
             .get(name)
-            .ok_or_else(|| Error::UnknownName(name.to_string()))?;
+            .ok_or_else(|| match self.decls.unavailable.get(name) {
+                Some(reason) => Error::Memory(format!("`{name}` is not available: {reason}")),
+                None => Error::UnknownName(name.to_string()),
+            })?;
         lib.variable(&self.types(), decl)
     }
 }

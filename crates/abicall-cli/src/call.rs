@@ -133,6 +133,8 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
                 "`{trimmed}` is a variable of type `{}`, not a function",
                 ffi.types().display(v.ty)
             ))
+        } else if let Some(reason) = ffi.decls().unavailable.get(trimmed) {
+            Err(format!("`{trimmed}` is not available: {reason}"))
         } else {
             Err(format!(
                 "`{trimmed}` is not declared: give its prototype, --cdef or --header"
