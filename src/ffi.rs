@@ -43,9 +43,11 @@ fn write(t: &SharedTypes) -> RwLockWriteGuard<'_, Types> {
 /// use abicall::{Ffi, Value, library::Library};
 /// let mut ffi = Ffi::host().unwrap();
 /// ffi.cdef("double cos(double);").unwrap();
-/// let libm = Library::open("libm.so.6").unwrap();
+/// // SAFETY: loading the system libm runs only its own initializers.
+/// let libm = unsafe { Library::open("libm.so.6") }.unwrap();
 /// let cos = ffi.function(&libm, "cos").unwrap();
-/// assert_eq!(cos.call(&[Value::Float(0.0)]).unwrap(), Value::Float(1.0));
+/// // SAFETY: libm's cos takes and returns a double.
+/// assert_eq!(unsafe { cos.call(&[Value::Float(0.0)]) }.unwrap(), Value::Float(1.0));
 /// ```
 #[derive(Debug)]
 pub struct Ffi {
@@ -152,8 +154,9 @@ impl Ffi {
             }
         })?;
         let sym = lib.function(decl)?;
-        // SAFETY: the symbol was declared with this type by the user; that
-        // the declaration matches the library is the FFI's basic contract.
+        // SAFETY: the symbol's address stays valid while its library is
+        // loaded, which the keepalive (the library's owner) ensures; the
+        // declared type is trusted only at `Function::call`, which is unsafe.
         unsafe {
             Function::from_raw(
                 self.types.clone(),
@@ -169,11 +172,12 @@ impl Ffi {
     /// function pointers returned by C).
     ///
     /// # Safety
-    /// `code` must be a C function of type `ty` on the host ABI, and stay
-    /// valid while the returned [`Function`] is used.
+    /// `code` must be the address of a function that stays valid while the
+    /// returned [`Function`] is used (its type is promised at each call).
     pub unsafe fn function_at(&mut self, ty: &str, code: *const std::ffi::c_void) -> Result<Function> {
         let t = self.type_of(ty)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` stays valid while the result is used (this
+        // function's contract), which is all `from_raw` needs here.
         unsafe { Function::from_raw(self.types.clone(), "<function pointer>", t, code, None) }
     }
 
@@ -211,7 +215,10 @@ impl Ffi {
 
     /// A view of a declared `extern` variable of `lib` (read and write it
     /// with [`CData::read`] / [`CData::write`]).
-    pub fn variable(&self, lib: &Library, name: &str) -> Result<CData> {
+    ///
+    /// # Safety
+    /// As for [`Library::variable`]: the declaration must be true.
+    pub unsafe fn variable(&self, lib: &Library, name: &str) -> Result<CData> {
         let decl = self
             .decls
             .variables
@@ -220,6 +227,7 @@ impl Ffi {
                 Some(reason) => Error::Memory(format!("`{name}` is not available: {reason}")),
                 None => Error::UnknownName(name.to_string()),
             })?;
-        lib.variable(&self.types(), decl)
+        // SAFETY: the caller's contract is `Library::variable`'s.
+        unsafe { lib.variable(&self.types(), decl) }
     }
 }

@@ -80,7 +80,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         &src,
         &["-O2", "-w", "-shared", "-fPIC", "-o", &so_str],
     )?;
-    let lib = Library::open(&so_str)?;
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(&so_str) }?;
     let take = lib.symbol("conf_failure")?;
     // SAFETY: `conf_failure` is defined by the PRELUDE as `const char *(void)`.
     let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };
@@ -418,7 +419,8 @@ mod tests {
             &["-O2", "-w", "-shared", "-fPIC", "-o", &so],
         )
         .unwrap();
-        let lib = Library::open(&so).unwrap();
+        // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+        let lib = unsafe { Library::open(&so) }.unwrap();
         let take = lib.symbol("conf_failure").unwrap();
         // SAFETY: `conf_failure` is `const char *(void)` (runtime.h).
         let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };

@@ -18,7 +18,8 @@ fn setup() -> (Ffi, Library) {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so();
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     (ffi, lib)
 }
 
@@ -29,7 +30,8 @@ fn cb_type(t: &Types, f: TypeId) -> TypeId {
 
 fn last_error(ffi: &Ffi, lib: &Library) -> String {
     let f = ffi.function(lib, "fx_last_error_msg").unwrap();
-    match f.call(&[]).unwrap() {
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    match unsafe { f.call(&[]) }.unwrap() {
         // SAFETY: a NUL-terminated per-thread buffer.
         abicall::Value::Pointer(p) => String::from_utf8_lossy(&unsafe { p.string(Some(256)) }.unwrap()).into_owned(),
         v => format!("{v:?}"),

@@ -32,7 +32,8 @@ fn setup_with(compiler: &str) -> Fx {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so_with(compiler);
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     Fx { ffi, lib }
 }
 
@@ -44,7 +45,8 @@ impl Fx {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Value {
-        self.f(name).call(args).unwrap_or_else(|e| panic!("{name}: {e}"))
+        // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { self.f(name).call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     /// The calling thread's last fixture error message.
@@ -680,9 +682,11 @@ fn row16_clang_callee_relies_on_extension() {
     let mut ffi = Ffi::host().unwrap();
     ffi.cdef(&fixtures::fixtures_header()).unwrap();
     let so = fixtures::fixtures_so_with("clang");
-    let lib = Library::open(so.to_str().unwrap()).unwrap();
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.unwrap();
     let f = ffi.function(&lib, "fx_row16_sum").unwrap();
-    assert_eq!(f.call(&row16_args()).unwrap(), Value::Int(30101));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { f.call(&row16_args()) }.unwrap(), Value::Int(30101));
 }
 
 #[test]
@@ -767,24 +771,28 @@ fn row15_variadic_promotions() {
     let ch = fx.ffi.type_of("char").unwrap();
     let int = fx.ffi.type_of("int").unwrap();
     // float -> double, char -> int.
-    let r = vsum
-        .call_variadic(
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call_variadic(
             &[Value::str("fci"), Value::Float(1.5), Value::Int(7), Value::Int(-3)],
             &[fl, ch, int],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r, Value::Float(5.5));
     assert_eq!(vsum_text(&fx), "f:1.5 c:7 i:-3");
     // Inferred types: int, long (does not fit int), double, string.
-    let r = vsum
-        .call(&[
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call(&[
             Value::str("ilds"),
             Value::Int(-4),
             Value::Int(1 << 40),
             Value::Float(0.25),
             Value::str("txt"),
         ])
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -4.0 + (1u64 << 40) as f64 + 0.25);
     assert_eq!(vsum_text(&fx), "i:-4 l:1099511627776 d:0.25 s:txt");
     // fx_vavg(3, ...) with doubles.
@@ -800,9 +808,9 @@ fn row15_variadic_promotions() {
     assert_eq!(avg, Value::Float(2.5));
     // The real vsnprintf: "%f %d" with (float)1.5, (char)7.
     let buf = fx.ffi.new_object("char[64]", None).unwrap();
-    let n = fx
-        .f("fx_vsnprintf")
-        .call_variadic(
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let n = unsafe {
+        fx.f("fx_vsnprintf").call_variadic(
             &[
                 Value::CData(buf.clone()),
                 Value::Int(64),
@@ -812,7 +820,8 @@ fn row15_variadic_promotions() {
             ],
             &[fl, ch],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(n, Value::Int(10));
     assert_eq!(buf.string(&fx.ffi.types(), None).unwrap(), b"1.500000 7");
 }
@@ -840,7 +849,8 @@ fn row15_structs_through_varargs() {
         Value::Float(-0.375),
         Value::Int(1515),
     ];
-    let r = fx.f("fx_row15_vstruct").call_variadic(&args, &tys).unwrap();
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe { fx.f("fx_row15_vstruct").call_variadic(&args, &tys) }.unwrap();
     assert_eq!(r, Value::Int(1), "{}", fx.last_error());
     // Inferred from the C objects' own types.
     let objs: Vec<Value> = args
@@ -996,18 +1006,21 @@ fn qsort_with_rust_comparator() {
 fn globals_read_and_write() {
     let fx = setup();
     let t = || fx.ffi.types();
-    let counter = fx.ffi.variable(&fx.lib, "fx_counter").unwrap();
+    // SAFETY: `fx_counter` is declared with its real type and size.
+    let counter = unsafe { fx.ffi.variable(&fx.lib, "fx_counter") }.unwrap();
     assert_eq!(counter.read(&t()).unwrap(), Value::Int(42));
     counter.write(&t(), &Value::Int(-5)).unwrap();
     assert_eq!(fx.call("fx_counter_get", &[]), Value::Int(-5));
     counter.write(&t(), &Value::Int(42)).unwrap();
 
-    let name = fx.ffi.variable(&fx.lib, "fx_name").unwrap();
+    // SAFETY: `fx_name` is declared with its real type and size.
+    let name = unsafe { fx.ffi.variable(&fx.lib, "fx_name") }.unwrap();
     let p = name.read(&t()).unwrap();
     // SAFETY: fx_name points to a string literal.
     assert_eq!(unsafe { p.as_ptr().unwrap().string(None) }.unwrap(), b"fixtures");
 
-    let origin = fx.ffi.variable(&fx.lib, "fx_origin").unwrap();
+    // SAFETY: `fx_origin` is declared with its real type and size.
+    let origin = unsafe { fx.ffi.variable(&fx.lib, "fx_origin") }.unwrap();
     assert_eq!(origin.get(&t(), "x").unwrap(), Value::Int(-3));
     assert_eq!(origin.get(&t(), "y").unwrap(), Value::Int(4));
     assert_eq!(fx.call("fx_origin_key", &[]), Value::Int(-3 * 1000 + 4));
@@ -1019,7 +1032,8 @@ fn globals_read_and_write() {
         .write(&t(), &Value::fields([("x", Value::Int(-3)), ("y", Value::Int(4))]))
         .unwrap();
     // The global is passed by value as an aggregate too.
-    let last = fx.ffi.variable(&fx.lib, "fx_last_error").unwrap();
+    // SAFETY: `fx_last_error` is declared with its real type and size.
+    let last = unsafe { fx.ffi.variable(&fx.lib, "fx_last_error") }.unwrap();
     assert_eq!(last.size(&t()).unwrap(), 256);
 }
 
@@ -1236,10 +1250,12 @@ fn raw_api_long_double_rows() {
 fn row15_variadic_long_double() {
     let fx = setup();
     // A `long double` value in `...` is inferred as `long double` (x87, on the stack).
-    let r = fx
-        .f("fx_vsum")
-        .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
-        .unwrap();
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        fx.f("fx_vsum")
+            .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -0.5);
     assert_eq!(vsum_text(&fx), "L:-1.00000000000000000087 d:0.5");
 }

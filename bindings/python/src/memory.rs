@@ -323,9 +323,13 @@ impl Library {
             None => Ok(AbiLibrary::process()),
             Some(n) if flags != 0 => {
                 // RTLD_NOW = 2, RTLD_GLOBAL = 0x100 on Linux.
-                AbiLibrary::open_with(n, flags & 0x100 != 0, flags & 2 != 0)
+                // SAFETY: `ffi.dlopen(name, flags)` has cffi's contract: the Python
+                // caller chose this library, and loading runs its initializers.
+                unsafe { AbiLibrary::open_with(n, flags & 0x100 != 0, flags & 2 != 0) }
             }
-            Some(n) => AbiLibrary::open(n),
+            // SAFETY: `ffi.dlopen(name)` has cffi's contract: the Python caller
+            // chose this library, and loading runs its initializers.
+            Some(n) => unsafe { AbiLibrary::open(n) },
         }
         .map_err(to_py_err)?;
         Ok(Library { lib })

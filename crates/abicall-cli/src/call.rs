@@ -44,7 +44,9 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         ));
     }
     let name = declare(&mut ffi, &a.prototype)?;
-    let lib = Library::open(&a.lib).map_err(|e| e.to_string())?;
+    // SAFETY: the user named this library on the command line; loading it
+    // (running its initializers) is what `abicall call` is asked to do.
+    let lib = unsafe { Library::open(&a.lib) }.map_err(|e| e.to_string())?;
     let func = ffi.function(&lib, &name).map_err(|e| e.to_string())?;
     let (params, ret, variadic) = {
         let t = ffi.types();
@@ -77,9 +79,15 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         values.push(v);
     }
     let r = if variadic {
-        func.call_variadic(&values, &var_types)
+        // SAFETY: the prototype and the variadic types are the user's
+        // declaration of the function, trusted as a C compiler trusts one;
+        // the arguments were converted to those types.
+        unsafe { func.call_variadic(&values, &var_types) }
     } else {
-        func.call(&values)
+        // SAFETY: the prototype is the user's declaration of the function,
+        // trusted as a C compiler trusts one; the arguments were converted
+        // to its parameter types.
+        unsafe { func.call(&values) }
     }
     .map_err(|e| e.to_string())?;
     flush_c_stdio();
