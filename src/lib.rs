@@ -51,7 +51,8 @@
 //!   allocated while any view or pointer derived from it is alive.
 //! - *Values*: arguments are converted with range checks (an integer that
 //!   does not fit, a float for an integer, NULL for a struct by value is an
-//!   error, never a silent truncation).
+//!   error, never a silent truncation). Type ids carry their table: an id
+//!   or object from another context is an error, never misread.
 //! - *Handles*: [`memory::from_handle`] accepts only pointers it issued and
 //!   that are not yet freed; anything else is [`Error::Handle`].
 //! - *Callbacks*: a panic in the host closure is caught at the C boundary

@@ -77,7 +77,7 @@ fn sized(types: &Types, ty: TypeId) -> Result<(usize, usize)> {
 /// A type id that is not in `types` (a view used with another context's
 /// table) is an error, not a panic.
 pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
-    if (ty.0 as usize) < types.len() {
+    if types.contains(ty) {
         Ok(())
     } else {
         Err(mem_err(format!(

@@ -45,9 +45,41 @@ use std::fmt;
 /// parser reads: keeps every walk over a type's structure bounded.
 pub const MAX_DEPTH: u32 = 256;
 
-/// Index of a type in a [`Types`] table.
+/// A type of one [`Types`] table: the table's identity and the type's index
+/// in it. Made only by the table (fields private), and checked against the
+/// table it is used with: an id from another context is refused
+/// ([`Types::check`]) instead of being misread as whatever type has the
+/// same index here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TypeId(pub u32);
+pub struct TypeId {
+    table: u32,
+    index: u32,
+}
+
+impl TypeId {
+    /// The id as one integer (table in the high 32 bits, index in the low
+    /// ones), for bindings that hand ids to another language; turn it back
+    /// with [`Types::id_from_raw`], which checks it.
+    pub fn to_raw(self) -> u64 {
+        (u64::from(self.table) << 32) | u64::from(self.index)
+    }
+
+    /// The position of the type in its table (0 for the first type interned).
+    pub fn index(self) -> u32 {
+        self.index
+    }
+}
+
+/// Table identities: each [`Types::new`] takes the next one (clones share it).
+static NEXT_TABLE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// What [`Types::get`] answers for an id of another table (never panics):
+/// `void`, which every use that needs a size or layout refuses.
+static FOREIGN: TypeRec = TypeRec {
+    kind: TypeKind::Prim(Prim::Void),
+    quals: Quals::NONE,
+    align_override: None,
+};
 
 /// Index of a struct/union record in a [`Types`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -434,6 +466,8 @@ pub struct FuncSig {
 /// The interned type table of one context (one [`Target`]).
 #[derive(Clone, Debug)]
 pub struct Types {
+    /// This table's identity, carried by every id it makes.
+    table: u32,
     target: Target,
     types: Vec<TypeRec>,
     /// Derivation depth of each type (see [`Types::depth`]); records' own
@@ -452,6 +486,7 @@ impl Types {
     pub fn new(target: Target) -> Types {
         Types {
             target,
+            table: NEXT_TABLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             types: Vec::new(),
             depths: Vec::new(),
             record_depths: Vec::new(),
@@ -482,7 +517,10 @@ impl Types {
         if let Some(&id) = self.intern.get(&rec) {
             return id;
         }
-        let id = TypeId(self.types.len() as u32);
+        let id = TypeId {
+            table: self.table,
+            index: self.types.len() as u32,
+        };
         let depth = match &rec.kind {
             TypeKind::Pointer(t) | TypeKind::Array { elem: t, .. } => self.depth(*t).saturating_add(1),
             TypeKind::Func(f) => {
@@ -506,9 +544,61 @@ impl Types {
         })
     }
 
-    /// The record of a type.
+    /// The record of a type; for an id of another table (see
+    /// [`Types::check`]), a `void` record rather than a panic.
     pub fn get(&self, id: TypeId) -> &TypeRec {
-        &self.types[id.0 as usize]
+        match self.slot(id) {
+            Some(i) => &self.types[i],
+            None => &FOREIGN,
+        }
+    }
+
+    /// The index of `id` in this table, if it is one of this table's ids.
+    fn slot(&self, id: TypeId) -> Option<usize> {
+        (id.table == self.table && (id.index as usize) < self.types.len()).then_some(id.index as usize)
+    }
+
+    /// Whether `id` was made by this table (or by the table it was cloned from).
+    pub fn contains(&self, id: TypeId) -> bool {
+        self.slot(id).is_some()
+    }
+
+    /// `Err` when `id` is not one of this table's ids: made by another
+    /// context's table, so its index means another type here.
+    pub fn check(&self, id: TypeId) -> Result<()> {
+        if self.contains(id) {
+            Ok(())
+        } else {
+            Err(Error::Layout(format!(
+                "type id {id} belongs to another type table (a type or object used with another context?)"
+            )))
+        }
+    }
+
+    /// The id with [`TypeId::to_raw`] value `raw`, if it is one of this
+    /// table's ids.
+    pub fn id_from_raw(&self, raw: u64) -> Result<TypeId> {
+        let id = TypeId {
+            table: (raw >> 32) as u32,
+            index: raw as u32,
+        };
+        self.check(id).map(|()| id)
+    }
+
+    /// The id at position `index` of this table ([`TypeId::index`]), if
+    /// there is one: for bindings that keep plain indices of their own
+    /// context's table.
+    pub fn id_at(&self, index: u32) -> Option<TypeId> {
+        ((index as usize) < self.types.len()).then_some(TypeId {
+            table: self.table,
+            index,
+        })
+    }
+
+    /// Every id of the table, in the order the types were interned.
+    pub fn ids(&self) -> impl Iterator<Item = TypeId> + '_ {
+        let table = self.table;
+        (0..self.types.len() as u32).map(move |index| TypeId { table, index })
     }
 
     /// How deeply a type nests: one level per pointer, array, function
@@ -532,9 +622,12 @@ impl Types {
     /// assert_eq!(ffi.types().depth(t), 4);
     /// ```
     pub fn depth(&self, id: TypeId) -> u32 {
-        match self.types[id.0 as usize].kind {
+        let Some(i) = self.slot(id) else {
+            return 0;
+        };
+        match self.types[i].kind {
             TypeKind::Record(r) => self.record_depths[r.0 as usize],
-            _ => self.depths[id.0 as usize],
+            _ => self.depths[i],
         }
     }
 
@@ -565,7 +658,7 @@ impl Types {
 
     /// The kind of a type (qualifiers ignored).
     pub fn kind(&self, id: TypeId) -> &TypeKind {
-        &self.types[id.0 as usize].kind
+        &self.get(id).kind
     }
 
     /// A scalar type.
@@ -1092,6 +1185,6 @@ pub fn int_fits(p: Prim, v: i128, target: Target) -> bool {
 
 impl fmt::Display for TypeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
+        write!(f, "#{}", self.index)
     }
 }
