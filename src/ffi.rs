@@ -1,7 +1,7 @@
 //! The `Ffi` context: one target, one type table, one set of declarations —
 //! the small embeddable API.
 
-use crate::api::{Callback, Function};
+use crate::api::{read, write, Callback, Function, SharedTypes};
 use crate::cdecl;
 use crate::decls::{Constant, Decls};
 use crate::error::{Error, Result};
@@ -11,20 +11,6 @@ use crate::target::Target;
 use crate::types::{FieldPath, TypeId, Types};
 use crate::value::Value;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// The type table of a context, shared with the functions and callbacks made
-/// from it (types are only ever added, so ids stay valid).
-pub type SharedTypes = Arc<RwLock<Types>>;
-
-/// Read access to a shared type table (a poisoned lock is still readable:
-/// the table is append-only, so a panic elsewhere leaves it consistent).
-pub fn read(t: &SharedTypes) -> RwLockReadGuard<'_, Types> {
-    t.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write(t: &SharedTypes) -> RwLockWriteGuard<'_, Types> {
-    t.write().unwrap_or_else(|e| e.into_inner())
-}
 
 /// A declaration context: C declarations parsed with [`Ffi::cdef`] (or types
 /// built from code through [`Ffi::types_mut`]) for one [`Target`], and the

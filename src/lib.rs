@@ -79,10 +79,12 @@ pub mod library;
 pub mod memory;
 pub mod target;
 pub mod types;
-pub mod value;
+/// Dynamic values (defined with the memory layer, which reads and writes them).
+pub use memory::value;
 
+pub use api::{read as read_types, SharedTypes};
 pub use api::{Callback, Function};
 pub use error::{Error, ParseErrorKind, Result};
-pub use ffi::{read as read_types, Ffi, SharedTypes};
+pub use ffi::Ffi;
 pub use target::Target;
 pub use value::Value;

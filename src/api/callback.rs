@@ -1,9 +1,9 @@
 //! [`Callback`]: a C function pointer running a Rust closure over `Value`s.
 
 use super::convert;
+use super::{read, SharedTypes};
 use crate::call::{CallbackOptions, RawCallback};
 use crate::error::{Error, Result};
-use crate::ffi::{read, SharedTypes};
 use crate::types::TypeId;
 use crate::value::Value;
 use std::ffi::c_void;

@@ -2,9 +2,9 @@
 //! (convenient, checked) or through its [`RawCall`] (fast, no allocation).
 
 use super::convert::{self, ArgStore, Bytes};
+use super::{read, SharedTypes};
 use crate::call::RawCall;
 use crate::error::{Error, Result};
-use crate::ffi::{read, SharedTypes};
 use crate::types::TypeId;
 use crate::value::Value;
 use std::any::Any;

@@ -5,9 +5,9 @@ use super::block::{Block, HostBuffer, Owner};
 use super::gc::GcOwner;
 use super::ptr::Ptr;
 use super::scalar::{self, convert_err, MAX_SCALAR};
+use super::value::Value;
 use crate::error::{Error, Result};
 use crate::types::{BitField, Field, FieldPath, Prim, TypeId, TypeKind, Types};
-use crate::value::Value;
 use std::fmt;
 use std::sync::Arc;
 

@@ -2,9 +2,9 @@
 
 use super::cdata::{check_ty, CData};
 use super::ptr::Ptr;
+use super::value::Value;
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeKind, Types};
-use crate::value::Value;
 
 /// Element size of an array (or scalar) of integer characters.
 fn char_unit(types: &Types, c: &CData) -> Option<usize> {

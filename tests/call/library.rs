@@ -4,9 +4,9 @@
 
 use crate::support::memory as support;
 
+use abicall::call::errno;
 use abicall::decls::{FuncDecl, VarDecl};
 use abicall::library::Library;
-use abicall::memory::errno;
 use abicall::types::{Prim, Types};
 use abicall::{Error, Target, Value};
 
@@ -162,18 +162,18 @@ fn globals_renames_and_lifetime() {
 
 #[test]
 fn errno_get_set() {
-    errno::set(0);
-    assert_eq!(errno::get(), 0);
-    errno::set(34);
-    assert_eq!(errno::get(), 34);
+    errno::set_live(0);
+    assert_eq!(errno::live(), 0);
+    errno::set_live(34);
+    assert_eq!(errno::live(), 34);
     // per thread
     std::thread::spawn(|| {
-        errno::set(7);
-        assert_eq!(errno::get(), 7);
+        errno::set_live(7);
+        assert_eq!(errno::live(), 7);
     })
     .join()
     .unwrap();
-    assert_eq!(errno::get(), 34);
+    assert_eq!(errno::live(), 34);
     // a libc call that sets errno (strtol overflow) is visible through get()
     // SAFETY: opening the running process loads no new code.
     let me = unsafe { Library::open("-") }.unwrap();
@@ -181,9 +181,9 @@ fn errno_get_set() {
     // SAFETY: strtol is `long strtol(const char *, char **, int)`.
     let f: extern "C" fn(*const std::ffi::c_char, *mut *mut u8, i32) -> i64 =
         unsafe { std::mem::transmute(strtol.addr()) };
-    errno::set(0);
+    errno::set_live(0);
     let r = f(c"99999999999999999999999".as_ptr(), std::ptr::null_mut(), 10);
-    let e = errno::get();
+    let e = errno::live();
     assert_eq!(r, i64::MAX);
     assert_eq!(e, 34, "ERANGE");
 }

@@ -18,7 +18,7 @@
 //! `Null` for pointers, a `CData` for a pointer (its address) or an aggregate
 //! (a byte copy of the same type).
 
-use crate::memory::{longdouble, CData, Ptr};
+use super::{longdouble, CData, Ptr};
 use crate::target::LongDoubleFormat;
 
 /// A `long double` as stored by a target: exact bytes plus their format.
