@@ -154,7 +154,7 @@ pub(crate) fn status_of(e: &Error) -> abicall_status {
         Error::UnknownName(_) => ABICALL_E_UNKNOWN_NAME,
         Error::Call(_) => ABICALL_E_CALL,
         Error::Argument { .. } => ABICALL_E_ARGUMENT,
-        Error::Io(_) => ABICALL_E_IO,
+        Error::Io { .. } => ABICALL_E_IO,
         Error::LibraryOpen { .. } => ABICALL_E_LIBRARY_OPEN,
         Error::SymbolNotFound { .. } => ABICALL_E_SYMBOL_NOT_FOUND,
         Error::Convert { .. } => ABICALL_E_CONVERT,
