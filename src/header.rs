@@ -51,8 +51,7 @@ fn install_hint(program: &str) -> &'static str {
 pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<String> {
     let cmd = preprocessor_for(target)?;
     let include = if Path::new(header).is_file() {
-        let abs =
-            std::fs::canonicalize(header).map_err(|e| Error::io(format!("cannot read header `{header}`"), e))?;
+        let abs = std::fs::canonicalize(header).map_err(|e| Error::io(format!("cannot read header `{header}`"), e))?;
         format!("#include \"{}\"\n", abs.display())
     } else {
         format!("#include <{header}>\n")
@@ -62,9 +61,12 @@ pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<Stri
     c.stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut child = c
-        .spawn()
-        .map_err(|e| Error::io(format!("cannot run preprocessor `{}`{}", cmd[0], install_hint(&cmd[0])), e))?;
+    let mut child = c.spawn().map_err(|e| {
+        Error::io(
+            format!("cannot run preprocessor `{}`{}", cmd[0], install_hint(&cmd[0])),
+            e,
+        )
+    })?;
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin is piped");

@@ -1,6 +1,7 @@
 //! `abicall abi-test`: generated ABI conformance runs (see
 //! `abicall_conformance` and abi-tests/README.md).
 
+use crate::error::Result;
 use abicall::Target;
 use abicall_conformance::{run, Options};
 use clap::Args;
@@ -36,7 +37,7 @@ pub struct AbiTestArgs {
 }
 
 /// Runs `abicall abi-test`; failures make the command exit non-zero.
-pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
+pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     let mut opts = Options::new(a.target, a.seed, a.count);
     opts.compiler = a.compiler;
     if let Some(j) = a.jobs {
@@ -66,7 +67,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
             start.elapsed().as_secs_f64()
         );
     };
-    let sum = run(&opts, &progress).map_err(|e| e.to_string())?;
+    let sum = run(&opts, &progress)?;
     if tty {
         eprintln!();
     }
@@ -97,6 +98,6 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     if sum.failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} signature(s) failed", sum.failed.len()))
+        Err(format!("{} signature(s) failed", sum.failed.len()).into())
     }
 }

@@ -1,6 +1,7 @@
 //! `abicall call LIB 'PROTOTYPE' ARG…`: call a C function from the shell.
 
-use crate::context::{located, DeclArgs};
+use crate::context::DeclArgs;
+use crate::error::{CliError, Result};
 use crate::json::Json;
 use crate::literal::{parse_arg, Arg, Lit};
 use abicall::library::Library;
@@ -35,19 +36,20 @@ pub struct CallArgs {
 }
 
 /// Runs `abicall call`.
-pub fn run(a: CallArgs) -> Result<(), String> {
+pub fn run(a: CallArgs) -> Result<()> {
     let mut ffi = a.decls.build()?;
     if ffi.target() != abicall::Target::host().ok_or("this host cannot call C functions")? {
         return Err(format!(
             "--target {} is not this host's ABI: calls run on the host",
             ffi.target()
-        ));
+        )
+        .into());
     }
     let name = declare(&mut ffi, &a.prototype)?;
     // SAFETY: the user named this library on the command line; loading it
     // (running its initializers) is what `abicall call` is asked to do.
-    let lib = unsafe { Library::open(&a.lib) }.map_err(|e| e.to_string())?;
-    let func = ffi.function(&lib, &name).map_err(|e| e.to_string())?;
+    let lib = unsafe { Library::open(&a.lib) }?;
+    let func = ffi.function(&lib, &name)?;
     let (params, ret, variadic) = {
         let t = ffi.types();
         let sig = t.sig_of(func.ty()).ok_or("not a function")?.clone();
@@ -59,7 +61,8 @@ pub fn run(a: CallArgs) -> Result<(), String> {
             if variadic { "at least " } else { "" },
             params.len(),
             a.args.len()
-        ));
+        )
+        .into());
     }
     let mut values = Vec::new();
     let mut var_types = Vec::new();
@@ -88,8 +91,7 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         // trusted as a C compiler trusts one; the arguments were converted
         // to its parameter types.
         unsafe { func.call(&values) }
-    }
-    .map_err(|e| e.to_string())?;
+    }?;
     flush_c_stdio();
     // `values` stays alive until the result is printed: a returned pointer
     // may point into an argument's string.
@@ -130,7 +132,7 @@ fn flush_c_stdio() {
 }
 
 /// Declares the prototype; returns the function's name.
-fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
+fn declare(ffi: &mut Ffi, proto: &str) -> Result<String> {
     let trimmed = proto.trim();
     let is_name = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if is_name {
@@ -140,13 +142,12 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
             Err(format!(
                 "`{trimmed}` is a variable of type `{}`, not a function",
                 ffi.types().display(v.ty)
-            ))
+            )
+            .into())
         } else if let Some(reason) = ffi.decls().unavailable.get(trimmed) {
-            Err(format!("`{trimmed}` is not available: {reason}"))
+            Err(format!("`{trimmed}` is not available: {reason}").into())
         } else {
-            Err(format!(
-                "`{trimmed}` is not declared: give its prototype, --cdef or --header"
-            ))
+            Err(format!("`{trimmed}` is not declared: give its prototype, --cdef or --header").into())
         };
     }
     let before: std::collections::HashSet<String> = ffi.decls().functions.keys().cloned().collect();
@@ -155,7 +156,7 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
     } else {
         format!("{trimmed};")
     };
-    ffi.cdef(&text).map_err(|e| located("prototype", &e))?;
+    ffi.cdef(&text).map_err(|e| CliError::located("prototype", e))?;
     if let Some(n) = ffi.decls().functions.keys().find(|k| !before.contains(*k)) {
         return Ok(n.clone());
     }
@@ -164,14 +165,14 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .find(|w| ffi.decls().functions.contains_key(*w))
         .map(str::to_string)
-        .ok_or_else(|| format!("`{trimmed}` does not declare a function"))
+        .ok_or_else(|| CliError::Usage(format!("`{trimmed}` does not declare a function")))
 }
 
 /// The value for one argument, its C type, and the fresh object behind a `&` argument.
-fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value, (TypeId, Option<CData>)), String> {
+fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value, (TypeId, Option<CData>))> {
     // The outermost cast gives the type in the variadic part.
     let cast = match &arg.lit {
-        Lit::Cast(ty, _) => Some(ffi.type_of(ty).map_err(|e| located("cast", &e))?),
+        Lit::Cast(ty, _) => Some(ffi.type_of(ty).map_err(|e| CliError::located("cast", e))?),
         _ => None,
     };
     let lit = &arg.lit;
@@ -188,7 +189,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
             (Some(d), _) => d,
             (None, Some(c)) => c,
             (None, None) => match inner {
-                Lit::Str(_) => ffi.type_of("char *").map_err(|e| e.to_string())?,
+                Lit::Str(_) => ffi.type_of("char *")?,
                 _ => {
                     return Err(
                         "in the variadic part, `&{…}` needs a cast giving its pointer type, e.g. (int *)&{1}".into(),
@@ -198,12 +199,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         };
         let pointee = match ffi.types().kind(ptr_ty) {
             TypeKind::Pointer(p) => *p,
-            _ => {
-                return Err(format!(
-                    "`&…` needs a pointer parameter, not `{}`",
-                    ffi.types().display(ptr_ty)
-                ))
-            }
+            _ => return Err(format!("`&…` needs a pointer parameter, not `{}`", ffi.types().display(ptr_ty)).into()),
         };
         let obj_ty = {
             let mut t = ffi.types_mut();
@@ -219,12 +215,11 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         };
         let value = lit_value(ffi, inner, Some(obj_ty))?;
         let t = ffi.types();
-        let cd = CData::new(&t, obj_ty, Some(&value)).map_err(|e| e.to_string())?;
+        let cd = CData::new(&t, obj_ty, Some(&value))?;
         let p = match t.kind(obj_ty) {
             TypeKind::Array { .. } => cd.decay(&t),
             _ => cd.pointer(),
-        }
-        .map_err(|e| e.to_string())?;
+        }?;
         return Ok((Value::Pointer(p), (ptr_ty, Some(cd))));
     }
     let ty = match (declared, cast) {
@@ -243,7 +238,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
                 _ => None,
             };
             match spelled {
-                Some(s) => ffi.type_of(s).map_err(|e| e.to_string())?,
+                Some(s) => ffi.type_of(s)?,
                 None => return Err("in the variadic part, an initializer needs a cast giving its type".into()),
             }
         }
@@ -265,7 +260,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
                 };
                 tm.array(elem, Some(bytes.len() as u64 + 1))
             };
-            let cd = CData::new(&ffi.types(), arr, Some(&value)).map_err(|e| e.to_string())?;
+            let cd = CData::new(&ffi.types(), arr, Some(&value))?;
             return Ok((Value::CData(cd), (ty, None)));
         }
     }
@@ -277,7 +272,7 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
 /// to a struct, union or array is a compound literal, `{re, im}` is a
 /// `_Complex` wherever one is expected, `1.1L` is rounded once to the
 /// target's `long double`.
-fn lit_value(ffi: &mut Ffi, l: &Lit, want: Option<TypeId>) -> Result<Value, String> {
+fn lit_value(ffi: &mut Ffi, l: &Lit, want: Option<TypeId>) -> Result<Value> {
     Ok(match l {
         Lit::Int(v, _) => Value::Int(*v),
         Lit::Float(v, _) => Value::Float(*v),
@@ -290,7 +285,7 @@ fn lit_value(ffi: &mut Ffi, l: &Lit, want: Option<TypeId>) -> Result<Value, Stri
         Lit::Str(s) => Value::Str(s.clone()),
         Lit::Null => Value::Null,
         Lit::Cast(ty, inner) => {
-            let to = ffi.type_of(ty).map_err(|e| located("cast", &e))?;
+            let to = ffi.type_of(ty).map_err(|e| CliError::located("cast", e))?;
             let aggregate = {
                 let t = ffi.types();
                 t.record_of(to).is_some() || matches!(t.kind(to), TypeKind::Array { .. })
@@ -323,10 +318,7 @@ fn lit_value(ffi: &mut Ffi, l: &Lit, want: Option<TypeId>) -> Result<Value, Stri
                             _ => Err("a _Complex initializer {re, im} needs two numbers".into()),
                         }
                     }
-                    _ => Err(format!(
-                        "a _Complex initializer has 2 numbers {{re, im}}, not {}",
-                        items.len()
-                    )),
+                    _ => Err(format!("a _Complex initializer has 2 numbers {{re, im}}, not {}", items.len()).into()),
                 };
             }
             let member_types = match (want, kind) {
@@ -556,7 +548,7 @@ fn record_members(t: &Types, cd: &CData) -> Option<Vec<(Option<String>, TypeId, 
 /// The elements of array object `cd`, or its string when it holds chars.
 enum ArrayView {
     Chars(Vec<u8>),
-    Elems(TypeId, Vec<Result<Value, String>>),
+    Elems(TypeId, Vec<Result<Value>>),
 }
 
 fn array_view(t: &Types, cd: &CData) -> Option<ArrayView> {
@@ -571,7 +563,7 @@ fn array_view(t: &Types, cd: &CData) -> Option<ArrayView> {
         }
     }
     let items = (0..n)
-        .map(|i| cd.index(t, i).and_then(|e| e.read(t)).map_err(|e| e.to_string()))
+        .map(|i| cd.index(t, i).and_then(|e| e.read(t)).map_err(CliError::from))
         .collect();
     Some(ArrayView::Elems(elem, items))
 }
@@ -643,7 +635,7 @@ fn json_cdata(t: &Types, cd: &CData) -> Json {
                 .iter()
                 .map(|r| match r {
                     Ok(v) => json_value(t, v),
-                    Err(e) => json_error(e),
+                    Err(e) => json_error(&e.to_string()),
                 })
                 .collect(),
         ),
