@@ -70,9 +70,9 @@ fn main() -> abicall::Result<()> {
         v.extend(extra);
         Ok(v)
     };
-    // SAFETY: `deflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
     check(
         "deflateInit_",
+        // SAFETY: `deflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
         unsafe {
             deflate_init.call(&args(vec![
                 Value::Int(level),
@@ -92,9 +92,9 @@ fn main() -> abicall::Result<()> {
     // Uncompress into a fresh buffer, reusing the (zeroed) stream object.
     strm.zero(&ffi.types())?;
     let unpacked = ffi.new_object(&format!("Bytef[{}]", original.len() + 16), None)?;
-    // SAFETY: `inflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
     check(
         "inflateInit_",
+        // SAFETY: `inflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
         unsafe { inflate_init.call(&args(vec![version.clone(), Value::from(stream_size)])?) }?,
         z_ok,
     )?;

@@ -339,7 +339,8 @@ impl RawCall {
 /// `a` points to a readable value of `pr.from`.
 unsafe fn promote(a: *const c_void, pr: Promotion, signed_char: bool) -> u64 {
     use Prim::*;
-    // SAFETY (all reads): `a` points to a value of `pr.from` (caller contract).
+    // SAFETY: `a` points to a readable value of `pr.from` (this function's
+    // contract); each arm reads exactly that type's bytes, unaligned.
     let as_int: i64 = unsafe {
         match pr.from {
             Float => return ((a as *const f32).read_unaligned() as f64).to_bits(),

@@ -356,15 +356,15 @@ fn callback_panicking() {
     assert_eq!(msgs.lock().unwrap().as_slice(), ["callback panicked: boom at three"]);
     // Called from a C thread: the panic stays on that side of the boundary.
     let t = func(&ffi, &lib, "fx_call_in_thread");
-    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_eq!(
+        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
         unsafe { t.call(&[cb.value(), Value::Int(3)]) }.unwrap(),
         Value::Int(-99)
     );
     assert_eq!(msgs.lock().unwrap().len(), 2);
     // Still usable afterwards.
-    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_eq!(
+        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
         unsafe { t.call(&[cb.value(), Value::Int(4)]) }.unwrap(),
         Value::Int(104)
     );
@@ -488,8 +488,8 @@ fn concurrent_calls_from_eight_threads() {
             s.spawn(move || {
                 for k in 0..200i128 {
                     let args: Vec<Value> = (0..6).map(|j| Value::Int(t * 1000 + k + j)).collect();
-                    // SAFETY: `add6` is declared with its real signature (the fixture header) and these arguments are valid for it.
                     assert_eq!(
+                        // SAFETY: `add6` is declared with its real signature (the fixture header) and these arguments are valid for it.
                         unsafe { add6.call(&args) }.unwrap(),
                         Value::Int(6 * (t * 1000 + k) + 15)
                     );
@@ -549,8 +549,8 @@ fn concurrent_callbacks_from_eight_threads() {
             s.spawn(move || {
                 for k in 0..20 {
                     let x = i * 100 + k;
-                    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
                     assert_eq!(
+                        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
                         unsafe { t.call(&[cb.value(), Value::Int(x)]) }.unwrap(),
                         Value::Int(x ^ 0x5a5a)
                     );
@@ -578,8 +578,8 @@ fn callbacks_while_other_threads_change_the_type_table() {
             let (t, cb) = (&t, &cb);
             s.spawn(move || {
                 for k in 0..50 {
-                    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
                     assert_eq!(
+                        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
                         unsafe { t.call(&[cb.value(), Value::Int(i * 100 + k)]) }.unwrap(),
                         Value::Int(i * 100 + k + 1)
                     );

@@ -1058,8 +1058,8 @@ fn asm_label_alias_and_simple_functions() {
         (Value::Int(7), Value::Int(-8))
     );
     let h = fx.call("fx_hello", &[]);
-    // SAFETY: a string literal.
     assert_eq!(
+        // SAFETY: a string literal.
         unsafe { h.as_ptr().unwrap().string(None) }.unwrap(),
         b"hello from fixtures"
     );
@@ -1153,8 +1153,8 @@ fn raw_api_key_rows() {
         y: -2.5,
         z: 1024.75,
     };
-    // SAFETY: struct fx_r7 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r7 argument and result.
         unsafe { raw_call(&fx.f("fx_row7_echo"), &[p(&r7)], R7 { x: 0.0, y: 0.0, z: 0.0 }) },
         r7
     );
@@ -1165,8 +1165,8 @@ fn raw_api_key_rows() {
         b: 0x0102030405060708,
         c: -9000000000,
     };
-    // SAFETY: struct fx_r8 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r8 argument and result.
         unsafe { raw_call(&fx.f("fx_row8_echo"), &[p(&r8)], R8 { a: 0, b: 0, c: 0 }) },
         r8
     );
@@ -1194,8 +1194,8 @@ fn raw_api_key_rows() {
     let r25 = R25 { v: ROW25_V };
     let (ia, ib) = (-25i32, 2525i32);
     int_ret("fx_row25_arg", &[p(&ia), p(&r25), p(&ib)]);
-    // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
     assert_eq!(
+        // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
         unsafe { raw_call(&fx.f("fx_row25_echo"), &[p(&ia), p(&r25), p(&ib)], R25 { v: 0 }) },
         r25
     );

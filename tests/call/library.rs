@@ -29,8 +29,8 @@ fn open_by_soname_and_process() {
     // SAFETY: opening the running process loads no new code.
     let me = unsafe { Library::open("-") }.unwrap();
     assert_ne!(me.symbol("strlen").unwrap().addr(), 0);
-    // SAFETY: `None` opens the running process, which loads no new code.
     assert_ne!(
+        // SAFETY: `None` opens the running process, which loads no new code.
         unsafe { Library::open_opt(None) }
             .unwrap()
             .symbol("malloc")
@@ -213,8 +213,8 @@ fn open_flags_global_and_now() {
     // SAFETY: loading `bad.to_str().unwrap()` runs its initializers, which are sound for this library (a system library, or one the tests build).
     let e = unsafe { Library::open_with(bad.to_str().unwrap(), false, true) }.unwrap_err();
     assert!(e.to_string().contains("abicall_missing_fn"), "{e}");
-    // SAFETY: loading `bad.to_str().unwrap()` runs its initializers, which are sound for this library (a system library, or one the tests build).
     assert!(
+        // SAFETY: loading `bad.to_str().unwrap()` runs its initializers, which are sound for this library (a system library, or one the tests build).
         unsafe { Library::open_with(bad.to_str().unwrap(), false, false) }.is_ok(),
         "lazy binding defers it"
     );

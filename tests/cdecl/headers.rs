@@ -360,7 +360,6 @@ fn unsupported_construct_fails_when_used() {
     assert_eq!(ffi.sizeof("struct after").unwrap(), 16);
     assert_eq!(ffi.sizeof("struct before").unwrap(), 4);
     assert!(ffi.decls().functions.contains_key("fine"));
-    // SAFETY: `global_vec` is declared with its real type and size.
     for (what, err) in [
         ("vec4", ffi.type_of("vec4").unwrap_err().to_string()),
         ("regs_t", ffi.type_of("regs_t").unwrap_err().to_string()),
@@ -372,6 +371,8 @@ fn unsupported_construct_fails_when_used() {
         ),
         (
             "global_vec",
+            // SAFETY: the lookup fails before any memory is viewed (the
+            // variable's declaration was skipped).
             unsafe { ffi.variable(&abicall::library::Library::process(), "global_vec") }
                 .unwrap_err()
                 .to_string(),

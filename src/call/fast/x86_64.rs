@@ -279,7 +279,8 @@ impl FastCall {
 /// `dst` has `size` writable bytes.
 #[inline(always)]
 unsafe fn store(v: u64, dst: *mut u8, size: u8) {
-    // SAFETY (all arms): forwarded contract; unaligned writes.
+    // SAFETY: `dst` has `size` writable bytes (this function's contract) and
+    // every arm writes at most `size` bytes, unaligned.
     unsafe {
         match size {
             8 => (dst as *mut u64).write_unaligned(v),
@@ -336,7 +337,8 @@ impl Load {
     /// `p` has the bytes this load reads.
     #[inline(always)]
     unsafe fn read(self, p: *const u8) -> u64 {
-        // SAFETY (all arms): forwarded contract; unaligned reads.
+        // SAFETY: `p` has the bytes this load reads (this function's
+        // contract); every arm reads only those, unaligned.
         unsafe {
             match self {
                 Load::U64 => (p as *const u64).read_unaligned(),
