@@ -45,7 +45,7 @@ impl Built {
         // SAFETY: `conf_failure` is `const char *(void)` (csrc::PRELUDE); the
         // result is NULL or a NUL-terminated static buffer.
         let p = unsafe { (self.take)() };
-        // SAFETY: as above.
+        // SAFETY: a non-NULL result is a NUL-terminated static buffer (PRELUDE).
         (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
     }
 }
@@ -251,7 +251,8 @@ fn call_caller(
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
-    // SAFETY: as above.
+    // SAFETY: `caller` has the transmuted type and `cb.code()` is a live
+    // callback of the type it takes.
     let status = unsafe { caller(cb.code()) };
     if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
         return Ok(Some(format!("callback reported an error: {e}")));

@@ -44,7 +44,8 @@ pub struct Function {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // the other fields are Send + Sync.
 unsafe impl Send for Function {}
-// SAFETY: as above; the variadic cache is behind a mutex.
+// SAFETY: `&Function` only reads `code` and immutable fields, and the
+// variadic cache is behind a mutex.
 unsafe impl Sync for Function {}
 
 impl std::fmt::Debug for Function {
@@ -80,7 +81,8 @@ impl Function {
             let fixed = if sig.variadic {
                 None
             } else {
-                // SAFETY: forwarded contract.
+                // SAFETY: `code` stays valid while the result lives (this
+                // function's contract), which is what `RawCall::new` needs.
                 Some(unsafe { RawCall::new(&t, ty, &[], code, keepalive.clone()) }.map_err(|e| prefix(name, e))?)
             };
             (sig.params, sig.ret, sig.variadic, fixed)

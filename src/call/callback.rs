@@ -534,13 +534,15 @@ unsafe fn closure_call(st: &State, ret: *mut c_void, args: *mut *mut c_void) {
     if n <= INLINE_ARGS {
         let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
         fill(&mut inline[..n]);
-        // SAFETY: forwarded contract (libffi's return area).
+        // SAFETY: `ret` is libffi's return area for this closure's CIF
+        // (this function's contract), `inline[..n]` the argument pointers.
         unsafe { complete(st, &inline[..n], ret) }
     } else {
         scratch::with_scratch(|b| {
             let argv = b.alloc_slice_fill_copy(n, std::ptr::null::<c_void>());
             fill(argv);
-            // SAFETY: forwarded contract (libffi's return area).
+            // SAFETY: `ret` is libffi's return area for this closure's CIF
+            // (this function's contract); `argv` holds the n argument pointers.
             unsafe { complete(st, argv, ret) }
         })
     }
@@ -654,7 +656,8 @@ unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u
 /// `src` has `size` readable bytes.
 #[inline(always)]
 unsafe fn widened(src: *const u8, size: usize, signed: bool) -> u64 {
-    // SAFETY: forwarded contract.
+    // SAFETY: `src` has `size` readable bytes (this function's contract);
+    // each arm reads exactly `size` bytes, unaligned.
     let mut v: u64 = unsafe {
         match size {
             1 => src.read() as u64,

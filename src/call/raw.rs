@@ -57,7 +57,8 @@ struct Inner {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // everything else is immutable after construction and itself Send + Sync.
 unsafe impl Send for RawCall {}
-// SAFETY: as above.
+// SAFETY: `&RawCall` only reads immutable fields (plan, CIF, code) and
+// calling C through them needs no exclusive access.
 unsafe impl Sync for RawCall {}
 
 impl std::fmt::Debug for RawCall {
@@ -99,7 +100,8 @@ impl RawCall {
             )));
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` is a function of type `func` valid while the result
+        // lives (this function's contract), and `plan` was made for `func`.
         unsafe { Self::from_plan(types, plan, code, keepalive) }
     }
 
@@ -227,7 +229,8 @@ impl RawCall {
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
-        // SAFETY: checked as above; forwarded contract.
+        // SAFETY: argument count and non-null pointers checked above; the
+        // caller guarantees the values have the planned types and `ret` room.
         unsafe { self.call_rewritten(args, ret) };
         Ok(())
     }

@@ -718,7 +718,7 @@ fn row14l_long_double_complex() {
     assert_eq!(r, 1, "fx_row14l_arg: {}", fx.last_error());
     let echo = fx.f("fx_row14l_echo");
     let mut back = [0u8; 32];
-    // SAFETY: as above, 32-byte result.
+    // SAFETY: the argument is a 32-byte long double _Complex; `back` holds the 32-byte result.
     unsafe {
         echo.raw()
             .unwrap()
@@ -1080,7 +1080,8 @@ unsafe fn raw_call<R: Copy>(f: &Function, args: &[*const c_void], zero: R) -> R 
     let raw = f.raw().expect("not variadic");
     assert_eq!(raw.ret_size(), std::mem::size_of::<R>(), "{}: return size", f.name());
     let mut r = zero;
-    // SAFETY: forwarded.
+    // SAFETY: `args` match the function's parameters and `R` its return
+    // type's layout (this function's contract); `r` has ret_size bytes.
     unsafe { raw.call(args, &mut r as *mut R as *mut c_void) }.unwrap();
     r
 }

@@ -320,7 +320,7 @@ fn char_and_wide_strings() {
     let p = s.decay(&t).unwrap();
     // SAFETY: `s` holds a NUL-terminated string and is alive.
     assert_eq!(unsafe { p.string(None) }.unwrap(), b"hello");
-    // SAFETY: as above, bounded by maxlen.
+    // SAFETY: `s` is alive and has at least 2 readable bytes (maxlen 2).
     assert_eq!(unsafe { p.string(Some(2)) }.unwrap(), b"he");
     let wp = w.decay(&t).unwrap();
     // SAFETY: `w` holds a NUL-terminated UTF-32 string.

@@ -127,7 +127,7 @@ fn measure(a: &BenchArgs, s: Sig<'_>, direct: impl FnMut()) -> Result<Row> {
     });
     call.set_fast_path(false);
     let libffi = time(a, || {
-        // SAFETY: as above.
+        // SAFETY: `s.args` point to values of the planned types; `retp` has ret_size bytes.
         let _ = unsafe { call.call(black_box(s.args), retp) };
     });
     Ok(Row {

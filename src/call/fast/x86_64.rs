@@ -235,10 +235,12 @@ impl FastCall {
             let src = unsafe { (a as *const u8).add(m.offset as usize) };
             // The common case (a whole eightbyte) without the dispatch.
             let v = if m.load == Load::U64 {
-                // SAFETY: as above, eight bytes.
+                // SAFETY: `src` has the eight bytes of this eightbyte (the plan
+                // covers `[offset, offset + 8)` of the argument).
                 unsafe { (src as *const u64).read_unaligned() }
             } else {
-                // SAFETY: as above.
+                // SAFETY: `src` has the bytes `m.load` reads (the plan covers
+                // `[offset, offset + load width)` of the argument).
                 unsafe { m.load.read(src) }
             };
             // SAFETY: `m.dst` < IMAGE (see above).
