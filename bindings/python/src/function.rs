@@ -218,7 +218,8 @@ unsafe extern "C" fn function_vectorcall(
         let items = if n == 0 {
             &[][..]
         } else {
-            // SAFETY: as above.
+            // SAFETY: vectorcall passes `n` valid object pointers at `args`,
+            // alive for the call.
             unsafe { std::slice::from_raw_parts(args, n) }
         };
         // SAFETY: borrowed reference valid for the call.
@@ -315,7 +316,8 @@ impl Function {
             )));
         }
         if this.variadic && n > np {
-            // SAFETY: forwarded contract.
+            // SAFETY: `args` are valid borrowed references for the call (this
+            // function's contract), which is what `call_variadic` needs.
             return unsafe { this.call_variadic(py, args) };
         }
         let mut keep = Vec::new();

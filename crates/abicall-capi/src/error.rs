@@ -212,7 +212,8 @@ pub(crate) unsafe fn entry(err: *mut abicall_error, body: impl FnOnce() -> Resul
     };
     // Writing the details cannot panic, but the boundary promise is absolute.
     let written = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: forwarded contract.
+        // SAFETY: `entry`'s contract holds: `err` is NULL or points to writable memory for an
+        // `abicall_error`.
         unsafe { fail.write_to(err) }
     }));
     if written.is_err() {
