@@ -75,6 +75,18 @@ pub enum Error {
     /// value is needed, wrong host, libffi refusal, ...).
     #[error("call error: {0}")]
     Call(String),
+    /// Running code for `target` needs that target's host: calls and
+    /// callbacks for another target's type table, or a host abicall does
+    /// not support (`host` is `None`).
+    #[error("call error: {message}")]
+    Host {
+        /// The target the types were laid out for (`None`: the host's own, unsupported).
+        target: Option<crate::target::Target>,
+        /// This machine's target, if abicall supports it.
+        host: Option<crate::target::Target>,
+        /// What could not be done, e.g. "cannot make callbacks for target aarch64 on this host".
+        message: String,
+    },
     /// An argument of a call could not be converted (wrong type, out of
     /// range, NULL where a value is needed, ...).
     #[error("{}argument {index}: {message}", if function.is_empty() { String::new() } else { format!("`{function}`, ") })]
@@ -185,6 +197,7 @@ impl Error {
         match self {
             Error::Parse { message, .. } => message.clone(),
             Error::Layout(m) | Error::Abi(m) | Error::Call(m) | Error::Memory(m) => m.clone(),
+            Error::Host { message, .. } => message.clone(),
             Error::Io { message, .. } => message.clone(),
             other => other.to_string(),
         }

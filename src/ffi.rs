@@ -52,9 +52,11 @@ impl Ffi {
 
     /// A context for the host, the only target whose functions can be called.
     pub fn host() -> Result<Ffi> {
-        Target::host()
-            .map(Ffi::new)
-            .ok_or_else(|| Error::Call("this host is not a supported target (x86_64 SysV, aarch64 Linux/Apple)".into()))
+        Target::host().map(Ffi::new).ok_or_else(|| Error::Host {
+            target: None,
+            host: None,
+            message: "this host is not a supported target (x86_64 SysV, aarch64 Linux/Apple)".into(),
+        })
     }
 
     /// The target types are laid out for.

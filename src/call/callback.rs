@@ -311,10 +311,11 @@ impl RawCallback {
     ) -> Result<RawCallback> {
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot make callbacks for target {} on this host",
-                types.target()
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!("cannot make callbacks for target {} on this host", types.target()),
+            });
         }
         let sig = types
             .sig_of(func)

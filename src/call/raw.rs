@@ -93,11 +93,15 @@ impl RawCall {
         }
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot call functions for target {} on this host ({})",
-                types.target(),
-                host.map_or("unsupported".to_string(), |h| h.to_string())
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!(
+                    "cannot call functions for target {} on this host ({})",
+                    types.target(),
+                    host.map_or("unsupported".to_string(), |h| h.to_string())
+                ),
+            });
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
         // SAFETY: `code` is a function of type `func` valid while the result

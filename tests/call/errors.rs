@@ -658,3 +658,28 @@ fn callback_value_for_pointer_form_signature() {
         assert_eq!(got, [-1, 0, 2, 3], "{sig}");
     }
 }
+
+/// Calls and callbacks for another target's types: an `Error::Host` naming
+/// the target and the host, which a caller can branch on.
+#[test]
+fn other_target_is_a_structured_error() {
+    let host = abicall::Target::host().unwrap();
+    let other = if host == abicall::Target::X86_64SysV {
+        abicall::Target::Aarch64Linux
+    } else {
+        abicall::Target::X86_64SysV
+    };
+    let mut ffi = Ffi::new(other);
+    ffi.cdef("unsigned long strlen(const char *);").unwrap();
+    let e = ffi.function(&Library::process(), "strlen").unwrap_err();
+    assert!(
+        matches!(&e, Error::Host { target: Some(t), host: Some(h), .. } if *t == other && *h == host),
+        "{e:?}"
+    );
+    let e = ffi.callback("int (int)", |_| Ok(Value::Int(0))).unwrap_err();
+    assert!(
+        matches!(&e, Error::Host { target: Some(t), .. } if *t == other),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("cannot make callbacks for target"), "{e}");
+}
