@@ -47,7 +47,7 @@ impl Built {
         // SAFETY: `conf_failure` is `const char *(void)` (csrc::PRELUDE); the
         // result is NULL or a NUL-terminated static buffer.
         let p = unsafe { (self.take)() };
-        // SAFETY: as above.
+        // SAFETY: a non-NULL result is a NUL-terminated static buffer (PRELUDE).
         (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
     }
 }
@@ -82,7 +82,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         &src,
         &["-O2", "-w", "-shared", "-fPIC", "-o", &so_str],
     )?;
-    let lib = Library::open(&so_str)?;
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(&so_str) }?;
     let take = lib.symbol("conf_failure")?;
     // SAFETY: `conf_failure` is defined by the PRELUDE as `const char *(void)`.
     let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };
@@ -254,7 +255,8 @@ fn call_caller(
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
-    // SAFETY: as above.
+    // SAFETY: `caller` has the transmuted type and `cb.code()` is a live
+    // callback of the type it takes.
     let status = unsafe { caller(cb.code()) };
     if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
         return Ok(Some(format!("callback reported an error: {e}")));
@@ -422,7 +424,8 @@ mod tests {
             &["-O2", "-w", "-shared", "-fPIC", "-o", &so],
         )
         .unwrap();
-        let lib = Library::open(&so).unwrap();
+        // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+        let lib = unsafe { Library::open(&so) }.unwrap();
         let take = lib.symbol("conf_failure").unwrap();
         // SAFETY: `conf_failure` is `const char *(void)` (runtime.h).
         let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };

@@ -100,12 +100,12 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     let dir = TempDir::new("conf-layout")?;
     let cfile = dir.path().join("layout.c");
     let src = static_asserts(batch, range.clone());
-    std::fs::write(&cfile, &src).map_err(|e| Error::Io(format!("cannot write {}: {e}", cfile.display())))?;
+    std::fs::write(&cfile, &src).map_err(|e| Error::io(format!("cannot write {}", cfile.display()), e))?;
     let out = Command::new(&cc)
         .args(["-std=gnu11", "-fsyntax-only", "-w"])
         .arg(&cfile)
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if out.status.success() {
         return Ok(Vec::new());
     }
@@ -124,7 +124,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     }
     if by_sig.is_empty() {
         // Not an assertion: the generated C itself is wrong.
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} rejected the layout assertions {}:\n{err}",
             cc.display(),
             cfile.display()

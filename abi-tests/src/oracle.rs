@@ -402,7 +402,7 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path, cc: Option<&
     let cfile = dir.join("oracle.c");
     let sfile = dir.join("stubs.s");
     let exe = dir.join("oracle");
-    let io = |e: std::io::Error| Error::Io(format!("cannot write in {}: {e}", dir.display()));
+    let io = |e: std::io::Error| Error::io(format!("cannot write in {}", dir.display()), e);
     std::fs::write(&cfile, prog).map_err(io)?;
     std::fs::write(&sfile, tc.stubs).map_err(io)?;
     let mut cmd = Command::new(&cc);
@@ -412,9 +412,9 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path, cc: Option<&
     }
     let out = cmd
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if !out.status.success() {
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} failed on the oracle program {}:\n{}",
             cc.display(),
             cfile.display(),

@@ -13,7 +13,7 @@ pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .ok_or_else(|| {
-            Error::Io(format!(
+            Error::io_msg(format!(
                 "`{name}` not found on PATH: run `apt-get install -y {package}`"
             ))
         })
@@ -47,11 +47,11 @@ pub fn host_compiler(name: &str) -> Result<PathBuf> {
     match name {
         "gcc" if cross => find_tool("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         "gcc" => find_tool("gcc", "gcc"),
-        "clang" if cross => Err(Error::Io(
-            "--compiler clang: the aarch64 build under qemu-user checks gcc's code (aarch64-linux-gnu-gcc)".into(),
+        "clang" if cross => Err(Error::io_msg(
+            "--compiler clang: the aarch64 build under qemu-user checks gcc's code (aarch64-linux-gnu-gcc)",
         )),
         "clang" => find_tool("clang", "clang"),
-        other => Err(Error::Io(format!("unknown compiler `{other}` (use gcc or clang)"))),
+        other => Err(Error::io_msg(format!("unknown compiler `{other}` (use gcc or clang)"))),
     }
 }
 
@@ -84,7 +84,7 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let path = std::env::temp_dir().join(format!("abicall-{prefix}-{}-{n}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
         Ok(TempDir { path })
     }
 
@@ -106,14 +106,14 @@ impl Drop for TempDir {
 /// carries the compiler's messages.
 pub fn compile(cc: &Path, dir: &Path, name: &str, src: &str, args: &[&str]) -> Result<PathBuf> {
     let cfile = dir.join(format!("{name}.c"));
-    std::fs::write(&cfile, src).map_err(|e| Error::Io(format!("cannot write {}: {e}", cfile.display())))?;
+    std::fs::write(&cfile, src).map_err(|e| Error::io(format!("cannot write {}", cfile.display()), e))?;
     let out = Command::new(cc)
         .args(args)
         .arg(&cfile)
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if !out.status.success() {
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} failed on {}:\n{}",
             cc.display(),
             cfile.display(),
@@ -132,8 +132,8 @@ pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .map_err(|e| Error::Io(format!("cannot run {:?}: {e}", cmd.get_program())))?;
-    let mut out = child.stdout.take().ok_or_else(|| Error::Io("no stdout pipe".into()))?;
+        .map_err(|e| Error::io(format!("cannot run {:?}", cmd.get_program()), e))?;
+    let mut out = child.stdout.take().ok_or_else(|| Error::io_msg("no stdout pipe"))?;
     let reader = std::thread::spawn(move || {
         let mut v = Vec::new();
         let _ = out.read_to_end(&mut v);
@@ -149,7 +149,7 @@ pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result
                 break false;
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
-            Err(e) => return Err(Error::Io(format!("waiting for {:?}: {e}", cmd.get_program()))),
+            Err(e) => return Err(Error::io(format!("waiting for {:?}", cmd.get_program()), e)),
         }
     };
     let stdout = reader.join().unwrap_or_default();

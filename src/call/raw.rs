@@ -63,7 +63,8 @@ struct Inner {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // everything else is immutable after construction and itself Send + Sync.
 unsafe impl Send for RawCall {}
-// SAFETY: as above.
+// SAFETY: `&RawCall` only reads immutable fields (plan, CIF, code) and
+// calling C through them needs no exclusive access.
 unsafe impl Sync for RawCall {}
 
 impl std::fmt::Debug for RawCall {
@@ -98,14 +99,19 @@ impl RawCall {
         }
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot call functions for target {} on this host ({})",
-                types.target(),
-                host.map_or("unsupported".to_string(), |h| h.to_string())
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!(
+                    "cannot call functions for target {} on this host ({})",
+                    types.target(),
+                    host.map_or("unsupported".to_string(), |h| h.to_string())
+                ),
+            });
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` is a function of type `func` valid while the result
+        // lives (this function's contract), and `plan` was made for `func`.
         unsafe { Self::from_plan(types, plan, code, keepalive) }
     }
 
@@ -235,7 +241,8 @@ impl RawCall {
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
-        // SAFETY: checked as above; forwarded contract.
+        // SAFETY: argument count and non-null pointers checked above; the
+        // caller guarantees the values have the planned types and `ret` room.
         unsafe { self.call_rewritten(args, ret) }
     }
 
@@ -371,7 +378,8 @@ impl RawCall {
 /// `a` points to a readable value of `pr.from`.
 unsafe fn promote(a: *const c_void, pr: Promotion, signed_char: bool) -> u64 {
     use Prim::*;
-    // SAFETY (all reads): `a` points to a value of `pr.from` (caller contract).
+    // SAFETY: `a` points to a readable value of `pr.from` (this function's
+    // contract); each arm reads exactly that type's bytes, unaligned.
     let as_int: i64 = unsafe {
         match pr.from {
             Float => return ((a as *const f32).read_unaligned() as f64).to_bits(),

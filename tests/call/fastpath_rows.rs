@@ -66,7 +66,7 @@ fn both_in(
     c.set_fast_path(false);
     assert!(!c.uses_fast_path());
     let mut slow = vec![0u8; n.max(1)];
-    // SAFETY: as above.
+    // SAFETY: args point to values of the planned types; `slow` has ret_size bytes.
     unsafe { c.call(args, slow.as_mut_ptr() as *mut c_void) }.unwrap();
     assert_eq!(fast, slow, "{name}: fast path and libffi disagree");
     fast.truncate(n);
@@ -722,7 +722,8 @@ fn null_argument_pointers_refused_on_both_paths() {
                 "fast={fast}: {err}"
             );
         }
-        // SAFETY: as above; a NULL return buffer for an int result.
+        // SAFETY: the argument pointers are valid; the NULL return buffer is
+        // refused before any call.
         let err = unsafe { c.call(&[p(&a), p(&empty), p(&b)], std::ptr::null_mut()) }
             .unwrap_err()
             .to_string();

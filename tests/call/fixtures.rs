@@ -32,7 +32,8 @@ fn setup_with(compiler: &str) -> Fx {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so_with(compiler);
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     Fx { ffi, lib }
 }
 
@@ -44,7 +45,8 @@ impl Fx {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Value {
-        self.f(name).call(args).unwrap_or_else(|e| panic!("{name}: {e}"))
+        // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { self.f(name).call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     /// The calling thread's last fixture error message.
@@ -712,9 +714,11 @@ fn row16_clang_callee_relies_on_extension() {
     let mut ffi = Ffi::host().unwrap();
     ffi.cdef(&fixtures::fixtures_header()).unwrap();
     let so = fixtures::fixtures_so_with("clang");
-    let lib = Library::open(so.to_str().unwrap()).unwrap();
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.unwrap();
     let f = ffi.function(&lib, "fx_row16_sum").unwrap();
-    assert_eq!(f.call(&row16_args()).unwrap(), Value::Int(30101));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { f.call(&row16_args()) }.unwrap(), Value::Int(30101));
 }
 
 #[test]
@@ -747,7 +751,7 @@ fn row14l_long_double_complex() {
     assert_eq!(r, 1, "fx_row14l_arg: {}", fx.last_error());
     let echo = fx.f("fx_row14l_echo");
     let mut back = [0u8; 32];
-    // SAFETY: as above, 32-byte result.
+    // SAFETY: the argument is a 32-byte long double _Complex; `back` holds the 32-byte result.
     unsafe {
         echo.raw()
             .unwrap()
@@ -800,24 +804,28 @@ fn row15_variadic_promotions() {
     let ch = fx.ffi.type_of("char").unwrap();
     let int = fx.ffi.type_of("int").unwrap();
     // float -> double, char -> int.
-    let r = vsum
-        .call_variadic(
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call_variadic(
             &[Value::str("fci"), Value::Float(1.5), Value::Int(7), Value::Int(-3)],
             &[fl, ch, int],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r, Value::Float(5.5));
     assert_eq!(vsum_text(&fx), "f:1.5 c:7 i:-3");
     // Inferred types: int, long (does not fit int), double, string.
-    let r = vsum
-        .call(&[
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call(&[
             Value::str("ilds"),
             Value::Int(-4),
             Value::Int(1 << 40),
             Value::Float(0.25),
             Value::str("txt"),
         ])
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -4.0 + (1u64 << 40) as f64 + 0.25);
     assert_eq!(vsum_text(&fx), "i:-4 l:1099511627776 d:0.25 s:txt");
     // fx_vavg(3, ...) with doubles.
@@ -833,9 +841,9 @@ fn row15_variadic_promotions() {
     assert_eq!(avg, Value::Float(2.5));
     // The real vsnprintf: "%f %d" with (float)1.5, (char)7.
     let buf = fx.ffi.new_object("char[64]", None).unwrap();
-    let n = fx
-        .f("fx_vsnprintf")
-        .call_variadic(
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let n = unsafe {
+        fx.f("fx_vsnprintf").call_variadic(
             &[
                 Value::CData(buf.clone()),
                 Value::Int(64),
@@ -845,7 +853,8 @@ fn row15_variadic_promotions() {
             ],
             &[fl, ch],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(n, Value::Int(10));
     assert_eq!(buf.string(&fx.ffi.types(), None).unwrap(), b"1.500000 7");
 }
@@ -873,7 +882,8 @@ fn row15_structs_through_varargs() {
         Value::Float(-0.375),
         Value::Int(1515),
     ];
-    let r = fx.f("fx_row15_vstruct").call_variadic(&args, &tys).unwrap();
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe { fx.f("fx_row15_vstruct").call_variadic(&args, &tys) }.unwrap();
     assert_eq!(r, Value::Int(1), "{}", fx.last_error());
     // Inferred from the C objects' own types.
     let objs: Vec<Value> = args
@@ -1029,18 +1039,21 @@ fn qsort_with_rust_comparator() {
 fn globals_read_and_write() {
     let fx = setup();
     let t = || fx.ffi.types();
-    let counter = fx.ffi.variable(&fx.lib, "fx_counter").unwrap();
+    // SAFETY: `fx_counter` is declared with its real type and size.
+    let counter = unsafe { fx.ffi.variable(&fx.lib, "fx_counter") }.unwrap();
     assert_eq!(counter.read(&t()).unwrap(), Value::Int(42));
     counter.write(&t(), &Value::Int(-5)).unwrap();
     assert_eq!(fx.call("fx_counter_get", &[]), Value::Int(-5));
     counter.write(&t(), &Value::Int(42)).unwrap();
 
-    let name = fx.ffi.variable(&fx.lib, "fx_name").unwrap();
+    // SAFETY: `fx_name` is declared with its real type and size.
+    let name = unsafe { fx.ffi.variable(&fx.lib, "fx_name") }.unwrap();
     let p = name.read(&t()).unwrap();
     // SAFETY: fx_name points to a string literal.
     assert_eq!(unsafe { p.as_ptr().unwrap().string(None) }.unwrap(), b"fixtures");
 
-    let origin = fx.ffi.variable(&fx.lib, "fx_origin").unwrap();
+    // SAFETY: `fx_origin` is declared with its real type and size.
+    let origin = unsafe { fx.ffi.variable(&fx.lib, "fx_origin") }.unwrap();
     assert_eq!(origin.get(&t(), "x").unwrap(), Value::Int(-3));
     assert_eq!(origin.get(&t(), "y").unwrap(), Value::Int(4));
     assert_eq!(fx.call("fx_origin_key", &[]), Value::Int(-3 * 1000 + 4));
@@ -1052,7 +1065,8 @@ fn globals_read_and_write() {
         .write(&t(), &Value::fields([("x", Value::Int(-3)), ("y", Value::Int(4))]))
         .unwrap();
     // The global is passed by value as an aggregate too.
-    let last = fx.ffi.variable(&fx.lib, "fx_last_error").unwrap();
+    // SAFETY: `fx_last_error` is declared with its real type and size.
+    let last = unsafe { fx.ffi.variable(&fx.lib, "fx_last_error") }.unwrap();
     assert_eq!(last.size(&t()).unwrap(), 256);
 }
 
@@ -1077,8 +1091,8 @@ fn asm_label_alias_and_simple_functions() {
         (Value::Int(7), Value::Int(-8))
     );
     let h = fx.call("fx_hello", &[]);
-    // SAFETY: a string literal.
     assert_eq!(
+        // SAFETY: a string literal.
         unsafe { h.as_ptr().unwrap().string(None) }.unwrap(),
         b"hello from fixtures"
     );
@@ -1099,7 +1113,8 @@ unsafe fn raw_call<R: Copy>(f: &Function, args: &[*const c_void], zero: R) -> R 
     let raw = f.raw().expect("not variadic");
     assert_eq!(raw.ret_size(), std::mem::size_of::<R>(), "{}: return size", f.name());
     let mut r = zero;
-    // SAFETY: forwarded.
+    // SAFETY: `args` match the function's parameters and `R` its return
+    // type's layout (this function's contract); `r` has ret_size bytes.
     unsafe { raw.call(args, &mut r as *mut R as *mut c_void) }.unwrap();
     r
 }
@@ -1172,8 +1187,8 @@ fn raw_api_key_rows() {
         y: -2.5,
         z: 1024.75,
     };
-    // SAFETY: struct fx_r7 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r7 argument and result.
         unsafe { raw_call(&fx.f("fx_row7_echo"), &[p(&r7)], R7 { x: 0.0, y: 0.0, z: 0.0 }) },
         r7
     );
@@ -1184,8 +1199,8 @@ fn raw_api_key_rows() {
         b: 0x0102030405060708,
         c: -9000000000,
     };
-    // SAFETY: struct fx_r8 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r8 argument and result.
         unsafe { raw_call(&fx.f("fx_row8_echo"), &[p(&r8)], R8 { a: 0, b: 0, c: 0 }) },
         r8
     );
@@ -1213,8 +1228,8 @@ fn raw_api_key_rows() {
     let r25 = R25 { v: ROW25_V };
     let (ia, ib) = (-25i32, 2525i32);
     int_ret("fx_row25_arg", &[p(&ia), p(&r25), p(&ib)]);
-    // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
     assert_eq!(
+        // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
         unsafe { raw_call(&fx.f("fx_row25_echo"), &[p(&ia), p(&r25), p(&ib)], R25 { v: 0 }) },
         r25
     );
@@ -1274,10 +1289,12 @@ fn row15_variadic_long_double() {
     let fx = setup();
     // A `long double` value in `...` is inferred as `long double` (x87 on
     // the stack on x86_64, binary128 in a q register on aarch64).
-    let r = fx
-        .f("fx_vsum")
-        .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
-        .unwrap();
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        fx.f("fx_vsum")
+            .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -0.5);
     assert_eq!(vsum_text(&fx), "L:-1.00000000000000000087 d:0.5");
 }

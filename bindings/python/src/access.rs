@@ -36,7 +36,8 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
             Ok(Some(scalar::decode(py, code, &b[..n.max(1)])?))
         }
         kind::POINTER => {
-            // SAFETY: as above.
+            // SAFETY: the caller checked that a pointer's 8 bytes at `addr` are
+            // inside the object (or took cffi's responsibility for a raw address).
             let v = unsafe { (addr as *const usize).read_unaligned() };
             Ok(Some(convert::make_cdata(py, ct, v)?))
         }

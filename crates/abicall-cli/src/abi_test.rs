@@ -1,6 +1,7 @@
 //! `abicall abi-test`: generated ABI conformance runs (see
 //! `abicall_conformance` and abi-tests/README.md).
 
+use crate::error::Result;
 use abicall::Target;
 use abicall_conformance::{run, Options};
 use clap::Args;
@@ -44,7 +45,7 @@ pub struct AbiTestArgs {
 }
 
 /// `K/N` with 1 <= K <= N.
-fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+fn parse_shard(s: &str) -> std::result::Result<(usize, usize), String> {
     let bad = || format!("`{s}`: expected K/N, e.g. 1/4, with 1 <= K <= N");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let (k, n): (usize, usize) = (
@@ -58,7 +59,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 /// Runs `abicall abi-test`; failures make the command exit non-zero.
-pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
+pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     let mut opts = Options::new(a.target, a.seed, a.count);
     opts.compiler = a.compiler;
     if let Some(j) = a.jobs {
@@ -89,7 +90,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
             start.elapsed().as_secs_f64()
         );
     };
-    let sum = run(&opts, &progress).map_err(|e| e.to_string())?;
+    let sum = run(&opts, &progress)?;
     if tty {
         eprintln!();
     }
@@ -122,6 +123,6 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     if sum.failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} signature(s) failed", sum.failed.len()))
+        Err(format!("{} signature(s) failed", sum.failed.len()).into())
     }
 }
