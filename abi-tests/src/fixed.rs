@@ -499,7 +499,12 @@ fn cases(b: &mut Builder) -> Vec<FixedCase> {
         vec![big32, big32, big32, big32, big32, big32, big32, big32, big32, big32, l],
         None,
     );
-    add("x aapcs64: __int128 after one int (even pair x2, x3)", l, vec![i, i128, l], None);
+    add(
+        "x aapcs64: __int128 after one int (even pair x2, x3)",
+        l,
+        vec![i, i128, l],
+        None,
+    );
     add(
         "x aapcs64: __int128 with one register left (stack, 16-aligned)",
         i128,
