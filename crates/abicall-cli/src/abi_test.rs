@@ -33,6 +33,10 @@ pub struct AbiTestArgs {
     /// Skip the fixed abi-cases rows.
     #[arg(long)]
     no_fixed: bool,
+    /// Run the calls in this process instead of a child process per chunk
+    /// (a crash then ends the run without naming the signature).
+    #[arg(long)]
+    no_isolation: bool,
 }
 
 /// Runs `abicall abi-test`; failures make the command exit non-zero.
@@ -44,6 +48,13 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     }
     opts.fixed = !a.no_fixed;
     opts.only = a.only;
+    // Each chunk's in-process checks run in a re-executed child: a crash
+    // becomes a failure naming the signature.
+    if !a.no_isolation {
+        opts.child = Some(vec![std::env::current_exe()
+            .map_err(|e| format!("cannot find the abicall binary to re-execute: {e}"))?
+            .into_os_string()]);
+    }
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
     let last = Mutex::new(Instant::now());

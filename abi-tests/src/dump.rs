@@ -1,0 +1,396 @@
+//! abicall as the caller of the register-dump stub: for every signature,
+//! abicall calls the stub (`abi-tests/oracle_<arch>.s`, built into a shared
+//! object) through each of its call tiers ([`super::tiers::CALL_TIERS`]),
+//! and the registers and stack bytes the stub stored are compared with what
+//! the compiler's caller put there for the same values (the dumps of
+//! [`super::oracle::run_range_dumps`]):
+//!
+//! - every byte of every argument part of the plan, with narrow integers
+//!   compared in the full width the ABI defines (the extension to 32 bits);
+//! - `al` of a variadic call (`rax` is poisoned with `0xa5` before the tier
+//!   runs, so a tier that does not set it is caught whatever `rax` held):
+//!   it must be at least the compiler's count and at most 8;
+//! - the return: `retstub` called through each tier loads the return
+//!   registers (or writes through the hidden result pointer, wherever it
+//!   points), and abicall must read the bytes the compiled caller read.
+//!
+//! The checks of [`super::oracle`] say the plan matches the compiler; these
+//! say abicall's code does what the plan says.
+
+use super::csrc::sig_values;
+use super::oracle::{dump_layout, ret_mode, rimg, CompilerDump};
+use super::signature::{Batch, Signature};
+use super::tiers::CALL_TIERS;
+use super::tools::{compile, TempDir};
+use super::value::promote;
+use super::{Direction, Failure};
+use abicall::abi::{CallPlan, Ext, Loc, Pass};
+use abicall::call::RawCall;
+use abicall::error::{Error, Result};
+use abicall::library::Library;
+use abicall::types::Types;
+use abicall::Target;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ops::Range;
+use std::path::Path;
+
+/// Bytes of outgoing stack area the in-process stub can store.
+const STK: usize = 16384;
+/// Bytes of the in-process return image.
+const RIMG: usize = 4096;
+/// What `rax` holds when a call tier starts (`al` = 0xa5, never a valid count).
+const POISON: u64 = 0xa5a5_a5a5_a5a5_a5a5;
+
+/// The stub's variables, defined hidden in C (the stubs address them
+/// PC-relative) and exported through one table.
+fn wrapper(target: Target) -> String {
+    let poison = match target {
+        // Calls `f(ctx)` with rax (and r10, r11) poisoned.
+        Target::X86_64SysV => format!(
+            "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\n\
+             movq %rdi, %r11\\nmovq %rsi, %rdi\\nmovabsq ${POISON:#x}, %rax\\nmovq %rax, %r10\\njmp *%r11\\n\");\n"
+        ),
+        _ => {
+            "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\nmov x16, x0\\nmov x0, x1\\nbr x16\\n\");\n"
+                .to_string()
+        }
+    };
+    format!(
+        "#define H __attribute__((visibility(\"hidden\")))\n\
+         H unsigned char regs[208]; H unsigned char stk[{STK}]; H unsigned long stksize;\n\
+         H unsigned int mode; H unsigned long retsize; H unsigned char rimg[{RIMG}];\n\
+         struct conf_vars {{ unsigned char *regs, *stk; unsigned long *stksize; unsigned int *mode;\n\
+         unsigned long *retsize; unsigned char *rimg; }};\n\
+         struct conf_vars conf_dump_vars = {{ regs, stk, &stksize, &mode, &retsize, rimg }};\n{poison}"
+    )
+}
+
+#[repr(C)]
+struct Vars {
+    regs: *mut u8,
+    stk: *mut u8,
+    stksize: *mut u64,
+    mode: *mut u32,
+    retsize: *mut u64,
+    rimg: *mut u8,
+}
+
+type PoisonCall = unsafe extern "C" fn(extern "C" fn(*mut c_void), *mut c_void);
+
+/// The register-dump stubs loaded into this process.
+pub struct DumpStub {
+    _dir: TempDir,
+    _lib: Library,
+    vars: *const Vars,
+    dump: *const c_void,
+    retstub: *const c_void,
+    poison_call: PoisonCall,
+    target: Target,
+}
+
+impl DumpStub {
+    /// Builds the stubs of the host target with `cc` into a shared object
+    /// and loads it.
+    pub fn build(target: Target, cc: &Path) -> Result<DumpStub> {
+        let stubs = match target {
+            Target::X86_64SysV => super::oracle::STUBS_X86_64,
+            Target::Aarch64Linux => super::oracle::STUBS_AARCH64,
+            t => return Err(Error::Call(format!("no register-dump stub for {t}"))),
+        };
+        let dir = TempDir::new("conf-dump")?;
+        let sfile = dir.path().join("stubs.s");
+        std::fs::write(&sfile, stubs).map_err(|e| Error::Io(format!("cannot write {}: {e}", sfile.display())))?;
+        let so = dir.path().join("dump.so").to_string_lossy().into_owned();
+        let s = sfile.to_string_lossy().into_owned();
+        compile(
+            cc,
+            dir.path(),
+            "dumpvars",
+            &wrapper(target),
+            &["-O2", "-w", "-shared", "-fPIC", "-o", &so, &s],
+        )?;
+        let lib = Library::open(&so)?;
+        let vars = lib.symbol("conf_dump_vars")?.as_ptr() as *const Vars;
+        let dump = lib.symbol("dump")?.as_ptr() as *const c_void;
+        let retstub = lib.symbol("retstub")?.as_ptr() as *const c_void;
+        let pc = lib.symbol("conf_poison_call")?.as_ptr();
+        // SAFETY: `conf_poison_call` is the assembly above: it calls its
+        // first argument with the second.
+        let poison_call: PoisonCall = unsafe { std::mem::transmute(pc) };
+        Ok(DumpStub {
+            _dir: dir,
+            _lib: lib,
+            vars,
+            dump,
+            retstub,
+            poison_call,
+            target,
+        })
+    }
+
+    fn vars(&self) -> &Vars {
+        // SAFETY: `conf_dump_vars` is a static table of the loaded object,
+        // which lives as long as `self`.
+        unsafe { &*self.vars }
+    }
+
+    /// Clears the stub's areas and sets how much stack it stores.
+    fn reset(&self, stksize: usize) {
+        let v = self.vars();
+        // SAFETY: the areas have the sizes `wrapper` declares; no call of
+        // the stub runs concurrently (one object per chunk, one thread).
+        unsafe {
+            std::ptr::write_bytes(v.regs, 0, 208);
+            std::ptr::write_bytes(v.stk, 0, STK);
+            *v.stksize = stksize as u64;
+        }
+    }
+
+    /// The stored registers and stack.
+    fn stored(&self, stksize: usize) -> (Vec<u8>, Vec<u8>) {
+        let v = self.vars();
+        // SAFETY: as in `reset`.
+        unsafe {
+            (
+                std::slice::from_raw_parts(v.regs, 208).to_vec(),
+                std::slice::from_raw_parts(v.stk, stksize).to_vec(),
+            )
+        }
+    }
+
+    /// Calls `call` with `args`, `ret`, with `rax` poisoned first.
+    fn invoke(&self, call: &RawCall, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
+        struct Ctx<'a> {
+            call: &'a RawCall,
+            args: &'a [*const c_void],
+            ret: *mut c_void,
+            res: Option<Result<()>>,
+        }
+        extern "C" fn run(p: *mut c_void) {
+            // SAFETY: `p` is the `Ctx` below, alive for the whole call.
+            let ctx = unsafe { &mut *(p as *mut Ctx) };
+            // SAFETY: the arguments are values of the planned types and
+            // `ret` has room for the result (see `check_sig`).
+            ctx.res = Some(unsafe { ctx.call.call(ctx.args, ctx.ret) });
+        }
+        let mut ctx = Ctx {
+            call,
+            args,
+            ret,
+            res: None,
+        };
+        // SAFETY: `conf_poison_call(run, &ctx)` calls `run(&ctx)`.
+        unsafe { (self.poison_call)(run, &mut ctx as *mut Ctx as *mut c_void) };
+        ctx.res
+            .unwrap_or_else(|| Err(Error::Call("the call did not run".into())))
+    }
+}
+
+/// A value buffer aligned for any generated type (16 bytes).
+fn aligned(bytes: &[u8]) -> Vec<u128> {
+    let mut v = vec![0u128; bytes.len().div_ceil(16).max(1)];
+    // SAFETY: `v` has at least `bytes.len()` bytes; the regions do not overlap.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, bytes.len()) };
+    v
+}
+
+/// Compares abicall's dump (`regs`, `stk`) with the compiler's for `plan`.
+fn compare_args(
+    types: &Types,
+    sig: &Signature,
+    plan: &CallPlan,
+    gcc: &CompilerDump,
+    regs: &[u8],
+    stk: &[u8],
+) -> Vec<String> {
+    let target = types.target();
+    let vals = sig_values(types, sig);
+    let (gpr, fpr, al_off) = dump_layout(target);
+    let mut out = Vec::new();
+    for (k, a) in plan.args.iter().enumerate() {
+        let v = promote(types, sig.args[k], &vals.args[k], a.promoted);
+        let Pass::Direct(parts) = &a.pass else {
+            // Indirect (AAPCS64 composites over 16 bytes): the copy lives
+            // in abicall's frame only during the call; the callee checks of
+            // `host` cover it.
+            continue;
+        };
+        for p in parts {
+            let (mine, theirs, at): (&[u8], &[u8], usize) = match p.loc {
+                Loc::Gpr(r) => (regs, &gcc.regs, gpr + 8 * r as usize),
+                Loc::Fpr(r) => (regs, &gcc.regs, fpr + 16 * r as usize),
+                Loc::Stack(o) => (stk, &gcc.stk, o as usize),
+                Loc::X87(_) => continue,
+            };
+            let (o, n) = (p.offset as usize, p.size as usize);
+            let width = if p.ext != Ext::None { n.max(4) } else { n };
+            if at + width > mine.len() || at + width > theirs.len() || o + n > v.bytes.len() {
+                continue;
+            }
+            for j in 0..width {
+                // Inside the value: its meaningful bits; above it, the
+                // extension bytes the ABI defines: all bits.
+                let mask = if j < n { v.mask[o + j] } else { 0xff };
+                if (mine[at + j] ^ theirs[at + j]) & mask != 0 {
+                    let what = if j < n {
+                        format!("byte {}", o + j)
+                    } else {
+                        format!("extension byte {j} ({:?})", p.ext)
+                    };
+                    out.push(format!(
+                        "arg{k} {what} at {}+{j}: the compiler's caller put {:02x}, abicall put {:02x}",
+                        p.loc.name(target, false, p.size),
+                        theirs[at + j],
+                        mine[at + j]
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    if let (Some(_), Some(off)) = (plan.al, al_off) {
+        let (want, got) = (gcc.regs.get(off).copied().unwrap_or(0), regs[off]);
+        if got < want || got > 8 {
+            out.push(format!(
+                "al = {got:#04x}: the variadic call uses {want} vector registers (the compiler's caller sets al = {want}); \
+                 al must be between that and 8"
+            ));
+        }
+    }
+    out
+}
+
+/// Runs signatures `range` of `batch` through the stub on every call tier
+/// and compares with the compiler's dumps. `step(k, tier)` is called before
+/// each call (the child process reports it, so a crash names the
+/// signature and tier).
+pub fn run_range(
+    stub: &DumpStub,
+    batch: &Batch,
+    range: Range<usize>,
+    dumps: &HashMap<usize, CompilerDump>,
+    step: &mut dyn FnMut(usize, &str),
+) -> Vec<Failure> {
+    let mut types = batch.types.clone();
+    let mut failures = Vec::new();
+    for k in range {
+        let Some(gcc) = dumps.get(&k) else {
+            // The oracle reports a signature it could not run.
+            continue;
+        };
+        failures.extend(check_sig(stub, &mut types, &batch.sigs[k], k, gcc, step));
+    }
+    failures
+}
+
+/// Every tier's call of the stub for signature `k`.
+pub fn check_sig(
+    stub: &DumpStub,
+    types: &mut Types,
+    sig: &Signature,
+    k: usize,
+    gcc: &CompilerDump,
+    step: &mut dyn FnMut(usize, &str),
+) -> Vec<Failure> {
+    let mut out = Vec::new();
+    let Ok(plan) = sig.plan(types) else {
+        return out;
+    };
+    let target = stub.target;
+    let vals = sig_values(types, sig);
+    let fty = sig.func_type(types);
+    let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
+    let stksize = (plan.stack_size as usize).div_ceil(8) * 8;
+    if stksize > STK || gcc.stk.len() < stksize {
+        return out;
+    }
+    let bufs: Vec<Vec<u128>> = vals.args.iter().map(|v| aligned(&v.bytes)).collect();
+    let ptrs: Vec<*const c_void> = bufs.iter().map(|b| b.as_ptr() as *const c_void).collect();
+    // SAFETY: `dump` reads any registers and stack and returns, whatever
+    // the signature (it returns its first argument register in rax).
+    if let Ok(mut call) = unsafe { RawCall::new(types, fty, variadic, stub.dump, None) } {
+        for tier in CALL_TIERS {
+            if !(tier.select)(&mut call) {
+                continue;
+            }
+            step(k, tier.name);
+            stub.reset(stksize);
+            let mut ret = vec![0u128; call.ret_size().div_ceil(16) + 1];
+            let m = match stub.invoke(&call, &ptrs, ret.as_mut_ptr() as *mut c_void) {
+                Err(e) => vec![format!("call failed: {e}")],
+                Ok(()) => {
+                    let (regs, stk) = stub.stored(stksize);
+                    compare_args(types, sig, &plan, gcc, &regs, &stk)
+                }
+            };
+            if !m.is_empty() {
+                out.push(Failure::new(k, Direction::Dump(tier.name), m.join("\n")));
+            }
+        }
+    }
+    let (Some(theirs), true) = (&gcc.ret, plan.ret.size > 0) else {
+        return out;
+    };
+    let size = plan.ret.size as usize;
+    if size > RIMG {
+        return out;
+    }
+    let rty = types.func(sig.ret, vec![], false);
+    // SAFETY: `retstub` takes no arguments and returns in the registers of
+    // `mode` (or through the hidden pointer), set below from the plan.
+    let Ok(mut call) = (unsafe { RawCall::new(types, rty, &[], stub.retstub, None) }) else {
+        return out;
+    };
+    let img = rimg(target, size);
+    let v = stub.vars();
+    let mode = match ret_mode(&plan) {
+        1 => 4,
+        m => m,
+    };
+    // SAFETY: as in `DumpStub::reset`; `img` fits (`rimg` gives at least 96 bytes, at most RIMG).
+    unsafe {
+        std::ptr::copy_nonoverlapping(img.as_ptr(), v.rimg, img.len().min(RIMG));
+        *v.mode = mode;
+        *v.retsize = size as u64;
+    }
+    for tier in CALL_TIERS {
+        if !(tier.select)(&mut call) {
+            continue;
+        }
+        step(k, &format!("{} (return)", tier.name));
+        let mut ret = vec![0xeeu8; size + 64];
+        let r = {
+            let mut buf = aligned(&ret);
+            let r = stub.invoke(&call, &[], buf.as_mut_ptr() as *mut c_void);
+            let n = ret.len();
+            // SAFETY: `buf` holds at least `n` bytes.
+            ret.copy_from_slice(unsafe { std::slice::from_raw_parts(buf.as_ptr() as *const u8, n) });
+            r
+        };
+        let msg = match r {
+            Err(e) => Some(format!("call of retstub failed: {e}")),
+            Ok(()) => (0..size.min(theirs.len()))
+                .find(|&j| (ret[j] ^ theirs[j]) & vals.ret.mask[j] != 0)
+                .map(|j| {
+                    format!(
+                        "return value byte {j}: the compiler's caller read {:02x}, abicall read {:02x} (returned {})",
+                        theirs[j],
+                        ret[j],
+                        if mode == 4 {
+                            "through the hidden result pointer"
+                        } else {
+                            "in registers"
+                        }
+                    )
+                }),
+        };
+        if let Some(m) = msg {
+            out.push(Failure::new(k, Direction::Dump(tier.name), m));
+        }
+    }
+    out
+}
+
+// SAFETY: raw pointers into the loaded object, used by one thread at a time.
+unsafe impl Send for DumpStub {}
