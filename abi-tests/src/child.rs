@@ -132,6 +132,17 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
                 String::from_utf8_lossy(&stdout).trim()
             )));
         };
+        let from = if phase == "host" {
+            resume.host_from
+        } else {
+            resume.dump_from
+        };
+        if k < from || !range.contains(&k) {
+            return Err(Error::Call(format!(
+                "conformance child process {status} in {} ({phase} check), which it was not asked to run",
+                batch.id(k)
+            )));
+        }
         out.failures.push(Failure::new(
             k,
             Direction::Crash,
@@ -328,4 +339,40 @@ fn serve(spec: &str, out: &mut dyn Write) -> Result<()> {
         }
     })?;
     io.map_err(|e| Error::Io(format!("conformance child: cannot write its report: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child that dies is a `crash` failure of the signature it was in,
+    /// and the rest of the chunk runs in a new child.
+    #[test]
+    fn a_crashing_child_names_the_signature() {
+        let mut opts = Options::new(Target::X86_64SysV, 3, 10);
+        // A stand-in child: dies with SIGSEGV in signature 2 of the first
+        // run, finishes the resumed run.
+        let script = "case \"$ABICALL_CONF_CHILD\" in\n\
+            *';1;0;0') echo '@@conf step host 1 6c6962666669'; echo '@@conf step host 2 66617374'; kill -SEGV $$;;\n\
+            *';0;3;0') echo '@@conf fail 4 call:fast - 6f6f7073'; echo '@@conf fast 2'; echo '@@conf done';;\n\
+            esac";
+        opts.child = Some(vec!["sh".into(), "-c".into(), script.into()]);
+        let batch = batch_of(&opts, Job::Chunk(0));
+        let cc = Path::new("gcc");
+        let r = host_checks(&opts, Job::Chunk(0), &batch, 0..10, cc).unwrap();
+        assert_eq!(r.fast_path, 2);
+        assert_eq!(r.failures.len(), 2, "{:?}", r.failures);
+        let crash = &r.failures[0];
+        assert_eq!((crash.index, crash.direction), (2, Direction::Crash));
+        assert!(
+            crash.message.contains("signal 11, SIGSEGV") && crash.message.contains("fast"),
+            "{}",
+            crash.message
+        );
+        assert_eq!(
+            (r.failures[1].index, r.failures[1].direction),
+            (4, Direction::Call("fast"))
+        );
+        assert_eq!(r.failures[1].message, "oops");
+    }
 }

@@ -394,3 +394,63 @@ pub fn check_sig(
 
 // SAFETY: raw pointers into the loaded object, used by one thread at a time.
 unsafe impl Send for DumpStub {}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::signature::generate_fixed;
+    use crate::tools::host_compiler;
+
+    /// abicall's own calls of the stub pass, and the comparison fails on a
+    /// wrong extension byte, a wrong stack byte and an `al` left poisoned.
+    #[test]
+    fn dump_comparison_can_fail() {
+        let batch = generate_fixed(Target::X86_64SysV, 5);
+        let k = batch
+            .sigs
+            .iter()
+            .position(|s| s.label.is_some_and(|l| l.starts_with("x narrow integers through")))
+            .unwrap();
+        let run = super::super::oracle::run_range_dumps(&batch, k..k + 1, None).unwrap();
+        assert!(run.failures.is_empty(), "{:?}", run.failures);
+        let gcc = &run.dumps[&k];
+        let stub = DumpStub::build(Target::X86_64SysV, &host_compiler("gcc").unwrap()).unwrap();
+        let mut types = batch.types.clone();
+        let sig = &batch.sigs[k];
+        let mut steps = Vec::new();
+        let f = check_sig(&stub, &mut types, sig, k, gcc, &mut |_, t| steps.push(t.to_string()));
+        assert!(f.is_empty(), "{f:?}");
+        assert!(steps.iter().any(|s| s == "fast"), "{steps:?}");
+        let plan = sig.plan(&types).unwrap();
+        let (gpr, _, al) = dump_layout(Target::X86_64SysV);
+        let mut regs = gcc.regs.clone();
+        regs[al.unwrap()] = 0xa5;
+        let m = compare_args(&types, sig, &plan, gcc, &regs, &gcc.stk);
+        assert!(m.iter().any(|m| m.starts_with("al = 0xa5")), "{m:?}");
+        // Argument 1 (`signed char`, promoted to int) is in rsi: its byte 2
+        // is part of the promoted value.
+        let mut regs = gcc.regs.clone();
+        regs[gpr + 8 + 2] ^= 0xff;
+        let m = compare_args(&types, sig, &plan, gcc, &regs, &gcc.stk);
+        assert!(m.iter().any(|m| m.starts_with("arg1 ")), "{m:?}");
+        // The narrow fixed case: an extension byte above a `signed char`.
+        let k = batch
+            .sigs
+            .iter()
+            .position(|s| s.label.is_some_and(|l| l == "x narrow integers, short return"))
+            .unwrap();
+        let run = super::super::oracle::run_range_dumps(&batch, k..k + 1, None).unwrap();
+        let gcc = &run.dumps[&k];
+        let sig = &batch.sigs[k];
+        let plan = sig.plan(&types).unwrap();
+        let mut regs = gcc.regs.clone();
+        regs[gpr + 1] ^= 0x01;
+        let m = compare_args(&types, sig, &plan, gcc, &regs, &gcc.stk);
+        assert!(m.iter().any(|m| m.starts_with("arg0 extension byte 1")), "{m:?}");
+        // A stack slot (arguments 6.. are on the stack).
+        let mut stk = gcc.stk.clone();
+        stk[0] ^= 0x10;
+        let m = compare_args(&types, sig, &plan, gcc, &gcc.regs, &stk);
+        assert!(m.iter().any(|m| m.starts_with("arg6 byte 0 at stack+0")), "{m:?}");
+    }
+}

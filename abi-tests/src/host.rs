@@ -2,13 +2,13 @@
 //! each batch of signatures becomes one shared object built by gcc or clang
 //! at `-O2` (see [`super::csrc`]). For every signature abicall
 //!
-//! - calls the checking callee `callee_k` through every execution path the
-//!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
-//!   when the plan is eligible, the fast path — and checks the C side saw
-//!   every byte and that the returned value comes back intact;
-//! - hands `caller_k` a [`RawCallback`] — once as a libffi closure
-//!   ([`RawCallback::new_libffi`]) and once through abicall's fast callback
-//!   entry when the plan has one — which checks every argument C passed and
+//! - calls the checking callee `callee_k` through every call tier the
+//!   engine has for it ([`super::tiers::CALL_TIERS`]: libffi, the fast path
+//!   when the plan is eligible) and checks the C side saw every byte and
+//!   that the returned value comes back intact;
+//! - hands `caller_k` an abicall callback through every callback tier
+//!   ([`super::tiers::CALLBACK_TIERS`]: a libffi closure, abicall's fast
+//!   entry when the plan has one), which checks every argument C passed and
 //!   returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
