@@ -5,7 +5,6 @@
 use super::rng::Rng;
 use super::signature::{Batch, Signature};
 use super::value::{promote, random_value, ValueBytes};
-use abicall::abi::Ext;
 use abicall::types::{Prim, TypeId, TypeKind, Types};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -151,17 +150,22 @@ pub fn has_caller(sig: &Signature) -> bool {
 /// `va_arg`, before they are narrowed.
 pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize, id: &str) -> String {
     let mut out = String::new();
-    let plan = sig.plan(types).ok();
     // Per argument: the promoted type to receive it as, when it differs.
     let wide: Vec<Option<(String, ValueBytes)>> = (0..sig.args.len())
         .map(|i| {
-            let a = plan.as_ref()?.args.get(i)?;
             let is_var = sig.fixed.is_some_and(|n| i >= n);
             let p = if is_var {
-                a.promoted?
+                // C's default argument promotions, not the plan's.
+                abicall::abi::default_promotion(types, sig.args[i])?
             } else {
-                let extended = a.parts().iter().any(|p| p.ext != Ext::None);
-                if !extended {
+                // The ABI's rule, not the plan's (a plan that forgets the
+                // extension must not switch the check off): x86_64 callers
+                // extend narrow integers to 32 bits (abi-cases row 16).
+                let narrow = matches!(
+                    types.as_prim(sig.args[i]),
+                    Some(Prim::Bool | Prim::Char | Prim::SChar | Prim::UChar | Prim::Short | Prim::UShort)
+                );
+                if types.target() != abicall::Target::X86_64SysV || !narrow {
                     return None;
                 }
                 Prim::Int
@@ -206,8 +210,8 @@ pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize, id: 
         types.declare(sig.ret, ""),
         params.join(", ")
     );
-    for i in 0..fixed {
-        if wide[i].is_some() {
+    for (i, w) in wide.iter().enumerate().take(fixed) {
+        if w.is_some() {
             let _ = writeln!(
                 out,
                 "    conf_chk_as(&w{i}, e{k}_{i}w, m{k}_{i}w, sizeof w{i}, id{k}, {i}, \" in its full register width (extended to 32 bits), before narrowing\");\n    {} = ({})w{i};",
@@ -219,9 +223,9 @@ pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize, id: 
     }
     if sig.fixed.is_some() {
         let _ = writeln!(out, "    va_list ap;\n    va_start(ap, a{});", fixed - 1);
-        for i in fixed..sig.args.len() {
+        for (i, w) in wide.iter().enumerate().skip(fixed) {
             let t = sig.args[i];
-            match &wide[i] {
+            match w {
                 Some((pt, _)) => {
                     let _ = writeln!(
                         out,

@@ -28,7 +28,7 @@ use abicall::abi::{CallPlan, Ext, Loc, Pass};
 use abicall::call::RawCall;
 use abicall::error::{Error, Result};
 use abicall::library::Library;
-use abicall::types::Types;
+use abicall::types::{Prim, Types};
 use abicall::Target;
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -224,7 +224,15 @@ fn compare_args(
                 Loc::X87(_) => continue,
             };
             let (o, n) = (p.offset as usize, p.size as usize);
-            let width = if p.ext != Ext::None { n.max(4) } else { n };
+            // The extension the plan says, and on x86_64 the ABI's own rule
+            // (narrow integers extended to 32 bits), so that a plan that
+            // forgets it is caught here too.
+            let abi_ext = target == Target::X86_64SysV
+                && matches!(
+                    types.as_prim(sig.args[k]),
+                    Some(Prim::Bool | Prim::Char | Prim::SChar | Prim::UChar | Prim::Short | Prim::UShort)
+                );
+            let width = if p.ext != Ext::None || abi_ext { n.max(4) } else { n };
             if at + width > mine.len() || at + width > theirs.len() || o + n > v.bytes.len() {
                 continue;
             }
@@ -236,7 +244,7 @@ fn compare_args(
                     let what = if j < n {
                         format!("byte {}", o + j)
                     } else {
-                        format!("extension byte {j} ({:?})", p.ext)
+                        format!("extension byte {j} (to 32 bits)")
                     };
                     out.push(format!(
                         "arg{k} {what} at {}+{j}: the compiler's caller put {:02x}, abicall put {:02x}",

@@ -437,7 +437,7 @@ pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> 
 /// and the bytes it read back from `retstub`.
 #[derive(Clone, Debug, Default)]
 pub struct CompilerDump {
-    /// The stub's register area ([`dump_layout`]).
+    /// The stub's register area (general registers, `al` on x86_64, then vector registers).
     pub regs: Vec<u8>,
     /// The outgoing stack area (the plan's stack size, rounded up to 8).
     pub stk: Vec<u8>,

@@ -20,6 +20,10 @@ pub struct CallTier {
     pub select: fn(&mut RawCall) -> bool,
 }
 
+/// Makes a callback of one tier: `Ok(None)` when the plan has no entry of
+/// this tier on this host.
+pub type MakeCallback = fn(&Types, TypeId, Box<RawCallbackFn>, CallbackOptions) -> Result<Option<RawCallback>>;
+
 /// One way C enters an abicall callback.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackTier {
@@ -27,7 +31,7 @@ pub struct CallbackTier {
     pub name: &'static str,
     /// Makes the callback through this tier; `Ok(None)` when the plan has
     /// no entry of this tier on this host.
-    pub make: fn(&Types, TypeId, Box<RawCallbackFn>, CallbackOptions) -> Result<Option<RawCallback>>,
+    pub make: MakeCallback,
 }
 
 fn libffi(c: &mut RawCall) -> bool {
