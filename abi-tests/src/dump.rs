@@ -46,10 +46,13 @@ const POISON: u64 = 0xa5a5_a5a5_a5a5_a5a5;
 /// PC-relative) and exported through one table.
 fn wrapper(target: Target) -> String {
     let poison = match target {
-        // Calls `f(ctx)` with rax (and r10, r11) poisoned.
+        // Calls `f(ctx)` with rax (and r10, r11) poisoned; `conf_replay(fn)`
+        // calls `fn` with the registers and stack area of `rp_regs` /
+        // `rp_stk` (a compiled caller's dump with its undefined bytes
+        // scrambled) and stores rax, rdx, xmm0, xmm1 to `rp_out`.
         Target::X86_64SysV => format!(
             "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\n\
-             movq %rdi, %r11\\nmovq %rsi, %rdi\\nmovabsq ${POISON:#x}, %rax\\nmovq %rax, %r10\\njmp *%r11\\n\");\n"
+             movq %rdi, %r11\\nmovq %rsi, %rdi\\nmovabsq ${POISON:#x}, %rax\\nmovq %rax, %r10\\njmp *%r11\\n\");\n{REPLAY_X86_64}"
         ),
         _ => {
             "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\nmov x16, x0\\nmov x0, x1\\nbr x16\\n\");\n"
@@ -60,11 +63,27 @@ fn wrapper(target: Target) -> String {
         "#define H __attribute__((visibility(\"hidden\")))\n\
          H unsigned char regs[208]; H unsigned char stk[{STK}]; H unsigned long stksize;\n\
          H unsigned int mode; H unsigned long retsize; H unsigned char rimg[{RIMG}];\n\
+         H unsigned char rp_regs[208]; H unsigned char rp_stk[{STK}]; H unsigned long rp_stksize; H unsigned char rp_out[64];\n\
          struct conf_vars {{ unsigned char *regs, *stk; unsigned long *stksize; unsigned int *mode;\n\
-         unsigned long *retsize; unsigned char *rimg; }};\n\
-         struct conf_vars conf_dump_vars = {{ regs, stk, &stksize, &mode, &retsize, rimg }};\n{poison}"
+         unsigned long *retsize; unsigned char *rimg; unsigned char *rp_regs, *rp_stk; unsigned long *rp_stksize;\n\
+         unsigned char *rp_out; }};\n\
+         struct conf_vars conf_dump_vars = {{ regs, stk, &stksize, &mode, &retsize, rimg, rp_regs, rp_stk, &rp_stksize, rp_out }};\n{poison}"
     )
 }
+
+/// `conf_replay(fn)` for x86_64 (see `wrapper`).
+const REPLAY_X86_64: &str = "__asm__(\".text\\n.globl conf_replay\\nconf_replay:\\n\
+    pushq %rbp\\nmovq %rsp, %rbp\\npushq %rbx\\npushq %r12\\nmovq %rdi, %r11\\n\
+    movq rp_stksize(%rip), %rcx\\naddq $15, %rcx\\nandq $-16, %rcx\\nsubq %rcx, %rsp\\n\
+    movq %rsp, %rdi\\nleaq rp_stk(%rip), %rsi\\nmovq rp_stksize(%rip), %rcx\\nrep movsb\\n\
+    movdqu rp_regs+56(%rip), %xmm0\\nmovdqu rp_regs+72(%rip), %xmm1\\nmovdqu rp_regs+88(%rip), %xmm2\\n\
+    movdqu rp_regs+104(%rip), %xmm3\\nmovdqu rp_regs+120(%rip), %xmm4\\nmovdqu rp_regs+136(%rip), %xmm5\\n\
+    movdqu rp_regs+152(%rip), %xmm6\\nmovdqu rp_regs+168(%rip), %xmm7\\n\
+    movq rp_regs+0(%rip), %rdi\\nmovq rp_regs+8(%rip), %rsi\\nmovq rp_regs+16(%rip), %rdx\\n\
+    movq rp_regs+24(%rip), %rcx\\nmovq rp_regs+32(%rip), %r8\\nmovq rp_regs+40(%rip), %r9\\n\
+    movq rp_regs+48(%rip), %rax\\ncall *%r11\\n\
+    movq %rax, rp_out+0(%rip)\\nmovq %rdx, rp_out+8(%rip)\\nmovdqu %xmm0, rp_out+16(%rip)\\nmovdqu %xmm1, rp_out+32(%rip)\\n\
+    leaq -16(%rbp), %rsp\\npopq %r12\\npopq %rbx\\npopq %rbp\\nret\\n\");\n";
 
 #[repr(C)]
 struct Vars {
@@ -74,6 +93,10 @@ struct Vars {
     mode: *mut u32,
     retsize: *mut u64,
     rimg: *mut u8,
+    rp_regs: *mut u8,
+    rp_stk: *mut u8,
+    rp_stksize: *mut u64,
+    rp_out: *mut u8,
 }
 
 type PoisonCall = unsafe extern "C" fn(extern "C" fn(*mut c_void), *mut c_void);
@@ -86,6 +109,8 @@ pub struct DumpStub {
     dump: *const c_void,
     retstub: *const c_void,
     poison_call: PoisonCall,
+    /// `conf_replay` (x86_64 only so far).
+    replay: Option<unsafe extern "C" fn(*const c_void)>,
     target: Target,
 }
 
@@ -118,7 +143,12 @@ impl DumpStub {
         // SAFETY: `conf_poison_call` is the assembly above: it calls its
         // first argument with the second.
         let poison_call: PoisonCall = unsafe { std::mem::transmute(pc) };
+        let replay = lib.symbol("conf_replay").ok().map(|s| {
+            // SAFETY: `conf_replay` is `void conf_replay(void (*)(void))` (REPLAY_X86_64).
+            unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void)>(s.as_ptr()) }
+        });
         Ok(DumpStub {
+            replay,
             _dir: dir,
             _lib: lib,
             vars,
@@ -227,11 +257,7 @@ fn compare_args(
             // The extension the plan says, and on x86_64 the ABI's own rule
             // (narrow integers extended to 32 bits), so that a plan that
             // forgets it is caught here too.
-            let abi_ext = target == Target::X86_64SysV
-                && matches!(
-                    types.as_prim(sig.args[k]),
-                    Some(Prim::Bool | Prim::Char | Prim::SChar | Prim::UChar | Prim::Short | Prim::UShort)
-                );
+            let abi_ext = abi_extended(types, sig.args[k]);
             let width = if p.ext != Ext::None || abi_ext { n.max(4) } else { n };
             if at + width > mine.len() || at + width > theirs.len() || o + n > v.bytes.len() {
                 continue;
@@ -288,6 +314,7 @@ pub fn run_range(
             continue;
         };
         failures.extend(check_sig(stub, &mut types, &batch.sigs[k], k, gcc, step));
+        failures.extend(check_callbacks(stub, &mut types, &batch.sigs[k], k, gcc, step));
     }
     failures
 }
@@ -400,6 +427,191 @@ pub fn check_sig(
     out
 }
 
+/// Whether the ABI extends argument `ty` to 32 bits on `target` beyond
+/// what the plan says (x86_64 narrow integers).
+fn abi_extended(types: &Types, ty: abicall::types::TypeId) -> bool {
+    types.target() == Target::X86_64SysV
+        && matches!(
+            types.as_prim(ty),
+            Some(Prim::Bool | Prim::Char | Prim::SChar | Prim::UChar | Prim::Short | Prim::UShort)
+        )
+}
+
+/// Replays the compiled caller's call of signature `k` into an abicall
+/// callback, through every callback tier: the registers and stack area are
+/// the compiler's dump, with every byte the ABI leaves undefined (above a
+/// narrow integer's 32 bits, unused registers and slots, padding) set to
+/// garbage; the callback must decode the values C passed, and put the
+/// result where the caller reads it (for a hidden result pointer: through
+/// it, and the pointer back in `rax`). x86_64 only so far; signatures with
+/// an x87 result are left to the real-code callback checks.
+pub fn check_callbacks(
+    stub: &DumpStub,
+    types: &mut Types,
+    sig: &Signature,
+    k: usize,
+    gcc: &CompilerDump,
+    step: &mut dyn FnMut(usize, &str),
+) -> Vec<Failure> {
+    use super::tiers::CALLBACK_TIERS;
+    use abicall::call::CallbackOptions;
+    use std::sync::{Arc, Mutex};
+    let mut out = Vec::new();
+    let Some(replay) = stub.replay else { return out };
+    let Ok(plan) = sig.plan(types) else { return out };
+    if sig.fixed.is_some()
+        || plan.args.iter().any(|a| !matches!(a.pass, Pass::Direct(_)))
+        || plan.ret.parts().iter().any(|p| matches!(p.loc, Loc::X87(_)))
+    {
+        return out;
+    }
+    let target = stub.target;
+    let stksize = (plan.stack_size as usize).div_ceil(8) * 8;
+    if stksize > STK || gcc.stk.len() < stksize || gcc.regs.len() < 208 {
+        return out;
+    }
+    let vals = sig_values(types, sig);
+    let (gpr, fpr, _) = dump_layout(target);
+    let mut def_regs = vec![false; 208];
+    let mut def_stk = vec![false; stksize];
+    for (i, a) in plan.args.iter().enumerate() {
+        let v = &vals.args[i];
+        let Pass::Direct(parts) = &a.pass else { continue };
+        for p in parts {
+            let (def, at) = match p.loc {
+                Loc::Gpr(r) => (&mut def_regs, gpr + 8 * r as usize),
+                Loc::Fpr(r) => (&mut def_regs, fpr + 16 * r as usize),
+                Loc::Stack(o) => (&mut def_stk, o as usize),
+                Loc::X87(_) => continue,
+            };
+            let (o, n) = (p.offset as usize, p.size as usize);
+            let width = if p.ext != Ext::None || abi_extended(types, sig.args[i]) {
+                n.max(4)
+            } else {
+                n
+            };
+            for j in 0..width.min(def.len().saturating_sub(at)) {
+                if j >= n || v.mask.get(o + j).is_some_and(|&m| m != 0) {
+                    def[at + j] = true;
+                }
+            }
+        }
+    }
+    let scramble = |img: &mut [u8], def: &[bool]| {
+        for (j, (b, d)) in img.iter_mut().zip(def).enumerate() {
+            if !d {
+                *b = 0xa5 ^ (j as u8).wrapping_mul(29);
+            }
+        }
+    };
+    let mut regs = gcc.regs[..208].to_vec();
+    let mut stk = gcc.stk[..stksize].to_vec();
+    scramble(&mut regs, &def_regs);
+    scramble(&mut stk, &def_stk);
+    let sret = matches!(plan.ret.pass, Pass::Indirect { .. });
+    let fty = sig.func_type(types);
+    let void = plan.ret.size == 0;
+    for tier in CALLBACK_TIERS {
+        let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+        let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
+        let f = move |args: &[*const c_void], ret: *mut c_void| -> std::result::Result<(), String> {
+            for (i, (p, v)) in args.iter().zip(&expect).enumerate() {
+                // SAFETY: the engine hands a pointer to argument `i`'s bytes (its size).
+                let got = unsafe { std::slice::from_raw_parts(*p as *const u8, v.bytes.len()) };
+                if let Some((o, want, g)) = v.first_mismatch(got) {
+                    seen2.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| {
+                        format!("argument {i} byte {o}: C passed {want:02x}, the callback decoded {g:02x}")
+                    });
+                    break;
+                }
+            }
+            if !void {
+                // SAFETY: `ret` points to a buffer of the return type's size.
+                unsafe { std::ptr::copy_nonoverlapping(ret_bytes.as_ptr(), ret as *mut u8, ret_bytes.len()) };
+            }
+            Ok(())
+        };
+        let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+        let errors2 = errors.clone();
+        let opts = CallbackOptions {
+            on_error: Some(Box::new(move |m: &str| {
+                errors2
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(m.to_string());
+            })),
+            error_return: None,
+        };
+        let Ok(Some(cb)) = (tier.make)(types, fty, Box::new(f), opts) else {
+            // A refused callback is reported by the real-code checks.
+            continue;
+        };
+        let mut sret_buf = vec![0u128; plan.ret.size.div_ceil(16) as usize + 1];
+        let sret_addr = sret_buf.as_mut_ptr() as u64;
+        let mut img = regs.clone();
+        if sret {
+            img[gpr..gpr + 8].copy_from_slice(&sret_addr.to_le_bytes());
+        }
+        let v = stub.vars();
+        // SAFETY: the areas have the sizes `wrapper` declares; one thread.
+        unsafe {
+            std::ptr::copy_nonoverlapping(img.as_ptr(), v.rp_regs, 208);
+            std::ptr::copy_nonoverlapping(stk.as_ptr(), v.rp_stk, stksize);
+            *v.rp_stksize = stksize as u64;
+            std::ptr::write_bytes(v.rp_out, 0, 64);
+        }
+        step(k, &format!("{} (replayed call)", tier.name));
+        // SAFETY: `conf_replay` calls `cb.code()`, a function of the
+        // signature's type, with the compiled caller's registers and stack
+        // area (plus garbage where the ABI defines nothing).
+        unsafe { replay(cb.code()) };
+        // SAFETY: `rp_out` has 64 bytes.
+        let rout = unsafe { std::slice::from_raw_parts(v.rp_out, 64) }.to_vec();
+        drop(cb);
+        let mut msgs = Vec::new();
+        if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            msgs.push(format!("callback reported an error: {e}"));
+        }
+        if let Some(m) = seen.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            msgs.push(m);
+        }
+        if sret {
+            // SAFETY: `sret_buf` holds at least `ret.size` bytes.
+            let got = unsafe { std::slice::from_raw_parts(sret_buf.as_ptr() as *const u8, plan.ret.size as usize) };
+            if let Some((o, want, g)) = vals.ret.first_mismatch(got) {
+                msgs.push(format!(
+                    "return value byte {o} through the hidden result pointer: expected {want:02x}, found {g:02x}"
+                ));
+            }
+            if rout[..8] != sret_addr.to_le_bytes() {
+                msgs.push("the callback did not return the hidden result pointer in rax".into());
+            }
+        } else if let Pass::Direct(parts) = &plan.ret.pass {
+            for p in parts {
+                let at = match p.loc {
+                    Loc::Gpr(r) => 8 * r as usize,
+                    Loc::Fpr(r) => 16 + 16 * r as usize,
+                    _ => continue,
+                };
+                let (o, n) = (p.offset as usize, p.size as usize);
+                if let Some(j) = (0..n).find(|&j| (rout[at + j] ^ vals.ret.bytes[o + j]) & vals.ret.mask[o + j] != 0) {
+                    msgs.push(format!(
+                        "return value byte {}: expected {:02x} in {}+{j}, found {:02x}",
+                        o + j,
+                        vals.ret.bytes[o + j],
+                        p.loc.name(target, true, p.size),
+                        rout[at + j]
+                    ));
+                }
+            }
+        }
+        if !msgs.is_empty() {
+            out.push(Failure::new(k, Direction::Replay(tier.name), msgs.join("\n")));
+        }
+    }
+    out
+}
+
 // SAFETY: raw pointers into the loaded object, used by one thread at a time.
 unsafe impl Send for DumpStub {}
 
@@ -455,6 +667,22 @@ mod tests {
         regs[gpr + 1] ^= 0x01;
         let m = compare_args(&types, sig, &plan, gcc, &regs, &gcc.stk);
         assert!(m.iter().any(|m| m.starts_with("arg0 extension byte 1")), "{m:?}");
+        // The replayed call into a callback: passes on the compiler's dump
+        // (with the undefined bytes scrambled), fails on a changed value byte.
+        let mut steps = Vec::new();
+        let f = check_callbacks(&stub, &mut types, sig, k, gcc, &mut |_, t| steps.push(t.to_string()));
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(steps, ["libffi closure (replayed call)", "fast entry (replayed call)"]);
+        let mut bad = gcc.clone();
+        bad.regs[gpr] ^= 0x04;
+        let f = check_callbacks(&stub, &mut types, sig, k, &bad, &mut |_, _| {});
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f.iter()
+                .all(|f| matches!(f.direction, Direction::Replay(_))
+                    && f.message.starts_with("argument 0 byte 0: C passed")),
+            "{f:?}"
+        );
         // A stack slot (arguments 6.. are on the stack).
         let mut stk = gcc.stk.clone();
         stk[0] ^= 0x10;

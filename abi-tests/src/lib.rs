@@ -51,6 +51,11 @@ pub enum Direction {
     /// the registers and stack bytes differ from what gcc's caller puts
     /// there, or the returned value from what gcc's caller reads.
     Dump(&'static str),
+    /// The compiled caller's register and stack image (from the dump stub,
+    /// with every byte the ABI leaves undefined scrambled) replayed into an
+    /// abicall callback of the named callback tier: the callback decoded
+    /// other values, or its result is not where the caller reads it.
+    Replay(&'static str),
     /// The register-dump oracle disagrees with the call plan.
     Oracle,
     /// The target's compiler lays out an aggregate differently.
@@ -68,6 +73,9 @@ impl Direction {
             Direction::Call(t) => format!("abicall -> C ({t} tier)"),
             Direction::Callback(t) => format!("C -> abicall (callback, {t})"),
             Direction::Dump(t) => format!("abicall -> register-dump stub ({t} tier) vs gcc's caller"),
+            Direction::Replay(t) => {
+                format!("gcc's caller replayed, undefined bytes scrambled -> abicall callback ({t})")
+            }
             Direction::Oracle => "register-dump oracle".into(),
             Direction::Layout => "layout (_Static_assert)".into(),
             Direction::Crash => "crash".into(),
@@ -81,6 +89,7 @@ impl Direction {
             Direction::Call(t) => format!("call:{}", t.replace(' ', "_")),
             Direction::Callback(t) => format!("callback:{}", t.replace(' ', "_")),
             Direction::Dump(t) => format!("dump:{}", t.replace(' ', "_")),
+            Direction::Replay(t) => format!("replay:{}", t.replace(' ', "_")),
             Direction::Oracle => "oracle".into(),
             Direction::Layout => "layout".into(),
             Direction::Crash => "crash".into(),
@@ -97,6 +106,7 @@ impl Direction {
             ("call", Some(t)) => Direction::Call(t),
             ("callback", Some(t)) => Direction::Callback(t),
             ("dump", Some(t)) => Direction::Dump(t),
+            ("replay", Some(t)) => Direction::Replay(t),
             ("plan", None) => Direction::Plan,
             ("oracle", None) => Direction::Oracle,
             ("layout", None) => Direction::Layout,

@@ -278,10 +278,12 @@ fn report(opts: &Options, batch: &Batch, k: usize, failures: Vec<Failure>) -> Re
     {
         reproducers.push(super::csrc::reproducer(batch, k));
     }
-    if dirs
-        .iter()
-        .any(|d| matches!(d, Direction::Oracle | Direction::Dump(_) | Direction::Crash))
-    {
+    if dirs.iter().any(|d| {
+        matches!(
+            d,
+            Direction::Oracle | Direction::Dump(_) | Direction::Replay(_) | Direction::Crash
+        )
+    }) {
         reproducers.push(oracle::reproducer(batch, k));
     }
     if dirs.contains(&Direction::Layout) {
