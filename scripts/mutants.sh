@@ -66,7 +66,8 @@ for diff in "$repo"/abi-tests/mutants/*.diff; do
         named=$(grep -c '^== \(signature\|fixed case\)' "$log")
         if [[ $rc -ne 0 && $named -gt 0 ]]; then
             first=$(grep -m1 -A1 '^== \(signature\|fixed case\)' "$log" | tr '\n' ' ' | cut -c1-220)
-            verdict="$verdict killed on $t in ${secs}s ($named signatures; first: $first)"
+            crashes=$(grep -c '^-- crash' "$log")
+            verdict="$verdict killed on $t in ${secs}s ($named signatures, $crashes of them crashes caught in a child; first: $first)"
         else
             verdict="$verdict survived on $t (exit $rc, ${secs}s: $(tail -1 "$log" | cut -c1-120))"
         fi
