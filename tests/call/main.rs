@@ -5,6 +5,7 @@
 mod support;
 
 mod alloc;
+mod arg_array;
 mod callback_paths;
 mod errors;
 mod fastpath_rows;
