@@ -71,8 +71,12 @@ fn wrapper(target: Target) -> String {
     )
 }
 
-/// `conf_replay(fn)` for x86_64 (see `wrapper`).
-const REPLAY_X86_64: &str = "__asm__(\".text\\n.globl conf_replay\\nconf_replay:\\n\
+/// `conf_replay(fn)` for x86_64 (see `wrapper`), and `conf_dump_entry`:
+/// a jump to `dump` at an address whose low byte is 0xa5, so that a tier
+/// that leaves the callee's address in `rax` instead of setting `al` is
+/// caught like one that leaves the poison.
+const REPLAY_X86_64: &str = "__asm__(\".text\\n.p2align 8\\n.skip 0xa5, 0xcc\\n.globl conf_dump_entry\\n\
+    conf_dump_entry:\\njmp dump\\n.globl conf_replay\\nconf_replay:\\n\
     pushq %rbp\\nmovq %rsp, %rbp\\npushq %rbx\\npushq %r12\\nmovq %rdi, %r11\\n\
     movq rp_stksize(%rip), %rcx\\naddq $15, %rcx\\nandq $-16, %rcx\\nsubq %rcx, %rsp\\n\
     movq %rsp, %rdi\\nleaq rp_stk(%rip), %rsi\\nmovq rp_stksize(%rip), %rcx\\nrep movsb\\n\
@@ -137,7 +141,10 @@ impl DumpStub {
         )?;
         let lib = Library::open(&so)?;
         let vars = lib.symbol("conf_dump_vars")?.as_ptr() as *const Vars;
-        let dump = lib.symbol("dump")?.as_ptr() as *const c_void;
+        let dump = match lib.symbol("conf_dump_entry") {
+            Ok(e) => e.as_ptr() as *const c_void,
+            Err(_) => lib.symbol("dump")?.as_ptr() as *const c_void,
+        };
         let retstub = lib.symbol("retstub")?.as_ptr() as *const c_void;
         let pc = lib.symbol("conf_poison_call")?.as_ptr();
         // SAFETY: `conf_poison_call` is the assembly above: it calls its
