@@ -213,7 +213,8 @@ fn spawn(cmd: &[std::ffi::OsString], spec: &str) -> Result<(String, Vec<u8>)> {
     // and a crashed child's last lines must not be lost.
     let dir = TempDir::new("conf-child")?;
     let path = dir.path().join("out");
-    let file = std::fs::File::create(&path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+    let file =
+        std::fs::File::create(&path).map_err(|e| Error::io_msg(format!("cannot create {}: {e}", path.display())))?;
     let mut child = Command::new(prog)
         .args(args)
         .env(ENV, spec)
@@ -221,7 +222,7 @@ fn spawn(cmd: &[std::ffi::OsString], spec: &str) -> Result<(String, Vec<u8>)> {
         .stdout(file)
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| Error::Io(format!("cannot run {prog:?}: {e}")))?;
+        .map_err(|e| Error::io_msg(format!("cannot run {prog:?}: {e}")))?;
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -232,13 +233,13 @@ fn spawn(cmd: &[std::ffi::OsString], spec: &str) -> Result<(String, Vec<u8>)> {
                 break format!("hung (killed after {} s)", LIMIT.as_secs());
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(Error::Io(format!("waiting for {prog:?}: {e}"))),
+            Err(e) => return Err(Error::io_msg(format!("waiting for {prog:?}: {e}"))),
         }
     };
     let mut out = Vec::new();
     std::fs::File::open(&path)
         .and_then(|mut f| f.read_to_end(&mut out))
-        .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::io_msg(format!("cannot read {}: {e}", path.display())))?;
     Ok((status, out))
 }
 
@@ -338,7 +339,7 @@ fn serve(spec: &str, out: &mut dyn Write) -> Result<()> {
             io = r;
         }
     })?;
-    io.map_err(|e| Error::Io(format!("conformance child: cannot write its report: {e}")))
+    io.map_err(|e| Error::io_msg(format!("conformance child: cannot write its report: {e}")))
 }
 
 #[cfg(test)]

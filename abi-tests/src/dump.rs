@@ -129,7 +129,7 @@ impl DumpStub {
         };
         let dir = TempDir::new("conf-dump")?;
         let sfile = dir.path().join("stubs.s");
-        std::fs::write(&sfile, stubs).map_err(|e| Error::Io(format!("cannot write {}: {e}", sfile.display())))?;
+        std::fs::write(&sfile, stubs).map_err(|e| Error::io_msg(format!("cannot write {}: {e}", sfile.display())))?;
         let so = dir.path().join("dump.so").to_string_lossy().into_owned();
         let s = sfile.to_string_lossy().into_owned();
         compile(
@@ -139,7 +139,9 @@ impl DumpStub {
             &wrapper(target),
             &["-O2", "-w", "-shared", "-fPIC", "-o", &so, &s],
         )?;
-        let lib = Library::open(&so)?;
+        // SAFETY: the object was just built from `wrapper` and the stub
+        // assembly: no initialisers run when it is loaded.
+        let lib = unsafe { Library::open(&so) }?;
         let vars = lib.symbol("conf_dump_vars")?.as_ptr() as *const Vars;
         let dump = match lib.symbol("conf_dump_entry") {
             Ok(e) => e.as_ptr() as *const c_void,

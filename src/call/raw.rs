@@ -23,6 +23,9 @@ const INLINE_ARGS: usize = 32;
 /// libffi may write a full register); larger ones straight into the caller's.
 const RET_SCRATCH: usize = 64;
 
+/// What a padding argument of an AAPCS64 CIF passes (an unused register).
+static PAD_ARG: [u64; 1] = [0];
+
 /// A default argument promotion to perform before the call.
 #[derive(Clone, Copy, Debug)]
 struct Promotion {
@@ -49,6 +52,9 @@ struct Inner {
     plan: CallPlan,
     promotions: Box<[Option<Promotion>]>,
     needs_rewrite: bool,
+    /// Some argument is passed by reference to a copy made per call
+    /// (AAPCS64 composites over 16 bytes).
+    copies: bool,
     ret_size: usize,
     signed_char: bool,
     _keepalive: Option<Arc<dyn Any + Send + Sync>>,
@@ -57,7 +63,8 @@ struct Inner {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // everything else is immutable after construction and itself Send + Sync.
 unsafe impl Send for RawCall {}
-// SAFETY: as above.
+// SAFETY: `&RawCall` only reads immutable fields (plan, CIF, code) and
+// calling C through them needs no exclusive access.
 unsafe impl Sync for RawCall {}
 
 impl std::fmt::Debug for RawCall {
@@ -92,14 +99,19 @@ impl RawCall {
         }
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot call functions for target {} on this host ({})",
-                types.target(),
-                host.map_or("unsupported".to_string(), |h| h.to_string())
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!(
+                    "cannot call functions for target {} on this host ({})",
+                    types.target(),
+                    host.map_or("unsupported".to_string(), |h| h.to_string())
+                ),
+            });
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` is a function of type `func` valid while the result
+        // lives (this function's contract), and `plan` was made for `func`.
         unsafe { Self::from_plan(types, plan, code, keepalive) }
     }
 
@@ -132,8 +144,8 @@ impl RawCall {
         // itself (which a caller reusing it would then see dangling).
         // (`long double _Complex` is described to libffi as a struct too.)
         let big_struct = plan.args.iter().any(|a| a.size > 16);
-        let needs_rewrite =
-            big_struct || promotions.iter().any(Option::is_some) || cif.arg_map.iter().any(Option::is_none);
+        let needs_rewrite = big_struct || promotions.iter().any(Option::is_some) || cif.reshaped();
+        let copies = cif.by_ref.contains(&true);
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0
         } else {
@@ -151,6 +163,7 @@ impl RawCall {
                 plan,
                 promotions: promotions.into_boxed_slice(),
                 needs_rewrite,
+                copies,
                 ret_size,
                 signed_char,
                 _keepalive: keepalive,
@@ -237,9 +250,9 @@ impl RawCall {
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
-        // SAFETY: checked as above; forwarded contract.
-        unsafe { self.call_rewritten(args, ret) };
-        Ok(())
+        // SAFETY: argument count and non-null pointers checked above; the
+        // caller guarantees the values have the planned types and `ret` room.
+        unsafe { self.call_rewritten(args, ret) }
     }
 
     /// The error for arguments `call` refuses (kept out of the hot path).
@@ -264,41 +277,66 @@ impl RawCall {
     }
 
     /// The libffi path of `call` for plans whose argument list libffi sees
-    /// differently (empty structs dropped, variadic promotions applied).
+    /// differently (empty structs dropped, variadic promotions applied,
+    /// AAPCS64 register-pair padding and by-reference copies, see
+    /// [`crate::abi::ffi_shape::aarch64_cif_args`]).
     ///
     /// # Safety
     /// As for `call`, with the argument count and NULLs checked.
     #[inline(never)]
-    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) {
+    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
-        // Rewrite: drop empty arguments, apply default promotions.
         let n = inner.cif.cif_nargs;
-        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
+        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64], arena: Option<&bumpalo::Bump>| {
+            for &s in inner.cif.pad_slots.iter() {
+                ptrs[s as usize] = PAD_ARG.as_ptr() as *mut c_void;
+            }
             for (i, &a) in args.iter().enumerate() {
                 let Some(slot) = inner.cif.arg_map[i] else { continue };
-                let p = match inner.promotions[i] {
-                    // SAFETY: `a` points to a value of the declared type (caller contract).
-                    Some(pr) => unsafe {
-                        promoted[i] = promote(a, pr, inner.signed_char);
-                        &mut promoted[i] as *mut u64 as *mut c_void
-                    },
-                    None => a as *mut c_void,
+                let p = if inner.cif.by_ref[i] {
+                    // The caller's copy (AAPCS64 B.4): the callee may write to it.
+                    let v = &inner.plan.args[i];
+                    let layout = std::alloc::Layout::from_size_align(v.size as usize, v.align.max(16) as usize)
+                        .map_err(|e| Error::Call(format!("argument {}: {e}", i + 1)))?;
+                    let arena = arena.ok_or_else(|| Error::Call("no scratch arena for argument copies".into()))?;
+                    let copy = arena.try_alloc_layout(layout).map_err(|_| {
+                        Error::Call(format!(
+                            "argument {}: cannot allocate {} bytes for the copy passed by reference",
+                            i + 1,
+                            v.size
+                        ))
+                    })?;
+                    // SAFETY: `a` points to the argument's `size` bytes (caller
+                    // contract); `copy` has `size` fresh bytes.
+                    unsafe { std::ptr::copy_nonoverlapping(a as *const u8, copy.as_ptr(), v.size as usize) };
+                    promoted[i] = copy.as_ptr() as u64;
+                    &mut promoted[i] as *mut u64 as *mut c_void
+                } else {
+                    match inner.promotions[i] {
+                        // SAFETY: `a` points to a value of the declared type (caller contract).
+                        Some(pr) => unsafe {
+                            promoted[i] = promote(a, pr, inner.signed_char);
+                            &mut promoted[i] as *mut u64 as *mut c_void
+                        },
+                        None => a as *mut c_void,
+                    }
                 };
                 ptrs[slot as usize] = p;
             }
             // SAFETY: `ptrs` holds one valid pointer per CIF argument.
             unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
+            Ok(())
         };
-        if args.len() <= INLINE_ARGS {
+        if n <= INLINE_ARGS && args.len() <= INLINE_ARGS && !inner.copies {
             let mut ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
             let mut promoted = [0u64; INLINE_ARGS];
-            rewrite(&mut ptrs[..n], &mut promoted[..args.len()]);
+            rewrite(&mut ptrs[..n], &mut promoted[..args.len()], None)
         } else {
             scratch::with_scratch(|b| {
                 let ptrs = b.alloc_slice_fill_copy(n, std::ptr::null_mut::<c_void>());
                 let promoted = b.alloc_slice_fill_copy(args.len(), 0u64);
-                rewrite(ptrs, promoted)
-            });
+                rewrite(ptrs, promoted, Some(b))
+            })
         }
     }
 
@@ -349,7 +387,8 @@ impl RawCall {
 /// `a` points to a readable value of `pr.from`.
 unsafe fn promote(a: *const c_void, pr: Promotion, signed_char: bool) -> u64 {
     use Prim::*;
-    // SAFETY (all reads): `a` points to a value of `pr.from` (caller contract).
+    // SAFETY: `a` points to a readable value of `pr.from` (this function's
+    // contract); each arm reads exactly that type's bytes, unaligned.
     let as_int: i64 = unsafe {
         match pr.from {
             Float => return ((a as *const f32).read_unaligned() as f64).to_bits(),

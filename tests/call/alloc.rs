@@ -82,7 +82,7 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
             RawCall::new(&t, vsn_t, &[fl, ch], sym("fx_vsnprintf"), None).unwrap(),
         ]
     };
-    // SAFETY: as above.
+    // SAFETY: `fx_row10_echo` is `long double (long double)` in the fixtures.
     let ld_call = unsafe { RawCall::new(&t, ld_t, &[], sym("fx_row10_echo"), None) }.unwrap();
     assert!(!ld_call.has_fast_path());
 

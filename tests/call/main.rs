@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod aapcs64_shapes;
 mod alloc;
 mod arg_array;
 mod callback_paths;
