@@ -65,7 +65,12 @@ pub struct HostChecks {
 /// in a child process when `opts.child` is set, in this process otherwise.
 pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostChecks> {
     let mut out = HostChecks::default();
-    let Some(cmd) = &opts.child else {
+    static NO_EXEC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let cmd = opts
+        .child
+        .as_ref()
+        .filter(|_| !NO_EXEC.load(std::sync::atomic::Ordering::Relaxed));
+    let Some(cmd) = cmd else {
         let resume = Resume {
             oracle: true,
             host_from: range.start,
@@ -99,7 +104,26 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
             resume.host_from,
             resume.dump_from
         );
-        let (status, stdout) = spawn(cmd, &spec)?;
+        let spawned = spawn(cmd, &spec);
+        // The binary cannot re-execute itself (under qemu-user without
+        // binfmt_misc the kernel cannot run it): the checks run in this
+        // process, as with `--no-isolation`, and the run says so once.
+        let cannot_exec = match &spawned {
+            Err(_) => true,
+            Ok((status, out)) => status.contains("status 127") && !out.windows(7).any(|w| w == b"@@conf ".as_slice()),
+        };
+        if cannot_exec && resume.oracle && resume.host_from == range.start {
+            if !NO_EXEC.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "abicall abi-test: cannot re-execute {:?} for crash isolation; running the calls in this process",
+                    cmd[0]
+                );
+            }
+            let mut inline = opts.clone();
+            inline.child = None;
+            return host_checks(&inline, job, batch, range, cc);
+        }
+        let (status, stdout) = spawned?;
         let mut last: Option<(String, usize, String)> = None;
         let mut done = false;
         for line in String::from_utf8_lossy(&stdout).lines() {
