@@ -4,21 +4,22 @@
 //! each batch of signatures becomes one shared object built by gcc or clang
 //! at `-O2` (see [`super::csrc`]). For every signature abicall
 //!
-//! - calls the checking callee `callee_k` through every execution path the
-//!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
-//!   when the plan is eligible, the fast path — and checks the C side saw
-//!   every byte and that the returned value comes back intact;
-//! - hands `caller_k` a [`RawCallback`] — once as a libffi closure
-//!   ([`RawCallback::new_libffi`]) and once through abicall's fast callback
-//!   entry when the plan has one — which checks every argument C passed and
+//! - calls the checking callee `callee_k` through every call tier the
+//!   engine has for it ([`super::tiers::CALL_TIERS`]: libffi, the fast path
+//!   when the plan is eligible) and checks the C side saw every byte and
+//!   that the returned value comes back intact;
+//! - hands `caller_k` an abicall callback through every callback tier
+//!   ([`super::tiers::CALLBACK_TIERS`]: a libffi closure, abicall's fast
+//!   entry when the plan has one), which checks every argument C passed and
 //!   returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
 use super::signature::{Batch, Signature};
+use super::tiers::{CallbackTier, CALLBACK_TIERS, CALL_TIERS};
 use super::tools::{compile, TempDir};
 use super::{Direction, Failure};
 use abicall::abi::{CallPlan, Loc, Pass, ValueClass};
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall};
 use abicall::error::{Error, Result};
 use abicall::library::Library;
 use abicall::types::{Prim, TypeId, Types};
@@ -65,6 +66,18 @@ pub struct HostRun {
 /// shared object and runs both directions through every execution path.
 /// `Err` only when the C cannot be built or loaded.
 pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRun> {
+    run_range_steps(batch, range, cc, &mut |_, _| {})
+}
+
+/// As [`run_range`]; `step(k, what)` is called before each call into
+/// compiled code (the child process reports it, so a crash names the
+/// signature and the tier).
+pub fn run_range_steps(
+    batch: &Batch,
+    range: Range<usize>,
+    cc: &Path,
+    step: &mut dyn FnMut(usize, &str),
+) -> Result<HostRun> {
     if abicall::Target::host() != Some(batch.types.target()) {
         return Err(Error::Call(format!(
             "real-code conformance needs the host target, not {}",
@@ -95,7 +108,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
     let trace = std::env::var_os("ABICALL_CONF_TRACE").is_some();
     for k in range {
         if trace {
-            eprintln!("conformance: signature {k}");
+            eprintln!("conformance: {}", batch.id(k));
         }
         let sig = &batch.sigs[k];
         // A known compiler problem is not run (a flexible-array struct makes
@@ -110,12 +123,12 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
             gcc_va_arg_hazard(&types, sig).and_then(|why| gcc_alone_fails(batch, k, cc, dir.path(), why))
         };
         if let Some(why) = known {
-            let mut f = Failure::new(k, Direction::CallLibffi, "not run: known compiler problem".into());
+            let mut f = Failure::new(k, Direction::Call("libffi"), "not run: known compiler problem".into());
             f.known_divergence = Some(why);
             failures.push(f);
             continue;
         }
-        let (found, fast) = run_one(&built, &mut types, sig, k);
+        let (found, fast) = run_one(&built, &mut types, sig, k, step);
         failures.extend(found);
         fast_path += usize::from(fast);
     }
@@ -124,7 +137,13 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
 
 /// Both directions, every path, for signature `k`; also whether the fast
 /// path ran.
-fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<Failure>, bool) {
+fn run_one(
+    built: &Built,
+    types: &mut Types,
+    sig: &Signature,
+    k: usize,
+    step: &mut dyn FnMut(usize, &str),
+) -> (Vec<Failure>, bool) {
     let mut out = Vec::new();
     // A failure the C side recorded for an earlier signature and nobody read
     // (a caller that also failed its return check) must not leak into this one.
@@ -153,29 +172,32 @@ fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<
             return (vec![f], false);
         }
     };
-    call.set_fast_path(false);
-    if let Some(m) = call_callee(&call, &vals, built) {
-        out.push(Failure::new(k, Direction::CallLibffi, m));
-    }
-    let fast = call.has_fast_path();
-    if fast {
-        call.set_fast_path(true);
+    let mut fast = false;
+    for tier in CALL_TIERS {
+        if !(tier.select)(&mut call) {
+            continue;
+        }
+        fast |= tier.name == "fast";
+        step(k, tier.name);
         if let Some(m) = call_callee(&call, &vals, built) {
-            out.push(Failure::new(k, Direction::CallFast, m));
+            out.push(Failure::new(k, Direction::Call(tier.name), m));
         }
     }
     if csrc::has_caller(sig) {
-        // Both callback entries: a libffi closure, and abicall's fast entry
-        // where the plan allows it.
-        for (fast_entry, dir) in [(false, Direction::Callback), (true, Direction::CallbackFast)] {
+        for tier in CALLBACK_TIERS {
+            step(k, tier.name);
             let r = built
                 .lib
                 .symbol(&format!("caller_{k}"))
-                .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, fast_entry));
+                .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, tier));
             match r {
                 Ok(None) => {}
-                Ok(Some(m)) => out.push(Failure::new(k, dir, m)),
-                Err(e) => out.push(Failure::new(k, dir, format!("engine refused the callback: {e}"))),
+                Ok(Some(m)) => out.push(Failure::new(k, Direction::Callback(tier.name), m)),
+                Err(e) => out.push(Failure::new(
+                    k,
+                    Direction::Callback(tier.name),
+                    format!("engine refused the callback: {e}"),
+                )),
             }
         }
     }
@@ -208,7 +230,7 @@ fn call_caller(
     caller: *mut c_void,
     vals: &SigValues,
     built: &Built,
-    fast_entry: bool,
+    tier: &CallbackTier,
 ) -> Result<Option<String>> {
     let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
@@ -242,16 +264,9 @@ fn call_caller(
         })),
         error_return: None,
     };
-    let cb = if fast_entry {
-        let cb = RawCallback::new(types, fty, Box::new(f), opts)?;
-        if !cb.uses_fast_path() {
-            // No fast entry for this plan (or switched off): the libffi
-            // closure run already covers it.
-            return Ok(None);
-        }
-        cb
-    } else {
-        RawCallback::new_libffi(types, fty, Box::new(f), opts)?
+    let Some(cb) = (tier.make)(types, fty, Box::new(f), opts)? else {
+        // No entry of this tier for the plan (or switched off).
+        return Ok(None);
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
