@@ -2,8 +2,7 @@
 //! cdylib) in the target directory, runs it, and checks its exact output:
 //! the real-C path of the C API (`include/abicall.h`).
 
-#[path = "../../../../tests/support/host.rs"]
-mod host;
+use crate::host;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
