@@ -22,6 +22,7 @@
 
 use super::cif::Cif;
 use super::fast::{self, FastCallback};
+use super::jit::{self, JitStub, Tier};
 use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
 use crate::error::{Error, Result};
@@ -74,6 +75,9 @@ struct State {
     widen: Option<(usize, bool)>,
     /// The plan compiled for the fast entry, when the callback uses it.
     fast: Option<FastCallback>,
+    /// The result goes through the hidden pointer (generated entry: the
+    /// dispatcher zeroes C's buffer, since the stub has none of its own).
+    sret: bool,
 }
 
 // SAFETY: `f` is only accessed under the alive/active/taken protocol
@@ -165,6 +169,7 @@ pub struct RawCallback {
     state: Arc<State>,
     closure: *mut ffi_closure,
     code: *const c_void,
+    tier: Tier,
 }
 
 // SAFETY: the closure memory and state are shared read-only / atomically.
@@ -182,12 +187,33 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// On x86_64 Linux hosts the pointer enters through abicall's fast
-    /// entry when the plan allows it (every plan without an x87 return or
-    /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
-    /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
+    /// The entry is the first of these the plan and host allow
+    /// ([`RawCallback::tier`] says which): a stub generated for the
+    /// signature ([`Tier::Jit`], x86_64 Linux, skipped with
+    /// `ABICALL_NO_JIT`), abicall's precompiled fast entry ([`Tier::Fast`],
+    /// x86_64 Linux: every plan without an x87 return or more than 32
+    /// arguments), a libffi closure. `ABICALL_NO_FASTPATH` forces libffi.
     pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
-        Self::build(types, func, f, opts, !fast::disabled_by_env())
+        let tiers: &[Tier] = if fast::disabled_by_env() {
+            &[Tier::Libffi]
+        } else if jit::disabled_by_env() {
+            &[Tier::Fast, Tier::Libffi]
+        } else {
+            &Tier::ALL
+        };
+        Self::build(types, func, f, opts, tiers)
+    }
+
+    /// As [`RawCallback::new`], entering exactly through `tier`; fails when
+    /// that tier cannot take this signature on this host.
+    pub fn with_tier(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+        tier: Tier,
+    ) -> Result<RawCallback> {
+        Self::build(types, func, f, opts, &[tier])
     }
 
     /// As [`RawCallback::new`], always through a libffi closure (for
@@ -198,13 +224,18 @@ impl RawCallback {
         f: Box<RawCallbackFn>,
         opts: CallbackOptions,
     ) -> Result<RawCallback> {
-        Self::build(types, func, f, opts, false)
+        Self::build(types, func, f, opts, &[Tier::Libffi])
     }
 
-    /// Whether C enters this callback through abicall's fast entry (not a
-    /// libffi closure).
+    /// Whether C enters this callback through abicall's own code (a
+    /// generated stub or the fast entry), not a libffi closure.
     pub fn uses_fast_path(&self) -> bool {
-        self.closure.is_null()
+        self.tier != Tier::Libffi
+    }
+
+    /// The entry C goes through.
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     fn build(
@@ -212,7 +243,7 @@ impl RawCallback {
         func: TypeId,
         f: Box<RawCallbackFn>,
         opts: CallbackOptions,
-        try_fast: bool,
+        tiers: &[Tier],
     ) -> Result<RawCallback> {
         let host = crate::Target::host();
         if host != Some(types.target()) {
@@ -252,7 +283,12 @@ impl RawCallback {
             None => vec![0; ret_size],
         };
         let arg_map = cif.arg_map.clone();
-        let fast = if try_fast { FastCallback::new(&plan) } else { None };
+        let fast = if tiers.contains(&Tier::Fast) {
+            FastCallback::new(&plan)
+        } else {
+            None
+        };
+        let sret = matches!(plan.ret.pass, abi::Pass::Indirect { .. }) && ret_size > 0;
         let state = Arc::new(State {
             cif,
             plan,
@@ -266,15 +302,30 @@ impl RawCallback {
             ret_size,
             widen,
             fast,
+            sret,
         });
-        if state.fast.is_some() {
-            if let Some(code) = fast::callback_stub(Arc::as_ptr(&state) as *const c_void, fast_dispatch) {
+        let state_ptr = Arc::as_ptr(&state) as *const c_void;
+        for &tier in tiers {
+            let code = match tier {
+                Tier::Jit => JitStub::new(&state.plan, state_ptr, jit_dispatch, state.widen).map(|s| s.code()),
+                Tier::Fast if state.fast.is_some() => fast::callback_stub(state_ptr, fast_dispatch),
+                Tier::Fast => None,
+                Tier::Libffi => break,
+            };
+            if let Some(code) = code {
                 return Ok(RawCallback {
                     state,
                     closure: std::ptr::null_mut(),
                     code,
+                    tier,
                 });
             }
+        }
+        if !tiers.contains(&Tier::Libffi) {
+            return Err(Error::Call(format!(
+                "the {} tier cannot make this callback on this host",
+                tiers.first().copied().unwrap_or(Tier::Libffi)
+            )));
         }
         let mut code: *mut c_void = std::ptr::null_mut();
         // SAFETY: allocates writable+executable closure memory; `code`
@@ -302,7 +353,12 @@ impl RawCallback {
                 "libffi could not prepare the closure (status {status})"
             )));
         }
-        Ok(RawCallback { state, closure, code })
+        Ok(RawCallback {
+            state,
+            closure,
+            code,
+            tier: Tier::Libffi,
+        })
     }
 
     /// The C function pointer.
@@ -450,6 +506,28 @@ unsafe extern "C" fn fast_dispatch(ud: *const c_void, image: *const u64, stack: 
     } else if st.ret_size > 0 {
         // SAFETY: `src` has the return type's bytes; a 4-word area.
         unsafe { fast.put_return(src, area) };
+    }
+}
+
+/// The generated entry's dispatcher (see `call::jit`): runs the closure
+/// with the argument pointers the stub built; `out` is the stub's zeroed
+/// result buffer, or C's buffer for a hidden-pointer result.
+///
+/// # Safety
+/// Called only by a stub generated for `ud`, a `State` kept alive forever
+/// (zombie list), with one argument pointer per planned argument.
+unsafe extern "C" fn jit_dispatch(ud: *const c_void, argv: *const *const c_void, out: *mut u8) {
+    // SAFETY: see the function's contract.
+    let st = unsafe { &*(ud as *const State) };
+    // SAFETY: the stub passes one pointer per planned argument.
+    let argv = unsafe { std::slice::from_raw_parts(argv, st.plan.args.len()) };
+    if st.sret {
+        // SAFETY: C's result buffer has `ret_size` bytes.
+        unsafe { std::ptr::write_bytes(out, 0, st.ret_size) };
+    }
+    if !st.run(argv, out as *mut c_void) && st.ret_size > 0 {
+        // SAFETY: `out` has `ret_size` bytes, as has the error return value.
+        unsafe { std::ptr::copy_nonoverlapping(st.error_return.as_ptr(), out, st.ret_size) };
     }
 }
 

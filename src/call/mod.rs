@@ -8,9 +8,11 @@ mod cif;
 pub mod errno;
 mod fast;
 mod ffi_type;
+mod jit;
 pub mod raw;
 mod scratch;
 
 pub use callback::{CallbackOptions, RawCallback};
 pub use errno::{errno, set_errno};
+pub use jit::Tier;
 pub use raw::RawCall;

@@ -5,6 +5,7 @@
 use super::cif::Cif;
 use super::errno;
 use super::fast::{self, FastCall};
+use super::jit::{self, JitCall, Tier, Trampoline};
 use super::scratch;
 use crate::abi::{self, CallPlan};
 use crate::error::{Error, Result};
@@ -12,7 +13,7 @@ use crate::types::{Prim, TypeId, Types};
 use libffi::raw;
 use std::any::Any;
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Argument counts up to this use stack storage for the argument-pointer
 /// array; more use a per-call heap array (documented exception to "no
@@ -38,14 +39,23 @@ struct Promotion {
 pub struct RawCall {
     code: *const c_void,
     inner: Arc<Inner>,
-    /// Take the fast path when the plan has one ([`RawCall::set_fast_path`]).
-    fast_enabled: bool,
+    /// The tier calls take ([`RawCall::set_tier`]).
+    tier: Tier,
+    /// The generated trampoline, exactly when `tier` is [`Tier::Jit`]
+    /// (owned by `inner.jit`, so valid while `inner` lives).
+    jit: Option<Trampoline>,
 }
 
 struct Inner {
     cif: Cif,
     /// The compiled fast path, when the plan is eligible on this host.
     fast: Option<FastCall>,
+    /// The generated trampoline, compiled on first use of the JIT tier
+    /// (`None` inside: no generator for this plan or host, or no
+    /// executable memory).
+    jit: OnceLock<Option<JitCall>>,
+    /// Declared scalar type per argument (for variadic promotions).
+    declared: Box<[Option<Prim>]>,
     plan: CallPlan,
     promotions: Box<[Option<Promotion>]>,
     needs_rewrite: bool,
@@ -132,12 +142,15 @@ impl RawCall {
         let signed_char = plan.target.char_is_signed();
         let declared: Vec<Option<Prim>> = promotions.iter().map(|p| p.map(|p| p.from)).collect();
         let fast = FastCall::new(&plan, &declared, signed_char);
-        Ok(RawCall {
+        let mut call = RawCall {
             code,
-            fast_enabled: !fast::disabled_by_env(),
+            tier: Tier::Libffi,
+            jit: None,
             inner: Arc::new(Inner {
                 cif,
                 fast,
+                jit: OnceLock::new(),
+                declared: declared.into_boxed_slice(),
                 plan,
                 promotions: promotions.into_boxed_slice(),
                 needs_rewrite,
@@ -145,7 +158,84 @@ impl RawCall {
                 signed_char,
                 _keepalive: keepalive,
             }),
-        })
+        };
+        call.tier = call.default_tier();
+        if call.tier == Tier::Jit {
+            call.jit = call.inner.jit_call().map(JitCall::entry);
+        }
+        Ok(call)
+    }
+
+    /// As [`RawCall::new`], taking exactly `tier`; fails when that tier is
+    /// not available for this signature on this host (see [`RawCall::has_tier`]).
+    ///
+    /// # Safety
+    /// As for [`RawCall::new`].
+    pub unsafe fn with_tier(
+        types: &Types,
+        func: TypeId,
+        variadic_args: &[TypeId],
+        code: *const c_void,
+        keepalive: Option<Arc<dyn Any + Send + Sync>>,
+        tier: Tier,
+    ) -> Result<RawCall> {
+        // SAFETY: forwarded contract.
+        let mut call = unsafe { Self::new(types, func, variadic_args, code, keepalive) }?;
+        call.set_tier(tier)?;
+        Ok(call)
+    }
+
+    /// The tier a new call object takes: the JIT, else the fast path, else
+    /// libffi, skipping the JIT with `ABICALL_NO_JIT` and both with
+    /// `ABICALL_NO_FASTPATH`.
+    fn default_tier(&self) -> Tier {
+        if !fast::disabled_by_env() {
+            if !jit::disabled_by_env() && self.has_tier(Tier::Jit) {
+                return Tier::Jit;
+            }
+            if self.has_tier(Tier::Fast) {
+                return Tier::Fast;
+            }
+        }
+        Tier::Libffi
+    }
+
+    /// Whether `tier` can run this call on this host: libffi always; the
+    /// fast path for plans with every part in registers or at most 8 stack
+    /// slots and no x87 result (x86_64); the JIT for every x86_64 SysV plan
+    /// on Linux whose stack area is at most 1 MiB, when the host gives
+    /// executable memory (compiled on first ask).
+    pub fn has_tier(&self, tier: Tier) -> bool {
+        match tier {
+            Tier::Libffi => true,
+            Tier::Fast => self.inner.fast.is_some(),
+            Tier::Jit => self.inner.jit_call().is_some(),
+        }
+    }
+
+    /// Makes calls through this object (and clones made afterwards) take
+    /// `tier`; fails, changing nothing, when [`RawCall::has_tier`] is false.
+    pub fn set_tier(&mut self, tier: Tier) -> Result<()> {
+        if !self.has_tier(tier) {
+            return Err(Error::Call(format!(
+                "the {tier} tier cannot run this call on this host{}",
+                match tier {
+                    Tier::Jit => " (no code generator for the plan, or executable memory refused)",
+                    _ => " (the plan needs libffi)",
+                }
+            )));
+        }
+        self.tier = tier;
+        self.jit = match tier {
+            Tier::Jit => self.inner.jit_call().map(JitCall::entry),
+            _ => None,
+        };
+        Ok(())
+    }
+
+    /// The tier calls through this object take.
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// The plan this call executes.
@@ -163,18 +253,22 @@ impl RawCall {
         self.inner.ret_size
     }
 
-    /// Chooses between the fast path (when the plan has one, see
-    /// [`RawCall::has_fast_path`]) and libffi for this call object; on by
-    /// default unless `ABICALL_NO_FASTPATH` is set (to anything but `0`).
-    /// Clones made afterwards inherit the choice.
+    /// `true`: the precompiled fast path ([`Tier::Fast`]) when the plan has
+    /// one, else libffi; `false`: libffi. Clones made afterwards inherit
+    /// the choice. (See [`RawCall::set_tier`] for every tier.)
     pub fn set_fast_path(&mut self, on: bool) {
-        self.fast_enabled = on;
+        let tier = if on && self.has_tier(Tier::Fast) {
+            Tier::Fast
+        } else {
+            Tier::Libffi
+        };
+        // Never fails: both tiers are available here.
+        let _ = self.set_tier(tier);
     }
 
-    /// Whether [`RawCall::call`] skips libffi: the plan has a fast path and
-    /// it is switched on.
+    /// Whether [`RawCall::call`] skips libffi (the JIT or the fast path).
     pub fn uses_fast_path(&self) -> bool {
-        self.fast_enabled && self.inner.fast.is_some()
+        self.tier != Tier::Libffi
     }
 
     /// Whether the plan has a fast path on this host (x86_64: every part in
@@ -207,7 +301,20 @@ impl RawCall {
         if ret.is_null() && inner.ret_size > 0 {
             return Err(self.bad_call(args));
         }
-        if self.fast_enabled {
+        if let Some(trampoline) = self.jit {
+            errno::before_call();
+            // SAFETY: the trampoline was generated from this call's plan and
+            // lives as long as `inner`; one argument pointer per planned
+            // argument (checked above), NULL ones refused by the trampoline
+            // before anything is called; the caller guarantees the rest.
+            let refused = unsafe { trampoline(self.code, args.as_ptr(), ret) };
+            errno::after_call();
+            if refused != 0 {
+                return Err(self.bad_call(args));
+            }
+            return Ok(());
+        }
+        if self.tier == Tier::Fast {
             if let Some(fast) = &inner.fast {
                 // SAFETY: argument count checked above; NULL argument
                 // pointers are refused by `fast.call` before anything is
@@ -329,6 +436,15 @@ impl RawCall {
                 }
             }
         }
+    }
+}
+
+impl Inner {
+    /// The JIT trampoline, compiled on first use.
+    fn jit_call(&self) -> Option<&JitCall> {
+        self.jit
+            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char))
+            .as_ref()
     }
 }
 
