@@ -1,5 +1,5 @@
 // Register-dump oracle stubs for AAPCS64 (used by abicall's conformance
-// runs, src/conformance/oracle.rs; built with aarch64-linux-gnu-gcc and run
+// runs, abi-tests/src/oracle.rs; built with aarch64-linux-gnu-gcc and run
 // under qemu-aarch64-static).
 //
 // dump:    called through a function pointer of the generated type; stores

@@ -1,5 +1,5 @@
 # Register-dump oracle stubs for x86_64 System V (used by abicall's
-# conformance runs, src/conformance/oracle.rs).
+# conformance runs, abi-tests/src/oracle.rs).
 #
 # dump:    called through a function pointer of the generated type; stores
 #          rdi rsi rdx rcx r8 r9 (regs+0..48), rax (regs+48: `al` of a

@@ -1,4 +1,4 @@
-/* The C runtime of abicall's generated conformance code (src/conformance/csrc.rs):
+/* The C runtime of abicall's generated conformance code (abi-tests/src/csrc.rs):
    the failure buffer abicall reads after every call, and the masked byte
    comparison every generated callee and caller uses. */
 #include <stdarg.h>

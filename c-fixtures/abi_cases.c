@@ -1,4 +1,4 @@
-/* Known-answer functions for the rows of abi-cases.md (see abi_cases.h for
+/* Known-answer functions for the rows of docs/abi-cases.md (see abi_cases.h for
  * the conventions and c-fixtures/README.md for the table). Every known value
  * is defined exactly once, as fx_rowN_value below. */
 #include <complex.h>

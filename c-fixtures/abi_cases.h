@@ -3,7 +3,7 @@
  * This file is plain C declarations on purpose (no preprocessor, no
  * #include): it is meant to be fed as-is to abicall's cdef parser as well as
  * included by the fixture sources. Row numbers refer to
- * /work/shared/abi-cases.md ("Tricky ABI cases"), see c-fixtures/README.md.
+ * docs/abi-cases.md ("Tricky ABI cases"), see c-fixtures/README.md.
  *
  * Conventions, for every row N (with variant suffix for rows 10, 14, 16):
  *   T    fx_rowN_ret(void)       returns the row's known value

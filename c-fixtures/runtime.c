@@ -1,4 +1,4 @@
-/* Fixture functions that are not about one abi-cases.md row: error reporting,
+/* Fixture functions that are not about one docs/abi-cases.md row: error reporting,
  * variadic helpers, errno, callbacks from new threads, qsort, simple calls,
  * globals and an asm-label renamed symbol. */
 #include <errno.h>

@@ -23,7 +23,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo test "$@"
+# Every crate of the workspace's default members (engine, C API, CLI,
+# conformance); --no-fail-fast so one failing binary does not hide the rest.
+cargo test --no-fail-fast "$@"
 
 if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
   PY="${PYTHON:-python3}"

@@ -3,8 +3,8 @@
 # reads/writes and no definite leaks allowed (see docs/testing.md, "Engine
 # tests and valgrind"). Not part of `cargo test` (slow: several minutes).
 #
-#   scripts/valgrind.sh            # all: engine_fixtures engine_errors call_smoke callback_paths fastpath_rows capi_errors memory_*
-#   scripts/valgrind.sh engine_errors   # only the named test targets
+#   scripts/valgrind.sh            # all: the call, memory and capi test binaries
+#   scripts/valgrind.sh call            # only the named test binaries
 #
 # Child processes (gcc building the C fixtures) are not traced: valgrind
 # runs without --trace-children.
@@ -19,10 +19,9 @@ fi
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    targets=(engine_fixtures engine_errors call_smoke callback_paths fastpath_rows capi_errors)
-    for f in tests/memory_*.rs; do
-        targets+=("$(basename "$f" .rs)")
-    done
+    # The per-layer test binaries that run C: call (fixtures, errors,
+    # callbacks, fast path), memory, and the C API.
+    targets=(call memory capi)
 fi
 
 # Build the test binaries and learn their paths from cargo's JSON messages.
@@ -44,7 +43,7 @@ for bin in "${bins[@]}"; do
     # doubles: the engine_fixtures and fastpath_rows tests named
     # *long_double* cannot pass under it. Skipped here explicitly; they run in `cargo test`.
     case "$(basename "$bin")" in
-        engine_fixtures-*|fastpath_rows-*) extra=(--skip long_double) ;;
+        call-*) extra=(--skip long_double) ;;
     esac
     # The default test harness runs tests on threads; one at a time keeps
     # valgrind's serialized scheduler fast and the report readable.
@@ -93,7 +92,7 @@ if [ "$#" -eq 0 ]; then
     # The C API from C: examples/c/embed.c linked with the staticlib.
     cargo build --lib 2>/dev/null
     gcc -shared -fPIC -o "$tmp/libgeom.so" examples/c/geom.c -lm
-    gcc -std=c11 -Iinclude -o "$tmp/embed" examples/c/embed.c target/debug/libabicall.a -lpthread -ldl -lm
+    gcc -std=c11 -Iinclude -o "$tmp/embed" examples/c/embed.c target/debug/libabicall_capi.a -lpthread -ldl -lm
     echo "=== valgrind examples/c/embed"
     valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
         --errors-for-leak-kinds=definite "$tmp/embed" "$tmp/libgeom.so" >/dev/null || status=1

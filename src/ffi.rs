@@ -18,7 +18,7 @@ pub type SharedTypes = Arc<RwLock<Types>>;
 
 /// Read access to a shared type table (a poisoned lock is still readable:
 /// the table is append-only, so a panic elsewhere leaves it consistent).
-pub(crate) fn read(t: &SharedTypes) -> RwLockReadGuard<'_, Types> {
+pub fn read(t: &SharedTypes) -> RwLockReadGuard<'_, Types> {
     t.read().unwrap_or_else(|e| e.into_inner())
 }
 

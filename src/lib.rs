@@ -16,9 +16,7 @@
 pub mod abi;
 pub mod api;
 pub mod call;
-pub mod capi;
 pub mod cdecl;
-pub mod conformance;
 pub mod decls;
 pub mod error;
 mod ffi;
@@ -31,6 +29,6 @@ pub mod value;
 
 pub use api::{Callback, Function};
 pub use error::{Error, ParseErrorKind, Result};
-pub use ffi::Ffi;
+pub use ffi::{read as read_types, Ffi, SharedTypes};
 pub use target::Target;
 pub use value::Value;

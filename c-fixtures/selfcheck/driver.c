@@ -4,7 +4,7 @@
  * member to prove each _arg/_cb really compares it, and runs the variadic,
  * errno, thread, qsort and simple functions. Prints one line per failure and a
  * summary "selfcheck: <n> checks, <m> failures"; exit status 1 on any failure.
- * Built by tests/fixtures_selfcheck.rs with gcc and with clang. */
+ * Built by tests/call/fixtures_selfcheck.rs with gcc and with clang. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>

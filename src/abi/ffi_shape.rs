@@ -1,5 +1,5 @@
 //! The libffi type a CIF should use for each planned value: the *synthetic*
-//! element lists of design.md "Why our own classification", derived from the
+//! element lists of docs/design.md "Why our own classification", derived from the
 //! plan so that libffi reaches the same classification as the plan.
 //!
 //! Two libffi facts this relies on (`src/x86/ffi64.c`, `src/prep_cif.c`):

@@ -8,7 +8,7 @@
 //!
 //! Everything is computed in bits, like gcc. The rules, in the order gcc
 //! applies them to each member (checked against gcc and aarch64-linux-gnu-gcc
-//! by `tests/layout_oracle.rs` on randomly generated types):
+//! by `tests/layout/oracle.rs` on randomly generated types):
 //!
 //! 1. *Member alignment* (`DECL_ALIGN`, `layout_decl`): a non-bitfield gets
 //!    its type's alignment (a typedef's `aligned(N)` included), raised by
@@ -413,7 +413,7 @@ fn check_names(fields: &[Field], types: &Types) -> Result<()> {
 #[cfg(test)]
 mod tests {
     //! Corner cases of the rules above. The expected values are what gcc 12
-    //! gave for the C shown (x86_64); `tests/layout_oracle.rs` checks the
+    //! gave for the C shown (x86_64); `tests/layout/oracle.rs` checks the
     //! same rules against the compilers on random types.
     use super::*;
     use crate::Target;

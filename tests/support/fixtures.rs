@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 
 /// The `c-fixtures` directory of this crate.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("c-fixtures")
+    repo_root().join("c-fixtures")
 }
 
 /// Path of `c-fixtures/abi_cases.h`, the declarations of every fixture.
@@ -178,4 +178,16 @@ fn remove_stale_dirs(root: &Path) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// The repository root: the nearest ancestor of the test crate's manifest
+/// directory that holds `c-fixtures/` (the root package, or two levels up
+/// from `crates/abicall-*`, whose test binaries include this file too).
+pub fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|d| d.join("c-fixtures").is_dir())
+        .unwrap_or_else(|| panic!("no c-fixtures/ above {}", manifest.display()))
+        .to_path_buf()
 }

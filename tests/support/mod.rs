@@ -6,5 +6,12 @@
 //! helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod abi;
+pub mod counting_alloc;
+pub mod fixtures;
+pub mod json;
 pub mod layout_probe;
+pub mod memory;
 pub mod tools;
+
+pub use fixtures::repo_root;

@@ -1,0 +1,275 @@
+//! `abicall_function`: a prepared call (the raw call API). Everything that
+//! can be decided per signature is decided when it is made; `abicall_call`
+//! only moves bytes.
+
+use super::args::{array, c_str, out};
+use super::context::abicall_context;
+use super::error::{abicall_error, abicall_status, entry, Fail};
+use super::handle::{free, impl_handle, into_raw, live, Shell};
+use super::library::abicall_library;
+use super::types::{abicall_type, new_type};
+use abicall::call::RawCall;
+use abicall::types::TypeId;
+use abicall::{read_types as read, SharedTypes};
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+
+/// A prepared call to one C function with one signature (for a variadic
+/// function: with one list of variadic argument types), opaque. Calls from
+/// several threads at once are fine. It keeps its library loaded and its
+/// types alive. Free it with `abicall_function_free`.
+pub struct abicall_function {
+    shell: Shell<Func>,
+}
+
+pub(crate) struct Func {
+    raw: RawCall,
+    types: SharedTypes,
+}
+
+impl_handle!(abicall_function, Func, 0xab1c_0c04);
+
+/// The ids of the variadic argument types, which must belong to `types`.
+///
+/// # Safety
+/// `var_types` points to `n` type handles (or `n` is 0).
+unsafe fn var_ids(types: &SharedTypes, var_types: *const *const abicall_type, n: usize) -> Result<Vec<TypeId>, Fail> {
+    // SAFETY: forwarded contract.
+    let handles = unsafe { array(var_types, n, "var_types") }?;
+    let mut ids = Vec::with_capacity(n);
+    for (i, &h) in handles.iter().enumerate() {
+        // SAFETY: each element is a type handle (contract).
+        let t = unsafe { live(h, &format!("var_types[{i}]")) }?;
+        if !Arc::ptr_eq(&t.types, types) {
+            return Err(Fail::invalid(format!(
+                "`var_types[{i}]` belongs to another context than the function"
+            )));
+        }
+        ids.push(t.id);
+    }
+    Ok(ids)
+}
+
+/// Prepares a call to the function `name` declared with `abicall_cdef`,
+/// found in `lib` (under its `__asm__` name if renamed). For a variadic
+/// function, `var_types` lists the types of the arguments passed for `...`
+/// (`n_var` of them; before promotion: a `float` is passed as `double`);
+/// for other functions `n_var` must be 0 and `var_types` may be NULL.
+///
+/// # Safety
+/// The declaration must match the function in the library (the FFI's
+/// basic contract). `ctx`, `lib` are handles; `name` a NUL-terminated
+/// string; `var_types` points to `n_var` type handles of `ctx`; `out_fn`
+/// writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_new(
+    ctx: *const abicall_context,
+    lib: *const abicall_library,
+    name: *const c_char,
+    var_types: *const *const abicall_type,
+    n_var: usize,
+    out_fn: *mut *mut abicall_function,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let c = live(ctx, "ctx")?;
+            let l = live(lib, "lib")?;
+            let name = c_str(name, "name")?;
+            let o = out(out_fn, "out_fn")?;
+            let ids = var_ids(c.types(), var_types, n_var)?;
+            let f = c.ffi().function(l, name)?;
+            let raw = f.raw_variadic(&ids)?;
+            o.set(into_raw::<abicall_function>(Func {
+                raw,
+                types: c.types().clone(),
+            }));
+            Ok(())
+        })
+    }
+}
+
+/// Prepares a call to the C function at `code` whose type is `fn_type` (a
+/// function type or a pointer to one, e.g. from `abicall_type_new(ctx,
+/// "int (*)(int)", ...)`): for function pointers C hands out. `var_types`
+/// as for `abicall_function_new`.
+///
+/// # Safety
+/// `code` must be a C function of type `fn_type` on the host ABI, valid
+/// while the call object is used. Other pointers as for `abicall_function_new`.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_new_at(
+    fn_type: *const abicall_type,
+    code: *const c_void,
+    var_types: *const *const abicall_type,
+    n_var: usize,
+    out_fn: *mut *mut abicall_function,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let t = live(fn_type, "fn_type")?;
+            let o = out(out_fn, "out_fn")?;
+            let ids = var_ids(&t.types, var_types, n_var)?;
+            let raw = RawCall::new(&read(&t.types), t.id, &ids, code, None)?;
+            o.set(into_raw::<abicall_function>(Func {
+                raw,
+                types: t.types.clone(),
+            }));
+            Ok(())
+        })
+    }
+}
+
+/// Frees a call object (NULL: no-op; twice: `ABICALL_E_FREED`).
+///
+/// # Safety
+/// `f` is NULL or a call object not in use by another thread; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_free(f: *mut abicall_function, err: *mut abicall_error) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe { entry(err, || free(f, "f")) }
+}
+
+/// Calls the function: `args[i]` points to argument `i`'s bytes in C layout
+/// (for a variadic argument: the type given in `var_types`, abicall
+/// promotes it), and the result's `abicall_function_ret_size` bytes are
+/// written to `ret` (NULL allowed for `void`). `args` holds
+/// `abicall_function_arg_count` pointers (NULL allowed when 0). `errno` is
+/// restored before and saved after the call, per thread (see
+/// `abicall_errno_get`). No allocation and no lock on this path (for up to
+/// 32 arguments).
+///
+/// # Safety
+/// Every `args[i]` points to a readable value of the argument's type, `ret`
+/// to `abicall_function_ret_size` writable bytes, and the values are what
+/// the C function expects (pointers inside them included).
+#[no_mangle]
+pub unsafe extern "C" fn abicall_call(
+    f: *const abicall_function,
+    args: *const *mut c_void,
+    ret: *mut c_void,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            let argv = array(args as *const *const c_void, f.raw.arg_count(), "args")?;
+            f.raw.call(argv, ret)?;
+            Ok(())
+        })
+    }
+}
+
+/// The number of argument pointers `abicall_call` takes (fixed and variadic).
+///
+/// # Safety
+/// `f` is a call object; `out_count` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_arg_count(
+    f: *const abicall_function,
+    out_count: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_count, "out_count")?.set(f.raw.arg_count());
+            Ok(())
+        })
+    }
+}
+
+/// The size of the buffer `abicall_call` writes the result to (0 for `void`).
+///
+/// # Safety
+/// `f` is a call object; `out_size` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_ret_size(
+    f: *const abicall_function,
+    out_size: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_size, "out_size")?.set(f.raw.ret_size());
+            Ok(())
+        })
+    }
+}
+
+/// The type of argument `index` (0-based; variadic ones after the fixed
+/// ones), as a new type handle. `ABICALL_E_INVALID_ARG` if out of range.
+///
+/// # Safety
+/// `f` is a call object; `out_type` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_arg_type(
+    f: *const abicall_function,
+    index: usize,
+    out_type: *mut *mut abicall_type,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            let o = out(out_type, "out_type")?;
+            let args = &f.raw.plan().args;
+            let a = args.get(index).ok_or_else(|| {
+                Fail::invalid(format!(
+                    "argument index {index} out of range (the call takes {})",
+                    args.len()
+                ))
+            })?;
+            o.set(new_type(&f.types, a.ty));
+            Ok(())
+        })
+    }
+}
+
+/// The return type, as a new type handle.
+///
+/// # Safety
+/// `f` is a call object; `out_type` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_ret_type(
+    f: *const abicall_function,
+    out_type: *mut *mut abicall_type,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_type, "out_type")?.set(new_type(&f.types, f.raw.plan().ret.ty));
+            Ok(())
+        })
+    }
+}
+
+/// The function's address.
+///
+/// # Safety
+/// `f` is a call object; `out_code` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_code(
+    f: *const abicall_function,
+    out_code: *mut *const c_void,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_code, "out_code")?.set(f.raw.code());
+            Ok(())
+        })
+    }
+}

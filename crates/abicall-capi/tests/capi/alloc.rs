@@ -1,0 +1,126 @@
+//! The C API's hot path allocates nothing: a counting global allocator
+//! proves that `abicall_call` (fast path, libffi path with a struct by
+//! value, a variadic call) and a call through an `abicall_callback` make no
+//! Rust heap allocation, and that a failing `abicall_call` allocates only
+//! for its message.
+
+use abicall_capi::abicall_status::*;
+use abicall_capi::*;
+use std::ffi::{c_void, CStr};
+use std::ptr::{null, null_mut};
+
+use crate::counting_alloc;
+use counting_alloc::allocs_in;
+
+/// An argument pointer (read only by the callee).
+fn a<T>(v: &T) -> *mut c_void {
+    v as *const T as *mut c_void
+}
+
+/// A return buffer.
+fn out<T>(v: &mut T) -> *mut c_void {
+    v as *mut T as *mut c_void
+}
+
+#[track_caller]
+fn ok(s: abicall_status, e: &abicall_error) {
+    // SAFETY: entries NUL-terminate the message on failure.
+    assert_eq!(s, ABICALL_OK, "{:?}", unsafe { CStr::from_ptr(e.message.as_ptr()) });
+}
+
+unsafe extern "C" fn add_one(_: *mut c_void, args: *const *mut c_void, ret: *mut c_void) {
+    // SAFETY: type `long(long)`: one long argument, a long result.
+    unsafe { *(ret as *mut i64) = *(*args as *const i64) + 1 }
+}
+
+#[test]
+fn abicall_call_and_callbacks_do_not_allocate() {
+    assert_eq!(allocs_in(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(8)))), 1);
+    let mut e = abicall_error {
+        status: ABICALL_OK,
+        line: 0,
+        col: 0,
+        message: [0; ABICALL_ERROR_MESSAGE_SIZE],
+    };
+    let decls = "long labs(long); typedef struct { long quot, rem; } ldiv_t; ldiv_t ldiv(long, long);\
+                 int snprintf(char *, unsigned long, const char *, ...);";
+    // SAFETY: valid handles and pointers throughout; calls match the prototypes.
+    unsafe {
+        let (mut ctx, mut lib) = (null_mut(), null_mut());
+        ok(abicall_context_new(null(), &mut ctx, &mut e), &e);
+        ok(abicall_cdef(ctx, decls.as_ptr().cast(), decls.len(), &mut e), &e);
+        ok(abicall_library_open(null(), 0, &mut lib, &mut e), &e);
+        let (mut labs, mut ldiv, mut snprintf, mut int_t) = (null_mut(), null_mut(), null_mut(), null_mut());
+        ok(
+            abicall_function_new(ctx, lib, c"labs".as_ptr(), null(), 0, &mut labs, &mut e),
+            &e,
+        );
+        ok(
+            abicall_function_new(ctx, lib, c"ldiv".as_ptr(), null(), 0, &mut ldiv, &mut e),
+            &e,
+        );
+        ok(abicall_type_new(ctx, c"int".as_ptr(), &mut int_t, &mut e), &e);
+        let var = [int_t as *const abicall_type];
+        ok(
+            abicall_function_new(ctx, lib, c"snprintf".as_ptr(), var.as_ptr(), 1, &mut snprintf, &mut e),
+            &e,
+        );
+        let mut cb = null_mut();
+        ok(
+            abicall_callback_new(
+                ctx,
+                c"long(long)".as_ptr(),
+                Some(add_one),
+                null_mut(),
+                None,
+                &mut cb,
+                &mut e,
+            ),
+            &e,
+        );
+        let mut code = null_mut();
+        ok(abicall_callback_code(cb, &mut code, &mut e), &e);
+        let f: extern "C" fn(i64) -> i64 = std::mem::transmute(code);
+
+        let x = -5i64;
+        let (n, d) = (17i64, 5i64);
+        let mut buf = [0u8; 16];
+        let (bp, cap, fmt, v) = (buf.as_mut_ptr(), 16u64, c"%d".as_ptr(), 42i32);
+        let (mut r, mut q, mut w) = (0i64, [0i64; 2], 0i32);
+        let count = allocs_in(|| {
+            for _ in 0..100 {
+                ok(abicall_call(labs, [a(&x)].as_ptr(), out(&mut r), &mut e), &e);
+                ok(
+                    abicall_call(ldiv, [a(&n), a(&d)].as_ptr(), q.as_mut_ptr().cast(), &mut e),
+                    &e,
+                );
+                let args = [a(&bp), a(&cap), a(&fmt), a(&v)];
+                ok(abicall_call(snprintf, args.as_ptr(), out(&mut w), &mut e), &e);
+                assert_eq!(f(41), 42);
+            }
+        });
+        assert_eq!((r, q, w, &buf[..2]), (5, [3, 2], 2, &b"42"[..]));
+        assert_eq!(
+            count, 0,
+            "abicall_call / callbacks allocated {count} times in 400 calls"
+        );
+        // A failure allocates for its message, and only then.
+        let failing = allocs_in(|| {
+            let nulls = [null_mut::<c_void>()];
+            assert_eq!(abicall_call(labs, nulls.as_ptr(), out(&mut r), &mut e), ABICALL_E_CALL);
+        });
+        assert!(failing > 0);
+
+        for s in [
+            abicall_callback_free(cb, &mut e),
+            abicall_function_free(labs, &mut e),
+            abicall_function_free(ldiv, &mut e),
+            abicall_function_free(snprintf, &mut e),
+            abicall_type_free(int_t, &mut e),
+            abicall_library_free(lib, &mut e),
+            abicall_context_free(ctx, &mut e),
+        ] {
+            ok(s, &e);
+        }
+    }
+}

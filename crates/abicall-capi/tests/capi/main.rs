@@ -1,0 +1,12 @@
+//! The `capi` test binary: one module per concern, one shared support module.
+
+/// The repository root (this crate lives in crates/abicall-capi).
+pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+#[path = "../../../../tests/support/counting_alloc.rs"]
+mod counting_alloc;
+
+mod alloc;
+mod errors;
+mod example;
+mod header;

@@ -1,0 +1,102 @@
+//! `abicall abi-test`: generated ABI conformance runs (see
+//! `abicall_conformance` and abi-tests/README.md).
+
+use abicall::Target;
+use abicall_conformance::{run, Options};
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Arguments of `abicall abi-test`.
+#[derive(Args, Debug)]
+pub struct AbiTestArgs {
+    /// Seed of the random signatures (the same seed gives the same signatures and values).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of random signatures (the fixed abi-cases rows run as well).
+    #[arg(long, default_value_t = 1000)]
+    count: usize,
+    /// Target ABI: the host (x86_64) gets both directions on real code plus
+    /// the register-dump oracle; aarch64 gets the oracle under qemu-aarch64-static.
+    #[arg(long, default_value = "x86_64")]
+    target: Target,
+    /// Compiler for the real-code checks on the host: gcc or clang.
+    #[arg(long, default_value = "gcc")]
+    compiler: String,
+    /// Chunks of signatures compiled and run in parallel (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run one signature only: its number, or `F<n>` for fixed case n (as printed in a report).
+    #[arg(long)]
+    only: Option<String>,
+    /// Skip the fixed abi-cases rows.
+    #[arg(long)]
+    no_fixed: bool,
+}
+
+/// Runs `abicall abi-test`; failures make the command exit non-zero.
+pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
+    let mut opts = Options::new(a.target, a.seed, a.count);
+    opts.compiler = a.compiler;
+    if let Some(j) = a.jobs {
+        opts.jobs = j.max(1);
+    }
+    opts.fixed = !a.no_fixed;
+    opts.only = a.only;
+    let tty = std::io::stderr().is_terminal();
+    let start = Instant::now();
+    let last = Mutex::new(Instant::now());
+    let progress = |done: usize, total: usize, failed: usize| {
+        if !tty {
+            return;
+        }
+        let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+        if done < total && l.elapsed().as_millis() < 100 {
+            return;
+        }
+        *l = Instant::now();
+        let width = 40;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        let _ = write!(
+            std::io::stderr(),
+            "\r[{}{}] {done}/{total} signatures, {failed} failed, {:.0}s ",
+            "#".repeat(filled),
+            "-".repeat(width - filled),
+            start.elapsed().as_secs_f64()
+        );
+    };
+    let sum = run(&opts, &progress).map_err(|e| e.to_string())?;
+    if tty {
+        eprintln!();
+    }
+    let mut out = std::io::stdout().lock();
+    for r in sum.failed.iter().chain(&sum.divergent) {
+        let _ = write!(out, "{r}");
+    }
+    let compiler = if Target::host() == Some(opts.target) {
+        format!(", {}", opts.compiler)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "seed {}, target {}{compiler}: {} signatures ({} also through the fast path) in {:.1}s",
+        a.seed,
+        opts.target,
+        sum.total,
+        sum.fast_path,
+        start.elapsed().as_secs_f64()
+    );
+    let known = if sum.divergent.is_empty() {
+        String::new()
+    } else {
+        format!(", {} known issue(s)", sum.divergent.len())
+    };
+    let _ = writeln!(out, "{} passed, {} failed{known}", sum.passed, sum.failed.len());
+    if sum.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} signature(s) failed", sum.failed.len()))
+    }
+}

@@ -1,0 +1,11 @@
+//! The `abi` test binary: one module per concern, one shared support module.
+
+#[allow(unused_imports)]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod apple;
+mod cases;
+mod libffi;
+mod oracle;
+mod random;

@@ -1,0 +1,14 @@
+//! The `call` test binary: one module per concern, one shared support module.
+
+#[allow(unused_imports)]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod alloc;
+mod callback_paths;
+mod errors;
+mod fastpath_rows;
+mod fixtures;
+mod fixtures_selfcheck;
+mod library;
+mod smoke;

@@ -1,0 +1,9 @@
+//! The `cdecl` test binary: one module per concern, one shared support module.
+
+#[allow(unused_imports)]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod errors;
+mod headers;
+mod parse;

@@ -1,0 +1,8 @@
+//! The `layout` test binary: one module per concern, one shared support module.
+
+#[allow(unused_imports)]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod known;
+mod oracle;

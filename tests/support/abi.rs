@@ -1,0 +1,294 @@
+//! Shared helpers for the call-plan tests: a terse type builder, and the C
+//! spelling of built types (for the compiler-oracle tests).
+#![allow(dead_code)]
+
+pub mod oracle;
+
+use abicall::abi::{self, CallPlan};
+use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, TypeKind, Types};
+use abicall::Target;
+use std::collections::HashSet;
+
+/// A type table plus shorthands.
+pub struct B {
+    pub t: Types,
+    n: u32,
+}
+
+impl B {
+    pub fn new(target: Target) -> B {
+        B {
+            t: Types::new(target),
+            n: 0,
+        }
+    }
+    pub fn p(&mut self, p: Prim) -> TypeId {
+        self.t.prim(p)
+    }
+    pub fn ptr(&mut self, to: TypeId) -> TypeId {
+        self.t.pointer(to)
+    }
+    pub fn arr(&mut self, elem: TypeId, n: u64) -> TypeId {
+        self.t.array(elem, Some(n))
+    }
+    fn tag(&mut self, tag: &str) -> String {
+        self.n += 1;
+        if tag.is_empty() {
+            format!("s{}", self.n)
+        } else {
+            tag.to_string()
+        }
+    }
+    /// `struct tag { T0 f0; T1 f1; ... }`.
+    pub fn st(&mut self, tag: &str, fields: &[TypeId]) -> TypeId {
+        self.rec(RecordKind::Struct, tag, fields, RecordAttrs::default())
+    }
+    /// `union tag { ... }`.
+    pub fn un(&mut self, tag: &str, fields: &[TypeId]) -> TypeId {
+        self.rec(RecordKind::Union, tag, fields, RecordAttrs::default())
+    }
+    /// `struct __attribute__((packed)) tag { ... }`.
+    pub fn packed(&mut self, tag: &str, fields: &[TypeId]) -> TypeId {
+        let attrs = RecordAttrs {
+            packed: true,
+            ..RecordAttrs::default()
+        };
+        self.rec(RecordKind::Struct, tag, fields, attrs)
+    }
+    pub fn rec(&mut self, kind: RecordKind, tag: &str, fields: &[TypeId], attrs: RecordAttrs) -> TypeId {
+        let decls = fields
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| FieldDecl::new(&format!("f{i}"), t))
+            .collect();
+        self.rec_decls(kind, tag, decls, attrs)
+    }
+    pub fn rec_decls(&mut self, kind: RecordKind, tag: &str, decls: Vec<FieldDecl>, attrs: RecordAttrs) -> TypeId {
+        let tag = self.tag(tag);
+        self.t.define_record(kind, Some(&tag), decls, attrs).unwrap()
+    }
+    pub fn void(&mut self) -> TypeId {
+        self.t.prim(Prim::Void)
+    }
+    pub fn plan(&self, ret: TypeId, args: &[TypeId]) -> CallPlan {
+        abi::plan_call(&self.t, ret, args, args.len(), false).unwrap()
+    }
+    pub fn vplan(&self, ret: TypeId, args: &[TypeId], fixed: usize) -> CallPlan {
+        abi::plan_call(&self.t, ret, args, fixed, true).unwrap()
+    }
+    /// Snapshot of a non-variadic call.
+    pub fn snap(&self, ret: TypeId, args: &[TypeId]) -> String {
+        self.plan(ret, args).to_snapshot(&self.t)
+    }
+    /// Snapshot of a variadic call with `fixed` named parameters.
+    pub fn vsnap(&self, ret: TypeId, args: &[TypeId], fixed: usize) -> String {
+        self.vplan(ret, args, fixed).to_snapshot(&self.t)
+    }
+}
+
+/// Emits C definitions for every record reachable from `roots`, dependencies first.
+pub fn c_defs(types: &Types, roots: &[TypeId]) -> String {
+    let mut out = String::new();
+    let mut done = HashSet::new();
+    for &r in roots {
+        emit(types, r, &mut done, &mut out);
+    }
+    out
+}
+
+fn emit(types: &Types, ty: TypeId, done: &mut HashSet<TypeId>, out: &mut String) {
+    match types.kind(ty) {
+        TypeKind::Pointer(p) => emit(types, *p, done, out),
+        TypeKind::Array { elem, .. } => emit(types, *elem, done, out),
+        TypeKind::Record(_) => {
+            if !done.insert(ty) {
+                return;
+            }
+            let rec = types.record_of(ty).unwrap().clone();
+            for d in &rec.decls {
+                emit(types, d.ty, done, out);
+            }
+            let mut attrs = Vec::new();
+            if rec.attrs.packed {
+                attrs.push("packed".to_string());
+            }
+            if let Some(a) = rec.attrs.align_attr {
+                attrs.push(format!("aligned({a})"));
+            }
+            if let Some(n) = rec.attrs.pragma_pack {
+                out.push_str(&format!("#pragma pack(push, {n})\n"));
+            }
+            out.push_str(rec.kind.keyword());
+            if !attrs.is_empty() {
+                out.push_str(&format!(" __attribute__(({}))", attrs.join(", ")));
+            }
+            out.push_str(&format!(" {} {{ ", rec.tag.as_deref().expect("records need tags")));
+            for d in &rec.decls {
+                out.push_str(&types.declare(d.ty, d.name.as_deref().unwrap_or("")));
+                if let Some(w) = d.bit_width {
+                    out.push_str(&format!(" : {w}"));
+                }
+                if d.packed {
+                    out.push_str(" __attribute__((packed))");
+                }
+                if let Some(a) = d.align_attr {
+                    out.push_str(&format!(" __attribute__((aligned({a})))"));
+                }
+                out.push_str("; ");
+            }
+            out.push_str("};\n");
+            if rec.attrs.pragma_pack.is_some() {
+                out.push_str("#pragma pack(pop)\n");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A byte pattern for a value of type `ty` (argument number `seed`) and the
+/// mask of the bits that carry meaning (padding and the x87 pad bytes are 0).
+/// Floating-point leaves get ordinary finite values so that conversions
+/// (variadic `float` → `double`) are exact.
+pub fn pattern(types: &Types, ty: TypeId, seed: u32) -> (Vec<u8>, Vec<u8>) {
+    let size = types.size_of(ty).unwrap() as usize;
+    let mut bytes: Vec<u8> = (0..size)
+        .map(|k| (0x11u32.wrapping_mul(seed + 1).wrapping_add(k as u32 * 0x0b) & 0xff) as u8)
+        .collect();
+    let mut mask = vec![0u8; size];
+    let mut leaf = 0u32;
+    walk(types, ty, 0, seed, &mut leaf, &mut bytes, &mut mask);
+    (bytes, mask)
+}
+
+fn walk(types: &Types, ty: TypeId, off: usize, seed: u32, leaf: &mut u32, bytes: &mut [u8], mask: &mut [u8]) {
+    let target = types.target();
+    let prim = match types.kind(ty) {
+        TypeKind::Pointer(_) => Some(Prim::ULong),
+        _ => types.as_prim(ty),
+    };
+    if let Some(p) = prim {
+        *leaf += 1;
+        let v = 1.5 + seed as f64 * 0.25 + *leaf as f64 * 0.03125;
+        let size = p.size_align(target).0 as usize;
+        let (parts, psize) = if p.is_complex() { (2, size / 2) } else { (1, size) };
+        for i in 0..parts {
+            let o = off + i * psize;
+            let v = v + i as f64;
+            let real = if p.is_complex() {
+                match p {
+                    Prim::FloatComplex => Prim::Float,
+                    Prim::DoubleComplex => Prim::Double,
+                    _ => Prim::LongDouble,
+                }
+            } else {
+                p
+            };
+            match real {
+                Prim::Float => bytes[o..o + 4].copy_from_slice(&(v as f32).to_le_bytes()),
+                Prim::Double => bytes[o..o + 8].copy_from_slice(&v.to_le_bytes()),
+                Prim::LongDouble => match target.long_double_format() {
+                    abicall::target::LongDoubleFormat::Double => bytes[o..o + 8].copy_from_slice(&v.to_le_bytes()),
+                    abicall::target::LongDoubleFormat::X87Extended => {
+                        // 1.xxx: explicit integer bit set, exponent 0x3fff.
+                        let m: u64 = (1u64 << 63) | ((*leaf as u64 + seed as u64 * 16) << 40) | 0x1234;
+                        bytes[o..o + 8].copy_from_slice(&m.to_le_bytes());
+                        bytes[o + 8..o + 10].copy_from_slice(&0x3fffu16.to_le_bytes());
+                        for b in &mut mask[o..o + 10] {
+                            *b = 0xff;
+                        }
+                        continue;
+                    }
+                    abicall::target::LongDoubleFormat::Binary128 => {
+                        bytes[o + 14..o + 16].copy_from_slice(&0x3fffu16.to_le_bytes());
+                    }
+                },
+                Prim::Bool => bytes[o] = 1,
+                _ => {}
+            }
+            for b in &mut mask[o..o + psize] {
+                *b = 0xff;
+            }
+        }
+        return;
+    }
+    match types.kind(ty) {
+        TypeKind::Array { elem, len: Some(n) } => {
+            let es = types.size_of(*elem).unwrap() as usize;
+            for i in 0..*n as usize {
+                walk(types, *elem, off + i * es, seed, leaf, bytes, mask);
+            }
+        }
+        TypeKind::Record(_) => {
+            let rec = types.record_of(ty).unwrap();
+            for f in &rec.fields {
+                match f.bit {
+                    Some(b) => {
+                        let first = off * 8 + f.bit_pos() as usize;
+                        for bit in first..first + b.bit_width as usize {
+                            mask[bit / 8] |= 1 << (bit % 8);
+                        }
+                    }
+                    None => walk(types, f.ty, off + f.offset as usize, seed, leaf, bytes, mask),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fails with the install command when a tool is missing.
+pub fn require_tool(tool: &str, package: &str) {
+    let ok = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "{tool} not found: run `apt-get install -y {package}`");
+}
+
+/// One signature: return type, argument types, number of named parameters
+/// (`None`: not variadic).
+pub struct Case {
+    pub name: &'static str,
+    pub ret: TypeId,
+    pub args: Vec<TypeId>,
+    pub fixed: Option<usize>,
+}
+
+/// The signatures every oracle test checks: each row of docs/abi-cases.md plus
+/// register exhaustion, merges, nesting, HFA unions, alignment, variadics
+/// (the library's fixed conformance cases, [`abicall_conformance::fixed`]).
+pub fn cases(b: &mut B) -> Vec<Case> {
+    abicall_conformance::fixed::fixed_cases(&mut b.t)
+        .into_iter()
+        .map(|c| Case {
+            name: c.name,
+            ret: c.ret,
+            args: c.args,
+            fixed: c.fixed,
+        })
+        .collect()
+}
+
+/// The pattern of a (possibly promoted) argument as the callee receives it.
+pub fn pattern_promoted(types: &Types, declared: TypeId, promoted: Option<Prim>, k: u32) -> (Vec<u8>, Vec<u8>) {
+    let (pat, mask) = pattern(types, declared, k);
+    match promoted {
+        None => (pat, mask),
+        Some(Prim::Double) => {
+            let f = f32::from_le_bytes(pat[..4].try_into().unwrap());
+            ((f as f64).to_le_bytes().to_vec(), vec![0xff; 8])
+        }
+        Some(_) => {
+            // Integer promotion to int: sign- or zero-extend the declared value.
+            let p = types.as_prim(declared).unwrap();
+            let v: i64 = match (pat.len(), p.is_signed(types.target())) {
+                (1, true) => pat[0] as i8 as i64,
+                (1, false) => pat[0] as i64,
+                (2, true) => i16::from_le_bytes([pat[0], pat[1]]) as i64,
+                _ => u16::from_le_bytes([pat[0], pat[1]]) as i64,
+            };
+            ((v as i32).to_le_bytes().to_vec(), vec![0xff; 4])
+        }
+    }
+}
