@@ -4,11 +4,13 @@
 //!
 //! - calls the checking callee `callee_k` through every execution path the
 //!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
-//!   when the plan is eligible, the fast path — and checks the C side saw
+//!   when the plan is eligible, the fast path, and the JIT tier's generated
+//!   trampoline (every plan, on hosts with the JIT) — and checks the C side saw
 //!   every byte and that the returned value comes back intact;
 //! - hands `caller_k` a [`RawCallback`] — once as a libffi closure
 //!   ([`RawCallback::new_libffi`]) and once through abicall's fast callback
-//!   entry when the plan has one — which checks every argument C passed and
+//!   entry when the plan has one, and once through an entry stub generated
+//!   for the signature ([`Tier::Jit`]) — which checks every argument C passed and
 //!   returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
@@ -16,7 +18,7 @@ use super::signature::{Batch, Signature};
 use super::tools::{compile, TempDir};
 use super::{Direction, Failure};
 use abicall::abi::{CallPlan, Loc, Pass, ValueClass};
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::error::{Error, Result};
 use abicall::library::Library;
 use abicall::types::{Prim, TypeId, Types};
@@ -159,14 +161,27 @@ fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<
             out.push(Failure::new(k, Direction::CallFast, m));
         }
     }
+    match call.set_tier(Tier::Jit) {
+        Ok(()) => {
+            if let Some(m) = call_callee(&call, &vals, built) {
+                out.push(Failure::new(k, Direction::CallJit, m));
+            }
+        }
+        Err(e) if Tier::Jit.available() => out.push(Failure::new(k, Direction::CallJit, e.to_string())),
+        Err(_) => {}
+    }
     if csrc::has_caller(sig) {
         // Both callback entries: a libffi closure, and abicall's fast entry
         // where the plan allows it.
-        for (fast_entry, dir) in [(false, Direction::Callback), (true, Direction::CallbackFast)] {
+        for (tier, dir) in [
+            (Tier::Libffi, Direction::Callback),
+            (Tier::Fast, Direction::CallbackFast),
+            (Tier::Jit, Direction::CallbackJit),
+        ] {
             let r = built
                 .lib
                 .symbol(&format!("caller_{k}"))
-                .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, fast_entry));
+                .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, tier));
             match r {
                 Ok(None) => {}
                 Ok(Some(m)) => out.push(Failure::new(k, dir, m)),
@@ -203,7 +218,7 @@ fn call_caller(
     caller: *mut c_void,
     vals: &SigValues,
     built: &Built,
-    fast_entry: bool,
+    tier: Tier,
 ) -> Result<Option<String>> {
     let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
@@ -237,16 +252,12 @@ fn call_caller(
         })),
         error_return: None,
     };
-    let cb = if fast_entry {
-        let cb = RawCallback::new(types, fty, Box::new(f), opts)?;
-        if !cb.uses_fast_path() {
-            // No fast entry for this plan (or switched off): the libffi
-            // closure run already covers it.
-            return Ok(None);
-        }
-        cb
-    } else {
-        RawCallback::new_libffi(types, fty, Box::new(f), opts)?
+    let cb = match RawCallback::with_tier(types, fty, Box::new(f), opts, tier) {
+        Ok(cb) => cb,
+        // No fast entry for this plan (x87 results), or no JIT on this
+        // host: the other entries cover it.
+        Err(_) if tier == Tier::Fast || (tier == Tier::Jit && !Tier::Jit.available()) => return Ok(None),
+        Err(e) => return Err(e),
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };

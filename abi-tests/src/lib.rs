@@ -42,10 +42,14 @@ pub enum Direction {
     CallLibffi,
     /// abicall → C through the fast path.
     CallFast,
+    /// abicall → C through the JIT tier's generated trampoline.
+    CallJit,
     /// C → abicall callback through a libffi closure.
     Callback,
     /// C → abicall callback through abicall's fast callback entry.
     CallbackFast,
+    /// C → abicall callback through an entry stub generated for the signature.
+    CallbackJit,
     /// The register-dump oracle disagrees with the call plan.
     Oracle,
     /// The target's compiler lays out an aggregate differently.
@@ -59,8 +63,10 @@ impl Direction {
             Direction::Plan => "plan",
             Direction::CallLibffi => "abicall -> C (libffi path)",
             Direction::CallFast => "abicall -> C (fast path)",
+            Direction::CallJit => "abicall -> C (JIT trampoline)",
             Direction::Callback => "C -> abicall (callback, libffi closure)",
             Direction::CallbackFast => "C -> abicall (callback, fast entry)",
+            Direction::CallbackJit => "C -> abicall (callback, JIT stub)",
             Direction::Oracle => "register-dump oracle",
             Direction::Layout => "layout (_Static_assert)",
         }

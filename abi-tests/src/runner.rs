@@ -261,7 +261,12 @@ fn report(batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
     if dirs.iter().any(|d| {
         matches!(
             d,
-            Direction::CallLibffi | Direction::CallFast | Direction::Callback | Direction::CallbackFast
+            Direction::CallLibffi
+                | Direction::CallFast
+                | Direction::CallJit
+                | Direction::Callback
+                | Direction::CallbackFast
+                | Direction::CallbackJit
         )
     }) {
         reproducers.push(super::csrc::reproducer(batch, k));

@@ -61,6 +61,32 @@ impl Tier {
     }
 }
 
+impl Tier {
+    /// Whether this host has the tier at all: libffi everywhere; the fast
+    /// path on x86_64; the JIT on x86_64 Linux when the host gives
+    /// executable memory (and `ABICALL_JIT_MEMORY` is not `none`). A tier
+    /// the host has may still decline a particular plan (`RawCall::has_tier`).
+    pub fn available(self) -> bool {
+        match self {
+            Tier::Libffi => true,
+            Tier::Fast => cfg!(target_arch = "x86_64"),
+            Tier::Jit => jit_memory_works(),
+        }
+    }
+}
+
+/// Whether generated code can be placed in executable memory here (probed once).
+fn jit_memory_works() -> bool {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        static OK: OnceLock<bool> = OnceLock::new();
+        // `ret`
+        *OK.get_or_init(|| mem::CodeBlock::new(&[0xc3]).is_some())
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    false
+}
+
 impl std::fmt::Display for Tier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
