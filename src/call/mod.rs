@@ -15,4 +15,4 @@ mod scratch;
 pub use callback::{CallbackOptions, RawCallback};
 pub use errno::{errno, set_errno};
 pub use jit::Tier;
-pub use raw::RawCall;
+pub use raw::{ArgFrame, RawCall};

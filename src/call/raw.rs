@@ -54,6 +54,10 @@ struct Inner {
     /// (`None` inside: no generator for this plan or host, or no
     /// executable memory).
     jit: OnceLock<Option<JitCall>>,
+    /// The trampoline reading an [`ArgFrame`] (compiled with the first frame).
+    jit_frame: OnceLock<Option<JitCall>>,
+    /// Byte offset of each argument in an [`ArgFrame`], and the frame's size.
+    frame_layout: (Box<[u32]>, usize),
     /// Declared scalar type per argument (for variadic promotions).
     declared: Box<[Option<Prim>]>,
     plan: CallPlan,
@@ -133,7 +137,13 @@ impl RawCall {
                 (None, _) => None,
             });
         }
-        let needs_rewrite = promotions.iter().any(Option::is_some) || cif.arg_map.iter().any(Option::is_none);
+        // libffi's x86_64 `ffi_call` replaces `avalue[i]` with a pointer to a
+        // stack copy for every struct argument over 16 bytes: it must never
+        // see the caller's array (which it would leave holding dangling
+        // pointers), so such calls go through the rewrite's own array.
+        let libffi_writes_avalue = plan.args.iter().any(|a| a.size > 16);
+        let needs_rewrite =
+            promotions.iter().any(Option::is_some) || cif.arg_map.iter().any(Option::is_none) || libffi_writes_avalue;
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0
         } else {
@@ -150,6 +160,8 @@ impl RawCall {
                 cif,
                 fast,
                 jit: OnceLock::new(),
+                jit_frame: OnceLock::new(),
+                frame_layout: frame_layout(&plan)?,
                 declared: declared.into_boxed_slice(),
                 plan,
                 promotions: promotions.into_boxed_slice(),
@@ -443,8 +455,202 @@ impl Inner {
     /// The JIT trampoline, compiled on first use.
     fn jit_call(&self) -> Option<&JitCall> {
         self.jit
-            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char))
+            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char, None))
             .as_ref()
+    }
+
+    /// The JIT trampoline reading argument frames, compiled on first use.
+    fn jit_frame_call(&self) -> Option<&JitCall> {
+        self.jit_frame
+            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char, Some(&self.frame_layout.0)))
+            .as_ref()
+    }
+
+    /// Bytes of argument `i` as the caller writes them (the declared type's
+    /// size for a promoted variadic argument).
+    fn declared_size(&self, i: usize) -> usize {
+        match self.declared.get(i).copied().flatten() {
+            Some(p) if self.plan.args[i].promoted.is_some() => p.size_align(self.plan.target).0 as usize,
+            _ => self.plan.args[i].size as usize,
+        }
+    }
+}
+
+/// Largest argument frame (all arguments together).
+const MAX_FRAME: usize = 1 << 20;
+
+/// Argument `i` of a frame at a 16-aligned offset, in order.
+fn frame_layout(plan: &CallPlan) -> Result<(Box<[u32]>, usize)> {
+    let mut at = 0usize;
+    let mut offsets = Vec::with_capacity(plan.args.len());
+    for a in &plan.args {
+        offsets.push(at as u32);
+        at += (a.size.max(1) as usize).next_multiple_of(16);
+        if at > MAX_FRAME {
+            // Such calls still work through `RawCall::call`; frames refuse them.
+            return Ok((Box::new([]), usize::MAX));
+        }
+    }
+    Ok((offsets.into_boxed_slice(), at))
+}
+
+/// An argument frame: a prepared block of memory with one slot per
+/// argument, into which an interpreter writes argument *values* (C layout,
+/// the declared type's bytes) and then calls — no array of argument
+/// pointers to build, no allocation per call. On the JIT tier the frame
+/// has its own trampoline, which reads each argument at its fixed offset
+/// in the frame (no pointer loads, no NULL checks).
+///
+/// Made once per call site with [`RawCall::frame`] (which allocates the
+/// frame); reused for every call. Slots keep their bytes between calls, so
+/// arguments that do not change need not be written again.
+///
+/// ```
+/// use abicall::{call::RawCall, types::{Types, Prim}, Target};
+/// extern "C" fn add(a: i64, b: i64) -> i64 { a + b }
+/// let mut t = Types::new(Target::host().unwrap());
+/// let l = t.prim(Prim::Long);
+/// let f = t.func(l, vec![l, l], false);
+/// // SAFETY: `add` has this signature.
+/// let call = unsafe { RawCall::new(&t, f, &[], add as *const _, None) }.unwrap();
+/// let mut frame = call.frame().unwrap();
+/// let mut r = 0i64;
+/// for k in 0..3i64 {
+///     frame.set(0, k).unwrap();
+///     frame.set(1, 10i64).unwrap();
+///     // SAFETY: both arguments written; `r` holds the result.
+///     unsafe { frame.call(&mut r as *mut i64 as *mut _) }.unwrap();
+///     assert_eq!(r, k + 10);
+/// }
+/// ```
+pub struct ArgFrame {
+    call: RawCall,
+    buf: Box<[u128]>,
+    /// Pointers to each slot (for the fast path and libffi).
+    ptrs: Box<[*const c_void]>,
+    /// The frame trampoline, when the call takes the JIT tier.
+    jit: Option<Trampoline>,
+}
+
+// SAFETY: the pointers point into the frame's own buffer, which moves with it.
+unsafe impl Send for ArgFrame {}
+
+impl std::fmt::Debug for ArgFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArgFrame")
+            .field("args", &self.ptrs.len())
+            .field("tier", &self.call.tier())
+            .finish()
+    }
+}
+
+impl RawCall {
+    /// A new argument frame for this call (on this object's tier); fails
+    /// when the arguments together take more than 1 MiB.
+    pub fn frame(&self) -> Result<ArgFrame> {
+        let (offsets, size) = &self.inner.frame_layout;
+        if *size > MAX_FRAME {
+            return Err(Error::Call("arguments too large for an argument frame (1 MiB)".into()));
+        }
+        let mut buf = vec![0u128; size.div_ceil(16).max(1)].into_boxed_slice();
+        let base = buf.as_mut_ptr() as *mut u8;
+        let ptrs = offsets
+            .iter()
+            // SAFETY: every offset lies within the frame (layout).
+            .map(|&o| unsafe { base.add(o as usize) } as *const c_void)
+            .collect();
+        let jit = match self.tier {
+            Tier::Jit => self.inner.jit_frame_call().map(JitCall::entry),
+            _ => None,
+        };
+        Ok(ArgFrame {
+            call: self.clone(),
+            buf,
+            ptrs,
+            jit,
+        })
+    }
+}
+
+impl ArgFrame {
+    /// Number of arguments.
+    pub fn arg_count(&self) -> usize {
+        self.ptrs.len()
+    }
+
+    /// Bytes the caller writes for argument `i` (its declared type's size),
+    /// or `None` past the last argument.
+    pub fn arg_size(&self, i: usize) -> Option<usize> {
+        (i < self.ptrs.len()).then(|| self.call.inner.declared_size(i))
+    }
+
+    /// Argument `i`'s bytes, to write in C layout; `None` past the last argument.
+    pub fn arg_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        let n = self.arg_size(i)?;
+        let p = self.ptrs[i] as *mut u8;
+        // SAFETY: slot `i` lies within the frame's buffer, which `&mut self`
+        // borrows exclusively, and has room for `n` bytes (layout).
+        Some(unsafe { std::slice::from_raw_parts_mut(p, n) })
+    }
+
+    /// Writes `v` as argument `i`; fails when `T`'s size is not the
+    /// argument's (see [`ArgFrame::arg_size`]) or `i` is past the end.
+    #[inline]
+    pub fn set<T: Copy>(&mut self, i: usize, v: T) -> Result<()> {
+        match self.ptrs.get(i) {
+            Some(&p) if self.call.inner.declared_size(i) == std::mem::size_of::<T>() => {
+                // SAFETY: the slot has `size_of::<T>()` bytes (checked) in the
+                // frame's buffer, borrowed exclusively.
+                unsafe { (p as *mut T).write_unaligned(v) };
+                Ok(())
+            }
+            _ => Err(self.bad_set(i, std::mem::size_of::<T>())),
+        }
+    }
+
+    #[cold]
+    fn bad_set(&self, i: usize, size: usize) -> Error {
+        match self.arg_size(i) {
+            None => Error::Call(format!(
+                "argument {}: the call takes {} argument(s)",
+                i + 1,
+                self.ptrs.len()
+            )),
+            Some(n) => Error::Call(format!(
+                "argument {}: {size} bytes given for a {n}-byte argument",
+                i + 1
+            )),
+        }
+    }
+
+    /// Calls with the arguments in the frame; the result's
+    /// [`RawCall::ret_size`] bytes go to `ret` (NULL for `void`).
+    ///
+    /// # Safety
+    /// Every argument slot holds a valid value of its type (slots start
+    /// zeroed); `ret` as for [`RawCall::call`].
+    #[inline]
+    pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
+        if let Some(trampoline) = self.jit {
+            if ret.is_null() && self.call.inner.ret_size > 0 {
+                return Err(Error::Call("NULL return buffer for a non-void function".into()));
+            }
+            errno::before_call();
+            // SAFETY: the frame trampoline was generated for this plan and
+            // this frame layout (it lives as long as `call.inner`); the
+            // buffer holds every argument at its offset (caller contract).
+            unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) };
+            errno::after_call();
+            return Ok(());
+        }
+        // SAFETY: one pointer per argument into the frame (caller contract
+        // for the values).
+        unsafe { self.call.call(&self.ptrs, ret) }
+    }
+
+    /// The call this frame belongs to.
+    pub fn raw(&self) -> &RawCall {
+        &self.call
     }
 }
 

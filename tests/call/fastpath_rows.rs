@@ -85,6 +85,24 @@ fn both_in(
     // SAFETY: as above.
     unsafe { c.call(args, slow.as_mut_ptr() as *mut c_void) }.unwrap();
     assert_eq!(fast, slow, "{name}: fast path and libffi disagree");
+    // The same call through an argument frame, on every tier.
+    for tier in Tier::ALL {
+        if c.set_tier(tier).is_err() {
+            continue;
+        }
+        let mut frame = c.frame().unwrap();
+        for (i, &a) in args.iter().enumerate() {
+            let slot = frame.arg_mut(i).unwrap();
+            // SAFETY: `a` points to a value of the argument's declared type,
+            // whose size the slot has.
+            slot.copy_from_slice(unsafe { std::slice::from_raw_parts(a as *const u8, slot.len()) });
+        }
+        assert!(frame.arg_mut(args.len()).is_none());
+        let mut out = vec![0u8; n.max(1)];
+        // SAFETY: every slot written; buffer of ret_size.
+        unsafe { frame.call(out.as_mut_ptr() as *mut c_void) }.unwrap();
+        assert_eq!(out, fast, "{name}: argument frame on the {tier} tier disagrees");
+    }
     fast.truncate(n);
     fast
 }
@@ -109,7 +127,14 @@ fn row(t: &mut Types, n: &str, ty: TypeId) -> Vec<u8> {
     let f_arg = t.func(i, vec![ty], false);
     let f_echo = t.func(ty, vec![ty], false);
     let v = both(t, &format!("fx_row{n}_ret"), f_ret, &[], &[]);
-    let ok = both(t, &format!("fx_row{n}_arg"), f_arg, &[], &[v.as_ptr() as *const c_void]);
+    let args = [v.as_ptr() as *const c_void];
+    let ok = both(t, &format!("fx_row{n}_arg"), f_arg, &[], &args);
+    // libffi once replaced `avalue[i]` of large structs with dangling stack copies.
+    assert_eq!(
+        std::hint::black_box(&args)[0],
+        v.as_ptr() as *const c_void,
+        "row {n}: the argument array was changed"
+    );
     assert_eq!(int_of(&ok), 1, "row {n}: {}", last_error());
     let e = both(
         t,

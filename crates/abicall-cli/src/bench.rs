@@ -626,11 +626,7 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
         .find(|r| r.name.starts_with("add6"))
         .ok_or("add6 row missing")?;
     let def = add6.on(add6.default).ok_or("add6: default tier not measured")?;
-    println!(
-        "default tiers: calls {}, callbacks {}",
-        add6.default,
-        q.default
-    );
+    println!("default tiers: calls {}, callbacks {}", add6.default, q.default);
     println!("add6 fastpath/direct = {:.2}", def / add6.direct);
     Ok(())
 }

@@ -117,12 +117,19 @@ impl JitCall {
     /// Compiles `plan` into a trampoline, or `None` when this host has no
     /// generator, the plan has something it does not place, or executable
     /// memory is refused. `declared[i]` is argument `i`'s declared scalar
-    /// type (for variadic promotions).
+    /// type (for variadic promotions). With `frame` (argument `i` at byte
+    /// `frame[i]` of an argument frame), the trampoline reads a frame
+    /// instead of argument pointers.
     #[allow(unused_variables)]
-    pub(crate) fn new(plan: &CallPlan, declared: &[Option<Prim>], signed_char: bool) -> Option<JitCall> {
+    pub(crate) fn new(
+        plan: &CallPlan,
+        declared: &[Option<Prim>],
+        signed_char: bool,
+        frame: Option<&[u32]>,
+    ) -> Option<JitCall> {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         {
-            let code = x64::call_trampoline(plan, declared, signed_char)?;
+            let code = x64::call_trampoline(plan, declared, signed_char, frame)?;
             let block = mem::CodeBlock::new(&code)?;
             // SAFETY: the block holds a function generated with exactly this
             // signature (see `x64::call_trampoline`), executable until the

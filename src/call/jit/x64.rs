@@ -43,6 +43,7 @@ const ARG_GPRS: [u8; 6] = [7, 6, 2, 1, 8, 9];
 /// Hardware numbers of the integer return registers `rax rdx`.
 const RET_GPRS: [u8; 2] = [0, 2];
 const RAX: u8 = 0;
+const RBX: u8 = 3;
 const RSP: u8 = 4;
 const R10: u8 = 10;
 const R11: u8 = 11;
@@ -180,7 +181,16 @@ fn off32(v: u64) -> Option<i32> {
 /// something this generator does not place (arguments by reference, which
 /// x86_64 never plans; a stack area over 1 MiB).
 /// `declared[i]` is argument `i`'s declared scalar type (for promotions).
-pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed_char: bool) -> Option<Vec<u8>> {
+///
+/// With `frame`, the trampoline's second argument is not an array of
+/// argument pointers but an argument frame: argument `i`'s bytes are at
+/// byte `frame[i]` of it (read in place: no pointer loads, no NULL checks).
+pub(crate) fn call_trampoline(
+    plan: &CallPlan,
+    declared: &[Option<Prim>],
+    signed_char: bool,
+    frame: Option<&[u32]>,
+) -> Option<Vec<u8>> {
     if plan.target != crate::Target::X86_64SysV || plan.stack_size > MAX_STACK || plan.stack_align > 4096 {
         return None;
     }
@@ -203,14 +213,18 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
     }
     dynasm!(ops ; .arch x64 ; mov [rbp - 24], rdi);
 
-    let arg_ptr = |ops: &mut Asm, i: usize| -> Option<()> {
+    // Where argument `i`'s bytes are: (base register, displacement).
+    let arg_ptr = |ops: &mut Asm, i: usize| -> Option<(u8, i32)> {
+        if let Some(f) = frame {
+            return Some((RBX, i32::try_from(*f.get(i)?).ok()?));
+        }
         let o = off32(8 * i as u64)?;
         dynasm!(ops ; .arch x64
             ; mov rax, QWORD [rbx + o]
             ; test rax, rax
             ; jz =>null
         );
-        Some(())
+        Some((RAX, 0))
     };
 
     // Phase 1: stack parts (may use rdi, rsi, rcx for `rep movsb`).
@@ -219,10 +233,10 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
         if !parts.iter().any(|p| matches!(p.loc, Loc::Stack(_))) {
             continue;
         }
-        arg_ptr(&mut ops, i)?;
+        let (b, d) = arg_ptr(&mut ops, i)?;
         for p in parts {
             let Loc::Stack(slot) = p.loc else { continue };
-            let (src, dst) = (off32(p.offset)?, off32(slot)?);
+            let (src, dst) = (d.checked_add(off32(p.offset)?)?, off32(slot)?);
             match read_of(
                 a.promoted,
                 declared.get(i).copied().flatten(),
@@ -231,16 +245,16 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
                 signed_char,
             )? {
                 Read::F32ToF64 => dynasm!(ops ; .arch x64
-                    ; cvtss2sd Rx(XTMP), DWORD [rax + src]
+                    ; cvtss2sd Rx(XTMP), DWORD [Rq(b) + src]
                     ; movsd QWORD [rsp + dst], Rx(XTMP)),
-                Read::Sext(1) => dynasm!(ops ; .arch x64 ; movsx r10, BYTE [rax + src] ; mov [rsp + dst], r10),
-                Read::Sext(_) => dynasm!(ops ; .arch x64 ; movsx r10, WORD [rax + src] ; mov [rsp + dst], r10),
-                Read::Zext(1) => dynasm!(ops ; .arch x64 ; movzx r10d, BYTE [rax + src] ; mov [rsp + dst], r10),
-                Read::Zext(_) => dynasm!(ops ; .arch x64 ; movzx r10d, WORD [rax + src] ; mov [rsp + dst], r10),
+                Read::Sext(1) => dynasm!(ops ; .arch x64 ; movsx r10, BYTE [Rq(b) + src] ; mov [rsp + dst], r10),
+                Read::Sext(_) => dynasm!(ops ; .arch x64 ; movsx r10, WORD [Rq(b) + src] ; mov [rsp + dst], r10),
+                Read::Zext(1) => dynasm!(ops ; .arch x64 ; movzx r10d, BYTE [Rq(b) + src] ; mov [rsp + dst], r10),
+                Read::Zext(_) => dynasm!(ops ; .arch x64 ; movzx r10d, WORD [Rq(b) + src] ; mov [rsp + dst], r10),
                 Read::Bytes if p.size > UNROLL_MAX => {
                     let n = off32(p.size)?;
                     dynasm!(ops ; .arch x64
-                        ; lea rsi, [rax + src]
+                        ; lea rsi, [Rq(b) + src]
                         ; lea rdi, [rsp + dst]
                         ; mov ecx, n
                         ; rep movsb
@@ -251,7 +265,7 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
                     while at < p.size {
                         let n = (p.size - at).min(8);
                         let (s, d) = (src + at as i32, dst + at as i32);
-                        load_bytes(&mut ops, R10, RAX, s, n, R11);
+                        load_bytes(&mut ops, R10, b, s, n, R11);
                         store_bytes(&mut ops, R10, RSP, d, n, R11);
                         at += n;
                     }
@@ -267,9 +281,9 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
         if regs.is_empty() && !parts.is_empty() {
             continue;
         }
-        arg_ptr(&mut ops, i)?;
+        let (b, d) = arg_ptr(&mut ops, i)?;
         for p in regs {
-            let src = off32(p.offset)?;
+            let src = d.checked_add(off32(p.offset)?)?;
             let read = read_of(
                 a.promoted,
                 declared.get(i).copied().flatten(),
@@ -281,17 +295,17 @@ pub(crate) fn call_trampoline(plan: &CallPlan, declared: &[Option<Prim>], signed
                 Loc::Gpr(r) => {
                     let r = *ARG_GPRS.get(r as usize)?;
                     match read {
-                        Read::Sext(1) => dynasm!(ops ; .arch x64 ; movsx Rq(r), BYTE [rax + src]),
-                        Read::Sext(_) => dynasm!(ops ; .arch x64 ; movsx Rq(r), WORD [rax + src]),
-                        Read::Zext(1) => dynasm!(ops ; .arch x64 ; movzx Rd(r), BYTE [rax + src]),
-                        Read::Zext(_) => dynasm!(ops ; .arch x64 ; movzx Rd(r), WORD [rax + src]),
-                        Read::Bytes if (1..=8).contains(&p.size) => load_bytes(&mut ops, r, RAX, src, p.size, R10),
+                        Read::Sext(1) => dynasm!(ops ; .arch x64 ; movsx Rq(r), BYTE [Rq(b) + src]),
+                        Read::Sext(_) => dynasm!(ops ; .arch x64 ; movsx Rq(r), WORD [Rq(b) + src]),
+                        Read::Zext(1) => dynasm!(ops ; .arch x64 ; movzx Rd(r), BYTE [Rq(b) + src]),
+                        Read::Zext(_) => dynasm!(ops ; .arch x64 ; movzx Rd(r), WORD [Rq(b) + src]),
+                        Read::Bytes if (1..=8).contains(&p.size) => load_bytes(&mut ops, r, b, src, p.size, R10),
                         _ => return None,
                     }
                 }
                 Loc::Fpr(x) if x < 8 => match read {
-                    Read::F32ToF64 => dynasm!(ops ; .arch x64 ; cvtss2sd Rx(x), DWORD [rax + src]),
-                    Read::Bytes if (1..=8).contains(&p.size) || p.size == 16 => load_xmm(&mut ops, x, RAX, src, p.size),
+                    Read::F32ToF64 => dynasm!(ops ; .arch x64 ; cvtss2sd Rx(x), DWORD [Rq(b) + src]),
+                    Read::Bytes if (1..=8).contains(&p.size) || p.size == 16 => load_xmm(&mut ops, x, b, src, p.size),
                     _ => return None,
                 },
                 _ => return None,
