@@ -5,7 +5,8 @@ use super::convert::{self, ArgStore, Bytes};
 use crate::call::RawCall;
 use crate::error::{Error, Result};
 use crate::ffi::{read, SharedTypes};
-use crate::types::TypeId;
+use crate::memory::{decode_prim, encode_value, Ptr, MAX_SCALAR};
+use crate::types::{Prim, TypeId, TypeKind, Types};
 use crate::value::Value;
 use std::any::Any;
 use std::collections::HashMap;
@@ -37,6 +38,51 @@ pub struct Function {
     ret: TypeId,
     variadic: bool,
     var_cache: Mutex<HashMap<Vec<TypeId>, RawCall>>,
+    /// For signatures of scalars only: what the allocation-free path of
+    /// [`Function::call`] needs.
+    simple: Option<Simple>,
+}
+
+/// Most arguments the allocation-free path takes.
+const SIMPLE_ARGS: usize = 16;
+
+/// A signature of scalar (primitive, enum, pointer) parameters and a
+/// scalar or `void` result: [`Function::call`] converts into stack slots and
+/// decodes the result without the type table.
+struct Simple {
+    /// Which parameters are pointers (a `Str`, list or array object given
+    /// for one needs a temporary buffer: the general path).
+    pointer: Box<[bool]>,
+    ret: SimpleRet,
+}
+
+#[derive(Clone, Copy)]
+enum SimpleRet {
+    Void,
+    Prim(Prim),
+    Pointer(TypeId),
+}
+
+impl Simple {
+    fn new(t: &Types, params: &[TypeId], ret: TypeId, variadic: bool) -> Option<Simple> {
+        if variadic || params.len() > SIMPLE_ARGS {
+            return None;
+        }
+        let scalar = |ty: TypeId| match t.kind(ty) {
+            TypeKind::Pointer(_) => Some(true),
+            TypeKind::Prim(Prim::Void) => None,
+            TypeKind::Prim(_) | TypeKind::Enum(_) => Some(false),
+            _ => None,
+        };
+        let pointer = params.iter().map(|&p| scalar(p)).collect::<Option<Box<[bool]>>>()?;
+        let ret = match t.kind(ret) {
+            TypeKind::Prim(Prim::Void) => SimpleRet::Void,
+            TypeKind::Pointer(pt) => SimpleRet::Pointer(*pt),
+            TypeKind::Prim(_) | TypeKind::Enum(_) => SimpleRet::Prim(t.as_prim(ret)?),
+            _ => return None,
+        };
+        Some(Simple { pointer, ret })
+    }
 }
 
 // SAFETY: `code` is the address of a C function, callable from any thread;
@@ -67,7 +113,7 @@ impl Function {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<Function> {
-        let (params, ret, variadic, fixed) = {
+        let (params, ret, variadic, fixed, simple) = {
             let t = read(&types);
             let sig = t
                 .sig_of(ty)
@@ -79,7 +125,8 @@ impl Function {
                 // SAFETY: forwarded contract.
                 Some(unsafe { RawCall::new(&t, ty, &[], code, keepalive.clone()) }.map_err(|e| prefix(name, e))?)
             };
-            (sig.params, sig.ret, sig.variadic, fixed)
+            let simple = Simple::new(&t, &sig.params, sig.ret, sig.variadic);
+            (sig.params, sig.ret, sig.variadic, fixed, simple)
         };
         Ok(Function {
             name: name.to_string(),
@@ -92,6 +139,7 @@ impl Function {
             ret,
             variadic,
             var_cache: Mutex::new(HashMap::new()),
+            simple,
         })
     }
 
@@ -142,8 +190,59 @@ impl Function {
     /// variadic part, types are inferred from the values (see
     /// [`Function::call_variadic`] to give them). Returns `Value::Null` for
     /// `void`; a struct/union result is an owned copy.
+    ///
+    /// Signatures of scalars (numbers, enums, pointers; result scalar or
+    /// `void`, at most 16 parameters) take a path that makes no heap
+    /// allocation: arguments are converted into stack slots, the prepared
+    /// call runs on its default tier, the result is decoded from a stack
+    /// buffer. (A `Str` or list given for a pointer parameter needs a
+    /// temporary C copy and takes the general path.)
     pub fn call(&self, args: &[Value]) -> Result<Value> {
+        if let Some(r) = self.call_simple(args) {
+            return r;
+        }
         self.call_inner(args, None)
+    }
+
+    /// The allocation-free path of [`Function::call`]; `None` when the call
+    /// needs the general path (which also reports every conversion error).
+    #[inline]
+    fn call_simple(&self, args: &[Value]) -> Option<Result<Value>> {
+        let simple = self.simple.as_ref()?;
+        let raw = self.fixed.as_ref()?;
+        let n = args.len();
+        if n != simple.pointer.len() {
+            return None;
+        }
+        #[repr(C, align(16))]
+        struct Slot([u8; MAX_SCALAR]);
+        let mut slots: [std::mem::MaybeUninit<Slot>; SIMPLE_ARGS] =
+            [const { std::mem::MaybeUninit::uninit() }; SIMPLE_ARGS];
+        let mut ptrs = [std::ptr::null::<c_void>(); SIMPLE_ARGS];
+        {
+            let t = read(&self.types);
+            for (i, v) in args.iter().enumerate() {
+                if simple.pointer[i] && matches!(v, Value::Str(_) | Value::List(_) | Value::CData(_)) {
+                    return None;
+                }
+                let slot = slots[i].write(Slot([0; MAX_SCALAR]));
+                encode_value(&t, self.params[i], v, &mut slot.0).ok()?;
+                ptrs[i] = slot.0.as_ptr() as *const c_void;
+            }
+        }
+        let mut ret = Slot([0; MAX_SCALAR]);
+        // SAFETY: every pointer refers to an encoded value of the planned
+        // type in `slots`; `ret` has room for any scalar result.
+        if let Err(e) = unsafe { raw.call(&ptrs[..n], ret.0.as_mut_ptr() as *mut c_void) } {
+            return Some(Err(prefix(&self.name, e)));
+        }
+        Some(Ok(match simple.ret {
+            SimpleRet::Void => Value::Null,
+            SimpleRet::Prim(p) => decode_prim(p, raw.plan().target, &ret.0),
+            SimpleRet::Pointer(pt) => {
+                Value::Pointer(Ptr::new(u64::from_le_bytes(ret.0[..8].try_into().ok()?) as usize, pt))
+            }
+        }))
     }
 
     /// Calls a variadic function giving the C types of the variadic

@@ -571,6 +571,34 @@ fn qsort_row() -> Result<QsortRow, String> {
     Ok(r)
 }
 
+/// `add6` through `Function::call` with `Value`s and through an argument
+/// frame on the default tier: ns per call.
+fn layers_add6(a: &BenchArgs) -> Result<(f64, f64), String> {
+    use abicall::{Ffi, Function, Value};
+    let mut ffi = Ffi::host().map_err(|e| e.to_string())?;
+    let ty = ffi
+        .type_of("long (*)(long, long, long, long, long, long)")
+        .map_err(|e| e.to_string())?;
+    // SAFETY: `bn_add6` has this type.
+    let f = unsafe { Function::from_raw(ffi.shared_types(), "add6", ty, bn_add6 as *const c_void, None) }
+        .map_err(|e| e.to_string())?;
+    let args: Vec<Value> = (1..=6).map(Value::Int).collect();
+    let value = time(a, || {
+        black_box(f.call(black_box(&args)).ok());
+    });
+    let mut frame = f.raw().ok_or("add6 has no prepared call")?.frame().map_err(|e| e.to_string())?;
+    let mut out = 0i64;
+    let frame_ns = time(a, || {
+        for i in 0..6 {
+            let _ = frame.set(i, black_box(i as i64));
+        }
+        // SAFETY: six longs written; an 8-byte result.
+        let _ = unsafe { frame.call(&mut out as *mut i64 as *mut c_void) };
+        black_box(out);
+    });
+    Ok((value, frame_ns))
+}
+
 /// Runs `abicall bench`.
 pub fn run(a: BenchArgs) -> Result<(), String> {
     if a.runs == 0 || a.iters == 0 {
@@ -626,6 +654,12 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
         .find(|r| r.name.starts_with("add6"))
         .ok_or("add6 row missing")?;
     let def = add6.on(add6.default).ok_or("add6: default tier not measured")?;
+    let (value, frame) = layers_add6(&a)?;
+    println!(
+        "add6 layers (ns/call): Function::call(&[Value]) {value:.1} (value/raw {:.2}), ArgFrame::call {frame:.1} (frame/direct {:.2})",
+        value / def,
+        frame / add6.direct
+    );
     println!("default tiers: calls {}, callbacks {}", add6.default, q.default);
     println!("add6 fastpath/direct = {:.2}", def / add6.direct);
     Ok(())
