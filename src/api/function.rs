@@ -5,7 +5,7 @@ use super::convert::{self, ArgStore, Bytes};
 use crate::call::RawCall;
 use crate::error::{Error, Result};
 use crate::ffi::{read, SharedTypes};
-use crate::memory::{decode_prim, encode_value, Ptr, MAX_SCALAR};
+use crate::memory::{decode_prim, encode_prim, encode_value, Ptr, MAX_SCALAR};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use crate::value::Value;
 use std::any::Any;
@@ -50,15 +50,38 @@ const SIMPLE_ARGS: usize = 16;
 /// scalar or `void` result: [`Function::call`] converts into stack slots and
 /// decodes the result without the type table.
 struct Simple {
-    /// Which parameters are pointers (a `Str`, list or array object given
-    /// for one needs a temporary buffer: the general path).
-    pointer: Box<[bool]>,
+    /// How each parameter is encoded.
+    params: Box<[SimpleParam]>,
+    /// Some parameter needs the type table (enums, pointers).
+    needs_types: bool,
     ret: SimpleRet,
+}
+
+#[derive(Clone, Copy)]
+enum SimpleParam {
+    /// An integer of at most 64 bits given as `Value::Int` in `min..=max`:
+    /// stored as is (anything else: [`SimpleParam::Prim`]'s conversion).
+    Int { min: i128, max: i128, prim: Prim },
+    /// A `double` given as `Value::Float`.
+    Double,
+    /// A primitive: encoded without the type table.
+    Prim(Prim),
+    /// An enum (enumerator names need the table).
+    Enum,
+    /// A pointer (a `Str`, list or array object given for one needs a
+    /// temporary buffer: the general path).
+    Pointer,
 }
 
 #[derive(Clone, Copy)]
 enum SimpleRet {
     Void,
+    /// An integer of at most 64 bits: `size` bytes, sign-extended or not.
+    Int {
+        size: u8,
+        signed: bool,
+    },
+    Double,
     Prim(Prim),
     Pointer(TypeId),
 }
@@ -69,19 +92,47 @@ impl Simple {
             return None;
         }
         let scalar = |ty: TypeId| match t.kind(ty) {
-            TypeKind::Pointer(_) => Some(true),
+            TypeKind::Pointer(_) => Some(SimpleParam::Pointer),
             TypeKind::Prim(Prim::Void) => None,
-            TypeKind::Prim(_) | TypeKind::Enum(_) => Some(false),
+            TypeKind::Prim(Prim::Double) => Some(SimpleParam::Double),
+            TypeKind::Prim(p) if p.is_integer() && *p != Prim::Bool && p.size_align(t.target()).0 <= 8 => {
+                let bits = p.size_align(t.target()).0 as u32 * 8;
+                let (min, max) = if p.is_signed(t.target()) {
+                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+                } else {
+                    (0, (1i128 << bits) - 1)
+                };
+                Some(SimpleParam::Int { min, max, prim: *p })
+            }
+            TypeKind::Prim(p) => Some(SimpleParam::Prim(*p)),
+            TypeKind::Enum(_) => Some(SimpleParam::Enum),
             _ => None,
         };
-        let pointer = params.iter().map(|&p| scalar(p)).collect::<Option<Box<[bool]>>>()?;
+        let params = params
+            .iter()
+            .map(|&p| scalar(p))
+            .collect::<Option<Box<[SimpleParam]>>>()?;
+        let needs_types = params
+            .iter()
+            .any(|p| matches!(p, SimpleParam::Enum | SimpleParam::Pointer));
         let ret = match t.kind(ret) {
             TypeKind::Prim(Prim::Void) => SimpleRet::Void,
             TypeKind::Pointer(pt) => SimpleRet::Pointer(*pt),
+            TypeKind::Prim(Prim::Double) => SimpleRet::Double,
+            TypeKind::Prim(p) if p.is_integer() && *p != Prim::Bool && p.size_align(t.target()).0 <= 8 => {
+                SimpleRet::Int {
+                    size: p.size_align(t.target()).0 as u8,
+                    signed: p.is_signed(t.target()),
+                }
+            }
             TypeKind::Prim(_) | TypeKind::Enum(_) => SimpleRet::Prim(t.as_prim(ret)?),
             _ => return None,
         };
-        Some(Simple { pointer, ret })
+        Some(Simple {
+            params,
+            needs_types,
+            ret,
+        })
     }
 }
 
@@ -211,22 +262,56 @@ impl Function {
         let simple = self.simple.as_ref()?;
         let raw = self.fixed.as_ref()?;
         let n = args.len();
-        if n != simple.pointer.len() {
+        if n != simple.params.len() {
             return None;
         }
+        let target = raw.plan().target;
         #[repr(C, align(16))]
         struct Slot([u8; MAX_SCALAR]);
         let mut slots: [std::mem::MaybeUninit<Slot>; SIMPLE_ARGS] =
             [const { std::mem::MaybeUninit::uninit() }; SIMPLE_ARGS];
         let mut ptrs = [std::ptr::null::<c_void>(); SIMPLE_ARGS];
         {
-            let t = read(&self.types);
+            let t = simple.needs_types.then(|| read(&self.types));
             for (i, v) in args.iter().enumerate() {
-                if simple.pointer[i] && matches!(v, Value::Str(_) | Value::List(_) | Value::CData(_)) {
-                    return None;
+                match (simple.params[i], v) {
+                    (SimpleParam::Int { min, max, .. }, Value::Int(x)) if (min..=max).contains(x) => {
+                        // Little-endian: the low bytes are the value.
+                        let slot = slots[i].as_mut_ptr() as *mut i64;
+                        // SAFETY: the slot has room for 8 bytes, 16-aligned.
+                        unsafe { slot.write(*x as i64) };
+                        ptrs[i] = slot as *const c_void;
+                        continue;
+                    }
+                    (SimpleParam::Double, Value::Float(x)) => {
+                        let slot = slots[i].as_mut_ptr() as *mut f64;
+                        // SAFETY: as above.
+                        unsafe { slot.write(*x) };
+                        ptrs[i] = slot as *const c_void;
+                        continue;
+                    }
+                    _ => {}
                 }
                 let slot = slots[i].write(Slot([0; MAX_SCALAR]));
-                encode_value(&t, self.params[i], v, &mut slot.0).ok()?;
+                match (simple.params[i], &t) {
+                    (SimpleParam::Int { prim: p, .. }, _) => {
+                        encode_prim(p, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Double, _) => {
+                        encode_prim(Prim::Double, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Prim(p), _) => {
+                        // Errors are reported by the general path.
+                        encode_prim(p, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Pointer, _) if matches!(v, Value::Str(_) | Value::List(_) | Value::CData(_)) => {
+                        return None
+                    }
+                    (_, Some(t)) => {
+                        encode_value(t, self.params[i], v, &mut slot.0).ok()?;
+                    }
+                    (_, None) => return None,
+                }
                 ptrs[i] = slot.0.as_ptr() as *const c_void;
             }
         }
@@ -238,7 +323,17 @@ impl Function {
         }
         Some(Ok(match simple.ret {
             SimpleRet::Void => Value::Null,
-            SimpleRet::Prim(p) => decode_prim(p, raw.plan().target, &ret.0),
+            SimpleRet::Int { size, signed } => {
+                let raw = u64::from_le_bytes(ret.0[..8].try_into().ok()?);
+                let shift = 64 - 8 * size as u32;
+                Value::Int(if signed {
+                    ((raw << shift) as i64 >> shift) as i128
+                } else {
+                    ((raw << shift) >> shift) as i128
+                })
+            }
+            SimpleRet::Double => Value::Float(f64::from_le_bytes(ret.0[..8].try_into().ok()?)),
+            SimpleRet::Prim(p) => decode_prim(p, target, &ret.0),
             SimpleRet::Pointer(pt) => {
                 Value::Pointer(Ptr::new(u64::from_le_bytes(ret.0[..8].try_into().ok()?) as usize, pt))
             }

@@ -44,6 +44,10 @@ pub struct RawCall {
     /// The generated trampoline, exactly when `tier` is [`Tier::Jit`]
     /// (owned by `inner.jit`, so valid while `inner` lives).
     jit: Option<Trampoline>,
+    /// The plan's argument count (copied out of `inner` for the JIT path).
+    nargs: u32,
+    /// The result is not `void` (copied out of `inner`).
+    has_ret: bool,
 }
 
 struct Inner {
@@ -152,10 +156,13 @@ impl RawCall {
         let signed_char = plan.target.char_is_signed();
         let declared: Vec<Option<Prim>> = promotions.iter().map(|p| p.map(|p| p.from)).collect();
         let fast = FastCall::new(&plan, &declared, signed_char);
+        let nargs = u32::try_from(plan.args.len()).map_err(|_| Error::Call("too many arguments".into()))?;
         let mut call = RawCall {
             code,
             tier: Tier::Libffi,
             jit: None,
+            nargs,
+            has_ret: ret_size > 0,
             inner: Arc::new(Inner {
                 cif,
                 fast,
@@ -306,25 +313,39 @@ impl RawCall {
     /// pointers inside the arguments must be what the C function expects.
     #[inline]
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
+        if let Some(trampoline) = self.jit {
+            if args.len() == self.nargs as usize && (!ret.is_null() || !self.has_ret) {
+                errno::before_call();
+                // SAFETY: the trampoline was generated from this call's plan
+                // and lives as long as `inner`; one argument pointer per
+                // planned argument (checked above), NULL ones refused by the
+                // trampoline before anything is called; the caller
+                // guarantees the rest.
+                let refused = unsafe { trampoline(self.code, args.as_ptr(), ret) };
+                errno::after_call();
+                if refused == 0 {
+                    return Ok(());
+                }
+            }
+            return Err(self.bad_call(args));
+        }
+        // SAFETY: forwarded contract.
+        unsafe { self.call_other(args, ret) }
+    }
+
+    /// [`RawCall::call`] on the fast path and libffi (kept out of line so
+    /// the JIT tier's call inlines small).
+    ///
+    /// # Safety
+    /// As for `call`.
+    #[inline(never)]
+    unsafe fn call_other(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
         if args.len() != inner.plan.args.len() {
             return Err(self.bad_call(args));
         }
         if ret.is_null() && inner.ret_size > 0 {
             return Err(self.bad_call(args));
-        }
-        if let Some(trampoline) = self.jit {
-            errno::before_call();
-            // SAFETY: the trampoline was generated from this call's plan and
-            // lives as long as `inner`; one argument pointer per planned
-            // argument (checked above), NULL ones refused by the trampoline
-            // before anything is called; the caller guarantees the rest.
-            let refused = unsafe { trampoline(self.code, args.as_ptr(), ret) };
-            errno::after_call();
-            if refused != 0 {
-                return Err(self.bad_call(args));
-            }
-            return Ok(());
         }
         if self.tier == Tier::Fast {
             if let Some(fast) = &inner.fast {
@@ -528,6 +549,8 @@ pub struct ArgFrame {
     buf: Box<[u128]>,
     /// Pointers to each slot (for the fast path and libffi).
     ptrs: Box<[*const c_void]>,
+    /// Bytes the caller writes per argument.
+    sizes: Box<[u32]>,
     /// The frame trampoline, when the call takes the JIT tier.
     jit: Option<Trampoline>,
 }
@@ -563,10 +586,12 @@ impl RawCall {
             Tier::Jit => self.inner.jit_frame_call().map(JitCall::entry),
             _ => None,
         };
+        let sizes = (0..offsets.len()).map(|i| self.inner.declared_size(i) as u32).collect();
         Ok(ArgFrame {
             call: self.clone(),
             buf,
             ptrs,
+            sizes,
             jit,
         })
     }
@@ -581,7 +606,7 @@ impl ArgFrame {
     /// Bytes the caller writes for argument `i` (its declared type's size),
     /// or `None` past the last argument.
     pub fn arg_size(&self, i: usize) -> Option<usize> {
-        (i < self.ptrs.len()).then(|| self.call.inner.declared_size(i))
+        self.sizes.get(i).map(|&n| n as usize)
     }
 
     /// Argument `i`'s bytes, to write in C layout; `None` past the last argument.
@@ -597,8 +622,8 @@ impl ArgFrame {
     /// argument's (see [`ArgFrame::arg_size`]) or `i` is past the end.
     #[inline]
     pub fn set<T: Copy>(&mut self, i: usize, v: T) -> Result<()> {
-        match self.ptrs.get(i) {
-            Some(&p) if self.call.inner.declared_size(i) == std::mem::size_of::<T>() => {
+        match (self.ptrs.get(i), self.sizes.get(i)) {
+            (Some(&p), Some(&n)) if n as usize == std::mem::size_of::<T>() => {
                 // SAFETY: the slot has `size_of::<T>()` bytes (checked) in the
                 // frame's buffer, borrowed exclusively.
                 unsafe { (p as *mut T).write_unaligned(v) };

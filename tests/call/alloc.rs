@@ -378,7 +378,14 @@ fn value_calls_and_frames_do_not_allocate() {
     assert_eq!(allocs_in(run), 0, "Function::call allocated");
     // Still the checked conversions: an out-of-range value is an error.
     assert!(add6
-        .call(&[Value::Int(1), Value::Int(2), Value::Int(3), Value::Int(4), Value::Int(5), Value::Float(0.5)])
+        .call(&[
+            Value::Int(1),
+            Value::Int(2),
+            Value::Int(3),
+            Value::Int(4),
+            Value::Int(5),
+            Value::Float(0.5)
+        ])
         .is_err());
 
     let raw = add6.raw().unwrap();

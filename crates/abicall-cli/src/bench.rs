@@ -586,7 +586,11 @@ fn layers_add6(a: &BenchArgs) -> Result<(f64, f64), String> {
     let value = time(a, || {
         black_box(f.call(black_box(&args)).ok());
     });
-    let mut frame = f.raw().ok_or("add6 has no prepared call")?.frame().map_err(|e| e.to_string())?;
+    let mut frame = f
+        .raw()
+        .ok_or("add6 has no prepared call")?
+        .frame()
+        .map_err(|e| e.to_string())?;
     let mut out = 0i64;
     let frame_ns = time(a, || {
         for i in 0..6 {

@@ -44,6 +44,8 @@ const ARG_GPRS: [u8; 6] = [7, 6, 2, 1, 8, 9];
 const RET_GPRS: [u8; 2] = [0, 2];
 const RAX: u8 = 0;
 const RBX: u8 = 3;
+const RCX: u8 = 1;
+const RSI: u8 = 6;
 const RSP: u8 = 4;
 const R10: u8 = 10;
 const R11: u8 = 11;
@@ -197,30 +199,51 @@ pub(crate) fn call_trampoline(
     let mut ops = Asm::new(0);
     let null = ops.new_dynamic_label();
     let done = ops.new_dynamic_label();
-    let area = off32(plan.stack_size.next_multiple_of(16) + 16)?;
-    dynasm!(ops ; .arch x64
-        ; push rbp
-        ; mov rbp, rsp
-        ; push rbx
-        ; push r12
-        ; mov rbx, rsi
-        ; mov r12, rdx
-        ; sub rsp, area
-    );
-    if plan.stack_align > 16 {
-        let mask = -(plan.stack_align as i32);
-        dynasm!(ops ; .arch x64 ; and rsp, mask);
+    // Without stack arguments the trampoline keeps no frame of its own
+    // ("lean"): `ret` and `code` are pushed, the argument array (or frame)
+    // stays in `rsi`, whose own argument part is loaded last. Otherwise
+    // `rbp` frames the outgoing area, `rbx` holds the array, `r12` `ret`.
+    let lean = plan.stack_size == 0;
+    let (base, ret_base) = if lean { (RSI, RCX) } else { (RBX, R12) };
+    if lean {
+        dynasm!(ops ; .arch x64
+            ; push rdx
+            ; push rdi
+            ; sub rsp, 8
+        );
+    } else {
+        let area = off32(plan.stack_size.next_multiple_of(16) + 16)?;
+        dynasm!(ops ; .arch x64
+            ; push rbp
+            ; mov rbp, rsp
+            ; push rbx
+            ; push r12
+            ; mov rbx, rsi
+            ; mov r12, rdx
+            ; sub rsp, area
+        );
+        if plan.stack_align > 16 {
+            let mask = -(plan.stack_align as i32);
+            dynasm!(ops ; .arch x64 ; and rsp, mask);
+        }
+        dynasm!(ops ; .arch x64 ; mov [rbp - 24], rdi);
     }
-    dynasm!(ops ; .arch x64 ; mov [rbp - 24], rdi);
 
-    // Where argument `i`'s bytes are: (base register, displacement).
-    let arg_ptr = |ops: &mut Asm, i: usize| -> Option<(u8, i32)> {
+    // Where argument `i`'s bytes are: (base register, displacement). With
+    // `into_base`, the part is loaded into the base register itself, so
+    // its address goes through `rax` first.
+    let arg_ptr = |ops: &mut Asm, i: usize, into_base: bool| -> Option<(u8, i32)> {
         if let Some(f) = frame {
-            return Some((RBX, i32::try_from(*f.get(i)?).ok()?));
+            let d = i32::try_from(*f.get(i)?).ok()?;
+            if into_base {
+                dynasm!(ops ; .arch x64 ; lea rax, [Rq(base) + d]);
+                return Some((RAX, 0));
+            }
+            return Some((base, d));
         }
         let o = off32(8 * i as u64)?;
         dynasm!(ops ; .arch x64
-            ; mov rax, QWORD [rbx + o]
+            ; mov rax, QWORD [Rq(base) + o]
             ; test rax, rax
             ; jz =>null
         );
@@ -233,7 +256,7 @@ pub(crate) fn call_trampoline(
         if !parts.iter().any(|p| matches!(p.loc, Loc::Stack(_))) {
             continue;
         }
-        let (b, d) = arg_ptr(&mut ops, i)?;
+        let (b, d) = arg_ptr(&mut ops, i, false)?;
         for p in parts {
             let Loc::Stack(slot) = p.loc else { continue };
             let (src, dst) = (d.checked_add(off32(p.offset)?)?, off32(slot)?);
@@ -275,13 +298,27 @@ pub(crate) fn call_trampoline(
     }
 
     // Phase 2: register parts; empty arguments are only checked for NULL.
+    // Lean: the part going to `rsi` (the base) comes last.
+    let mut groups: Vec<(usize, Vec<&crate::abi::Part>, bool)> = Vec::new();
+    let mut last = None;
     for (i, a) in plan.args.iter().enumerate() {
         let Pass::Direct(parts) = &a.pass else { return None };
         let regs: Vec<_> = parts.iter().filter(|p| !matches!(p.loc, Loc::Stack(_))).collect();
         if regs.is_empty() && !parts.is_empty() {
             continue;
         }
-        let (b, d) = arg_ptr(&mut ops, i)?;
+        let (to_base, others): (Vec<_>, Vec<_>) = regs.into_iter().partition(|p| lean && p.loc == Loc::Gpr(1));
+        if !others.is_empty() || to_base.is_empty() {
+            groups.push((i, others, false));
+        }
+        if !to_base.is_empty() {
+            last = Some((i, to_base, true));
+        }
+    }
+    groups.extend(last);
+    for (i, regs, into_base) in groups {
+        let a = &plan.args[i];
+        let (b, d) = arg_ptr(&mut ops, i, into_base)?;
         for p in regs {
             let src = d.checked_add(off32(p.offset)?)?;
             let read = read_of(
@@ -315,6 +352,7 @@ pub(crate) fn call_trampoline(
 
     match &plan.ret.pass {
         _ if matches!(plan.ret.class, ValueClass::Void) => {}
+        Pass::Indirect { ptr: Loc::Gpr(0), .. } if lean => dynasm!(ops ; .arch x64 ; mov rdi, [rsp + 16]),
         Pass::Indirect { ptr: Loc::Gpr(0), .. } => dynasm!(ops ; .arch x64 ; mov rdi, r12),
         Pass::Indirect { .. } => return None,
         Pass::Direct(_) => {}
@@ -323,7 +361,11 @@ pub(crate) fn call_trampoline(
         let nvec = plan.al.unwrap_or(8) as i32;
         dynasm!(ops ; .arch x64 ; mov eax, nvec);
     }
-    dynasm!(ops ; .arch x64 ; call QWORD [rbp - 24]);
+    if lean {
+        dynasm!(ops ; .arch x64 ; call QWORD [rsp + 8] ; mov rcx, [rsp + 16]);
+    } else {
+        dynasm!(ops ; .arch x64 ; call QWORD [rbp - 24]);
+    }
 
     if let (Pass::Direct(parts), false) = (&plan.ret.pass, matches!(plan.ret.class, ValueClass::Void)) {
         // x87 values: pop st0 first (the real part of a complex), then st1.
@@ -336,10 +378,10 @@ pub(crate) fn call_trampoline(
             let dst = off32(p.offset)?;
             match p.loc {
                 Loc::Gpr(r) if (1..=8).contains(&p.size) => {
-                    store_bytes(&mut ops, *RET_GPRS.get(r as usize)?, R12, dst, p.size, R11)
+                    store_bytes(&mut ops, *RET_GPRS.get(r as usize)?, ret_base, dst, p.size, R11)
                 }
                 Loc::Fpr(x) if x < 2 && ((1..=8).contains(&p.size) || p.size == 16) => {
-                    store_xmm(&mut ops, x, R12, dst, p.size)
+                    store_xmm(&mut ops, x, ret_base, dst, p.size)
                 }
                 Loc::X87(_) => {}
                 _ => return None,
@@ -349,21 +391,26 @@ pub(crate) fn call_trampoline(
             let dst = off32(p.offset)?;
             if p.size >= 16 {
                 // Bytes 10..16 of a long double are padding: make them zeros.
-                dynasm!(ops ; .arch x64 ; mov QWORD [r12 + dst + 8], 0);
+                dynasm!(ops ; .arch x64 ; mov QWORD [Rq(ret_base) + dst + 8], 0);
             } else if p.size < 10 {
                 return None;
             }
-            dynasm!(ops ; .arch x64 ; fstp TWORD [r12 + dst]);
+            dynasm!(ops ; .arch x64 ; fstp TWORD [Rq(ret_base) + dst]);
         }
     }
+    dynasm!(ops ; .arch x64 ; xor eax, eax ; =>done);
+    if lean {
+        dynasm!(ops ; .arch x64 ; add rsp, 24 ; ret);
+    } else {
+        dynasm!(ops ; .arch x64
+            ; lea rsp, [rbp - 16]
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; ret
+        );
+    }
     dynasm!(ops ; .arch x64
-        ; xor eax, eax
-        ; =>done
-        ; lea rsp, [rbp - 16]
-        ; pop r12
-        ; pop rbx
-        ; pop rbp
-        ; ret
         ; =>null
         ; mov eax, 1
         ; jmp =>done
