@@ -1331,23 +1331,31 @@ fn default_tier_follows_the_environment() {
 
 /// This file's tests again in child processes with `ABICALL_NO_JIT=1` (the
 /// fast path) and `ABICALL_NO_FASTPATH=1` (libffi), so every fixture runs
-/// through every tier; the parent runs the default tier (the JIT).
+/// through every tier; the parent runs the default tier (the JIT). Two more
+/// children exercise executable memory: `ABICALL_JIT_MEMORY=none` (a host
+/// that refuses it: the JIT falls back to the fast path) and `=private`
+/// (one private W^X mapping per trampoline instead of the shared pages).
 #[test]
 fn every_tier_runs_every_fixture() {
     if std::env::var_os("ENGINE_FIXTURES_CHILD").is_some() {
         return;
     }
-    for var in ["ABICALL_NO_JIT", "ABICALL_NO_FASTPATH"] {
+    for (var, value) in [
+        ("ABICALL_NO_JIT", "1"),
+        ("ABICALL_NO_FASTPATH", "1"),
+        ("ABICALL_JIT_MEMORY", "none"),
+        ("ABICALL_JIT_MEMORY", "private"),
+    ] {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .arg("fixtures::")
             .env("ENGINE_FIXTURES_CHILD", "1")
-            .env(var, "1")
+            .env(var, value)
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success() && text.contains(" passed; 0 failed"),
-            "{var}=1: {text}{}",
+            "{var}={value}: {text}{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
