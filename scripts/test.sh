@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh machine lacks, runs `cargo test`,
+# builds the Lua module (bindings/lua) and runs its suite against LuaJIT,
 # then builds and installs the Python module (bindings/python) with pip and
 # runs its pytest suite (set ABICALL_SKIP_PYTHON=1 to skip that part).
 # Usage: scripts/test.sh [extra cargo test args]
@@ -14,6 +15,9 @@ have qemu-aarch64-static || need+=(qemu-user-static)
 have clang || need+=(clang)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+have lua5.4 || need+=(lua5.4)
+[ -f /usr/include/lua5.4/lua.h ] || need+=(liblua5.4-dev)
+have luajit || need+=(luajit)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need[*]}" >&2
@@ -26,6 +30,12 @@ fi
 # Every crate of the workspace's default members (engine, C API, CLI,
 # conformance); --no-fail-fast so one failing binary does not hide the rest.
 cargo test --no-fail-fast "$@"
+
+# The Lua module (bindings/lua/README.md): built on the static C library,
+# its test programs run under luajit and lua5.4 + the module, outputs compared.
+cargo build -q -p abicall-capi --release
+make -s -C bindings/lua
+bindings/lua/tests/run.sh
 
 if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
   PY="${PYTHON:-python3}"

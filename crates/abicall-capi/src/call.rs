@@ -140,7 +140,10 @@ pub unsafe extern "C" fn abicall_function_free(f: *mut abicall_function, err: *m
 /// `abicall_function_arg_count` pointers (NULL allowed when 0). `errno` is
 /// restored before and saved after the call, per thread (see
 /// `abicall_errno_get`). No allocation and no lock on this path (for up to
-/// 32 arguments).
+/// 32 arguments). If a callback made with `abicall_callback_new_status`
+/// fails while C runs (or an owner-thread callback is called from this
+/// thread), the call completes and then returns `ABICALL_E_CALLBACK` with
+/// the callback's message; `ret` holds what C returned.
 ///
 /// # Safety
 /// Every `args[i]` points to a readable value of the argument's type, `ret`
@@ -158,8 +161,10 @@ pub unsafe extern "C" fn abicall_call(
         entry(err, || {
             let f = live(f, "f")?;
             let argv = array(args as *const *const c_void, f.raw.arg_count(), "args")?;
+            // A callback failing during the call is reported here.
+            let scope = super::callback::CallScope::enter();
             f.raw.call(argv, ret)?;
-            Ok(())
+            scope.finish().map_or(Ok(()), Err)
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Status codes, the error-out struct, and the guard every entry runs in:
 //! `catch_unwind` around the body, so no panic ever unwinds into C.
 
-use abicall::error::Error;
+use abicall::error::{Error, ParseErrorKind};
 use std::any::Any;
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -24,7 +24,9 @@ pub enum abicall_status {
     ABICALL_E_ABI = 3,
     /// A member path (`offsetof`) does not resolve.
     ABICALL_E_PATH = 4,
-    /// A type name that is not declared.
+    /// A type name that is not declared (a misspelt typedef name; `line` /
+    /// `col` are set as for `ABICALL_E_PARSE`), or a struct, union or enum
+    /// used where its layout is needed but never defined.
     ABICALL_E_UNKNOWN_TYPE = 5,
     /// A function, variable or constant name that is not declared.
     ABICALL_E_UNKNOWN_NAME = 6,
@@ -56,6 +58,14 @@ pub enum abicall_status {
     ABICALL_E_BAD_HANDLE = 18,
     /// An internal error (a panic inside abicall, caught at the boundary).
     ABICALL_E_PANIC = 19,
+    /// A callback run during the call failed (its function returned a
+    /// status other than `ABICALL_OK`, or it was called from a thread
+    /// other than its owner): C received the callback's error value, and
+    /// the message names the failure.
+    ABICALL_E_CALLBACK = 20,
+    /// A `size` field of an options struct that this library does not
+    /// know (a header newer than the library, or `size` not set).
+    ABICALL_E_VERSION = 21,
 }
 
 use abicall_status::*;
@@ -146,6 +156,10 @@ impl Fail {
 /// The status for each kind of [`Error`].
 pub(crate) fn status_of(e: &Error) -> abicall_status {
     match e {
+        Error::Parse {
+            kind: ParseErrorKind::UnknownType,
+            ..
+        } => ABICALL_E_UNKNOWN_TYPE,
         Error::Parse { .. } => ABICALL_E_PARSE,
         Error::Layout(_) => ABICALL_E_LAYOUT,
         Error::Abi(_) => ABICALL_E_ABI,
@@ -169,9 +183,15 @@ impl From<Error> for Fail {
             Error::Parse { line, col, .. } => (*line, *col),
             _ => (0, 0),
         };
+        // A parse error's position is in `line` / `col`; the message does
+        // not repeat it.
+        let message = match &e {
+            Error::Parse { .. } => e.message(),
+            _ => e.to_string(),
+        };
         Fail {
             status: status_of(&e),
-            message: e.to_string(),
+            message,
             line,
             col,
         }
@@ -203,7 +223,7 @@ pub(crate) unsafe fn entry(err: *mut abicall_error, body: impl FnOnce() -> Resul
 
 /// The name of a status (`"ABICALL_E_PARSE"`), for messages.
 pub(crate) fn status_name(status: i32) -> &'static std::ffi::CStr {
-    const NAMES: [&std::ffi::CStr; 20] = [
+    const NAMES: [&std::ffi::CStr; 22] = [
         c"ABICALL_OK",
         c"ABICALL_E_PARSE",
         c"ABICALL_E_LAYOUT",
@@ -224,6 +244,8 @@ pub(crate) fn status_name(status: i32) -> &'static std::ffi::CStr {
         c"ABICALL_E_FREED",
         c"ABICALL_E_BAD_HANDLE",
         c"ABICALL_E_PANIC",
+        c"ABICALL_E_CALLBACK",
+        c"ABICALL_E_VERSION",
     ];
     usize::try_from(status)
         .ok()
@@ -276,7 +298,7 @@ mod tests {
         // SAFETY: `e` is writable.
         let s = unsafe { entry(&mut e, || Err(err.into())) };
         assert_eq!((s, e.line, e.col), (ABICALL_E_PARSE, 3, 9));
-        assert_eq!(text(&e), "3:9: expected `;`");
+        assert_eq!(text(&e), "expected `;`", "the position is in line/col, not repeated");
     }
 
     #[test]
@@ -286,7 +308,7 @@ mod tests {
             assert_eq!(status_name(s as i32).to_str().unwrap(), want);
         }
         assert_eq!(
-            status_name(ABICALL_E_PANIC as i32 + 1).to_str().unwrap(),
+            status_name(ABICALL_E_VERSION as i32 + 1).to_str().unwrap(),
             "ABICALL_E_UNKNOWN_STATUS"
         );
     }

@@ -51,11 +51,13 @@ mod args;
 mod call;
 mod callback;
 mod context;
+mod decl;
 mod error;
 mod handle;
 mod library;
 mod members;
 mod memory;
+mod scalar;
 mod types;
 
 pub use call::{
@@ -65,12 +67,17 @@ pub use call::{
 };
 pub use callback::{
     abicall_callback, abicall_callback_code, abicall_callback_fn, abicall_callback_free, abicall_callback_new,
-    abicall_callback_new_ex, abicall_callback_new_type, abicall_callback_options, abicall_destructor_fn,
-    abicall_error_hook_fn,
+    abicall_callback_new_ex, abicall_callback_new_status, abicall_callback_new_type, abicall_callback_options,
+    abicall_callback_status_fn, abicall_destructor_fn, abicall_error_hook_fn, ABICALL_CALLBACK_OWNER_THREAD,
 };
 pub use context::{
     abicall_cdef, abicall_constant_double, abicall_constant_int, abicall_context, abicall_context_free,
     abicall_context_new, abicall_context_target,
+};
+pub use decl::{
+    abicall_decl_at, abicall_decl_count, abicall_decl_kind, abicall_decl_type, abicall_decl_variadic,
+    abicall_declaration, abicall_type_enum_count, abicall_type_enum_member, abicall_type_equal, abicall_type_from_id,
+    abicall_type_id,
 };
 pub use error::{abicall_error, abicall_status, ABICALL_ERROR_MESSAGE_SIZE};
 pub use library::{
@@ -84,6 +91,10 @@ pub use members::{
 pub use memory::{
     abicall_errno_get, abicall_errno_set, abicall_handle, abicall_handle_free, abicall_handle_get, abicall_handle_new,
     abicall_object, abicall_object_free, abicall_object_new, abicall_object_ptr, abicall_object_size,
+};
+pub use scalar::{
+    abicall_load_complex, abicall_load_double, abicall_load_int, abicall_load_int128, abicall_load_uint,
+    abicall_store_complex, abicall_store_double, abicall_store_int, abicall_store_int128, abicall_store_uint,
 };
 pub use types::{
     abicall_kind, abicall_type, abicall_type_align, abicall_type_array, abicall_type_free, abicall_type_is_signed,
@@ -108,4 +119,38 @@ pub extern "C" fn abicall_status_name(status: i32) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn abicall_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The major version of the header (`ABICALL_VERSION_MAJOR`); the library's
+/// is `abicall_version_number() / 1000000`. Changes break the ABI.
+pub const ABICALL_VERSION_MAJOR: u32 = 0;
+/// The minor version of the header: additions that keep the ABI.
+pub const ABICALL_VERSION_MINOR: u32 = 1;
+/// The patch version of the header.
+pub const ABICALL_VERSION_PATCH: u32 = 0;
+/// The header's version as one number: `MAJOR * 1000000 + MINOR * 1000 +
+/// PATCH`, to compare with `abicall_version_number()` at run time.
+pub const ABICALL_VERSION_NUMBER: u32 =
+    ABICALL_VERSION_MAJOR * 1000000 + ABICALL_VERSION_MINOR * 1000 + ABICALL_VERSION_PATCH;
+
+/// The library's version as one number (`MAJOR * 1000000 + MINOR * 1000 +
+/// PATCH`): a program built with this header runs against a library whose
+/// major version equals `ABICALL_VERSION_MAJOR` and whose number is at
+/// least `ABICALL_VERSION_NUMBER`.
+#[no_mangle]
+pub extern "C" fn abicall_version_number() -> u32 {
+    const fn num(s: &str) -> u32 {
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut n = 0;
+        while i < b.len() {
+            n = n * 10 + (b[i] - b'0') as u32;
+            i += 1;
+        }
+        n
+    }
+    const N: u32 = num(env!("CARGO_PKG_VERSION_MAJOR")) * 1000000
+        + num(env!("CARGO_PKG_VERSION_MINOR")) * 1000
+        + num(env!("CARGO_PKG_VERSION_PATCH"));
+    N
 }

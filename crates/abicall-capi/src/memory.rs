@@ -28,7 +28,8 @@ impl_handle!(abicall_object, Object, 0xab1c_0c05);
 
 /// Allocates `count` zeroed elements of `type` (a complete type; 1 for a
 /// single object). `ABICALL_E_MEMORY` if the size overflows or allocation
-/// fails, `ABICALL_E_LAYOUT` for an incomplete type.
+/// fails, `ABICALL_E_UNKNOWN_TYPE` for a struct, union or enum never
+/// defined (`struct typo`), `ABICALL_E_LAYOUT` for other incomplete types.
 ///
 /// # Safety
 /// `ty` is a type handle; `out_obj` writable; `err` NULL or writable.
@@ -44,7 +45,13 @@ pub unsafe extern "C" fn abicall_object_new(
         entry(err, || {
             let t = live(ty, "ty")?;
             let o = out(out_obj, "out_obj")?;
-            let elem = read(&t.types).size_of(t.id)?;
+            let elem = {
+                let types = read(&t.types);
+                if let Some(f) = super::types::undefined_tag(&types, t.id) {
+                    return Err(f);
+                }
+                types.size_of(t.id)?
+            };
             let size = (elem as usize)
                 .checked_mul(count)
                 .filter(|&s| s <= isize::MAX as usize)

@@ -3,12 +3,14 @@
 
 use super::args::{c_str, out, out_opt};
 use super::context::abicall_context;
+use super::context::Context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
 use super::handle::{free, impl_handle, into_raw, live, Shell};
 use abicall::types::{Prim, RecordKind, TypeId, TypeKind, Types};
 use abicall::Error;
 use abicall::{read_types as read, SharedTypes};
 use std::ffi::c_char;
+use std::sync::Arc;
 
 /// A C type of a context (opaque). It keeps the context's type table alive,
 /// so it stays valid after the context is freed. Free it with
@@ -17,19 +19,74 @@ pub struct abicall_type {
     shell: Shell<TypeRef>,
 }
 
-/// A type id with the table it belongs to.
+/// A type id with the table it belongs to, and the typedef name it was
+/// reached by (kept for messages: `div_t` rather than `struct <anonymous>`).
 pub(crate) struct TypeRef {
     pub(crate) types: SharedTypes,
     pub(crate) id: TypeId,
+    pub(crate) alias: Option<Arc<str>>,
+}
+
+impl TypeRef {
+    /// The name to show for this type: its typedef name if it was reached
+    /// by one, else its C spelling.
+    pub(crate) fn display(&self, types: &Types) -> String {
+        match &self.alias {
+            Some(a) => a.to_string(),
+            None => types.display(self.id),
+        }
+    }
 }
 
 impl_handle!(abicall_type, TypeRef, 0xab1c_0c02);
 
 /// Hands a type of `types` to C.
 pub(crate) fn new_type(types: &SharedTypes, id: TypeId) -> *mut abicall_type {
+    new_type_named(types, id, None)
+}
+
+/// Hands a type of `types` to C, remembering the typedef name it was
+/// reached by.
+pub(crate) fn new_type_named(types: &SharedTypes, id: TypeId, alias: Option<Arc<str>>) -> *mut abicall_type {
     into_raw::<abicall_type>(TypeRef {
         types: types.clone(),
         id,
+        alias,
+    })
+}
+
+/// The typedef name `name` spells, if it is one identifier naming a
+/// typedef (declared or builtin) of the context.
+pub(crate) fn typedef_alias(c: &Context, name: &str) -> Option<Arc<str>> {
+    let name = name.trim();
+    let ident = !name.is_empty()
+        && !name.starts_with(|ch: char| ch.is_ascii_digit())
+        && name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+    if !ident {
+        return None;
+    }
+    let ffi = c.ffi();
+    let d = ffi.decls();
+    (d.typedefs.contains_key(name) || d.builtin_typedefs.contains_key(name)).then(|| Arc::from(name))
+}
+
+/// The error for a struct, union or enum that is used where its layout is
+/// needed but was never defined (`struct typo`): C accepts the mention as a
+/// declaration, so the mistake only shows here.
+pub(crate) fn undefined_tag(types: &Types, id: TypeId) -> Option<Fail> {
+    let incomplete = match types.kind(id) {
+        TypeKind::Record(r) => types.record(*r).layout.is_none(),
+        TypeKind::Enum(e) => !types.enum_(*e).complete,
+        _ => false,
+    };
+    incomplete.then(|| {
+        Fail::new(
+            abicall_status::ABICALL_E_UNKNOWN_TYPE,
+            format!(
+                "`{}` is not defined (only declared or mentioned; a misspelt tag?), so it has no size",
+                types.display(id)
+            ),
+        )
     })
 }
 
@@ -41,57 +98,57 @@ pub enum abicall_kind {
     /// `void`.
     ABICALL_KIND_VOID = 0,
     /// `_Bool`.
-    ABICALL_KIND_BOOL,
+    ABICALL_KIND_BOOL = 1,
     /// Plain `char` (signed or not depending on the target; see `abicall_type_is_signed`).
-    ABICALL_KIND_CHAR,
+    ABICALL_KIND_CHAR = 2,
     /// `signed char`.
-    ABICALL_KIND_SCHAR,
+    ABICALL_KIND_SCHAR = 3,
     /// `unsigned char`.
-    ABICALL_KIND_UCHAR,
+    ABICALL_KIND_UCHAR = 4,
     /// `short`.
-    ABICALL_KIND_SHORT,
+    ABICALL_KIND_SHORT = 5,
     /// `unsigned short`.
-    ABICALL_KIND_USHORT,
+    ABICALL_KIND_USHORT = 6,
     /// `int`.
-    ABICALL_KIND_INT,
+    ABICALL_KIND_INT = 7,
     /// `unsigned int`.
-    ABICALL_KIND_UINT,
+    ABICALL_KIND_UINT = 8,
     /// `long`.
-    ABICALL_KIND_LONG,
+    ABICALL_KIND_LONG = 9,
     /// `unsigned long`.
-    ABICALL_KIND_ULONG,
+    ABICALL_KIND_ULONG = 10,
     /// `long long`.
-    ABICALL_KIND_LONGLONG,
+    ABICALL_KIND_LONGLONG = 11,
     /// `unsigned long long`.
-    ABICALL_KIND_ULONGLONG,
+    ABICALL_KIND_ULONGLONG = 12,
     /// `__int128`.
-    ABICALL_KIND_INT128,
+    ABICALL_KIND_INT128 = 13,
     /// `unsigned __int128`.
-    ABICALL_KIND_UINT128,
+    ABICALL_KIND_UINT128 = 14,
     /// `float`.
-    ABICALL_KIND_FLOAT,
+    ABICALL_KIND_FLOAT = 15,
     /// `double`.
-    ABICALL_KIND_DOUBLE,
+    ABICALL_KIND_DOUBLE = 16,
     /// `long double` (format depends on the target).
-    ABICALL_KIND_LONGDOUBLE,
+    ABICALL_KIND_LONGDOUBLE = 17,
     /// `float _Complex`.
-    ABICALL_KIND_FLOAT_COMPLEX,
+    ABICALL_KIND_FLOAT_COMPLEX = 18,
     /// `double _Complex`.
-    ABICALL_KIND_DOUBLE_COMPLEX,
+    ABICALL_KIND_DOUBLE_COMPLEX = 19,
     /// `long double _Complex`.
-    ABICALL_KIND_LONGDOUBLE_COMPLEX,
+    ABICALL_KIND_LONGDOUBLE_COMPLEX = 20,
     /// A pointer (`abicall_type_item` gives the pointee).
-    ABICALL_KIND_POINTER,
+    ABICALL_KIND_POINTER = 21,
     /// An array (`abicall_type_item` gives the element type, `abicall_type_length` the length).
-    ABICALL_KIND_ARRAY,
+    ABICALL_KIND_ARRAY = 22,
     /// A struct.
-    ABICALL_KIND_STRUCT,
+    ABICALL_KIND_STRUCT = 23,
     /// A union.
-    ABICALL_KIND_UNION,
+    ABICALL_KIND_UNION = 24,
     /// An enum (its size and signedness are those of its underlying integer type).
-    ABICALL_KIND_ENUM,
+    ABICALL_KIND_ENUM = 25,
     /// A function type.
-    ABICALL_KIND_FUNCTION,
+    ABICALL_KIND_FUNCTION = 26,
 }
 
 fn kind_of(types: &Types, id: TypeId) -> abicall_kind {
@@ -152,7 +209,16 @@ pub unsafe extern "C" fn abicall_type_new(
             let name = c_str(name, "name")?;
             let o = out(out_type, "out_type")?;
             let id = c.ffi().type_of(name)?;
-            o.set(new_type(c.types(), id));
+            let alias = typedef_alias(c, name).or_else(|| {
+                // A derived type of an anonymous record spelt through its
+                // typedef (`div_t *`): keep the spelling for messages.
+                let types = read(c.types());
+                types
+                    .display(id)
+                    .contains("<anonymous>")
+                    .then(|| Arc::from(name.trim()))
+            });
+            o.set(new_type_named(c.types(), id, alias));
             Ok(())
         })
     }
@@ -179,7 +245,9 @@ unsafe fn with_type<R>(ty: *const abicall_type, f: impl FnOnce(&Types, TypeId) -
     f(&types, t.id)
 }
 
-/// `sizeof(type)` (`ABICALL_E_LAYOUT` for an incomplete type).
+/// `sizeof(type)`: `ABICALL_E_UNKNOWN_TYPE` for a struct, union or enum
+/// that was never defined (`struct typo`), `ABICALL_E_LAYOUT` for other
+/// incomplete types (`void`, `int[]`, functions).
 ///
 /// # Safety
 /// `ty` is a type handle; `out_size` writable; `err` NULL or writable.
@@ -193,7 +261,10 @@ pub unsafe extern "C" fn abicall_type_size(
     unsafe {
         entry(err, || {
             let o = out(out_size, "out_size")?;
-            let size = with_type(ty, |t, id| Ok(t.size_of(id)?))?;
+            let size = with_type(ty, |t, id| match undefined_tag(t, id) {
+                Some(f) => Err(f),
+                None => Ok(t.size_of(id)?),
+            })?;
             o.set(usize::try_from(size).map_err(|_| Fail::from(Error::Layout(format!("size {size} too large"))))?);
             Ok(())
         })
@@ -368,7 +439,9 @@ pub unsafe extern "C" fn abicall_type_length(
     }
 }
 
-/// The C spelling of a type (`"struct pt *"`), `snprintf`-style: at most
+/// The C spelling of a type (`"struct pt *"`; a type looked up by a typedef
+/// name, or derived from one with `abicall_type_pointer` /
+/// `abicall_type_array`, is spelt with it: `"div_t"`, `"div_t *"`), `snprintf`-style: at most
 /// `cap - 1` bytes and a NUL are written to `buf` (which may be NULL when
 /// `cap` is 0); the full length is stored to `out_len` unless it is NULL.
 ///
@@ -386,7 +459,8 @@ pub unsafe extern "C" fn abicall_type_name(
     // SAFETY: forwarded contracts.
     unsafe {
         entry(err, || {
-            let name = with_type(ty, |t, id| Ok(t.display(id)))?;
+            let t = live(ty, "ty")?;
+            let name = t.display(&read(&t.types));
             if cap > 0 {
                 if buf.is_null() {
                     return Err(Fail::null("buf"));
@@ -427,7 +501,8 @@ pub unsafe extern "C" fn abicall_type_pointer(
                 types.check_depth(id)?;
                 id
             };
-            o.set(new_type(&t.types, id));
+            let alias = t.alias.as_ref().map(|a| Arc::from(format!("{a} *")));
+            o.set(new_type_named(&t.types, id, alias));
             Ok(())
         })
     }
@@ -454,6 +529,9 @@ pub unsafe extern "C" fn abicall_type_array(
             let o = out(out_type, "out_type")?;
             let id = {
                 let mut types = t.types.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(f) = undefined_tag(&types, t.id) {
+                    return Err(f);
+                }
                 if matches!(types.kind(t.id), TypeKind::Func(_)) || !types.is_complete(t.id) {
                     return Err(Error::Layout(format!(
                         "cannot make an array of `{}` (incomplete or function type)",
@@ -466,7 +544,8 @@ pub unsafe extern "C" fn abicall_type_array(
                 types.size_of(id)?;
                 id
             };
-            o.set(new_type(&t.types, id));
+            let alias = t.alias.as_ref().map(|a| Arc::from(format!("{a}[{length}]")));
+            o.set(new_type_named(&t.types, id, alias));
             Ok(())
         })
     }

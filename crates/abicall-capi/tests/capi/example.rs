@@ -12,8 +12,8 @@ cos(0) = 1
 point_dist({1, 1}, {4, 5}) = 5
 box_center({{1, 2}, {3, 6}, 10}) = {20, 40} (16 bytes)
 qsort with an abicall callback: 1 2 3 5 8 9
-bad cdef: ABICALL_E_PARSE (line 2, column 20): 2:20: expected `;` after the member declaration, found `y`
-unknown type: ABICALL_E_PARSE: 1:1: unknown type name `point_t`
+bad cdef: ABICALL_E_PARSE (line 2, column 20): expected `;` after the member declaration, found `y`
+unknown type: ABICALL_E_UNKNOWN_TYPE: unknown type name `point_t`
 undeclared function: ABICALL_E_UNKNOWN_NAME: `cos_of_nothing` is not declared
 missing symbol: ABICALL_E_SYMBOL_NOT_FOUND
 destructor: comparator was called: yes
@@ -153,9 +153,23 @@ fn embed_c_example_against_the_cdylib() {
         target.join("libabicall_capi.so").exists(),
         "libabicall_capi.so not built (is crate-type cdylib set?)"
     );
+    // The library's SONAME (set by build.rs) is what the program records
+    // and looks for at run time: libabicall_capi.so.<major>, installed as a
+    // link to the file cargo built.
+    let readelf = Command::new("readelf")
+        .args(["-d", target.join("libabicall_capi.so").to_str().unwrap()])
+        .output()
+        .expect("readelf not found: run `apt-get install -y binutils`");
+    let soname = format!("libabicall_capi.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
+    assert!(
+        String::from_utf8_lossy(&readelf.stdout).contains(&format!("Library soname: [{soname}]")),
+        "libabicall_capi.so has no SONAME {soname}:\n{}",
+        String::from_utf8_lossy(&readelf.stdout)
+    );
+    std::os::unix::fs::symlink(target.join("libabicall_capi.so"), dir.join(&soname)).unwrap();
     let exe = dir.join("embed");
     let lib_dir = format!("-L{}", target.display());
-    let rpath = format!("-Wl,-rpath,{}", target.display());
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
     gcc(&[
         "-std=c11",
         "-Iinclude",

@@ -7,6 +7,7 @@ pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 mod counting_alloc;
 
 mod alloc;
+mod embedding;
 mod errors;
 mod example;
 mod header;
