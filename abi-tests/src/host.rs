@@ -150,9 +150,11 @@ fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<
             return (vec![f], false);
         }
     };
-    call.set_fast_path(false);
-    if let Some(m) = call_callee(&call, &vals, built) {
-        out.push(Failure::new(k, Direction::CallLibffi, m));
+    // A plan libffi refuses (see `libffi_limitation`) runs on the JIT alone.
+    if call.set_tier(Tier::Libffi).is_ok() {
+        if let Some(m) = call_callee(&call, &vals, built) {
+            out.push(Failure::new(k, Direction::CallLibffi, m));
+        }
     }
     let fast = call.has_fast_path();
     if fast {
@@ -256,7 +258,14 @@ fn call_caller(
         Ok(cb) => cb,
         // No fast entry for this plan (x87 results), or no JIT on this
         // host: the other entries cover it.
-        Err(_) if tier == Tier::Fast || (tier == Tier::Jit && !Tier::Jit.available()) => return Ok(None),
+        // A plan libffi refuses has no closure either.
+        Err(_)
+            if tier == Tier::Fast
+                || (tier == Tier::Jit && !Tier::Jit.available())
+                || (tier == Tier::Libffi && libffi_refuses(types, fty)) =>
+        {
+            return Ok(None)
+        }
         Err(e) => return Err(e),
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
@@ -275,6 +284,14 @@ fn call_caller(
         ));
     }
     Ok(None)
+}
+
+/// Whether libffi refuses the plan of `fty` (a documented limitation).
+fn libffi_refuses(types: &Types, fty: TypeId) -> bool {
+    abicall::abi::plan_func(types, fty, &[])
+        .ok()
+        .and_then(|p| abicall::abi::ffi_shape::libffi_limitation(&p))
+        .is_some()
 }
 
 /// Why clang 14 and the psABI (and gcc) disagree on `sig`, if they do: an

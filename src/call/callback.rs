@@ -60,7 +60,8 @@ const RET_SCRATCH: usize = 64;
 static ZERO_ARG: [u64; 8] = [0; 8];
 
 struct State {
-    cif: Cif,
+    /// `None` when libffi cannot take the plan (only generated stubs can).
+    cif: Option<Cif>,
     plan: CallPlan,
     /// For each planned argument, the CIF argument index (None: empty struct).
     arg_map: Box<[Option<u32>]>,
@@ -262,7 +263,10 @@ impl RawCallback {
             )));
         }
         let plan = abi::plan_func(types, func, &[])?;
-        let cif = Cif::new(types, &plan)?;
+        let (cif, cif_err) = match Cif::new(types, &plan) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
         let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
             0
         } else {
@@ -282,7 +286,10 @@ impl RawCallback {
             Some(b) => b,
             None => vec![0; ret_size],
         };
-        let arg_map = cif.arg_map.clone();
+        let arg_map = cif.as_ref().map_or_else(
+            || (0..plan.args.len() as u32).map(Some).collect(),
+            |c| c.arg_map.clone(),
+        );
         let fast = if tiers.contains(&Tier::Fast) {
             FastCallback::new(&plan)
         } else {
@@ -327,6 +334,9 @@ impl RawCallback {
                 tiers.first().copied().unwrap_or(Tier::Libffi)
             )));
         }
+        let Some(cif) = state.cif.as_ref() else {
+            return Err(cif_err.unwrap_or_else(|| Error::Call("no libffi CIF for this callback".into())));
+        };
         let mut code: *mut c_void = std::ptr::null_mut();
         // SAFETY: allocates writable+executable closure memory; `code`
         // receives its executable address.
@@ -340,7 +350,7 @@ impl RawCallback {
         let status = unsafe {
             raw::ffi_prep_closure_loc(
                 closure,
-                state.cif.as_ptr(),
+                cif.as_ptr(),
                 Some(trampoline),
                 Arc::as_ptr(&state) as *mut c_void,
                 code,

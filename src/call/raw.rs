@@ -51,7 +51,8 @@ pub struct RawCall {
 }
 
 struct Inner {
-    cif: Cif,
+    /// `None` when libffi cannot take the plan (only the JIT can).
+    cif: Option<Cif>,
     /// The compiled fast path, when the plan is eligible on this host.
     fast: Option<FastCall>,
     /// The generated trampoline, compiled on first use of the JIT tier
@@ -131,7 +132,12 @@ impl RawCall {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
-        let cif = Cif::new(types, &plan)?;
+        // libffi refuses some plans (a stack argument needing 32-byte
+        // alignment): the JIT places them, so such a call has no libffi tier.
+        let (cif, cif_err) = match Cif::new(types, &plan) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
         let mut promotions = Vec::with_capacity(plan.args.len());
         for a in &plan.args {
             let from = types.as_prim(a.ty);
@@ -146,8 +152,9 @@ impl RawCall {
         // see the caller's array (which it would leave holding dangling
         // pointers), so such calls go through the rewrite's own array.
         let libffi_writes_avalue = plan.args.iter().any(|a| a.size > 16);
-        let needs_rewrite =
-            promotions.iter().any(Option::is_some) || cif.arg_map.iter().any(Option::is_none) || libffi_writes_avalue;
+        let needs_rewrite = promotions.iter().any(Option::is_some)
+            || cif.as_ref().is_some_and(|c| c.arg_map.iter().any(Option::is_none))
+            || libffi_writes_avalue;
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0
         } else {
@@ -179,6 +186,11 @@ impl RawCall {
             }),
         };
         call.tier = call.default_tier();
+        if let Some(e) = cif_err {
+            if jit::disabled_by_env() || fast::disabled_by_env() || call.tier != Tier::Jit {
+                return Err(e);
+            }
+        }
         if call.tier == Tier::Jit {
             call.jit = call.inner.jit_call().map(JitCall::entry);
         }
@@ -226,7 +238,7 @@ impl RawCall {
     /// executable memory (compiled on first ask).
     pub fn has_tier(&self, tier: Tier) -> bool {
         match tier {
-            Tier::Libffi => true,
+            Tier::Libffi => self.inner.cif.is_some(),
             Tier::Fast => self.inner.fast.is_some(),
             Tier::Jit => self.inner.jit_call().is_some(),
         }
@@ -402,10 +414,14 @@ impl RawCall {
     unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) {
         let inner = &*self.inner;
         // Rewrite: drop empty arguments, apply default promotions.
-        let n = inner.cif.cif_nargs;
+        let Some(cif) = &inner.cif else {
+            // Unreachable: the libffi tier is never selected without a CIF.
+            return;
+        };
+        let n = cif.cif_nargs;
         let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
             for (i, &a) in args.iter().enumerate() {
-                let Some(slot) = inner.cif.arg_map[i] else { continue };
+                let Some(slot) = cif.arg_map[i] else { continue };
                 let p = match inner.promotions[i] {
                     // SAFETY: `a` points to a value of the declared type (caller contract).
                     Some(pr) => unsafe {
@@ -437,12 +453,16 @@ impl RawCall {
     #[inline(always)]
     unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
+        let Some(cif) = &inner.cif else {
+            // Unreachable: the libffi tier is never selected without a CIF.
+            return;
+        };
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
         let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
         if inner.ret_size > RET_SCRATCH {
             errno::before_call();
             // SAFETY: CIF prepared; `ret` has room for the whole value.
-            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), ret, avalue) };
+            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), ret, avalue) };
             errno::after_call();
         } else {
             #[repr(C, align(16))]
@@ -454,7 +474,7 @@ impl RawCall {
             errno::before_call();
             // SAFETY: CIF prepared; the scratch buffer is at least a register
             // wide and as large as any register-returned value.
-            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
+            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
             errno::after_call();
             // Little-endian: the low bytes are the value, so copying
             // `ret_size` bytes truncates a widened narrow return.
