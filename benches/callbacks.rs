@@ -46,7 +46,7 @@ fn callbacks(c: &mut Criterion) {
     let lib = bench_lib::load();
     // SAFETY: symbols of the declared C types.
     let qsort: Qsort = unsafe { std::mem::transmute(bench_lib::sym(None, "qsort")) };
-    // SAFETY: as above.
+    // SAFETY: `bn_cmp_int` in the bench library is `int (const void *, const void *)`.
     let c_cmp: Cmp = unsafe { std::mem::transmute(bench_lib::sym(Some(&lib), "bn_cmp_int")) };
 
     // Raw libffi closure.

@@ -56,7 +56,7 @@ fn group(c: &mut Criterion, s: Sig<'_>, mut direct: impl FnMut()) {
     }
     call.set_fast_path(false);
     g.bench_function("abicall_libffi", |b| {
-        // SAFETY: as above.
+        // SAFETY: `s.args` point to values of the planned types; `retp` has ret_size bytes.
         b.iter(|| unsafe { call.call(black_box(s.args), retp) }.unwrap())
     });
     g.finish();
@@ -116,7 +116,7 @@ fn calls(c: &mut Criterion) {
 
     // void()
     let code = sym("bn_noop");
-    // SAFETY (all transmutes below): each symbol has the declared C type.
+    // SAFETY: `the symbol` in the bench library has the C type `extern "C" fn()`.
     let fd: extern "C" fn() = unsafe { std::mem::transmute(code) };
     let f = t.func(v, vec![], false);
     let sig = Sig {
@@ -132,6 +132,7 @@ fn calls(c: &mut Criterion) {
 
     // int(int)
     let code = sym("bn_inc");
+    // SAFETY: `bn_inc` in the bench library has the C type `extern "C" fn(i32) -> i32`.
     let fd: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(code) };
     let x = 41i32;
     let args = [p(&x)];
@@ -155,6 +156,7 @@ fn calls(c: &mut Criterion) {
 
     // double(double)
     let code = sym("bn_half");
+    // SAFETY: `bn_half` in the bench library has the C type `extern "C" fn(f64) -> f64`.
     let fd: extern "C" fn(f64) -> f64 = unsafe { std::mem::transmute(code) };
     let x = 3.0f64;
     let args = [p(&x)];
@@ -178,6 +180,7 @@ fn calls(c: &mut Criterion) {
 
     // long(long ×6)
     let code = sym("bn_add6");
+    // SAFETY: `bn_add6` in the bench library has the C type `extern "C" fn(i64, i64, i64, i64, i64, i64) -> i64`.
     let fd: extern "C" fn(i64, i64, i64, i64, i64, i64) -> i64 = unsafe { std::mem::transmute(code) };
     let xs: [i64; 6] = [1, 2, 3, 4, 5, 6];
     let args: Vec<_> = xs.iter().map(p).collect();
@@ -203,6 +206,7 @@ fn calls(c: &mut Criterion) {
     // double(double ×8)
     let code = sym("bn_sum8");
     type Sum8 = extern "C" fn(f64, f64, f64, f64, f64, f64, f64, f64) -> f64;
+    // SAFETY: `bn_sum8` in the bench library is `double (double ×8)`.
     let fd: Sum8 = unsafe { std::mem::transmute(code) };
     let xs: [f64; 8] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
     let args: Vec<_> = xs.iter().map(p).collect();
@@ -227,6 +231,7 @@ fn calls(c: &mut Criterion) {
 
     // double(int, double, const long *, double)
     let code = sym("bn_mixed");
+    // SAFETY: `bn_mixed` in the bench library has the C type `extern "C" fn(i32, f64, *const i64, f64) -> f64`.
     let fd: extern "C" fn(i32, f64, *const i64, f64) -> f64 = unsafe { std::mem::transmute(code) };
     let (a, b, k, e) = (1i32, 2.5f64, 7i64, -0.5f64);
     let kp = &k as *const i64;
@@ -252,6 +257,7 @@ fn calls(c: &mut Criterion) {
 
     // struct pt(struct pt, struct pt)
     let code = sym("bn_pt_add");
+    // SAFETY: `bn_pt_add` in the bench library has the C type `extern "C" fn(Pt, Pt) -> Pt`.
     let fd: extern "C" fn(Pt, Pt) -> Pt = unsafe { std::mem::transmute(code) };
     let (pa, pb) = (Pt { x: 1.0, y: 2.0 }, Pt { x: 3.0, y: 4.0 });
     let args = [p(&pa), p(&pb)];
@@ -275,6 +281,7 @@ fn calls(c: &mut Criterion) {
 
     // struct m24(struct m24): MEMORY in (stack) and out (hidden pointer)
     let code = sym("bn_m24_rot");
+    // SAFETY: `bn_m24_rot` in the bench library has the C type `extern "C" fn(M24) -> M24`.
     let fd: extern "C" fn(M24) -> M24 = unsafe { std::mem::transmute(code) };
     let m = M24 { a: 1, b: 2, c: 3 };
     let args = [p(&m)];
@@ -299,6 +306,7 @@ fn calls(c: &mut Criterion) {
     // int snprintf(char *, size_t, const char *, ...) with (double, int)
     let code = bench_lib::sym(None, "snprintf");
     type Snp = unsafe extern "C" fn(*mut u8, usize, *const i8, ...) -> i32;
+    // SAFETY: libc's snprintf has this type.
     let fd: Snp = unsafe { std::mem::transmute(code) };
     let mut buf = [0u8; 64];
     let bufp = buf.as_mut_ptr();
@@ -332,6 +340,7 @@ fn calls(c: &mut Criterion) {
 
     // size_t strlen(const char *)
     let code = bench_lib::sym(None, "strlen");
+    // SAFETY: libc's strlen has this type.
     let fd: unsafe extern "C" fn(*const i8) -> usize = unsafe { std::mem::transmute(code) };
     let s = c"the quick brown fox".as_ptr();
     let args = [p(&s)];

@@ -420,3 +420,53 @@ int fx_origin_key(void);
 /* Symbol renamed by an asm label: the exported symbol is fx_real_name, there is
  * no fx_alias symbol. Returns x * 3 + 1. */
 int fx_alias(int x) __asm__("fx_real_name");
+
+/* ---- AAPCS64 shapes libffi gets wrong (issue 14; c-fixtures/aapcs64.c) -----
+ * Valid C on every host; on aarch64 they exercise the rules abicall applies
+ * itself instead of leaving them to libffi.
+ *
+ * 32-byte structs by value (AAPCS64 B.4: passed as pointers to caller-made
+ * copies; from the 9th on the pointers go on the stack).
+ *   known values: struct k (k = 0, 1, ...) = { 1000k + 1, -(1000k + 2), 1000k + 3, -(1000k + 4) }
+ *   fx_big9 / fx_big10 check every member (fx_last_error_msg names the
+ *   first wrong one), then return `after` (0 on a mismatch).
+ *   fx_big10_sum returns the sum over k of (k + 1) * (a - b + c - d).
+ *   fx_big10_cbargs calls cb with the known values and returns its result. */
+struct fx_big32 { long a, b, c, d; };
+long fx_big9(struct fx_big32 s0, struct fx_big32 s1, struct fx_big32 s2, struct fx_big32 s3,
+             struct fx_big32 s4, struct fx_big32 s5, struct fx_big32 s6, struct fx_big32 s7,
+             struct fx_big32 s8, long after);
+long fx_big10(struct fx_big32 s0, struct fx_big32 s1, struct fx_big32 s2, struct fx_big32 s3,
+              struct fx_big32 s4, struct fx_big32 s5, struct fx_big32 s6, struct fx_big32 s7,
+              struct fx_big32 s8, struct fx_big32 s9, long after);
+long fx_big10_sum(struct fx_big32 s0, struct fx_big32 s1, struct fx_big32 s2, struct fx_big32 s3,
+                  struct fx_big32 s4, struct fx_big32 s5, struct fx_big32 s6, struct fx_big32 s7,
+                  struct fx_big32 s8, struct fx_big32 s9);
+long fx_big10_cbargs(long (*cb)(struct fx_big32, struct fx_big32, struct fx_big32, struct fx_big32,
+                                struct fx_big32, struct fx_big32, struct fx_big32, struct fx_big32,
+                                struct fx_big32, struct fx_big32, long));
+
+/* __int128 after an odd number of integer registers (AAPCS64 C.10: even pair)
+ * and with one register left (C.13/C.14: on the stack, 16-aligned).
+ *   known value v: fx_row11's; l0..l6 = 1..7; a = -5.
+ *   Both check their arguments and return `after` (0 on a mismatch). */
+long fx_i128_odd(int a, __int128 v, long after);
+long fx_i128_stack(long l0, long l1, long l2, long l3, long l4, long l5, long l6, __int128 v, long after);
+long fx_i128_odd_cbargs(long (*cb)(int, __int128, long));
+
+/* An HFA that does not fit in the v registers left (AAPCS64 C.3: it goes
+ * wholly on the stack and NSRN becomes 8, so `last` goes on the stack too).
+ *   known values: d0..d5 = 0.5, 1.5, ..., 5.5; h = { -1.25, 2.5, -3.75 }.
+ *   fx_hfa_overflow checks them and returns `last` (NaN on a mismatch). */
+struct fx_hfa3 { double x, y, z; };
+double fx_hfa_overflow(double d0, double d1, double d2, double d3, double d4, double d5,
+                       struct fx_hfa3 h, double last);
+double fx_hfa_overflow_cbargs(double (*cb)(double, double, double, double, double, double,
+                                           struct fx_hfa3, double));
+
+/* long double on the stack after eight doubles (aarch64 Linux: binary128,
+ * 16-aligned stack slots), with an int between.
+ *   known values: d0..d7 = 1..8; a = fx_row10's value; i = 7; b = -a.
+ *   Returns i if all arrived, else 0. */
+int fx_ld_stack(double d0, double d1, double d2, double d3, double d4, double d5, double d6,
+                double d7, long double a, int i, long double b);

@@ -143,7 +143,8 @@ fn main() {
             // SAFETY: the callee has this type.
             let f = unsafe { Function::from_raw(ffi.shared_types(), sig, ty, code, None) }.unwrap();
             for _ in 0..n {
-                black_box(f.call(black_box(&vals)).unwrap());
+                // SAFETY: the callee has the declared type and takes integers only.
+                black_box(unsafe { f.call(black_box(&vals)) }.unwrap());
             }
         }
         _ => panic!("{usage}"),

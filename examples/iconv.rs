@@ -88,7 +88,8 @@ impl Iconv {
 
     /// `strerror(e)` through abicall.
     fn strerror(&self, e: i32) -> String {
-        let r = self.strerror.call(&[Value::from(e)]);
+        // SAFETY: `strerror` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        let r = unsafe { self.strerror.call(&[Value::from(e)]) };
         match r.as_ref().ok().and_then(Value::as_ptr) {
             // SAFETY: strerror returns a NUL-terminated string that stays
             // valid until the next strerror call in this thread.
@@ -149,7 +150,8 @@ fn convert(encoding: &str, path: &str) -> Result<(), Failure> {
     })?;
     let bufs = Buffers::new(&mut lib.ffi)?;
 
-    let cd = lib.open.call(&[Value::str("UTF-8"), Value::str(encoding)])?;
+    // SAFETY: `open` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let cd = unsafe { lib.open.call(&[Value::str("UTF-8"), Value::str(encoding)]) }?;
     if cd.as_ptr().is_some_and(|p| p.addr() == usize::MAX) {
         let e = abicall::call::errno();
         return Err(Failure(if e == EINVAL {
@@ -159,7 +161,8 @@ fn convert(encoding: &str, path: &str) -> Result<(), Failure> {
         }));
     }
     let result = stream(&lib, &bufs, &cd, &mut file);
-    lib.close.call(&[cd])?;
+    // SAFETY: `close` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    unsafe { lib.close.call(&[cd]) }?;
     result
 }
 
@@ -187,13 +190,16 @@ fn stream(lib: &Iconv, b: &Buffers, cd: &Value, file: &mut File) -> Result<(), F
         loop {
             b.out_ptr.write(&t, &Value::Pointer(out_base.clone()))?;
             b.out_left.write(&t, &Value::Int(OUT as i128))?;
-            let r = lib.conv.call(&[
-                cd.clone(),
-                Value::Pointer(b.in_ptr.pointer()?),
-                Value::Pointer(b.in_left.pointer()?),
-                Value::Pointer(b.out_ptr.pointer()?),
-                Value::Pointer(b.out_left.pointer()?),
-            ])?;
+            // SAFETY: `conv` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+            let r = unsafe {
+                lib.conv.call(&[
+                    cd.clone(),
+                    Value::Pointer(b.in_ptr.pointer()?),
+                    Value::Pointer(b.in_left.pointer()?),
+                    Value::Pointer(b.out_ptr.pointer()?),
+                    Value::Pointer(b.out_left.pointer()?),
+                ])
+            }?;
             let err = abicall::call::errno();
             flush_output(&t, b, &mut out)?;
             let left = size(&t, &b.in_left)?;
@@ -238,13 +244,16 @@ fn stream(lib: &Iconv, b: &Buffers, cd: &Value, file: &mut File) -> Result<(), F
     loop {
         b.out_ptr.write(&t, &Value::Pointer(out_base.clone()))?;
         b.out_left.write(&t, &Value::Int(OUT as i128))?;
-        let r = lib.conv.call(&[
-            cd.clone(),
-            Value::Null,
-            Value::Null,
-            Value::Pointer(b.out_ptr.pointer()?),
-            Value::Pointer(b.out_left.pointer()?),
-        ])?;
+        // SAFETY: `conv` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        let r = unsafe {
+            lib.conv.call(&[
+                cd.clone(),
+                Value::Null,
+                Value::Null,
+                Value::Pointer(b.out_ptr.pointer()?),
+                Value::Pointer(b.out_left.pointer()?),
+            ])
+        }?;
         let err = abicall::call::errno();
         flush_output(&t, b, &mut out)?;
         if r.as_int() != Some(FAILED) {

@@ -148,7 +148,8 @@ fn declared() -> Result<(Ffi, Function, Function, Function), String> {
 fn via_abicall(input: &[Vec<u8>]) -> Timed {
     let e = |e: abicall::Error| e.to_string();
     let (mut ffi, open, conv, close) = declared()?;
-    let cd = open.call(&[Value::str("UTF-8"), Value::str("LATIN1")]).map_err(e)?;
+    // SAFETY: `open` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let cd = unsafe { open.call(&[Value::str("UTF-8"), Value::str("LATIN1")]) }.map_err(e)?;
     let inbuf = ffi.new_object("char[256]", None).map_err(e)?;
     let outbuf = ffi.new_object(&format!("char[{OUT}]"), None).map_err(e)?;
     let cells: Vec<_> = ["char **", "size_t *", "char **", "size_t *"]
@@ -175,7 +176,8 @@ fn via_abicall(input: &[Vec<u8>]) -> Timed {
         cells[1].write(&t, &Value::Int(s.len() as i128)).map_err(e)?;
         cells[2].write(&t, &out_base).map_err(e)?;
         cells[3].write(&t, &Value::Int(OUT as i128)).map_err(e)?;
-        let r = conv.call(&args).map_err(e)?;
+        // SAFETY: `conv` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        let r = unsafe { conv.call(&args) }.map_err(e)?;
         if r.as_int() == Some(u64::MAX as i128) {
             return Err(format!("iconv failed, errno {}", abicall::call::errno()));
         }
@@ -185,14 +187,16 @@ fn via_abicall(input: &[Vec<u8>]) -> Timed {
     }
     let ns = start.elapsed().as_nanos();
     drop(t);
-    close.call(&[cd]).map_err(e)?;
+    // SAFETY: `close` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    unsafe { close.call(&[cd]) }.map_err(e)?;
     Ok((ns, sum))
 }
 
 fn via_raw(input: &[Vec<u8>]) -> Timed {
     let e = |e: abicall::Error| e.to_string();
     let (_ffi, open, conv, close) = declared()?;
-    let cd_value = open.call(&[Value::str("UTF-8"), Value::str("LATIN1")]).map_err(e)?;
+    // SAFETY: `open` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let cd_value = unsafe { open.call(&[Value::str("UTF-8"), Value::str("LATIN1")]) }.map_err(e)?;
     let raw = conv.raw().ok_or("iconv has no prepared raw call")?;
     // An interpreter keeps its own buffers and hands the engine pointers to
     // each argument's bytes.
@@ -237,7 +241,8 @@ fn via_raw(input: &[Vec<u8>]) -> Timed {
     }
     let ns = start.elapsed().as_nanos();
     let _ = (in_ptr, in_left, out_ptr);
-    close.call(&[cd_value]).map_err(e)?;
+    // SAFETY: `close` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    unsafe { close.call(&[cd_value]) }.map_err(e)?;
     Ok((ns, sum))
 }
 

@@ -45,12 +45,15 @@ fn main() -> abicall::Result<()> {
             }
             Ok(Value::from(key[0].cmp(&key[1]) as i32))
         })?;
-        qsort.call(&[
-            Value::CData(array.clone()),
-            Value::from(numbers.len() as u64),
-            Value::from(4u64),
-            Value::Pointer(abicall::memory::Ptr::new(compare.code() as usize, compar)),
-        ])?;
+        // SAFETY: `qsort` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        unsafe {
+            qsort.call(&[
+                Value::CData(array.clone()),
+                Value::from(numbers.len() as u64),
+                Value::from(4u64),
+                Value::Pointer(abicall::memory::Ptr::new(compare.code() as usize, compar)),
+            ])
+        }?;
         let sorted = array.unpack(&ffi.types(), numbers.len())?;
         let text: Vec<String> = sorted
             .iter()

@@ -30,7 +30,8 @@ fn main() -> Result<(), String> {
 fn run() -> abicall::Result<()> {
     let mut ffi = Ffi::host()?;
     ffi.cdef(DECLS)?;
-    let lib = Library::open("libsqlite3.so.0")?;
+    // SAFETY: loading `libsqlite3.so.0` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open("libsqlite3.so.0") }?;
     let open = ffi.function(&lib, "sqlite3_open")?;
     let exec = ffi.function(&lib, "sqlite3_exec")?;
     let free = ffi.function(&lib, "sqlite3_free")?;
@@ -39,7 +40,8 @@ fn run() -> abicall::Result<()> {
 
     // sqlite3 *db; sqlite3_open(":memory:", &db);
     let db_cell = ffi.new_object("sqlite3 **", None)?;
-    let rc = open.call(&[Value::str(":memory:"), Value::Pointer(db_cell.pointer()?)])?;
+    // SAFETY: `open` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let rc = unsafe { open.call(&[Value::str(":memory:"), Value::Pointer(db_cell.pointer()?)]) }?;
     let db = db_cell.read(&ffi.types())?;
     if rc != Value::Int(0) {
         return Err(abicall::Error::Call(format!("sqlite3_open failed with {rc:?}")));
@@ -85,13 +87,16 @@ fn run() -> abicall::Result<()> {
 
     let errmsg = ffi.new_object("char **", None)?;
     let run_sql = |sql: &str| -> abicall::Result<Result<(), String>> {
-        let rc = exec.call(&[
-            db.clone(),
-            Value::str(sql),
-            callback.clone(),
-            user_data.clone(),
-            Value::Pointer(errmsg.pointer()?),
-        ])?;
+        // SAFETY: `exec` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        let rc = unsafe {
+            exec.call(&[
+                db.clone(),
+                Value::str(sql),
+                callback.clone(),
+                user_data.clone(),
+                Value::Pointer(errmsg.pointer()?),
+            ])
+        }?;
         if rc == Value::Int(0) {
             return Ok(Ok(()));
         }
@@ -102,7 +107,8 @@ fn run() -> abicall::Result<()> {
             Some(p) if !p.is_null() => String::from_utf8_lossy(&unsafe { p.string(None) }?).into_owned(),
             _ => String::from("(no message)"),
         };
-        free.call(&[msg])?;
+        // SAFETY: `free` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        unsafe { free.call(&[msg]) }?;
         Ok(Err(format!(
             "sqlite3_exec: {text} (code {})",
             rc.as_int().unwrap_or(-1)
@@ -123,7 +129,8 @@ fn run() -> abicall::Result<()> {
     if let Err(e) = run_sql("SELECT * FROM no_such_table")? {
         println!("expected error: {e}");
         // The same message, kept by the connection until the next call.
-        if let Some(p) = errmsg_of.call(std::slice::from_ref(&db))?.as_ptr() {
+        // SAFETY: `errmsg_of` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        if let Some(p) = unsafe { errmsg_of.call(std::slice::from_ref(&db)) }?.as_ptr() {
             // SAFETY: sqlite3_errmsg returns a NUL-terminated string owned by
             // the connection, valid until the next call on it.
             let text = unsafe { p.string(None) }?;
@@ -131,7 +138,8 @@ fn run() -> abicall::Result<()> {
         }
     }
     drop(handle);
-    let rc = close.call(&[db])?;
+    // SAFETY: `close` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let rc = unsafe { close.call(&[db]) }?;
     println!("sqlite3_close: {}", rc.as_int().unwrap_or(-1));
     Ok(())
 }

@@ -35,12 +35,14 @@ fn main() -> abicall::Result<()> {
     let (z_ok, z_stream_end, z_finish) = (constant("Z_OK")?, constant("Z_STREAM_END")?, constant("Z_FINISH")?);
     let level = constant("Z_BEST_COMPRESSION")?;
 
-    let lib = Library::open("libz.so.1")?;
+    // SAFETY: loading `libz.so.1` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open("libz.so.1") }?;
     let f = |name: &str| ffi.function(&lib, name);
     let (version, deflate_init, deflate, deflate_end) =
         (f("zlibVersion")?, f("deflateInit_")?, f("deflate")?, f("deflateEnd")?);
     let (inflate_init, inflate, inflate_end) = (f("inflateInit_")?, f("inflate")?, f("inflateEnd")?);
-    let version = version.call(&[])?;
+    // SAFETY: `version` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let version = unsafe { version.call(&[]) }?;
     let version_text = match version.as_ptr() {
         // SAFETY: zlibVersion returns a static NUL-terminated string.
         Some(p) if !p.is_null() => String::from_utf8_lossy(&unsafe { p.string(None) }?).into_owned(),
@@ -70,16 +72,20 @@ fn main() -> abicall::Result<()> {
     };
     check(
         "deflateInit_",
-        deflate_init.call(&args(vec![
-            Value::Int(level),
-            version.clone(),
-            Value::from(stream_size),
-        ])?)?,
+        // SAFETY: `deflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        unsafe {
+            deflate_init.call(&args(vec![
+                Value::Int(level),
+                version.clone(),
+                Value::from(stream_size),
+            ])?)
+        }?,
         z_ok,
     )?;
     let compressed = pump(&ffi, &strm, &input, original.len(), &packed, &deflate, z_finish)?;
     check("deflate", compressed.0, z_stream_end)?;
-    check("deflateEnd", deflate_end.call(&args(vec![])?)?, z_ok)?;
+    // SAFETY: `deflate_end` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    check("deflateEnd", unsafe { deflate_end.call(&args(vec![])?) }?, z_ok)?;
     let packed_len = compressed.1;
     println!("compressed {} bytes to {packed_len}", original.len());
 
@@ -88,12 +94,14 @@ fn main() -> abicall::Result<()> {
     let unpacked = ffi.new_object(&format!("Bytef[{}]", original.len() + 16), None)?;
     check(
         "inflateInit_",
-        inflate_init.call(&args(vec![version.clone(), Value::from(stream_size)])?)?,
+        // SAFETY: `inflate_init` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+        unsafe { inflate_init.call(&args(vec![version.clone(), Value::from(stream_size)])?) }?,
         z_ok,
     )?;
     let inflated = pump(&ffi, &strm, &packed, packed_len, &unpacked, &inflate, z_finish)?;
     check("inflate", inflated.0, z_stream_end)?;
-    check("inflateEnd", inflate_end.call(&args(vec![])?)?, z_ok)?;
+    // SAFETY: `inflate_end` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    check("inflateEnd", unsafe { inflate_end.call(&args(vec![])?) }?, z_ok)?;
     let mut round = vec![0u8; inflated.1];
     unpacked.read_bytes(0, &mut round)?;
     println!("uncompressed {packed_len} bytes to {}", round.len());
@@ -120,7 +128,8 @@ fn pump(
         strm.set(&t, "next_out", &Value::Pointer(output.decay(&t)?))?;
         strm.set(&t, "avail_out", &Value::Int(out_len))?;
     }
-    let rc = step.call(&[Value::Pointer(strm.pointer()?), Value::Int(flush)])?;
+    // SAFETY: `step` is declared with its real signature (the example's declarations) and these arguments are valid for it.
+    let rc = unsafe { step.call(&[Value::Pointer(strm.pointer()?), Value::Int(flush)]) }?;
     let total = strm.get(&ffi.types(), "total_out")?.as_int().unwrap_or(0) as usize;
     Ok((rc, total))
 }

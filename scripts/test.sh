@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh machine lacks, runs `cargo test`,
+# then the engine's test suite cross-built for aarch64 Linux and run under
+# qemu-user (set ABICALL_SKIP_AARCH64=1 to skip that part), then
 # builds the Lua module (bindings/lua) and runs its suite against LuaJIT,
 # then builds and installs the Python module (bindings/python) with pip and
 # runs its pytest suite (set ABICALL_SKIP_PYTHON=1 to skip that part).
@@ -37,6 +39,44 @@ cargo build -q -p abicall-capi --release
 make -s -C bindings/lua
 bindings/lua/tests/run.sh
 
+# aarch64 as a host (issue 14): the engine, C API, CLI and conformance
+# packages (the Python binding is x86_64-only) cross-built and their tests
+# run under qemu-user.
+if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; then
+  aarch64_std() {
+    local libdir
+    libdir="$(${RUSTC:-rustc} --target aarch64-unknown-linux-gnu --print target-libdir 2>/dev/null)" || return 1
+    ls "$libdir"/libstd-*.rlib >/dev/null 2>&1
+  }
+  if ! aarch64_std; then
+    if command -v rustup >/dev/null 2>&1; then
+      rustup target add aarch64-unknown-linux-gnu >&2 || true
+    fi
+  fi
+  if ! aarch64_std; then
+    # Debian's rustc-web ships an aarch64 standard library as a foreign package.
+    web="dpkg --add-architecture arm64 && apt-get update && apt-get install -y rustc-web libstd-rust-web-dev:arm64"
+    echo "scripts/test.sh: no aarch64 standard library; trying: $web" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    { $SUDO dpkg --add-architecture arm64 && $SUDO apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rustc-web libstd-rust-web-dev:arm64 >/dev/null; } || true
+    for r in /usr/bin/rustc-web /usr/lib/rust-web/bin/rustc /usr/bin/rustc; do
+      if [ -x "$r" ] && RUSTC="$r" aarch64_std; then export RUSTC="$r"; break; fi
+    done
+    if ! aarch64_std; then
+      echo "scripts/test.sh: no Rust standard library for aarch64-unknown-linux-gnu: run \`rustup target add aarch64-unknown-linux-gnu\` or \`$web\`" >&2
+      exit 1
+    fi
+  fi
+  # shellcheck source=scripts/aarch64-env.sh
+  . scripts/aarch64-env.sh
+  start=$(date +%s)
+  cargo test --no-fail-fast -p abicall -p abicall-conformance -p abicall-cli -p abicall-capi \
+    --target aarch64-unknown-linux-gnu "$@"
+  echo "scripts/test.sh: aarch64 tests (qemu-user) took $(( $(date +%s) - start )) s" >&2
+fi
+
 if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
   PY="${PYTHON:-python3}"
   if ! "$PY" -m pip --version >/dev/null 2>&1; then
@@ -52,4 +92,9 @@ if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
   # The one command of bindings/python/README.md: build + install, then test.
   "$PY" -m pip install -q ./bindings/python
   "$PY" -m pytest -q bindings/python/tests
+  # cffi 2.0.0's own ABI-mode tests against abicall, with cffi as the control
+  # (downloads the cffi sdist from PyPI; see bindings/python/README.md).
+  "$PY" -c "import cffi, sys; sys.exit(cffi.__version__ != '2.0.0')" 2>/dev/null \
+    || "$PY" -m pip install -q cffi==2.0.0
+  bindings/python/cffi_suite/run.sh
 fi

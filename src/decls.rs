@@ -78,6 +78,12 @@ pub struct Decls {
     pub constants: HashMap<String, Constant>,
     /// Names in declaration order (for listings): (namespace, name).
     pub order: Vec<(DeclKind, String)>,
+    /// Names whose file-scope declaration was skipped because it uses a
+    /// construct abicall cannot represent, with the reason: using one
+    /// (as a type name, a function or a variable) is an error naming that
+    /// reason, while the rest of the header stays usable. Keys are
+    /// identifiers, or `struct tag` / `union tag` / `enum tag`.
+    pub unavailable: HashMap<String, String>,
     /// `#pragma pack(push[, N])` stack: the values saved by each `push`
     /// (`None`: default packing), restored by `pop`. The value in force is
     /// [`Decls::pack`].

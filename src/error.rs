@@ -75,6 +75,18 @@ pub enum Error {
     /// value is needed, wrong host, libffi refusal, ...).
     #[error("call error: {0}")]
     Call(String),
+    /// Running code for `target` needs that target's host: calls and
+    /// callbacks for another target's type table, or a host abicall does
+    /// not support (`host` is `None`).
+    #[error("call error: {message}")]
+    Host {
+        /// The target the types were laid out for (`None`: the host's own, unsupported).
+        target: Option<crate::target::Target>,
+        /// This machine's target, if abicall supports it.
+        host: Option<crate::target::Target>,
+        /// What could not be done, e.g. "cannot make callbacks for target aarch64 on this host".
+        message: String,
+    },
     /// An argument of a call could not be converted (wrong type, out of
     /// range, NULL where a value is needed, ...).
     #[error("{}argument {index}: {message}", if function.is_empty() { String::new() } else { format!("`{function}`, ") })]
@@ -87,8 +99,14 @@ pub enum Error {
         message: String,
     },
     /// Input/output problem (reading a --cdef file, running the preprocessor).
-    #[error("{0}")]
-    Io(String),
+    #[error("{message}")]
+    Io {
+        /// What was being done, with the OS error's text when there is one.
+        message: String,
+        /// The operating system's error, kept for `source()` and its kind.
+        #[source]
+        source: Option<IoSource>,
+    },
     /// A shared object could not be opened.
     #[error("cannot open library `{library}`: {message}")]
     LibraryOpen {
@@ -125,12 +143,62 @@ pub enum Error {
     Handle(usize),
 }
 
+/// An `std::io::Error` inside [`Error::Io`], shared so the error stays
+/// `Clone`; two compare equal when their kind and text do.
+#[derive(Debug, Clone)]
+pub struct IoSource(pub std::sync::Arc<std::io::Error>);
+
+impl PartialEq for IoSource {
+    fn eq(&self, o: &IoSource) -> bool {
+        self.0.kind() == o.0.kind() && self.0.to_string() == o.0.to_string()
+    }
+}
+
+impl std::fmt::Display for IoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 impl Error {
+    /// An [`Error::Io`] for `context` ("cannot read `x.h`") caused by `e`:
+    /// the message is `context: e`, and `source()` is `e`.
+    pub fn io(context: impl std::fmt::Display, e: std::io::Error) -> Error {
+        Error::Io {
+            message: format!("{context}: {e}"),
+            source: Some(IoSource(std::sync::Arc::new(e))),
+        }
+    }
+
+    /// An [`Error::Io`] with no operating-system error behind it.
+    pub fn io_msg(message: impl Into<String>) -> Error {
+        Error::Io {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The `std::io::Error` behind an [`Error::Io`], if any.
+    pub fn io_source(&self) -> Option<&std::io::Error> {
+        match self {
+            Error::Io { source: Some(s), .. } => Some(&s.0),
+            _ => None,
+        }
+    }
+
     /// The message without location prefix.
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Io(m) | Error::Abi(m) | Error::Call(m) | Error::Memory(m) => m.clone(),
+            Error::Layout(m) | Error::Abi(m) | Error::Call(m) | Error::Memory(m) => m.clone(),
+            Error::Host { message, .. } => message.clone(),
+            Error::Io { message, .. } => message.clone(),
             other => other.to_string(),
         }
     }

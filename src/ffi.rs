@@ -1,7 +1,7 @@
 //! The `Ffi` context: one target, one type table, one set of declarations —
 //! the small embeddable API.
 
-use crate::api::{Callback, Function};
+use crate::api::{read, write, Callback, Function, SharedTypes};
 use crate::cdecl;
 use crate::decls::{Constant, Decls};
 use crate::error::{Error, Result};
@@ -11,20 +11,6 @@ use crate::target::Target;
 use crate::types::{FieldPath, TypeId, Types};
 use crate::value::Value;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// The type table of a context, shared with the functions and callbacks made
-/// from it (types are only ever added, so ids stay valid).
-pub type SharedTypes = Arc<RwLock<Types>>;
-
-/// Read access to a shared type table (a poisoned lock is still readable:
-/// the table is append-only, so a panic elsewhere leaves it consistent).
-pub fn read(t: &SharedTypes) -> RwLockReadGuard<'_, Types> {
-    t.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write(t: &SharedTypes) -> RwLockWriteGuard<'_, Types> {
-    t.write().unwrap_or_else(|e| e.into_inner())
-}
 
 /// A declaration context: C declarations parsed with [`Ffi::cdef`] (or types
 /// built from code through [`Ffi::types_mut`]) for one [`Target`], and the
@@ -43,9 +29,11 @@ fn write(t: &SharedTypes) -> RwLockWriteGuard<'_, Types> {
 /// use abicall::{Ffi, Value, library::Library};
 /// let mut ffi = Ffi::host().unwrap();
 /// ffi.cdef("double cos(double);").unwrap();
-/// let libm = Library::open("libm.so.6").unwrap();
+/// // SAFETY: loading the system libm runs only its own initializers.
+/// let libm = unsafe { Library::open("libm.so.6") }.unwrap();
 /// let cos = ffi.function(&libm, "cos").unwrap();
-/// assert_eq!(cos.call(&[Value::Float(0.0)]).unwrap(), Value::Float(1.0));
+/// // SAFETY: libm's cos takes and returns a double.
+/// assert_eq!(unsafe { cos.call(&[Value::Float(0.0)]) }.unwrap(), Value::Float(1.0));
 /// ```
 #[derive(Debug)]
 pub struct Ffi {
@@ -64,9 +52,11 @@ impl Ffi {
 
     /// A context for the host, the only target whose functions can be called.
     pub fn host() -> Result<Ffi> {
-        Target::host()
-            .map(Ffi::new)
-            .ok_or_else(|| Error::Call("this host is not a supported target (x86_64 SysV, aarch64 Linux/Apple)".into()))
+        Target::host().map(Ffi::new).ok_or_else(|| Error::Host {
+            target: None,
+            host: None,
+            message: "this host is not a supported target (x86_64 SysV, aarch64 Linux/Apple)".into(),
+        })
     }
 
     /// The target types are laid out for.
@@ -145,13 +135,16 @@ impl Ffi {
                     "`{name}` is a variable of type `{}`, not a function (use Ffi::variable)",
                     self.types().display(v.ty)
                 ))
+            } else if let Some(reason) = self.decls.unavailable.get(name) {
+                Error::Call(format!("`{name}` is not available: {reason}"))
             } else {
                 Error::UnknownName(name.to_string())
             }
         })?;
         let sym = lib.function(decl)?;
-        // SAFETY: the symbol was declared with this type by the user; that
-        // the declaration matches the library is the FFI's basic contract.
+        // SAFETY: the symbol's address stays valid while its library is
+        // loaded, which the keepalive (the library's owner) ensures; the
+        // declared type is trusted only at `Function::call`, which is unsafe.
         unsafe {
             Function::from_raw(
                 self.types.clone(),
@@ -167,11 +160,12 @@ impl Ffi {
     /// function pointers returned by C).
     ///
     /// # Safety
-    /// `code` must be a C function of type `ty` on the host ABI, and stay
-    /// valid while the returned [`Function`] is used.
+    /// `code` must be the address of a function that stays valid while the
+    /// returned [`Function`] is used (its type is promised at each call).
     pub unsafe fn function_at(&mut self, ty: &str, code: *const std::ffi::c_void) -> Result<Function> {
         let t = self.type_of(ty)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` stays valid while the result is used (this
+        // function's contract), which is all `from_raw` needs here.
         unsafe { Function::from_raw(self.types.clone(), "<function pointer>", t, code, None) }
     }
 
@@ -209,12 +203,19 @@ impl Ffi {
 
     /// A view of a declared `extern` variable of `lib` (read and write it
     /// with [`CData::read`] / [`CData::write`]).
-    pub fn variable(&self, lib: &Library, name: &str) -> Result<CData> {
+    ///
+    /// # Safety
+    /// As for [`Library::variable`]: the declaration must be true.
+    pub unsafe fn variable(&self, lib: &Library, name: &str) -> Result<CData> {
         let decl = self
             .decls
             .variables
             .get(name)
-            .ok_or_else(|| Error::UnknownName(name.to_string()))?;
-        lib.variable(&self.types(), decl)
+            .ok_or_else(|| match self.decls.unavailable.get(name) {
+                Some(reason) => Error::Memory(format!("`{name}` is not available: {reason}")),
+                None => Error::UnknownName(name.to_string()),
+            })?;
+        // SAFETY: the caller's contract is `Library::variable`'s.
+        unsafe { lib.variable(&self.types(), decl) }
     }
 }

@@ -21,7 +21,7 @@ pub fn preprocessor_for(target: Target) -> Result<Vec<String>> {
         Target::X86_64SysV => "x86_64-linux-gnu-gcc",
         Target::Aarch64Linux => "aarch64-linux-gnu-gcc",
         Target::Aarch64Apple => {
-            return Err(Error::Io(
+            return Err(Error::io_msg(
                 "no preprocessor for aarch64-apple headers on this machine: set ABICALL_CPP to a \
                  command that preprocesses for arm64 macOS (e.g. `clang -target arm64-apple-macos -isysroot SDK`)"
                     .to_string(),
@@ -51,8 +51,7 @@ fn install_hint(program: &str) -> &'static str {
 pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<String> {
     let cmd = preprocessor_for(target)?;
     let include = if Path::new(header).is_file() {
-        let abs =
-            std::fs::canonicalize(header).map_err(|e| Error::Io(format!("cannot read header `{header}`: {e}")))?;
+        let abs = std::fs::canonicalize(header).map_err(|e| Error::io(format!("cannot read header `{header}`"), e))?;
         format!("#include \"{}\"\n", abs.display())
     } else {
         format!("#include <{header}>\n")
@@ -63,22 +62,21 @@ pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<Stri
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = c.spawn().map_err(|e| {
-        Error::Io(format!(
-            "cannot run preprocessor `{}`: {e}{}",
-            cmd[0],
-            install_hint(&cmd[0])
-        ))
+        Error::io(
+            format!("cannot run preprocessor `{}`{}", cmd[0], install_hint(&cmd[0])),
+            e,
+        )
     })?;
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         stdin
             .write_all(include.as_bytes())
-            .map_err(|e| Error::Io(format!("writing to preprocessor `{}`: {e}", cmd[0])))?;
+            .map_err(|e| Error::io(format!("writing to preprocessor `{}`", cmd[0]), e))?;
     }
     let out = child
         .wait_with_output()
-        .map_err(|e| Error::Io(format!("preprocessor `{}` failed: {e}", cmd[0])))?;
+        .map_err(|e| Error::io(format!("preprocessor `{}` failed", cmd[0]), e))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let hint = if err.contains("No such file") {
@@ -86,12 +84,12 @@ pub fn preprocess(target: Target, header: &str, extra: &[String]) -> Result<Stri
         } else {
             String::new()
         };
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "preprocessing `{header}` failed:\n{}{hint}",
             err.trim_end()
         )));
     }
-    String::from_utf8(out.stdout).map_err(|_| Error::Io(format!("preprocessed `{header}` is not UTF-8")))
+    String::from_utf8(out.stdout).map_err(|_| Error::io_msg(format!("preprocessed `{header}` is not UTF-8")))
 }
 
 fn header_hint(header: &str) -> String {

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use abicall::library::Library;
-//! let libc = Library::open("-").unwrap(); // the running process
+//! let libc = Library::process(); // the running process: nothing new loads
 //! assert!(libc.symbol("strlen").unwrap().addr() != 0);
 //! ```
 
@@ -87,13 +87,18 @@ impl Library {
     /// soname (`libm.so.6`, searched like `dlopen` does). `"-"` (or `""`)
     /// means the running process itself: its executable and every library
     /// already loaded (libc, libm, ...).
-    pub fn open(name: &str) -> Result<Library> {
+    ///
+    /// # Safety
+    /// Loading a shared object runs its initializers (and those of its
+    /// dependencies), arbitrary native code: the caller vouches that doing
+    /// so is sound, as with `libloading::Library::new`. See the crate's
+    /// [safety model](crate#safety-model).
+    pub unsafe fn open(name: &str) -> Result<Library> {
         if name.is_empty() || name == PROCESS {
             return Ok(Library::process());
         }
-        // SAFETY: loading a library runs its initializers; that is the very
-        // point of this function and what every dlopen-based FFI does. The
-        // caller chose the library.
+        // SAFETY: loading runs the library's initializers, which this
+        // function's own contract puts on the caller.
         let lib = unsafe { libloading::Library::new(name) }.map_err(|e| Error::LibraryOpen {
             library: name.to_string(),
             message: source_message(&e),
@@ -112,14 +117,17 @@ impl Library {
     /// resolves every undefined symbol at once, so a missing dependency is
     /// reported here rather than at the first call (`RTLD_NOW` instead of
     /// `RTLD_LAZY`). `"-"` still means the running process.
-    pub fn open_with(name: &str, global: bool, now: bool) -> Result<Library> {
+    ///
+    /// # Safety
+    /// As for [`Library::open`]: the library's initializers run.
+    pub unsafe fn open_with(name: &str, global: bool, now: bool) -> Result<Library> {
         use libloading::os::unix::{Library as UnixLib, RTLD_GLOBAL, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
         if name.is_empty() || name == PROCESS {
             return Ok(Library::process());
         }
         let flags = (if global { RTLD_GLOBAL } else { RTLD_LOCAL }) | (if now { RTLD_NOW } else { RTLD_LAZY });
-        // SAFETY: as in `open`: running the library's initializers is the
-        // point, and the caller chose the library.
+        // SAFETY: running the library's initializers is what this
+        // function's contract puts on the caller (as for `open`).
         let lib = unsafe { UnixLib::open(Some(name), flags) }.map_err(|e| Error::LibraryOpen {
             library: name.to_string(),
             message: source_message(&e),
@@ -133,8 +141,12 @@ impl Library {
     }
 
     /// Opens `name`, or the running process for `None`.
-    pub fn open_opt(name: Option<&str>) -> Result<Library> {
-        Library::open(name.unwrap_or(PROCESS))
+    ///
+    /// # Safety
+    /// As for [`Library::open`].
+    pub unsafe fn open_opt(name: Option<&str>) -> Result<Library> {
+        // SAFETY: the caller's contract is `open`'s.
+        unsafe { Library::open(name.unwrap_or(PROCESS)) }
     }
 
     /// The running process: symbols of the executable and of every library
@@ -192,16 +204,20 @@ impl Library {
     /// [`CData::write`]. The view keeps the library loaded and is bounded by
     /// the variable's declared size.
     ///
-    /// The declaration is trusted, as in C: declaring a variable with a
-    /// larger type than it has in the library reads past it. A global is
-    /// shared with C code and with other threads (each may hold its own
-    /// view); synchronizing access is the caller's job, as in C.
-    pub fn variable(&self, types: &Types, decl: &VarDecl) -> Result<CData> {
+    /// A global is shared with C code and with other threads (each may
+    /// hold its own view); synchronizing access is the caller's job, as in C.
+    ///
+    /// # Safety
+    /// The declaration must be true: the symbol is an object of at least
+    /// the declared type's size, laid out as declared, that stays valid
+    /// while the library is loaded. The returned view reads and writes
+    /// within that size without further checks on the symbol.
+    pub unsafe fn variable(&self, types: &Types, decl: &VarDecl) -> Result<CData> {
         let sym = self.symbol(decl.symbol())?;
         let size = types.size_of(decl.ty)? as usize;
-        // SAFETY: the symbol names an object of the declared type in the
-        // loaded library (the declaration is the user's promise, exactly as
-        // in C); `owner` keeps the library, and so the object, loaded.
+        // SAFETY: this function's contract: the symbol is an object of the
+        // declared type and size; `owner` keeps the library, and so the
+        // object, loaded for the view's life.
         Ok(unsafe { CData::from_raw(decl.ty, sym.addr as *mut u8, size, Some(sym.owner())) })
     }
 }

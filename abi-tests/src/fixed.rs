@@ -490,5 +490,45 @@ fn cases(b: &mut Builder) -> Vec<FixedCase> {
         vec![l, l, l, l, l, l, l, pld, i, pld],
         None,
     );
+    // AAPCS64 shapes libffi gets wrong or that stress the stage C rules
+    // (issue 14; also run by the aarch64 build against compiled code).
+    let big32 = b.st("big32", &[l, l, l, l]);
+    add(
+        "x aapcs64: ten 32-byte structs by value (copies' pointers on the stack)",
+        l,
+        vec![big32, big32, big32, big32, big32, big32, big32, big32, big32, big32, l],
+        None,
+    );
+    add(
+        "x aapcs64: __int128 after one int (even pair x2, x3)",
+        l,
+        vec![i, i128, l],
+        None,
+    );
+    add(
+        "x aapcs64: __int128 with one register left (stack, 16-aligned)",
+        i128,
+        vec![l, l, l, l, l, l, l, i128, l],
+        None,
+    );
+    add(
+        "x aapcs64: variadic __int128 after one named int",
+        l,
+        vec![i, i128, l],
+        Some(1),
+    );
+    let hd3 = b.st("hd3", &[d, d, d]);
+    add(
+        "x aapcs64: HFA of 3 doubles after 6 doubles (wholly on the stack, NSRN = 8)",
+        d,
+        vec![d, d, d, d, d, d, hd3, d],
+        None,
+    );
+    add(
+        "x aapcs64: long double on the stack after 8 doubles",
+        ld,
+        vec![d, d, d, d, d, d, d, d, ld, i, ld],
+        None,
+    );
     v
 }

@@ -1,4 +1,6 @@
-//! Both directions on real code for the host target (x86_64 System V):
+//! Both directions on real code for the host target (x86_64 System V, or
+//! AAPCS64 for an aarch64 build, also under qemu-user with
+//! `aarch64-linux-gnu-gcc`, see [`super::tools::host_compiler`]):
 //! each batch of signatures becomes one shared object built by gcc or clang
 //! at `-O2` (see [`super::csrc`]). For every signature abicall
 //!
@@ -47,7 +49,7 @@ impl Built {
         // SAFETY: `conf_failure` is `const char *(void)` (csrc::PRELUDE); the
         // result is NULL or a NUL-terminated static buffer.
         let p = unsafe { (self.take)() };
-        // SAFETY: as above.
+        // SAFETY: a non-NULL result is a NUL-terminated static buffer (PRELUDE).
         (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
     }
 }
@@ -82,7 +84,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         &src,
         &["-O2", "-w", "-shared", "-fPIC", "-o", &so_str],
     )?;
-    let lib = Library::open(&so_str)?;
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(&so_str) }?;
     let take = lib.symbol("conf_failure")?;
     // SAFETY: `conf_failure` is defined by the PRELUDE as `const char *(void)`.
     let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };
@@ -103,6 +106,8 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
         // evidence instead.
         let known = if clang {
             clang_divergence(&types, sig)
+        } else if types.target() != abicall::Target::X86_64SysV {
+            None
         } else {
             gcc_va_arg_hazard(&types, sig).and_then(|why| gcc_alone_fails(batch, k, cc, dir.path(), why))
         };
@@ -270,7 +275,8 @@ fn call_caller(
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
-    // SAFETY: as above.
+    // SAFETY: `caller` has the transmuted type and `cb.code()` is a live
+    // callback of the type it takes.
     let status = unsafe { caller(cb.code()) };
     if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
         return Ok(Some(format!("callback reported an error: {e}")));
@@ -378,7 +384,7 @@ fn gcc_alone_fails(batch: &Batch, k: usize, cc: &Path, dir: &Path, why: String) 
         &["-O2", "-w", "-o", &exe_s],
     )
     .ok()?;
-    let mut cmd = std::process::Command::new(&exe);
+    let mut cmd = super::tools::host_exe_command(&exe).ok()?;
     match super::tools::run_with_timeout(&mut cmd, std::time::Duration::from_secs(30)) {
         Ok((true, _)) => None,
         Ok((false, out)) => Some(format!(
@@ -446,7 +452,8 @@ mod tests {
             &["-O2", "-w", "-shared", "-fPIC", "-o", &so],
         )
         .unwrap();
-        let lib = Library::open(&so).unwrap();
+        // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+        let lib = unsafe { Library::open(&so) }.unwrap();
         let take = lib.symbol("conf_failure").unwrap();
         // SAFETY: `conf_failure` is `const char *(void)` (runtime.h).
         let take: unsafe extern "C" fn() -> *const c_char = unsafe { std::mem::transmute(take.as_ptr()) };

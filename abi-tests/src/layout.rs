@@ -92,6 +92,7 @@ fn assert_record(types: &Types, ty: TypeId, k: usize, out: &mut String) {
 pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     let (cc, pkg) = match batch.types.target() {
         Target::X86_64SysV => ("gcc", "gcc"),
+        Target::Aarch64Linux if super::tools::machine_arch() == "aarch64" => ("gcc", "gcc"),
         Target::Aarch64Linux => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         Target::Aarch64Apple => return Ok(Vec::new()),
     };
@@ -99,12 +100,12 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     let dir = TempDir::new("conf-layout")?;
     let cfile = dir.path().join("layout.c");
     let src = static_asserts(batch, range.clone());
-    std::fs::write(&cfile, &src).map_err(|e| Error::Io(format!("cannot write {}: {e}", cfile.display())))?;
+    std::fs::write(&cfile, &src).map_err(|e| Error::io(format!("cannot write {}", cfile.display()), e))?;
     let out = Command::new(&cc)
         .args(["-std=gnu11", "-fsyntax-only", "-w"])
         .arg(&cfile)
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if out.status.success() {
         return Ok(Vec::new());
     }
@@ -123,7 +124,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
     }
     if by_sig.is_empty() {
         // Not an assertion: the generated C itself is wrong.
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} rejected the layout assertions {}:\n{err}",
             cc.display(),
             cfile.display()

@@ -68,22 +68,39 @@ struct Toolchain {
     stubs: &'static str,
     cc: &'static str,
     package: &'static str,
+    /// Run under `qemu-aarch64-static` (the program is built `-static`):
+    /// aarch64 code on a machine of another architecture.
     qemu: bool,
 }
 
 fn toolchain(target: Target) -> Result<Toolchain> {
+    // The machine's architecture, not this process's: an aarch64 build
+    // under qemu-user still runs x86_64 programs natively and needs qemu
+    // for aarch64 ones.
+    let machine = super::tools::machine_arch();
     match target {
-        Target::X86_64SysV => Ok(Toolchain {
+        Target::X86_64SysV if machine == "x86_64" => Ok(Toolchain {
             stubs: STUBS_X86_64,
             cc: "gcc",
             package: "gcc",
-            qemu: Target::host() != Some(Target::X86_64SysV),
+            qemu: false,
         }),
+        Target::X86_64SysV => Err(Error::Call(format!(
+            "the x86_64 register-dump oracle runs x86_64 code natively; this machine is {machine}"
+        ))),
         Target::Aarch64Linux => Ok(Toolchain {
             stubs: STUBS_AARCH64,
-            cc: "aarch64-linux-gnu-gcc",
-            package: "gcc-aarch64-linux-gnu",
-            qemu: Target::host() != Some(Target::Aarch64Linux),
+            cc: if machine == "aarch64" {
+                "gcc"
+            } else {
+                "aarch64-linux-gnu-gcc"
+            },
+            package: if machine == "aarch64" {
+                "gcc"
+            } else {
+                "gcc-aarch64-linux-gnu"
+            },
+            qemu: machine != "aarch64",
         }),
         Target::Aarch64Apple => Err(Error::Call(
             "no Apple arm64 toolchain to run code on: the register-dump oracle covers x86_64 and aarch64 (Linux)"
@@ -385,7 +402,7 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path, cc: Option<&
     let cfile = dir.join("oracle.c");
     let sfile = dir.join("stubs.s");
     let exe = dir.join("oracle");
-    let io = |e: std::io::Error| Error::Io(format!("cannot write in {}: {e}", dir.display()));
+    let io = |e: std::io::Error| Error::io(format!("cannot write in {}", dir.display()), e);
     std::fs::write(&cfile, prog).map_err(io)?;
     std::fs::write(&sfile, tc.stubs).map_err(io)?;
     let mut cmd = Command::new(&cc);
@@ -395,9 +412,9 @@ fn build_and_run(target: Target, prog: &str, dir: &std::path::Path, cc: Option<&
     }
     let out = cmd
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if !out.status.success() {
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} failed on the oracle program {}:\n{}",
             cc.display(),
             cfile.display(),

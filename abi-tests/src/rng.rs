@@ -10,6 +10,12 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d | 1)
     }
+    /// A generator continuing from raw state `state` (not mixed like
+    /// [`Rng::new`]'s seed): for callers whose recorded seeds were fed to the
+    /// same xorshift64* directly. A zero state stays zero; pass an odd one.
+    pub fn from_state(state: u64) -> Rng {
+        Rng(state)
+    }
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;

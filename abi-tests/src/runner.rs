@@ -34,6 +34,11 @@ pub struct Options {
     pub fixed: bool,
     /// Run only this signature: `n` (random) or `Fn` (fixed case n).
     pub only: Option<String>,
+    /// Run only piece `k` of `n` (`Some((k, n))`, 1 ≤ k ≤ n): the jobs (the
+    /// fixed cases, then the chunks of [`CHUNK`] signatures) are dealt out
+    /// round robin, job `j` to piece `j % n + 1`, so the pieces of one sweep
+    /// are disjoint and together run exactly the whole sweep.
+    pub shard: Option<(usize, usize)>,
 }
 
 impl Options {
@@ -48,6 +53,7 @@ impl Options {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             fixed: true,
             only: None,
+            shard: None,
         }
     }
 }
@@ -96,6 +102,10 @@ pub struct Summary {
     pub divergent: Vec<Report>,
     /// Signatures that went through the fast path as well as libffi.
     pub fast_path: usize,
+    /// Signatures checked in both directions on real code (the host target:
+    /// abicall calling compiled callees, compiled callers calling abicall
+    /// callbacks); the others got the oracle and layout checks only.
+    pub real_code: usize,
 }
 
 /// One unit of work: the fixed cases or one chunk.
@@ -140,6 +150,7 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
                         sum.total += part.total;
                         sum.passed += part.passed;
                         sum.fast_path += part.fast_path;
+                        sum.real_code += part.real_code;
                         sum.failed.extend(part.failed);
                         sum.divergent.extend(part.divergent);
                         let d = done.fetch_add(part.total, Ordering::Relaxed) + part.total;
@@ -164,6 +175,11 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
 
 /// The jobs of `opts`, and the index within its job of `--only`.
 fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
+    if let (Some(o), Some((k, n))) = (&opts.only, opts.shard) {
+        return Err(Error::Call(format!(
+            "--only {o} and --shard {k}/{n} do not go together"
+        )));
+    }
     if let Some(o) = &opts.only {
         let bad = || {
             Error::Call(format!(
@@ -183,6 +199,17 @@ fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
         jobs.push(Job::Fixed);
     }
     jobs.extend((0..opts.count.div_ceil(CHUNK)).map(Job::Chunk));
+    if let Some((k, n)) = opts.shard {
+        if n == 0 || k == 0 || k > n {
+            return Err(Error::Call(format!("--shard {k}/{n}: expected K/N with 1 <= K <= N")));
+        }
+        jobs = jobs
+            .into_iter()
+            .enumerate()
+            .filter(|(j, _)| j % n == k - 1)
+            .map(|(_, job)| job)
+            .collect();
+    }
     Ok((jobs, None))
 }
 
@@ -223,10 +250,12 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     };
     let mut failures = Vec::new();
     let mut fast_path = 0;
+    let mut real_code = 0;
     if let Some(cc) = host_cc {
         let run = host::run_range(&batch, range.clone(), cc)?;
         failures.extend(run.failures);
         fast_path = run.fast_path;
+        real_code = range.len();
     }
     failures.extend(oracle::run_range(&batch, range.clone())?);
     if let Some(cc) = host_cc.filter(|_| opts.compiler != "gcc") {
@@ -241,6 +270,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         total: range.len(),
         passed: range.len() - by_sig.len(),
         fast_path,
+        real_code,
         ..Summary::default()
     };
     for (k, fs) in by_sig {
@@ -321,4 +351,39 @@ fn mark_compiler_divergence(
         failures.push(f);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces of a sharded sweep are disjoint and add up to the sweep.
+    #[test]
+    fn shards_partition_the_sweep() {
+        let whole = Options::new(Target::Aarch64Linux, 7, 2 * CHUNK + 17);
+        let (all, _) = plan_jobs(&whole).unwrap();
+        let total: usize = all.iter().map(|j| job_len(&whole, *j, None)).sum();
+        for n in 1..=5 {
+            let mut seen = Vec::new();
+            let mut sum = 0;
+            for k in 1..=n {
+                let mut o = whole.clone();
+                o.shard = Some((k, n));
+                let (jobs, _) = plan_jobs(&o).unwrap();
+                sum += jobs.iter().map(|j| job_len(&o, *j, None)).sum::<usize>();
+                seen.extend(jobs.iter().map(|j| format!("{j:?}")));
+            }
+            assert_eq!(sum, total, "{n} shards");
+            seen.sort();
+            let mut want: Vec<String> = all.iter().map(|j| format!("{j:?}")).collect();
+            want.sort();
+            assert_eq!(seen, want, "{n} shards");
+        }
+        let mut bad = whole.clone();
+        bad.shard = Some((3, 2));
+        assert!(plan_jobs(&bad).is_err());
+        bad.shard = Some((1, 2));
+        bad.only = Some("5".into());
+        assert!(plan_jobs(&bad).is_err());
+    }
 }

@@ -13,18 +13,58 @@ pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .ok_or_else(|| {
-            Error::Io(format!(
+            Error::io_msg(format!(
                 "`{name}` not found on PATH: run `apt-get install -y {package}`"
             ))
         })
 }
 
-/// The host C compiler named `name` (`gcc` or `clang`).
+/// The machine's architecture as `uname -m` prints it in a child process.
+/// An aarch64 build of abicall may run under qemu-user on an x86_64 machine:
+/// qemu fakes `uname` for the emulated process only, and the machine runs
+/// its own programs (gcc, qemu) natively but cannot exec aarch64 ones.
+pub fn machine_arch() -> &'static str {
+    static ARCH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ARCH.get_or_init(|| {
+        Command::new("uname")
+            .arg("-m")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|_| std::env::consts::ARCH.to_string())
+    })
+}
+
+/// Whether this process runs emulated (built for another architecture than the machine's).
+pub fn emulated() -> bool {
+    machine_arch() != std::env::consts::ARCH
+}
+
+/// The C compiler named `name` (`gcc` or `clang`) for the host target:
+/// the machine's own, or `aarch64-linux-gnu-gcc` for an aarch64 build
+/// running under qemu-user.
 pub fn host_compiler(name: &str) -> Result<PathBuf> {
+    let cross = emulated() && std::env::consts::ARCH == "aarch64";
     match name {
+        "gcc" if cross => find_tool("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         "gcc" => find_tool("gcc", "gcc"),
+        "clang" if cross => Err(Error::io_msg(
+            "--compiler clang: the aarch64 build under qemu-user checks gcc's code (aarch64-linux-gnu-gcc)",
+        )),
         "clang" => find_tool("clang", "clang"),
-        other => Err(Error::Io(format!("unknown compiler `{other}` (use gcc or clang)"))),
+        other => Err(Error::io_msg(format!("unknown compiler `{other}` (use gcc or clang)"))),
+    }
+}
+
+/// A command running `exe`, a dynamically linked program built by
+/// [`host_compiler`]: directly, or, for an aarch64 build under qemu-user,
+/// under `qemu-aarch64-static` with the cross toolchain's libraries.
+pub fn host_exe_command(exe: &Path) -> Result<Command> {
+    if emulated() && std::env::consts::ARCH == "aarch64" {
+        let mut c = Command::new(find_tool("qemu-aarch64-static", "qemu-user-static")?);
+        c.args(["-L", "/usr/aarch64-linux-gnu"]).arg(exe);
+        Ok(c)
+    } else {
+        Ok(Command::new(exe))
     }
 }
 
@@ -44,7 +84,7 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let path = std::env::temp_dir().join(format!("abicall-{prefix}-{}-{n}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
         Ok(TempDir { path })
     }
 
@@ -66,14 +106,14 @@ impl Drop for TempDir {
 /// carries the compiler's messages.
 pub fn compile(cc: &Path, dir: &Path, name: &str, src: &str, args: &[&str]) -> Result<PathBuf> {
     let cfile = dir.join(format!("{name}.c"));
-    std::fs::write(&cfile, src).map_err(|e| Error::Io(format!("cannot write {}: {e}", cfile.display())))?;
+    std::fs::write(&cfile, src).map_err(|e| Error::io(format!("cannot write {}", cfile.display()), e))?;
     let out = Command::new(cc)
         .args(args)
         .arg(&cfile)
         .output()
-        .map_err(|e| Error::Io(format!("cannot run {}: {e}", cc.display())))?;
+        .map_err(|e| Error::io(format!("cannot run {}", cc.display()), e))?;
     if !out.status.success() {
-        return Err(Error::Io(format!(
+        return Err(Error::io_msg(format!(
             "{} failed on {}:\n{}",
             cc.display(),
             cfile.display(),
@@ -92,8 +132,8 @@ pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .map_err(|e| Error::Io(format!("cannot run {:?}: {e}", cmd.get_program())))?;
-    let mut out = child.stdout.take().ok_or_else(|| Error::Io("no stdout pipe".into()))?;
+        .map_err(|e| Error::io(format!("cannot run {:?}", cmd.get_program()), e))?;
+    let mut out = child.stdout.take().ok_or_else(|| Error::io_msg("no stdout pipe"))?;
     let reader = std::thread::spawn(move || {
         let mut v = Vec::new();
         let _ = out.read_to_end(&mut v);
@@ -109,7 +149,7 @@ pub fn run_with_timeout(cmd: &mut Command, limit: std::time::Duration) -> Result
                 break false;
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
-            Err(e) => return Err(Error::Io(format!("waiting for {:?}: {e}", cmd.get_program()))),
+            Err(e) => return Err(Error::io(format!("waiting for {:?}", cmd.get_program()), e)),
         }
     };
     let stdout = reader.join().unwrap_or_default();

@@ -4,6 +4,9 @@
 
 #[path = "../../tests/support/fixtures.rs"]
 mod fixtures;
+// `fixtures` uses the host helpers of its parent module.
+#[path = "../../tests/support/host.rs"]
+pub mod host;
 
 use std::ffi::c_void;
 use std::path::PathBuf;

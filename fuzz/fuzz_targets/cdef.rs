@@ -38,8 +38,7 @@ fuzz_target!(|data: &[u8]| {
         // Every type that exists can be walked: printed, sized, classified
         // as an argument (recursive walks, bounded by the nesting limit).
         let t = ffi.types();
-        for i in 0..t.len() as u32 {
-            let id = abicall::types::TypeId(i);
+        for id in t.ids() {
             assert!(t.depth(id) <= abicall::cdecl::MAX_DEPTH + 1);
             let _ = t.display(id);
             let _ = t.size_align(id);

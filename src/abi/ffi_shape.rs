@@ -13,7 +13,7 @@
 //!   struct with a misaligned member) is expressed.
 
 use super::x86_64::Class;
-use super::{CallPlan, ValueClass, ValuePlan};
+use super::{CallPlan, Loc, Pass, ValueClass, ValuePlan};
 use crate::target::{Arch, LongDoubleFormat, Target};
 use crate::types::{Prim, Types};
 
@@ -244,6 +244,68 @@ pub fn libffi_limitation(plan: &CallPlan) -> Option<String> {
             plan.stack_align
         )
     })
+}
+
+/// How one planned argument appears in an AAPCS64 libffi CIF, where abicall
+/// does not leave the rules libffi gets wrong to libffi (issue 14):
+///
+/// - a composite larger than 16 bytes ([`Pass::Indirect`], B.4) is given to
+///   libffi as a plain pointer: the caller makes the copy itself and passes
+///   its address (libffi 3.4's own copies share the outgoing stack area with
+///   the stacked arguments, so from 9 such structs on the pointers and
+///   copies overlap: wrong values, then crashes); a callback reads the
+///   value through the pointer it receives;
+/// - a 16-byte-aligned value that C.10 moves to an even register pair
+///   (`__int128`, composites of natural alignment 16) gets `pads_before`
+///   unused `uint64` arguments in front of it, since libffi does not round
+///   NGRN up for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Aarch64CifArg {
+    /// Padding `uint64` arguments (unused general registers) before it.
+    pub pads_before: u8,
+    /// Passed to libffi as a pointer to a copy the caller makes.
+    pub by_ref: bool,
+}
+
+/// The [`Aarch64CifArg`] of every argument of an AAPCS64 `plan`, found by
+/// following libffi's NGRN (`src/aarch64/ffi.c`, which takes registers in
+/// order and never rounds) beside the plan's.
+pub fn aarch64_cif_args(plan: &CallPlan) -> Vec<Aarch64CifArg> {
+    debug_assert_eq!(plan.target.arch(), Arch::Aarch64);
+    let mut ngrn = 0u8;
+    plan.args
+        .iter()
+        .map(|a| {
+            let by_ref = matches!(a.pass, Pass::Indirect { .. });
+            let gprs = a.parts().iter().filter_map(|p| match p.loc {
+                Loc::Gpr(r) => Some(r),
+                _ => None,
+            });
+            let (first, last) = match a.pass {
+                Pass::Indirect { ptr: Loc::Gpr(r), .. } => (Some(r), Some(r)),
+                _ => (gprs.clone().min(), gprs.max()),
+            };
+            let mut pads_before = 0;
+            if let (Some(first), Some(last)) = (first, last) {
+                pads_before = first.saturating_sub(ngrn);
+                ngrn = last + 1;
+            } else if uses_gprs(a) {
+                // On the stack: libffi and the plan both stop using x registers.
+                ngrn = super::aarch64::NUM_ARG_GPRS;
+            }
+            Aarch64CifArg { pads_before, by_ref }
+        })
+        .collect()
+}
+
+/// Whether an AAPCS64 value is of the general-register kind (integers,
+/// pointers, non-HFA composites, copies passed by reference).
+fn uses_gprs(a: &ValuePlan) -> bool {
+    match &a.class {
+        ValueClass::Scalar(p) => p.is_integer(),
+        ValueClass::Pointer | ValueClass::Composite => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! [`Callback`]: a C function pointer running a Rust closure over `Value`s.
 
 use super::convert;
+use super::{read, SharedTypes};
 use crate::call::{CallbackOptions, RawCallback};
 use crate::error::{Error, Result};
-use crate::ffi::{read, SharedTypes};
 use crate::types::TypeId;
 use crate::value::Value;
 use std::ffi::c_void;
@@ -46,6 +46,12 @@ impl Callback {
             .sig_of(ty)
             .ok_or_else(|| Error::Call(format!("`{}` is not a function type", t.display(ty))))?
             .clone();
+        // `int (*)(int)` and `int (int)` name the same callback: keep the
+        // function type, so `value()` is a pointer to it in both forms.
+        let ty = match t.kind(ty) {
+            crate::types::TypeKind::Pointer(p) => *p,
+            _ => ty,
+        };
         let mut sizes = Vec::with_capacity(sig.params.len());
         for &p in &sig.params {
             sizes.push(t.size_of(p)? as usize);
@@ -91,7 +97,8 @@ impl Callback {
         Value::Pointer(crate::memory::Ptr::new(self.raw.code() as usize, self.ty))
     }
 
-    /// The function type.
+    /// The function type (for a signature given in the `T (*)(…)` form,
+    /// the function type it points to).
     pub fn ty(&self) -> TypeId {
         self.ty
     }

@@ -2,9 +2,9 @@
 //! (convenient, checked) or through its [`RawCall`] (fast, no allocation).
 
 use super::convert::{self, ArgStore, Bytes};
+use super::{read, SharedTypes};
 use crate::call::RawCall;
 use crate::error::{Error, Result};
-use crate::ffi::{read, SharedTypes};
 use crate::memory::{decode_prim, encode_prim, encode_value, Ptr, MAX_SCALAR};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use crate::value::Value;
@@ -22,9 +22,11 @@ use std::sync::{Arc, Mutex};
 /// ffi.cdef("unsigned long strlen(const char *); int snprintf(char *, unsigned long, const char *, ...);").unwrap();
 /// let libc = Library::process();
 /// let strlen = ffi.function(&libc, "strlen").unwrap();
-/// assert_eq!(strlen.call(&[Value::str("hello")]).unwrap(), Value::Int(5));
-/// // Wrong argument count: an error, not a crash.
-/// assert!(strlen.call(&[]).is_err());
+/// // SAFETY: libc's strlen has this prototype; "hello" is a C string.
+/// assert_eq!(unsafe { strlen.call(&[Value::str("hello")]) }.unwrap(), Value::Int(5));
+/// // Wrong argument count: an error, not a crash (checked before any call).
+/// // SAFETY: the prototype is libc's; the call is refused before C runs.
+/// assert!(unsafe { strlen.call(&[]) }.is_err());
 /// ```
 pub struct Function {
     name: String,
@@ -139,7 +141,8 @@ impl Simple {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // the other fields are Send + Sync.
 unsafe impl Send for Function {}
-// SAFETY: as above; the variadic cache is behind a mutex.
+// SAFETY: `&Function` only reads `code` and immutable fields, and the
+// variadic cache is behind a mutex.
 unsafe impl Sync for Function {}
 
 impl std::fmt::Debug for Function {
@@ -155,8 +158,10 @@ impl Function {
     /// A function of type `ty` at `code`.
     ///
     /// # Safety
-    /// `code` must be a C function of type `ty` on the host ABI, valid while
-    /// the result lives (`keepalive` may hold what keeps it valid).
+    /// `code` must be the address of a function that stays valid while the
+    /// result lives (`keepalive` may hold what keeps it valid). That it has
+    /// type `ty` on the host ABI is promised again at each call
+    /// ([`Function::call`] is `unsafe`).
     pub unsafe fn from_raw(
         types: SharedTypes,
         name: &str,
@@ -173,7 +178,8 @@ impl Function {
             let fixed = if sig.variadic {
                 None
             } else {
-                // SAFETY: forwarded contract.
+                // SAFETY: `code` stays valid while the result lives (this
+                // function's contract), which is what `RawCall::new` needs.
                 Some(unsafe { RawCall::new(&t, ty, &[], code, keepalive.clone()) }.map_err(|e| prefix(name, e))?)
             };
             let simple = Simple::new(&t, &sig.params, sig.ret, sig.variadic);
@@ -248,17 +254,31 @@ impl Function {
     /// call runs on its default tier, the result is decoded from a stack
     /// buffer. (A `Str` or list given for a pointer parameter needs a
     /// temporary C copy and takes the general path.)
-    pub fn call(&self, args: &[Value]) -> Result<Value> {
-        if let Some(r) = self.call_simple(args) {
+    ///
+    /// # Safety
+    /// Calling native code through a user-written declaration cannot be
+    /// checked: the caller promises that the declaration is the function's
+    /// real signature, and that the call with these arguments is sound by
+    /// the function's own contract (pointers valid for what it does with
+    /// them, buffers large enough, no data race, no unwinding into Rust).
+    /// What abicall checks is listed in the crate's
+    /// [safety model](crate#safety-model).
+    pub unsafe fn call(&self, args: &[Value]) -> Result<Value> {
+        // SAFETY: our caller's contract is `call_simple`'s.
+        if let Some(r) = unsafe { self.call_simple(args) } {
             return r;
         }
-        self.call_inner(args, None)
+        // SAFETY: our caller's contract is `call_inner`'s.
+        unsafe { self.call_inner(args, None) }
     }
 
     /// The allocation-free path of [`Function::call`]; `None` when the call
     /// needs the general path (which also reports every conversion error).
+    ///
+    /// # Safety
+    /// As for [`Function::call`].
     #[inline]
-    fn call_simple(&self, args: &[Value]) -> Option<Result<Value>> {
+    unsafe fn call_simple(&self, args: &[Value]) -> Option<Result<Value>> {
         let simple = self.simple.as_ref()?;
         let raw = self.fixed.as_ref()?;
         let n = args.len();
@@ -342,11 +362,18 @@ impl Function {
 
     /// Calls a variadic function giving the C types of the variadic
     /// arguments (before promotion: `float` is passed as `double`).
-    pub fn call_variadic(&self, args: &[Value], var_types: &[TypeId]) -> Result<Value> {
-        self.call_inner(args, Some(var_types))
+    ///
+    /// # Safety
+    /// As for [`Function::call`], and the variadic types are those the
+    /// function reads with `va_arg`.
+    pub unsafe fn call_variadic(&self, args: &[Value], var_types: &[TypeId]) -> Result<Value> {
+        // SAFETY: our caller's contract is `call_inner`'s.
+        unsafe { self.call_inner(args, Some(var_types)) }
     }
 
-    fn call_inner(&self, args: &[Value], var_types: Option<&[TypeId]>) -> Result<Value> {
+    /// # Safety
+    /// The contract of [`Function::call`].
+    unsafe fn call_inner(&self, args: &[Value], var_types: Option<&[TypeId]>) -> Result<Value> {
         let nfixed = self.params.len();
         if args.len() < nfixed || (!self.variadic && args.len() != nfixed) {
             return Err(Error::Call(format!(
@@ -399,7 +426,9 @@ impl Function {
         // on another thread would otherwise deadlock the re-entrant read.
         drop(t);
         // SAFETY: every pointer refers to a converted value of the planned
-        // type kept alive by `store`; `ret` has `ret_size` bytes.
+        // type kept alive by `store`; `ret` has `ret_size` bytes; that the
+        // function has the declared type and accepts these values is the
+        // promise of `call` / `call_variadic`, our callers.
         unsafe { raw.call(&ptrs, ret.as_mut_ptr() as *mut c_void) }.map_err(|e| prefix(&self.name, e))?;
         drop(store);
         let t = read(&self.types);

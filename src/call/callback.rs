@@ -13,11 +13,20 @@
 //! - **Threads**: callbacks may be called from any thread, including threads
 //!   the host did not create; the closure must be `Send + Sync`.
 //! - **After drop**: dropping a [`RawCallback`] releases the host closure
-//!   (once no call is running it). The few hundred bytes of executable
-//!   stub or trampoline and its CIF are kept for the life of the process, so a C
-//!   library that calls a stale pointer does not jump into freed memory:
-//!   such a call reports "callback called after it was dropped" through the
-//!   error hook and returns the error return value.
+//!   (once no call is running it). Its entry (fast stub or libffi closure)
+//!   and state are *retired*, not freed: a C library that calls the stale
+//!   pointer does not jump into freed memory; the call reports "callback
+//!   called after it was dropped" through the error hook and returns the
+//!   error return value.
+//! - **Reclamation**: retired entries are reused by later callbacks (same
+//!   kind of entry), oldest first, once more than [`RETIRED_KEPT`] of them
+//!   wait; reusing one frees the dropped callback's state (CIF, plan, hook,
+//!   ≈ 1.4 KB) after no call runs through the entry. Memory therefore stays
+//!   bounded by the peak number of live callbacks plus [`RETIRED_KEPT`], however
+//!   many are created and dropped. The price: a stale pointer used after
+//!   [`RETIRED_KEPT`] further callbacks were dropped may enter the callback
+//!   that now owns the entry (as a freed-and-reused function pointer does
+//!   in C) — still never freed memory.
 //! - There is no fixed limit on the number of callbacks.
 
 use super::cif::Cif;
@@ -29,9 +38,10 @@ use crate::error::{Error, Result};
 use crate::types::{TypeId, Types};
 use libffi::raw::{self, ffi_cif, ffi_closure};
 use std::cell::UnsafeCell;
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
 /// The host side of a raw callback: `args[i]` points to argument `i`'s bytes
@@ -60,8 +70,7 @@ const RET_SCRATCH: usize = 64;
 static ZERO_ARG: [u64; 8] = [0; 8];
 
 struct State {
-    /// `None` when libffi cannot take the plan (only generated stubs can).
-    cif: Option<Cif>,
+    cif: Cif,
     plan: CallPlan,
     /// For each planned argument, the CIF argument index (None: empty struct).
     arg_map: Box<[Option<u32>]>,
@@ -153,34 +162,136 @@ impl State {
     }
 }
 
-/// Zombies: states of dropped callbacks, kept so stale C pointers stay safe.
-static ZOMBIES: Mutex<Vec<Zombie>> = Mutex::new(Vec::new());
+/// Retired entries kept (per kind of entry) before the oldest is reused:
+/// a stale call within this many later drops gets the documented error.
+pub const RETIRED_KEPT: usize = 1024;
 
-struct Zombie {
-    _state: Arc<State>,
-    _closure: ClosurePtr,
+/// Old states of reused libffi entries, dropped only after this many more
+/// reuses: a call that entered libffi's closure code just before the reuse
+/// may still read the old CIF until it reaches [`trampoline`].
+const GRAVE_KEPT: usize = 64;
+
+/// One entry point C can call: a fast stub or a libffi closure, with the
+/// state it currently runs. Slots are never freed (a few dozen bytes each);
+/// their states are, when the slot is reused.
+struct Slot {
+    /// The current state (from `Arc::into_raw`; the slot owns one count).
+    state: AtomicPtr<State>,
+    /// Calls inside the entry that may hold the state pointer.
+    active: AtomicUsize,
+    /// The libffi closure, or null for a fast or generated stub.
+    closure: *mut ffi_closure,
+    /// The kind of entry (a generated stub only ever runs its own plan).
+    tier: Tier,
+    /// The executable address.
+    code: *const c_void,
 }
 
-struct ClosurePtr(#[allow(dead_code)] *mut ffi_closure);
-// SAFETY: the closure memory is only referenced, never mutated, after preparation.
-unsafe impl Send for ClosurePtr {}
+// SAFETY: `closure` and `code` are written once before the slot is shared
+// and never change (a libffi closure is re-prepared only by the registry,
+// under its lock, for a retired slot); `state` and `active` are atomics.
+unsafe impl Sync for Slot {}
+// SAFETY: as for `Sync`: no field is tied to a thread.
+unsafe impl Send for Slot {}
+
+impl Slot {
+    /// Runs `f` with the slot's current state, keeping the state alive
+    /// against a concurrent reuse (see [`Registry::install`]).
+    #[inline(always)]
+    fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        self.active.fetch_add(1, SeqCst);
+        // SAFETY: the pointer came from `Arc::into_raw` and the slot holds
+        // that count; a reuse swaps it out and then waits for `active` to
+        // reach zero before dropping it, so it is alive while we hold `active`.
+        let r = f(unsafe { &*self.state.load(SeqCst) });
+        self.active.fetch_sub(1, SeqCst);
+        r
+    }
+}
+
+/// Retired slots, oldest first, by kind of entry, and states waiting to be dropped.
+struct Registry {
+    /// Generated stubs: reused only for a state with the same plan.
+    jit: VecDeque<&'static Slot>,
+    fast: VecDeque<&'static Slot>,
+    libffi: VecDeque<&'static Slot>,
+    grave: VecDeque<Arc<State>>,
+    /// Slots ever made (live + retired): the memory bound the tests check.
+    slots: usize,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    jit: VecDeque::new(),
+    fast: VecDeque::new(),
+    libffi: VecDeque::new(),
+    grave: VecDeque::new(),
+    slots: 0,
+});
+
+fn registry() -> std::sync::MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How many callback entries exist (live plus retired): stays bounded by
+/// the peak number of live callbacks plus twice [`RETIRED_KEPT`] however many
+/// callbacks are created and dropped.
+pub fn entries_allocated() -> usize {
+    registry().slots
+}
+
+impl Registry {
+    /// A retired slot of the given kind to reuse, when enough are waiting.
+    fn take(&mut self, libffi: bool) -> Option<&'static Slot> {
+        let q = if libffi { &mut self.libffi } else { &mut self.fast };
+        if q.len() <= RETIRED_KEPT {
+            return None;
+        }
+        q.pop_front()
+    }
+
+    /// A retired generated stub made for `plan`, when enough are waiting.
+    fn take_jit(&mut self, plan: &CallPlan) -> Option<&'static Slot> {
+        if self.jit.len() <= RETIRED_KEPT {
+            return None;
+        }
+        let at = self.jit.iter().position(|slot| {
+            // SAFETY: a retired slot owns a count of its (dead) state, and
+            // only the registry, whose lock we hold, swaps it.
+            unsafe { &*slot.state.load(SeqCst) }.plan == *plan
+        })?;
+        self.jit.remove(at)
+    }
+
+    /// Makes `slot` run `state`; returns the state it ran before, once no
+    /// call can be using it.
+    fn install(slot: &Slot, state: &Arc<State>) -> Arc<State> {
+        let new = Arc::into_raw(state.clone()) as *mut State;
+        let old = slot.state.swap(new, SeqCst);
+        // Calls that loaded `old` did so while counted in `active`.
+        while slot.active.load(SeqCst) != 0 {
+            std::thread::yield_now();
+        }
+        // SAFETY: `old` came from `Arc::into_raw` (the slot's count), and
+        // no call holds it any more (see above).
+        unsafe { Arc::from_raw(old) }
+    }
+}
 
 /// A C function pointer that runs a host closure.
 pub struct RawCallback {
     state: Arc<State>,
-    closure: *mut ffi_closure,
-    code: *const c_void,
-    tier: Tier,
+    slot: &'static Slot,
 }
 
-// SAFETY: the closure memory and state are shared read-only / atomically.
+// SAFETY: the slot is shared through atomics; the state is Send + Sync.
 unsafe impl Send for RawCallback {}
-// SAFETY: as above.
+// SAFETY: `&RawCallback` only reads the slot's immutable fields and the
+// state's atomics.
 unsafe impl Sync for RawCallback {}
 
 impl std::fmt::Debug for RawCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawCallback").field("code", &self.code).finish()
+        f.debug_struct("RawCallback").field("code", &self.slot.code).finish()
     }
 }
 
@@ -188,12 +299,15 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// The entry is the first of these the plan and host allow
-    /// ([`RawCallback::tier`] says which): a stub generated for the
-    /// signature ([`Tier::Jit`], x86_64 Linux, skipped with
-    /// `ABICALL_NO_JIT`), abicall's precompiled fast entry ([`Tier::Fast`],
-    /// x86_64 Linux: every plan without an x87 return or more than 32
-    /// arguments), a libffi closure. `ABICALL_NO_FASTPATH` forces libffi.
+    /// On x86_64 Linux hosts the pointer enters through abicall's fast
+    /// entry when the plan allows it (every plan without an x87 return or
+    /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
+    /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
+    ///
+    /// With the JIT tier ([`RawCallback::with_tier`]`(.., Tier::Jit)`) the
+    /// entry is a stub generated for the signature (x86_64 Linux): it stores
+    /// the incoming registers in its frame and calls the dispatcher with the
+    /// argument pointers, no register image, x87 results included.
     pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
         let tiers: &[Tier] = if fast::disabled_by_env() {
             &[Tier::Libffi]
@@ -217,6 +331,11 @@ impl RawCallback {
         Self::build(types, func, f, opts, &[tier])
     }
 
+    /// The entry C goes through.
+    pub fn tier(&self) -> Tier {
+        self.slot.tier
+    }
+
     /// As [`RawCallback::new`], always through a libffi closure (for
     /// comparing the two paths).
     pub fn new_libffi(
@@ -231,12 +350,7 @@ impl RawCallback {
     /// Whether C enters this callback through abicall's own code (a
     /// generated stub or the fast entry), not a libffi closure.
     pub fn uses_fast_path(&self) -> bool {
-        self.tier != Tier::Libffi
-    }
-
-    /// The entry C goes through.
-    pub fn tier(&self) -> Tier {
-        self.tier
+        self.slot.tier != Tier::Libffi
     }
 
     fn build(
@@ -248,10 +362,11 @@ impl RawCallback {
     ) -> Result<RawCallback> {
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot make callbacks for target {} on this host",
-                types.target()
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!("cannot make callbacks for target {} on this host", types.target()),
+            });
         }
         let sig = types
             .sig_of(func)
@@ -263,10 +378,7 @@ impl RawCallback {
             )));
         }
         let plan = abi::plan_func(types, func, &[])?;
-        let (cif, cif_err) = match Cif::new(types, &plan) {
-            Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(e)),
-        };
+        let cif = Cif::new(types, &plan)?;
         let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
             0
         } else {
@@ -286,10 +398,7 @@ impl RawCallback {
             Some(b) => b,
             None => vec![0; ret_size],
         };
-        let arg_map = cif.as_ref().map_or_else(
-            || (0..plan.args.len() as u32).map(Some).collect(),
-            |c| c.arg_map.clone(),
-        );
+        let arg_map = cif.arg_map.clone();
         let fast = if tiers.contains(&Tier::Fast) {
             FastCallback::new(&plan)
         } else {
@@ -311,32 +420,112 @@ impl RawCallback {
             fast,
             sret,
         });
-        let state_ptr = Arc::as_ptr(&state) as *const c_void;
         for &tier in tiers {
-            let code = match tier {
-                Tier::Jit => JitStub::new(&state.plan, state_ptr, jit_dispatch, state.widen).map(|s| s.code()),
-                Tier::Fast if state.fast.is_some() => fast::callback_stub(state_ptr, fast_dispatch),
+            let slot = match tier {
+                Tier::Jit => Self::jit_slot(&state),
+                Tier::Fast if state.fast.is_some() => Self::fast_slot(&state),
                 Tier::Fast => None,
-                Tier::Libffi => break,
+                Tier::Libffi => Some(Self::libffi_slot(&state)?),
             };
-            if let Some(code) = code {
-                return Ok(RawCallback {
-                    state,
-                    closure: std::ptr::null_mut(),
-                    code,
-                    tier,
-                });
+            if let Some(slot) = slot {
+                return Ok(RawCallback { state, slot });
             }
         }
-        if !tiers.contains(&Tier::Libffi) {
-            return Err(Error::Call(format!(
-                "the {} tier cannot make this callback on this host",
-                tiers.first().copied().unwrap_or(Tier::Libffi)
-            )));
+        Err(Error::Call(format!(
+            "the {} tier cannot make this callback on this host",
+            tiers.first().copied().unwrap_or(Tier::Libffi)
+        )))
+    }
+
+    /// A generated-stub slot running `state`: a retired one made for the
+    /// same plan, or a new stub; `None` without a generator for this host
+    /// or plan, or without executable memory.
+    fn jit_slot(state: &Arc<State>) -> Option<&'static Slot> {
+        let reused = registry().take_jit(&state.plan);
+        if let Some(slot) = reused {
+            // The stub was generated for this very plan: swapping the state is all.
+            drop(Registry::install(slot, state));
+            return Some(slot);
         }
-        let Some(cif) = state.cif.as_ref() else {
-            return Err(cif_err.unwrap_or_else(|| Error::Call("no libffi CIF for this callback".into())));
+        let slot = new_slot(state);
+        let Some(stub) = JitStub::new(
+            &state.plan,
+            slot as *const Slot as *const c_void,
+            jit_dispatch,
+            state.widen,
+        ) else {
+            // Never shared: take back the state's count (the slot's few
+            // bytes stay leaked; this happens only without a generator or
+            // executable memory).
+            // SAFETY: from `Arc::into_raw` in `new_slot`, not shared.
+            drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
+            return None;
         };
+        slot.code = stub.code();
+        slot.tier = Tier::Jit;
+        registry().slots += 1;
+        Some(slot)
+    }
+
+    /// A fast-entry slot running `state`: a retired one reused, or a new
+    /// stub; `None` when no executable memory can be had (use libffi).
+    fn fast_slot(state: &Arc<State>) -> Option<&'static Slot> {
+        let reused = registry().take(false);
+        if let Some(slot) = reused {
+            // The fast entry reads everything from the state: swapping it is all.
+            drop(Registry::install(slot, state));
+            return Some(slot);
+        }
+        let slot = new_slot(state);
+        let Some(code) = fast::callback_stub(slot as *const Slot as *const c_void, fast_dispatch) else {
+            // Never shared: take back the state's count (the slot's few
+            // bytes stay leaked; this happens only when mmap fails).
+            // SAFETY: from `Arc::into_raw` in `new_slot`, not shared.
+            drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
+            return None;
+        };
+        slot.code = code;
+        registry().slots += 1;
+        Some(slot)
+    }
+
+    /// A libffi-closure slot running `state`: a retired one re-prepared for
+    /// the new CIF, or a new closure.
+    fn libffi_slot(state: &Arc<State>) -> Result<&'static Slot> {
+        let reused = registry().take(true);
+        if let Some(slot) = reused {
+            // Point the slot at the new state first, then give the closure
+            // the new CIF; the old state (and CIF) goes to the grave, dropped
+            // after GRAVE_KEPT more reuses, as a call that entered libffi's
+            // code just before may still read it.
+            let old = Registry::install(slot, state);
+            // SAFETY: the closure was allocated and prepared by `libffi_slot`
+            // before; the CIF is owned by `state`, which the slot keeps alive
+            // until the next reuse (and the grave after that).
+            let status = unsafe {
+                raw::ffi_prep_closure_loc(
+                    slot.closure,
+                    state.cif.as_ptr(),
+                    Some(trampoline),
+                    slot as *const Slot as *mut c_void,
+                    slot.code as *mut c_void,
+                )
+            };
+            let mut reg = registry();
+            reg.grave.push_back(old);
+            while reg.grave.len() > GRAVE_KEPT {
+                reg.grave.pop_front();
+            }
+            if status != raw::ffi_status_FFI_OK {
+                // The slot runs `state` with the old CIF: retire it again,
+                // behind the others, for the next reuse to re-prepare.
+                reg.libffi.push_back(slot);
+                return Err(Error::Call(format!(
+                    "libffi could not prepare the closure (status {status})"
+                )));
+            }
+            return Ok(slot);
+        }
         let mut code: *mut c_void = std::ptr::null_mut();
         // SAFETY: allocates writable+executable closure memory; `code`
         // receives its executable address.
@@ -345,35 +534,38 @@ impl RawCallback {
         if closure.is_null() || code.is_null() {
             return Err(Error::Call("libffi could not allocate a closure".into()));
         }
-        // SAFETY: the CIF and the state outlive the closure (both are kept
-        // alive forever once the callback is dropped, see `Drop`).
+        let slot = new_slot(state);
+        // SAFETY: `closure` was just allocated; its user data is the slot,
+        // which is never freed, and the CIF is the state's, which the slot
+        // keeps alive until the slot is reused (and the grave after that).
         let status = unsafe {
             raw::ffi_prep_closure_loc(
                 closure,
-                cif.as_ptr(),
+                state.cif.as_ptr(),
                 Some(trampoline),
-                Arc::as_ptr(&state) as *mut c_void,
+                slot as *const Slot as *mut c_void,
                 code,
             )
         };
         if status != raw::ffi_status_FFI_OK {
             // SAFETY: allocated above, never handed out.
             unsafe { raw::ffi_closure_free(closure as *mut c_void) };
+            // SAFETY: from `Arc::into_raw` in `new_slot`; the slot was never shared.
+            drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
             return Err(Error::Call(format!(
                 "libffi could not prepare the closure (status {status})"
             )));
         }
-        Ok(RawCallback {
-            state,
-            closure,
-            code,
-            tier: Tier::Libffi,
-        })
+        slot.closure = closure;
+        slot.tier = Tier::Libffi;
+        slot.code = code;
+        registry().slots += 1;
+        Ok(slot)
     }
 
     /// The C function pointer.
     pub fn code(&self) -> *const c_void {
-        self.code
+        self.slot.code
     }
 
     /// The plan the callback follows.
@@ -386,41 +578,72 @@ impl Drop for RawCallback {
     fn drop(&mut self) {
         self.state.alive.store(false, SeqCst);
         self.state.take_f();
-        let z = Zombie {
-            _state: self.state.clone(),
-            _closure: ClosurePtr(self.closure),
-        };
-        match ZOMBIES.lock() {
-            Ok(mut v) => v.push(z),
-            Err(p) => p.into_inner().push(z),
+        // The slot keeps the dead state (its hook and error return answer
+        // stale calls) until a later callback reuses the slot.
+        let mut reg = registry();
+        match self.slot.tier {
+            Tier::Jit => reg.jit.push_back(self.slot),
+            Tier::Fast => reg.fast.push_back(self.slot),
+            Tier::Libffi => reg.libffi.push_back(self.slot),
         }
     }
 }
 
+/// A slot not yet shared with C: running `state`, no entry yet.
+fn new_slot(state: &Arc<State>) -> &'static mut Slot {
+    Box::leak(Box::new(Slot {
+        state: AtomicPtr::new(Arc::into_raw(state.clone()) as *mut State),
+        active: AtomicUsize::new(0),
+        closure: std::ptr::null_mut(),
+        tier: Tier::Fast,
+        code: std::ptr::null(),
+    }))
+}
+
 unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut *mut c_void, ud: *mut c_void) {
-    // SAFETY: `ud` is the `State` this closure was prepared with; it is kept
-    // alive forever after drop (zombie list), so it is valid here.
-    let st = unsafe { &*(ud as *const State) };
+    // SAFETY: `ud` is the `Slot` this closure was prepared with; slots are
+    // never freed.
+    let slot = unsafe { &*(ud as *const Slot) };
+    // SAFETY: libffi's argument and return pointers for this closure's CIF,
+    // passed on unchanged.
+    slot.with_state(|st| unsafe { closure_call(st, ret, args) })
+}
+
+/// A libffi-closure call for `st`: argument pointers in `st`'s order, then
+/// [`complete`].
+///
+/// # Safety
+/// `args` holds one pointer per CIF argument and `ret` is libffi's return
+/// area, for `st`'s CIF.
+unsafe fn closure_call(st: &State, ret: *mut c_void, args: *mut *mut c_void) {
     let n = st.arg_map.len();
     let fill = |argv: &mut [*const c_void]| {
-        for (slot, a) in argv.iter_mut().zip(st.arg_map.iter()) {
+        for (i, (slot, a)) in argv.iter_mut().zip(st.arg_map.iter()).enumerate() {
             *slot = match a {
                 // SAFETY: libffi passes one pointer per CIF argument.
                 Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
                 None => ZERO_ARG.as_ptr() as *const c_void,
             };
+            if st.cif.by_ref[i] {
+                // AAPCS64 B.4: the argument is the address of the caller's
+                // copy (a pointer-typed CIF argument, see `Cif::by_ref`).
+                // SAFETY: libffi's value for a pointer argument holds the pointer.
+                *slot = unsafe { *(*slot as *const *const c_void) };
+            }
         }
     };
     if n <= INLINE_ARGS {
         let mut inline = [std::ptr::null::<c_void>(); INLINE_ARGS];
         fill(&mut inline[..n]);
-        // SAFETY: forwarded contract (libffi's return area).
+        // SAFETY: `ret` is libffi's return area for this closure's CIF
+        // (this function's contract), `inline[..n]` the argument pointers.
         unsafe { complete(st, &inline[..n], ret) }
     } else {
         scratch::with_scratch(|b| {
             let argv = b.alloc_slice_fill_copy(n, std::ptr::null::<c_void>());
             fill(argv);
-            // SAFETY: forwarded contract (libffi's return area).
+            // SAFETY: `ret` is libffi's return area for this closure's CIF
+            // (this function's contract); `argv` holds the n argument pointers.
             unsafe { complete(st, argv, ret) }
         })
     }
@@ -468,17 +691,50 @@ unsafe fn complete(st: &State, argv: &[*const c_void], ret: *mut c_void) {
     }
 }
 
+/// The generated entry's dispatcher (see `call::jit`): runs the closure
+/// with the argument pointers the stub built; `out` is the stub's zeroed
+/// result buffer, or C's buffer for a hidden-pointer result.
+///
+/// # Safety
+/// Called only by a stub generated for `ud`, a `Slot` (never freed) whose
+/// states all have the plan the stub was generated for, with one argument
+/// pointer per planned argument.
+unsafe extern "C" fn jit_dispatch(ud: *const c_void, argv: *const *const c_void, out: *mut u8) {
+    // SAFETY: see the function's contract: `ud` is a never-freed `Slot`.
+    let slot = unsafe { &*(ud as *const Slot) };
+    slot.with_state(|st| {
+        // SAFETY: the stub passes one pointer per planned argument.
+        let argv = unsafe { std::slice::from_raw_parts(argv, st.plan.args.len()) };
+        if st.sret {
+            // SAFETY: C's result buffer has `ret_size` bytes.
+            unsafe { std::ptr::write_bytes(out, 0, st.ret_size) };
+        }
+        if !st.run(argv, out as *mut c_void) && st.ret_size > 0 {
+            // SAFETY: `out` has `ret_size` bytes, as has the error return value.
+            unsafe { std::ptr::copy_nonoverlapping(st.error_return.as_ptr(), out, st.ret_size) };
+        }
+    })
+}
+
 /// The fast entry's dispatcher (see `call::fast`): builds argument
 /// pointers from the saved registers and stack area, runs the closure, and
 /// fills the return registers.
 ///
 /// # Safety
-/// Called only by the fast entry of a stub made for `ud`, a `State` kept
-/// alive forever (zombie list), with the entry's image, stack area and
-/// return area.
+/// Called only by the fast entry of a stub made for `ud`, a `Slot` (never
+/// freed), with the entry's image, stack area and return area.
 unsafe extern "C" fn fast_dispatch(ud: *const c_void, image: *const u64, stack: *const u8, area: *mut u64) {
-    // SAFETY: see the function's contract.
-    let st = unsafe { &*(ud as *const State) };
+    // SAFETY: see the function's contract: `ud` is a never-freed `Slot`.
+    let slot = unsafe { &*(ud as *const Slot) };
+    // SAFETY: the entry's image, stack area and return area, passed on.
+    slot.with_state(|st| unsafe { fast_run(st, image, stack, area) })
+}
+
+/// The fast entry's work for state `st`.
+///
+/// # Safety
+/// As for [`fast_dispatch`], with `st` the state the stub's slot runs.
+unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u64) {
     let Some(fast) = st.fast.as_ref() else {
         // Unreachable: stubs are only made for states with a fast plan.
         return;
@@ -519,28 +775,6 @@ unsafe extern "C" fn fast_dispatch(ud: *const c_void, image: *const u64, stack: 
     }
 }
 
-/// The generated entry's dispatcher (see `call::jit`): runs the closure
-/// with the argument pointers the stub built; `out` is the stub's zeroed
-/// result buffer, or C's buffer for a hidden-pointer result.
-///
-/// # Safety
-/// Called only by a stub generated for `ud`, a `State` kept alive forever
-/// (zombie list), with one argument pointer per planned argument.
-unsafe extern "C" fn jit_dispatch(ud: *const c_void, argv: *const *const c_void, out: *mut u8) {
-    // SAFETY: see the function's contract.
-    let st = unsafe { &*(ud as *const State) };
-    // SAFETY: the stub passes one pointer per planned argument.
-    let argv = unsafe { std::slice::from_raw_parts(argv, st.plan.args.len()) };
-    if st.sret {
-        // SAFETY: C's result buffer has `ret_size` bytes.
-        unsafe { std::ptr::write_bytes(out, 0, st.ret_size) };
-    }
-    if !st.run(argv, out as *mut c_void) && st.ret_size > 0 {
-        // SAFETY: `out` has `ret_size` bytes, as has the error return value.
-        unsafe { std::ptr::copy_nonoverlapping(st.error_return.as_ptr(), out, st.ret_size) };
-    }
-}
-
 /// A narrow integer result (`size` < 8 bytes at `src`) extended to a full
 /// register. Typed loads (no memcpy into a u64, which stalls store forwarding).
 ///
@@ -548,7 +782,8 @@ unsafe extern "C" fn jit_dispatch(ud: *const c_void, argv: *const *const c_void,
 /// `src` has `size` readable bytes.
 #[inline(always)]
 unsafe fn widened(src: *const u8, size: usize, signed: bool) -> u64 {
-    // SAFETY: forwarded contract.
+    // SAFETY: `src` has `size` readable bytes (this function's contract);
+    // each arm reads exactly `size` bytes, unaligned.
     let mut v: u64 = unsafe {
         match size {
             1 => src.read() as u64,

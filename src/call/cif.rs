@@ -1,8 +1,10 @@
 //! A prepared libffi CIF built from a [`CallPlan`].
 
 use super::ffi_type::TypeArena;
-use crate::abi::{ffi_shape, CallPlan};
+use crate::abi::ffi_shape::{self, FfiType};
+use crate::abi::CallPlan;
 use crate::error::{Error, Result};
+use crate::target::Arch;
 use crate::types::Types;
 use libffi::raw::{self, ffi_cif, ffi_type};
 
@@ -16,16 +18,30 @@ pub(crate) struct Cif {
     pub(crate) arg_map: Box<[Option<u32>]>,
     /// Number of arguments the CIF has.
     pub(crate) cif_nargs: usize,
+    /// For each planned argument: libffi gets a pointer to a copy the
+    /// caller makes (AAPCS64 composites over 16 bytes, see
+    /// [`ffi_shape::aarch64_cif_args`]).
+    pub(crate) by_ref: Box<[bool]>,
+    /// CIF arguments that only pad to an even register pair (AAPCS64 C.10);
+    /// a call passes zero there, a callback ignores them.
+    pub(crate) pad_slots: Box<[u32]>,
 }
 
 // SAFETY: a prepared `ffi_cif` is only read by `ffi_call` / closures; libffi
 // documents CIFs as reusable from any thread once prepared, and the pointers
 // inside point into the boxes owned here.
 unsafe impl Send for Cif {}
-// SAFETY: as above.
+// SAFETY: shared access only passes the prepared, never-mutated CIF to
+// libffi, which reads it concurrently without synchronization needs.
 unsafe impl Sync for Cif {}
 
 impl Cif {
+    /// Whether a call must rewrite the caller's argument pointers (values
+    /// left out, padding added, copies passed by reference).
+    pub(crate) fn reshaped(&self) -> bool {
+        self.arg_map.iter().any(Option::is_none) || !self.pad_slots.is_empty() || self.by_ref.contains(&true)
+    }
+
     /// Prepares the CIF (`ffi_prep_cif`, or `ffi_prep_cif_var` for variadic plans).
     pub(crate) fn new(types: &Types, plan: &CallPlan) -> Result<Cif> {
         if let Some(why) = ffi_shape::libffi_limitation(plan) {
@@ -42,8 +58,26 @@ impl Cif {
         let mut arg_types = Vec::with_capacity(plan.args.len());
         let mut arg_map = Vec::with_capacity(plan.args.len());
         let mut fixed = 0u32;
+        let aarch64 = match target.arch() {
+            Arch::Aarch64 => ffi_shape::aarch64_cif_args(plan),
+            Arch::X86_64 => vec![Default::default(); plan.args.len()],
+        };
+        let mut pad_slots = Vec::new();
         for (i, a) in plan.args.iter().enumerate() {
-            match arena.materialize(&ffi_shape::ffi_type(types, a), target) {
+            let how = aarch64[i];
+            for _ in 0..how.pads_before {
+                pad_slots.push(arg_types.len() as u32);
+                arg_types.push(std::ptr::addr_of_mut!(raw::ffi_type_uint64));
+                if i < plan.fixed_args {
+                    fixed += 1;
+                }
+            }
+            let desc = if how.by_ref {
+                FfiType::Pointer
+            } else {
+                ffi_shape::ffi_type(types, a)
+            };
+            match arena.materialize(&desc, target) {
                 Some(t) => {
                     arg_map.push(Some(arg_types.len() as u32));
                     arg_types.push(t);
@@ -93,6 +127,8 @@ impl Cif {
             _arena: arena,
             arg_map: arg_map.into_boxed_slice(),
             cif_nargs: nargs,
+            by_ref: aarch64.iter().map(|a| a.by_ref).collect(),
+            pad_slots: pad_slots.into_boxed_slice(),
         })
     }
 

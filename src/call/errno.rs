@@ -1,8 +1,44 @@
-//! `errno` as cffi models it: the value C left in `errno` after the most
-//! recent call made through abicall *in this thread* is saved, and the saved
-//! value is put back into `errno` right before the next call.
+//! `errno`, one concept: the **saved** value, as cffi models it. The value
+//! C left in `errno` after the most recent call made through abicall *in
+//! this thread* is saved ([`saved`], also `call::errno()`), and the saved
+//! value is put back into `errno` right before the next call
+//! ([`set_saved`], also `call::set_errno()`), so Rust code running between
+//! two calls (which may clobber C's `errno`) cannot lose it.
+//!
+//! The **live** `errno` of the thread (what a C statement would read right
+//! now) is [`live`] / [`set_live`]; it is rarely what an embedder wants.
+//!
+//! glibc (and musl) expose the thread's `errno` through `__errno_location()`,
+//! Apple's libc through `__error()`: both return a pointer to the calling
+//! thread's `int errno`, valid for the thread's lifetime. abicall does not
+//! depend on the `libc` crate, so the one function is declared here.
 
 use std::cell::Cell;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+extern "C" {
+    fn __errno_location() -> *mut i32;
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+extern "C" {
+    #[link_name = "__error"]
+    fn __errno_location() -> *mut i32;
+}
+
+/// The current thread's live `errno` (what C would read now).
+pub fn live() -> i32 {
+    // SAFETY: `__errno_location` has no preconditions and returns a valid,
+    // aligned pointer to this thread's errno.
+    unsafe { *__errno_location() }
+}
+
+/// Sets the current thread's live `errno`.
+pub fn set_live(value: i32) {
+    // SAFETY: `__errno_location` returns this thread's errno, valid and
+    // aligned; only this thread accesses it.
+    unsafe { *__errno_location() = value }
+}
 
 thread_local! {
     static SAVED: Cell<i32> = const { Cell::new(0) };
@@ -17,7 +53,9 @@ fn location() -> *mut i32 {
     LOCATION.with(|l| {
         let p = l.get();
         if p.is_null() {
-            let p = crate::memory::errno::location();
+            // SAFETY: no preconditions; the address is constant for the
+            // thread's lifetime, so caching it per thread is sound.
+            let p = unsafe { __errno_location() };
             l.set(p);
             p
         } else {
@@ -27,20 +65,22 @@ fn location() -> *mut i32 {
 }
 
 /// The `errno` saved after the most recent abicall call in this thread
-/// (cffi's `ffi.errno`).
+/// (cffi's `ffi.errno`; re-exported as `call::errno`).
 ///
 /// ```
 /// abicall::call::set_errno(7);
 /// assert_eq!(abicall::call::errno(), 7);
+/// assert_eq!(abicall::call::errno::saved(), 7);
 /// ```
 #[inline]
-pub fn errno() -> i32 {
+pub fn saved() -> i32 {
     SAVED.with(|s| s.get())
 }
 
-/// Sets the saved `errno`; it is put into C's `errno` before the next call.
+/// Sets the saved `errno`; it is put into C's `errno` before the next call
+/// (re-exported as `call::set_errno`).
 #[inline]
-pub fn set_errno(v: i32) {
+pub fn set_saved(v: i32) {
     SAVED.with(|s| s.set(v))
 }
 
@@ -48,11 +88,12 @@ pub fn set_errno(v: i32) {
 #[inline(always)]
 pub(crate) fn before_call() {
     // SAFETY: `location()` is this thread's errno, valid for the thread's life.
-    unsafe { *location() = errno() };
+    unsafe { *location() = saved() };
 }
 
 #[inline(always)]
 pub(crate) fn after_call() {
-    // SAFETY: as above.
-    set_errno(unsafe { *location() });
+    // SAFETY: `location()` is this thread's errno, valid and aligned for
+    // the thread's life; reading it right after the call is the point.
+    set_saved(unsafe { *location() });
 }

@@ -34,7 +34,8 @@ pub(crate) struct TypeArena {
 // SAFETY: the arena only holds pointers to its own boxes and to libffi's
 // immutable built-in type descriptors; nothing is mutated after construction.
 unsafe impl Send for TypeArena {}
-// SAFETY: as above: shared access only reads.
+// SAFETY: shared access only reads descriptors that are never mutated
+// after construction.
 unsafe impl Sync for TypeArena {}
 
 macro_rules! builtin {

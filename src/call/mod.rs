@@ -13,6 +13,7 @@ pub mod raw;
 mod scratch;
 
 pub use callback::{CallbackOptions, RawCallback};
-pub use errno::{errno, set_errno};
+/// cffi's names for the saved `errno` ([`errno::saved`], [`errno::set_saved`]).
+pub use errno::{saved as errno, set_saved as set_errno};
 pub use jit::Tier;
 pub use raw::{ArgFrame, RawCall};

@@ -24,6 +24,9 @@ const INLINE_ARGS: usize = 32;
 /// libffi may write a full register); larger ones straight into the caller's.
 const RET_SCRATCH: usize = 64;
 
+/// What a padding argument of an AAPCS64 CIF passes (an unused register).
+static PAD_ARG: [u64; 1] = [0];
+
 /// A default argument promotion to perform before the call.
 #[derive(Clone, Copy, Debug)]
 struct Promotion {
@@ -51,8 +54,7 @@ pub struct RawCall {
 }
 
 struct Inner {
-    /// `None` when libffi cannot take the plan (only the JIT can).
-    cif: Option<Cif>,
+    cif: Cif,
     /// The compiled fast path, when the plan is eligible on this host.
     fast: Option<FastCall>,
     /// The generated trampoline, compiled on first use of the JIT tier
@@ -68,6 +70,9 @@ struct Inner {
     plan: CallPlan,
     promotions: Box<[Option<Promotion>]>,
     needs_rewrite: bool,
+    /// Some argument is passed by reference to a copy made per call
+    /// (AAPCS64 composites over 16 bytes).
+    copies: bool,
     ret_size: usize,
     signed_char: bool,
     _keepalive: Option<Arc<dyn Any + Send + Sync>>,
@@ -76,7 +81,8 @@ struct Inner {
 // SAFETY: `code` is the address of a C function, callable from any thread;
 // everything else is immutable after construction and itself Send + Sync.
 unsafe impl Send for RawCall {}
-// SAFETY: as above.
+// SAFETY: `&RawCall` only reads immutable fields (plan, CIF, code) and
+// calling C through them needs no exclusive access.
 unsafe impl Sync for RawCall {}
 
 impl std::fmt::Debug for RawCall {
@@ -111,14 +117,19 @@ impl RawCall {
         }
         let host = crate::Target::host();
         if host != Some(types.target()) {
-            return Err(Error::Call(format!(
-                "cannot call functions for target {} on this host ({})",
-                types.target(),
-                host.map_or("unsupported".to_string(), |h| h.to_string())
-            )));
+            return Err(Error::Host {
+                target: Some(types.target()),
+                host,
+                message: format!(
+                    "cannot call functions for target {} on this host ({})",
+                    types.target(),
+                    host.map_or("unsupported".to_string(), |h| h.to_string())
+                ),
+            });
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `code` is a function of type `func` valid while the result
+        // lives (this function's contract), and `plan` was made for `func`.
         unsafe { Self::from_plan(types, plan, code, keepalive) }
     }
 
@@ -132,12 +143,7 @@ impl RawCall {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
-        // libffi refuses some plans (a stack argument needing 32-byte
-        // alignment): the JIT places them, so such a call has no libffi tier.
-        let (cif, cif_err) = match Cif::new(types, &plan) {
-            Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(e)),
-        };
+        let cif = Cif::new(types, &plan)?;
         let mut promotions = Vec::with_capacity(plan.args.len());
         for a in &plan.args {
             let from = types.as_prim(a.ty);
@@ -152,9 +158,8 @@ impl RawCall {
         // see the caller's array (which it would leave holding dangling
         // pointers), so such calls go through the rewrite's own array.
         let libffi_writes_avalue = plan.args.iter().any(|a| a.size > 16);
-        let needs_rewrite = promotions.iter().any(Option::is_some)
-            || cif.as_ref().is_some_and(|c| c.arg_map.iter().any(Option::is_none))
-            || libffi_writes_avalue;
+        let needs_rewrite = promotions.iter().any(Option::is_some) || cif.reshaped() || libffi_writes_avalue;
+        let copies = cif.by_ref.contains(&true);
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0
         } else {
@@ -180,17 +185,13 @@ impl RawCall {
                 plan,
                 promotions: promotions.into_boxed_slice(),
                 needs_rewrite,
+                copies,
                 ret_size,
                 signed_char,
                 _keepalive: keepalive,
             }),
         };
         call.tier = call.default_tier();
-        if let Some(e) = cif_err {
-            if jit::disabled_by_env() || fast::disabled_by_env() || call.tier != Tier::Jit {
-                return Err(e);
-            }
-        }
         if call.tier == Tier::Jit {
             call.jit = call.inner.jit_call().map(JitCall::entry);
         }
@@ -238,7 +239,7 @@ impl RawCall {
     /// executable memory (compiled on first ask).
     pub fn has_tier(&self, tier: Tier) -> bool {
         match tier {
-            Tier::Libffi => self.inner.cif.is_some(),
+            Tier::Libffi => true,
             Tier::Fast => self.inner.fast.is_some(),
             Tier::Jit => self.inner.jit_call().is_some(),
         }
@@ -379,9 +380,9 @@ impl RawCall {
             unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
-        // SAFETY: checked as above; forwarded contract.
-        unsafe { self.call_rewritten(args, ret) };
-        Ok(())
+        // SAFETY: argument count and non-null pointers checked above; the
+        // caller guarantees the values have the planned types and `ret` room.
+        unsafe { self.call_rewritten(args, ret) }
     }
 
     /// The error for arguments `call` refuses (kept out of the hot path).
@@ -406,45 +407,66 @@ impl RawCall {
     }
 
     /// The libffi path of `call` for plans whose argument list libffi sees
-    /// differently (empty structs dropped, variadic promotions applied).
+    /// differently (empty structs dropped, variadic promotions applied,
+    /// AAPCS64 register-pair padding and by-reference copies, see
+    /// [`crate::abi::ffi_shape::aarch64_cif_args`]).
     ///
     /// # Safety
     /// As for `call`, with the argument count and NULLs checked.
     #[inline(never)]
-    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) {
+    unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
-        // Rewrite: drop empty arguments, apply default promotions.
-        let Some(cif) = &inner.cif else {
-            // Unreachable: the libffi tier is never selected without a CIF.
-            return;
-        };
-        let n = cif.cif_nargs;
-        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64]| {
+        let n = inner.cif.cif_nargs;
+        let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64], arena: Option<&bumpalo::Bump>| {
+            for &s in inner.cif.pad_slots.iter() {
+                ptrs[s as usize] = PAD_ARG.as_ptr() as *mut c_void;
+            }
             for (i, &a) in args.iter().enumerate() {
-                let Some(slot) = cif.arg_map[i] else { continue };
-                let p = match inner.promotions[i] {
-                    // SAFETY: `a` points to a value of the declared type (caller contract).
-                    Some(pr) => unsafe {
-                        promoted[i] = promote(a, pr, inner.signed_char);
-                        &mut promoted[i] as *mut u64 as *mut c_void
-                    },
-                    None => a as *mut c_void,
+                let Some(slot) = inner.cif.arg_map[i] else { continue };
+                let p = if inner.cif.by_ref[i] {
+                    // The caller's copy (AAPCS64 B.4): the callee may write to it.
+                    let v = &inner.plan.args[i];
+                    let layout = std::alloc::Layout::from_size_align(v.size as usize, v.align.max(16) as usize)
+                        .map_err(|e| Error::Call(format!("argument {}: {e}", i + 1)))?;
+                    let arena = arena.ok_or_else(|| Error::Call("no scratch arena for argument copies".into()))?;
+                    let copy = arena.try_alloc_layout(layout).map_err(|_| {
+                        Error::Call(format!(
+                            "argument {}: cannot allocate {} bytes for the copy passed by reference",
+                            i + 1,
+                            v.size
+                        ))
+                    })?;
+                    // SAFETY: `a` points to the argument's `size` bytes (caller
+                    // contract); `copy` has `size` fresh bytes.
+                    unsafe { std::ptr::copy_nonoverlapping(a as *const u8, copy.as_ptr(), v.size as usize) };
+                    promoted[i] = copy.as_ptr() as u64;
+                    &mut promoted[i] as *mut u64 as *mut c_void
+                } else {
+                    match inner.promotions[i] {
+                        // SAFETY: `a` points to a value of the declared type (caller contract).
+                        Some(pr) => unsafe {
+                            promoted[i] = promote(a, pr, inner.signed_char);
+                            &mut promoted[i] as *mut u64 as *mut c_void
+                        },
+                        None => a as *mut c_void,
+                    }
                 };
                 ptrs[slot as usize] = p;
             }
             // SAFETY: `ptrs` holds one valid pointer per CIF argument.
             unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
+            Ok(())
         };
-        if args.len() <= INLINE_ARGS {
+        if n <= INLINE_ARGS && args.len() <= INLINE_ARGS && !inner.copies {
             let mut ptrs = [std::ptr::null_mut::<c_void>(); INLINE_ARGS];
             let mut promoted = [0u64; INLINE_ARGS];
-            rewrite(&mut ptrs[..n], &mut promoted[..args.len()]);
+            rewrite(&mut ptrs[..n], &mut promoted[..args.len()], None)
         } else {
             scratch::with_scratch(|b| {
                 let ptrs = b.alloc_slice_fill_copy(n, std::ptr::null_mut::<c_void>());
                 let promoted = b.alloc_slice_fill_copy(args.len(), 0u64);
-                rewrite(ptrs, promoted)
-            });
+                rewrite(ptrs, promoted, Some(b))
+            })
         }
     }
 
@@ -453,10 +475,7 @@ impl RawCall {
     #[inline(always)]
     unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
-        let Some(cif) = &inner.cif else {
-            // Unreachable: the libffi tier is never selected without a CIF.
-            return;
-        };
+        let cif = &inner.cif;
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
         let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
         if inner.ret_size > RET_SCRATCH {
@@ -706,7 +725,8 @@ impl ArgFrame {
 /// `a` points to a readable value of `pr.from`.
 unsafe fn promote(a: *const c_void, pr: Promotion, signed_char: bool) -> u64 {
     use Prim::*;
-    // SAFETY (all reads): `a` points to a value of `pr.from` (caller contract).
+    // SAFETY: `a` points to a readable value of `pr.from` (this function's
+    // contract); each arm reads exactly that type's bytes, unaligned.
     let as_int: i64 = unsafe {
         match pr.from {
             Float => return ((a as *const f32).read_unaligned() as f64).to_bits(),

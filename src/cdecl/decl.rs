@@ -41,8 +41,55 @@ impl Parser<'_> {
                         }
                         self.restore_nesting(saved);
                         self.skip_declaration(start)?;
+                        self.mark_unavailable(start, self.pos, &e.0.message());
                     }
                 }
+            }
+        }
+    }
+
+    /// Records the names the skipped declaration in tokens `start..end`
+    /// would have declared as unavailable, for `reason`: identifiers at
+    /// bracket depth 0 followed by `;`, `,`, `=`, `[`, `(` or an attribute
+    /// (declarators), and tags defined with a body (`struct t {`).
+    fn mark_unavailable(&mut self, start: usize, end: usize, reason: &str) {
+        let mut depth = 0usize;
+        let mut names = Vec::new();
+        for i in start..end.min(self.toks.len()) {
+            let t = self.toks[i];
+            match t.tk {
+                Tk::Punct(P::LParen | P::LBrack | P::LBrace) => {
+                    if t.tk == Tk::Punct(P::LBrace) && depth == 0 && i >= start + 2 {
+                        let (kw, tag) = (self.toks[i - 2], self.toks[i - 1]);
+                        let kw = self.text_of(kw);
+                        if tag.tk == Tk::Ident && matches!(kw, "struct" | "union" | "enum") {
+                            names.push(format!("{kw} {}", self.text_of(tag)));
+                        }
+                    }
+                    depth += 1;
+                }
+                Tk::Punct(P::RParen | P::RBrack | P::RBrace) => depth = depth.saturating_sub(1),
+                Tk::Ident if depth == 0 && t.kw.is_none() && i + 1 < self.toks.len() => {
+                    let next = self.toks[i + 1];
+                    let ends = matches!(
+                        next.tk,
+                        Tk::Punct(P::Semi | P::Comma | P::Assign | P::LBrack | P::LParen)
+                    ) || (next.tk == Tk::Ident && self.text_of(next).contains("attribute"));
+                    let prev_is_tag_kw =
+                        i > start && matches!(self.text_of(self.toks[i - 1]), "struct" | "union" | "enum");
+                    if ends && !prev_is_tag_kw {
+                        names.push(self.text_of(t).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for n in names {
+            if !self.decls.typedefs.contains_key(&n)
+                && !self.decls.functions.contains_key(&n)
+                && !self.decls.variables.contains_key(&n)
+            {
+                self.decls.unavailable.entry(n).or_insert_with(|| reason.to_string());
             }
         }
     }

@@ -32,15 +32,18 @@
 //!   macros, strings, unknown names, empty) is skipped silently.
 //! - `static` variables (no symbol) are not declared.
 //! - A file-scope declaration that uses a type abicall cannot represent
-//!   (`_Float16`, decimal floats, `_Float128` on x86_64) is skipped, so real
-//!   headers such as `<math.h>` still parse; a struct with such a member
-//!   stays incomplete. `_Float128` is `long double` on aarch64 Linux and
+//!   (`_Float16`, decimal floats, `_Float128` on x86_64, GCC vector types)
+//!   is skipped, so real headers such as `<math.h>` and `<link.h>` still
+//!   parse; the names it declares are recorded in
+//!   [`Decls::unavailable`](crate::decls::Decls::unavailable) with the reason,
+//!   which using one reports (and a declaration using one is skipped in
+//!   turn); a struct with such a member stays incomplete. `_Float128` is `long double` on aarch64 Linux and
 //!   `_Float64x` is `long double` on x86_64 and aarch64 Linux.
 //! - An array size in a parameter that names another parameter (a VLA, as
 //!   in glibc's `regexec`) is ignored: the parameter is a pointer anyway.
 //! - `__attribute__((mode(M)))` changes integer and float scalar types
 //!   (`QI`..`TI`, `word`, `SF`/`DF`, `XF`/`TF` where `long double` has
-//!   that format); `vector_size` is an `Unsupported` error.
+//!   that format); `vector_size` is an `Unsupported` error where it is used.
 //! - Struct layout errors found by [`Types`] (alignment not a power of two,
 //!   ...) are `InvalidType` errors at the tag (or `struct` keyword); the
 //!   parser itself reports bitfield, member and flexible-array problems at
@@ -65,7 +68,8 @@ mod parser;
 mod record;
 mod specs;
 
-pub use parser::MAX_DEPTH;
+/// The nesting limit (defined by [`crate::types`], enforced while parsing).
+pub use crate::types::MAX_DEPTH;
 
 use crate::decls::Decls;
 use crate::error::Result;

@@ -8,9 +8,7 @@ use crate::decls::Decls;
 use crate::error::{Error, ParseErrorKind};
 use crate::types::{TypeId, Types};
 
-/// Deepest nesting of declarators, expressions, parameter lists and member
-/// lists before the parser gives up (keeps the stack bounded).
-pub const MAX_DEPTH: u32 = 256;
+use crate::types::MAX_DEPTH;
 
 /// How often [`Parser::bump`] may be called at a sticky end (end of input or
 /// of a directive line) before the parse fails: a guarantee that no loop

@@ -367,10 +367,15 @@ impl Parser<'_> {
             (None, None) => {
                 let t = self.tok();
                 if t.tk == Tk::Ident && t.kw.is_none() {
-                    return Err(self.err(
-                        ParseErrorKind::UnknownType,
-                        format!("unknown type name `{}`", self.text_of(t)),
-                    ));
+                    let name = self.text_of(t);
+                    if let Some(reason) = self.decls.unavailable.get(name) {
+                        // A name whose declaration was skipped: this
+                        // declaration is skipped too, with the first reason.
+                        let msg = format!("`{name}` is not available: {reason}");
+                        self.unsupported_type_at = Some(self.pos);
+                        return Err(self.err(ParseErrorKind::Unsupported, msg));
+                    }
+                    return Err(self.err(ParseErrorKind::UnknownType, format!("unknown type name `{name}`")));
                 }
                 return Err(self.unexpected("a type"));
             }
@@ -484,6 +489,9 @@ impl Parser<'_> {
                     self.expect(P::RParen, ")", " after the mode")?;
                 }
                 ("vector_size", _) => {
+                    // At file scope the declaration is skipped (and its
+                    // names marked unavailable) instead of failing the text.
+                    self.unsupported_type_at = Some(self.pos);
                     return Err(self.err_at(
                         self.pos - 1,
                         ParseErrorKind::Unsupported,

@@ -3,10 +3,10 @@
 //! `(bit_offset + k) / 8`).
 
 use super::scalar::{convert_err, int_range};
+use super::value::Value;
 use crate::error::Result;
 use crate::target::Target;
 use crate::types::{BitField, Prim};
-use crate::value::Value;
 
 /// Bytes spanned by a bitfield, from the byte holding its lowest bit.
 pub(crate) fn span_bytes(b: BitField) -> usize {

@@ -3,9 +3,9 @@
 use super::cdata::CData;
 use super::ptr::Ptr;
 use super::scalar::convert_err;
+use super::value::{LongDouble, Value};
 use crate::error::Result;
 use crate::types::{Prim, TypeId, TypeKind, Types};
-use crate::value::{LongDouble, Value};
 
 /// Converts `v` to type `to` the way a C cast does:
 ///

@@ -5,9 +5,9 @@ use super::block::{Block, HostBuffer, Owner};
 use super::gc::GcOwner;
 use super::ptr::Ptr;
 use super::scalar::{self, convert_err, MAX_SCALAR};
+use super::value::Value;
 use crate::error::{Error, Result};
 use crate::types::{BitField, Field, FieldPath, Prim, TypeId, TypeKind, Types};
-use crate::value::Value;
 use std::fmt;
 use std::sync::Arc;
 
@@ -77,7 +77,7 @@ fn sized(types: &Types, ty: TypeId) -> Result<(usize, usize)> {
 /// A type id that is not in `types` (a view used with another context's
 /// table) is an error, not a panic.
 pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
-    if (ty.0 as usize) < types.len() {
+    if types.contains(ty) {
         Ok(())
     } else {
         Err(mem_err(format!(

@@ -3,9 +3,9 @@
 
 use super::cdata::CData;
 use super::scalar::convert_err;
+use super::value::Value;
 use crate::error::Result;
 use crate::types::{Prim, TypeKind, Types};
-use crate::value::Value;
 
 pub(crate) fn write_aggregate(dst: &CData, types: &Types, v: &Value) -> Result<()> {
     let tyname = || types.display(dst.ty());

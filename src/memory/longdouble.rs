@@ -13,9 +13,16 @@
 //! beyond `f64` become ±infinity, tiny ones subnormal or ±0. NaN payloads keep
 //! their top bits and stay quiet.
 //!
+//! [`parse`] and [`format_shortest`] convert exactly between text and the
+//! wide formats (a constant such as `1.0000000000000000001` keeps all its
+//! bits; the shortest decimal that reads back is printed).
+//!
 //! [`Target`]: crate::Target
 
 use crate::target::LongDoubleFormat;
+
+mod text;
+pub use text::{format_shortest, parse};
 
 const F64_FRAC_BITS: u32 = 52;
 const F64_FRAC_MASK: u64 = (1 << F64_FRAC_BITS) - 1;

@@ -1,7 +1,7 @@
 //! C memory in the cffi ABI-mode model: owned, zeroed objects ([`CData::new`]),
 //! views into them (members, elements, bitfields), pointer values ([`Ptr`]),
 //! C casts ([`cast`]), strings, `unpack`, `memmove`, byte buffers, `gc`
-//! destructors, handles, and `errno`.
+//! destructors and handles (`errno` is the call layer's: [`mod@crate::call::errno`]).
 //!
 //! # Who owns what
 //!
@@ -57,7 +57,6 @@ mod bits;
 mod block;
 mod cast;
 mod cdata;
-pub mod errno;
 mod gc;
 pub mod handle;
 mod init;
@@ -65,6 +64,7 @@ pub mod longdouble;
 mod ops;
 mod ptr;
 mod scalar;
+pub mod value;
 
 pub use block::Owner;
 pub use cast::cast;

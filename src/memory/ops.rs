@@ -2,9 +2,9 @@
 
 use super::cdata::{check_ty, CData};
 use super::ptr::Ptr;
+use super::value::Value;
 use crate::error::{Error, Result};
 use crate::types::{Prim, TypeKind, Types};
-use crate::value::Value;
 
 /// Element size of an array (or scalar) of integer characters.
 fn char_unit(types: &Types, c: &CData) -> Option<usize> {
@@ -121,7 +121,8 @@ impl Ptr {
     /// # Safety
     /// The bytes up to the NUL (or `maxlen` bytes) must be readable.
     pub unsafe fn string(&self, maxlen: Option<usize>) -> Result<Vec<u8>> {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: the bytes up to the NUL (or `maxlen`) are readable (this
+        // method's contract), which is `string_at`'s.
         unsafe { string_at(self.addr() as *const u8, maxlen) }
     }
 
@@ -131,7 +132,8 @@ impl Ptr {
     /// # Safety
     /// The units up to the NUL (or `maxlen` units) must be readable.
     pub unsafe fn wstring(&self, unit: usize, maxlen: Option<usize>) -> Result<String> {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: the units up to the NUL (or `maxlen`) are readable (this
+        // method's contract), which is `wstring_at`'s.
         unsafe { wstring_at(self.addr() as *const u8, unit, maxlen) }
     }
 
@@ -143,7 +145,8 @@ impl Ptr {
         if n == 0 {
             return Ok(Vec::new());
         }
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `n` objects of the pointee type are readable at the address
+        // (this method's contract), which is what `deref(types, n)` needs.
         let arr = unsafe { self.deref(types, n)? };
         (0..n).map(|i| arr.offset(types, i as isize)?.read(types)).collect()
     }
@@ -221,7 +224,8 @@ pub fn memmove(dest: &CData, src: &CData, n: usize) -> Result<()> {
 /// # Safety
 /// `src` must be readable and `dest` writable for `n` bytes.
 pub unsafe fn memmove_raw(dest: *mut u8, src: *const u8, n: usize) {
-    // SAFETY: forwarded to the caller.
+    // SAFETY: `src` is readable and `dest` writable for `n` bytes (this
+    // function's contract); `copy` allows overlap.
     unsafe { std::ptr::copy(src, dest, n) }
 }
 

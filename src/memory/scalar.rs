@@ -4,10 +4,10 @@
 
 use super::longdouble;
 use super::ptr::Ptr;
+use super::value::{LongDouble, Value};
 use crate::error::{Error, Result};
 use crate::target::Target;
 use crate::types::{int_fits, Prim, TypeId, TypeKind, Types};
-use crate::value::{LongDouble, Value};
 
 /// Largest primitive in bytes (`long double _Complex`).
 pub const MAX_SCALAR: usize = 32;

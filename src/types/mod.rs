@@ -40,9 +40,46 @@ use crate::target::Target;
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
-/// Index of a type in a [`Types`] table.
+/// Deepest nesting of types (pointers, arrays, functions, records) a table
+/// accepts, and of declarators, expressions, parameter and member lists the
+/// parser reads: keeps every walk over a type's structure bounded.
+pub const MAX_DEPTH: u32 = 256;
+
+/// A type of one [`Types`] table: the table's identity and the type's index
+/// in it. Made only by the table (fields private), and checked against the
+/// table it is used with: an id from another context is refused
+/// ([`Types::check`]) instead of being misread as whatever type has the
+/// same index here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TypeId(pub u32);
+pub struct TypeId {
+    table: u32,
+    index: u32,
+}
+
+impl TypeId {
+    /// The id as one integer (table in the high 32 bits, index in the low
+    /// ones), for bindings that hand ids to another language; turn it back
+    /// with [`Types::id_from_raw`], which checks it.
+    pub fn to_raw(self) -> u64 {
+        (u64::from(self.table) << 32) | u64::from(self.index)
+    }
+
+    /// The position of the type in its table (0 for the first type interned).
+    pub fn index(self) -> u32 {
+        self.index
+    }
+}
+
+/// Table identities: each [`Types::new`] takes the next one (clones share it).
+static NEXT_TABLE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// What [`Types::get`] answers for an id of another table (never panics):
+/// `void`, which every use that needs a size or layout refuses.
+static FOREIGN: TypeRec = TypeRec {
+    kind: TypeKind::Prim(Prim::Void),
+    quals: Quals::NONE,
+    align_override: None,
+};
 
 /// Index of a struct/union record in a [`Types`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -429,6 +466,8 @@ pub struct FuncSig {
 /// The interned type table of one context (one [`Target`]).
 #[derive(Clone, Debug)]
 pub struct Types {
+    /// This table's identity, carried by every id it makes.
+    table: u32,
     target: Target,
     types: Vec<TypeRec>,
     /// Derivation depth of each type (see [`Types::depth`]); records' own
@@ -447,6 +486,7 @@ impl Types {
     pub fn new(target: Target) -> Types {
         Types {
             target,
+            table: NEXT_TABLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             types: Vec::new(),
             depths: Vec::new(),
             record_depths: Vec::new(),
@@ -477,7 +517,10 @@ impl Types {
         if let Some(&id) = self.intern.get(&rec) {
             return id;
         }
-        let id = TypeId(self.types.len() as u32);
+        let id = TypeId {
+            table: self.table,
+            index: self.types.len() as u32,
+        };
         let depth = match &rec.kind {
             TypeKind::Pointer(t) | TypeKind::Array { elem: t, .. } => self.depth(*t).saturating_add(1),
             TypeKind::Func(f) => {
@@ -501,9 +544,61 @@ impl Types {
         })
     }
 
-    /// The record of a type.
+    /// The record of a type; for an id of another table (see
+    /// [`Types::check`]), a `void` record rather than a panic.
     pub fn get(&self, id: TypeId) -> &TypeRec {
-        &self.types[id.0 as usize]
+        match self.slot(id) {
+            Some(i) => &self.types[i],
+            None => &FOREIGN,
+        }
+    }
+
+    /// The index of `id` in this table, if it is one of this table's ids.
+    fn slot(&self, id: TypeId) -> Option<usize> {
+        (id.table == self.table && (id.index as usize) < self.types.len()).then_some(id.index as usize)
+    }
+
+    /// Whether `id` was made by this table (or by the table it was cloned from).
+    pub fn contains(&self, id: TypeId) -> bool {
+        self.slot(id).is_some()
+    }
+
+    /// `Err` when `id` is not one of this table's ids: made by another
+    /// context's table, so its index means another type here.
+    pub fn check(&self, id: TypeId) -> Result<()> {
+        if self.contains(id) {
+            Ok(())
+        } else {
+            Err(Error::Layout(format!(
+                "type id {id} belongs to another type table (a type or object used with another context?)"
+            )))
+        }
+    }
+
+    /// The id with [`TypeId::to_raw`] value `raw`, if it is one of this
+    /// table's ids.
+    pub fn id_from_raw(&self, raw: u64) -> Result<TypeId> {
+        let id = TypeId {
+            table: (raw >> 32) as u32,
+            index: raw as u32,
+        };
+        self.check(id).map(|()| id)
+    }
+
+    /// The id at position `index` of this table ([`TypeId::index`]), if
+    /// there is one: for bindings that keep plain indices of their own
+    /// context's table.
+    pub fn id_at(&self, index: u32) -> Option<TypeId> {
+        ((index as usize) < self.types.len()).then_some(TypeId {
+            table: self.table,
+            index,
+        })
+    }
+
+    /// Every id of the table, in the order the types were interned.
+    pub fn ids(&self) -> impl Iterator<Item = TypeId> + '_ {
+        let table = self.table;
+        (0..self.types.len() as u32).map(move |index| TypeId { table, index })
     }
 
     /// How deeply a type nests: one level per pointer, array, function
@@ -516,7 +611,7 @@ impl Types {
     /// The functions that walk a type (layout, printing, classification,
     /// conversions) recurse once per level. The declaration parser and
     /// [`Types::complete_record`] refuse types deeper than
-    /// [`crate::cdecl::MAX_DEPTH`]; code deriving types with the builder
+    /// [`MAX_DEPTH`]; code deriving types with the builder
     /// API ([`Types::pointer`], [`Types::array`], [`Types::func`]) should
     /// stay within that too.
     ///
@@ -527,13 +622,16 @@ impl Types {
     /// assert_eq!(ffi.types().depth(t), 4);
     /// ```
     pub fn depth(&self, id: TypeId) -> u32 {
-        match self.types[id.0 as usize].kind {
+        let Some(i) = self.slot(id) else {
+            return 0;
+        };
+        match self.types[i].kind {
             TypeKind::Record(r) => self.record_depths[r.0 as usize],
-            _ => self.depths[id.0 as usize],
+            _ => self.depths[i],
         }
     }
 
-    /// `Err` when `id` nests deeper than [`crate::cdecl::MAX_DEPTH`] levels
+    /// `Err` when `id` nests deeper than [`MAX_DEPTH`] levels
     /// (see [`Types::depth`]): for embedders deriving types step by step
     /// with [`Types::pointer`] / [`Types::array`] from untrusted input.
     ///
@@ -549,10 +647,10 @@ impl Types {
     /// assert!(t.check_depth(deeper).is_err());
     /// ```
     pub fn check_depth(&self, id: TypeId) -> Result<()> {
-        if self.depth(id) > crate::cdecl::MAX_DEPTH {
+        if self.depth(id) > MAX_DEPTH {
             return Err(Error::Layout(format!(
                 "type nested more than {} levels deep (pointers, arrays, functions and records)",
-                crate::cdecl::MAX_DEPTH
+                MAX_DEPTH
             )));
         }
         Ok(())
@@ -560,7 +658,7 @@ impl Types {
 
     /// The kind of a type (qualifiers ignored).
     pub fn kind(&self, id: TypeId) -> &TypeKind {
-        &self.types[id.0 as usize].kind
+        &self.get(id).kind
     }
 
     /// A scalar type.
@@ -666,7 +764,7 @@ impl Types {
 
     /// The depth record `id` would have with these members (see
     /// [`Types::depth`]), or `Err` when that is more than
-    /// [`crate::cdecl::MAX_DEPTH`] ([`Types::complete_record`] refuses it).
+    /// [`MAX_DEPTH`] ([`Types::complete_record`] refuses it).
     pub fn check_record_depth(&self, id: TypeId, fields: &[FieldDecl]) -> Result<u32> {
         let depth = fields
             .iter()
@@ -674,11 +772,11 @@ impl Types {
             .max()
             .unwrap_or(0)
             .saturating_add(1);
-        if depth > crate::cdecl::MAX_DEPTH {
+        if depth > MAX_DEPTH {
             return Err(Error::Layout(format!(
                 "`{}` nests records, arrays and pointers more than {} levels deep",
                 self.display(id),
-                crate::cdecl::MAX_DEPTH
+                MAX_DEPTH
             )));
         }
         Ok(depth)
@@ -843,7 +941,45 @@ impl Types {
 
     /// `(size, align)` of a type; `Err` for incomplete types and functions.
     /// A flexible array `T[]` has size 0 and the alignment of `T`.
+    ///
+    /// Iterative over nested arrays (records use their cached layout), so a
+    /// type nested up to [`MAX_DEPTH`] levels needs no deep stack.
     pub fn size_align(&self, id: TypeId) -> Result<(u64, u64)> {
+        if !matches!(self.get(id).kind, TypeKind::Array { .. }) {
+            return self.size_align_leaf(id);
+        }
+        // `T[a][b]...`: the array levels outermost first, then the element.
+        let mut levels = Vec::new();
+        let mut cur = id;
+        while let TypeKind::Array { elem, .. } = self.get(cur).kind {
+            levels.push(cur);
+            cur = elem;
+        }
+        let (mut es, mut ea) = self.size_align_leaf(cur)?;
+        for &level in levels.iter().rev() {
+            let rec = self.get(level);
+            let TypeKind::Array { len, .. } = rec.kind else {
+                unreachable!("collected array levels only")
+            };
+            if !es.is_multiple_of(ea) {
+                // gcc: "alignment of array elements is greater than element size".
+                return Err(Error::Layout(format!(
+                    "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
+                    self.display(level)
+                )));
+            }
+            let n = len.unwrap_or(0);
+            es = es
+                .checked_mul(n)
+                .filter(|s| *s <= (i64::MAX as u64))
+                .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(level))))?;
+            ea = rec.align_override.unwrap_or(ea);
+        }
+        Ok((es, ea))
+    }
+
+    /// `size_align` of a type that is not an array.
+    fn size_align_leaf(&self, id: TypeId) -> Result<(u64, u64)> {
         let rec = self.get(id);
         let (size, align) = match &rec.kind {
             TypeKind::Prim(Prim::Void) => {
@@ -851,22 +987,7 @@ impl Types {
             }
             TypeKind::Prim(p) => p.size_align(self.target),
             TypeKind::Pointer(_) => (8, 8),
-            TypeKind::Array { elem, len } => {
-                let (es, ea) = self.size_align(*elem)?;
-                if !es.is_multiple_of(ea) {
-                    // gcc: "alignment of array elements is greater than element size".
-                    return Err(Error::Layout(format!(
-                        "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
-                        self.display(id)
-                    )));
-                }
-                let n = len.unwrap_or(0);
-                let size = es
-                    .checked_mul(n)
-                    .filter(|s| *s <= (i64::MAX as u64))
-                    .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(id))))?;
-                (size, ea)
-            }
+            TypeKind::Array { .. } => unreachable!("arrays are handled by size_align"),
             TypeKind::Record(r) => {
                 let rec = self.record(*r);
                 match rec.layout {
@@ -969,6 +1090,14 @@ impl Types {
     }
 
     fn write_decl(&self, id: TypeId, inner: &str, out: &mut String) {
+        // Recursive (one level per pointer, array or function, and one per
+        // parameter type): on a short thread stack, continue on a fresh
+        // segment so a type nested up to `MAX_DEPTH` levels is spelt, not a
+        // stack overflow.
+        stacker::maybe_grow(WRITE_DECL_RED_ZONE, 1 << 20, || self.write_decl_level(id, inner, out))
+    }
+
+    fn write_decl_level(&self, id: TypeId, inner: &str, out: &mut String) {
         let rec = self.get(id);
         match &rec.kind {
             TypeKind::Pointer(p) => {
@@ -1027,6 +1156,10 @@ impl Types {
     }
 }
 
+/// Stack [`Types::write_decl`] wants left before it recurses one level
+/// (a level's frame is a few hundred bytes; strings live on the heap).
+const WRITE_DECL_RED_ZONE: usize = 32 << 10;
+
 /// Whether `v` is representable in integer type `p` on `target`.
 pub fn int_fits(p: Prim, v: i128, target: Target) -> bool {
     if p == Prim::Bool {
@@ -1052,6 +1185,6 @@ pub fn int_fits(p: Prim, v: i128, target: Target) -> bool {
 
 impl fmt::Display for TypeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
+        write!(f, "#{}", self.index)
     }
 }

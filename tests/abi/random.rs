@@ -12,23 +12,9 @@ use abicall::abi;
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId};
 use abicall::Target;
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+/// The conformance crate's xorshift64*, started from the same raw state as
+/// before (so every recorded seed still gives the same types).
+use abicall_conformance::rng::Rng;
 
 const SCALARS: [Prim; 16] = [
     Prim::Char,
@@ -147,7 +133,7 @@ fn value(r: &mut Rng, b: &mut B) -> TypeId {
 }
 
 fn gen_cases(seed: u64, target: Target, count: usize) -> (B, Vec<Case>) {
-    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut r = Rng::from_state(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut b = B::new(target);
     let mut cases = Vec::new();
     while cases.len() < count {

@@ -82,7 +82,7 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
             RawCall::new(&t, vsn_t, &[fl, ch], sym("fx_vsnprintf"), None).unwrap(),
         ]
     };
-    // SAFETY: as above.
+    // SAFETY: `fx_row10_echo` is `long double (long double)` in the fixtures.
     let ld_call = unsafe { RawCall::new(&t, ld_t, &[], sym("fx_row10_echo"), None) }.unwrap();
     assert!(!ld_call.has_fast_path());
 
@@ -361,7 +361,8 @@ fn value_calls_and_frames_do_not_allocate() {
     use abicall::{Ffi, Value};
     let mut ffi = Ffi::host().unwrap();
     ffi.cdef(&fixtures::fixtures_header()).unwrap();
-    let lib = Library::open(fixtures::fixtures_so().to_str().unwrap()).unwrap();
+    // SAFETY: the fixture library has no unsafe initialisers.
+    let lib = unsafe { Library::open(fixtures::fixtures_so().to_str().unwrap()) }.unwrap();
     let add6 = ffi.function(&lib, "fx_add6").unwrap();
     let add_dd = ffi.function(&lib, "fx_add_dd").unwrap();
     let noop = ffi.function(&lib, "fx_noop").unwrap();
@@ -369,24 +370,28 @@ fn value_calls_and_frames_do_not_allocate() {
     let dd = [Value::Float(1.25), Value::Float(2.5)];
     let run = || {
         for _ in 0..3 {
-            assert_eq!(add6.call(&args6).unwrap(), Value::Int(21));
-            assert_eq!(add_dd.call(&dd).unwrap(), Value::Float(3.75));
-            assert_eq!(noop.call(&[]).unwrap(), Value::Null);
+            // SAFETY: the fixtures are declared as defined (abi_cases.h) and
+            // take numbers only.
+            unsafe {
+                assert_eq!(add6.call(&args6).unwrap(), Value::Int(21));
+                assert_eq!(add_dd.call(&dd).unwrap(), Value::Float(3.75));
+                assert_eq!(noop.call(&[]).unwrap(), Value::Null);
+            }
         }
     };
     run();
     assert_eq!(allocs_in(run), 0, "Function::call allocated");
     // Still the checked conversions: an out-of-range value is an error.
-    assert!(add6
-        .call(&[
-            Value::Int(1),
-            Value::Int(2),
-            Value::Int(3),
-            Value::Int(4),
-            Value::Int(5),
-            Value::Float(0.5)
-        ])
-        .is_err());
+    let bad = [
+        Value::Int(1),
+        Value::Int(2),
+        Value::Int(3),
+        Value::Int(4),
+        Value::Int(5),
+        Value::Float(0.5),
+    ];
+    // SAFETY: the conversion fails before anything is called.
+    assert!(unsafe { add6.call(&bad) }.is_err());
 
     let raw = add6.raw().unwrap();
     for tier in Tier::ALL {

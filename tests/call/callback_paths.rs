@@ -19,7 +19,8 @@ fn setup() -> (Ffi, Library) {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so();
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     (ffi, lib)
 }
 
@@ -30,7 +31,8 @@ fn cb_type(t: &Types, f: TypeId) -> TypeId {
 
 fn last_error(ffi: &Ffi, lib: &Library) -> String {
     let f = ffi.function(lib, "fx_last_error_msg").unwrap();
-    match f.call(&[]).unwrap() {
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    match unsafe { f.call(&[]) }.unwrap() {
         // SAFETY: a NUL-terminated per-thread buffer.
         abicall::Value::Pointer(p) => String::from_utf8_lossy(&unsafe { p.string(Some(256)) }.unwrap()).into_owned(),
         v => format!("{v:?}"),
@@ -292,5 +294,85 @@ fn after_drop(ffi: &Ffi, lib: &Library, t: &Types, cbt: TypeId, raw: &RawCall, t
     // SAFETY: a (stale) function pointer to a zombie callback, an int result.
     unsafe { raw.call(&[&code as *const _ as *const c_void], &mut r as *mut i32 as *mut c_void) }.unwrap();
     assert_eq!(r, 0);
+    assert!(heard.lock().unwrap()[0].contains("after it was dropped"));
+}
+
+/// Create-and-drop churn reuses retired entries instead of keeping every
+/// callback forever: the number of entries stays bounded, entries reused
+/// for another signature run the new callback correctly (libffi closures
+/// are re-prepared for the new CIF), and a stale call into a still-retired
+/// entry gets the documented error.
+#[test]
+fn churn_reuses_retired_entries() {
+    use abicall::call::callback::{entries_allocated, RETIRED_KEPT};
+    let mut ffi = Ffi::host().unwrap();
+    let int_int = ffi.type_of("int (int)").unwrap();
+    let dbl = ffi.type_of("double (double, double)").unwrap();
+    let t = ffi.types();
+    let before = entries_allocated();
+    const CYCLES: usize = 6 * RETIRED_KEPT;
+    for libffi in [false, true] {
+        let make = |ty, f: Box<abicall::call::callback::RawCallbackFn>| {
+            if libffi {
+                RawCallback::new_libffi(&t, ty, f, CallbackOptions::default())
+            } else {
+                RawCallback::new(&t, ty, f, CallbackOptions::default())
+            }
+            .unwrap()
+        };
+        for i in 0..CYCLES {
+            if i % 2 == 0 {
+                let k = i as i32;
+                let cb = make(
+                    int_int,
+                    Box::new(move |a, r| {
+                        // SAFETY: an int in, an int out.
+                        unsafe { *(r as *mut i32) = *(a[0] as *const i32) + k };
+                        Ok(())
+                    }),
+                );
+                // SAFETY: the callback's type is int (int).
+                let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+                assert_eq!(f(5), 5 + k);
+            } else {
+                let cb = make(
+                    dbl,
+                    Box::new(|a, r| {
+                        // SAFETY: two doubles in, a double out.
+                        unsafe { *(r as *mut f64) = *(a[0] as *const f64) * *(a[1] as *const f64) };
+                        Ok(())
+                    }),
+                );
+                // SAFETY: the callback's type is double (double, double).
+                let f: extern "C" fn(f64, f64) -> f64 = unsafe { std::mem::transmute(cb.code()) };
+                assert_eq!(f(1.5, -4.0), -6.0);
+            }
+        }
+    }
+    let grown = entries_allocated() - before;
+    // Without reuse this would be 2 * CYCLES; other tests running at the
+    // same time may add a few live ones.
+    assert!(
+        grown <= 2 * (RETIRED_KEPT + 1) + 200,
+        "{grown} entries for {} create/drop cycles",
+        2 * CYCLES
+    );
+    // A stale pointer into an entry still retired: the documented error.
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let h = heard.clone();
+    let cb = RawCallback::new(
+        &t,
+        int_int,
+        Box::new(|_, _| Ok(())),
+        CallbackOptions {
+            on_error: Some(Box::new(move |m: &str| h.lock().unwrap().push(m.to_string()))),
+            error_return: Some(7i32.to_le_bytes().to_vec()),
+        },
+    )
+    .unwrap();
+    // SAFETY: int (int); called after drop on purpose (the entry is retired).
+    let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+    drop(cb);
+    assert_eq!(f(1), 7);
     assert!(heard.lock().unwrap()[0].contains("after it was dropped"));
 }

@@ -16,7 +16,8 @@ fn setup() -> (Ffi, Library) {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so();
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     (ffi, lib)
 }
 
@@ -44,17 +45,21 @@ fn assert_arg_err(e: Error, function: &str, index: usize, needle: &str) {
 fn wrong_argument_count() {
     let (ffi, lib) = setup();
     let add = func(&ffi, &lib, "fx_add");
-    let e = add.call(&[Value::Int(1)]).unwrap_err();
+    // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { add.call(&[Value::Int(1)]) }.unwrap_err();
     assert!(matches!(e, Error::Call(_)), "{e:?}");
     assert_eq!(e.to_string(), "call error: `fx_add` takes 2 argument(s), 1 given");
-    let e = add.call(&[Value::Int(1), Value::Int(2), Value::Int(3)]).unwrap_err();
+    // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { add.call(&[Value::Int(1), Value::Int(2), Value::Int(3)]) }.unwrap_err();
     assert!(e.to_string().contains("takes 2 argument(s), 3 given"), "{e}");
     // Variadic: at least the fixed ones.
     let vsum = func(&ffi, &lib, "fx_vsum");
-    let e = vsum.call(&[]).unwrap_err();
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { vsum.call(&[]) }.unwrap_err();
     assert!(e.to_string().contains("takes at least 1 argument(s), 0 given"), "{e}");
     // Variadic types that do not match the variadic arguments.
-    let e = vsum.call_variadic(&[Value::str("i"), Value::Int(1)], &[]).unwrap_err();
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { vsum.call_variadic(&[Value::str("i"), Value::Int(1)], &[]) }.unwrap_err();
     assert!(
         e.to_string().contains("1 variadic argument(s) but 0 type(s) given"),
         "{e}"
@@ -65,48 +70,56 @@ fn wrong_argument_count() {
 fn wrong_argument_type() {
     let (ffi, lib) = setup();
     let add = func(&ffi, &lib, "fx_add");
+    // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        add.call(&[Value::str("x"), Value::Int(1)]).unwrap_err(),
+        unsafe { add.call(&[Value::str("x"), Value::Int(1)]) }.unwrap_err(),
         "fx_add",
         1,
         "expected an integer, got a byte string",
     );
+    // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        add.call(&[Value::Int(1), Value::Float(2.5)]).unwrap_err(),
+        unsafe { add.call(&[Value::Int(1), Value::Float(2.5)]) }.unwrap_err(),
         "fx_add",
         2,
         "use cast for a C conversion",
     );
     let dd = func(&ffi, &lib, "fx_add_dd");
+    // SAFETY: `dd` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        dd.call(&[Value::Float(1.0), Value::Null]).unwrap_err(),
+        unsafe { dd.call(&[Value::Float(1.0), Value::Null]) }.unwrap_err(),
         "fx_add_dd",
         2,
         "expected a number",
     );
     // A struct where a different struct is expected.
     let r5 = func(&ffi, &lib, "fx_row5_arg");
-    let r6 = func(&ffi, &lib, "fx_row6_ret").call(&[]).unwrap();
+    // SAFETY: `fx_row6_ret` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r6 = unsafe { func(&ffi, &lib, "fx_row6_ret").call(&[]) }.unwrap();
+    // SAFETY: `r5` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        r5.call(&[r6]).unwrap_err(),
+        unsafe { r5.call(&[r6]) }.unwrap_err(),
         "fx_row5_arg",
         1,
         "got a C object of type `struct fx_r6`",
     );
     // A struct initializer naming a member that does not exist.
-    let e = r5.call(&[Value::fields([("nope", Value::Int(1))])]).unwrap_err();
+    // SAFETY: `r5` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { r5.call(&[Value::fields([("nope", Value::Int(1))])]) }.unwrap_err();
     assert_arg_err(e, "fx_row5_arg", 1, "nope");
     // An integer for a pointer.
     let strlen = func(&ffi, &lib, "fx_strlen");
+    // SAFETY: `strlen` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        strlen.call(&[Value::Int(1234)]).unwrap_err(),
+        unsafe { strlen.call(&[Value::Int(1234)]) }.unwrap_err(),
         "fx_strlen",
         1,
         "use cast to make a pointer from an integer",
     );
     // A variadic value whose C type cannot be inferred.
     let vsum = func(&ffi, &lib, "fx_vsum");
-    let e = vsum.call(&[Value::str("i"), Value::List(vec![])]).unwrap_err();
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { vsum.call(&[Value::str("i"), Value::List(vec![])]) }.unwrap_err();
     assert!(e.to_string().contains("cannot infer a C type"), "{e}");
 }
 
@@ -114,44 +127,48 @@ fn wrong_argument_type() {
 fn out_of_range_integers() {
     let (ffi, lib) = setup();
     let add = func(&ffi, &lib, "fx_add");
+    // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        add.call(&[Value::Int(1), Value::Int(5_000_000_000)]).unwrap_err(),
+        unsafe { add.call(&[Value::Int(1), Value::Int(5_000_000_000)]) }.unwrap_err(),
         "fx_add",
         2,
         "integer 5000000000 is out of range (-2147483648..=2147483647)",
     );
     let uc = func(&ffi, &lib, "fx_row16uc_arg");
+    // SAFETY: `uc` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        uc.call(&[Value::Int(256)]).unwrap_err(),
+        unsafe { uc.call(&[Value::Int(256)]) }.unwrap_err(),
         "fx_row16uc_arg",
         1,
         "out of range (0..=255)",
     );
+    // SAFETY: `uc` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        uc.call(&[Value::Int(-1)]).unwrap_err(),
+        unsafe { uc.call(&[Value::Int(-1)]) }.unwrap_err(),
         "fx_row16uc_arg",
         1,
         "out of range (0..=255)",
     );
     let b = func(&ffi, &lib, "fx_row16b_arg");
+    // SAFETY: `b` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        b.call(&[Value::Int(2)]).unwrap_err(),
+        unsafe { b.call(&[Value::Int(2)]) }.unwrap_err(),
         "fx_row16b_arg",
         1,
         "out of range (0..=1)",
     );
     let sc = func(&ffi, &lib, "fx_row16sc_arg");
+    // SAFETY: `sc` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        sc.call(&[Value::Int(-129)]).unwrap_err(),
+        unsafe { sc.call(&[Value::Int(-129)]) }.unwrap_err(),
         "fx_row16sc_arg",
         1,
         "(-128..=127)",
     );
     // In a struct member: the member is named.
     let r1 = func(&ffi, &lib, "fx_row1_arg");
-    let e = r1
-        .call(&[Value::fields([("f", Value::Float(1.5)), ("i", Value::Int(1 << 40))])])
-        .unwrap_err();
+    // SAFETY: `r1` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let e = unsafe { r1.call(&[Value::fields([("f", Value::Float(1.5)), ("i", Value::Int(1 << 40))])]) }.unwrap_err();
     assert_arg_err(e, "fx_row1_arg", 1, "out of range");
 }
 
@@ -160,8 +177,9 @@ fn null_where_a_struct_is_expected() {
     let (ffi, lib) = setup();
     for name in ["fx_row5_arg", "fx_row8_arg", "fx_row2_arg"] {
         let f = func(&ffi, &lib, name);
+        // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
         assert_arg_err(
-            f.call(&[Value::Null]).unwrap_err(),
+            unsafe { f.call(&[Value::Null]) }.unwrap_err(),
             name,
             1,
             "NULL given where a struct/union is passed by value",
@@ -171,8 +189,9 @@ fn null_where_a_struct_is_expected() {
     let mut args: Vec<Value> = (0..6).map(Value::from).collect();
     args.push(Value::Null);
     args.push(Value::Float(0.0));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
     assert_arg_err(
-        f.call(&args).unwrap_err(),
+        unsafe { f.call(&args) }.unwrap_err(),
         "fx_row12_arg",
         7,
         "NULL given where a struct/union",
@@ -208,7 +227,8 @@ fn unknown_symbol() {
 
 #[test]
 fn unknown_library() {
-    let e = Library::open("/nonexistent/dir/libnope.so").unwrap_err();
+    // SAFETY: loading `/nonexistent/dir/libnope.so` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let e = unsafe { Library::open("/nonexistent/dir/libnope.so") }.unwrap_err();
     match &e {
         Error::LibraryOpen { library, message } => {
             assert_eq!(library, "/nonexistent/dir/libnope.so");
@@ -216,14 +236,16 @@ fn unknown_library() {
         }
         other => panic!("{other:?}"),
     }
-    let e = Library::open("libabicall-does-not-exist.so.9").unwrap_err();
+    // SAFETY: loading `libabicall-does-not-exist.so.9` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let e = unsafe { Library::open("libabicall-does-not-exist.so.9") }.unwrap_err();
     assert!(
         e.to_string()
             .starts_with("cannot open library `libabicall-does-not-exist.so.9`"),
         "{e}"
     );
     // Not a shared object.
-    let e = Library::open(fixtures::fixtures_header_path().to_str().unwrap()).unwrap_err();
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let e = unsafe { Library::open(fixtures::fixtures_header_path().to_str().unwrap()) }.unwrap_err();
     assert!(matches!(e, Error::LibraryOpen { .. }), "{e:?}");
 }
 
@@ -265,13 +287,15 @@ fn handle_through_c_callback() {
         })
         .unwrap();
     let f = func(&ffi, &lib, "fx_call_in_thread");
-    assert_eq!(f.call(&[cb.value(), Value::Int(5)]).unwrap(), Value::Int(1));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { f.call(&[cb.value(), Value::Int(5)]) }.unwrap(), Value::Int(1));
     let v = from_handle(p).unwrap();
     assert_eq!(*v.downcast_ref::<Mutex<i32>>().unwrap().lock().unwrap(), 5);
     drop(v);
     drop(h);
     // The handle is gone: the callback reports Err and C gets 0.
-    assert_eq!(f.call(&[cb.value(), Value::Int(5)]).unwrap(), Value::Int(0));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { f.call(&[cb.value(), Value::Int(5)]) }.unwrap(), Value::Int(0));
 }
 
 #[test]
@@ -332,13 +356,22 @@ fn callback_panicking() {
     assert_eq!(msgs.lock().unwrap().as_slice(), ["callback panicked: boom at three"]);
     // Called from a C thread: the panic stays on that side of the boundary.
     let t = func(&ffi, &lib, "fx_call_in_thread");
-    assert_eq!(t.call(&[cb.value(), Value::Int(3)]).unwrap(), Value::Int(-99));
+    assert_eq!(
+        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { t.call(&[cb.value(), Value::Int(3)]) }.unwrap(),
+        Value::Int(-99)
+    );
     assert_eq!(msgs.lock().unwrap().len(), 2);
     // Still usable afterwards.
-    assert_eq!(t.call(&[cb.value(), Value::Int(4)]).unwrap(), Value::Int(104));
+    assert_eq!(
+        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { t.call(&[cb.value(), Value::Int(4)]) }.unwrap(),
+        Value::Int(104)
+    );
     // Default options: zero returned (the report goes to stderr).
     let cb0 = ffi.callback("int(int)", |_| panic!("default policy")).unwrap();
-    assert_eq!(t.call(&[cb0.value(), Value::Int(1)]).unwrap(), Value::Int(0));
+    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { t.call(&[cb0.value(), Value::Int(1)]) }.unwrap(), Value::Int(0));
     // RawCallback: same policy.
     let types = ffi.types();
     let ty = ffi.decls().functions["fx_add"].ty;
@@ -437,7 +470,8 @@ fn callback_called_after_drop() {
     );
     // The same from C, on a C thread.
     let t = func(&ffi, &lib, "fx_call_in_thread");
-    assert_eq!(t.call(&[stale, Value::Int(9)]).unwrap(), Value::Int(-5));
+    // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { t.call(&[stale, Value::Int(9)]) }.unwrap(), Value::Int(-5));
     assert_eq!(msgs.lock().unwrap().len(), 2);
 }
 
@@ -454,18 +488,22 @@ fn concurrent_calls_from_eight_threads() {
             s.spawn(move || {
                 for k in 0..200i128 {
                     let args: Vec<Value> = (0..6).map(|j| Value::Int(t * 1000 + k + j)).collect();
-                    assert_eq!(add6.call(&args).unwrap(), Value::Int(6 * (t * 1000 + k) + 15));
+                    assert_eq!(
+                        // SAFETY: `add6` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                        unsafe { add6.call(&args) }.unwrap(),
+                        Value::Int(6 * (t * 1000 + k) + 15)
+                    );
                     let v = Value::fields([("d", Value::Float(k as f64 + 0.5)), ("l", Value::Int(t))]);
-                    let r = echo.call(&[v]).unwrap();
+                    // SAFETY: `echo` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                    let r = unsafe { echo.call(&[v]) }.unwrap();
                     let tt = types.read().unwrap();
                     let cd = r.as_cdata().unwrap();
                     assert_eq!(cd.get(&tt, "d").unwrap(), Value::Float(k as f64 + 0.5));
                     assert_eq!(cd.get(&tt, "l").unwrap(), Value::Int(t));
                     drop(tt);
                     // Variadic calls infer types and share the plan cache.
-                    let r = vsum
-                        .call(&[Value::str("id"), Value::Int(t), Value::Float(0.25)])
-                        .unwrap();
+                    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                    let r = unsafe { vsum.call(&[Value::str("id"), Value::Int(t), Value::Float(0.25)]) }.unwrap();
                     assert_eq!(r, Value::Float(t as f64 + 0.25));
                 }
             });
@@ -487,14 +525,16 @@ fn concurrent_callbacks_from_eight_threads() {
     // 8 C threads released together, each calling the one Rust callback.
     let n = func(&ffi, &lib, "fx_call_n_threads");
     let results = ffi.new_object("int[800]", None).unwrap();
-    let r = n
-        .call(&[
+    // SAFETY: `n` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        n.call(&[
             cb.value(),
             Value::Int(8),
             Value::Int(100),
             Value::CData(results.clone()),
         ])
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r, Value::Int(0));
     assert_eq!(count.load(Ordering::SeqCst), 800);
     let got = results.unpack(&ffi.types(), 800).unwrap();
@@ -509,7 +549,11 @@ fn concurrent_callbacks_from_eight_threads() {
             s.spawn(move || {
                 for k in 0..20 {
                     let x = i * 100 + k;
-                    assert_eq!(t.call(&[cb.value(), Value::Int(x)]).unwrap(), Value::Int(x ^ 0x5a5a));
+                    assert_eq!(
+                        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                        unsafe { t.call(&[cb.value(), Value::Int(x)]) }.unwrap(),
+                        Value::Int(x ^ 0x5a5a)
+                    );
                 }
             });
         }
@@ -535,7 +579,8 @@ fn callbacks_while_other_threads_change_the_type_table() {
             s.spawn(move || {
                 for k in 0..50 {
                     assert_eq!(
-                        t.call(&[cb.value(), Value::Int(i * 100 + k)]).unwrap(),
+                        // SAFETY: `t` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                        unsafe { t.call(&[cb.value(), Value::Int(i * 100 + k)]) }.unwrap(),
                         Value::Int(i * 100 + k + 1)
                     );
                 }
@@ -545,7 +590,8 @@ fn callbacks_while_other_threads_change_the_type_table() {
             let (vsum, types) = (&vsum, types.clone());
             s.spawn(move || {
                 for k in 0..50 {
-                    let r = vsum.call(&[Value::str("ii"), Value::Int(i), Value::Int(k)]).unwrap();
+                    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+                    let r = unsafe { vsum.call(&[Value::str("ii"), Value::Int(i), Value::Int(k)]) }.unwrap();
                     assert_eq!(r, Value::Float((i + k) as f64));
                     // A writer on the type table, as `Ffi::cdef` / `type_of` would be.
                     let mut w = types.write().unwrap();
@@ -555,4 +601,85 @@ fn callbacks_while_other_threads_change_the_type_table() {
             });
         }
     });
+}
+
+#[test]
+fn callback_value_for_pointer_form_signature() {
+    // Regression: `Callback::value()` for a signature written `int (*)(…)`
+    // was a pointer to the function *pointer* type, and qsort refused it.
+    let mut ffi = Ffi::host().unwrap();
+    ffi.cdef("void qsort(void *, unsigned long, unsigned long, int (*)(const void *, const void *));")
+        .unwrap();
+    let qsort = ffi.function(&Library::process(), "qsort").unwrap();
+    let int = ffi.type_of("int").unwrap();
+    let types = ffi.shared_types();
+    for sig in [
+        "int (*)(const void *, const void *)",
+        "int (const void *, const void *)",
+    ] {
+        let types = types.clone();
+        let cb = ffi
+            .callback(sig, move |args| {
+                let t = types.read().unwrap();
+                let mut k = [0i128; 2];
+                for (k, a) in k.iter_mut().zip(args) {
+                    let p = a.as_ptr().unwrap().with_pointee(int);
+                    // SAFETY: qsort passes pointers to elements of the array below.
+                    *k = unsafe { p.deref(&t, 1) }
+                        .and_then(|c| c.read(&t))
+                        .unwrap()
+                        .as_int()
+                        .unwrap();
+                }
+                Ok(Value::Int(k[0].cmp(&k[1]) as i128))
+            })
+            .unwrap();
+        assert_eq!(ffi.types().display(cb.ty()), "int (const void *, const void *)");
+        let arr = ffi
+            .new_object(
+                "int[4]",
+                Some(&Value::List(vec![
+                    Value::Int(3),
+                    Value::Int(-1),
+                    Value::Int(2),
+                    Value::Int(0),
+                ])),
+            )
+            .unwrap();
+        // SAFETY: `qsort` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { qsort.call(&[Value::CData(arr.clone()), Value::Int(4), Value::Int(4), cb.value()]) }
+            .unwrap_or_else(|e| panic!("{sig}: {e}"));
+        let got: Vec<i128> = arr
+            .unpack(&ffi.types(), 4)
+            .unwrap()
+            .iter()
+            .map(|v| v.as_int().unwrap())
+            .collect();
+        assert_eq!(got, [-1, 0, 2, 3], "{sig}");
+    }
+}
+
+/// Calls and callbacks for another target's types: an `Error::Host` naming
+/// the target and the host, which a caller can branch on.
+#[test]
+fn other_target_is_a_structured_error() {
+    let host = abicall::Target::host().unwrap();
+    let other = if host == abicall::Target::X86_64SysV {
+        abicall::Target::Aarch64Linux
+    } else {
+        abicall::Target::X86_64SysV
+    };
+    let mut ffi = Ffi::new(other);
+    ffi.cdef("unsigned long strlen(const char *);").unwrap();
+    let e = ffi.function(&Library::process(), "strlen").unwrap_err();
+    assert!(
+        matches!(&e, Error::Host { target: Some(t), host: Some(h), .. } if *t == other && *h == host),
+        "{e:?}"
+    );
+    let e = ffi.callback("int (int)", |_| Ok(Value::Int(0))).unwrap_err();
+    assert!(
+        matches!(&e, Error::Host { target: Some(t), .. } if *t == other),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("cannot make callbacks for target"), "{e}");
 }

@@ -4,8 +4,9 @@
 //! variadics, stack arguments, x87 results (JIT and libffi only).
 //! Each call runs through every tier; the bytes must agree, and the
 //! fixtures' `_arg` functions (C comparing member by member) must accept
-//! what `_ret` returned.
-#![cfg(target_arch = "x86_64")]
+//! what `_ret` returned. On other hosts every test is listed as ignored,
+//! with the reason.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
 
 use crate::support::fixtures;
 
@@ -82,7 +83,7 @@ fn both_in(
     c.set_fast_path(false);
     assert!(!c.uses_fast_path());
     let mut slow = vec![0u8; n.max(1)];
-    // SAFETY: as above.
+    // SAFETY: args point to values of the planned types; `slow` has ret_size bytes.
     unsafe { c.call(args, slow.as_mut_ptr() as *mut c_void) }.unwrap();
     assert_eq!(fast, slow, "{name}: fast path and libffi disagree");
     // The same call through an argument frame, on every tier.
@@ -157,6 +158,10 @@ fn types() -> Types {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn rows_1_to_7_aggregates_in_registers() {
     let mut t = types();
     let (f, i, d, l) = (
@@ -189,6 +194,10 @@ fn rows_1_to_7_aggregates_in_registers() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_8_memory_struct_sret_and_stack() {
     let mut t = types();
     let l = t.prim(Prim::Long);
@@ -198,6 +207,10 @@ fn row_8_memory_struct_sret_and_stack() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn rows_17_20_21_odd_aggregates() {
     let mut t = types();
     let (c, i, u, l) = (
@@ -239,6 +252,10 @@ fn rows_17_20_21_odd_aggregates() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_16_narrow_ints_and_dirty_returns() {
     let mut t = types();
     let cases: [(&str, Prim, i64); 6] = [
@@ -269,6 +286,10 @@ fn row_16_narrow_ints_and_dirty_returns() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_16_caller_extends_for_clang_callees() {
     let clang = fixtures::fixtures_so_with("clang");
     // SAFETY: the fixture library has no unsafe initialisers.
@@ -288,6 +309,10 @@ fn row_16_caller_extends_for_clang_callees() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn rows_11_12_13_stack_arguments() {
     let mut t = types();
     let (i, l, d, i128_) = (
@@ -351,6 +376,10 @@ fn rows_11_12_13_stack_arguments() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_19_empty_struct_and_row_29_eight_stack_slots() {
     let mut t = types();
     let i = t.prim(Prim::Int);
@@ -390,6 +419,10 @@ fn row_19_empty_struct_and_row_29_eight_stack_slots() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn variadics_set_al_and_promote() {
     let mut t = types();
     let (c, i, d, fl, ul, ch) = (
@@ -456,6 +489,10 @@ fn variadics_set_al_and_promote() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_15_structs_through_varargs() {
     let mut t = types();
     let (i, d, l, f) = (
@@ -495,6 +532,10 @@ fn row_15_structs_through_varargs() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn libm_and_libc_scalars() {
     let mut t = types();
     let (d, i, c, ul) = (
@@ -539,6 +580,10 @@ fn libm_and_libc_scalars() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn x87_long_double_return_takes_jit_or_libffi() {
     // Named `*long_double*` so scripts/valgrind.sh runs it in its long double
     // pass (valgrind rounds x87 values to 64 bits).
@@ -581,6 +626,10 @@ fn x87_long_double_return_takes_jit_or_libffi() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn ineligible_plans_and_the_switches() {
     let mut t = types();
     let (l, i) = (t.prim(Prim::Long), t.prim(Prim::Int));
@@ -601,6 +650,10 @@ fn ineligible_plans_and_the_switches() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn env_switch_turns_the_default_off() {
     // A child process with ABICALL_NO_FASTPATH=1 (read once per process).
     if std::env::var_os("FASTPATH_CHILD").is_some() {
@@ -641,6 +694,10 @@ fn env_switch_turns_the_default_off() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn errno_is_saved_and_restored_on_both_paths_and_threads() {
     let mut t = types();
     let i = t.prim(Prim::Int);
@@ -677,6 +734,10 @@ fn errno_is_saved_and_restored_on_both_paths_and_threads() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn row_16_narrow_callback_returns() {
     use abicall::call::{CallbackOptions, RawCallback};
     let mut t = types();
@@ -715,6 +776,10 @@ fn row_16_narrow_callback_returns() {
 /// paths before anything is called — including an empty struct's pointer,
 /// whose bytes are never read — and so is a NULL return buffer.
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+)]
 fn null_argument_pointers_refused_on_both_paths() {
     let mut t = types();
     let i = t.prim(Prim::Int);
@@ -748,7 +813,8 @@ fn null_argument_pointers_refused_on_both_paths() {
                 "fast={fast}: {err}"
             );
         }
-        // SAFETY: as above; a NULL return buffer for an int result.
+        // SAFETY: the argument pointers are valid; the NULL return buffer is
+        // refused before any call.
         let err = unsafe { c.call(&[p(&a), p(&empty), p(&b)], std::ptr::null_mut()) }
             .unwrap_err()
             .to_string();

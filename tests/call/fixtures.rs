@@ -24,7 +24,7 @@ struct Fx {
 }
 
 fn setup() -> Fx {
-    setup_with("gcc")
+    setup_with(fixtures::host::host_gcc())
 }
 
 /// The fixtures built with `compiler`.
@@ -32,7 +32,8 @@ fn setup_with(compiler: &str) -> Fx {
     let mut ffi = Ffi::host().expect("host target");
     ffi.cdef(&fixtures::fixtures_header()).expect("fixture header parses");
     let so = fixtures::fixtures_so_with(compiler);
-    let lib = Library::open(so.to_str().unwrap()).expect("fixture library opens");
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("fixture library opens");
     Fx { ffi, lib }
 }
 
@@ -44,7 +45,8 @@ impl Fx {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Value {
-        self.f(name).call(args).unwrap_or_else(|e| panic!("{name}: {e}"))
+        // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+        unsafe { self.f(name).call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     /// The calling thread's last fixture error message.
@@ -76,12 +78,42 @@ impl Fx {
     }
 }
 
-fn ld(bytes10: [u8; 10]) -> Value {
+/// The host's `long double` format (x87 on x86_64, binary128 on aarch64 Linux).
+fn ld_format() -> LongDoubleFormat {
+    abicall::Target::host().expect("host target").long_double_format()
+}
+
+/// Significant bytes of a host `long double` (10 for x87, 16 for binary128).
+fn ld_len() -> usize {
+    match ld_format() {
+        LongDoubleFormat::X87Extended => 10,
+        _ => 16,
+    }
+}
+
+/// The host `long double` bytes of a value given by its x87 bytes (the
+/// known values are written that way). x87 and binary128 share the sign,
+/// the 15-bit exponent and its bias; binary128 drops the explicit integer
+/// bit and has 112 fraction bits, so the conversion of these values is exact.
+fn host_ld(bytes10: [u8; 10]) -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    bytes[..10].copy_from_slice(&bytes10);
+    match ld_format() {
+        LongDoubleFormat::X87Extended => bytes[..10].copy_from_slice(&bytes10),
+        LongDoubleFormat::Binary128 => {
+            let m = u64::from_le_bytes(bytes10[..8].try_into().unwrap());
+            let se = u16::from_le_bytes([bytes10[8], bytes10[9]]);
+            let v = (u128::from(se) << 112) | (u128::from(m & !(1u64 << 63)) << 49);
+            bytes = v.to_le_bytes();
+        }
+        LongDoubleFormat::Double => panic!("long double is double on this host"),
+    }
+    bytes
+}
+
+fn ld(bytes10: [u8; 10]) -> Value {
     Value::LongDouble(LongDouble {
-        bytes,
-        format: LongDoubleFormat::X87Extended,
+        bytes: host_ld(bytes10),
+        format: ld_format(),
     })
 }
 
@@ -298,10 +330,12 @@ fn check(types: &Types, what: &str, got: &Value, exp: &Exp) -> Result<(), String
     }
 }
 
-/// Equality, with long doubles compared on their 10 significant x87 bytes.
+/// Equality, with long doubles compared on their significant bytes.
 fn same_scalar(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::LongDouble(x), Value::LongDouble(y)) => x.bytes[..10] == y.bytes[..10] && x.format == y.format,
+        (Value::LongDouble(x), Value::LongDouble(y)) => {
+            x.bytes[..ld_len()] == y.bytes[..ld_len()] && x.format == y.format
+        }
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => (*x as i128) == *y,
         _ => a == b,
     }
@@ -680,9 +714,11 @@ fn row16_clang_callee_relies_on_extension() {
     let mut ffi = Ffi::host().unwrap();
     ffi.cdef(&fixtures::fixtures_header()).unwrap();
     let so = fixtures::fixtures_so_with("clang");
-    let lib = Library::open(so.to_str().unwrap()).unwrap();
+    // SAFETY: loading the fixture library runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.unwrap();
     let f = ffi.function(&lib, "fx_row16_sum").unwrap();
-    assert_eq!(f.call(&row16_args()).unwrap(), Value::Int(30101));
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    assert_eq!(unsafe { f.call(&row16_args()) }.unwrap(), Value::Int(30101));
 }
 
 #[test]
@@ -690,18 +726,19 @@ fn row14l_long_double_complex() {
     let fx = setup();
     // Through `Value`s the parts are rounded to f64: (1 + 2^-60) -> 1, (3 + 2^-61) -> 3.
     assert_eq!(fx.call("fx_row14l_ret", &[]), Value::Complex(1.0, -3.0));
-    // Exact bytes through the raw API: x87 re = 1 + 2^-60, im = -(3 + 2^-61).
+    // Exact bytes through the raw API: re = 1 + 2^-60, im = -(3 + 2^-61).
     let mut want = [0u8; 32];
-    want[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]);
-    want[16..26].copy_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0xc0]);
+    want[..16].copy_from_slice(&host_ld([0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]));
+    want[16..].copy_from_slice(&host_ld([0x02, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0xc0]));
+    let n = ld_len();
     let ret = fx.f("fx_row14l_ret");
     let raw = ret.raw().unwrap();
     assert_eq!(raw.ret_size(), 32);
     let mut out = [0u8; 32];
     // SAFETY: no arguments; `out` has ret_size bytes.
     unsafe { raw.call(&[], out.as_mut_ptr() as *mut c_void) }.unwrap();
-    assert_eq!(out[..10], want[..10], "real part");
-    assert_eq!(out[16..26], want[16..26], "imaginary part");
+    assert_eq!(out[..n], want[..n], "real part");
+    assert_eq!(out[16..16 + n], want[16..16 + n], "imaginary part");
     let arg = fx.f("fx_row14l_arg");
     let mut r = 0i32;
     // SAFETY: one `long double _Complex` argument (32 bytes), int result.
@@ -714,14 +751,14 @@ fn row14l_long_double_complex() {
     assert_eq!(r, 1, "fx_row14l_arg: {}", fx.last_error());
     let echo = fx.f("fx_row14l_echo");
     let mut back = [0u8; 32];
-    // SAFETY: as above, 32-byte result.
+    // SAFETY: the argument is a 32-byte long double _Complex; `back` holds the 32-byte result.
     unsafe {
         echo.raw()
             .unwrap()
             .call(&[want.as_ptr() as *const c_void], back.as_mut_ptr() as *mut c_void)
     }
     .unwrap();
-    assert_eq!((&back[..10], &back[16..26]), (&want[..10], &want[16..26]));
+    assert_eq!((&back[..n], &back[16..16 + n]), (&want[..n], &want[16..16 + n]));
     // Callback: C passes the known value; we echo its exact bytes.
     let types = fx.ffi.types();
     let t = fx.ffi.decls().functions["fx_row14l_echo"].ty;
@@ -767,24 +804,28 @@ fn row15_variadic_promotions() {
     let ch = fx.ffi.type_of("char").unwrap();
     let int = fx.ffi.type_of("int").unwrap();
     // float -> double, char -> int.
-    let r = vsum
-        .call_variadic(
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call_variadic(
             &[Value::str("fci"), Value::Float(1.5), Value::Int(7), Value::Int(-3)],
             &[fl, ch, int],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r, Value::Float(5.5));
     assert_eq!(vsum_text(&fx), "f:1.5 c:7 i:-3");
     // Inferred types: int, long (does not fit int), double, string.
-    let r = vsum
-        .call(&[
+    // SAFETY: `vsum` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        vsum.call(&[
             Value::str("ilds"),
             Value::Int(-4),
             Value::Int(1 << 40),
             Value::Float(0.25),
             Value::str("txt"),
         ])
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -4.0 + (1u64 << 40) as f64 + 0.25);
     assert_eq!(vsum_text(&fx), "i:-4 l:1099511627776 d:0.25 s:txt");
     // fx_vavg(3, ...) with doubles.
@@ -800,9 +841,9 @@ fn row15_variadic_promotions() {
     assert_eq!(avg, Value::Float(2.5));
     // The real vsnprintf: "%f %d" with (float)1.5, (char)7.
     let buf = fx.ffi.new_object("char[64]", None).unwrap();
-    let n = fx
-        .f("fx_vsnprintf")
-        .call_variadic(
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let n = unsafe {
+        fx.f("fx_vsnprintf").call_variadic(
             &[
                 Value::CData(buf.clone()),
                 Value::Int(64),
@@ -812,7 +853,8 @@ fn row15_variadic_promotions() {
             ],
             &[fl, ch],
         )
-        .unwrap();
+    }
+    .unwrap();
     assert_eq!(n, Value::Int(10));
     assert_eq!(buf.string(&fx.ffi.types(), None).unwrap(), b"1.500000 7");
 }
@@ -840,7 +882,8 @@ fn row15_structs_through_varargs() {
         Value::Float(-0.375),
         Value::Int(1515),
     ];
-    let r = fx.f("fx_row15_vstruct").call_variadic(&args, &tys).unwrap();
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe { fx.f("fx_row15_vstruct").call_variadic(&args, &tys) }.unwrap();
     assert_eq!(r, Value::Int(1), "{}", fx.last_error());
     // Inferred from the C objects' own types.
     let objs: Vec<Value> = args
@@ -996,18 +1039,21 @@ fn qsort_with_rust_comparator() {
 fn globals_read_and_write() {
     let fx = setup();
     let t = || fx.ffi.types();
-    let counter = fx.ffi.variable(&fx.lib, "fx_counter").unwrap();
+    // SAFETY: `fx_counter` is declared with its real type and size.
+    let counter = unsafe { fx.ffi.variable(&fx.lib, "fx_counter") }.unwrap();
     assert_eq!(counter.read(&t()).unwrap(), Value::Int(42));
     counter.write(&t(), &Value::Int(-5)).unwrap();
     assert_eq!(fx.call("fx_counter_get", &[]), Value::Int(-5));
     counter.write(&t(), &Value::Int(42)).unwrap();
 
-    let name = fx.ffi.variable(&fx.lib, "fx_name").unwrap();
+    // SAFETY: `fx_name` is declared with its real type and size.
+    let name = unsafe { fx.ffi.variable(&fx.lib, "fx_name") }.unwrap();
     let p = name.read(&t()).unwrap();
     // SAFETY: fx_name points to a string literal.
     assert_eq!(unsafe { p.as_ptr().unwrap().string(None) }.unwrap(), b"fixtures");
 
-    let origin = fx.ffi.variable(&fx.lib, "fx_origin").unwrap();
+    // SAFETY: `fx_origin` is declared with its real type and size.
+    let origin = unsafe { fx.ffi.variable(&fx.lib, "fx_origin") }.unwrap();
     assert_eq!(origin.get(&t(), "x").unwrap(), Value::Int(-3));
     assert_eq!(origin.get(&t(), "y").unwrap(), Value::Int(4));
     assert_eq!(fx.call("fx_origin_key", &[]), Value::Int(-3 * 1000 + 4));
@@ -1019,7 +1065,8 @@ fn globals_read_and_write() {
         .write(&t(), &Value::fields([("x", Value::Int(-3)), ("y", Value::Int(4))]))
         .unwrap();
     // The global is passed by value as an aggregate too.
-    let last = fx.ffi.variable(&fx.lib, "fx_last_error").unwrap();
+    // SAFETY: `fx_last_error` is declared with its real type and size.
+    let last = unsafe { fx.ffi.variable(&fx.lib, "fx_last_error") }.unwrap();
     assert_eq!(last.size(&t()).unwrap(), 256);
 }
 
@@ -1044,8 +1091,8 @@ fn asm_label_alias_and_simple_functions() {
         (Value::Int(7), Value::Int(-8))
     );
     let h = fx.call("fx_hello", &[]);
-    // SAFETY: a string literal.
     assert_eq!(
+        // SAFETY: a string literal.
         unsafe { h.as_ptr().unwrap().string(None) }.unwrap(),
         b"hello from fixtures"
     );
@@ -1066,7 +1113,8 @@ unsafe fn raw_call<R: Copy>(f: &Function, args: &[*const c_void], zero: R) -> R 
     let raw = f.raw().expect("not variadic");
     assert_eq!(raw.ret_size(), std::mem::size_of::<R>(), "{}: return size", f.name());
     let mut r = zero;
-    // SAFETY: forwarded.
+    // SAFETY: `args` match the function's parameters and `R` its return
+    // type's layout (this function's contract); `r` has ret_size bytes.
     unsafe { raw.call(args, &mut r as *mut R as *mut c_void) }.unwrap();
     r
 }
@@ -1139,8 +1187,8 @@ fn raw_api_key_rows() {
         y: -2.5,
         z: 1024.75,
     };
-    // SAFETY: struct fx_r7 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r7 argument and result.
         unsafe { raw_call(&fx.f("fx_row7_echo"), &[p(&r7)], R7 { x: 0.0, y: 0.0, z: 0.0 }) },
         r7
     );
@@ -1151,8 +1199,8 @@ fn raw_api_key_rows() {
         b: 0x0102030405060708,
         c: -9000000000,
     };
-    // SAFETY: struct fx_r8 argument and result.
     assert_eq!(
+        // SAFETY: struct fx_r8 argument and result.
         unsafe { raw_call(&fx.f("fx_row8_echo"), &[p(&r8)], R8 { a: 0, b: 0, c: 0 }) },
         r8
     );
@@ -1180,8 +1228,8 @@ fn raw_api_key_rows() {
     let r25 = R25 { v: ROW25_V };
     let (ia, ib) = (-25i32, 2525i32);
     int_ret("fx_row25_arg", &[p(&ia), p(&r25), p(&ib)]);
-    // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
     assert_eq!(
+        // SAFETY: (int, struct fx_r25, int) -> struct fx_r25.
         unsafe { raw_call(&fx.f("fx_row25_echo"), &[p(&ia), p(&r25), p(&ib)], R25 { v: 0 }) },
         r25
     );
@@ -1207,6 +1255,11 @@ fn raw_api_key_rows() {
     assert!(e.to_string().contains("expected 1 argument(s), got 0"), "{e}");
 }
 
+/// A `long double`'s bytes, aligned like one (16).
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+struct Ld16([u8; 16]);
+
 /// Valgrind computes x87 long doubles with 64-bit precision: the tests named
 /// `*long_double*` are skipped by scripts/valgrind.sh (see docs/testing.md).
 #[test]
@@ -1218,28 +1271,30 @@ fn raw_api_long_double_rows() {
         assert_eq!(r, 1, "{name}: {}", fx.last_error());
     };
     // Row 10: long double (x87) in memory, returned in st0.
-    let mut ld10 = [0u8; 16];
-    ld10[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]);
+    let n = ld_len();
+    let ld10 = Ld16(host_ld([0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]));
     // SAFETY: no arguments, 16-byte long double result.
-    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10_ret"), &[], [0u8; 16]) };
-    assert_eq!(got[..10], ld10[..10]);
+    let got: Ld16 = unsafe { raw_call(&fx.f("fx_row10_ret"), &[], Ld16([0; 16])) };
+    assert_eq!(got.0[..n], ld10.0[..n]);
     int_ret("fx_row10_arg", &[p(&ld10)]);
-    let mut ld10s = [0u8; 16];
-    ld10s[..10].copy_from_slice(&[0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]);
+    let ld10s = Ld16(host_ld([0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]));
     // SAFETY: struct fx_r10s argument and result (16 bytes).
-    let got: [u8; 16] = unsafe { raw_call(&fx.f("fx_row10s_echo"), &[p(&ld10s)], [0u8; 16]) };
-    assert_eq!(got[..10], ld10s[..10]);
+    let got: Ld16 = unsafe { raw_call(&fx.f("fx_row10s_echo"), &[p(&ld10s)], Ld16([0; 16])) };
+    assert_eq!(got.0[..n], ld10s.0[..n]);
     int_ret("fx_row10s_arg", &[p(&ld10s)]);
 }
 
 #[test]
 fn row15_variadic_long_double() {
     let fx = setup();
-    // A `long double` value in `...` is inferred as `long double` (x87, on the stack).
-    let r = fx
-        .f("fx_vsum")
-        .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
-        .unwrap();
+    // A `long double` value in `...` is inferred as `long double` (x87 on
+    // the stack on x86_64, binary128 in a q register on aarch64).
+    // SAFETY: `f` is declared with its real signature (the fixture header) and these arguments are valid for it.
+    let r = unsafe {
+        fx.f("fx_vsum")
+            .call(&[Value::str("Ld"), row10_value(), Value::Float(0.5)])
+    }
+    .unwrap();
     assert_eq!(r.as_f64().unwrap(), -0.5);
     assert_eq!(vsum_text(&fx), "L:-1.00000000000000000087 d:0.5");
 }

@@ -4,9 +4,9 @@
 
 use crate::support::memory as support;
 
+use abicall::call::errno;
 use abicall::decls::{FuncDecl, VarDecl};
 use abicall::library::Library;
-use abicall::memory::errno;
 use abicall::types::{Prim, Types};
 use abicall::{Error, Target, Value};
 
@@ -22,14 +22,25 @@ int real_impl(int x) { return x * 2; }
 
 #[test]
 fn open_by_soname_and_process() {
-    let m = Library::open("libm.so.6").unwrap();
+    // SAFETY: loading `libm.so.6` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let m = unsafe { Library::open("libm.so.6") }.unwrap();
     assert_eq!(m.name(), "libm.so.6");
     assert_ne!(m.symbol("cos").unwrap().addr(), 0);
-    let me = Library::open("-").unwrap();
+    // SAFETY: opening the running process loads no new code.
+    let me = unsafe { Library::open("-") }.unwrap();
     assert_ne!(me.symbol("strlen").unwrap().addr(), 0);
-    assert_ne!(Library::open_opt(None).unwrap().symbol("malloc").unwrap().addr(), 0);
+    assert_ne!(
+        // SAFETY: `None` opens the running process, which loads no new code.
+        unsafe { Library::open_opt(None) }
+            .unwrap()
+            .symbol("malloc")
+            .unwrap()
+            .addr(),
+        0
+    );
     // the same function through the process and through libc's soname
-    let libc = Library::open("libc.so.6").unwrap();
+    // SAFETY: loading `libc.so.6` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let libc = unsafe { Library::open("libc.so.6") }.unwrap();
     assert_eq!(
         libc.symbol("strlen").unwrap().addr(),
         me.symbol("strlen").unwrap().addr()
@@ -38,7 +49,8 @@ fn open_by_soname_and_process() {
 
 #[test]
 fn errors_name_library_and_symbol() {
-    let e = Library::open("libdoes-not-exist-abicall.so.9").unwrap_err();
+    // SAFETY: loading `libdoes-not-exist-abicall.so.9` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let e = unsafe { Library::open("libdoes-not-exist-abicall.so.9") }.unwrap_err();
     match &e {
         Error::LibraryOpen { library, message } => {
             assert_eq!(library, "libdoes-not-exist-abicall.so.9");
@@ -47,7 +59,8 @@ fn errors_name_library_and_symbol() {
         other => panic!("{other:?}"),
     }
     assert!(e.to_string().contains("libdoes-not-exist-abicall.so.9"), "{e}");
-    let m = Library::open("libm.so.6").unwrap();
+    // SAFETY: loading `libm.so.6` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let m = unsafe { Library::open("libm.so.6") }.unwrap();
     let e = m.symbol("no_such_function_abicall").unwrap_err();
     match &e {
         Error::SymbolNotFound { library, symbol, .. } => {
@@ -74,13 +87,15 @@ fn globals_renames_and_lifetime() {
     let d3 = t.array(d, Some(3));
     let fty = t.func(i, vec![i], false);
 
-    let lib = Library::open(&path).unwrap();
+    // SAFETY: loading `path` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let lib = unsafe { Library::open(&path) }.unwrap();
     let var = |name: &str, ty, asm: Option<&str>| VarDecl {
         name: name.into(),
         ty,
         asm_name: asm.map(str::to_string),
     };
-    let counter = lib.variable(&t, &var("counter", i, None)).unwrap();
+    // SAFETY: the variable is declared with its real type and size.
+    let counter = unsafe { lib.variable(&t, &var("counter", i, None)) }.unwrap();
     assert_eq!(counter.read(&t).unwrap(), Value::Int(5));
     counter.write(&t, &Value::Int(41)).unwrap();
     // C sees the write: call bump() through its symbol
@@ -90,12 +105,14 @@ fn globals_renames_and_lifetime() {
     assert_eq!(f(), 42);
     assert_eq!(counter.read(&t).unwrap(), Value::Int(42), "and we see C's write");
 
-    let name = lib.variable(&t, &var("name", ccp, None)).unwrap();
+    // SAFETY: the variable is declared with its real type and size.
+    let name = unsafe { lib.variable(&t, &var("name", ccp, None)) }.unwrap();
     let p = name.read(&t).unwrap();
     // SAFETY: `name` points to the string literal "x" in the loaded library.
     assert_eq!(unsafe { p.as_ptr().unwrap().string(None) }.unwrap(), b"x");
 
-    let scale = lib.variable(&t, &var("scale", d3, None)).unwrap();
+    // SAFETY: the variable is declared with its real type and size.
+    let scale = unsafe { lib.variable(&t, &var("scale", d3, None)) }.unwrap();
     assert_eq!(
         scale.unpack(&t, 3).unwrap(),
         vec![Value::Float(1.5), Value::Float(2.5), Value::Float(3.5)]
@@ -124,7 +141,8 @@ fn globals_renames_and_lifetime() {
         "{e}"
     );
     // a renamed variable
-    let v = lib.variable(&t, &var("my_counter", i, Some("counter"))).unwrap();
+    // SAFETY: the variable is declared with its real type and size.
+    let v = unsafe { lib.variable(&t, &var("my_counter", i, Some("counter"))) }.unwrap();
     assert_eq!(v.read(&t).unwrap(), Value::Int(42));
 
     // the library stays loaded while a view of its memory exists
@@ -144,27 +162,28 @@ fn globals_renames_and_lifetime() {
 
 #[test]
 fn errno_get_set() {
-    errno::set(0);
-    assert_eq!(errno::get(), 0);
-    errno::set(34);
-    assert_eq!(errno::get(), 34);
+    errno::set_live(0);
+    assert_eq!(errno::live(), 0);
+    errno::set_live(34);
+    assert_eq!(errno::live(), 34);
     // per thread
     std::thread::spawn(|| {
-        errno::set(7);
-        assert_eq!(errno::get(), 7);
+        errno::set_live(7);
+        assert_eq!(errno::live(), 7);
     })
     .join()
     .unwrap();
-    assert_eq!(errno::get(), 34);
+    assert_eq!(errno::live(), 34);
     // a libc call that sets errno (strtol overflow) is visible through get()
-    let me = Library::open("-").unwrap();
+    // SAFETY: opening the running process loads no new code.
+    let me = unsafe { Library::open("-") }.unwrap();
     let strtol = me.symbol("strtol").unwrap();
     // SAFETY: strtol is `long strtol(const char *, char **, int)`.
     let f: extern "C" fn(*const std::ffi::c_char, *mut *mut u8, i32) -> i64 =
         unsafe { std::mem::transmute(strtol.addr()) };
-    errno::set(0);
+    errno::set_live(0);
     let r = f(c"99999999999999999999999".as_ptr(), std::ptr::null_mut(), 10);
-    let e = errno::get();
+    let e = errno::live();
     assert_eq!(r, i64::MAX);
     assert_eq!(e, 34, "ERANGE");
 }
@@ -175,13 +194,15 @@ fn open_flags_global_and_now() {
     let path = so.to_str().unwrap().to_string();
     let me = Library::process();
     assert!(me.symbol("abicall_glob_marker").is_err(), "not loaded yet");
-    let local = Library::open_with(&path, false, true).unwrap();
+    // SAFETY: loading `path` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let local = unsafe { Library::open_with(&path, false, true) }.unwrap();
     assert!(local.symbol("abicall_glob_marker").is_ok());
     assert!(
         me.symbol("abicall_glob_marker").is_err(),
         "RTLD_LOCAL hides it from the process"
     );
-    let global = Library::open_with(&path, true, true).unwrap();
+    // SAFETY: loading `path` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let global = unsafe { Library::open_with(&path, true, true) }.unwrap();
     let a = me.symbol("abicall_glob_marker").unwrap();
     assert_eq!(a.addr(), global.symbol("abicall_glob_marker").unwrap().addr());
     // RTLD_NOW reports a missing dependency at open time
@@ -189,10 +210,12 @@ fn open_flags_global_and_now() {
         "libneedsmissing",
         "extern int abicall_missing_fn(void); int f(void) { return abicall_missing_fn(); }\n",
     );
-    let e = Library::open_with(bad.to_str().unwrap(), false, true).unwrap_err();
+    // SAFETY: loading `bad.to_str().unwrap()` runs its initializers, which are sound for this library (a system library, or one the tests build).
+    let e = unsafe { Library::open_with(bad.to_str().unwrap(), false, true) }.unwrap_err();
     assert!(e.to_string().contains("abicall_missing_fn"), "{e}");
     assert!(
-        Library::open_with(bad.to_str().unwrap(), false, false).is_ok(),
+        // SAFETY: loading `bad.to_str().unwrap()` runs its initializers, which are sound for this library (a system library, or one the tests build).
+        unsafe { Library::open_with(bad.to_str().unwrap(), false, false) }.is_ok(),
         "lazy binding defers it"
     );
     drop((local, global, a));

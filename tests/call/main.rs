@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod aapcs64_shapes;
 mod alloc;
 mod callback_paths;
 mod errors;

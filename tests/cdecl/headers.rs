@@ -339,3 +339,74 @@ fn math_h_float128() {
     let f = &a.decls().functions["cosl"];
     assert_eq!(a.types().display(f.ty), "long double (long double)");
 }
+
+/// A construct abicall cannot represent (here a GCC vector type) fails the
+/// declarations that use it, when they are used, not the whole text: the
+/// rest of the header parses, and each dependent name says why it is
+/// missing (regression: `<link.h>` failed as a whole at `bits/link.h`).
+#[test]
+fn unsupported_construct_fails_when_used() {
+    let mut ffi = Ffi::new(Target::X86_64SysV);
+    ffi.cdef(
+        "typedef float vec4 __attribute__ ((__vector_size__ (16)));
+         struct before { int a; };
+         typedef struct regs { vec4 xmm[8]; long rsp; } regs_t;
+         extern vec4 global_vec;
+         int use_regs(regs_t *r, int n);
+         int fine(int);
+         struct after { struct before b; double d; };",
+    )
+    .expect("the header parses");
+    assert_eq!(ffi.sizeof("struct after").unwrap(), 16);
+    assert_eq!(ffi.sizeof("struct before").unwrap(), 4);
+    assert!(ffi.decls().functions.contains_key("fine"));
+    for (what, err) in [
+        ("vec4", ffi.type_of("vec4").unwrap_err().to_string()),
+        ("regs_t", ffi.type_of("regs_t").unwrap_err().to_string()),
+        (
+            "use_regs",
+            ffi.function(&abicall::library::Library::process(), "use_regs")
+                .unwrap_err()
+                .to_string(),
+        ),
+        (
+            "global_vec",
+            // SAFETY: the lookup fails before any memory is viewed (the
+            // variable's declaration was skipped).
+            unsafe { ffi.variable(&abicall::library::Library::process(), "global_vec") }
+                .unwrap_err()
+                .to_string(),
+        ),
+    ] {
+        assert!(
+            err.contains("vector types (`vector_size`) are not supported"),
+            "{what}: {err}"
+        );
+        assert!(err.contains("is not available"), "{what}: {err}");
+    }
+    // A later declaration using an unavailable name is skipped in turn.
+    ffi.cdef("struct later { regs_t r; }; int also_fine(void);").unwrap();
+    assert!(ffi
+        .type_of("struct later")
+        .and_then(|t| ffi.types().size_of(t))
+        .is_err());
+    assert!(ffi.decls().functions.contains_key("also_fine"));
+}
+
+/// `<link.h>` (which includes `bits/link.h`'s vector typedefs on x86_64)
+/// parses; its plain structs lay out as gcc says (40, 40, 16 from gcc 12
+/// on x86_64 glibc).
+#[test]
+fn link_h_parses_around_its_vector_types() {
+    if Target::host() != Some(Target::X86_64SysV) {
+        return;
+    }
+    let text = abicall::header::preprocess(Target::X86_64SysV, "link.h", &[]).expect("preprocess link.h");
+    let mut ffi = Ffi::new(Target::X86_64SysV);
+    ffi.cdef(&text).expect("link.h parses");
+    assert_eq!(ffi.sizeof("struct link_map").unwrap(), 40);
+    assert_eq!(ffi.sizeof("struct r_debug").unwrap(), 40);
+    assert_eq!(ffi.sizeof("Elf64_Dyn").unwrap(), 16);
+    let e = ffi.type_of("La_x86_64_regs").unwrap_err().to_string();
+    assert!(e.contains("vector_size"), "{e}");
+}

@@ -86,9 +86,21 @@ fn builtin_typedefs_per_target() {
         ("wchar_t", Prim::Int),
         ("char16_t", Prim::UShort),
         ("char32_t", Prim::UInt),
+        // glibc's <stdint.h> (gcc: sizeof 1, 8, 8, 8 on x86_64 and aarch64)
+        ("int_fast8_t", Prim::SChar),
+        ("uint_fast8_t", Prim::UChar),
+        ("int_fast16_t", Prim::Long),
+        ("uint_fast16_t", Prim::ULong),
+        ("int_fast32_t", Prim::Long),
+        ("uint_fast32_t", Prim::ULong),
+        ("int_fast64_t", Prim::Long),
+        ("uint_fast64_t", Prim::ULong),
     ] {
         assert_eq!(prim_of(&mut f, n), p, "{n}");
     }
+    let mut apple = Ffi::new(Target::Aarch64Apple);
+    assert_eq!(prim_of(&mut apple, "int_fast16_t"), Prim::Short);
+    assert_eq!(prim_of(&mut apple, "uint_fast32_t"), Prim::UInt);
     let mut a = Ffi::new(Target::Aarch64Linux);
     assert_eq!(prim_of(&mut a, "wchar_t"), Prim::UInt);
     // __builtin_va_list: x86_64 `struct __va_list_tag[1]`, aarch64 Linux

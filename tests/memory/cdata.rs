@@ -3,7 +3,7 @@
 
 use abicall::memory::{memmove, CData, Ptr};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
-use abicall::{Error, Target, Value};
+use abicall::{Error, Ffi, Target, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -320,7 +320,7 @@ fn char_and_wide_strings() {
     let p = s.decay(&t).unwrap();
     // SAFETY: `s` holds a NUL-terminated string and is alive.
     assert_eq!(unsafe { p.string(None) }.unwrap(), b"hello");
-    // SAFETY: as above, bounded by maxlen.
+    // SAFETY: `s` is alive and has at least 2 readable bytes (maxlen 2).
     assert_eq!(unsafe { p.string(Some(2)) }.unwrap(), b"he");
     let wp = w.decay(&t).unwrap();
     // SAFETY: `w` holds a NUL-terminated UTF-32 string.
@@ -624,5 +624,37 @@ fn hand_made_member_paths_are_checked() {
         });
         assert!(m.read(&t).is_err());
         assert!(m.write(&t, &int(0)).is_err());
+    }
+}
+
+/// Type ids carry their table: a `CData` or id from another context is an
+/// error (not misread as the type with the same index there), and the
+/// table's accessors never panic on it.
+#[test]
+fn ids_from_another_context_are_refused() {
+    let mut a = Ffi::new(Target::X86_64SysV);
+    let mut b = Ffi::new(Target::X86_64SysV);
+    a.cdef("struct big { double d[64]; };").unwrap();
+    b.cdef("struct small { char c; };").unwrap();
+    let big = a.type_of("struct big").unwrap();
+    let small = b.type_of("struct small").unwrap();
+    let obj = a.new_object("struct big", None).unwrap();
+    {
+        let tb = b.types();
+        assert!(!tb.contains(big) && tb.contains(small));
+        assert!(tb.check(big).is_err());
+        // No panic, whatever the index: `void`, which has no size.
+        let _ = tb.kind(big);
+        assert!(tb.size_of(big).is_err());
+        let _ = tb.display(big);
+        assert_eq!(tb.depth(big), 0);
+        // The other context's object: an error, not 512 bytes read as a char.
+        let e = obj.read(&tb).unwrap_err().to_string();
+        assert!(e.contains("does not belong to this type table"), "{e}");
+        assert!(obj.write(&tb, &Value::Int(1)).is_err());
+        // Raw ids round-trip only into their own table.
+        assert_eq!(a.types().id_from_raw(big.to_raw()).unwrap(), big);
+        assert!(tb.id_from_raw(big.to_raw()).is_err());
+        assert_eq!(tb.id_at(small.index()), Some(small));
     }
 }

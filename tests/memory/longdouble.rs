@@ -146,3 +146,76 @@ fn long_double_values_in_memory_per_target() {
         assert_eq!(z.read(&t).unwrap(), Value::Complex(1.5, -2.25));
     }
 }
+
+/// Decimal and hex constants, including ties at 64 and 113 bits, values
+/// near the top and bottom of the range, subnormals, and long digit strings.
+const TEXTS: &[&str] = &[
+    "1.0000000000000000001",
+    "0.1",
+    "3.14159265358979323846264338327950288",
+    "1e4000",
+    "1.18973149535723176502e+4932",
+    "1.18973149535723176508e+4932",
+    "3.36210314311209350626e-4932",
+    "3.6451995318824746025e-4951",
+    "1.8225997659412373012e-4951",
+    "1.8225997659412373013e-4951",
+    "6.4751751194380251109e-4966",
+    "1e-4970",
+    "123456789012345678901234567890123456789.0",
+    "0.000000000000000000000000000000000001",
+    "2.00000000000000000021684043449710088680149056017398834228515625",
+    "2.00000000000000000021684043449710088680149056017398834228515626",
+    "9007199254740993.0",
+    "18446744073709551617.0",
+    "18446744073709551615.5",
+    "0x1.0000000000000001p0",
+    "0x1.00000000000000008p0",
+    "0x1.00000000000000018p0",
+    "0x1.0000000000000000000000000001p0",
+    "0x1.00000000000000000000000000008p0",
+    "0x1p-16445",
+    "0x1p-16446",
+    "0x1.8p-16446",
+    "0x1p-16494",
+    "0x1.fffffffffffffffep16383",
+    "0x1.ffffffffffffffffp16383",
+    "1e-5000",
+    "7e4931",
+];
+
+#[test]
+fn text_constants_match_gcc() {
+    use abicall::memory::longdouble::{format_shortest, parse};
+    let mut src = String::from(
+        "#include <stdio.h>\nstatic void hex(const void *p, int n) { const unsigned char *b = p; for (int i = 0; i < n; i++) printf(\"%02x\", b[i]); }\nint main(void) {\n",
+    );
+    for t in TEXTS {
+        src.push_str(&format!(
+            "  {{ long double l = {t}L; __float128 q = {t}Q; hex(&l, 10); printf(\" \"); hex(&q, 16); printf(\"\\n\"); }}\n"
+        ));
+    }
+    src.push_str("  return 0;\n}\n");
+    let out = support::compile_run("ldtext", &src);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), TEXTS.len());
+    for (t, line) in TEXTS.iter().zip(lines) {
+        let (x, q) = line.split_once(' ').unwrap();
+        for (fmt, want, n) in [
+            (LongDoubleFormat::X87Extended, hex_bytes(x), 10),
+            (LongDoubleFormat::Binary128, hex_bytes(q), 16),
+        ] {
+            let got = parse(t, fmt).unwrap_or_else(|| panic!("{t} does not parse"));
+            assert_eq!(&got[..n], &want[..], "{t} as {fmt:?}");
+            // Printed, it reads back to the same bits, and one digit
+            // fewer would not (the shortest round trip).
+            let shown = format_shortest(&got, fmt);
+            let back = parse(&shown, fmt).unwrap();
+            if got[..n] != back[..n] {
+                panic!("{t} as {fmt:?}: printed {shown}, reads back differently");
+            }
+            let neg = parse(&format!("-{t}"), fmt).unwrap();
+            assert_eq!(format_shortest(&neg, fmt), format!("-{shown}"));
+        }
+    }
+}

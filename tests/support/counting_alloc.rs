@@ -16,16 +16,17 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded contract.
+        // SAFETY: `l` has a non-zero size (GlobalAlloc::alloc's contract, ours too).
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded contract.
+        // SAFETY: `p` was allocated by `System` (through us) with layout `l`.
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
         let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded contract.
+        // SAFETY: `p` was allocated by `System` with `l`; `n` is a valid new size
+        // (GlobalAlloc::realloc's contract, ours too).
         unsafe { System.realloc(p, l, n) }
     }
 }

@@ -42,9 +42,13 @@ pub fn fixture_sources() -> Vec<PathBuf> {
     v
 }
 
-/// The fixture library built with gcc (the ABI oracle on this machine).
+pub use super::host;
+
+/// The fixture library built with the host's gcc (the ABI oracle for the
+/// architecture the test runs on: `gcc`, or `aarch64-linux-gnu-gcc` for an
+/// aarch64 test binary under qemu-user, see [`host::host_gcc`]).
 pub fn fixtures_so() -> PathBuf {
-    fixtures_so_with("gcc")
+    fixtures_so_with(host::host_gcc())
 }
 
 /// The fixture library built with `compiler` (`"gcc"`, `"clang"`, or a cross
@@ -108,6 +112,11 @@ pub fn compiler_command(compiler: &str) -> Command {
         .try_get_compiler()
         .unwrap_or_else(|e| panic!("cc crate cannot configure `{compiler}`: {e}"));
     let mut cmd = tool.to_command();
+    if compiler == "clang" && triple.starts_with("aarch64") && host::emulated() {
+        // The Debian triple: clang then finds the cross toolchain's
+        // headers, libraries and linker (aarch64-linux-gnu-ld).
+        cmd.arg("--target=aarch64-linux-gnu");
+    }
     cmd.args(["-pthread", "-Wall", "-Wextra"]);
     cmd
 }

@@ -290,7 +290,7 @@ pub fn check_cases(types: &Types, cases: &[Case], name: &str) -> Vec<Mismatch> {
         checks.extend(checks_for(types, i, &c.c_type, c.ty));
     }
     let src = render_program(cases, &checks, max_size * 2 + 4096);
-    let dir = TempDir::new(name);
+    let dir = TempDir::new(name).expect("create a temporary directory");
     let c_path = dir.path().join(format!("{name}.c"));
     std::fs::write(&c_path, &src).expect("write probe source");
     let exe = dir.path().join(name);

@@ -41,7 +41,8 @@ fn run_gcc(args: &[&str], src_path: &Path) {
     );
 }
 
-/// Compiles `src` as a program with gcc, runs it and returns its stdout.
+/// Compiles `src` as a program with the machine's gcc (the x86_64 oracle of
+/// the target-explicit memory tests), runs it and returns its stdout.
 pub fn compile_run(tag: &str, src: &str) -> String {
     let d = tmpdir(tag);
     let c = d.join("main.c");
@@ -58,14 +59,29 @@ pub fn compile_run(tag: &str, src: &str) -> String {
     String::from_utf8(out.stdout).expect("utf8 output")
 }
 
-/// Compiles `src` into a shared object; returns its path (the directory is
-/// left in place for the test to load from).
+use super::host;
+
+/// Compiles `src` into a shared object for the host this test runs on (to
+/// load into the test process: `aarch64-linux-gnu-gcc` for an aarch64 test
+/// binary under qemu-user); returns its path (the directory is left in place
+/// for the test to load from).
 pub fn compile_so(tag: &str, src: &str) -> PathBuf {
     let d = tmpdir(tag);
     let c = d.join("lib.c");
     std::fs::write(&c, src).expect("write C source");
     let so = d.join(format!("lib{tag}.so"));
-    run_gcc(&["-shared", "-fPIC", "-O0", "-o", so.to_str().unwrap()], &c);
+    let cc = host::host_gcc();
+    let out = Command::new(cc)
+        .args(["-shared", "-fPIC", "-O0", "-o", so.to_str().unwrap()])
+        .arg(&c)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc} ({e}): run `apt-get install -y gcc gcc-aarch64-linux-gnu`"));
+    assert!(
+        out.status.success(),
+        "{cc} failed on {}:\n{}",
+        c.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     so
 }
 

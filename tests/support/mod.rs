@@ -9,6 +9,7 @@
 pub mod abi;
 pub mod counting_alloc;
 pub mod fixtures;
+pub mod host;
 pub mod json;
 pub mod layout_probe;
 pub mod memory;

@@ -34,40 +34,9 @@ pub fn qemu_aarch64() -> PathBuf {
     find_tool("qemu-aarch64-static", "apt-get install -y qemu-user-static")
 }
 
-/// A directory under `std::env::temp_dir()` unique to this process and call,
-/// removed (with its contents) on drop unless `ABICALL_KEEP_TMP` is set.
-pub struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    /// Creates `<tmp>/abicall-<prefix>-<pid>-<n>-<nanos>`.
-    pub fn new(prefix: &str) -> TempDir {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!("abicall-{prefix}-{}-{n}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
-        TempDir { path }
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if std::env::var_os("ABICALL_KEEP_TMP").is_none() {
-            let _ = std::fs::remove_dir_all(&self.path);
-        } else {
-            eprintln!("kept {}", self.path.display());
-        }
-    }
-}
+/// The conformance crate's temporary directory (removed on drop unless
+/// `ABICALL_KEEP_TMP` is set): one implementation for the tests and the oracle.
+pub use abicall_conformance::tools::TempDir;
 
 /// Runs `cmd`, panicking with `what` if it cannot be started. The caller looks at the status.
 pub fn run(cmd: &mut Command, what: &str) -> Output {

@@ -25,7 +25,8 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
     match c.kind {
         kind::PRIMITIVE | kind::ENUM if !c.wchar => {
             let code = Code::from_u8(c.code);
-            if code == Code::None {
+            if code == Code::None || code == Code::LongDouble {
+                // long double: a cdata copy (full precision), Python path
                 return Ok(None);
             }
             let n = scalar::code_size(code);
@@ -35,7 +36,8 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
             Ok(Some(scalar::decode(py, code, &b[..n.max(1)])?))
         }
         kind::POINTER => {
-            // SAFETY: as above.
+            // SAFETY: the caller checked that a pointer's 8 bytes at `addr` are
+            // inside the object (or took cffi's responsibility for a raw address).
             let v = unsafe { (addr as *const usize).read_unaligned() };
             Ok(Some(convert::make_cdata(py, ct, v)?))
         }
@@ -113,6 +115,11 @@ fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Op
         return Ok(None);
     };
     let rec = rec.bind(py);
+    if rec.borrow().size < 0 {
+        // opaque or incomplete: no members (internal attributes still
+        // work; the Python path raises cffi's error for anything else)
+        return Ok(None);
+    }
     if rec.borrow().fields.is_none() {
         rec.call_method0("_fields")?;
     }

@@ -10,7 +10,9 @@ use crate::to_py_err;
 use abicall::call::{CallbackOptions, RawCallback};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use pyo3::{PyTraverseError, PyVisit};
 use std::ffi::c_void;
+use std::sync::{Arc, Mutex};
 
 /// The message for errors the Python layer already reported.
 const HANDLED: &str = "abicall: Python callback error (reported)";
@@ -22,6 +24,24 @@ pub struct Callback {
     /// The Python wrapper, for introspection.
     #[pyo3(get)]
     _callable: PyObject,
+    /// What the C entry uses: the user's callable and the Python layer's
+    /// error handlers (see `new`),
+    /// shared with the trampoline's closure and visible to Python's cycle
+    /// collector (`__traverse__`), so a callback in a reference cycle
+    /// (callback -> function -> closure -> callback) is collected; once
+    /// cleared, a call from C gets the error return value.
+    targets: Targets,
+}
+
+type Targets = Arc<Mutex<Option<Arc<Handlers>>>>;
+
+/// The Python objects a call from C uses.
+struct Handlers {
+    f: PyObject,
+    on_error: PyObject,
+    on_convert_error: PyObject,
+    on_void_value: PyObject,
+    sentinel: PyObject,
 }
 
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
@@ -43,28 +63,43 @@ fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_
 
 #[pymethods]
 impl Callback {
-    /// `Callback(ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel)`:
-    /// `invoke(*args)` runs the user function with cffi's error handling
-    /// and returns `sentinel` when C should get `error_bytes`;
-    /// `on_convert_error(exc)` reports a result that cannot be converted.
+    /// `Callback(ctx, fptr_ctype, f, params, ret, error_bytes, on_error,
+    /// on_convert_error, on_void_value, sentinel)`: C's calls run
+    /// `f(*args)`; when it raises, `on_error(type, value, traceback)` gives
+    /// the result to use or `sentinel` (C then gets `error_bytes`);
+    /// `on_convert_error(exc)` reports a result that cannot be converted and
+    /// `on_void_value(value)` a value returned by a `void` callback (cffi's
+    /// rules live in the Python layer; the common path makes no Python
+    /// frame of its own).
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (ctx, fptr_ctype, invoke, params, ret, error_bytes, on_convert_error, sentinel))]
+    #[pyo3(signature = (ctx, fptr_ctype, f, params, ret, error_bytes, on_error, on_convert_error, on_void_value, sentinel))]
     fn new(
         ctx: &Bound<'_, Context>,
         fptr_ctype: &Bound<'_, CTypeBase>,
-        invoke: PyObject,
+        f: PyObject,
         params: &Bound<'_, PyTuple>,
         ret: &Bound<'_, CTypeBase>,
         error_bytes: Option<Vec<u8>>,
+        on_error: PyObject,
         on_convert_error: PyObject,
+        on_void_value: PyObject,
         sentinel: PyObject,
     ) -> PyResult<PyClassInitializer<Self>> {
         let c = ctx.borrow();
         let fptr = c.check(fptr_ctype.borrow().tid)?;
         let params = convert::specs(params)?;
         let ret = Spec::new(ret);
-        let f = invoke.clone_ref(ctx.py());
+        let invoke = f.clone_ref(ctx.py());
+        let ret_size = ret.ctype.bind(ctx.py()).borrow().size.max(0) as usize;
+        let targets: Targets = Arc::new(Mutex::new(Some(Arc::new(Handlers {
+            f,
+            on_error,
+            on_convert_error,
+            on_void_value,
+            sentinel,
+        }))));
+        let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
             // thread, or from inside a call that released the GIL with
@@ -83,19 +118,40 @@ impl Callback {
             let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
+                    let Some(h) = shared
+                        .lock()
+                        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
+                        .as_ref()
+                        .map(Arc::clone)
+                    else {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "callback called after it was garbage-collected",
+                        ));
+                    };
                     let mut objs = Vec::with_capacity(args.len());
                     for (spec, &p) in params.iter().zip(args) {
                         // SAFETY: the trampoline passes one pointer per
                         // planned parameter, to a value of its type.
                         objs.push(unsafe { convert::to_python(py, spec, p as *const u8) }?);
                     }
-                    let res = f.bind(py).call1(PyTuple::new(py, objs)?)?;
-                    if res.is(&sentinel) {
+                    let res = match h.f.bind(py).call1(PyTuple::new(py, objs)?) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
+                            h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?
+                        }
+                    };
+                    if res.is(&h.sentinel) {
                         return Ok(false);
                     }
-                    let size = ret.ctype.bind(py).borrow().size.max(0) as usize;
-                    if let Err(e) = write_result(py, &ret, &res, out, size) {
-                        on_convert_error.bind(py).call1((e.into_value(py),))?;
+                    if ret.conv == convert::Conv::Void {
+                        if !res.is_none() {
+                            h.on_void_value.bind(py).call1((res,))?;
+                        }
+                        return Ok(true);
+                    }
+                    if let Err(e) = write_result(py, &ret, &res, out, ret_size) {
+                        h.on_convert_error.bind(py).call1((e.into_value(py),))?;
                         return Ok(false);
                     }
                     Ok(true)
@@ -123,6 +179,25 @@ impl Callback {
         Ok(PyClassInitializer::from(base).add_subclass(Callback {
             _raw: raw,
             _callable: invoke,
+            targets,
         }))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self._callable)?;
+        if let Ok(g) = self.targets.try_lock() {
+            if let Some(h) = g.as_ref() {
+                for o in [&h.f, &h.on_error, &h.on_convert_error, &h.on_void_value, &h.sentinel] {
+                    visit.call(o)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        if let Ok(mut g) = self.targets.lock() {
+            g.take();
+        }
     }
 }

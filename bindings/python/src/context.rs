@@ -81,7 +81,7 @@ pub(crate) fn describe(
         code,
         size,
         align,
-        item.map_or(-1, |i| i.0 as i64),
+        item.map_or(-1, |i| i.index() as i64),
         length,
         cname,
         item_kind,
@@ -173,8 +173,6 @@ fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inne
             let mut list = params.join(", ");
             if sig.variadic {
                 list.push_str(if params.is_empty() { "..." } else { ", ..." });
-            } else if params.is_empty() {
-                list.push_str("void");
             }
             let s = format!("{inner}({list})");
             write_cname(types, names, sig.ret, &s, out);
@@ -210,8 +208,8 @@ fn types_unqual(types: &Types, t: TypeId) -> TypeId {
     // Qualified copies are interned after the plain type; search for the
     // plain record with the same kind.
     let kind = types.kind(t);
-    (0..types.len() as u32)
-        .map(TypeId)
+    types
+        .ids()
         .find(|&u| types.kind(u) == kind && types.get(u).quals.is_empty())
         .unwrap_or(t)
 }
@@ -243,11 +241,10 @@ impl Context {
     }
 
     pub(crate) fn check(&self, t: u32) -> PyResult<TypeId> {
-        if (t as usize) < self.ffi.types().len() {
-            Ok(TypeId(t))
-        } else {
-            Err(pyo3::exceptions::PyValueError::new_err(format!("unknown type id {t}")))
-        }
+        self.ffi
+            .types()
+            .id_at(t)
+            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown type id {t}")))
     }
 }
 
@@ -266,9 +263,18 @@ impl Context {
         self.ffi.cdef(text).map_err(to_py_err)
     }
 
+    /// Makes `name` a typedef for `t` (replacing an earlier typedef of that
+    /// name): a header's `typedef int wchar_t;` then wins over the
+    /// character type abicall predefines, as in cffi.
+    fn set_typedef(&mut self, name: &str, t: u32) -> PyResult<()> {
+        let t = self.check(t)?;
+        self.ffi.decls_mut().typedefs.insert(name.to_string(), t);
+        Ok(())
+    }
+
     /// Parses a type name; returns its id.
     fn parse_type(&mut self, name: &str) -> PyResult<u32> {
-        self.ffi.type_of(name).map(|t| t.0).map_err(to_py_err)
+        self.ffi.type_of(name).map(|t| t.index()).map_err(to_py_err)
     }
 
     /// Facts about a type (see `describe`).
@@ -285,7 +291,7 @@ impl Context {
         let mut types = self.ffi.types_mut();
         let p = types.pointer(t);
         types.check_depth(p).map_err(to_py_err)?;
-        Ok(p.0)
+        Ok(p.index())
     }
 
     /// The array type `t[n]` (`n` None: `t[]`).
@@ -295,20 +301,20 @@ impl Context {
         let mut types = self.ffi.types_mut();
         let a = types.array(t, n);
         types.check_depth(a).map_err(to_py_err)?;
-        Ok(a.0)
+        Ok(a.index())
     }
 
     /// `t` with every qualifier removed, also inside pointers, arrays and
     /// function signatures (cffi's ctypes ignore `const`/`volatile`).
     fn strip_quals(&mut self, t: u32) -> PyResult<u32> {
         let t = self.check(t)?;
-        Ok(strip_quals(&mut self.ffi.types_mut(), t, 0).0)
+        Ok(strip_quals(&mut self.ffi.types_mut(), t, 0).index())
     }
 
     /// The unqualified version of `t`.
     fn unqualified(&mut self, t: u32) -> PyResult<u32> {
         let t = self.check(t)?;
-        Ok(self.ffi.types_mut().unqualified(t).0)
+        Ok(self.ffi.types_mut().unqualified(t).index())
     }
 
     /// The members of a struct/union:
@@ -326,7 +332,7 @@ impl Context {
                 .map(|f| {
                     (
                         f.name.clone(),
-                        f.ty.0,
+                        f.ty.index(),
                         f.offset,
                         f.bit.map_or(-1, |b| b.bit_offset as i64),
                         f.bit.map_or(-1, |b| b.bit_width as i64),
@@ -342,7 +348,7 @@ impl Context {
         let types = self.ffi.types();
         Ok(types
             .sig_of(t)
-            .map(|s| (s.ret.0, s.params.iter().map(|p| p.0).collect(), s.variadic)))
+            .map(|s| (s.ret.index(), s.params.iter().map(|p| p.index()).collect(), s.variadic)))
     }
 
     /// An enum's enumerators `[(name, value)]`.
@@ -370,7 +376,7 @@ impl Context {
             .decls()
             .functions
             .get(name)
-            .map(|f| (f.ty.0, f.symbol().to_string()))
+            .map(|f| (f.ty.index(), f.symbol().to_string()))
     }
 
     /// A declared variable's `(type, symbol)`, or None.
@@ -379,7 +385,7 @@ impl Context {
             .decls()
             .variables
             .get(name)
-            .map(|v| (v.ty.0, v.symbol().to_string()))
+            .map(|v| (v.ty.index(), v.symbol().to_string()))
     }
 
     /// Names of functions, variables and constants (for `dir(lib)`).
@@ -426,7 +432,7 @@ impl Context {
     fn offsetof(&self, t: u32, path: &str) -> PyResult<(u64, u32)> {
         let t = self.check(t)?;
         let p = self.ffi.types().offset_of(t, path).map_err(to_py_err)?;
-        Ok((p.offset, p.ty.0))
+        Ok((p.offset, p.ty.index()))
     }
 }
 
@@ -510,6 +516,22 @@ impl CTypeBase {
         })
     }
 
+    /// Reads the type's facts again (a later `cdef` completed a struct or
+    /// union this type is or points to); the member table is dropped.
+    fn _refresh(&mut self, ctx: &Bound<'_, Context>) -> PyResult<()> {
+        let mut c = ctx.borrow_mut();
+        let t = c.check(self.tid)?;
+        let names = c.anon_names();
+        let d = describe(&mut c.ffi.types_mut(), &names, t);
+        self.size = d.2;
+        self.align = d.3;
+        self.item_size = d.8;
+        self.length = d.5;
+        self.fields = None;
+        self.order.clear();
+        Ok(())
+    }
+
     /// Links the item's `CType` and the wide-char flag (Python layer).
     #[pyo3(signature = (item, wchar))]
     fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool) {
@@ -526,7 +548,8 @@ impl CTypeBase {
             let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;
             let slow = {
                 let c = ct.borrow();
-                bsize >= 0 || (c.kind == kind::ARRAY && c.length < 0)
+                // bitfields, flexible arrays and `T x[0]` (read as a pointer)
+                bsize >= 0 || (c.kind == kind::ARRAY && c.length <= 0)
             };
             m.insert(
                 k.extract::<String>()?,

@@ -85,6 +85,8 @@ pub struct Spec {
     pub align: usize,
     /// The Python `CType` (for errors, the hook and made cdata).
     pub ctype: Py<CTypeBase>,
+    /// A `wchar_t`/`char16_t`/`char32_t`: a 1-character `str` in Python.
+    pub wchar: bool,
 }
 
 impl Spec {
@@ -94,6 +96,11 @@ impl Spec {
         let conv = match c.kind {
             kind::VOID => Conv::Void,
             kind::PRIMITIVE | kind::ENUM => match Code::from_u8(c.code) {
+                // `long double _Complex`: its bytes, like a record
+                Code::None if c.size > 0 => Conv::Record {
+                    tid: c.tid,
+                    size: c.size as usize,
+                },
                 Code::None => Conv::Other,
                 code => Conv::Scalar(code),
             },
@@ -112,6 +119,7 @@ impl Spec {
             conv,
             align: c.align.max(1) as usize,
             ctype: ctype.clone().unbind(),
+            wchar: c.wchar,
         }
     }
 
@@ -178,6 +186,23 @@ pub fn fill<'py>(
     keep: &mut Vec<Bound<'py, PyAny>>,
 ) -> PyResult<*const c_void> {
     match spec.conv {
+        Conv::Scalar(code) if spec.wchar => {
+            // a character: a 1-character str (anything else: the Python
+            // layer's rules and errors)
+            if let Ok(s) = v.downcast::<pyo3::types::PyString>() {
+                let s = s.to_cow()?;
+                let mut it = s.chars();
+                if let (Some(ch), None) = (it.next(), it.next()) {
+                    let n = scalar::code_size(code);
+                    slot.0[..n].copy_from_slice(&(ch as u32).to_le_bytes()[..n]);
+                    if n < 4 && (ch as u32) >> (8 * n) != 0 {
+                        return fallback(py, spec, v, keep);
+                    }
+                    return Ok(slot.0.as_ptr() as *const c_void);
+                }
+            }
+            fallback(py, spec, v, keep)
+        }
         Conv::Scalar(code) => match scalar::encode(code, v, &mut slot.0) {
             Ok(()) => Ok(slot.0.as_ptr() as *const c_void),
             Err(e) if v.is_instance_of::<CDataBase>() => {
@@ -257,13 +282,10 @@ pub fn make_cdata(py: Python<'_>, ctype: &Py<CTypeBase>, addr: usize) -> PyResul
 
 /// Makes an owning Python cdata of `ctype` holding `block`.
 pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usize) -> PyResult<PyObject> {
-    let h = hooks(py)?;
     let addr = block.addr();
     let b = Py::new(py, block)?;
-    Ok(h.cdata_class
-        .bind(py)
-        .call1((ctype.bind(py), addr, b, -1, size as i64))?
-        .unbind())
+    // made natively (no call of the Python class: no argument tuple)
+    new_cdata(py, ctype, addr, Some(b.into_any()), size as i64)
 }
 
 /// Converts C bytes at `p` of parameter/return `spec` to a Python object:
@@ -288,6 +310,15 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
             let mut b = [0u8; 16];
             // SAFETY: caller contract.
             unsafe { std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), n) };
+            if spec.wchar && n <= 4 {
+                let mut u = [0u8; 4];
+                u[..n].copy_from_slice(&b[..n]);
+                if let Some(ch) = char::from_u32(u32::from_le_bytes(u)) {
+                    return Ok(pyo3::types::PyString::new(py, ch.encode_utf8(&mut [0u8; 4]))
+                        .into_any()
+                        .unbind());
+                }
+            }
             scalar::decode(py, code, &b[..n.max(1)])
         }
         Conv::Ptr { .. } => {
@@ -358,4 +389,40 @@ pub fn new_owned(
 #[pyo3(signature = (ctype, addr, value, n=-1))]
 pub fn write_init(ctype: &Bound<'_, CTypeBase>, addr: usize, value: &Bound<'_, PyAny>, n: i64) -> PyResult<bool> {
     crate::access::write_init(ctype.py(), &ctype.clone().unbind(), addr, value, n)
+}
+
+/// `cast_ptr(ctype, source)`: `ffi.cast` to a pointer type from a pointer
+/// or array cdata, made natively; `None` when the Python path must decide
+/// (other targets or sources, or a source whose owner is not a plain
+/// memory owner, such as an `ffi.gc` wrapper).
+#[pyfunction]
+pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    if ctype.borrow().kind != kind::POINTER {
+        return Ok(py.None());
+    }
+    let Ok(src) = source.downcast::<CDataBase>() else {
+        return Ok(py.None());
+    };
+    let (addr, owner) = {
+        let s = src.borrow();
+        if s.kind != kind::POINTER && s.kind != kind::ARRAY {
+            return Ok(py.None());
+        }
+        let owner = match &s._owner {
+            None => None,
+            Some(o) => {
+                let o = o.bind(py);
+                if o.is_instance_of::<CDataBase>()
+                    || o.is_instance_of::<crate::memory::Block>()
+                    || o.is_instance_of::<crate::memory::PinnedBuffer>()
+                {
+                    Some(o.clone().unbind())
+                } else {
+                    return Ok(py.None());
+                }
+            }
+        };
+        (s._addr, owner)
+    };
+    new_cdata(py, &ctype.clone().unbind(), addr, owner, 0)
 }

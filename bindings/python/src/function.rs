@@ -218,7 +218,8 @@ unsafe extern "C" fn function_vectorcall(
         let items = if n == 0 {
             &[][..]
         } else {
-            // SAFETY: as above.
+            // SAFETY: vectorcall passes `n` valid object pointers at `args`,
+            // alive for the call.
             unsafe { std::slice::from_raw_parts(args, n) }
         };
         // SAFETY: borrowed reference valid for the call.
@@ -315,7 +316,8 @@ impl Function {
             )));
         }
         if this.variadic && n > np {
-            // SAFETY: forwarded contract.
+            // SAFETY: `args` are valid borrowed references for the call (this
+            // function's contract), which is what `call_variadic` needs.
             return unsafe { this.call_variadic(py, args) };
         }
         let mut keep = Vec::new();
@@ -388,27 +390,29 @@ impl Function {
         use abicall::types::{Prim, TypeKind};
         if let Ok(cd) = v.downcast::<CDataBase>() {
             let cd = cd.borrow();
-            let tid = TypeId(cd.tid);
+            let tid = t
+                .id_at(cd.tid)
+                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown type id {}", cd.tid)))?;
             return Ok(match t.kind(tid).clone() {
-                TypeKind::Array { elem, .. } => t.pointer(elem).0,
-                TypeKind::Prim(Prim::Float) => prim(&mut t, Prim::Double).0,
-                _ => tid.0,
+                TypeKind::Array { elem, .. } => t.pointer(elem).index(),
+                TypeKind::Prim(Prim::Float) => prim(&mut t, Prim::Double).index(),
+                _ => tid.index(),
             });
         }
         if v.is_none() {
             let v = prim(&mut t, Prim::Void);
-            return Ok(t.pointer(v).0);
+            return Ok(t.pointer(v).index());
         }
         if v.is_instance_of::<PyInt>() {
             let fits_int = v.extract::<i32>().is_ok();
-            return Ok(prim(&mut t, if fits_int { Prim::Int } else { Prim::Long }).0);
+            return Ok(prim(&mut t, if fits_int { Prim::Int } else { Prim::Long }).index());
         }
         if v.is_instance_of::<PyFloat>() {
-            return Ok(prim(&mut t, Prim::Double).0);
+            return Ok(prim(&mut t, Prim::Double).index());
         }
         if v.is_instance_of::<PyBytes>() {
             let c = prim(&mut t, Prim::Char);
-            return Ok(t.pointer(c).0);
+            return Ok(t.pointer(c).index());
         }
         let _ = py;
         Err(PyTypeError::new_err(format!(
@@ -442,7 +446,14 @@ impl Function {
                 Some(c) => c.raw.clone(),
                 None => {
                     let types = self.types.read().unwrap_or_else(|e| e.into_inner());
-                    let vt: Vec<TypeId> = tids.iter().map(|&t| TypeId(t)).collect();
+                    let vt = tids
+                        .iter()
+                        .map(|&t| {
+                            types
+                                .id_at(t)
+                                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown type id {t}")))
+                        })
+                        .collect::<PyResult<Vec<TypeId>>>()?;
                     // SAFETY: same code and declared type as `self.raw`.
                     let raw = unsafe { RawCall::new(&types, self.func_tid, &vt, self.raw.code(), None) }
                         .map_err(to_py_err)?;

@@ -27,7 +27,8 @@ pub struct Block {
 // through addresses the Python layer hands to C or to read/write, exactly
 // as cffi's owned cdata.
 unsafe impl Send for Block {}
-// SAFETY: as above; the object itself has no interior state.
+// SAFETY: `&Block` exposes only the block's address and size (no interior
+// mutability); accesses through the address follow cffi's owned-cdata rules.
 unsafe impl Sync for Block {}
 
 impl Block {
@@ -190,7 +191,7 @@ pub struct PinnedBuffer {
 // SAFETY: the Py_buffer is only touched with the GIL held (getters and
 // Drop of a pyclass run under the GIL).
 unsafe impl Send for PinnedBuffer {}
-// SAFETY: as above.
+// SAFETY: shared access only reads the Py_buffer's fields, with the GIL held.
 unsafe impl Sync for PinnedBuffer {}
 
 #[pymethods]
@@ -217,7 +218,8 @@ impl PinnedBuffer {
             if require_writable {
                 return Err(e.unwrap_or_else(|| PyBufferError::new_err("buffer is not writable")));
             }
-            // SAFETY: as above.
+            // SAFETY: `obj` is a live object; the failed request left `view`
+            // unfilled and writable, so it can be asked again read-only.
             rc = unsafe { pyo3::ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, pyo3::ffi::PyBUF_ND) };
             if rc != 0 {
                 return Err(PyErr::take(obj.py()).unwrap_or_else(|| {
@@ -323,9 +325,13 @@ impl Library {
             None => Ok(AbiLibrary::process()),
             Some(n) if flags != 0 => {
                 // RTLD_NOW = 2, RTLD_GLOBAL = 0x100 on Linux.
-                AbiLibrary::open_with(n, flags & 0x100 != 0, flags & 2 != 0)
+                // SAFETY: `ffi.dlopen(name, flags)` has cffi's contract: the Python
+                // caller chose this library, and loading runs its initializers.
+                unsafe { AbiLibrary::open_with(n, flags & 0x100 != 0, flags & 2 != 0) }
             }
-            Some(n) => AbiLibrary::open(n),
+            // SAFETY: `ffi.dlopen(name)` has cffi's contract: the Python caller
+            // chose this library, and loading runs its initializers.
+            Some(n) => unsafe { AbiLibrary::open(n) },
         }
         .map_err(to_py_err)?;
         Ok(Library { lib })

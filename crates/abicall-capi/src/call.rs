@@ -34,7 +34,8 @@ impl_handle!(abicall_function, Func, 0xab1c_0c04);
 /// # Safety
 /// `var_types` points to `n` type handles (or `n` is 0).
 unsafe fn var_ids(types: &SharedTypes, var_types: *const *const abicall_type, n: usize) -> Result<Vec<TypeId>, Fail> {
-    // SAFETY: forwarded contract.
+    // SAFETY: `var_ids`'s contract holds: `var_types` points to `n` type handles (or `n` is 0)
+    // (`live` relies on it).
     let handles = unsafe { array(var_types, n, "var_types") }?;
     let mut ids = Vec::with_capacity(n);
     for (i, &h) in handles.iter().enumerate() {
@@ -71,7 +72,10 @@ pub unsafe extern "C" fn abicall_function_new(
     out_fn: *mut *mut abicall_function,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_new`'s contract holds: The declaration must match the function in
+    // the library (the FFI's basic contract). `ctx`, `lib` are handles; `name` a NUL-terminated
+    // string; `var_types` points to `n_var` type handles of `ctx`; `out_fn` writable; `err` NULL
+    // or writable (`entry`, `live`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -107,7 +111,9 @@ pub unsafe extern "C" fn abicall_function_new_at(
     out_fn: *mut *mut abicall_function,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_new_at`'s contract holds: `code` must be a C function of type
+    // `fn_type` on the host ABI, valid while the call object is used. Other pointers as for
+    // `abicall_function_new` (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(fn_type, "fn_type")?;
@@ -129,7 +135,8 @@ pub unsafe extern "C" fn abicall_function_new_at(
 /// `f` is NULL or a call object not in use by another thread; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_function_free(f: *mut abicall_function, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_free`'s contract holds: `f` is NULL or a call object not in use by
+    // another thread; `err` NULL or writable (`entry` relies on it).
     unsafe { entry(err, || free(f, "f")) }
 }
 
@@ -156,7 +163,9 @@ pub unsafe extern "C" fn abicall_call(
     ret: *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_call`'s contract holds: Every `args[i]` points to a readable value of the
+    // argument's type, `ret` to `abicall_function_ret_size` writable bytes, and the values are
+    // what the C function expects (pointers inside them included) (`entry`, `live` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;
@@ -179,7 +188,8 @@ pub unsafe extern "C" fn abicall_function_arg_count(
     out_count: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_arg_count`'s contract holds: `f` is a call object; `out_count`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;
@@ -199,7 +209,8 @@ pub unsafe extern "C" fn abicall_function_ret_size(
     out_size: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_ret_size`'s contract holds: `f` is a call object; `out_size`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;
@@ -221,7 +232,8 @@ pub unsafe extern "C" fn abicall_function_arg_type(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_arg_type`'s contract holds: `f` is a call object; `out_type`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;
@@ -249,7 +261,8 @@ pub unsafe extern "C" fn abicall_function_ret_type(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_ret_type`'s contract holds: `f` is a call object; `out_type`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;
@@ -269,7 +282,8 @@ pub unsafe extern "C" fn abicall_function_code(
     out_code: *mut *const c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_function_code`'s contract holds: `f` is a call object; `out_code` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let f = live(f, "f")?;

@@ -108,7 +108,8 @@ struct User {
 // SAFETY: the contract of `abicall_callback_new` is that `f`, `user` and
 // `dtor` may be used from any thread.
 unsafe impl Send for User {}
-// SAFETY: as above.
+// SAFETY: `abicall_callback_new`'s contract also allows concurrent calls of
+// `f` with `user` from several threads; `&User` only reads its fields.
 unsafe impl Sync for User {}
 
 impl User {
@@ -124,7 +125,9 @@ impl User {
             }
             UserFn::Status(f) => {
                 let mut e = std::mem::MaybeUninit::<abicall_error>::zeroed();
-                // SAFETY: as above; `e` is a zeroed, writable error struct.
+                // SAFETY: `args` holds one pointer per argument and `ret` the
+                // return buffer (the user's function's contract); `e` is a
+                // zeroed, writable error struct.
                 let status = unsafe { f(self.user, argv, ret, e.as_mut_ptr()) };
                 if status == 0 {
                     return Ok(());
@@ -273,7 +276,8 @@ struct Hook {
 // SAFETY: the contract of `abicall_callback_new_ex` is that the hook and its
 // user data may be used from any thread.
 unsafe impl Send for Hook {}
-// SAFETY: as above.
+// SAFETY: `abicall_callback_new_ex`'s contract also allows concurrent calls
+// of the hook with its user data; `&Hook` only reads its fields.
 unsafe impl Sync for Hook {}
 
 impl Hook {
@@ -435,7 +439,10 @@ pub unsafe extern "C" fn abicall_callback_new(
     out_cb: *mut *mut abicall_callback,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_new`'s contract holds: `f` must follow the `abicall_callback_fn`
+    // contract for this signature and, with `user` and `destructor`, be usable from any thread
+    // that calls the code pointer. `ctx` a context handle; `signature` a NUL-terminated string;
+    // `out_cb` writable; `err` NULL or writable (`entry`, `live`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -470,7 +477,8 @@ pub unsafe extern "C" fn abicall_callback_new_type(
     out_cb: *mut *mut abicall_callback,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_new_type`'s contract holds: As for `abicall_callback_new`;
+    // `fn_type` is a type handle (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(fn_type, "fn_type")?;
@@ -510,7 +518,10 @@ pub unsafe extern "C" fn abicall_callback_new_ex(
     out_cb: *mut *mut abicall_callback,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_new_ex`'s contract holds: As for `abicall_callback_new`; `fn_type`
+    // is a type handle; `options` is NULL or readable, with `error_return_size` readable bytes at
+    // `error_return`, and an `on_error` hook usable from any thread for the rest of the process
+    // (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(fn_type, "fn_type")?;
@@ -545,7 +556,8 @@ pub unsafe extern "C" fn abicall_callback_new_status(
     out_cb: *mut *mut abicall_callback,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_new_status`'s contract holds: As for `abicall_callback_new_ex`
+    // (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(fn_type, "fn_type")?;
@@ -569,7 +581,8 @@ pub unsafe extern "C" fn abicall_callback_code(
     out_code: *mut *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_code`'s contract holds: `cb` a callback handle; `out_code`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let c = live(cb, "cb")?;
@@ -586,6 +599,7 @@ pub unsafe extern "C" fn abicall_callback_code(
 /// `cb` is NULL or a callback handle not in use by another entry; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_callback_free(cb: *mut abicall_callback, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_callback_free`'s contract holds: `cb` is NULL or a callback handle not in
+    // use by another entry; `err` NULL or writable (`entry` relies on it).
     unsafe { entry(err, || free(cb, "cb")) }
 }

@@ -60,7 +60,9 @@ pub unsafe extern "C" fn abicall_context_new(
     out_ctx: *mut *mut abicall_context,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: pointer contracts forwarded from this function's.
+    // SAFETY: `abicall_context_new`'s contract holds: `target` is NULL or a NUL-terminated string;
+    // `out` points to writable memory for a pointer; `err` is NULL or writable (`entry`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_ctx, "out_ctx")?;
@@ -88,7 +90,9 @@ pub unsafe extern "C" fn abicall_context_new(
 /// another thread; `err` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_context_free(ctx: *mut abicall_context, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_context_free`'s contract holds: `ctx` is NULL or a context from
+    // `abicall_context_new` not in use by another thread; `err` is NULL or writable (`entry` rely
+    // on it).
     unsafe { entry(err, || free(ctx, "ctx")) }
 }
 
@@ -103,7 +107,8 @@ pub unsafe extern "C" fn abicall_context_target(
     out_name: *mut *const c_char,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_context_target`'s contract holds: `ctx` is a context handle; `out_name` is
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -130,7 +135,9 @@ pub unsafe extern "C" fn abicall_cdef(
     len: usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_cdef`'s contract holds: `ctx` is a context handle; `text` points to `len`
+    // readable bytes (may be NULL if `len` is 0); `err` NULL or writable (`entry`, `live` rely on
+    // it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -164,7 +171,9 @@ pub unsafe extern "C" fn abicall_constant_int(
     out_value: *mut i64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_constant_int`'s contract holds: `ctx` is a context handle; `name` a
+    // NUL-terminated string; `out_value` writable; `err` NULL or writable (`entry`, `live`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -203,7 +212,8 @@ pub unsafe extern "C" fn abicall_constant_double(
     out_value: *mut f64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_constant_double`'s contract holds: As for `abicall_constant_int` (`entry`,
+    // `live`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;

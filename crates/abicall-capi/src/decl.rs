@@ -114,7 +114,9 @@ pub unsafe extern "C" fn abicall_decl_kind(
     out_kind: *mut abicall_declaration,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_decl_kind`'s contract holds: `ctx` a context handle; `name` a
+    // NUL-terminated string; `out_kind` writable; `err` NULL or writable (`entry`, `live`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -141,7 +143,9 @@ pub unsafe extern "C" fn abicall_decl_type(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_decl_type`'s contract holds: `ctx` a context handle; `name` a
+    // NUL-terminated string; `out_type` writable; `err` NULL or writable (`entry`, `live`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -168,7 +172,9 @@ pub unsafe extern "C" fn abicall_decl_variadic(
     out_variadic: *mut bool,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_decl_variadic`'s contract holds: `ctx` a context handle; `name` a
+    // NUL-terminated string; `out_variadic` writable; `err` NULL or writable (`entry`, `live`,
+    // `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -195,7 +201,8 @@ pub unsafe extern "C" fn abicall_decl_count(
     out_count: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_decl_count`'s contract holds: `ctx` a context handle; `out_count` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -224,7 +231,9 @@ pub unsafe extern "C" fn abicall_decl_at(
     out_len: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_decl_at`'s contract holds: `ctx` a context handle; `out_kind` NULL or
+    // writable; `buf` has `cap` writable bytes; `out_len` NULL or writable; `err` NULL or writable
+    // (`entry`, `live` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -272,7 +281,8 @@ pub unsafe extern "C" fn abicall_type_enum_count(
     out_count: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_enum_count`'s contract holds: `ty` a type handle; `out_count`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -306,7 +316,9 @@ pub unsafe extern "C" fn abicall_type_enum_member(
     out_len: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_enum_member`'s contract holds: `ty` a type handle; `out_value`
+    // writable; `buf` has `cap` writable bytes; `out_len` NULL or writable; `err` NULL or writable
+    // (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -349,11 +361,12 @@ pub unsafe extern "C" fn abicall_type_id(
     out_id: *mut u32,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_id`'s contract holds: `ty` a type handle; `out_id` writable; `err`
+    // NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
-            out(out_id, "out_id")?.set(t.id.0);
+            out(out_id, "out_id")?.set(t.id.index());
             Ok(())
         })
     }
@@ -371,7 +384,8 @@ pub unsafe extern "C" fn abicall_type_equal(
     out_equal: *mut bool,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_equal`'s contract holds: `a`, `b` type handles; `out_equal` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let x = live(a, "a")?;
@@ -394,18 +408,20 @@ pub unsafe extern "C" fn abicall_type_from_id(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_from_id`'s contract holds: `ctx` a context handle; `out_type`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
             let o = out(out_type, "out_type")?;
-            let n = read(c.types()).len();
-            if id as usize >= n {
+            let found = read(c.types()).id_at(id);
+            let Some(tid) = found else {
+                let n = read(c.types()).len();
                 return Err(Fail::invalid(format!(
                     "type id {id} is not a type of this context (it has {n})"
                 )));
-            }
-            o.set(new_type_named(c.types(), TypeId(id), None));
+            };
+            o.set(new_type_named(c.types(), tid, None));
             Ok(())
         })
     }

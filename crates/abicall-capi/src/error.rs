@@ -166,9 +166,9 @@ pub(crate) fn status_of(e: &Error) -> abicall_status {
         Error::Path { .. } => ABICALL_E_PATH,
         Error::UnknownType(_) => ABICALL_E_UNKNOWN_TYPE,
         Error::UnknownName(_) => ABICALL_E_UNKNOWN_NAME,
-        Error::Call(_) => ABICALL_E_CALL,
+        Error::Call(_) | Error::Host { .. } => ABICALL_E_CALL,
         Error::Argument { .. } => ABICALL_E_ARGUMENT,
-        Error::Io(_) => ABICALL_E_IO,
+        Error::Io { .. } => ABICALL_E_IO,
         Error::LibraryOpen { .. } => ABICALL_E_LIBRARY_OPEN,
         Error::SymbolNotFound { .. } => ABICALL_E_SYMBOL_NOT_FOUND,
         Error::Convert { .. } => ABICALL_E_CONVERT,
@@ -212,7 +212,8 @@ pub(crate) unsafe fn entry(err: *mut abicall_error, body: impl FnOnce() -> Resul
     };
     // Writing the details cannot panic, but the boundary promise is absolute.
     let written = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: forwarded contract.
+        // SAFETY: `entry`'s contract holds: `err` is NULL or points to writable memory for an
+        // `abicall_error`.
         unsafe { fail.write_to(err) }
     }));
     if written.is_err() {

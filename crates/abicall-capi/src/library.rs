@@ -40,7 +40,9 @@ pub unsafe extern "C" fn abicall_library_open(
     out_lib: *mut *mut abicall_library,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_library_open`'s contract holds: Opening a library runs its initializers.
+    // `name` is NULL or a NUL-terminated string; `out_lib` writable; `err` NULL or writable
+    // (`entry`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_lib, "out_lib")?;
@@ -68,7 +70,8 @@ pub unsafe extern "C" fn abicall_library_open(
 /// `lib` is NULL or a library handle not in use by another thread; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_library_free(lib: *mut abicall_library, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_library_free`'s contract holds: `lib` is NULL or a library handle not in
+    // use by another thread; `err` NULL or writable (`entry` relies on it).
     unsafe { entry(err, || free(lib, "lib")) }
 }
 
@@ -85,7 +88,9 @@ pub unsafe extern "C" fn abicall_library_symbol(
     out_addr: *mut *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_library_symbol`'s contract holds: `lib` is a library handle; `name` a
+    // NUL-terminated string; `out_addr` writable; `err` NULL or writable (`entry`, `live`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let l = live(lib, "lib")?;
@@ -114,7 +119,9 @@ pub unsafe extern "C" fn abicall_variable(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_variable`'s contract holds: `ctx` a context handle; `lib` a library handle;
+    // `name` a NUL-terminated string; `out_addr` writable; `out_type` NULL or writable; `err` NULL
+    // or writable (`entry`, `live`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;

@@ -40,7 +40,8 @@ pub unsafe extern "C" fn abicall_type_field_count(
     out_count: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_field_count`'s contract holds: `ty` is a type handle; `out_count`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -74,7 +75,9 @@ pub unsafe extern "C" fn abicall_type_field(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_field`'s contract holds: `ty` is a type handle; `out_field` writable;
+    // `name_buf` has `name_cap` writable bytes; `out_type` NULL or writable; `err` NULL or
+    // writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -129,7 +132,9 @@ pub unsafe extern "C" fn abicall_type_signature(
     out_variadic: *mut bool,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_signature`'s contract holds: `ty` is a type handle; `out_params`
+    // writable; `out_variadic` NULL or writable; `err` NULL or writable (`entry`, `live`, `out`
+    // rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -159,7 +164,8 @@ pub unsafe extern "C" fn abicall_type_param(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_param`'s contract holds: `ty` is a type handle; `out_type` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;

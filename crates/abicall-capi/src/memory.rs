@@ -40,7 +40,8 @@ pub unsafe extern "C" fn abicall_object_new(
     out_obj: *mut *mut abicall_object,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_object_new`'s contract holds: `ty` is a type handle; `out_obj` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -75,7 +76,8 @@ pub unsafe extern "C" fn abicall_object_new(
 /// `obj` is NULL or an object handle not in use by another thread; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_object_free(obj: *mut abicall_object, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_object_free`'s contract holds: `obj` is NULL or an object handle not in use
+    // by another thread; `err` NULL or writable (`entry` relies on it).
     unsafe { entry(err, || free(obj, "obj")) }
 }
 
@@ -89,7 +91,8 @@ pub unsafe extern "C" fn abicall_object_ptr(
     out_ptr: *mut *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_object_ptr`'s contract holds: `obj` is an object handle; `out_ptr`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = live(obj, "obj")?;
@@ -109,7 +112,8 @@ pub unsafe extern "C" fn abicall_object_size(
     out_size: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_object_size`'s contract holds: `obj` is an object handle; `out_size`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = live(obj, "obj")?;
@@ -126,7 +130,8 @@ pub unsafe extern "C" fn abicall_object_size(
 /// `out_errno` writable; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_errno_get(out_errno: *mut i32, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_errno_get`'s contract holds: `out_errno` writable; `err` NULL or writable
+    // (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             out(out_errno, "out_errno")?.set(abicall::call::errno());
@@ -142,7 +147,7 @@ pub unsafe extern "C" fn abicall_errno_get(out_errno: *mut i32, err: *mut abical
 /// `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_errno_set(value: i32, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contract.
+    // SAFETY: `abicall_errno_set`'s contract holds: `err` NULL or writable (`entry` relies on it).
     unsafe {
         entry(err, || {
             abicall::call::set_errno(value);
@@ -180,7 +185,8 @@ pub unsafe extern "C" fn abicall_handle_new(
     out_token: *mut *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_handle_new`'s contract holds: `out_handle`, `out_token` writable; `err`
+    // NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let oh = out(out_handle, "out_handle")?;
@@ -204,7 +210,8 @@ pub unsafe extern "C" fn abicall_handle_get(
     out_value: *mut *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_handle_get`'s contract holds: `out_value` writable; `err` NULL or writable.
+    // `token` may be anything (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_value, "out_value")?;
@@ -224,6 +231,7 @@ pub unsafe extern "C" fn abicall_handle_get(
 /// `handle` is NULL or a handle not in use by another thread; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_handle_free(handle: *mut abicall_handle, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_handle_free`'s contract holds: `handle` is NULL or a handle not in use by
+    // another thread; `err` NULL or writable (`entry` relies on it).
     unsafe { entry(err, || free(handle, "handle")) }
 }

@@ -27,7 +27,9 @@ unsafe fn with_view<R>(
     path: *const c_char,
     f: impl FnOnce(&Types, &TypeRef, &CData) -> Result<R, Fail>,
 ) -> Result<R, Fail> {
-    // SAFETY: forwarded contract.
+    // SAFETY: `with_view`'s contract holds: `ty` a type handle; `ptr` points to a readable (for a
+    // store: writable) object of that type; `path` NULL or a NUL-terminated string (`live`,
+    // `c_str` rely on it).
     let t = unsafe { live(ty, "ty") }?;
     if ptr.is_null() {
         return Err(Fail::null("ptr"));
@@ -35,7 +37,9 @@ unsafe fn with_view<R>(
     let path = if path.is_null() {
         ""
     } else {
-        // SAFETY: forwarded contract.
+        // SAFETY: `with_view`'s contract holds: `ty` a type handle; `ptr` points to a readable
+        // (for a store: writable) object of that type; `path` NULL or a NUL-terminated string
+        // (`c_str` relies on it).
         unsafe { c_str(path, "path") }?
     };
     let types = read(&t.types);
@@ -107,7 +111,9 @@ pub unsafe extern "C" fn abicall_load_int(
     out_value: *mut i64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts (a load does not write through `ptr`).
+    // SAFETY: `abicall_load_int`'s contract holds: `ty` a type handle; `ptr` points to a readable
+    // object of that type; `path` NULL or a NUL-terminated string; `out_value` writable; `err`
+    // NULL or writable (`entry`, `out` rely on it); a load does not write through `ptr`.
     unsafe {
         entry(err, || {
             let o = out(out_value, "out_value")?;
@@ -134,7 +140,8 @@ pub unsafe extern "C" fn abicall_load_uint(
     out_value: *mut u64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_load_uint`'s contract holds: As for `abicall_load_int` (`entry`, `out` rely
+    // on it).
     unsafe {
         entry(err, || {
             let o = out(out_value, "out_value")?;
@@ -170,7 +177,8 @@ pub unsafe extern "C" fn abicall_load_int128(
     out_hi: *mut u64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_load_int128`'s contract holds: As for `abicall_load_int`; `out_lo`,
+    // `out_hi` writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let lo = out(out_lo, "out_lo")?;
@@ -200,7 +208,8 @@ pub unsafe extern "C" fn abicall_load_double(
     out_value: *mut f64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_load_double`'s contract holds: As for `abicall_load_int` (`entry`, `out`
+    // rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_value, "out_value")?;
@@ -236,7 +245,8 @@ pub unsafe extern "C" fn abicall_load_complex(
     out_im: *mut f64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_load_complex`'s contract holds: As for `abicall_load_int`; `out_re`,
+    // `out_im` writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let re = out(out_re, "out_re")?;
@@ -264,7 +274,7 @@ unsafe fn store(
     path: *const c_char,
     value: impl FnOnce(&Types, &CData) -> Value,
 ) -> Result<(), Fail> {
-    // SAFETY: forwarded contract.
+    // SAFETY: `store`'s contract holds: As for [`with_view`], with `ptr` writable.
     unsafe {
         with_view(ty, ptr, path, |types, _, v| {
             if matches!(types.kind(v.ty()), TypeKind::Record(_) | TypeKind::Array { .. }) {
@@ -291,7 +301,9 @@ pub unsafe extern "C" fn abicall_store_int(
     value: i64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_store_int`'s contract holds: `ty` a type handle; `ptr` points to a writable
+    // object of that type; `path` NULL or a NUL-terminated string; `err` NULL or writable (`entry`
+    // rely on it).
     unsafe { entry(err, || store(ty, ptr, path, |_, _| Value::Int(value as i128))) }
 }
 
@@ -307,7 +319,8 @@ pub unsafe extern "C" fn abicall_store_uint(
     value: u64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_store_uint`'s contract holds: As for `abicall_store_int` (`entry` rely on
+    // it).
     unsafe { entry(err, || store(ty, ptr, path, |_, _| Value::Int(value as i128))) }
 }
 
@@ -327,7 +340,8 @@ pub unsafe extern "C" fn abicall_store_int128(
     err: *mut abicall_error,
 ) -> abicall_status {
     let bits = ((hi as u128) << 64) | lo as u128;
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_store_int128`'s contract holds: As for `abicall_store_int` (`entry` rely on
+    // it).
     unsafe {
         entry(err, || {
             store(ty, ptr, path, |types, v| {
@@ -355,7 +369,8 @@ pub unsafe extern "C" fn abicall_store_double(
     value: f64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_store_double`'s contract holds: As for `abicall_store_int` (`entry` rely on
+    // it).
     unsafe {
         entry(err, || {
             store(ty, ptr, path, |types, v| {
@@ -390,6 +405,7 @@ pub unsafe extern "C" fn abicall_store_complex(
     im: f64,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_store_complex`'s contract holds: As for `abicall_store_int` (`entry` rely
+    // on it).
     unsafe { entry(err, || store(ty, ptr, path, |_, _| Value::Complex(re, im))) }
 }

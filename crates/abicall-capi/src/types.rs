@@ -202,7 +202,9 @@ pub unsafe extern "C" fn abicall_type_new(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_new`'s contract holds: `ctx` is a context handle; `name` a
+    // NUL-terminated string; `out_type` writable; `err` NULL or writable (`entry`, `live`, `out`,
+    // `c_str` rely on it).
     unsafe {
         entry(err, || {
             let c = live(ctx, "ctx")?;
@@ -230,7 +232,8 @@ pub unsafe extern "C" fn abicall_type_new(
 /// `ty` is NULL or a type handle not in use by another thread; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn abicall_type_free(ty: *mut abicall_type, err: *mut abicall_error) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_free`'s contract holds: `ty` is NULL or a type handle not in use by
+    // another thread; `err` NULL or writable (`entry`, `live` rely on it).
     unsafe { entry(err, || free(ty, "ty")) }
 }
 
@@ -239,7 +242,7 @@ pub unsafe extern "C" fn abicall_type_free(ty: *mut abicall_type, err: *mut abic
 /// # Safety
 /// `ty` is NULL or a type handle.
 unsafe fn with_type<R>(ty: *const abicall_type, f: impl FnOnce(&Types, TypeId) -> Result<R, Fail>) -> Result<R, Fail> {
-    // SAFETY: forwarded contract.
+    // SAFETY: `with_type`'s contract holds: `ty` is NULL or a type handle (`live` relies on it).
     let t = unsafe { live(ty, "ty") }?;
     let types = read(&t.types);
     f(&types, t.id)
@@ -257,7 +260,8 @@ pub unsafe extern "C" fn abicall_type_size(
     out_size: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_size`'s contract holds: `ty` is a type handle; `out_size` writable;
+    // `err` NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_size, "out_size")?;
@@ -281,7 +285,8 @@ pub unsafe extern "C" fn abicall_type_align(
     out_align: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_align`'s contract holds: `ty` is a type handle; `out_align` writable;
+    // `err` NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_align, "out_align")?;
@@ -301,7 +306,8 @@ pub unsafe extern "C" fn abicall_type_kind(
     out_kind: *mut abicall_kind,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_kind`'s contract holds: `ty` is a type handle; `out_kind` writable;
+    // `err` NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_kind, "out_kind")?;
@@ -322,7 +328,8 @@ pub unsafe extern "C" fn abicall_type_is_signed(
     out_signed: *mut bool,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_is_signed`'s contract holds: `ty` is a type handle; `out_signed`
+    // writable; `err` NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_signed, "out_signed")?;
@@ -353,7 +360,9 @@ pub unsafe extern "C" fn abicall_type_offsetof(
     out_member: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_offsetof`'s contract holds: `ty` is a type handle; `path` a
+    // NUL-terminated string; `out_offset` writable; `out_member` NULL or writable; `err` NULL or
+    // writable (`entry`, `live`, `out`, `c_str` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -387,7 +396,8 @@ pub unsafe extern "C" fn abicall_type_item(
     out_item: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_item`'s contract holds: `ty` is a type handle; `out_item` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -422,7 +432,8 @@ pub unsafe extern "C" fn abicall_type_length(
     out_length: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_length`'s contract holds: `ty` is a type handle; `out_length`
+    // writable; `err` NULL or writable (`entry`, `out` rely on it).
     unsafe {
         entry(err, || {
             let o = out(out_length, "out_length")?;
@@ -456,7 +467,9 @@ pub unsafe extern "C" fn abicall_type_name(
     out_len: *mut usize,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_name`'s contract holds: `ty` is a type handle; `buf` has `cap`
+    // writable bytes; `out_len` NULL or writable; `err` NULL or writable (`entry`, `live` rely on
+    // it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -490,7 +503,8 @@ pub unsafe extern "C" fn abicall_type_pointer(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_pointer`'s contract holds: `ty` is a type handle; `out_type` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;
@@ -522,7 +536,8 @@ pub unsafe extern "C" fn abicall_type_array(
     out_type: *mut *mut abicall_type,
     err: *mut abicall_error,
 ) -> abicall_status {
-    // SAFETY: forwarded contracts.
+    // SAFETY: `abicall_type_array`'s contract holds: `ty` is a type handle; `out_type` writable;
+    // `err` NULL or writable (`entry`, `live`, `out` rely on it).
     unsafe {
         entry(err, || {
             let t = live(ty, "ty")?;

@@ -1,6 +1,7 @@
 //! `abicall abi-test`: generated ABI conformance runs (see
 //! `abicall_conformance` and abi-tests/README.md).
 
+use crate::error::Result;
 use abicall::Target;
 use abicall_conformance::{run, Options};
 use clap::Args;
@@ -17,8 +18,10 @@ pub struct AbiTestArgs {
     /// Number of random signatures (the fixed abi-cases rows run as well).
     #[arg(long, default_value_t = 1000)]
     count: usize,
-    /// Target ABI: the host (x86_64) gets both directions on real code plus
-    /// the register-dump oracle; aarch64 gets the oracle under qemu-aarch64-static.
+    /// Target ABI: the host's (x86_64, or aarch64 for an aarch64 build, also
+    /// under qemu-user) gets both directions on real code plus the
+    /// register-dump oracle; another target gets the oracle (aarch64 code
+    /// under qemu-aarch64-static) and the layout checks.
     #[arg(long, default_value = "x86_64")]
     target: Target,
     /// Compiler for the real-code checks on the host: gcc or clang.
@@ -33,10 +36,30 @@ pub struct AbiTestArgs {
     /// Skip the fixed abi-cases rows.
     #[arg(long)]
     no_fixed: bool,
+    /// Run piece K of N of the sweep (e.g. `--shard 2/4`): the fixed cases
+    /// and the chunks of 250 signatures are dealt out round robin, so N runs
+    /// with the same seed and count, K = 1..N, are disjoint and add up to the
+    /// whole sweep (for a CI matrix or several machines).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("`{s}`: expected K/N, e.g. 1/4, with 1 <= K <= N");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// Runs `abicall abi-test`; failures make the command exit non-zero.
-pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
+pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     let mut opts = Options::new(a.target, a.seed, a.count);
     opts.compiler = a.compiler;
     if let Some(j) = a.jobs {
@@ -44,6 +67,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     }
     opts.fixed = !a.no_fixed;
     opts.only = a.only;
+    opts.shard = a.shard;
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
     let last = Mutex::new(Instant::now());
@@ -66,7 +90,7 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
             start.elapsed().as_secs_f64()
         );
     };
-    let sum = run(&opts, &progress).map_err(|e| e.to_string())?;
+    let sum = run(&opts, &progress)?;
     if tty {
         eprintln!();
     }
@@ -79,12 +103,14 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     } else {
         String::new()
     };
+    let shard = opts.shard.map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"));
     let _ = writeln!(
         out,
-        "seed {}, target {}{compiler}: {} signatures ({} also through the fast path) in {:.1}s",
+        "seed {}, target {}{compiler}{shard}: {} signatures ({} both directions on real code, {} also through the fast path) in {:.1}s",
         a.seed,
         opts.target,
         sum.total,
+        sum.real_code,
         sum.fast_path,
         start.elapsed().as_secs_f64()
     );
@@ -97,6 +123,6 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<(), String> {
     if sum.failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} signature(s) failed", sum.failed.len()))
+        Err(format!("{} signature(s) failed", sum.failed.len()).into())
     }
 }

@@ -8,6 +8,7 @@
 //! compiler is needed) plus libc's `snprintf` and `strlen`; `cargo bench`
 //! runs the same signatures against C-compiled callees with criterion.
 
+use crate::error::Result;
 use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 use abicall::Target;
@@ -117,7 +118,7 @@ struct Sig<'a> {
     cif: Cif,
 }
 
-fn measure(a: &BenchArgs, s: Sig<'_>, direct: impl FnMut()) -> Result<Row, String> {
+fn measure(a: &BenchArgs, s: Sig<'_>, direct: impl FnMut()) -> Result<Row> {
     let direct = time(a, direct);
     let mut ret = [0u64; 4];
     let retp = ret.as_mut_ptr() as *mut c_void;
@@ -226,7 +227,7 @@ fn p<T>(v: &T) -> *const c_void {
     v as *const T as *const c_void
 }
 
-fn call_rows(a: &BenchArgs) -> Result<Vec<Row>, String> {
+fn call_rows(a: &BenchArgs) -> Result<Vec<Row>> {
     let host = Target::host().ok_or("abicall cannot call functions on this host")?;
     let mut t = Types::new(host);
     let (v, i, d, l, ch, ul) = (
@@ -240,22 +241,18 @@ fn call_rows(a: &BenchArgs) -> Result<Vec<Row>, String> {
     let lp = t.pointer(l);
     let cp = t.pointer(ch);
     let fields = |n: &[&str], ty| n.iter().map(|n| FieldDecl::new(n, ty)).collect::<Vec<_>>();
-    let pt = t
-        .define_record(
-            RecordKind::Struct,
-            Some("pt"),
-            fields(&["x", "y"], d),
-            RecordAttrs::default(),
-        )
-        .map_err(|e| e.to_string())?;
-    let m24 = t
-        .define_record(
-            RecordKind::Struct,
-            Some("m24"),
-            fields(&["a", "b", "c"], l),
-            RecordAttrs::default(),
-        )
-        .map_err(|e| e.to_string())?;
+    let pt = t.define_record(
+        RecordKind::Struct,
+        Some("pt"),
+        fields(&["x", "y"], d),
+        RecordAttrs::default(),
+    )?;
+    let m24 = t.define_record(
+        RecordKind::Struct,
+        Some("m24"),
+        fields(&["a", "b", "c"], l),
+        RecordAttrs::default(),
+    )?;
     let mut rows = Vec::new();
 
     let f = t.func(v, vec![], false);
@@ -473,7 +470,7 @@ struct QsortRow {
     default: Tier,
 }
 
-fn qsort_row() -> Result<QsortRow, String> {
+fn qsort_row() -> Result<QsortRow> {
     unsafe extern "C" fn handler(
         _c: *mut libffi::raw::ffi_cif,
         ret: *mut c_void,
@@ -573,7 +570,7 @@ fn qsort_row() -> Result<QsortRow, String> {
 
 /// `add6` through `Function::call` with `Value`s and through an argument
 /// frame on the default tier: ns per call.
-fn layers_add6(a: &BenchArgs) -> Result<(f64, f64), String> {
+fn layers_add6(a: &BenchArgs) -> Result<(f64, f64)> {
     use abicall::{Ffi, Function, Value};
     let mut ffi = Ffi::host().map_err(|e| e.to_string())?;
     let ty = ffi
@@ -584,7 +581,8 @@ fn layers_add6(a: &BenchArgs) -> Result<(f64, f64), String> {
         .map_err(|e| e.to_string())?;
     let args: Vec<Value> = (1..=6).map(Value::Int).collect();
     let value = time(a, || {
-        black_box(f.call(black_box(&args)).ok());
+        // SAFETY: `bn_add6` takes six longs and only adds them.
+        black_box(unsafe { f.call(black_box(&args)) }.ok());
     });
     let mut frame = f
         .raw()
@@ -604,7 +602,7 @@ fn layers_add6(a: &BenchArgs) -> Result<(f64, f64), String> {
 }
 
 /// Runs `abicall bench`.
-pub fn run(a: BenchArgs) -> Result<(), String> {
+pub fn run(a: BenchArgs) -> Result<()> {
     if a.runs == 0 || a.iters == 0 {
         return Err("--runs and --iters must be at least 1".into());
     }

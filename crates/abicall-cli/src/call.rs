@@ -1,10 +1,13 @@
 //! `abicall call LIB 'PROTOTYPE' ARG…`: call a C function from the shell.
 
-use crate::context::{located, DeclArgs};
+use crate::context::DeclArgs;
+use crate::error::{CliError, Result};
+use crate::json::Json;
 use crate::literal::{parse_arg, Arg, Lit};
 use abicall::library::Library;
-use abicall::memory::CData;
-use abicall::types::{report::json_str, Prim, TypeId, TypeKind, Types};
+use abicall::memory::{CData, Ptr};
+use abicall::types::{Prim, TypeId, TypeKind, Types};
+use abicall::value::LongDouble;
 use abicall::{Ffi, Value};
 use clap::Args;
 
@@ -23,24 +26,30 @@ pub struct CallArgs {
     /// name when --header/--cdef declares it.
     #[arg(value_name = "PROTOTYPE")]
     prototype: String,
-    /// Arguments as C literals: 42, -1L, 2.5, 'c', "text", NULL, {1, 2}, {.x = 1}, {re, im} for a _Complex,
-    /// (long)7, and &{…} / &"…" for a pointer to a fresh object (printed after the call).
+    /// Arguments as C literals: 42, -1L, 2.5, 1.1L, 'c', "text" (C escapes, \u00e9 as UTF-8), NULL,
+    /// {1, 2}, {.x = 1}, {re, im} for a _Complex (also as a member), casts with C's conversions
+    /// ((short)99999, (void *)-1), and &{…} / &"…" for a pointer to a fresh object (printed after
+    /// the call). A `char *` result or member is printed as a string when its bytes up to the NUL
+    /// are readable (at most 64 KiB), else as a pointer.
     #[arg(value_name = "ARG", allow_hyphen_values = true, trailing_var_arg = true)]
     args: Vec<String>,
 }
 
 /// Runs `abicall call`.
-pub fn run(a: CallArgs) -> Result<(), String> {
+pub fn run(a: CallArgs) -> Result<()> {
     let mut ffi = a.decls.build()?;
     if ffi.target() != abicall::Target::host().ok_or("this host cannot call C functions")? {
         return Err(format!(
             "--target {} is not this host's ABI: calls run on the host",
             ffi.target()
-        ));
+        )
+        .into());
     }
     let name = declare(&mut ffi, &a.prototype)?;
-    let lib = Library::open(&a.lib).map_err(|e| e.to_string())?;
-    let func = ffi.function(&lib, &name).map_err(|e| e.to_string())?;
+    // SAFETY: the user named this library on the command line; loading it
+    // (running its initializers) is what `abicall call` is asked to do.
+    let lib = unsafe { Library::open(&a.lib) }?;
+    let func = ffi.function(&lib, &name)?;
     let (params, ret, variadic) = {
         let t = ffi.types();
         let sig = t.sig_of(func.ty()).ok_or("not a function")?.clone();
@@ -52,7 +61,8 @@ pub fn run(a: CallArgs) -> Result<(), String> {
             if variadic { "at least " } else { "" },
             params.len(),
             a.args.len()
-        ));
+        )
+        .into());
     }
     let mut values = Vec::new();
     let mut var_types = Vec::new();
@@ -72,34 +82,37 @@ pub fn run(a: CallArgs) -> Result<(), String> {
         values.push(v);
     }
     let r = if variadic {
-        func.call_variadic(&values, &var_types)
+        // SAFETY: the prototype and the variadic types are the user's
+        // declaration of the function, trusted as a C compiler trusts one;
+        // the arguments were converted to those types.
+        unsafe { func.call_variadic(&values, &var_types) }
     } else {
-        func.call(&values)
-    }
-    .map_err(|e| e.to_string())?;
+        // SAFETY: the prototype is the user's declaration of the function,
+        // trusted as a C compiler trusts one; the arguments were converted
+        // to its parameter types.
+        unsafe { func.call(&values) }
+    }?;
     flush_c_stdio();
     // `values` stays alive until the result is printed: a returned pointer
     // may point into an argument's string.
     let t = ffi.types();
-    let mode = if a.json { Mode::Json } else { Mode::C };
-    let ret_text = if matches!(t.kind(ret), TypeKind::Prim(Prim::Void)) {
-        match mode {
-            Mode::Json => "null".to_string(),
-            Mode::C => String::new(),
-        }
-    } else {
-        fmt_value(&t, ret, &r, mode)
-    };
+    let is_void = matches!(t.kind(ret), TypeKind::Prim(Prim::Void));
     if a.json {
-        let out: Vec<String> = outs.iter().map(|(_, cd)| fmt_cdata(&t, cd, Mode::Json)).collect();
-        println!("{{\"return\":{ret_text},\"out\":[{}]}}", out.join(","));
+        let doc = Json::Obj(vec![
+            ("return".into(), if is_void { Json::Null } else { json_value(&t, &r) }),
+            (
+                "out".into(),
+                Json::Arr(outs.iter().map(|(_, cd)| json_cdata(&t, cd)).collect()),
+            ),
+        ]);
+        println!("{}", doc.to_text());
     } else {
         // A `void` function prints nothing (except its out-parameters).
-        if !ret_text.is_empty() {
-            println!("{ret_text}");
+        if !is_void {
+            println!("{}", c_value(&t, ret, &r));
         }
         for (i, cd) in &outs {
-            println!("*arg{} = {}", i + 1, fmt_cdata(&t, cd, Mode::C));
+            println!("*arg{} = {}", i + 1, c_cdata(&t, cd));
         }
     }
     Ok(())
@@ -119,7 +132,7 @@ fn flush_c_stdio() {
 }
 
 /// Declares the prototype; returns the function's name.
-fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
+fn declare(ffi: &mut Ffi, proto: &str) -> Result<String> {
     let trimmed = proto.trim();
     let is_name = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if is_name {
@@ -129,11 +142,12 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
             Err(format!(
                 "`{trimmed}` is a variable of type `{}`, not a function",
                 ffi.types().display(v.ty)
-            ))
+            )
+            .into())
+        } else if let Some(reason) = ffi.decls().unavailable.get(trimmed) {
+            Err(format!("`{trimmed}` is not available: {reason}").into())
         } else {
-            Err(format!(
-                "`{trimmed}` is not declared: give its prototype, --cdef or --header"
-            ))
+            Err(format!("`{trimmed}` is not declared: give its prototype, --cdef or --header").into())
         };
     }
     let before: std::collections::HashSet<String> = ffi.decls().functions.keys().cloned().collect();
@@ -142,7 +156,7 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
     } else {
         format!("{trimmed};")
     };
-    ffi.cdef(&text).map_err(|e| located("prototype", &e))?;
+    ffi.cdef(&text).map_err(|e| CliError::located("prototype", e))?;
     if let Some(n) = ffi.decls().functions.keys().find(|k| !before.contains(*k)) {
         return Ok(n.clone());
     }
@@ -151,25 +165,31 @@ fn declare(ffi: &mut Ffi, proto: &str) -> Result<String, String> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .find(|w| ffi.decls().functions.contains_key(*w))
         .map(str::to_string)
-        .ok_or_else(|| format!("`{trimmed}` does not declare a function"))
+        .ok_or_else(|| CliError::Usage(format!("`{trimmed}` does not declare a function")))
 }
 
 /// The value for one argument, its C type, and the fresh object behind a `&` argument.
-fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value, (TypeId, Option<CData>)), String> {
-    let (lit, cast) = match &arg.lit {
-        Lit::Cast(ty, inner) => (inner.as_ref(), Some(ffi.type_of(ty).map_err(|e| located("cast", &e))?)),
-        l => (l, None),
+fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value, (TypeId, Option<CData>))> {
+    // The outermost cast gives the type in the variadic part.
+    let cast = match &arg.lit {
+        Lit::Cast(ty, _) => Some(ffi.type_of(ty).map_err(|e| CliError::located("cast", e))?),
+        _ => None,
     };
+    let lit = &arg.lit;
     if arg.address_of {
-        if matches!(lit, Lit::Null) {
+        let inner = match lit {
+            Lit::Cast(_, inner) => inner.as_ref(),
+            l => l,
+        };
+        if matches!(inner, Lit::Null) {
             return Err("`&NULL` points to nothing: pass NULL, or &{…} / &\"…\" for a fresh object".into());
         }
         // Pointer to a fresh object.
         let ptr_ty = match (declared, cast) {
             (Some(d), _) => d,
             (None, Some(c)) => c,
-            (None, None) => match lit {
-                Lit::Str(_) => ffi.type_of("char *").map_err(|e| e.to_string())?,
+            (None, None) => match inner {
+                Lit::Str(_) => ffi.type_of("char *")?,
                 _ => {
                     return Err(
                         "in the variadic part, `&{…}` needs a cast giving its pointer type, e.g. (int *)&{1}".into(),
@@ -179,36 +199,29 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
         };
         let pointee = match ffi.types().kind(ptr_ty) {
             TypeKind::Pointer(p) => *p,
-            _ => {
-                return Err(format!(
-                    "`&…` needs a pointer parameter, not `{}`",
-                    ffi.types().display(ptr_ty)
-                ))
-            }
+            _ => return Err(format!("`&…` needs a pointer parameter, not `{}`", ffi.types().display(ptr_ty)).into()),
         };
-        let value = lit_value(lit);
         let obj_ty = {
             let mut t = ffi.types_mut();
             let is_void = matches!(t.kind(pointee), TypeKind::Prim(Prim::Void));
             let elem = if is_void { t.prim(Prim::Char) } else { pointee };
             let scalar_elem = t.record_of(elem).is_none();
-            match lit {
+            match inner {
                 Lit::Str(s) if t.size_of(elem).ok() == Some(1) => t.array(elem, Some(s.len() as u64 + 1)),
                 Lit::List(items) if scalar_elem || is_void => t.array(elem, Some(items.len().max(1) as u64)),
                 _ if is_void => return Err("`&…` for a `void *` parameter needs a string or a list".into()),
                 _ => elem,
             }
         };
+        let value = lit_value(ffi, inner, Some(obj_ty))?;
         let t = ffi.types();
-        let cd = CData::new(&t, obj_ty, Some(&value)).map_err(|e| e.to_string())?;
+        let cd = CData::new(&t, obj_ty, Some(&value))?;
         let p = match t.kind(obj_ty) {
             TypeKind::Array { .. } => cd.decay(&t),
             _ => cd.pointer(),
-        }
-        .map_err(|e| e.to_string())?;
+        }?;
         return Ok((Value::Pointer(p), (ptr_ty, Some(cd))));
     }
-    let mut value = lit_value(lit);
     let ty = match (declared, cast) {
         (Some(d), _) => d,
         (None, Some(c)) => c,
@@ -219,27 +232,19 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
                 Lit::Int(v, None) if i64::try_from(*v).is_ok() => Some("long"),
                 Lit::Int(_, None) => Some("unsigned long"),
                 Lit::Float(_, None) => Some("double"),
+                Lit::LongFloat(_) => Some("long double"),
                 Lit::Str(_) => Some("char *"),
                 Lit::Null => Some("void *"),
                 _ => None,
             };
             match spelled {
-                Some(s) => ffi.type_of(s).map_err(|e| e.to_string())?,
+                Some(s) => ffi.type_of(s)?,
                 None => return Err("in the variadic part, an initializer needs a cast giving its type".into()),
             }
         }
     };
+    let value = lit_value(ffi, lit, Some(ty))?;
     let t = ffi.types();
-    // `{re, im}` for a `_Complex` parameter.
-    if t.as_prim(ty).is_some_and(|p| p.is_complex()) {
-        if let Value::List(items) = &value {
-            if let [re, im] = items.as_slice() {
-                if let (Some(re), Some(im)) = (re.as_f64(), im.as_f64()) {
-                    value = Value::Complex(re, im);
-                }
-            }
-        }
-    }
     // A string for a `char *`: an array object that outlives the call, so
     // a returned pointer into it (strchr, strstr, ...) can still be printed.
     if let (Lit::Str(bytes), TypeKind::Pointer(pointee)) = (lit, t.kind(ty)) {
@@ -255,37 +260,123 @@ fn convert(ffi: &mut Ffi, arg: &Arg, declared: Option<TypeId>) -> Result<(Value,
                 };
                 tm.array(elem, Some(bytes.len() as u64 + 1))
             };
-            let cd = CData::new(&ffi.types(), arr, Some(&value)).map_err(|e| e.to_string())?;
+            let cd = CData::new(&ffi.types(), arr, Some(&value))?;
             return Ok((Value::CData(cd), (ty, None)));
         }
     }
     Ok((value, (ty, None)))
 }
 
-fn lit_value(l: &Lit) -> Value {
-    match l {
+/// The value of literal `l` where a value of type `want` is expected (if
+/// known): casts are C conversions (`(int)(short)99999` is -31073), a cast
+/// to a struct, union or array is a compound literal, `{re, im}` is a
+/// `_Complex` wherever one is expected, `1.1L` is rounded once to the
+/// target's `long double`.
+fn lit_value(ffi: &mut Ffi, l: &Lit, want: Option<TypeId>) -> Result<Value> {
+    Ok(match l {
         Lit::Int(v, _) => Value::Int(*v),
         Lit::Float(v, _) => Value::Float(*v),
+        Lit::LongFloat(text) => {
+            let fmt = ffi.target().long_double_format();
+            Value::LongDouble(
+                LongDouble::parse(text, fmt).ok_or_else(|| format!("malformed floating constant `{text}L`"))?,
+            )
+        }
         Lit::Str(s) => Value::Str(s.clone()),
         Lit::Null => Value::Null,
-        Lit::List(items) => Value::List(items.iter().map(lit_value).collect()),
-        Lit::Fields(items) => Value::Fields(items.iter().map(|(n, v)| (n.clone(), lit_value(v))).collect()),
-        Lit::Cast(_, inner) => lit_value(inner),
+        Lit::Cast(ty, inner) => {
+            let to = ffi.type_of(ty).map_err(|e| CliError::located("cast", e))?;
+            let aggregate = {
+                let t = ffi.types();
+                t.record_of(to).is_some() || matches!(t.kind(to), TypeKind::Array { .. })
+            };
+            if aggregate {
+                // `(struct s){…}`: a compound literal.
+                lit_value(ffi, inner, Some(to))?
+            } else {
+                let v = lit_value(ffi, inner, None)?;
+                let t = ffi.types();
+                abicall::memory::cast(&t, to, &v).map_err(|e| format!("cast to `{ty}`: {}", e.message()))?
+            }
+        }
+        Lit::List(items) => {
+            let (kind, complex) = {
+                let t = ffi.types();
+                match want {
+                    Some(w) => (Some(t.kind(w).clone()), t.as_prim(w).is_some_and(|p| p.is_complex())),
+                    None => (None, false),
+                }
+            };
+            if complex {
+                // `{re, im}` for a `_Complex`.
+                return match items.as_slice() {
+                    [re, im] => {
+                        let re = lit_value(ffi, re, None)?;
+                        let im = lit_value(ffi, im, None)?;
+                        match (re.as_f64(), im.as_f64()) {
+                            (Some(re), Some(im)) => Ok(Value::Complex(re, im)),
+                            _ => Err("a _Complex initializer {re, im} needs two numbers".into()),
+                        }
+                    }
+                    _ => Err(format!("a _Complex initializer has 2 numbers {{re, im}}, not {}", items.len()).into()),
+                };
+            }
+            let member_types = match (want, kind) {
+                (_, Some(TypeKind::Array { elem, .. })) => vec![Some(elem); items.len()],
+                (Some(w), _) => positional_members(&ffi.types(), w, items.len()),
+                _ => vec![None; items.len()],
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for (it, mt) in items.iter().zip(member_types) {
+                out.push(lit_value(ffi, it, mt)?);
+            }
+            Value::List(out)
+        }
+        Lit::Fields(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (name, it) in items {
+                let mt = want.and_then(|w| ffi.types().offset_of(w, name).ok().map(|p| p.ty));
+                out.push((name.clone(), lit_value(ffi, it, mt)?));
+            }
+            Value::Fields(out)
+        }
+    })
+}
+
+/// The types of the first `n` members a positional initializer of record
+/// `ty` fills (named members and anonymous struct/union members, in order;
+/// `None` past the end or for a non-record).
+fn positional_members(t: &Types, ty: TypeId, n: usize) -> Vec<Option<TypeId>> {
+    let mut v: Vec<Option<TypeId>> = match t.record_of(ty) {
+        Some(rec) => rec
+            .fields
+            .iter()
+            .filter(|f| f.name.is_some() || f.bit.is_none())
+            .map(|f| Some(f.ty))
+            .take(n)
+            .collect(),
+        None => Vec::new(),
+    };
+    v.resize(n, None);
+    v
+}
+
+fn c_float(x: f64) -> String {
+    if x.is_nan() {
+        "NAN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "INFINITY" } else { "-INFINITY" }.into()
+    } else {
+        format!("{x:?}")
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    C,
-    Json,
-}
-
-fn fmt_float(x: f64, mode: Mode) -> String {
-    match mode {
-        Mode::Json if !x.is_finite() => format!("\"{x}\""),
-        Mode::C if x.is_nan() => "NAN".into(),
-        Mode::C if x.is_infinite() => if x > 0.0 { "INFINITY" } else { "-INFINITY" }.into(),
-        _ => format!("{x:?}"),
+/// A JSON number for `x`; a string (`"inf"`, `"NaN"`) when not finite.
+fn json_float(x: f64) -> Json {
+    if x.is_finite() {
+        Json::Num(format!("{x:?}"))
+    } else {
+        Json::Str(format!("{x}"))
     }
 }
 
@@ -306,138 +397,255 @@ fn c_string(bytes: &[u8]) -> String {
     s
 }
 
-fn fmt_bytes_str(bytes: &[u8], mode: Mode) -> String {
-    match mode {
-        Mode::C => c_string(bytes),
-        Mode::Json => json_str(&String::from_utf8_lossy(bytes)),
-    }
-}
-
 fn is_char_like(t: &Types, ty: TypeId) -> bool {
     matches!(t.as_prim(ty), Some(Prim::Char | Prim::SChar | Prim::UChar)) && !matches!(t.kind(ty), TypeKind::Enum(_))
 }
 
-/// A value of type `ty` as a C initializer or JSON.
-fn fmt_value(t: &Types, ty: TypeId, v: &Value, mode: Mode) -> String {
+/// Longest C string read through a `char *` result or member.
+const STRING_CAP: usize = 1 << 16;
+
+/// The string a non-NULL `char *` points to, when its bytes up to the NUL
+/// (at most [`STRING_CAP`]) can be read; `None` for a pointer into
+/// unmapped or unreadable memory, or with no NUL within the cap. Reading
+/// goes through `process_vm_readv` on this process, which fails with
+/// `EFAULT` where a plain load would crash (a function returning
+/// `(char *)0x10` prints as a pointer, not a SIGSEGV).
+fn readable_c_string(p: &Ptr) -> Option<Vec<u8>> {
+    const CHUNK: usize = 4096;
+    let mut out = Vec::new();
+    let mut addr = p.addr();
+    while out.len() < STRING_CAP {
+        // Up to the next page boundary, so a readable prefix is not lost to
+        // an unreadable page after it.
+        let n = CHUNK - addr % CHUNK;
+        let mut buf = vec![0u8; n];
+        let local = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: n,
+        };
+        let remote = libc::iovec {
+            iov_base: addr as *mut libc::c_void,
+            iov_len: n,
+        };
+        // SAFETY: the kernel writes at most `n` bytes into `buf` (which has
+        // `n`) and reads the remote range itself, reporting EFAULT instead
+        // of faulting when it is not mapped readable; no memory of ours is
+        // read through `addr`.
+        let got = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+        if got <= 0 {
+            return None;
+        }
+        let got = got as usize;
+        if let Some(end) = buf[..got].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..end]);
+            return Some(out);
+        }
+        out.extend_from_slice(&buf[..got]);
+        addr = addr.checked_add(got)?;
+    }
+    None
+}
+
+/// A value of type `ty` as a C initializer.
+fn c_value(t: &Types, ty: TypeId, v: &Value) -> String {
     match v {
-        Value::Null => match mode {
-            Mode::C => "NULL".into(),
-            Mode::Json => "null".into(),
-        },
-        Value::Bool(b) => match mode {
-            Mode::C => (*b as u8).to_string(),
-            Mode::Json => b.to_string(),
-        },
+        Value::Null => "NULL".into(),
+        Value::Bool(b) => (*b as u8).to_string(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
-        Value::Float(x) => fmt_float(*x, mode),
-        Value::LongDouble(ld) => match mode {
-            Mode::C => format!("{}L", fmt_float(ld.to_f64(), mode)),
-            Mode::Json => fmt_float(ld.to_f64(), mode),
-        },
-        Value::Complex(re, im) => match mode {
-            Mode::C => format!("{} + {}*I", fmt_float(*re, mode), fmt_float(*im, mode)),
-            Mode::Json => format!("[{},{}]", fmt_float(*re, mode), fmt_float(*im, mode)),
-        },
+        Value::Float(x) => c_float(*x),
+        Value::LongDouble(ld) => {
+            // Finite values (even beyond `double`'s range) print exactly.
+            let s = ld.to_shortest_string();
+            if s.ends_with(|c: char| c.is_ascii_digit()) {
+                format!("{s}L")
+            } else {
+                c_float(ld.to_f64())
+            }
+        }
+        Value::Complex(re, im) => format!("{} + {}*I", c_float(*re), c_float(*im)),
         Value::Pointer(p) => {
             if p.is_null() {
-                return fmt_value(t, ty, &Value::Null, mode);
+                return "NULL".into();
             }
             if is_char_like(t, p.pointee()) {
-                // SAFETY: the function was declared (by the user, as in C) to
-                // return or hold a `char *`; a non-NULL one points to a
-                // NUL-terminated string. Reading is capped at 64 KiB.
-                if let Ok(s) = unsafe { p.string(Some(1 << 16)) } {
-                    return fmt_bytes_str(&s, mode);
+                if let Some(s) = readable_c_string(p) {
+                    return c_string(&s);
                 }
             }
-            match mode {
-                Mode::C => format!("({}){:#x}", t.display(ty), p.addr()),
-                Mode::Json => format!("\"{:#x}\"", p.addr()),
-            }
+            format!("({}){:#x}", t.display(ty), p.addr())
         }
-        Value::CData(cd) => fmt_cdata(t, cd, mode),
-        Value::Str(s) => fmt_bytes_str(s, mode),
-        Value::WStr(s) => json_str(s),
+        Value::CData(cd) => c_cdata(t, cd),
+        Value::Str(s) => c_string(s),
+        Value::WStr(s) => c_string(s.as_bytes()),
         Value::List(items) => {
-            let parts: Vec<String> = items.iter().map(|i| fmt_value(t, ty, i, mode)).collect();
-            match mode {
-                Mode::C => format!("{{ {} }}", parts.join(", ")),
-                Mode::Json => format!("[{}]", parts.join(",")),
-            }
+            let parts: Vec<String> = items.iter().map(|i| c_value(t, ty, i)).collect();
+            format!("{{ {} }}", parts.join(", "))
         }
         Value::Fields(f) => {
-            let parts: Vec<String> = f
-                .iter()
-                .map(|(n, i)| format!(".{n} = {}", fmt_value(t, ty, i, mode)))
-                .collect();
+            let parts: Vec<String> = f.iter().map(|(n, i)| format!(".{n} = {}", c_value(t, ty, i))).collect();
             format!("{{ {} }}", parts.join(", "))
         }
     }
 }
 
-/// The contents of a C object as a C initializer or JSON.
-fn fmt_cdata(t: &Types, cd: &CData, mode: Mode) -> String {
-    let ty = cd.ty();
-    if let Some(rec) = t.record_of(ty) {
-        let mut parts = Vec::new();
-        for f in &rec.fields {
-            if f.name.is_none() && f.bit.is_some() {
-                continue; // unnamed bitfield: padding
+/// A value as JSON.
+fn json_value(t: &Types, v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Num(i.to_string()),
+        Value::UInt(u) => Json::Num(u.to_string()),
+        Value::Float(x) => json_float(*x),
+        Value::LongDouble(ld) => {
+            let s = ld.to_shortest_string();
+            if s.ends_with(|c: char| c.is_ascii_digit()) {
+                Json::Num(s)
+            } else {
+                json_float(ld.to_f64())
             }
-            let path = abicall::types::FieldPath {
-                offset: f.offset,
-                ty: f.ty,
-                bit: f.bit,
-            };
-            let view = cd.member(&path);
+        }
+        Value::Complex(re, im) => Json::Arr(vec![json_float(*re), json_float(*im)]),
+        Value::Pointer(p) => {
+            if p.is_null() {
+                return Json::Null;
+            }
+            if is_char_like(t, p.pointee()) {
+                if let Some(s) = readable_c_string(p) {
+                    return Json::Str(String::from_utf8_lossy(&s).into_owned());
+                }
+            }
+            Json::Str(format!("{:#x}", p.addr()))
+        }
+        Value::CData(cd) => json_cdata(t, cd),
+        Value::Str(s) => Json::Str(String::from_utf8_lossy(s).into_owned()),
+        Value::WStr(s) => Json::Str(s.clone()),
+        Value::List(items) => Json::Arr(items.iter().map(|i| json_value(t, i)).collect()),
+        Value::Fields(f) => Json::Obj(f.iter().map(|(n, i)| (n.clone(), json_value(t, i))).collect()),
+    }
+}
+
+/// The members of record object `cd` that print: `(name, member view)`,
+/// unnamed bitfields (padding) left out; `None` names an anonymous member.
+fn record_members(t: &Types, cd: &CData) -> Option<Vec<(Option<String>, TypeId, CData)>> {
+    let rec = t.record_of(cd.ty())?;
+    Some(
+        rec.fields
+            .iter()
+            .filter(|f| !(f.name.is_none() && f.bit.is_some()))
+            .map(|f| {
+                let path = abicall::types::FieldPath {
+                    offset: f.offset,
+                    ty: f.ty,
+                    bit: f.bit,
+                };
+                (f.name.clone(), f.ty, cd.member(&path))
+            })
+            .collect(),
+    )
+}
+
+/// The elements of array object `cd`, or its string when it holds chars.
+enum ArrayView {
+    Chars(Vec<u8>),
+    Elems(TypeId, Vec<Result<Value>>),
+}
+
+fn array_view(t: &Types, cd: &CData) -> Option<ArrayView> {
+    let TypeKind::Array { elem, .. } = t.kind(cd.ty()) else {
+        return None;
+    };
+    let elem = *elem;
+    let n = cd.len(t).unwrap_or(0);
+    if is_char_like(t, elem) {
+        if let Ok(s) = cd.string(t, Some(n)) {
+            return Some(ArrayView::Chars(s));
+        }
+    }
+    let items = (0..n)
+        .map(|i| cd.index(t, i).and_then(|e| e.read(t)).map_err(CliError::from))
+        .collect();
+    Some(ArrayView::Elems(elem, items))
+}
+
+/// The contents of a C object as a C initializer.
+fn c_cdata(t: &Types, cd: &CData) -> String {
+    if let Some(members) = record_members(t, cd) {
+        if members.is_empty() {
+            return "{}".into();
+        }
+        let parts: Vec<String> = members
+            .iter()
+            .map(|(name, ty, view)| {
+                let inner = match view.read(t) {
+                    Ok(v) => c_value(t, *ty, &v),
+                    Err(e) => format!("/* {e} */"),
+                };
+                match name {
+                    Some(n) => format!(".{n} = {inner}"),
+                    None => inner,
+                }
+            })
+            .collect();
+        return format!("{{ {} }}", parts.join(", "));
+    }
+    match array_view(t, cd) {
+        Some(ArrayView::Chars(s)) => c_string(&s),
+        Some(ArrayView::Elems(elem, items)) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|r| match r {
+                    Ok(v) => c_value(t, elem, v),
+                    Err(e) => format!("/* {e} */"),
+                })
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        None => match cd.read(t) {
+            Ok(v) => c_value(t, cd.ty(), &v),
+            Err(e) => format!("/* {e} */"),
+        },
+    }
+}
+
+/// The contents of a C object as JSON: a struct or union is an object
+/// whose anonymous members' members appear at its own level (as C names
+/// them); a value that cannot be read is `{"error": "…"}`.
+fn json_cdata(t: &Types, cd: &CData) -> Json {
+    if let Some(members) = record_members(t, cd) {
+        let mut obj = Vec::new();
+        for (name, _, view) in members {
             let inner = match view.read(t) {
-                Ok(v) => fmt_value(t, f.ty, &v, mode),
-                Err(e) => format!("/* {e} */"),
+                Ok(v) => json_value(t, &v),
+                Err(e) => json_error(&e.to_string()),
             };
-            parts.push(match (&f.name, mode) {
-                (Some(n), Mode::C) => format!(".{n} = {inner}"),
-                (Some(n), Mode::Json) => format!("{}:{inner}", json_str(n)),
-                (None, Mode::C) => inner,
-                // Anonymous member: its members appear at this level in JSON.
-                (None, Mode::Json) => inner.trim_start_matches('{').trim_end_matches('}').to_string(),
-            });
-        }
-        return match mode {
-            Mode::C if parts.is_empty() => "{}".into(),
-            Mode::C => format!("{{ {} }}", parts.join(", ")),
-            Mode::Json => format!(
-                "{{{}}}",
-                parts
-                    .into_iter()
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        };
-    }
-    if let TypeKind::Array { elem, .. } = t.kind(ty) {
-        let elem = *elem;
-        let n = cd.len(t).unwrap_or(0);
-        if is_char_like(t, elem) {
-            if let Ok(s) = cd.string(t, Some(n)) {
-                return fmt_bytes_str(&s, mode);
+            match (name, inner) {
+                (Some(n), v) => obj.push((n, v)),
+                // Anonymous struct/union member: lift its members.
+                (None, Json::Obj(inner)) => obj.extend(inner),
+                (None, other) => obj.push((String::new(), other)),
             }
         }
-        let mut parts = Vec::with_capacity(n);
-        for i in 0..n {
-            parts.push(match cd.index(t, i).and_then(|e| e.read(t)) {
-                Ok(v) => fmt_value(t, elem, &v, mode),
-                Err(e) => format!("/* {e} */"),
-            });
-        }
-        return match mode {
-            Mode::C => format!("{{ {} }}", parts.join(", ")),
-            Mode::Json => format!("[{}]", parts.join(",")),
-        };
+        return Json::Obj(obj);
     }
-    match cd.read(t) {
-        Ok(v) => fmt_value(t, ty, &v, mode),
-        Err(e) => format!("/* {e} */"),
+    match array_view(t, cd) {
+        Some(ArrayView::Chars(s)) => Json::Str(String::from_utf8_lossy(&s).into_owned()),
+        Some(ArrayView::Elems(_, items)) => Json::Arr(
+            items
+                .iter()
+                .map(|r| match r {
+                    Ok(v) => json_value(t, v),
+                    Err(e) => json_error(&e.to_string()),
+                })
+                .collect(),
+        ),
+        None => match cd.read(t) {
+            Ok(v) => json_value(t, &v),
+            Err(e) => json_error(&e.to_string()),
+        },
     }
+}
+
+fn json_error(msg: &str) -> Json {
+    Json::Obj(vec![("error".into(), Json::Str(msg.to_string()))])
 }

@@ -1,5 +1,6 @@
 //! Building an `Ffi` context from `--target`, `--cdef` and `--header` options.
 
+use crate::error::{CliError, Result};
 use abicall::{Error, Ffi, Target};
 use clap::Args;
 
@@ -25,36 +26,30 @@ pub struct DeclArgs {
 
 impl DeclArgs {
     /// The target chosen on the command line, or the host's.
-    pub fn target(&self) -> Result<Target, String> {
+    pub fn target(&self) -> Result<Target> {
         match &self.target {
-            Some(t) => t.parse().map_err(|e: abicall::target::UnknownTarget| e.to_string()),
-            None => Target::host().ok_or_else(|| "this host is not a supported target; pass --target".to_string()),
+            Some(t) => t
+                .parse()
+                .map_err(|e: abicall::target::UnknownTarget| CliError::Usage(e.to_string())),
+            None => Target::host().ok_or_else(|| "this host is not a supported target; pass --target".into()),
         }
     }
 
     /// A context with every --header and --cdef parsed, in that order.
-    pub fn build(&self) -> Result<Ffi, String> {
+    pub fn build(&self) -> Result<Ffi> {
         let target = self.target()?;
         let mut ffi = Ffi::new(target);
         let mut extra: Vec<String> = self.include.iter().map(|i| format!("-I{i}")).collect();
         extra.extend(self.define.iter().map(|d| format!("-D{d}")));
         for h in &self.header {
-            let text = abicall::header::preprocess(target, h, &extra).map_err(|e| e.to_string())?;
+            let text = abicall::header::preprocess(target, h, &extra)?;
             ffi.cdef(&text)
-                .map_err(|e| located(&format!("{h} (preprocessed)"), &e))?;
+                .map_err(|e| CliError::located(&format!("{h} (preprocessed)"), e))?;
         }
         for f in &self.cdef {
-            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{f}`: {e}"))?;
-            ffi.cdef(&text).map_err(|e| located(f, &e))?;
+            let text = std::fs::read_to_string(f).map_err(|e| Error::io(format!("cannot read `{f}`"), e))?;
+            ffi.cdef(&text).map_err(|e| CliError::located(f, e))?;
         }
         Ok(ffi)
-    }
-}
-
-/// `file:line:col: message` for parse errors, `file: message` otherwise.
-pub fn located(file: &str, e: &Error) -> String {
-    match e {
-        Error::Parse { line, col, message, .. } => format!("{file}:{line}:{col}: {message}"),
-        other => format!("{file}: {other}"),
     }
 }

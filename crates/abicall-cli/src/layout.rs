@@ -1,6 +1,7 @@
 //! `abicall layout`: print how the target lays out C types.
 
-use crate::context::{located, DeclArgs};
+use crate::context::DeclArgs;
+use crate::error::{CliError, Result};
 use abicall::types::report;
 use clap::Args;
 
@@ -18,11 +19,11 @@ pub struct LayoutArgs {
 }
 
 /// Runs `abicall layout`.
-pub fn run(a: LayoutArgs) -> Result<(), String> {
+pub fn run(a: LayoutArgs) -> Result<()> {
     let mut ffi = a.decls.build()?;
     let mut out = String::new();
     for (i, name) in a.types.iter().enumerate() {
-        let id = ffi.type_of(name).map_err(|e| located("type name", &e))?;
+        let id = ffi.type_of(name).map_err(|e| CliError::located("type name", e))?;
         let text = if a.json {
             report::json(&ffi.types(), id, name).map(|j| j + "\n")
         } else {

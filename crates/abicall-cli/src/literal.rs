@@ -16,8 +16,11 @@ pub struct Arg {
 pub enum Lit {
     /// Integer, with the C type its suffix (or char-literal form) gives.
     Int(i128, Option<&'static str>),
-    /// Floating constant; `Some("float")` for an `f` suffix, `"long double"` for `l`.
+    /// Floating constant; `Some("float")` for an `f` suffix.
     Float(f64, Option<&'static str>),
+    /// `long double` constant (`l`/`L` suffix): its text without the
+    /// suffix, sign included, rounded once to the target's format when used.
+    LongFloat(String),
     /// String literal bytes (no terminating NUL).
     Str(Vec<u8>),
     /// `NULL`.
@@ -231,6 +234,13 @@ impl P<'_> {
                 b'n' => out.push(b'\n'),
                 b't' => out.push(b'\t'),
                 b'r' => out.push(b'\r'),
+                b'a' => out.push(7),
+                b'b' => out.push(8),
+                b'f' => out.push(12),
+                b'v' => out.push(11),
+                // GNU extension, as gcc and clang accept it.
+                b'e' | b'E' => out.push(27),
+                b'\'' | b'"' | b'?' | b'\\' => out.push(e),
                 b'0'..=b'7' => {
                     let mut v = (e - b'0') as u32;
                     for _ in 0..2 {
@@ -242,6 +252,9 @@ impl P<'_> {
                             _ => break,
                         }
                     }
+                    if v > 0xFF {
+                        return Err(format!("octal escape sequence `\\{v:o}` out of range (above \\377)"));
+                    }
                     out.push(v as u8);
                 }
                 b'x' => {
@@ -250,15 +263,55 @@ impl P<'_> {
                         self.i += 1;
                     }
                     let h = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-                    let v = u32::from_str_radix(h, 16).map_err(|_| "bad \\x escape".to_string())?;
-                    out.push(v as u8);
+                    if h.is_empty() {
+                        return Err("\\x used with no following hex digits".into());
+                    }
+                    // As in C, the escape takes every hex digit that follows;
+                    // its value must fit in a char.
+                    let v = h.bytes().try_fold(0u32, |v, d| {
+                        let v = v * 16 + (d as char).to_digit(16).unwrap_or(0);
+                        (v <= 0xFF).then_some(v)
+                    });
+                    match v {
+                        Some(v) => out.push(v as u8),
+                        None => {
+                            return Err(format!(
+                                "hex escape sequence `\\x{h}` out of range (above \\xff; a string of its own ends the escape: \"\\x12\" \"3\")"
+                            ))
+                        }
+                    }
                 }
-                b'a' => out.push(7),
-                b'b' => out.push(8),
-                b'f' => out.push(12),
-                b'v' => out.push(11),
-                b'e' => out.push(27),
-                other => out.push(other),
+                b'u' | b'U' => {
+                    let n = if e == b'u' { 4 } else { 8 };
+                    let digits = self.s.get(self.i..self.i + n).unwrap_or(&[]);
+                    if digits.len() != n || !digits.iter().all(|d| d.is_ascii_hexdigit()) {
+                        return Err(format!(
+                            "incomplete universal character name: `\\{}` needs {n} hex digits",
+                            e as char
+                        ));
+                    }
+                    let text = std::str::from_utf8(digits).unwrap_or("0");
+                    self.i += n;
+                    let cp = u32::from_str_radix(text, 16).unwrap_or(u32::MAX);
+                    // C11 6.4.3: no surrogates, nothing above U+10FFFF, and
+                    // below U+00A0 only $, @ and `.
+                    let allowed = cp >= 0xA0 || matches!(cp, 0x24 | 0x40 | 0x60);
+                    match char::from_u32(cp).filter(|_| allowed) {
+                        Some(c) => {
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        }
+                        None => return Err(format!("`\\{}{text}` is not a valid universal character", e as char)),
+                    }
+                }
+                other => {
+                    let shown = if other.is_ascii_graphic() {
+                        (other as char).to_string()
+                    } else {
+                        format!("\\x{other:02x}")
+                    };
+                    return Err(format!("unknown escape sequence `\\{shown}`"));
+                }
             }
         }
     }
@@ -303,10 +356,17 @@ impl P<'_> {
             lower.contains(['.', 'e'])
         };
         if is_float {
+            if let Some(n) = lower.strip_suffix('l') {
+                // Checked here, rounded to the target's format by the caller.
+                let sign = if neg { "-" } else { "" };
+                let ok = abicall::value::LongDouble::parse(n, abicall::target::LongDoubleFormat::Binary128).is_some();
+                if !ok {
+                    return Err(format!("malformed floating constant `{text}`"));
+                }
+                return Ok(Lit::LongFloat(format!("{sign}{n}")));
+            }
             let (num, ty) = if let Some(n) = lower.strip_suffix('f') {
                 (n, Some("float"))
-            } else if let Some(n) = lower.strip_suffix('l') {
-                (n, Some("long double"))
             } else {
                 (lower.as_str(), None)
             };

@@ -4,6 +4,8 @@ mod abi_test;
 mod bench;
 mod call;
 mod context;
+mod error;
+mod json;
 mod layout;
 mod literal;
 

@@ -240,10 +240,12 @@ impl FastCall {
             let src = unsafe { (a as *const u8).add(m.offset as usize) };
             // The common case (a whole eightbyte) without the dispatch.
             let v = if m.load == Load::U64 {
-                // SAFETY: as above, eight bytes.
+                // SAFETY: `src` has the eight bytes of this eightbyte (the plan
+                // covers `[offset, offset + 8)` of the argument).
                 unsafe { (src as *const u64).read_unaligned() }
             } else {
-                // SAFETY: as above.
+                // SAFETY: `src` has the bytes `m.load` reads (the plan covers
+                // `[offset, offset + load width)` of the argument).
                 unsafe { m.load.read(src) }
             };
             // SAFETY: `m.dst` < IMAGE (see above).
@@ -284,7 +286,8 @@ impl FastCall {
 /// `dst` has `size` writable bytes.
 #[inline(always)]
 unsafe fn store(v: u64, dst: *mut u8, size: u8) {
-    // SAFETY (all arms): forwarded contract; unaligned writes.
+    // SAFETY: `dst` has `size` writable bytes (this function's contract) and
+    // every arm writes at most `size` bytes, unaligned.
     unsafe {
         match size {
             8 => (dst as *mut u64).write_unaligned(v),
@@ -341,7 +344,8 @@ impl Load {
     /// `p` has the bytes this load reads.
     #[inline(always)]
     unsafe fn read(self, p: *const u8) -> u64 {
-        // SAFETY (all arms): forwarded contract; unaligned reads.
+        // SAFETY: `p` has the bytes this load reads (this function's
+        // contract); every arm reads only those, unaligned.
         unsafe {
             match self {
                 Load::U64 => (p as *const u64).read_unaligned(),

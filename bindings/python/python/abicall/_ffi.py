@@ -9,7 +9,7 @@ exceptions.
 import sys
 
 from . import _abicall as _C
-from ._abicall import FFIError
+from ._abicall import CDefError, FFIError
 
 PRIMITIVE, POINTER, ARRAY, STRUCT, UNION, ENUM, FUNCTION, VOID = range(8)
 _KIND_NAMES = ("primitive", "pointer", "array", "struct", "union", "enum", "function", "void")
@@ -19,6 +19,7 @@ C_SIGNED = {3, 5, 7, 9, 11}
 C_FLOATS = {13, 14, 15}
 C_COMPLEX = {17, 18}
 C_PTR = 16
+C_LDOUBLE = 15  # long double (x87 80-bit on x86_64): kept as a cdata, as in cffi
 _INT_BITS = {3: 8, 4: 8, 5: 16, 6: 16, 7: 32, 8: 32, 9: 64, 10: 64, 11: 128, 12: 128, 1: 8, 2: 8}
 
 # wchar_t, char16_t and char32_t are declared as enums with a fixed
@@ -26,11 +27,23 @@ _INT_BITS = {3: 8, 4: 8, 5: 16, 6: 16, 7: 32, 8: 32, 9: 64, 10: 64, 11: 128, 12:
 # typedefs are plain integers) and read as 1-character strings, as in cffi.
 _WCHAR_TAGS = {"enum __abicall_wchar_t": "wchar_t", "enum __abicall_char16_t": "char16_t",
                "enum __abicall_char32_t": "char32_t"}
+# FILE is an opaque struct of its own, spelled "FILE" as in cffi.
+_OTHER_TAGS = {"struct __abicall_FILE": "FILE"}
+_OPAQUE_PREFIX = "struct __abicall_opaque_"
 
 
 def _clean_cname(s):
-    for tag, name in _WCHAR_TAGS.items():
-        s = s.replace(tag, name)
+    if "__abicall_" in s:
+        for tag, name in _WCHAR_TAGS.items():
+            s = s.replace(tag, name)
+        for tag, name in _OTHER_TAGS.items():
+            s = s.replace(tag, name)
+        if _OPAQUE_PREFIX in s or "__abicall_anon_" in s:
+            import re
+
+            s = re.sub(r"struct __abicall_opaque_(\w+)", r"\1", s)
+            # an unnamed struct of an out-of-line module: cffi's "$N"
+            s = re.sub(r"(struct|union|enum) __abicall_anon_(\w+)", r"\1 $\2", s)
     return s
 
 
@@ -64,6 +77,8 @@ class CType(_C.CTypeBase):
             kind = FUNCTION  # cffi: a function pointer ctype has kind 'function'
         self.kind = _KIND_NAMES[kind]
         self.cname = _clean_cname(cname)
+        # `long double _Complex`: two long doubles, kept as a cdata
+        self._ldc = kind == PRIMITIVE and code == 0 and cname == "long double _Complex"
         self._length = length
         self._set_info(ffi._ctype(item) if item >= 0 and kind not in (FUNCTION,) else None, self._wchar)
         self._fieldmap = None
@@ -124,7 +139,8 @@ class CType(_C.CTypeBase):
     def elements(self):
         if self._kind != ENUM or self._wchar:
             raise AttributeError("ctype '%s' has no attribute 'elements'" % self.cname)
-        return {v: n for n, v in self._ffi._ctx.enumerators(self._tid)}
+        # with duplicate values, the first name wins (as in cffi)
+        return {v: n for n, v in reversed(self._ffi._ctx.enumerators(self._tid))}
 
     @property
     def relements(self):
@@ -151,15 +167,26 @@ class CType(_C.CTypeBase):
                 raise FFIError("'%s' is opaque or incomplete" % self.cname)
             fmap = {}
             flist = []
+            order = []  # positional initializers, anonymous members flattened (as in cffi)
             for name, tid, off, bshift, bsize in raw:
                 ct = self._ffi._ctype(tid)
+                # cffi's flag 1: not filled by a positional initializer (a
+                # union member after the first)
+                flag = 1 if self._kind == UNION and flist else 0
                 if name is None:
                     if bsize >= 0:
                         continue
                     for sub, (o, t, bs, bz) in ct._fields().items():
                         fmap[sub] = (off + o, t, bs, bz)
-                    flist.append(("", CField("", ct, off, -1, -1)))
+                    if not flag:
+                        order.extend(ct._init_order)
+                    for sub, f in ct.fields:
+                        cf = CField(sub, f.type, off + f.offset, f.bitshift, f.bitsize)
+                        cf.flags = f.flags | flag
+                        flist.append((sub, cf))
                     continue
+                if not flag:
+                    order.append(name)
                 fmap[name] = (off, ct, bshift, bsize)
                 coff, cshift = off, bshift
                 if bsize >= 0 and ct._size > 0:
@@ -169,26 +196,138 @@ class CType(_C.CTypeBase):
                     unit = (pos // (ct._size * 8)) * ct._size
                     if pos - unit * 8 + bsize <= ct._size * 8:
                         coff, cshift = unit, pos - unit * 8
-                flist.append((name, CField(name, ct, coff, cshift, bsize)))
+                cf = CField(name, ct, coff, cshift, bsize)
+                cf.flags = flag
+                flist.append((name, cf))
             self._fieldmap = fmap
             self._fieldlist = flist
-            self._set_fields(fmap, [n for n, _ in flist if n])
+            self._init_order = order
+            self._set_fields(fmap, order)
         return self._fieldmap
 
 
-_WCHAR_TYPEDEF = None
+_PREDEFINED_TYPEDEF = None
+_PREDEFINED = ("wchar_t", "char16_t", "char32_t", "FILE", "bool")
 
 
-def _drop_wchar_typedefs(text):
-    """Blanks out ``typedef <integer type> wchar_t;`` (and char16_t,
-    char32_t) — headers declare them, but they are predefined here with
-    their own identity (as in cffi); line and column numbers are kept."""
+def _rename_predefined_typedefs(text, renames):
+    """A text that declares ``typedef ... wchar_t;`` (or char16_t,
+    char32_t, FILE, bool) gets its own type under that name, as in cffi:
+    the name is renamed ``__abicall_user_<name>`` in the text (typedef and
+    uses), here and in every later text (``renames``); ``cdef`` then
+    points the name at it. Returns (text, newly renamed names)."""
     import re
 
-    global _WCHAR_TYPEDEF
-    if _WCHAR_TYPEDEF is None:
-        _WCHAR_TYPEDEF = re.compile(r"\btypedef\s+(?:(?:unsigned|signed|short|int|long|char)\s+)+(?:wchar_t|char16_t|char32_t)\s*;")
-    return _WCHAR_TYPEDEF.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    global _PREDEFINED_TYPEDEF
+    if not any(n in text for n in _PREDEFINED):
+        return text, ()
+    if _PREDEFINED_TYPEDEF is None:
+        _PREDEFINED_TYPEDEF = {
+            n: re.compile(r"\btypedef\b[^;{}()]*?[\s*,]%s\s*[;,]" % n) for n in _PREDEFINED
+        }
+    names = [n for n in _PREDEFINED if n not in renames and n in text and _PREDEFINED_TYPEDEF[n].search(text)]
+    all_renames = dict(renames)
+    for name in names:
+        all_renames[name] = "__abicall_user_" + name
+    return _apply_renames(text, all_renames), names
+
+
+def _apply_renames(text, renames):
+    import re
+
+    for name, new in renames.items():
+        if name in text:
+            text = re.sub(r"\b%s\b" % name, new, text)
+    return text
+
+
+def _cffi_refusals(text, bodiless_enums):
+    """What cffi's cdef refuses although the abicall parser accepts it (C
+    that is no declaration, or that cffi cannot model): function bodies,
+    ``f(...)``, string ``#define``s, an enum defined after its first use.
+    Raises cffi's exception and message; ``bodiless_enums`` collects the
+    enum tags used without a body (over every cdef of an FFI)."""
+    import re
+
+    def line_of(pos):
+        return text.count("\n", 0, pos) + 1
+
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(\"[^\n]*)$", text, re.M):
+        raise CDefError(
+            "only supports one of the following syntax:\n"
+            "  #define %s ...     (literally dot-dot-dot)\n"
+            "  #define %s NUMBER  (with NUMBER an integer constant, decimal/hex/octal)\n"
+            "got:\n"
+            "  #define %s %s" % (m.group(1), m.group(1), m.group(1), m.group(2).strip())
+        )
+    code = re.sub(r"^[ \t]*#[^\n]*$", lambda m: " " * len(m.group(0)), text, flags=re.M)
+    for m in re.finditer(r"(\w+)\s*\(\s*\.\.\.\s*\)", code):
+        if m.group(1) not in ("__attribute__", "__declspec", "sizeof"):
+            raise CDefError("<cdef source string>:%d: %s: a function with only '(...)' as argument is not correct C"
+                            % (line_of(m.start()), m.group(1)))
+    for m in re.finditer(r"\)\s*\{", code):
+        # a `)` followed by `{`: a function body unless the parentheses are
+        # an attribute's (`struct __attribute__((packed)) {`)
+        depth, i = 0, m.start()
+        while i >= 0:
+            c = code[i]
+            if c == ")":
+                depth += 1
+            elif c == "(":
+                depth -= 1
+                if depth == 0:
+                    break
+            i -= 1
+        before = re.search(r"(\w+)\s*\(*\s*$", code[:max(i, 0)])
+        if before and before.group(1) in ("__attribute__", "__declspec", "_Alignas", "alignas", "__aligned__"):
+            continue
+        raise CDefError("<cdef source string>:%d: unexpected <FuncDef>: this construct is valid C but not valid in cdef()"
+                        % line_of(m.start()))
+    for m in re.finditer(r"\benum\s+(\w+)\s*(\{|:)?", code):
+        tag, body = m.group(1), m.group(2)
+        if body:
+            if tag in bodiless_enums:
+                raise NotImplementedError("enum %s: the '{}' declaration should appear on the first time "
+                                          "the enum is mentioned, not later" % tag)
+        else:
+            bodiless_enums.add(tag)
+
+
+_CFFI_SYNTAX = None
+
+
+def _cffi_syntax(text):
+    """cffi's additions to C, in terms of C: ``__stdcall``, ``__cdecl`` and
+    ``WINAPI`` are blanked (they mean nothing on these targets, as in
+    cffi); ``typedef ... T;`` declares an opaque struct type spelled ``T``;
+    ``...`` closing an enumerator list is dropped. Line and column numbers
+    are kept."""
+    import re
+
+    global _CFFI_SYNTAX
+    if _CFFI_SYNTAX is None:
+        _CFFI_SYNTAX = (
+            re.compile(r"\b(__stdcall|__cdecl|WINAPI)\b"),
+            re.compile(r"\btypedef(\s+)\.\.\.(\s+)(\w+)(\s*);"),
+            re.compile(r",(\s*)\.\.\.(\s*)\}"),
+        )
+    conv, opaque, enum_dots = _CFFI_SYNTAX
+    if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
+        text = conv.sub(lambda m: " " * len(m.group(0)), text)
+    if "..." in text:
+        text = opaque.sub(lambda m: "typedef%s%s%sstruct __abicall_opaque_%s %s%s;"
+                          % (m.group(1), "", m.group(2), m.group(3), m.group(3), m.group(4)), text)
+        text = enum_dots.sub(lambda m: " %s   %s}" % (m.group(1), m.group(2)), text)
+    return text
+
+
+def _cast_owner(source):
+    """What a cast of ``source`` keeps alive: its memory, but not an
+    ``ffi.gc`` destructor (that runs when the gc'd object dies, as in cffi)."""
+    o = source._owner
+    while isinstance(o, _Gc):
+        o = o.inner
+    return o
 
 
 def _is_cdata(x):
@@ -202,6 +341,15 @@ def _index(i):
     return operator.index(i)
 
 
+class _Sliced:
+    """Owner of a slice of an array: keeps the array alive, marks the repr."""
+
+    __slots__ = ("src",)
+
+    def __init__(self, src):
+        self.src = src
+
+
 class _CDataMixin:
     """cffi's cdata behaviour, shared by plain cdata, functions and callbacks."""
 
@@ -212,9 +360,13 @@ class _CDataMixin:
         ct = self._ctype
         k = ct._kind
         if isinstance(self, _C.Callback):
-            return "<cdata '%s' calling %r>" % (ct.cname, self._callable._user)
+            return "<cdata '%s' calling %r>" % (ct.cname, self._callable)
         if self._owned and k in (POINTER, ARRAY, STRUCT, UNION):
             return "<cdata '%s' owning %d bytes>" % (ct.cname, self._owned)
+        if k == ARRAY and isinstance(self._owner, _Sliced):
+            return "<cdata '%s' sliced length %d>" % (ct.cname, self._len())
+        if k == ARRAY and self._length == 0 and ct._length < 0 and type(self._owner) is _C.Block:
+            return "<cdata '%s' owning 0 bytes>" % ct.cname  # ffi.new("T[]", 0)
         if k in (PRIMITIVE, ENUM):
             v = self._value()
             if ct._wchar:
@@ -244,6 +396,8 @@ class _CDataMixin:
     # --- scalar value -----------------------------------------------------
     def _value(self):
         ct = self._ctype
+        if ct._ldc:
+            return complex(_C.read(C_LDOUBLE, self._addr), _C.read(C_LDOUBLE, self._addr + 16))
         return _C.read(ct._code, self._addr)
 
     def _number(self, op):
@@ -276,7 +430,7 @@ class _CDataMixin:
 
     def __complex__(self):
         ct = self._ctype
-        if ct._kind == PRIMITIVE and (ct._code in C_FLOATS or ct._code in C_COMPLEX):
+        if ct._kind == PRIMITIVE and (ct._code in C_FLOATS or ct._code in C_COMPLEX or ct._ldc):
             return complex(self._value())
         raise TypeError("complex() not supported on cdata '%s'" % ct.cname)
 
@@ -387,7 +541,7 @@ class _CDataMixin:
             raise IndexError("index too large (expected %d <= %d)" % (stop, self._len()))
         ffi = ct._ffi
         arr_ct = ffi._ctype(ffi._ctx.array_of(ct._item, None))
-        return CData(arr_ct, self._addr + start * ct._item_size, self, stop - start)
+        return CData(arr_ct, self._addr + start * ct._item_size, _Sliced(self), stop - start)
 
     def _getitem_slow(self, i):
         if isinstance(i, slice):
@@ -483,6 +637,8 @@ class _CDataMixin:
         ffi = fct._ffi
         if bsize >= 0:
             return ffi._read_bits(fct, base + off, bshift, bsize)
+        if fct._kind == ARRAY and fct._length == 0:
+            return CData(ffi._ctype(ffi._ctx.pointer_to(fct._item)), base + off, self)  # `T x[0]`, as in cffi
         if fct._kind == ARRAY and fct._length < 0:
             # A flexible array member: its length is known only for an
             # object allocated by ffi.new (as in cffi); else it is a pointer.
@@ -546,6 +702,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 
 _SENTINEL = object()
 _new_owned = _C.new_owned
+_cast_ptr = _C.cast_ptr
 _write_init = _C.write_init
 
 
@@ -611,11 +768,111 @@ class Buffer(_C.RawBuffer):
             raise ValueError("right operand length must match slice length")
         _C.write_bytes(self._addr + a, data)
 
-    def __eq__(self, other):
-        return bytes(self) == (bytes(other) if not isinstance(other, bytes) else other)
+    def _cmp_bytes(self, other):
+        if isinstance(other, (Buffer, bytes, bytearray, memoryview)):
+            return bytes(other)
+        return None
 
-    def __hash__(self):
-        return hash(bytes(self))
+    def __eq__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) == o
+
+    def __ne__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) != o
+
+    def __lt__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) < o
+
+    def __le__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) <= o
+
+    def __gt__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) > o
+
+    def __ge__(self, other):
+        o = self._cmp_bytes(other)
+        return NotImplemented if o is None else bytes(self) >= o
+
+    __hash__ = None
+
+
+class buffer(Buffer):
+    """``ffi.buffer(cdata, size=-1)``: the raw bytes of a cdata, as a
+    buffer object (``ffi.buffer`` is this type, as in cffi)."""
+
+    __slots__ = ()
+
+    def __new__(cls, cdata, size=-1):
+        if not _is_cdata(cdata):
+            raise TypeError("expected a cdata, got %s" % type(cdata).__name__)
+        ct = cdata._ctype
+        if ct._kind not in (POINTER, ARRAY):
+            raise TypeError("expected a pointer or array cdata, got '%s'" % ct.cname)
+        if size is None or size < 0:
+            if ct._kind == ARRAY:
+                size = cdata._len() * ct._item_size
+            else:
+                if ct._item_size < 0:
+                    raise TypeError("ctype '%s' points to items of unknown size" % ct.cname)
+                size = ct._item_size
+        return Buffer.__new__(cls, cdata._addr, size, cdata)
+
+
+class _HandleLibrary:
+    """A library given as a handle from C's ``dlopen()``: symbols are
+    looked up with ``dlsym`` (the handle stays the caller's to close)."""
+
+    _dlsym = None
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.name = "<handle 0x%x>" % handle._addr
+        if _HandleLibrary._dlsym is None:
+            helper = _FFIBase()
+            helper.cdef("void *dlsym(void *, const char *);")
+            _HandleLibrary._dlsym = helper.dlopen(None).dlsym
+
+    def symbol(self, name):
+        p = _HandleLibrary._dlsym(self.handle, name.encode())
+        return p._addr or None
+
+
+_C_FILES = None
+
+
+def _c_file(f):
+    """A C ``FILE *`` (unbuffered, on a duplicate of ``f``'s descriptor)
+    for a Python file object passed as a ``FILE *`` argument, as cffi
+    does; made once per file object, closed when it dies. ``f`` is flushed
+    first so its buffered output comes before C's."""
+    global _C_FILES
+    import os
+    import weakref
+
+    if _C_FILES is None:
+        helper = _FFIBase()
+        helper.cdef("void *fdopen(int, const char *); int setvbuf(void *, char *, int, size_t);"
+                    "int fclose(void *); int fflush(void *);")
+        _C_FILES = (weakref.WeakKeyDictionary(), helper.dlopen(None))
+    files, libc = _C_FILES
+    f.flush()
+    fp = files.get(f)
+    if fp is None:
+        mode = getattr(f, "mode", "r+")
+        cmode = b"a" if "a" in mode else b"w" if ("w" in mode or "+" in mode) else b"r"
+        fd = os.dup(f.fileno())
+        fp = libc.fdopen(fd, cmode)
+        if not fp:
+            os.close(fd)
+            raise OSError("fdopen() failed for %r" % (f,))
+        libc.setvbuf(fp, _FFIBase.NULL, 2, 0)  # _IONBF
+        files[f] = fp
+        weakref.finalize(f, libc.fclose, fp)
+    return fp._addr
 
 
 class Lib:
@@ -635,6 +892,8 @@ class Lib:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if self.__dict__.get("_closed"):
+            raise ValueError("library '%s' has already been closed" % self._library.name)
         ffi = self._ffi
         ctx = ffi._ctx
         c = ctx.constant(name)
@@ -646,7 +905,7 @@ class Lib:
             tid, sym = fn
             addr = self._library.symbol(sym)
             if addr is None:
-                raise AttributeError(
+                raise ffi._symbol_error(
                     "function/symbol '%s' not found in library '%s'" % (sym, self._library.name)
                 )
             fptr = ffi._ctype(ctx.pointer_to(tid))
@@ -656,6 +915,9 @@ class Lib:
         var = ctx.variable(name)
         if var is not None:
             ct, addr = self._var(var)
+            if ct._kind == ARRAY and ct._length < 0:
+                # `extern T x[];`: a `T *` to the array, as in cffi
+                return CData(ffi._ctype(ctx.pointer_to(ct._item)), addr, self._library)
             return ffi._read(ct, addr, self._library)
         raise AttributeError("cffi library '%s' has no function, constant or global variable named '%s'"
                              % (self._library.name, name))
@@ -664,24 +926,55 @@ class Lib:
         tid, sym = var
         addr = self._library.symbol(sym)
         if addr is None:
-            raise AttributeError("global variable '%s' not found in library '%s'" % (sym, self._library.name))
+            raise self._ffi._symbol_error("global variable '%s' not found in library '%s'"
+                                          % (sym, self._library.name))
         return self._ffi._ctype(tid), addr
 
     def __setattr__(self, name, value):
+        if self.__dict__.get("_closed"):
+            raise ValueError("library '%s' has already been closed" % self._library.name)
         var = self._ffi._ctx.variable(name)
         if var is None:
             raise AttributeError("cannot set '%s': not a global variable" % name)
         ct, addr = self._var(var)
+        if ct._kind == ARRAY and ct._length < 0 and isinstance(value, (list, tuple)):
+            # `extern T x[];` of unknown length: as many items as given (as cffi)
+            self._ffi._write_array(ct, ct.item, addr, len(value), value)
+            return
         self._ffi._write(ct, addr, value)
 
 
-class FFI:
-    """cffi's ``FFI`` in ABI mode."""
+class _NullAttr:
+    """``FFI.NULL``: on the class, a ``void *`` NULL of a shared FFI; on an
+    instance, that instance's own (so its ctype is the instance's)."""
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            global _CLASS_NULL
+            if _CLASS_NULL is None:
+                _CLASS_NULL = _FFIBase().cast("void *", 0)
+            return _CLASS_NULL
+        return obj._null
+
+
+_CLASS_NULL = None
+
+
+class _FFIBase:
+    """cffi's ``FFI`` in ABI mode (the state and methods of ``abicall.FFI``
+    and of ``abicall.backend.FFI``)."""
+
+    __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
+                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "__weakref__")
+    NULL = _NullAttr()
+    _type_error = CDefError  # what a bad type string raises
+    _symbol_error = AttributeError  # what a declared name missing from the library raises
 
     error = FFIError
     CData = _C.CDataBase  # every cdata (functions and callbacks included) is an instance
     CType = CType
-    buffer_type = Buffer
+    buffer_type = buffer
+    buffer = buffer
 
     RTLD_LAZY = 1
     RTLD_NOW = 2
@@ -691,13 +984,19 @@ class FFI:
     RTLD_NOLOAD = 4
     RTLD_DEEPBIND = 8
 
-    def __init__(self, backend=None):
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        self._setup()
+        return self
+
+    def _setup(self):
         self._ctx = _C.Context()
         wchar = "unsigned int" if self._ctx.describe(self._ctx.parse_type("wchar_t"))[1] == 8 else "int"
         self._ctx.cdef(
             "typedef enum __abicall_wchar_t : %s { __abicall_wchar_0 } wchar_t;\n"
             "typedef enum __abicall_char16_t : unsigned short { __abicall_char16_0 } char16_t;\n"
-            "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n" % wchar
+            "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n"
+            "typedef struct __abicall_FILE FILE;\n" % wchar
         )
         self._by_id = {}
         self._by_name = {}
@@ -705,24 +1004,52 @@ class FFI:
         self._init_done = {}
         self._fptr_cache = {}
         self._init_lock = __import__("threading").Lock()
-        self.NULL = self.cast("void *", 0)
+        self._libs = []
+        self._user_typedefs = set()
+        self._renames = {}
+        self._bodiless_enums = set()
+        self._null = self.cast("void *", 0)
 
     # --- declarations -------------------------------------------------------
     def cdef(self, csource, override=False, packed=False, pack=None):
         """Parses C declarations (``packed=True`` packs every struct)."""
-        if "wchar_t" in csource or "char16_t" in csource or "char32_t" in csource:
-            csource = _drop_wchar_typedefs(csource)
+        if not isinstance(csource, str):
+            raise TypeError("cdef() argument must be a string, not %s" % type(csource).__name__)
+        if packed and pack:
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if packed not in (False, True, 0, 1):
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if pack and pack not in (1, 2, 4, 8, 16):
+            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+        _cffi_refusals(csource, self._bodiless_enums)
+        csource, renamed = _rename_predefined_typedefs(csource, self._renames)
+        csource = _cffi_syntax(csource)
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
-        self._ctx.cdef(csource)
+        try:
+            self._ctx.cdef(csource)
+        except CDefError as e:
+            if "redefined with a different value" in str(e):
+                raise FFIError(str(e)) from None  # as cffi (a #define given twice)
+            raise
+        for name in renamed:
+            # the text's own typedef of a predefined name wins (as in cffi)
+            self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
+            self._user_typedefs.add(name)
+            self._renames[name] = "__abicall_user_" + name
         self._sources.append(csource)
         self._by_name.clear()
+        for ct in list(self._by_id.values()):
+            if ct._size < 0 or ct._item_size < 0:
+                # a struct or union this cdef completed: the same ctype, completed
+                ct._refresh(self._ctx)
+                ct._fieldmap = ct._fieldlist = None
 
     def include(self, ffi_to_include):
         """Makes the declarations of another ``FFI`` available here (they are
         parsed again in this context, so its types are equal, not identical)."""
-        if not isinstance(ffi_to_include, FFI):
+        if not isinstance(ffi_to_include, _FFIBase):
             raise TypeError("ffi.include() expects an abicall FFI instance")
         if ffi_to_include is self:
             raise ValueError("cannot include an FFI in itself")
@@ -731,6 +1058,13 @@ class FFI:
 
     def dlopen(self, name, flags=0):
         """Loads a shared library (``None``: the C library / running process)."""
+        if _is_cdata(name) and name._ctype._kind == POINTER:
+            # a handle from C's dlopen(), as in cffi
+            if not name._addr:
+                raise OSError("dlopen() of a NULL handle")
+            lib = Lib(self, _HandleLibrary(name))
+            self._libs.append(lib)
+            return lib
         if name is not None and not isinstance(name, str):
             name = getattr(name, "__fspath__", lambda: name)()
             if not isinstance(name, str):
@@ -746,11 +1080,26 @@ class FFI:
             if found is None:
                 raise
             library = _C.Library(found, flags)
-        return Lib(self, library)
+        lib = Lib(self, library)
+        self._libs.append(lib)  # as in cffi, the FFI keeps its libraries alive
+        return lib
 
     def dlclose(self, lib):
-        """Forgets a library (it is unloaded when nothing uses it)."""
-        lib.__dict__.clear()
+        """Closes a library: its attributes raise ``ValueError`` from now on
+        (the code is unloaded when no function taken from it is left)."""
+        if not isinstance(lib, Lib):
+            raise TypeError("dlclose() expects a library object, not %s" % type(lib).__name__)
+        d = lib.__dict__
+        if d.get("_closed"):
+            return
+        keep = {k: d[k] for k in ("_ffi", "_library")}
+        d.clear()
+        d.update(keep)
+        d["_closed"] = True
+        try:
+            self._libs.remove(lib)
+        except ValueError:
+            pass
 
     # --- types --------------------------------------------------------------
     def _ctype(self, tid):
@@ -761,14 +1110,52 @@ class FFI:
             self._by_id[tid] = ct
         return ct
 
-    def _typeof_str(self, cdecl):
+    def _typeof_str(self, cdecl, function_ok=False):
         ct = self._by_name.get(cdecl)
         if ct is None:
-            ct = self._ctype(self._ctx.parse_type(cdecl))
+            ct = self._ctype(self._parse_type(cdecl))
             if ct._kind == FUNCTION:
-                ct = self._ctype(self._ctx.pointer_to(ct._tid))
+                if function_ok:
+                    return self._ctype(self._ctx.pointer_to(ct._tid))
+                # a function type, not a pointer to one (cffi's error)
+                raise self._type_error("the type %r is a function type, not a pointer-to-function type" % cdecl)
             self._by_name[cdecl] = ct
         return ct
+
+    def _parse_type(self, cdecl):
+        """A type id for a type string, read as cffi does: declarator names
+        are allowed and ignored (``"int(*callback)(bool is_valid)"``),
+        ``__stdcall``/``__cdecl``/``WINAPI`` are ignored."""
+        text = cdecl
+        if self._renames:
+            text = _apply_renames(text, self._renames)
+        if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
+            text = _cffi_syntax(text)
+        for _ in range(64):
+            try:
+                return self._ctx.parse_type(text)
+            except CDefError as e:
+                import re
+
+                msg = str(e)
+                m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", msg)
+                if not (m and m.group(1) == "1"):
+                    if "array of elements of incomplete type" in msg:
+                        raise ValueError(msg) from None
+                    if self._type_error is not CDefError:
+                        raise self._type_error(msg) from None
+                    if "size of array is negative" in msg:
+                        raise ValueError(msg) from None
+                    if "function cannot return" in msg:
+                        raise TypeError("invalid result type: %s" % msg) from None
+                    raise
+                # `unexpected name `x` in a type name` at line:col: drop the name
+                col = int(m.group(2)) - 1
+                name = m.group(3)
+                if text[col:col + len(name)] != name:
+                    raise
+                text = text[:col] + " " * len(name) + text[col + len(name):]
+        raise CDefError("cannot parse %r" % cdecl)
 
     def _typeof(self, cdecl):
         if isinstance(cdecl, CType):
@@ -799,7 +1186,7 @@ class FFI:
                 return cdecl._owned  # a struct with its flexible array member
             return ct._size
         ct = self._typeof(cdecl)
-        if ct._size < 0:
+        if ct._size < 0 or (ct._kind == ARRAY and ct._length < 0):
             raise ValueError("ctype '%s' is of unknown size" % ct.cname)
         return ct._size
 
@@ -821,7 +1208,7 @@ class FFI:
         first = True
         for p in path:
             if isinstance(p, str):
-                for name in p.split("."):
+                for name in (p,):
                     if ct._kind == POINTER and first and allow_ptr and ct._item_kind in (STRUCT, UNION):
                         ct = ct.item
                     if ct._kind not in (STRUCT, UNION):
@@ -862,7 +1249,11 @@ class FFI:
 
     def list_types(self):
         """``(typedef names, struct names, union names)``, as cffi."""
-        return self._ctx.list_types()
+        typedefs, structs, unions = self._ctx.list_types()
+        if "FILE" not in self._user_typedefs:
+            typedefs = [t for t in typedefs if t != "FILE"]
+        structs = [t for t in structs if not t.startswith("__abicall_")]
+        return typedefs, structs, unions
 
     def init_once(self, func, tag):
         """Runs ``func()`` once per ``tag`` (thread-safe); returns its result every time."""
@@ -879,6 +1270,7 @@ class FFI:
         return entry[2]
 
     def integer_const(self, name):
+        """The value of an integer constant (``#define``, enumerator)."""
         v = self._ctx.constant(name)
         if not isinstance(v, int):
             raise FFIError("'%s' is not an integer constant" % name)
@@ -889,6 +1281,8 @@ class FFI:
         """A new zero-initialized C object owned by Python (``T *`` or ``T[n]``)."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
         if ct is None:
+            if _is_cdata(cdecl):
+                raise TypeError("expected a cdecl string or ctype, got cdata '%s'" % cdecl._ctype.cname)
             ct = self._typeof(cdecl)
         if ct._kind == POINTER:
             item = ct.item
@@ -942,44 +1336,61 @@ class FFI:
         raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
 
     def _flexible_size(self, item, init):
-        """Bytes needed by a struct ending in a flexible array member for
-        ``init`` (the member's initializer gives the length: a list, or an int)."""
+        """Bytes needed by a struct ending in a flexible array member (also
+        through a last member that is such a struct) for ``init`` (the
+        member's initializer gives the length: a list, or an int); 0 if
+        nothing beyond ``sizeof``."""
         if item._kind != STRUCT or init is None or _is_cdata(init):
             return 0
         fields = item.fields
         if not fields:
             return 0
         name, last = fields[-1]
-        if last.type._kind != ARRAY or last.type._length >= 0:
-            return 0
+        lt = last.type
         if isinstance(init, dict):
             v = init.get(name)
-        elif isinstance(init, (list, tuple)) and len(init) == len(fields):
+        elif isinstance(init, (list, tuple)) and len(init) == len(item._init_order) and item._init_order[-1] == name:
             v = init[-1]
         else:
             v = None
         if v is None:
             return 0
-        n = v if isinstance(v, int) else len(v)
-        return last.offset + n * last.type._item_size
+        if lt._kind == ARRAY and lt._length < 0:
+            n = v if isinstance(v, int) else len(v)
+            return last.offset + n * lt._item_size
+        if lt._kind == STRUCT:
+            sub = self._flexible_size(lt, v)
+            return last.offset + sub if sub else 0
+        return 0
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
-        """An ``ffi.new``-like function using ``alloc(size)`` / ``free(cdata)``."""
+        """An ``ffi.new``-like function using ``alloc(size)`` / ``free(raw)``:
+        ``alloc`` must return a cdata pointer or array (what ``free`` is
+        later called with); without ``alloc``, C ``malloc``/``free`` when
+        ``should_clear_after_alloc`` is false, else ``ffi.new``."""
         if alloc is None:
             if free is not None:
                 raise TypeError("cannot pass 'free' without 'alloc'")
-            return self.new
+            if should_clear_after_alloc:
+                return self.new
+            alloc, free = self._malloc_free()
 
         def allocator(cdecl, init=None):
             ct = self._typeof(cdecl)
             length = -1
             if ct._kind == POINTER:
                 size = ct.item._size
+                if size < 0:
+                    raise TypeError("cannot instantiate ctype '%s' of unknown size" % ct.item.cname)
             elif ct._kind == ARRAY:
                 if ct._length >= 0:
                     size = ct._size
                 else:
+                    if init is None:
+                        raise TypeError("array length must be given for '%s'" % ct.cname)
                     length = init if isinstance(init, int) else len(init)
+                    if length < 0:
+                        raise ValueError("negative array length")
                     if isinstance(init, int):
                         init = None
                     elif isinstance(init, bytes) and ct._item_size == 1:
@@ -988,27 +1399,60 @@ class FFI:
             else:
                 raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
             raw = alloc(size)
-            addr = raw._addr if _is_cdata(raw) else int(raw)
+            if not _is_cdata(raw):
+                raise TypeError("alloc() must return a cdata object (got %s)" % type(raw).__name__)
+            if raw._ctype._kind not in (POINTER, ARRAY):
+                raise TypeError("alloc() must return a cdata pointer, not '%s'" % raw._ctype.cname)
+            addr = raw._addr
             if not addr:
                 raise MemoryError("alloc() returned NULL")
             if should_clear_after_alloc:
                 _C.write_bytes(addr, bytes(size))
-            cd = CData(ct, addr, raw if _is_cdata(raw) else None, length)
+            keep = raw if free is None else _Gc(raw, free, raw)
+            cd = CData(ct, addr, keep, length)
             if init is not None:
                 if ct._kind == POINTER:
                     self._write(ct.item, addr, init)
                 else:
                     self._write_array(ct, ct.item, addr, length if length >= 0 else ct._length, init)
-            return self.gc(cd, free) if free is not None else cd
+            return cd
 
         return allocator
+
+    def _malloc_free(self):
+        """C ``malloc`` and ``free`` as ``alloc``/``free`` functions for
+        ``new_allocator`` (memory not cleared)."""
+        helper = _FFIBase()
+        helper.cdef("void *malloc(size_t); void free(void *);")
+        libc = helper.dlopen(None)
+        malloc, cfree = libc.malloc, libc.free
+
+        def alloc(size):
+            return malloc(max(size, 1))
+
+        def free(raw):
+            cfree(raw)
+
+        return alloc, free
 
     def cast(self, cdecl, source):
         """C cast of a number or cdata to ``cdecl``."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
-        if ct is None:
+        if ct is not None:
+            r = _cast_ptr(ct, source)  # pointer from pointer, natively
+            if r is not None:
+                return r
+        else:
             ct = self._typeof(cdecl)
         k = ct._kind
+        if k == ENUM and ct._size < 0 and not ct._wchar:
+            # `enum foo;` without enumerators: an unsigned int, as cffi guesses
+            import warnings
+
+            warnings.warn("'%s' has no values explicitly defined; guessing that it is equivalent to "
+                          "'unsigned int'" % ct.cname)
+            v = source._value() if _is_cdata(source) else source
+            return _new_owned(ct, 4, 4, -1, 0, ct._code, int(v) & 0xFFFFFFFF)
         if source.__class__ is int:
             if k == POINTER:
                 return CData(ct, source & 0xFFFFFFFFFFFFFFFF)
@@ -1026,13 +1470,21 @@ class FFI:
             if _is_cdata(source):
                 sk = source._ctype._kind
                 if sk in (POINTER, ARRAY):
-                    return CData(ct, source._addr, source._owner)
+                    return CData(ct, source._addr, _cast_owner(source))
                 if sk in (PRIMITIVE, ENUM):
                     return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
                 raise TypeError("cannot cast cdata '%s' to '%s'" % (source._ctype.cname, ct.cname))
             if isinstance(source, (int, float)):
                 return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
             raise TypeError("cannot cast %s to '%s'" % (type(source).__name__, ct.cname))
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype._tid == ct._tid:
+            cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+            _C.memmove(cd._addr, source._addr, ct._size)
+            return cd
+        if ct._ldc:
+            cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+            self._write(ct, cd._addr, source)
+            return cd
         if k in (PRIMITIVE, ENUM):
             code = ct._code
             if _is_cdata(source):
@@ -1073,6 +1525,8 @@ class FFI:
                 if code == C_CHAR:
                     v = bytes((v,))
             return _new_owned(ct, ct._size, ct._align, -1, 0, code, v)
+        if k == ARRAY and _is_cdata(source) and source._ctype._kind in (POINTER, ARRAY):
+            return CData(ct, source._addr, _cast_owner(source))
         raise TypeError("cannot cast to ctype '%s'" % ct.cname)
 
     def _bad_cast(self, v, ct):
@@ -1102,7 +1556,7 @@ class FFI:
         if k == ENUM and not ct._wchar:
             v = cdata._value()
             return ct.elements.get(v, str(v))
-        if k == PRIMITIVE:
+        if k == PRIMITIVE or ct._wchar:
             v = cdata._value()
             if ct._code == C_CHAR:
                 return v
@@ -1128,26 +1582,6 @@ class FFI:
         if item._size < 0:
             raise TypeError("cannot unpack items of unknown size")
         return [self._read(item, cdata._addr + i * item._size, cdata) for i in range(length)]
-
-    def buffer(self, cdata, size=-1):
-        """The raw bytes of a cdata (``ffi.buffer(p)[:]``)."""
-        if not _is_cdata(cdata):
-            raise TypeError("expected a cdata, got %s" % type(cdata).__name__)
-        ct = cdata._ctype
-        if ct._kind not in (POINTER, ARRAY):
-            raise TypeError("expected a pointer or array cdata, got '%s'" % ct.cname)
-        if size is None or size < 0:
-            if ct._kind == ARRAY:
-                size = cdata._len() * ct._item_size
-            elif ct._kind == POINTER:
-                if ct._item_size < 0:
-                    raise TypeError("ctype '%s' points to items of unknown size" % ct.cname)
-                size = ct._item_size
-            elif ct._size >= 0:
-                size = ct._size
-            else:
-                raise TypeError("cannot get a buffer of '%s'" % ct.cname)
-        return Buffer(cdata._addr, size, cdata)
 
     def from_buffer(self, cdecl, python_buffer=_SENTINEL, require_writable=False):
         """An array cdata viewing a Python buffer (bytearray, bytes, array, memoryview, ...)."""
@@ -1243,7 +1677,7 @@ class FFI:
 
     def from_handle(self, x):
         """The object given to ``new_handle``."""
-        if not _is_cdata(x) or x._ctype._kind not in (POINTER, ARRAY) or x._ctype._item_kind != VOID:
+        if not _is_cdata(x) or x._ctype._kind not in (POINTER, ARRAY):
             raise TypeError("expected a 'cdata' object with a 'void *' out of new_handle()")
         if x._addr == 0:
             raise RuntimeError("cannot use from_handle() on NULL pointer")
@@ -1255,9 +1689,10 @@ class FFI:
             raise TypeError("gc() argument 1 must be a cdata, not %s" % type(cdata).__name__)
         if destructor is None:
             o = cdata._owner
-            if isinstance(o, _Gc):
-                o.destructor = None
-            return cdata
+            if not isinstance(o, _Gc):
+                raise TypeError("Can remove destructor only on a object previously returned by ffi.gc()")
+            o.destructor = None
+            return None
         g = _Gc(cdata, destructor, cdata._owner)
         return CData(cdata._ctype, cdata._addr, g, cdata._length, cdata._owned)
 
@@ -1279,7 +1714,7 @@ class FFI:
             raise TypeError("expected a callable object, not %s" % type(python_callable).__name__)
         if onerror is not None and not callable(onerror):
             raise TypeError("expected a callable object for 'onerror', not %s" % type(onerror).__name__)
-        ct = self._typeof(cdecl)
+        ct = self._typeof_str(cdecl, True) if isinstance(cdecl, str) else self._typeof(cdecl)
         if ct._kind == FUNCTION:
             ct = self._ctype(self._ctx.pointer_to(ct._tid))
         if ct._kind != POINTER or ct._item_kind != FUNCTION:
@@ -1294,22 +1729,24 @@ class FFI:
             else:
                 err_bytes = _C.pack(ret._code, error)[: ret._size]
 
-        def invoke(*args):
-            try:
-                return python_callable(*args)
-            except BaseException:
-                et, ev, tb = sys.exc_info()
-                if onerror is not None:
-                    try:
-                        r = onerror(et, ev, tb)
-                    except BaseException:
-                        _report(python_callable, *sys.exc_info())
-                        return _SENTINEL
-                    if r is not None:
-                        return r
-                else:
-                    _report(python_callable, et, ev, tb)
-                return _SENTINEL
+        def on_error(et, ev, tb):
+            # cffi's rules: onerror(exc, value, tb) may give the result;
+            # else the exception is reported and C gets `error`
+            if onerror is not None:
+                try:
+                    r = onerror(et, ev, tb)
+                except BaseException:
+                    _report(python_callable, *sys.exc_info())
+                    return _SENTINEL
+                if r is not None:
+                    return r
+            else:
+                _report(python_callable, et, ev, tb)
+            return _SENTINEL
+
+        def on_void_value(value):
+            e = TypeError("callback with the return type 'void' must return None")
+            _report(python_callable, TypeError, e, None, ", trying to convert the result back to C")
 
         def on_convert_error(exc):
             if onerror is not None:
@@ -1317,11 +1754,12 @@ class FFI:
             else:
                 _report(python_callable, type(exc), exc, exc.__traceback__, ", trying to convert the result back to C")
 
-        invoke._user = python_callable
-        return _CallbackCData(self._ctx, ct, invoke, params, ret, err_bytes, on_convert_error, _SENTINEL)
+        return _CallbackCData(self._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
+                              on_void_value, _SENTINEL)
 
     def def_extern(self, *args, **kwargs):
-        raise FFIError("def_extern() is only available in API mode (not supported by abicall)")
+        """API mode only (``extern "Python"``): raises ``FFIError`` here."""
+        raise ValueError("ffi.def_extern() is only available on API-mode FFI objects")
 
     # --- conversions (used by CData and the native call path) -------------
     def _function_at(self, fptr_ct, addr):
@@ -1354,6 +1792,11 @@ class FFI:
         if k == PRIMITIVE or k == ENUM:
             if ct._wchar:
                 return chr(_C.read(ct._code, addr))
+            if ct._code == C_LDOUBLE or ct._ldc:
+                # a copy as a cdata: no rounding to a Python float (as cffi)
+                cd = _new_owned(ct, ct._size, ct._align, -1, 0)
+                _C.memmove(cd._addr, addr, ct._size)
+                return cd
             return _C.read(ct._code, addr)
         if k == POINTER:
             return CData(ct, _C.read(C_PTR, addr))
@@ -1406,9 +1849,22 @@ class FFI:
             "initializer for ctype '%s' must be a cdata pointer, not %s" % (ct.cname, type(value).__name__)
         )
 
-    def _write(self, ct, addr, value):
+    def _write(self, ct, addr, value, extra=0):
         """Stores ``value`` as a ``ct`` at ``addr`` (cffi's initializer rules)."""
         k = ct._kind
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype._tid == ct._tid:
+            _C.memmove(addr, value._addr, ct._size)  # all the bits of a long double
+            return
+        if ct._ldc:
+            if _is_cdata(value):
+                value = complex(value)
+            if not isinstance(value, (int, float, complex)):
+                raise TypeError("initializer for ctype '%s' must be a complex number, not %s"
+                                % (ct.cname, type(value).__name__))
+            value = complex(value)
+            _C.write(C_LDOUBLE, addr, value.real)
+            _C.write(C_LDOUBLE, addr + 16, value.imag)
+            return
         if k == PRIMITIVE or k == ENUM:
             if _is_cdata(value):
                 vk = value._ctype._kind
@@ -1419,6 +1875,9 @@ class FFI:
                 else:
                     raise TypeError("initializer for ctype '%s' must be a %s, not cdata '%s'"
                                     % (ct.cname, "number", value._ctype.cname))
+            elif ct._wchar and not isinstance(value, str):
+                raise TypeError("initializer for ctype '%s' must be a unicode string of length 1, not %s"
+                                % (ct.cname, type(value).__name__))
             elif ct._wchar and isinstance(value, str):
                 if len(value) != 1:
                     raise TypeError("initializer for ctype '%s' must be a string of length 1" % ct.cname)
@@ -1434,7 +1893,7 @@ class FFI:
                 raise TypeError("cannot assign to an array of unknown length '%s'" % ct.cname)
             self._write_array(ct, ct.item, addr, n, value)
         elif k in (STRUCT, UNION):
-            self._write_record(ct, addr, value)
+            self._write_record(ct, addr, value, extra)
         else:
             raise TypeError("cannot store a value of type '%s'" % ct.cname)
 
@@ -1448,11 +1907,8 @@ class FFI:
         size = item._size
         if _is_cdata(value):
             vct = value._ctype
-            if vct._kind == ARRAY and vct._item == ct._item:
-                m = len(value)
-                if m > n:
-                    raise IndexError("too many initializers for '%s' (got %d)" % (ct.cname, m))
-                _C.memmove(addr, value._addr, m * size)
+            if vct._kind == ARRAY and vct._item == ct._item and len(value) == n:
+                _C.memmove(addr, value._addr, n * size)
                 return
             raise TypeError("initializer for ctype '%s' must be a list or tuple, not cdata '%s'" % (ct.cname, vct.cname))
         if isinstance(value, bytes) and item._kind == PRIMITIVE and size == 1:
@@ -1497,30 +1953,35 @@ class FFI:
             for name, v in value.items():
                 if name not in fields:
                     raise KeyError(name)
-                self._write_field(fields[name], addr, v, extra)
+                self._write_field(fields[name], addr, v, extra, ct._size)
             return
         if isinstance(value, (list, tuple)):
-            named = [f for f in ct.fields if f[0]]
-            if len(value) > len(named) or (ct._kind == UNION and len(value) > 1):
+            named = ct._init_order
+            if len(value) > len(named):  # a union's order holds its first member only
                 raise ValueError("too many initializers for '%s' (got %d)" % (ct.cname, len(value)))
-            for (name, _), v in zip(named, value):
-                self._write_field(fields[name], addr, v, extra)
+            for name, v in zip(named, value):
+                self._write_field(fields[name], addr, v, extra, ct._size)
             return
         raise TypeError(
             "initializer for ctype '%s' must be a list or tuple or dict or struct-cdata, not %s"
             % (ct.cname, type(value).__name__)
         )
 
-    def _write_field(self, f, addr, v, extra=0):
+    def _write_field(self, f, addr, v, extra=0, rec_size=0):
+        """Stores member ``f`` of a record at ``addr`` of ``rec_size`` bytes
+        followed by ``extra`` allocated bytes (room for flexible arrays)."""
         off, fct, bshift, bsize = f
         if bsize >= 0:
             self._write_bits(fct, addr + off, bshift, bsize, v)
         elif fct._kind == ARRAY and fct._length < 0:
-            # flexible array member, room for it allocated by new()
+            # flexible array member: room up to the end of the allocation
             if isinstance(v, int):
                 return
-            n = extra // fct._item_size if fct._item_size > 0 else 0
+            room = rec_size - off + extra
+            n = room // fct._item_size if fct._item_size > 0 else 0
             self._write_array(fct, fct.item, addr + off, n, v)
+        elif fct._kind == STRUCT:
+            self._write(fct, addr + off, v, max(0, rec_size + extra - off - fct._size))
         else:
             self._write(fct, addr + off, v)
 
@@ -1541,7 +2002,15 @@ class FFI:
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
             if isinstance(value, bytes) and ct._item_kind == VOID:
-                raise TypeError("initializer for ctype '%s' must be a cdata pointer, not bytes" % ct.cname)
+                # as cffi: bytes for a `void *` argument pass their data
+                pin = _C.PinnedBuffer(value, False)
+                box = _C.Block(8, 8)
+                _C.write(C_PTR, box.address, pin.address)
+                return box.address, (box, pin)
+            if ct._item_kind == STRUCT and ct.item.cname == "FILE" and hasattr(value, "fileno"):
+                box = _C.Block(8, 8)
+                _C.write(C_PTR, box.address, _c_file(value))
+                return box.address, box
             if isinstance(value, Buffer):
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, value._addr)
@@ -1562,3 +2031,12 @@ def _report(f, et, ev, tb, extra=""):
     if tb is not None and ev.__traceback__ is None:
         ev = ev.with_traceback(tb)
     _C.write_unraisable(ev, "from cffi callback %r%s" % (f, extra))
+
+
+class FFI(_FFIBase):
+    """cffi's ``FFI`` in ABI mode: ``from abicall import FFI`` in place of
+    ``from cffi import FFI`` (``backend`` is accepted and ignored: abicall
+    is the backend)."""
+
+    def __init__(self, backend=None):
+        pass

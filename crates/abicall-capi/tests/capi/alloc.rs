@@ -124,3 +124,82 @@ fn abicall_call_and_callbacks_do_not_allocate() {
         }
     }
 }
+
+/// Resident set size of this process, in KiB (Linux `/proc/self/statm`).
+fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm");
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
+/// 100,000 `abicall_callback_new` / call / `abicall_callback_free` cycles
+/// keep RSS bounded (retired entries are reused; before, every callback
+/// stayed in memory: +140 MB). Runs in a child process of this test binary
+/// so other tests' allocations do not blur the measurement.
+#[test]
+fn callback_churn_keeps_rss_bounded() {
+    const CHILD: &str = "ABICALL_TEST_CALLBACK_CHURN_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        return callback_churn_child();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "alloc::callback_churn_keeps_rss_bounded",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("run the test binary as a child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The harness may print `test … ... ` before the child's line.
+    let at = stdout.find("callback churn: ").expect("the child ran the churn");
+    println!("{}", stdout[at..].lines().next().unwrap_or_default());
+}
+
+fn callback_churn_child() {
+    let mut e = abicall_error {
+        status: ABICALL_OK,
+        line: 0,
+        col: 0,
+        message: [0; ABICALL_ERROR_MESSAGE_SIZE],
+    };
+    // SAFETY: valid handles and pointers throughout; `add_one` matches long(long).
+    unsafe {
+        let mut ctx = null_mut();
+        ok(abicall_context_new(null(), &mut ctx, &mut e), &e);
+        let cycle = |i: i64, e: &mut abicall_error| {
+            let mut cb = null_mut();
+            ok(
+                abicall_callback_new(ctx, c"long(long)".as_ptr(), Some(add_one), null_mut(), None, &mut cb, e),
+                e,
+            );
+            let mut code = null_mut();
+            ok(abicall_callback_code(cb, &mut code, e), e);
+            let f: extern "C" fn(i64) -> i64 = std::mem::transmute(code);
+            assert_eq!(f(i), i + 1);
+            ok(abicall_callback_free(cb, e), e);
+        };
+        // Warm up: fill the retired queue so reuse has started.
+        let warm = 2 * abicall::call::callback::RETIRED_KEPT as i64 + 100;
+        for i in 0..warm {
+            cycle(i, &mut e);
+        }
+        let (rss0, entries0) = (rss_kib(), abicall::call::callback::entries_allocated());
+        const N: i64 = 100_000;
+        for i in 0..N {
+            cycle(i, &mut e);
+        }
+        let (rss1, entries1) = (rss_kib(), abicall::call::callback::entries_allocated());
+        println!("callback churn: {N} cycles, RSS {rss0} -> {rss1} KiB, entries {entries0} -> {entries1}");
+        assert_eq!(entries1, entries0, "entries grew under churn");
+        assert!(rss1 < rss0 + 4096, "RSS grew from {rss0} to {rss1} KiB over {N} cycles");
+        ok(abicall_context_free(ctx, &mut e), &e);
+    }
+}

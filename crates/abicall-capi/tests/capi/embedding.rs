@@ -673,8 +673,8 @@ fn version_macros_and_number_agree_with_the_package() {
     // Every kind and status has an explicit, stable number.
     assert_eq!(abicall_kind::ABICALL_KIND_FUNCTION as i32, 26);
     assert_eq!(ABICALL_E_CALLBACK as i32, 20);
-    // SAFETY: a static string.
     assert_eq!(
+        // SAFETY: a static string.
         unsafe { CStr::from_ptr(abicall_status_name(ABICALL_E_VERSION as i32)) }
             .to_str()
             .unwrap(),

@@ -1337,11 +1337,9 @@ fn status_names_version_and_untouched_error_on_success() {
     assert_eq!(name(ABICALL_E_PANIC as i32), "ABICALL_E_PANIC");
     assert_eq!(name(-1), "ABICALL_E_UNKNOWN_STATUS");
     assert_eq!(name(22), "ABICALL_E_UNKNOWN_STATUS");
-    // SAFETY: static NUL-terminated string.
-    assert_eq!(
-        unsafe { CStr::from_ptr(abicall_version()) }.to_str().unwrap(),
-        env!("CARGO_PKG_VERSION")
-    );
+    // SAFETY: abicall_version returns a static NUL-terminated string.
+    let version = unsafe { CStr::from_ptr(abicall_version()) };
+    assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
     let ctx = host_ctx();
     let mut e = new_err();
     e.line = 77;

@@ -2,6 +2,9 @@
 //! cdylib) in the target directory, runs it, and checks its exact output:
 //! the real-C path of the C API (`include/abicall.h`).
 
+#[path = "../../../../tests/support/host.rs"]
+mod host;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -39,12 +42,14 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
+/// The host's gcc (`aarch64-linux-gnu-gcc` for an aarch64 test binary under qemu-user).
 fn gcc(args: &[&str]) {
-    let out = Command::new("gcc")
+    let cc = host::host_gcc();
+    let out = std::process::Command::new(cc)
         .args(args)
         .current_dir(root())
         .output()
-        .unwrap_or_else(|e| panic!("gcc not found ({e}): run `apt-get install -y gcc`"));
+        .unwrap_or_else(|e| panic!("{cc} not found ({e}): run `apt-get install -y gcc gcc-aarch64-linux-gnu`"));
     assert!(
         out.status.success(),
         "gcc {} failed:\n{}",
@@ -56,7 +61,7 @@ fn gcc(args: &[&str]) {
 fn run(exe: &Path, lib: &Path) -> String {
     // cargo test puts target/<profile> (with a possibly stale libabicall_capi.so)
     // on LD_LIBRARY_PATH, which would win over the executable's rpath.
-    let out = Command::new(exe)
+    let out = host::exe_command(exe)
         .arg(lib)
         .env_remove("LD_LIBRARY_PATH")
         .output()
@@ -108,7 +113,7 @@ int main(void) {
     .unwrap();
     let exe = dir.join("probe");
     gcc(&["-std=c11", "-o", exe.to_str().unwrap(), src.to_str().unwrap()]);
-    let out = Command::new(&exe).output().unwrap();
+    let out = host::exe_command(&exe).output().unwrap();
     let gcc_says = String::from_utf8(out.stdout).unwrap();
     let expected_first: String = EXPECTED.lines().take(2).map(|l| format!("{l}\n")).collect();
     assert_eq!(expected_first, gcc_says);

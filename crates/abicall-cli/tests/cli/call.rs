@@ -6,12 +6,12 @@
 
 use crate::support::fixtures;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 const BIN: &str = env!("CARGO_BIN_EXE_abicall");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    fixtures::host::exe_command(BIN)
         .arg("call")
         .args(args)
         .output()
@@ -81,7 +81,8 @@ fn struct_returns() {
         "{ .a = -1, .b = 72623859790382856, .c = -9000000000 }\n",
     );
     ok(fx(false, &["fx_row9_ret"]), "{ .c = 81, .d = -2.0625 }\n");
-    ok(fx(false, &["fx_row10s_ret"]), "{ .x = 1536.0L }\n");
+    // 1536 + 2^-53 and -(1 + 2^-60): exact, not rounded to double.
+    ok(fx(false, &["fx_row10s_ret"]), "{ .x = 1536.0000000000000001L }\n");
     ok(fx(false, &["fx_row13_ret"]), "{ .a = -7.75, .b = 8.875 }\n");
     ok(fx(false, &["fx_row17_ret"]), "{ .a = 65, .b = 122 }\n");
     ok(fx(false, &["fx_row19_ret"]), "{}\n");
@@ -104,7 +105,7 @@ fn struct_returns() {
 
 #[test]
 fn scalar_returns() {
-    ok(fx(false, &["fx_row10_ret"]), "-1.0L\n");
+    ok(fx(false, &["fx_row10_ret"]), "-1.0000000000000000009L\n");
     ok(
         fx(false, &["fx_row11_ret"]),
         "-19755281857354483019128557594802376176\n",
@@ -410,8 +411,232 @@ fn errors_bad_arguments() {
     );
     fails(fx(false, &["fx_add", "1", "(foo)3"]), "unknown type name `foo`");
     fails(fx(false, &["fx_add", "1", "'ab'"]), "exactly one character");
+    // The other architecture's ABI (the test may run on either host).
+    let other = if cfg!(target_arch = "aarch64") {
+        "x86_64"
+    } else {
+        "aarch64"
+    };
     fails(
-        run(&["--target", "aarch64", "-", "int abs(int)", "1"]),
-        "--target aarch64 is not this host's ABI",
+        run(&["--target", other, "-", "int abs(int)", "1"]),
+        &format!("--target {other} is not this host's ABI"),
     );
+}
+
+/// A library for the regressions below, built once per test run.
+fn robust_so() -> String {
+    static SO: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SO.get_or_init(|| {
+        let src = r#"
+struct rb_in { int x; };
+struct rb_anon_end { int a; struct { int b; struct rb_in s; }; };
+struct rb_anon_end rb_anon_end(void) { struct rb_anon_end r = {1, {2, {7}}}; return r; }
+char *rb_bad_ptr(void) { return (char *)0x10; }
+struct rb_has_str { int n; char *s; const char *t; };
+struct rb_has_str rb_has_str(void) { struct rb_has_str r = {3, (char *)0x10, "ok"}; return r; }
+struct rb_cplx { int a; double _Complex z; int b; };
+double rb_cplx(struct rb_cplx c) { return c.a + __real__ c.z * 10 + __imag__ c.z * 100 + c.b * 1000; }
+unsigned long rb_addr(const void *p) { return (unsigned long)p; }
+long double rb_ld_bits(long double x, unsigned long *lo, unsigned *hi) {
+    unsigned char b[16] = {0}; __builtin_memcpy(b, &x, 10);
+    __builtin_memcpy(lo, b, 8); *hi = b[8] | b[9] << 8; return x;
+}
+"#;
+        crate::support::memory::compile_so("cli-robust", src)
+            .to_str()
+            .unwrap()
+            .to_string()
+    })
+    .clone()
+}
+
+const RB_DECLS: &str = "struct rb_in { int x; };
+struct rb_anon_end { int a; struct { int b; struct rb_in s; }; };
+struct rb_anon_end rb_anon_end(void);
+char *rb_bad_ptr(void);
+struct rb_has_str { int n; char *s; const char *t; };
+struct rb_has_str rb_has_str(void);
+struct rb_cplx { int a; double _Complex z; int b; };
+double rb_cplx(struct rb_cplx c);
+unsigned long rb_addr(const void *p);
+long double rb_ld_bits(long double x, unsigned long *lo, unsigned *hi);
+";
+
+/// Runs `abicall call [--json] --cdef <RB_DECLS> <robust.so> args…`.
+fn rb(json: bool, args: &[&str]) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("abicall-cli-rb-{}-{k}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = dir.join("rb.h");
+    std::fs::write(&h, RB_DECLS).unwrap();
+    let so = robust_so();
+    let mut all: Vec<&str> = Vec::new();
+    if json {
+        all.push("--json");
+    }
+    all.extend(["--cdef", h.to_str().unwrap(), &so]);
+    all.extend(args);
+    let out = run(&all);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn json_anonymous_member_ending_with_a_struct() {
+    // Was `{"return":{"a":1,"b":2,"s":{"x":7},"out":[]}` (brace trimming).
+    let out = rb(true, &["rb_anon_end"]);
+    ok(
+        out.clone(),
+        "{\"return\":{\"a\":1,\"b\":2,\"s\":{\"x\":7}},\"out\":[]}\n",
+    );
+    let doc = crate::support::json::parse(&text(&out.stdout));
+    assert_eq!(doc.get("return").get("s").get("x").u64(), 7);
+    ok(rb(false, &["rb_anon_end"]), "{ .a = 1, { .b = 2, .s = { .x = 7 } } }\n");
+}
+
+#[test]
+fn char_pointers_to_unreadable_memory_print_as_pointers() {
+    // Was a SIGSEGV: every non-NULL `char *` was read as a string.
+    ok(rb(false, &["rb_bad_ptr"]), "(char *)0x10\n");
+    ok(rb(true, &["rb_bad_ptr"]), "{\"return\":\"0x10\",\"out\":[]}\n");
+    ok(
+        rb(false, &["rb_has_str"]),
+        "{ .n = 3, .s = (char *)0x10, .t = \"ok\" }\n",
+    );
+    ok(
+        rb(true, &["rb_has_str"]),
+        "{\"return\":{\"n\":3,\"s\":\"0x10\",\"t\":\"ok\"},\"out\":[]}\n",
+    );
+}
+
+#[test]
+fn escapes_as_in_c() {
+    // \u and \U are UTF-8, as gcc encodes them in a char string.
+    ok(
+        run(&["-", "unsigned long strlen(const char *)", "\"caf\\u00e9\""]),
+        "5\n",
+    );
+    ok(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\U0001F600\""]),
+        "4\n",
+    );
+    ok(
+        run(&["-", "char *strchr(const char *, int)", "\"x\\u00e9\\?\\'\"", "'?'"]),
+        "\"?'\"\n",
+    );
+    ok(run(&["-", "unsigned long strlen(const char *)", "\"\\x00041\""]), "1\n");
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\q\""]),
+        "unknown escape sequence `\\q`",
+    );
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\x100\""]),
+        "hex escape sequence `\\x100` out of range",
+    );
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\x\""]),
+        "\\x used with no following hex digits",
+    );
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\u12\""]),
+        "`\\u` needs 4 hex digits",
+    );
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\ud800\""]),
+        "`\\ud800` is not a valid universal character",
+    );
+    fails(
+        run(&["-", "unsigned long strlen(const char *)", "\"\\u0041\""]),
+        "`\\u0041` is not a valid universal character",
+    );
+}
+
+#[test]
+fn casts_are_c_conversions() {
+    // In the variadic part the cast gives both type and value.
+    ok(
+        run(&[
+            "-",
+            "int printf(const char *, ...)",
+            "\"%d %d %u|\"",
+            "(int)(short)99999",
+            "(short)99999",
+            "(unsigned char)-1",
+        ]),
+        "-31073 -31073 255|18\n",
+    );
+    // A cast value goes to a parameter of another type as C converts it.
+    ok(run(&["-", "int abs(int)", "(short)99999"]), "31073\n");
+    ok(run(&["-", "long labs(long)", "(int)3000000000"]), "1294967296\n");
+    ok(
+        run(&["libm.so.6", "double fabs(double)", "(float)-0.1"]),
+        "0.10000000149011612\n",
+    );
+    ok(rb(false, &["rb_addr", "(const void *)0x1234"]), "4660\n");
+    ok(rb(false, &["rb_addr", "(void *)-1"]), "18446744073709551615\n");
+    ok(rb(false, &["rb_addr", "(char *)(long)-2"]), "18446744073709551614\n");
+    fails(
+        run(&["-", "int abs(int)", "(struct nope *)1"]),
+        "expected an integer, got a pointer",
+    );
+    fails(run(&["-", "int abs(int)", "(nope)1"]), "unknown type name `nope`");
+    fails(run(&["-", "int abs(int)", "(int)\"x\""]), "cast to `int`");
+}
+
+#[test]
+fn complex_members_in_initializers() {
+    ok(rb(false, &["rb_cplx", "{1, {2.0, 3.0}, 4}"]), "4321.0\n");
+    ok(rb(false, &["rb_cplx", "{.z = {2, 3}, .b = 4, .a = 1}"]), "4321.0\n");
+    ok(
+        rb(false, &["rb_cplx", "(struct rb_cplx){1, {2.0, 3.0}, 4}"]),
+        "4321.0\n",
+    );
+    fails(
+        rb(false, &["rb_cplx", "{1, {2.0, 3.0, 1.0}, 4}"]),
+        "_Complex initializer has 2 numbers",
+    );
+}
+
+#[test]
+fn long_double_exact_both_ways() {
+    // nextafterl(1, 2) is 1 + 2^-63 on x86_64: printed with every digit
+    // needed to read it back, not as 1.0L.
+    ok(
+        run(&[
+            "libm.so.6",
+            "long double nextafterl(long double, long double)",
+            "1.0L",
+            "2.0L",
+        ]),
+        "1.0000000000000000001L\n",
+    );
+    ok(
+        run(&[
+            "--json",
+            "libm.so.6",
+            "long double nextafterl(long double, long double)",
+            "1.0L",
+            "2.0L",
+        ]),
+        "{\"return\":1.0000000000000000001,\"out\":[]}\n",
+    );
+    // A literal keeps its bits on the way in (decimal and hex).
+    for lit in ["1.0000000000000000001L", "0x1.0000000000000002p0L"] {
+        ok(
+            rb(false, &["rb_ld_bits", lit, "&{0}", "&{0}"]),
+            "1.0000000000000000001L\n*arg2 = { 9223372036854775809 }\n*arg3 = { 16383 }\n",
+        );
+    }
+    // Beyond double's range, still exact.
+    let big = text(&rb(false, &["rb_ld_bits", "1e4000L", "&{0}", "&{0}"]).stdout);
+    assert!(big.starts_with("1e4000L\n"), "{big}");
+    // An unsuffixed constant is a double, converted as C does: 0.1 keeps
+    // double's 53 bits (mantissa 0xCCCCCCCCCCCCD000, exponent 0x3FFB).
+    let tenth = text(&rb(false, &["rb_ld_bits", "0.1", "&{0}", "&{0}"]).stdout);
+    assert!(
+        tenth.ends_with("*arg2 = { 14757395258967642112 }\n*arg3 = { 16379 }\n"),
+        "{tenth}"
+    );
+    assert!(!tenth.starts_with("0.1L"), "{tenth}");
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub use crate::support::host;
+
 /// The directory holding the built `abicall` binary (`target/debug`).
 fn profile_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_abicall"))
@@ -22,6 +24,14 @@ pub fn example(name: &str) -> PathBuf {
         c.args(["build", "--quiet", "--examples"]).current_dir(crate::ROOT);
         if profile_dir().file_name().is_some_and(|n| n == "release") {
             c.arg("--release");
+        }
+        // A cross build (target/<triple>/<profile>): the examples for that target.
+        let triple = profile_dir()
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        if let Some(t) = triple.filter(|t| t.contains("-linux-")) {
+            c.args(["--target", &t]);
         }
         let out = c.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if out.status.success() {
@@ -43,7 +53,7 @@ pub fn example(name: &str) -> PathBuf {
 
 /// Runs example `name` with `args` and returns its output.
 pub fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(example(name))
+    host::exe_command(example(name))
         .args(args)
         .current_dir(crate::ROOT)
         .output()

@@ -109,6 +109,10 @@ fn run(case: &Case, path: &str) -> Result<(), String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: the guide's shell commands build and run the native x86_64 binaries (cargo run, gcc, python)"
+)]
 fn every_command_in_the_guide_gives_the_documented_output() {
     let text = std::fs::read_to_string(Path::new(crate::ROOT).join("docs/guide.md")).unwrap();
     let cases = parse(&text);
@@ -207,7 +211,8 @@ fn snippet_function_call() -> Result<(), Box<dyn std::error::Error>> {
     let mut ffi = Ffi::host()?;
     ffi.cdef("typedef struct { long quot, rem; } ldiv_t; ldiv_t ldiv(long, long);")?;
     let ldiv = ffi.function(&Library::process(), "ldiv")?; // prepared once
-    let r = ldiv.call(&[Value::Int(17), Value::Int(5)])?;
+                                                           // SAFETY: this is glibc's ldiv prototype; two longs are all it needs.
+    let r = unsafe { ldiv.call(&[Value::Int(17), Value::Int(5)]) }?;
     let t = ffi.types();
     assert_eq!(r.as_cdata().unwrap().get(&t, "rem")?, Value::Int(2));
     Ok(())
@@ -220,7 +225,9 @@ fn snippet_raw_call() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut ffi = Ffi::host()?;
     ffi.cdef("double ldexp(double, int);")?;
-    let ldexp = ffi.function(&Library::open("libm.so.6")?, "ldexp")?;
+    // SAFETY: loading the system libm runs only its own initializers.
+    let libm = unsafe { Library::open("libm.so.6") }?;
+    let ldexp = ffi.function(&libm, "ldexp")?;
     let raw = ldexp.raw().expect("not variadic"); // prepared once, cheap to clone
     let (x, e) = (0.75f64, 3i32);
     let args = [&x as *const f64 as *const c_void, &e as *const i32 as *const c_void];

@@ -3,6 +3,7 @@
 //! `--target aarch64`), `--header` works on system headers, and bad input
 //! gives exit status 2 with `file:line:col`.
 
+use crate::support::host;
 use crate::support::json;
 #[allow(dead_code)]
 use crate::support::tools;
@@ -30,7 +31,7 @@ struct pk { char c; double d; };
 ";
 
 fn abicall(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_abicall"))
+    let out = host::exe_command(env!("CARGO_BIN_EXE_abicall"))
         .args(args)
         .output()
         .expect("run abicall");
@@ -79,7 +80,7 @@ fn flatten(fields: &[Json], prefix: &str, plain: &mut Vec<(String, u64)>, bits: 
 
 #[test]
 fn json_matches_gcc_on_x86_64() {
-    let dir = TempDir::new("cli-layout");
+    let dir = TempDir::new("cli-layout").expect("create a temporary directory");
     let decls = write_decls(dir.path());
     let (code, out, err) = abicall(&[
         "layout",
@@ -143,7 +144,7 @@ fn json_matches_gcc_on_x86_64() {
 
 #[test]
 fn aarch64_target_checked_by_cross_gcc() {
-    let dir = TempDir::new("cli-layout-a64");
+    let dir = TempDir::new("cli-layout-a64").expect("create a temporary directory");
     let decls = write_decls(dir.path());
     let (code, out, err) = abicall(&[
         "layout",
@@ -198,7 +199,7 @@ fn aarch64_target_checked_by_cross_gcc() {
 
 #[test]
 fn table_shows_holes_padding_and_bitfields() {
-    let dir = TempDir::new("cli-layout-table");
+    let dir = TempDir::new("cli-layout-table").expect("create a temporary directory");
     let decls = write_decls(dir.path());
     let (code, out, err) = abicall(&[
         "layout",
@@ -225,7 +226,7 @@ fn header_zlib_z_stream_matches_gcc() {
     let (code, out, err) = abicall(&["layout", "--json", "--header", "zlib.h", "z_stream"]);
     assert_eq!(code, 0, "{err} (zlib.h missing? apt-get install -y zlib1g-dev)");
     let j = json::parse(out.trim());
-    let dir = TempDir::new("cli-layout-zlib");
+    let dir = TempDir::new("cli-layout-zlib").expect("create a temporary directory");
     let src = dir.path().join("z.c");
     std::fs::write(
         &src,
@@ -252,7 +253,7 @@ fn header_zlib_z_stream_matches_gcc() {
 
 #[test]
 fn bad_input_exits_2_with_position() {
-    let dir = TempDir::new("cli-layout-bad");
+    let dir = TempDir::new("cli-layout-bad").expect("create a temporary directory");
     let p = dir.path().join("bad.h");
     std::fs::write(&p, "struct s {\n  int a\n};\n").unwrap();
     let (code, out, err) = abicall(&["layout", "--cdef", p.to_str().unwrap(), "struct s"]);

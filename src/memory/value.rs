@@ -18,7 +18,7 @@
 //! `Null` for pointers, a `CData` for a pointer (its address) or an aggregate
 //! (a byte copy of the same type).
 
-use crate::memory::{longdouble, CData, Ptr};
+use super::{longdouble, CData, Ptr};
 use crate::target::LongDoubleFormat;
 
 /// A `long double` as stored by a target: exact bytes plus their format.
@@ -37,6 +37,18 @@ impl LongDouble {
             bytes: longdouble::encode(x, format),
             format,
         }
+    }
+
+    /// A C floating constant (decimal or hex, no suffix) rounded once to
+    /// `format`; `None` when `text` is not one. See [`longdouble::parse`].
+    pub fn parse(text: &str, format: LongDoubleFormat) -> Option<LongDouble> {
+        longdouble::parse(text, format).map(|bytes| LongDouble { bytes, format })
+    }
+
+    /// The shortest decimal that [`LongDouble::parse`] reads back to this
+    /// value (`1.0000000000000000001` for `nextafterl(1, 2)` on x87).
+    pub fn to_shortest_string(&self) -> String {
+        longdouble::format_shortest(&self.bytes, self.format)
     }
 
     /// `(double)self`, rounded to nearest (ties to even).
