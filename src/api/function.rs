@@ -305,7 +305,7 @@ impl Function {
                     }
                     (SimpleParam::Double, Value::Float(x)) => {
                         let slot = slots[i].as_mut_ptr() as *mut f64;
-                        // SAFETY: as above.
+                        // SAFETY: the slot has room for 8 bytes and is 16-aligned.
                         unsafe { slot.write(*x) };
                         ptrs[i] = slot as *const c_void;
                         continue;

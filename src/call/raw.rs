@@ -211,7 +211,7 @@ impl RawCall {
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
         tier: Tier,
     ) -> Result<RawCall> {
-        // SAFETY: forwarded contract.
+        // SAFETY: our caller promises what `new` needs: `code` has the signature `func` describes.
         let mut call = unsafe { Self::new(types, func, variadic_args, code, keepalive) }?;
         call.set_tier(tier)?;
         Ok(call)
@@ -342,7 +342,7 @@ impl RawCall {
             }
             return Err(self.bad_call(args));
         }
-        // SAFETY: forwarded contract.
+        // SAFETY: our caller's contract is `call_other`'s (the same as `call`'s).
         unsafe { self.call_other(args, ret) }
     }
 

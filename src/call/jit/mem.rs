@@ -242,7 +242,7 @@ fn new_chunk() -> Option<Chunk> {
         if w as isize == -1 || w.is_null() {
             return None;
         }
-        // SAFETY: as above, a second view of the same file.
+        // SAFETY: a fresh shared read+execute mapping of our own fd; no existing memory involved.
         let x = unsafe { mmap(std::ptr::null_mut(), CHUNK, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) };
         if x as isize == -1 || x.is_null() {
             // SAFETY: the mapping made just above.
@@ -327,7 +327,7 @@ mod tests {
         assert_eq!(count, 2, "40 bytes take two granules");
         // SAFETY: reading the executable view (readable).
         assert_eq!(unsafe { *(a.addr() as *const u8) }, 0x90);
-        // SAFETY: as above, the padding after the code.
+        // SAFETY: reading the padding after the code in the readable executable view.
         assert_eq!(unsafe { *((a.addr() as usize + 40) as *const u8) }, FILL);
         let a_addr = a.addr() as usize;
         drop(a);

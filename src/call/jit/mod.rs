@@ -164,7 +164,7 @@ pub(crate) struct JitStub {
 
 // SAFETY: the stub is immutable executable code.
 unsafe impl Send for JitStub {}
-// SAFETY: as above.
+// SAFETY: the stub is immutable executable code; sharing its address is sound.
 unsafe impl Sync for JitStub {}
 
 impl JitStub {
