@@ -8,7 +8,8 @@
 //          the outgoing argument area (from sp) to stk.
 // retstub: mode 0: loads x0, x1 from rimg+0/8 and q0-q3 from rimg+16..80;
 //          mode 1: copies `retsize` bytes of rimg through x8 (only when it
-//          points near the stack).
+//          points near the stack); mode 4: wherever x8 points (abicall as
+//          the caller, abi-tests/src/dump.rs).
     .text
     .globl dump
 dump:
@@ -43,6 +44,8 @@ retstub:
     ldr w9, [x9, :lo12:mode]
     adrp x10, rimg
     add x10, x10, :lo12:rimg
+    cmp w9, 4
+    b.eq 4f
     cmp w9, 1
     b.eq 1f
     ldp x0, x1, [x10]
@@ -54,7 +57,7 @@ retstub:
     mov x12, 65536
     cmp x11, x12
     b.hi 3f
-    adrp x11, retsize
+4:  adrp x11, retsize
     ldr x11, [x11, :lo12:retsize]
     mov x12, 0
 2:  cmp x12, x11

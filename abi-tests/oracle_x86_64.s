@@ -9,7 +9,9 @@
 # retstub: mode 0: loads rax, rdx, xmm0, xmm1 from rimg+0/8/16/32;
 #          mode 2/3: also st0 (rimg+48) / st1 (rimg+64) as x87 values;
 #          mode 1: copies `retsize` bytes of rimg through the hidden pointer in
-#          rdi (only when it points near the stack) and returns it in rax.
+#          rdi (only when it points near the stack) and returns it in rax;
+#          mode 4: the same wherever rdi points (abicall as the caller,
+#          abi-tests/src/dump.rs, whose result buffer may be on the heap).
     .text
     .globl dump
 dump:
@@ -38,6 +40,8 @@ dump:
     .globl retstub
 retstub:
     movl mode(%rip), %eax
+    cmpl $4, %eax
+    je 5f
     cmpl $1, %eax
     je 1f
     movq rimg+0(%rip), %rax
@@ -59,4 +63,9 @@ retstub:
     movq retsize(%rip), %rcx
     rep movsb
 4:  ret
+5:  movq %rdi, %rax
+    leaq rimg(%rip), %rsi
+    movq retsize(%rip), %rcx
+    rep movsb
+    ret
     .section .note.GNU-stack,"",@progbits

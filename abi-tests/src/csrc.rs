@@ -4,7 +4,7 @@
 
 use super::rng::Rng;
 use super::signature::{Batch, Signature};
-use super::value::{random_value, ValueBytes};
+use super::value::{promote, random_value, ValueBytes};
 use abicall::types::{Prim, TypeId, TypeKind, Types};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -142,8 +142,45 @@ pub fn has_caller(sig: &Signature) -> bool {
 
 /// The C text of signature `k` (record definitions not included): expected
 /// values, `callee_k` and, unless variadic, `caller_k`.
-pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize) -> String {
+///
+/// `id` names the signature in the C side's failure messages (`signature
+/// 389`, as reports do). Narrow integer parameters the ABI extends to 32
+/// bits (x86_64) are received as `int` and checked at that width before
+/// they are narrowed; promoted variadic arguments are checked as read by
+/// `va_arg`, before they are narrowed.
+pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize, id: &str) -> String {
     let mut out = String::new();
+    // Per argument: the promoted type to receive it as, when it differs.
+    let wide: Vec<Option<(String, ValueBytes)>> = (0..sig.args.len())
+        .map(|i| {
+            let is_var = sig.fixed.is_some_and(|n| i >= n);
+            let p = if is_var {
+                // C's default argument promotions, not the plan's.
+                abicall::abi::default_promotion(types, sig.args[i])?
+            } else {
+                // The ABI's rule, not the plan's (a plan that forgets the
+                // extension must not switch the check off): x86_64 callers
+                // extend narrow integers to 32 bits (abi-cases row 16).
+                let narrow = matches!(
+                    types.as_prim(sig.args[i]),
+                    Some(Prim::Bool | Prim::Char | Prim::SChar | Prim::UChar | Prim::Short | Prim::UShort)
+                );
+                if types.target() != abicall::Target::X86_64SysV || !narrow {
+                    return None;
+                }
+                Prim::Int
+            };
+            let pt = p.c_name().to_string();
+            Some((pt, promote(types, sig.args[i], &vals.args[i], Some(p))))
+        })
+        .collect();
+    for (i, w) in wide.iter().enumerate() {
+        if let Some((_, v)) = w {
+            bytes_init(&mut out, &format!("e{k}_{i}w"), &v.bytes);
+            bytes_init(&mut out, &format!("m{k}_{i}w"), &v.mask);
+        }
+    }
+    let _ = writeln!(out, "static const char id{k}[] = \"{id}\";");
     for (i, v) in vals.args.iter().enumerate() {
         bytes_init(&mut out, &format!("e{k}_{i}"), &v.bytes);
         bytes_init(&mut out, &format!("m{k}_{i}"), &v.mask);
@@ -154,22 +191,59 @@ pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize) -> S
         bytes_init(&mut out, &format!("m{k}_r"), &vals.ret.mask);
     }
     let fixed = sig.fixed.unwrap_or(sig.args.len());
-    // Callee.
-    let _ = writeln!(out, "{} {{", prototype(types, sig, &format!("callee_{k}")));
-    for i in 0..fixed {
-        let _ = writeln!(out, "    conf_chk(&a{i}, e{k}_{i}, m{k}_{i}, sizeof a{i}, {k}, {i});");
+    // Callee: narrow parameters the ABI extends arrive as `int`.
+    let mut params: Vec<String> = (0..fixed)
+        .map(|i| match &wide[i] {
+            Some((pt, _)) => format!("{pt} w{i}"),
+            None => types.declare(sig.args[i], &format!("a{i}")),
+        })
+        .collect();
+    if sig.fixed.is_some() {
+        params.push("...".into());
+    }
+    if params.is_empty() {
+        params.push("void".into());
+    }
+    let _ = writeln!(
+        out,
+        "{} callee_{k}({}) {{",
+        types.declare(sig.ret, ""),
+        params.join(", ")
+    );
+    for (i, w) in wide.iter().enumerate().take(fixed) {
+        if w.is_some() {
+            let _ = writeln!(
+                out,
+                "    conf_chk_as(&w{i}, e{k}_{i}w, m{k}_{i}w, sizeof w{i}, id{k}, {i}, \" in its full register width (extended to 32 bits), before narrowing\");\n    {} = ({})w{i};",
+                types.declare(sig.args[i], &format!("a{i}")),
+                types.declare(sig.args[i], "")
+            );
+        }
+        let _ = writeln!(out, "    conf_chk(&a{i}, e{k}_{i}, m{k}_{i}, sizeof a{i}, id{k}, {i});");
     }
     if sig.fixed.is_some() {
         let _ = writeln!(out, "    va_list ap;\n    va_start(ap, a{});", fixed - 1);
-        for i in fixed..sig.args.len() {
+        for (i, w) in wide.iter().enumerate().skip(fixed) {
             let t = sig.args[i];
-            let _ = writeln!(
-                out,
-                "    {{ {} = ({})va_arg(ap, {}); conf_chk(&a{i}, e{k}_{i}, m{k}_{i}, sizeof a{i}, {k}, {i}); }}",
-                types.declare(t, &format!("a{i}")),
-                types.declare(t, ""),
-                promoted(types, t)
-            );
+            match w {
+                Some((pt, _)) => {
+                    let _ = writeln!(
+                        out,
+                        "    {{ {pt} w = va_arg(ap, {pt}); conf_chk_as(&w, e{k}_{i}w, m{k}_{i}w, sizeof w, id{k}, {i}, \" as promoted ({pt}), before narrowing\"); {} = ({})w; conf_chk(&a{i}, e{k}_{i}, m{k}_{i}, sizeof a{i}, id{k}, {i}); }}",
+                        types.declare(t, &format!("a{i}")),
+                        types.declare(t, ""),
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    {{ {} = ({})va_arg(ap, {}); conf_chk(&a{i}, e{k}_{i}, m{k}_{i}, sizeof a{i}, id{k}, {i}); }}",
+                        types.declare(t, &format!("a{i}")),
+                        types.declare(t, ""),
+                        promoted(types, t)
+                    );
+                }
+            }
         }
         out.push_str("    va_end(ap);\n");
     }
@@ -202,7 +276,7 @@ pub fn sig_text(types: &Types, sig: &Signature, vals: &SigValues, k: usize) -> S
         } else {
             let _ = writeln!(
                 out,
-                "    {} = cb({});\n    return conf_chk(&r, e{k}_r, m{k}_r, sizeof r, {k}, -1);\n}}",
+                "    {} = cb({});\n    return conf_chk(&r, e{k}_r, m{k}_r, sizeof r, id{k}, -1);\n}}",
                 types.declare(sig.ret, "r"),
                 call_args.join(", ")
             );
@@ -258,7 +332,7 @@ pub fn reproducer(batch: &Batch, k: usize) -> String {
         types.target(),
         only_arg(batch, k),
         sig_defs(types, sig),
-        sig_text(types, sig, &vals, k)
+        sig_text(types, sig, &vals, k, &batch.id(k))
     )
 }
 
@@ -280,7 +354,7 @@ pub fn batch_source(batch: &Batch, range: std::ops::Range<usize>) -> String {
         roots.extend(&sig.args);
         record_defs(&batch.types, &roots, &mut done, &mut out);
         let vals = sig_values(&batch.types, sig);
-        out.push_str(&sig_text(&batch.types, sig, &vals, k));
+        out.push_str(&sig_text(&batch.types, sig, &vals, k, &batch.id(k)));
     }
     out
 }

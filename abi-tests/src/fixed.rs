@@ -530,5 +530,55 @@ fn cases(b: &mut Builder) -> Vec<FixedCase> {
         vec![d, d, d, d, d, d, d, d, ld, i, ld],
         None,
     );
+    // Shapes that only one test caught before (issue 18).
+    let a16 = b.rec_decls(
+        RecordKind::Struct,
+        "a16stk",
+        vec![FieldDecl::new("x", i128)],
+        RecordAttrs::default(),
+    );
+    add(
+        "x 16-aligned composite on the stack after an 8-byte slot (aarch64 C.14: 16-aligned NSAA)",
+        a16,
+        vec![l, l, l, l, l, l, l, l, i, a16, sc, a16],
+        None,
+    );
+    let pka = b.rec_decls(
+        RecordKind::Struct,
+        "packal",
+        vec![
+            FieldDecl::new("c", c),
+            FieldDecl {
+                align_attr: Some(8),
+                ..FieldDecl::new("x", i)
+            },
+            FieldDecl::new("s", sh),
+        ],
+        RecordAttrs {
+            pragma_pack: Some(2),
+            ..RecordAttrs::default()
+        },
+    );
+    add(
+        "x #pragma pack(2) capping an aligned(8) member, in registers and on the stack",
+        pka,
+        vec![pka, d, pka, l, l, l, l, pka, pka],
+        None,
+    );
+    // Narrow signed and unsigned integers in registers, on the stack,
+    // through `...`, and returned, on every tier.
+    let narrow = vec![sc, uc, sh, ush, bo, c, sc, sh, uc, ush, sc];
+    add("x narrow integers, signed char return", sc, narrow.clone(), None);
+    add("x narrow integers, unsigned char return", uc, narrow.clone(), None);
+    add("x narrow integers, short return", sh, narrow.clone(), None);
+    add("x narrow integers, unsigned short return", ush, narrow.clone(), None);
+    add("x narrow integers, _Bool return", bo, narrow.clone(), None);
+    add("x narrow integers, char return", c, narrow[..4].to_vec(), None);
+    add(
+        "x narrow integers through ...",
+        sc,
+        vec![i, sc, uc, sh, ush, bo, c, f],
+        Some(1),
+    );
     v
 }

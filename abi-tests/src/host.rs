@@ -4,23 +4,22 @@
 //! each batch of signatures becomes one shared object built by gcc or clang
 //! at `-O2` (see [`super::csrc`]). For every signature abicall
 //!
-//! - calls the checking callee `callee_k` through every execution path the
-//!   engine has for it — libffi ([`RawCall::set_fast_path`]`(false)`) and,
-//!   when the plan is eligible, the fast path, and the JIT tier's generated
-//!   trampoline (every plan, on hosts with the JIT) — and checks the C side saw
-//!   every byte and that the returned value comes back intact;
-//! - hands `caller_k` a [`RawCallback`] — once as a libffi closure
-//!   ([`RawCallback::new_libffi`]) and once through abicall's fast callback
-//!   entry when the plan has one, and once through an entry stub generated
-//!   for the signature ([`Tier::Jit`]) — which checks every argument C passed and
+//! - calls the checking callee `callee_k` through every call tier the
+//!   engine has for it ([`super::tiers::CALL_TIERS`]: libffi, the fast path
+//!   when the plan is eligible) and checks the C side saw every byte and
+//!   that the returned value comes back intact;
+//! - hands `caller_k` an abicall callback through every callback tier
+//!   ([`super::tiers::CALLBACK_TIERS`]: a libffi closure, abicall's fast
+//!   entry when the plan has one), which checks every argument C passed and
 //!   returns the expected value, which C checks.
 
 use super::csrc::{self, SigValues};
 use super::signature::{Batch, Signature};
+use super::tiers::{CallbackTier, CALLBACK_TIERS, CALL_TIERS};
 use super::tools::{compile, TempDir};
 use super::{Direction, Failure};
 use abicall::abi::{CallPlan, Loc, Pass, ValueClass};
-use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
+use abicall::call::{CallbackOptions, RawCall};
 use abicall::error::{Error, Result};
 use abicall::library::Library;
 use abicall::types::{Prim, TypeId, Types};
@@ -67,6 +66,18 @@ pub struct HostRun {
 /// shared object and runs both directions through every execution path.
 /// `Err` only when the C cannot be built or loaded.
 pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRun> {
+    run_range_steps(batch, range, cc, &mut |_, _| {})
+}
+
+/// As [`run_range`]; `step(k, what)` is called before each call into
+/// compiled code (the child process reports it, so a crash names the
+/// signature and the tier).
+pub fn run_range_steps(
+    batch: &Batch,
+    range: Range<usize>,
+    cc: &Path,
+    step: &mut dyn FnMut(usize, &str),
+) -> Result<HostRun> {
     if abicall::Target::host() != Some(batch.types.target()) {
         return Err(Error::Call(format!(
             "real-code conformance needs the host target, not {}",
@@ -97,7 +108,7 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
     let trace = std::env::var_os("ABICALL_CONF_TRACE").is_some();
     for k in range {
         if trace {
-            eprintln!("conformance: signature {k}");
+            eprintln!("conformance: {}", batch.id(k));
         }
         let sig = &batch.sigs[k];
         // A known compiler problem is not run (a flexible-array struct makes
@@ -112,12 +123,12 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
             gcc_va_arg_hazard(&types, sig).and_then(|why| gcc_alone_fails(batch, k, cc, dir.path(), why))
         };
         if let Some(why) = known {
-            let mut f = Failure::new(k, Direction::CallLibffi, "not run: known compiler problem".into());
+            let mut f = Failure::new(k, Direction::Call("libffi"), "not run: known compiler problem".into());
             f.known_divergence = Some(why);
             failures.push(f);
             continue;
         }
-        let (found, fast) = run_one(&built, &mut types, sig, k);
+        let (found, fast) = run_one(&built, &mut types, sig, k, step);
         failures.extend(found);
         fast_path += usize::from(fast);
     }
@@ -126,7 +137,13 @@ pub fn run_range(batch: &Batch, range: Range<usize>, cc: &Path) -> Result<HostRu
 
 /// Both directions, every path, for signature `k`; also whether the fast
 /// path ran.
-fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<Failure>, bool) {
+fn run_one(
+    built: &Built,
+    types: &mut Types,
+    sig: &Signature,
+    k: usize,
+    step: &mut dyn FnMut(usize, &str),
+) -> (Vec<Failure>, bool) {
     let mut out = Vec::new();
     // A failure the C side recorded for an earlier signature and nobody read
     // (a caller that also failed its return check) must not leak into this one.
@@ -155,44 +172,32 @@ fn run_one(built: &Built, types: &mut Types, sig: &Signature, k: usize) -> (Vec<
             return (vec![f], false);
         }
     };
-    // A plan libffi refuses (see `libffi_limitation`) runs on the JIT alone.
-    if call.set_tier(Tier::Libffi).is_ok() {
+    let mut fast = false;
+    for tier in CALL_TIERS {
+        if !(tier.select)(&mut call) {
+            continue;
+        }
+        fast |= tier.name == "fast";
+        step(k, tier.name);
         if let Some(m) = call_callee(&call, &vals, built) {
-            out.push(Failure::new(k, Direction::CallLibffi, m));
+            out.push(Failure::new(k, Direction::Call(tier.name), m));
         }
-    }
-    let fast = call.has_fast_path();
-    if fast {
-        call.set_fast_path(true);
-        if let Some(m) = call_callee(&call, &vals, built) {
-            out.push(Failure::new(k, Direction::CallFast, m));
-        }
-    }
-    match call.set_tier(Tier::Jit) {
-        Ok(()) => {
-            if let Some(m) = call_callee(&call, &vals, built) {
-                out.push(Failure::new(k, Direction::CallJit, m));
-            }
-        }
-        Err(e) if Tier::Jit.available() => out.push(Failure::new(k, Direction::CallJit, e.to_string())),
-        Err(_) => {}
     }
     if csrc::has_caller(sig) {
-        // Both callback entries: a libffi closure, and abicall's fast entry
-        // where the plan allows it.
-        for (tier, dir) in [
-            (Tier::Libffi, Direction::Callback),
-            (Tier::Fast, Direction::CallbackFast),
-            (Tier::Jit, Direction::CallbackJit),
-        ] {
+        for tier in CALLBACK_TIERS {
+            step(k, tier.name);
             let r = built
                 .lib
                 .symbol(&format!("caller_{k}"))
                 .and_then(|sym| call_caller(types, fty, sym.as_ptr(), &vals, built, tier));
             match r {
                 Ok(None) => {}
-                Ok(Some(m)) => out.push(Failure::new(k, dir, m)),
-                Err(e) => out.push(Failure::new(k, dir, format!("engine refused the callback: {e}"))),
+                Ok(Some(m)) => out.push(Failure::new(k, Direction::Callback(tier.name), m)),
+                Err(e) => out.push(Failure::new(
+                    k,
+                    Direction::Callback(tier.name),
+                    format!("engine refused the callback: {e}"),
+                )),
             }
         }
     }
@@ -225,7 +230,7 @@ fn call_caller(
     caller: *mut c_void,
     vals: &SigValues,
     built: &Built,
-    tier: Tier,
+    tier: &CallbackTier,
 ) -> Result<Option<String>> {
     let seen: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let (expect, ret_bytes, seen2) = (vals.args.clone(), vals.ret.bytes.clone(), seen.clone());
@@ -259,19 +264,9 @@ fn call_caller(
         })),
         error_return: None,
     };
-    let cb = match RawCallback::with_tier(types, fty, Box::new(f), opts, tier) {
-        Ok(cb) => cb,
-        // No fast entry for this plan (x87 results), or no JIT on this
-        // host: the other entries cover it.
-        // A plan libffi refuses has no closure either.
-        Err(_)
-            if tier == Tier::Fast
-                || (tier == Tier::Jit && !Tier::Jit.available())
-                || (tier == Tier::Libffi && libffi_refuses(types, fty)) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(e),
+    let Some(cb) = (tier.make)(types, fty, Box::new(f), opts)? else {
+        // No entry of this tier for the plan (or switched off).
+        return Ok(None);
     };
     // SAFETY: `caller_k` is `int caller_k(R (*cb)(args...))` and `cb` has that type.
     let caller: unsafe extern "C" fn(*const c_void) -> i32 = unsafe { std::mem::transmute(caller) };
@@ -290,14 +285,6 @@ fn call_caller(
         ));
     }
     Ok(None)
-}
-
-/// Whether libffi refuses the plan of `fty` (a documented limitation).
-fn libffi_refuses(types: &Types, fty: TypeId) -> bool {
-    abicall::abi::plan_func(types, fty, &[])
-        .ok()
-        .and_then(|p| abicall::abi::ffi_shape::libffi_limitation(&p))
-        .is_some()
 }
 
 /// Why clang 14 and the psABI (and gcc) disagree on `sig`, if they do: an

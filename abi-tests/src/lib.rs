@@ -20,7 +20,9 @@
 //! and `tests/conformance_*.rs` are its faces. The C/assembly support files
 //! live in `abi-tests/`.
 
+pub mod child;
 pub mod csrc;
+pub mod dump;
 pub mod fixed;
 pub mod host;
 pub mod layout;
@@ -28,6 +30,7 @@ pub mod oracle;
 pub mod rng;
 pub mod runner;
 pub mod signature;
+pub mod tiers;
 pub mod tools;
 pub mod value;
 
@@ -38,38 +41,78 @@ pub use runner::{run, Options, Summary, CHUNK};
 pub enum Direction {
     /// The engine could not plan or prepare the call at all.
     Plan,
-    /// abicall → C through libffi.
-    CallLibffi,
-    /// abicall → C through the fast path.
-    CallFast,
-    /// abicall → C through the JIT tier's generated trampoline.
-    CallJit,
-    /// C → abicall callback through a libffi closure.
-    Callback,
-    /// C → abicall callback through abicall's fast callback entry.
-    CallbackFast,
-    /// C → abicall callback through an entry stub generated for the signature.
-    CallbackJit,
+    /// abicall -> compiled checking callee, through the named call tier
+    /// ([`tiers::CALL_TIERS`]).
+    Call(&'static str),
+    /// Compiled caller -> abicall callback, through the named callback tier
+    /// ([`tiers::CALLBACK_TIERS`]).
+    Callback(&'static str),
+    /// abicall calls the register-dump stub through the named call tier:
+    /// the registers and stack bytes differ from what gcc's caller puts
+    /// there, or the returned value from what gcc's caller reads.
+    Dump(&'static str),
+    /// The compiled caller's register and stack image (from the dump stub,
+    /// with every byte the ABI leaves undefined scrambled) replayed into an
+    /// abicall callback of the named callback tier: the callback decoded
+    /// other values, or its result is not where the caller reads it.
+    Replay(&'static str),
     /// The register-dump oracle disagrees with the call plan.
     Oracle,
     /// The target's compiler lays out an aggregate differently.
     Layout,
+    /// abicall crashed or hung while running the signature (caught in a
+    /// child process).
+    Crash,
 }
 
 impl Direction {
     /// A short human name.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Direction::Plan => "plan",
-            Direction::CallLibffi => "abicall -> C (libffi path)",
-            Direction::CallFast => "abicall -> C (fast path)",
-            Direction::CallJit => "abicall -> C (JIT trampoline)",
-            Direction::Callback => "C -> abicall (callback, libffi closure)",
-            Direction::CallbackFast => "C -> abicall (callback, fast entry)",
-            Direction::CallbackJit => "C -> abicall (callback, JIT stub)",
-            Direction::Oracle => "register-dump oracle",
-            Direction::Layout => "layout (_Static_assert)",
+            Direction::Plan => "plan".into(),
+            Direction::Call(t) => format!("abicall -> C ({t} tier)"),
+            Direction::Callback(t) => format!("C -> abicall (callback, {t})"),
+            Direction::Dump(t) => format!("abicall -> register-dump stub ({t} tier) vs gcc's caller"),
+            Direction::Replay(t) => {
+                format!("gcc's caller replayed, undefined bytes scrambled -> abicall callback ({t})")
+            }
+            Direction::Oracle => "register-dump oracle".into(),
+            Direction::Layout => "layout (_Static_assert)".into(),
+            Direction::Crash => "crash".into(),
         }
+    }
+
+    /// A one-word code for the child-process protocol ([`child`]).
+    pub fn code(self) -> String {
+        match self {
+            Direction::Plan => "plan".into(),
+            Direction::Call(t) => format!("call:{}", t.replace(' ', "_")),
+            Direction::Callback(t) => format!("callback:{}", t.replace(' ', "_")),
+            Direction::Dump(t) => format!("dump:{}", t.replace(' ', "_")),
+            Direction::Replay(t) => format!("replay:{}", t.replace(' ', "_")),
+            Direction::Oracle => "oracle".into(),
+            Direction::Layout => "layout".into(),
+            Direction::Crash => "crash".into(),
+        }
+    }
+
+    /// The direction [`Direction::code`] gave `s`.
+    pub fn from_code(s: &str) -> Option<Direction> {
+        let (kind, tier) = match s.split_once(':') {
+            Some((k, t)) => (k, Some(tiers::tier_name(&t.replace('_', " "))?)),
+            None => (s, None),
+        };
+        Some(match (kind, tier) {
+            ("call", Some(t)) => Direction::Call(t),
+            ("callback", Some(t)) => Direction::Callback(t),
+            ("dump", Some(t)) => Direction::Dump(t),
+            ("replay", Some(t)) => Direction::Replay(t),
+            ("plan", None) => Direction::Plan,
+            ("oracle", None) => Direction::Oracle,
+            ("layout", None) => Direction::Layout,
+            ("crash", None) => Direction::Crash,
+            _ => return None,
+        })
     }
 }
 

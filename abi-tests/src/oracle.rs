@@ -35,7 +35,7 @@ pub const STUBS_X86_64: &str = include_str!("../oracle_x86_64.s");
 pub const STUBS_AARCH64: &str = include_str!("../oracle_aarch64.s");
 
 /// Where the dump stub stores registers: (GPR n, FPR n, `al`).
-fn dump_layout(target: Target) -> (usize, usize, Option<usize>) {
+pub(crate) fn dump_layout(target: Target) -> (usize, usize, Option<usize>) {
     match target {
         Target::X86_64SysV => (0, 56, Some(48)),
         _ => (0, 80, None),
@@ -51,7 +51,7 @@ fn ret_layout(target: Target) -> (usize, usize, usize) {
 }
 
 /// The return image: a byte pattern, with two x87 values at 48 and 64 on x86_64.
-fn rimg(target: Target, len: usize) -> Vec<u8> {
+pub(crate) fn rimg(target: Target, len: usize) -> Vec<u8> {
     let mut v: Vec<u8> = (0..len.max(96)).map(|k| (0x5a + k * 0x0d) as u8).collect();
     if target == Target::X86_64SysV {
         for (n, base) in [48usize, 64].iter().enumerate() {
@@ -120,7 +120,7 @@ fn c_bytes(out: &mut String, b: &[u8]) {
     out.push('}');
 }
 
-fn ret_mode(p: &CallPlan) -> u32 {
+pub(crate) fn ret_mode(p: &CallPlan) -> u32 {
     if matches!(p.ret.pass, Pass::Indirect { .. }) {
         return 1;
     }
@@ -446,6 +446,35 @@ pub fn run_range(batch: &Batch, range: Range<usize>) -> Result<Vec<Failure>> {
 /// (`clang` on the host: how clang passes each signature, as evidence when
 /// it disagrees with gcc).
 pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> Result<Vec<Failure>> {
+    Ok(run_range_dumps(batch, range, cc)?.failures)
+}
+
+/// What the compiler's caller put in the argument registers and the
+/// outgoing stack area for one signature (the dump stub's `regs` and `stk`),
+/// and the bytes it read back from `retstub`.
+#[derive(Clone, Debug, Default)]
+pub struct CompilerDump {
+    /// The stub's register area (general registers, `al` on x86_64, then vector registers).
+    pub regs: Vec<u8>,
+    /// The outgoing stack area (the plan's stack size, rounded up to 8).
+    pub stk: Vec<u8>,
+    /// The returned value as the compiled caller received it.
+    pub ret: Option<Vec<u8>>,
+}
+
+/// The outcome of [`run_range_dumps`].
+#[derive(Debug, Default)]
+pub struct OracleRun {
+    /// One entry per failing signature.
+    pub failures: Vec<Failure>,
+    /// The compiled caller's dump of every signature that ran.
+    pub dumps: std::collections::HashMap<usize, CompilerDump>,
+}
+
+/// As [`run_range_with`], also returning the compiled caller's dumps (for
+/// comparing them with abicall's own calls of the stub, [`super::dump`]).
+pub fn run_range_dumps(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> Result<OracleRun> {
+    let mut dumps: std::collections::HashMap<usize, CompilerDump> = Default::default();
     let mut types = batch.types.clone();
     let mut cases = Vec::new();
     let mut failures = Vec::new();
@@ -464,7 +493,7 @@ pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> 
         }
     }
     if cases.is_empty() {
-        return Ok(failures);
+        return Ok(OracleRun { failures, dumps });
     }
     let prog = program(&mut types, &cases);
     let dir = TempDir::new("conf-oracle")?;
@@ -484,15 +513,20 @@ pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> 
         let Some(c) = by_index.get(&n) else { continue };
         let f = if tag.starts_with('A') {
             seen_a.insert(n);
+            if let (Some(regs), Some(stk)) = (
+                words.get(1).and_then(|w| unhex(w)),
+                words.get(2).and_then(|w| unhex(w.strip_prefix('S')?)),
+            ) {
+                let d = dumps.entry(n).or_default();
+                d.regs = regs;
+                d.stk = stk;
+            }
             check_args(&types, c, &words[1..])
         } else if tag.starts_with('R') {
             seen_r.insert(n);
-            check_ret(
-                &types,
-                c,
-                &unhex(words.get(1).copied().unwrap_or("")).unwrap_or_default(),
-                &img,
-            )
+            let got = unhex(words.get(1).copied().unwrap_or("")).unwrap_or_default();
+            dumps.entry(n).or_default().ret = Some(got.clone());
+            check_ret(&types, c, &got, &img)
         } else {
             continue;
         };
@@ -516,7 +550,7 @@ pub fn run_range_with(batch: &Batch, range: Range<usize>, cc: Option<&Path>) -> 
         ));
     }
     failures.sort_by_key(|f| f.index);
-    Ok(failures)
+    Ok(OracleRun { failures, dumps })
 }
 
 /// A standalone oracle program for signature `k` of `batch` (to be built
@@ -545,11 +579,13 @@ pub fn reproducer(batch: &Batch, k: usize) -> String {
         ),
     };
     format!(
-        "/* abicall abi-test --seed {} --target {}: signature {k}, register-dump oracle.\n   \
+        "/* abicall abi-test --seed {} --target {} --only {}: {}, register-dump oracle.\n   \
          Build: {cc} -O2 repro.c abi-tests/{stubs} && {run}\n   \
          Prints A{k} <x0.. / rdi.. registers, then FP registers> <stack>, R{k} <returned bytes>. */\n{}",
         batch.seed,
         types.target(),
+        super::csrc::only_arg(batch, k),
+        batch.id(k),
         program(&mut types, std::slice::from_ref(&case))
     )
 }

@@ -4,7 +4,7 @@
 
 use super::signature::{self, Batch, Limits};
 use super::tools::host_compiler;
-use super::{host, layout, oracle, Direction, Failure};
+use super::{layout, oracle, Direction, Failure};
 use abicall::error::{Error, Result};
 use abicall::Target;
 use std::collections::BTreeMap;
@@ -34,6 +34,11 @@ pub struct Options {
     pub fixed: bool,
     /// Run only this signature: `n` (random) or `Fn` (fixed case n).
     pub only: Option<String>,
+    /// The command that re-executes this binary as a conformance child
+    /// ([`super::child`]): the in-process checks of each chunk then run in
+    /// a child process, so a crash becomes a failure naming the signature.
+    /// `None`: in this process (a crash ends the run).
+    pub child: Option<Vec<std::ffi::OsString>>,
     /// Run only piece `k` of `n` (`Some((k, n))`, 1 ≤ k ≤ n): the jobs (the
     /// fixed cases, then the chunks of [`CHUNK`] signatures) are dealt out
     /// round robin, job `j` to piece `j % n + 1`, so the pieces of one sweep
@@ -53,6 +58,7 @@ impl Options {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             fixed: true,
             only: None,
+            child: None,
             shard: None,
         }
     }
@@ -69,6 +75,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Standalone reproducers (C source, with how to build and re-run it).
     pub reproducers: Vec<String>,
+    /// The command that re-runs just this signature.
+    pub rerun: String,
 }
 
 impl std::fmt::Display for Report {
@@ -83,7 +91,7 @@ impl std::fmt::Display for Report {
         for r in &self.reproducers {
             writeln!(f, "{r}")?;
         }
-        Ok(())
+        writeln!(f, "rerun: {}", self.rerun)
     }
 }
 
@@ -110,8 +118,10 @@ pub struct Summary {
 
 /// One unit of work: the fixed cases or one chunk.
 #[derive(Clone, Copy, Debug)]
-enum Job {
+pub enum Job {
+    /// The fixed cases.
     Fixed,
+    /// Chunk `n` of the random signatures (signatures `n * CHUNK ..`).
     Chunk(usize),
 }
 
@@ -221,7 +231,8 @@ fn job_len(opts: &Options, job: Job, only: Option<usize>) -> usize {
     }
 }
 
-fn batch_of(opts: &Options, job: Job) -> Batch {
+/// The signatures of `job`.
+pub fn batch_of(opts: &Options, job: Job) -> Batch {
     match job {
         Job::Fixed => signature::generate_fixed(opts.target, opts.seed),
         Job::Chunk(c) => signature::generate(opts.target, opts.seed, c * CHUNK, CHUNK, Limits::default()),
@@ -252,12 +263,15 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     let mut fast_path = 0;
     let mut real_code = 0;
     if let Some(cc) = host_cc {
-        let run = host::run_range(&batch, range.clone(), cc)?;
+        // The oracle, abicall calling compiled code and the dump stub,
+        // compiled code calling abicall: in a child process when isolated.
+        let run = super::child::host_checks(opts, job, &batch, range.clone(), cc)?;
         failures.extend(run.failures);
         fast_path = run.fast_path;
         real_code = range.len();
+    } else {
+        failures.extend(oracle::run_range(&batch, range.clone())?);
     }
-    failures.extend(oracle::run_range(&batch, range.clone())?);
     if let Some(cc) = host_cc.filter(|_| opts.compiler != "gcc") {
         mark_compiler_divergence(&batch, range.clone(), cc, &opts.compiler, &mut failures)?;
     }
@@ -275,7 +289,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     };
     for (k, fs) in by_sig {
         let known = fs.iter().all(|f| f.known_divergence.is_some());
-        let report = report(&batch, k, fs);
+        let report = report(opts, &batch, k, fs);
         if known {
             sum.divergent.push(report);
         } else {
@@ -285,23 +299,21 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     Ok(sum)
 }
 
-fn report(batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
+fn report(opts: &Options, batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
     let mut reproducers = Vec::new();
     let dirs: Vec<Direction> = failures.iter().map(|f| f.direction).collect();
+    if dirs
+        .iter()
+        .any(|d| matches!(d, Direction::Call(_) | Direction::Callback(_) | Direction::Crash))
+    {
+        reproducers.push(super::csrc::reproducer(batch, k));
+    }
     if dirs.iter().any(|d| {
         matches!(
             d,
-            Direction::CallLibffi
-                | Direction::CallFast
-                | Direction::CallJit
-                | Direction::Callback
-                | Direction::CallbackFast
-                | Direction::CallbackJit
+            Direction::Oracle | Direction::Dump(_) | Direction::Replay(_) | Direction::Crash
         )
     }) {
-        reproducers.push(super::csrc::reproducer(batch, k));
-    }
-    if dirs.contains(&Direction::Oracle) {
         reproducers.push(oracle::reproducer(batch, k));
     }
     if dirs.contains(&Direction::Layout) {
@@ -311,11 +323,22 @@ fn report(batch: &Batch, k: usize, failures: Vec<Failure>) -> Report {
             layout::static_asserts(batch, k..k + 1)
         ));
     }
+    let compiler = if opts.compiler == "gcc" {
+        String::new()
+    } else {
+        format!(" --compiler {}", opts.compiler)
+    };
     Report {
         id: batch.id(k),
         prototype: batch.prototype(k),
         failures,
         reproducers,
+        rerun: format!(
+            "abicall abi-test --seed {} --target {}{compiler} --only {}",
+            batch.seed,
+            batch.types.target(),
+            super::csrc::only_arg(batch, k)
+        ),
     }
 }
 

@@ -149,6 +149,26 @@ fn eightbyte_elems(c: Class, n: u64, out: &mut Vec<FfiType>) {
     }
 }
 
+/// For a narrow integer the plan passes on the stack extended to 32 bits
+/// (x86_64: gcc and clang extend it in its slot as in a register), the
+/// 32-bit type libffi must be given: libffi stores only the declared type's
+/// bytes in a stack slot, leaving the rest of the extension unset. The call
+/// then passes the extended value (`RawCall`'s promotions).
+pub fn stack_extension(v: &ValuePlan) -> Option<Prim> {
+    let ValueClass::Scalar(_) = v.class else { return None };
+    let super::Pass::Direct(parts) = &v.pass else {
+        return None;
+    };
+    match parts.as_slice() {
+        [p] if matches!(p.loc, super::Loc::Stack(_)) => match p.ext {
+            super::Ext::Sign32 => Some(Prim::Int),
+            super::Ext::Zero32 => Some(Prim::UInt),
+            super::Ext::None => None,
+        },
+        _ => None,
+    }
+}
+
 /// The libffi type for a value planned with `types` (whose target it uses).
 /// For a return value, use [`ffi_return_type`].
 pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
@@ -163,7 +183,10 @@ pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
     match &v.class {
         ValueClass::Void => FfiType::Void,
         ValueClass::Empty => FfiType::Omit,
-        ValueClass::Scalar(p) => scalar(*p, target),
+        ValueClass::Scalar(p) => match stack_extension(v) {
+            Some(wide) => scalar(wide, target),
+            None => scalar(*p, target),
+        },
         ValueClass::Pointer => FfiType::Pointer,
         // `struct { long double x; }` argument: class X87 arguments go to
         // the stack like MEMORY (psABI 3.2.3), at the struct's own alignment

@@ -150,15 +150,19 @@ impl RawCall {
             promotions.push(match (a.promoted, from) {
                 (Some(to), Some(from)) => Some(Promotion { from, to }),
                 (Some(_), None) => return Err(Error::Abi("promotion of a non-scalar argument".into())),
-                (None, _) => None,
+                // A narrow integer extended in its stack slot: libffi is
+                // given the 32-bit type (`ffi_shape::stack_extension`).
+                (None, Some(from)) => abi::ffi_shape::stack_extension(a).map(|to| Promotion { from, to }),
+                (None, None) => None,
             });
         }
-        // libffi's x86_64 `ffi_call` replaces `avalue[i]` with a pointer to a
-        // stack copy for every struct argument over 16 bytes: it must never
-        // see the caller's array (which it would leave holding dangling
-        // pointers), so such calls go through the rewrite's own array.
-        let libffi_writes_avalue = plan.args.iter().any(|a| a.size > 16);
-        let needs_rewrite = promotions.iter().any(Option::is_some) || cif.reshaped() || libffi_writes_avalue;
+        // libffi's x86_64 `ffi_call` replaces `avalue[i]` of a struct over
+        // 16 bytes with a pointer to its own stack copy: it must be handed
+        // a copy of the caller's pointer array, never the caller's `&[_]`
+        // itself (which a caller reusing it would then see dangling).
+        // (`long double _Complex` is described to libffi as a struct too.)
+        let big_struct = plan.args.iter().any(|a| a.size > 16);
+        let needs_rewrite = big_struct || promotions.iter().any(Option::is_some) || cif.reshaped();
         let copies = cif.by_ref.contains(&true);
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0

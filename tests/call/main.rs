@@ -6,6 +6,7 @@ mod support;
 
 mod aapcs64_shapes;
 mod alloc;
+mod arg_array;
 mod callback_paths;
 mod errors;
 mod fastpath_rows;

@@ -2,3 +2,24 @@
 
 mod aarch64;
 mod x86_64;
+
+/// The conformance child process: the sweeps re-execute this binary with
+/// `--exact child` and `ABICALL_CONF_CHILD` set (crash isolation,
+/// `abicall_conformance::child`); run normally, it does nothing.
+#[test]
+fn child() {
+    if let Some(code) = abicall_conformance::child::serve_if_child() {
+        std::process::exit(code);
+    }
+}
+
+/// The command that re-executes this test binary as a conformance child.
+pub fn child_command() -> Vec<std::ffi::OsString> {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    vec![
+        exe.into_os_string(),
+        "--exact".into(),
+        "child".into(),
+        "--test-threads=1".into(),
+    ]
+}

@@ -33,6 +33,8 @@ fn sweep(compiler: &str, seed: u64, count: usize) -> Summary {
     let mut opts = Options::new(Target::X86_64SysV, seed, count);
     opts.compiler = compiler.into();
     opts.jobs = 2;
+    // A crash becomes a failure naming the signature (child process).
+    opts.child = Some(super::child_command());
     let sum = run(&opts, &|_, _, _| {}).unwrap_or_else(|e| panic!("{e}"));
     let mut report = String::new();
     for r in &sum.failed {

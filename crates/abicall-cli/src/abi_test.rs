@@ -36,6 +36,10 @@ pub struct AbiTestArgs {
     /// Skip the fixed abi-cases rows.
     #[arg(long)]
     no_fixed: bool,
+    /// Run the calls in this process instead of a child process per chunk
+    /// (a crash then ends the run without naming the signature).
+    #[arg(long)]
+    no_isolation: bool,
     /// Run piece K of N of the sweep (e.g. `--shard 2/4`): the fixed cases
     /// and the chunks of 250 signatures are dealt out round robin, so N runs
     /// with the same seed and count, K = 1..N, are disjoint and add up to the
@@ -68,6 +72,13 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     opts.fixed = !a.no_fixed;
     opts.only = a.only;
     opts.shard = a.shard;
+    // Each chunk's in-process checks run in a re-executed child: a crash
+    // becomes a failure naming the signature.
+    if !a.no_isolation {
+        opts.child = Some(vec![std::env::current_exe()
+            .map_err(|e| format!("cannot find the abicall binary to re-execute: {e}"))?
+            .into_os_string()]);
+    }
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
     let last = Mutex::new(Instant::now());

@@ -406,33 +406,46 @@ const STRING_CAP: usize = 1 << 16;
 
 /// The string a non-NULL `char *` points to, when its bytes up to the NUL
 /// (at most [`STRING_CAP`]) can be read; `None` for a pointer into
-/// unmapped or unreadable memory, or with no NUL within the cap. Reading
-/// goes through `process_vm_readv` on this process, which fails with
-/// `EFAULT` where a plain load would crash (a function returning
-/// `(char *)0x10` prints as a pointer, not a SIGSEGV).
+/// unmapped or unreadable memory, or with no NUL within the cap. The bytes
+/// are copied by the kernel: `write` of the range into a pipe of our own
+/// fails with `EFAULT` where a plain load would crash (a function returning
+/// `(char *)0x10` prints as a pointer, not a SIGSEGV). Unlike
+/// `process_vm_readv`, this also works under qemu-user, which checks the
+/// guest range of a `write` itself.
 fn readable_c_string(p: &Ptr) -> Option<Vec<u8>> {
     const CHUNK: usize = 4096;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return None;
+    }
+    struct Pipe([libc::c_int; 2]);
+    impl Drop for Pipe {
+        fn drop(&mut self) {
+            for fd in self.0 {
+                // SAFETY: both descriptors were opened above and are closed once, here.
+                unsafe { libc::close(fd) };
+            }
+        }
+    }
+    let pipe = Pipe(fds);
     let mut out = Vec::new();
     let mut addr = p.addr();
     while out.len() < STRING_CAP {
         // Up to the next page boundary, so a readable prefix is not lost to
-        // an unreadable page after it.
+        // an unreadable page after it; a chunk is far below the pipe's capacity.
         let n = CHUNK - addr % CHUNK;
         let mut buf = vec![0u8; n];
-        let local = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: n,
-        };
-        let remote = libc::iovec {
-            iov_base: addr as *mut libc::c_void,
-            iov_len: n,
-        };
-        // SAFETY: the kernel writes at most `n` bytes into `buf` (which has
-        // `n`) and reads the remote range itself, reporting EFAULT instead
-        // of faulting when it is not mapped readable; no memory of ours is
-        // read through `addr`.
-        let got = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
-        if got <= 0 {
+        // SAFETY: the kernel reads the `n` bytes at `addr` itself and reports
+        // EFAULT instead of faulting when they are not mapped readable; no
+        // memory is read through `addr` by this process.
+        let put = unsafe { libc::write(pipe.0[1], addr as *const libc::c_void, n) };
+        if put <= 0 {
+            return None;
+        }
+        // SAFETY: `buf` has room for `put` (<= n) bytes, all now in the pipe.
+        let got = unsafe { libc::read(pipe.0[0], buf.as_mut_ptr().cast(), put as usize) };
+        if got != put {
             return None;
         }
         let got = got as usize;

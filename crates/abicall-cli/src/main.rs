@@ -33,6 +33,11 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // `abicall abi-test` re-executes this binary for each chunk's
+    // in-process checks (crash isolation, abicall_conformance::child).
+    if let Some(code) = abicall_conformance::child::serve_if_child() {
+        return ExitCode::from(code as u8);
+    }
     let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Call(a) => call::run(a),

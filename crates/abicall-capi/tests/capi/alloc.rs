@@ -142,7 +142,9 @@ fn callback_churn_keeps_rss_bounded() {
     if std::env::var_os(CHILD).is_some() {
         return callback_churn_child();
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    // Under qemu-user (the aarch64 build on an x86_64 machine) the child
+    // runs under qemu too.
+    let out = crate::host::exe_command(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "alloc::callback_churn_keeps_rss_bounded",

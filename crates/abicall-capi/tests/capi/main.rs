@@ -5,6 +5,9 @@ pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 #[path = "../../../../tests/support/counting_alloc.rs"]
 mod counting_alloc;
+#[allow(dead_code)]
+#[path = "../../../../tests/support/host.rs"]
+mod host;
 
 mod alloc;
 mod embedding;

@@ -600,8 +600,20 @@ fn complex_members_in_initializers() {
 
 #[test]
 fn long_double_exact_both_ways() {
-    // nextafterl(1, 2) is 1 + 2^-63 on x86_64: printed with every digit
-    // needed to read it back, not as 1.0L.
+    // nextafterl(1, 2) is 1 + 2^-63 on x86_64 (x87) and 1 + 2^-112 on
+    // aarch64 (binary128): printed with every digit needed to read it back,
+    // not as 1.0L.
+    let (next, next_json) = if cfg!(target_arch = "aarch64") {
+        (
+            "1.0000000000000000000000000000000002L\n",
+            "{\"return\":1.0000000000000000000000000000000002,\"out\":[]}\n",
+        )
+    } else {
+        (
+            "1.0000000000000000001L\n",
+            "{\"return\":1.0000000000000000001,\"out\":[]}\n",
+        )
+    };
     ok(
         run(&[
             "libm.so.6",
@@ -609,7 +621,7 @@ fn long_double_exact_both_ways() {
             "1.0L",
             "2.0L",
         ]),
-        "1.0000000000000000001L\n",
+        next,
     );
     ok(
         run(&[
@@ -619,8 +631,14 @@ fn long_double_exact_both_ways() {
             "1.0L",
             "2.0L",
         ]),
-        "{\"return\":1.0000000000000000001,\"out\":[]}\n",
+        next_json,
     );
+    if !cfg!(target_arch = "x86_64") {
+        // The rest reads the x87 format's mantissa and exponent words
+        // (rb_ld_bits); binary128 text is checked by the engine's
+        // memory::longdouble tests on every host.
+        return;
+    }
     // A literal keeps its bits on the way in (decimal and hex).
     for lit in ["1.0000000000000000001L", "0x1.0000000000000002p0L"] {
         ok(
