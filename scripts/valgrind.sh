@@ -45,9 +45,13 @@ for bin in "${bins[@]}"; do
     case "$(basename "$bin")" in
         call-*) extra=(--skip long_double) ;;
     esac
+    # --smc-check=all (every invocation here): JIT trampolines are written
+    # through a second mapping of their memory and their granules reused
+    # after a call object is dropped, which valgrind only notices when it
+    # re-checks code it already translated.
     # The default test harness runs tests on threads; one at a time keeps
     # valgrind's serialized scheduler fast and the report readable.
-    if ! valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
+    if ! valgrind --tool=memcheck --smc-check=all --error-exitcode=1 --leak-check=full \
         --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         "$bin" --test-threads=1 "${extra[@]}"; then
         echo "!!! valgrind reported errors for $(basename "$bin")" >&2
@@ -58,7 +62,7 @@ for bin in "${bins[@]}"; do
         # assertions may fail (exit 101), but a memcheck error (exit 1) fails.
         echo "=== valgrind $(basename "$bin") (long double tests, memcheck only; their assertion failures are expected)"
         rc=0
-        valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
+        valgrind --tool=memcheck --smc-check=all --error-exitcode=1 --leak-check=full \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite \
             "$bin" --test-threads=1 long_double || rc=$?
         if [ "$rc" -ne 0 ] && [ "$rc" -ne 101 ]; then
@@ -77,7 +81,7 @@ if [ "$#" -eq 0 ]; then
     fx=(--cdef c-fixtures/abi_cases.h "$tmp/libfixtures.so")
     vg() {
         echo "=== valgrind abicall call $*"
-        valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
+        valgrind -q --tool=memcheck --smc-check=all --error-exitcode=1 --leak-check=full \
             --errors-for-leak-kinds=definite target/debug/abicall call "$@" || status=1
     }
     vg libm.so.6 'double cos(double)' 0.5
@@ -94,7 +98,7 @@ if [ "$#" -eq 0 ]; then
     gcc -shared -fPIC -o "$tmp/libgeom.so" examples/c/geom.c -lm
     gcc -std=c11 -Iinclude -o "$tmp/embed" examples/c/embed.c target/debug/libabicall_capi.a -lpthread -ldl -lm
     echo "=== valgrind examples/c/embed"
-    valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
+    valgrind -q --tool=memcheck --smc-check=all --error-exitcode=1 --leak-check=full \
         --errors-for-leak-kinds=definite "$tmp/embed" "$tmp/libgeom.so" >/dev/null || status=1
 fi
 exit $status

@@ -6,7 +6,7 @@
 //! JIT) is one more line here.
 
 use abicall::call::callback::RawCallbackFn;
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::error::Result;
 use abicall::types::{TypeId, Types};
 
@@ -40,8 +40,12 @@ fn libffi(c: &mut RawCall) -> bool {
 }
 
 fn fast(c: &mut RawCall) -> bool {
-    c.set_fast_path(true);
-    c.uses_fast_path()
+    c.set_tier(Tier::Fast).is_ok()
+}
+
+/// The JIT tier: every plan on hosts that have it (x86_64 Linux).
+fn jit(c: &mut RawCall) -> bool {
+    c.set_tier(Tier::Jit).is_ok()
 }
 
 /// Every call tier, in the order they run.
@@ -54,6 +58,10 @@ pub const CALL_TIERS: &[CallTier] = &[
         name: "fast",
         select: fast,
     },
+    CallTier {
+        name: "jit",
+        select: jit,
+    },
 ];
 
 fn closure(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<Option<RawCallback>> {
@@ -61,8 +69,15 @@ fn closure(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOpti
 }
 
 fn fast_entry(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<Option<RawCallback>> {
-    let cb = RawCallback::new(types, fty, f, opts)?;
-    Ok(cb.uses_fast_path().then_some(cb))
+    // No fast entry for x87 results or more than 32 arguments: skipped.
+    Ok(RawCallback::with_tier(types, fty, f, opts, Tier::Fast).ok())
+}
+
+fn jit_stub(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<Option<RawCallback>> {
+    if !Tier::Jit.available() {
+        return Ok(None);
+    }
+    RawCallback::with_tier(types, fty, f, opts, Tier::Jit).map(Some)
 }
 
 /// Every callback tier, in the order they run.
@@ -74,6 +89,10 @@ pub const CALLBACK_TIERS: &[CallbackTier] = &[
     CallbackTier {
         name: "fast entry",
         make: fast_entry,
+    },
+    CallbackTier {
+        name: "JIT stub",
+        make: jit_stub,
     },
 ];
 

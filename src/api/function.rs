@@ -5,7 +5,8 @@ use super::convert::{self, ArgStore, Bytes};
 use super::{read, SharedTypes};
 use crate::call::RawCall;
 use crate::error::{Error, Result};
-use crate::types::TypeId;
+use crate::memory::{decode_prim, encode_prim, encode_value, Ptr, MAX_SCALAR};
+use crate::types::{Prim, TypeId, TypeKind, Types};
 use crate::value::Value;
 use std::any::Any;
 use std::collections::HashMap;
@@ -39,6 +40,102 @@ pub struct Function {
     ret: TypeId,
     variadic: bool,
     var_cache: Mutex<HashMap<Vec<TypeId>, RawCall>>,
+    /// For signatures of scalars only: what the allocation-free path of
+    /// [`Function::call`] needs.
+    simple: Option<Simple>,
+}
+
+/// Most arguments the allocation-free path takes.
+const SIMPLE_ARGS: usize = 16;
+
+/// A signature of scalar (primitive, enum, pointer) parameters and a
+/// scalar or `void` result: [`Function::call`] converts into stack slots and
+/// decodes the result without the type table.
+struct Simple {
+    /// How each parameter is encoded.
+    params: Box<[SimpleParam]>,
+    /// Some parameter needs the type table (enums, pointers).
+    needs_types: bool,
+    ret: SimpleRet,
+}
+
+#[derive(Clone, Copy)]
+enum SimpleParam {
+    /// An integer of at most 64 bits given as `Value::Int` in `min..=max`:
+    /// stored as is (anything else: [`SimpleParam::Prim`]'s conversion).
+    Int { min: i128, max: i128, prim: Prim },
+    /// A `double` given as `Value::Float`.
+    Double,
+    /// A primitive: encoded without the type table.
+    Prim(Prim),
+    /// An enum (enumerator names need the table).
+    Enum,
+    /// A pointer (a `Str`, list or array object given for one needs a
+    /// temporary buffer: the general path).
+    Pointer,
+}
+
+#[derive(Clone, Copy)]
+enum SimpleRet {
+    Void,
+    /// An integer of at most 64 bits: `size` bytes, sign-extended or not.
+    Int {
+        size: u8,
+        signed: bool,
+    },
+    Double,
+    Prim(Prim),
+    Pointer(TypeId),
+}
+
+impl Simple {
+    fn new(t: &Types, params: &[TypeId], ret: TypeId, variadic: bool) -> Option<Simple> {
+        if variadic || params.len() > SIMPLE_ARGS {
+            return None;
+        }
+        let scalar = |ty: TypeId| match t.kind(ty) {
+            TypeKind::Pointer(_) => Some(SimpleParam::Pointer),
+            TypeKind::Prim(Prim::Void) => None,
+            TypeKind::Prim(Prim::Double) => Some(SimpleParam::Double),
+            TypeKind::Prim(p) if p.is_integer() && *p != Prim::Bool && p.size_align(t.target()).0 <= 8 => {
+                let bits = p.size_align(t.target()).0 as u32 * 8;
+                let (min, max) = if p.is_signed(t.target()) {
+                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+                } else {
+                    (0, (1i128 << bits) - 1)
+                };
+                Some(SimpleParam::Int { min, max, prim: *p })
+            }
+            TypeKind::Prim(p) => Some(SimpleParam::Prim(*p)),
+            TypeKind::Enum(_) => Some(SimpleParam::Enum),
+            _ => None,
+        };
+        let params = params
+            .iter()
+            .map(|&p| scalar(p))
+            .collect::<Option<Box<[SimpleParam]>>>()?;
+        let needs_types = params
+            .iter()
+            .any(|p| matches!(p, SimpleParam::Enum | SimpleParam::Pointer));
+        let ret = match t.kind(ret) {
+            TypeKind::Prim(Prim::Void) => SimpleRet::Void,
+            TypeKind::Pointer(pt) => SimpleRet::Pointer(*pt),
+            TypeKind::Prim(Prim::Double) => SimpleRet::Double,
+            TypeKind::Prim(p) if p.is_integer() && *p != Prim::Bool && p.size_align(t.target()).0 <= 8 => {
+                SimpleRet::Int {
+                    size: p.size_align(t.target()).0 as u8,
+                    signed: p.is_signed(t.target()),
+                }
+            }
+            TypeKind::Prim(_) | TypeKind::Enum(_) => SimpleRet::Prim(t.as_prim(ret)?),
+            _ => return None,
+        };
+        Some(Simple {
+            params,
+            needs_types,
+            ret,
+        })
+    }
 }
 
 // SAFETY: `code` is the address of a C function, callable from any thread;
@@ -72,7 +169,7 @@ impl Function {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<Function> {
-        let (params, ret, variadic, fixed) = {
+        let (params, ret, variadic, fixed, simple) = {
             let t = read(&types);
             let sig = t
                 .sig_of(ty)
@@ -85,7 +182,8 @@ impl Function {
                 // function's contract), which is what `RawCall::new` needs.
                 Some(unsafe { RawCall::new(&t, ty, &[], code, keepalive.clone()) }.map_err(|e| prefix(name, e))?)
             };
-            (sig.params, sig.ret, sig.variadic, fixed)
+            let simple = Simple::new(&t, &sig.params, sig.ret, sig.variadic);
+            (sig.params, sig.ret, sig.variadic, fixed, simple)
         };
         Ok(Function {
             name: name.to_string(),
@@ -98,6 +196,7 @@ impl Function {
             ret,
             variadic,
             var_cache: Mutex::new(HashMap::new()),
+            simple,
         })
     }
 
@@ -149,6 +248,13 @@ impl Function {
     /// [`Function::call_variadic`] to give them). Returns `Value::Null` for
     /// `void`; a struct/union result is an owned copy.
     ///
+    /// Signatures of scalars (numbers, enums, pointers; result scalar or
+    /// `void`, at most 16 parameters) take a path that makes no heap
+    /// allocation: arguments are converted into stack slots, the prepared
+    /// call runs on its default tier, the result is decoded from a stack
+    /// buffer. (A `Str` or list given for a pointer parameter needs a
+    /// temporary C copy and takes the general path.)
+    ///
     /// # Safety
     /// Calling native code through a user-written declaration cannot be
     /// checked: the caller promises that the declaration is the function's
@@ -158,8 +264,100 @@ impl Function {
     /// What abicall checks is listed in the crate's
     /// [safety model](crate#safety-model).
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value> {
+        // SAFETY: our caller's contract is `call_simple`'s.
+        if let Some(r) = unsafe { self.call_simple(args) } {
+            return r;
+        }
         // SAFETY: our caller's contract is `call_inner`'s.
         unsafe { self.call_inner(args, None) }
+    }
+
+    /// The allocation-free path of [`Function::call`]; `None` when the call
+    /// needs the general path (which also reports every conversion error).
+    ///
+    /// # Safety
+    /// As for [`Function::call`].
+    #[inline]
+    unsafe fn call_simple(&self, args: &[Value]) -> Option<Result<Value>> {
+        let simple = self.simple.as_ref()?;
+        let raw = self.fixed.as_ref()?;
+        let n = args.len();
+        if n != simple.params.len() {
+            return None;
+        }
+        let target = raw.plan().target;
+        #[repr(C, align(16))]
+        struct Slot([u8; MAX_SCALAR]);
+        let mut slots: [std::mem::MaybeUninit<Slot>; SIMPLE_ARGS] =
+            [const { std::mem::MaybeUninit::uninit() }; SIMPLE_ARGS];
+        let mut ptrs = [std::ptr::null::<c_void>(); SIMPLE_ARGS];
+        {
+            let t = simple.needs_types.then(|| read(&self.types));
+            for (i, v) in args.iter().enumerate() {
+                match (simple.params[i], v) {
+                    (SimpleParam::Int { min, max, .. }, Value::Int(x)) if (min..=max).contains(x) => {
+                        // Little-endian: the low bytes are the value.
+                        let slot = slots[i].as_mut_ptr() as *mut i64;
+                        // SAFETY: the slot has room for 8 bytes, 16-aligned.
+                        unsafe { slot.write(*x as i64) };
+                        ptrs[i] = slot as *const c_void;
+                        continue;
+                    }
+                    (SimpleParam::Double, Value::Float(x)) => {
+                        let slot = slots[i].as_mut_ptr() as *mut f64;
+                        // SAFETY: the slot has room for 8 bytes and is 16-aligned.
+                        unsafe { slot.write(*x) };
+                        ptrs[i] = slot as *const c_void;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let slot = slots[i].write(Slot([0; MAX_SCALAR]));
+                match (simple.params[i], &t) {
+                    (SimpleParam::Int { prim: p, .. }, _) => {
+                        encode_prim(p, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Double, _) => {
+                        encode_prim(Prim::Double, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Prim(p), _) => {
+                        // Errors are reported by the general path.
+                        encode_prim(p, target, v, &mut slot.0, &String::new).ok()?;
+                    }
+                    (SimpleParam::Pointer, _) if matches!(v, Value::Str(_) | Value::List(_) | Value::CData(_)) => {
+                        return None
+                    }
+                    (_, Some(t)) => {
+                        encode_value(t, self.params[i], v, &mut slot.0).ok()?;
+                    }
+                    (_, None) => return None,
+                }
+                ptrs[i] = slot.0.as_ptr() as *const c_void;
+            }
+        }
+        let mut ret = Slot([0; MAX_SCALAR]);
+        // SAFETY: every pointer refers to an encoded value of the planned
+        // type in `slots`; `ret` has room for any scalar result.
+        if let Err(e) = unsafe { raw.call(&ptrs[..n], ret.0.as_mut_ptr() as *mut c_void) } {
+            return Some(Err(prefix(&self.name, e)));
+        }
+        Some(Ok(match simple.ret {
+            SimpleRet::Void => Value::Null,
+            SimpleRet::Int { size, signed } => {
+                let raw = u64::from_le_bytes(ret.0[..8].try_into().ok()?);
+                let shift = 64 - 8 * size as u32;
+                Value::Int(if signed {
+                    ((raw << shift) as i64 >> shift) as i128
+                } else {
+                    ((raw << shift) >> shift) as i128
+                })
+            }
+            SimpleRet::Double => Value::Float(f64::from_le_bytes(ret.0[..8].try_into().ok()?)),
+            SimpleRet::Prim(p) => decode_prim(p, target, &ret.0),
+            SimpleRet::Pointer(pt) => {
+                Value::Pointer(Ptr::new(u64::from_le_bytes(ret.0[..8].try_into().ok()?) as usize, pt))
+            }
+        }))
     }
 
     /// Calls a variadic function giving the C types of the variadic

@@ -31,6 +31,7 @@
 
 use super::cif::Cif;
 use super::fast::{self, FastCallback};
+use super::jit::{self, JitStub, Tier};
 use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
 use crate::error::{Error, Result};
@@ -84,6 +85,9 @@ struct State {
     widen: Option<(usize, bool)>,
     /// The plan compiled for the fast entry, when the callback uses it.
     fast: Option<FastCallback>,
+    /// The result goes through the hidden pointer (generated entry: the
+    /// dispatcher zeroes C's buffer, since the stub has none of its own).
+    sret: bool,
 }
 
 // SAFETY: `f` is only accessed under the alive/active/taken protocol
@@ -175,8 +179,10 @@ struct Slot {
     state: AtomicPtr<State>,
     /// Calls inside the entry that may hold the state pointer.
     active: AtomicUsize,
-    /// The libffi closure, or null for a fast stub.
+    /// The libffi closure, or null for a fast or generated stub.
     closure: *mut ffi_closure,
+    /// The kind of entry (a generated stub only ever runs its own plan).
+    tier: Tier,
     /// The executable address.
     code: *const c_void,
 }
@@ -205,6 +211,8 @@ impl Slot {
 
 /// Retired slots, oldest first, by kind of entry, and states waiting to be dropped.
 struct Registry {
+    /// Generated stubs: reused only for a state with the same plan.
+    jit: VecDeque<&'static Slot>,
     fast: VecDeque<&'static Slot>,
     libffi: VecDeque<&'static Slot>,
     grave: VecDeque<Arc<State>>,
@@ -213,6 +221,7 @@ struct Registry {
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    jit: VecDeque::new(),
     fast: VecDeque::new(),
     libffi: VecDeque::new(),
     grave: VecDeque::new(),
@@ -238,6 +247,19 @@ impl Registry {
             return None;
         }
         q.pop_front()
+    }
+
+    /// A retired generated stub made for `plan`, when enough are waiting.
+    fn take_jit(&mut self, plan: &CallPlan) -> Option<&'static Slot> {
+        if self.jit.len() <= RETIRED_KEPT {
+            return None;
+        }
+        let at = self.jit.iter().position(|slot| {
+            // SAFETY: a retired slot owns a count of its (dead) state, and
+            // only the registry, whose lock we hold, swaps it.
+            unsafe { &*slot.state.load(SeqCst) }.plan == *plan
+        })?;
+        self.jit.remove(at)
     }
 
     /// Makes `slot` run `state`; returns the state it ran before, once no
@@ -281,8 +303,37 @@ impl RawCallback {
     /// entry when the plan allows it (every plan without an x87 return or
     /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
     /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
+    ///
+    /// With the JIT tier ([`RawCallback::with_tier`]`(.., Tier::Jit)`) the
+    /// entry is a stub generated for the signature (x86_64 Linux): it stores
+    /// the incoming registers in its frame and calls the dispatcher with the
+    /// argument pointers, no register image, x87 results included.
     pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
-        Self::build(types, func, f, opts, !fast::disabled_by_env())
+        let tiers: &[Tier] = if fast::disabled_by_env() {
+            &[Tier::Libffi]
+        } else if jit::disabled_by_env() {
+            &[Tier::Fast, Tier::Libffi]
+        } else {
+            &Tier::ALL
+        };
+        Self::build(types, func, f, opts, tiers)
+    }
+
+    /// As [`RawCallback::new`], entering exactly through `tier`; fails when
+    /// that tier cannot take this signature on this host.
+    pub fn with_tier(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+        tier: Tier,
+    ) -> Result<RawCallback> {
+        Self::build(types, func, f, opts, &[tier])
+    }
+
+    /// The entry C goes through.
+    pub fn tier(&self) -> Tier {
+        self.slot.tier
     }
 
     /// As [`RawCallback::new`], always through a libffi closure (for
@@ -293,13 +344,13 @@ impl RawCallback {
         f: Box<RawCallbackFn>,
         opts: CallbackOptions,
     ) -> Result<RawCallback> {
-        Self::build(types, func, f, opts, false)
+        Self::build(types, func, f, opts, &[Tier::Libffi])
     }
 
-    /// Whether C enters this callback through abicall's fast entry (not a
-    /// libffi closure).
+    /// Whether C enters this callback through abicall's own code (a
+    /// generated stub or the fast entry), not a libffi closure.
     pub fn uses_fast_path(&self) -> bool {
-        self.slot.closure.is_null()
+        self.slot.tier != Tier::Libffi
     }
 
     fn build(
@@ -307,7 +358,7 @@ impl RawCallback {
         func: TypeId,
         f: Box<RawCallbackFn>,
         opts: CallbackOptions,
-        try_fast: bool,
+        tiers: &[Tier],
     ) -> Result<RawCallback> {
         let host = crate::Target::host();
         if host != Some(types.target()) {
@@ -348,7 +399,12 @@ impl RawCallback {
             None => vec![0; ret_size],
         };
         let arg_map = cif.arg_map.clone();
-        let fast = if try_fast { FastCallback::new(&plan) } else { None };
+        let fast = if tiers.contains(&Tier::Fast) {
+            FastCallback::new(&plan)
+        } else {
+            None
+        };
+        let sret = matches!(plan.ret.pass, abi::Pass::Indirect { .. }) && ret_size > 0;
         let state = Arc::new(State {
             cif,
             plan,
@@ -362,17 +418,53 @@ impl RawCallback {
             ret_size,
             widen,
             fast,
+            sret,
         });
-        let slot = if state.fast.is_some() {
-            Self::fast_slot(&state)
-        } else {
-            None
+        for &tier in tiers {
+            let slot = match tier {
+                Tier::Jit => Self::jit_slot(&state),
+                Tier::Fast if state.fast.is_some() => Self::fast_slot(&state),
+                Tier::Fast => None,
+                Tier::Libffi => Some(Self::libffi_slot(&state)?),
+            };
+            if let Some(slot) = slot {
+                return Ok(RawCallback { state, slot });
+            }
+        }
+        Err(Error::Call(format!(
+            "the {} tier cannot make this callback on this host",
+            tiers.first().copied().unwrap_or(Tier::Libffi)
+        )))
+    }
+
+    /// A generated-stub slot running `state`: a retired one made for the
+    /// same plan, or a new stub; `None` without a generator for this host
+    /// or plan, or without executable memory.
+    fn jit_slot(state: &Arc<State>) -> Option<&'static Slot> {
+        let reused = registry().take_jit(&state.plan);
+        if let Some(slot) = reused {
+            // The stub was generated for this very plan: swapping the state is all.
+            drop(Registry::install(slot, state));
+            return Some(slot);
+        }
+        let slot = new_slot(state);
+        let Some(stub) = JitStub::new(
+            &state.plan,
+            slot as *const Slot as *const c_void,
+            jit_dispatch,
+            state.widen,
+        ) else {
+            // Never shared: take back the state's count (the slot's few
+            // bytes stay leaked; this happens only without a generator or
+            // executable memory).
+            // SAFETY: from `Arc::into_raw` in `new_slot`, not shared.
+            drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
+            return None;
         };
-        let slot = match slot {
-            Some(s) => s,
-            None => Self::libffi_slot(&state)?,
-        };
-        Ok(RawCallback { state, slot })
+        slot.code = stub.code();
+        slot.tier = Tier::Jit;
+        registry().slots += 1;
+        Some(slot)
     }
 
     /// A fast-entry slot running `state`: a retired one reused, or a new
@@ -465,6 +557,7 @@ impl RawCallback {
             )));
         }
         slot.closure = closure;
+        slot.tier = Tier::Libffi;
         slot.code = code;
         registry().slots += 1;
         Ok(slot)
@@ -488,10 +581,10 @@ impl Drop for RawCallback {
         // The slot keeps the dead state (its hook and error return answer
         // stale calls) until a later callback reuses the slot.
         let mut reg = registry();
-        if self.slot.closure.is_null() {
-            reg.fast.push_back(self.slot);
-        } else {
-            reg.libffi.push_back(self.slot);
+        match self.slot.tier {
+            Tier::Jit => reg.jit.push_back(self.slot),
+            Tier::Fast => reg.fast.push_back(self.slot),
+            Tier::Libffi => reg.libffi.push_back(self.slot),
         }
     }
 }
@@ -502,6 +595,7 @@ fn new_slot(state: &Arc<State>) -> &'static mut Slot {
         state: AtomicPtr::new(Arc::into_raw(state.clone()) as *mut State),
         active: AtomicUsize::new(0),
         closure: std::ptr::null_mut(),
+        tier: Tier::Fast,
         code: std::ptr::null(),
     }))
 }
@@ -595,6 +689,31 @@ unsafe fn complete(st: &State, argv: &[*const c_void], ret: *mut c_void) {
         // caller's memory for a hidden-pointer return of `ret_size` bytes).
         unsafe { std::ptr::copy_nonoverlapping(src, ret as *mut u8, st.ret_size) };
     }
+}
+
+/// The generated entry's dispatcher (see `call::jit`): runs the closure
+/// with the argument pointers the stub built; `out` is the stub's zeroed
+/// result buffer, or C's buffer for a hidden-pointer result.
+///
+/// # Safety
+/// Called only by a stub generated for `ud`, a `Slot` (never freed) whose
+/// states all have the plan the stub was generated for, with one argument
+/// pointer per planned argument.
+unsafe extern "C" fn jit_dispatch(ud: *const c_void, argv: *const *const c_void, out: *mut u8) {
+    // SAFETY: see the function's contract: `ud` is a never-freed `Slot`.
+    let slot = unsafe { &*(ud as *const Slot) };
+    slot.with_state(|st| {
+        // SAFETY: the stub passes one pointer per planned argument.
+        let argv = unsafe { std::slice::from_raw_parts(argv, st.plan.args.len()) };
+        if st.sret {
+            // SAFETY: C's result buffer has `ret_size` bytes.
+            unsafe { std::ptr::write_bytes(out, 0, st.ret_size) };
+        }
+        if !st.run(argv, out as *mut c_void) && st.ret_size > 0 {
+            // SAFETY: `out` has `ret_size` bytes, as has the error return value.
+            unsafe { std::ptr::copy_nonoverlapping(st.error_return.as_ptr(), out, st.ret_size) };
+        }
+    })
 }
 
 /// The fast entry's dispatcher (see `call::fast`): builds argument

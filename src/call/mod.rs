@@ -8,10 +8,12 @@ mod cif;
 pub mod errno;
 mod fast;
 mod ffi_type;
+mod jit;
 pub mod raw;
 mod scratch;
 
 pub use callback::{CallbackOptions, RawCallback};
 /// cffi's names for the saved `errno` ([`errno::saved`], [`errno::set_saved`]).
 pub use errno::{saved as errno, set_saved as set_errno};
-pub use raw::RawCall;
+pub use jit::Tier;
+pub use raw::{ArgFrame, RawCall};

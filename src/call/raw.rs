@@ -5,6 +5,7 @@
 use super::cif::Cif;
 use super::errno;
 use super::fast::{self, FastCall};
+use super::jit::{self, JitCall, Tier, Trampoline};
 use super::scratch;
 use crate::abi::{self, CallPlan};
 use crate::error::{Error, Result};
@@ -12,7 +13,7 @@ use crate::types::{Prim, TypeId, Types};
 use libffi::raw;
 use std::any::Any;
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Argument counts up to this use stack storage for the argument-pointer
 /// array; more use a per-call heap array (documented exception to "no
@@ -41,14 +42,31 @@ struct Promotion {
 pub struct RawCall {
     code: *const c_void,
     inner: Arc<Inner>,
-    /// Take the fast path when the plan has one ([`RawCall::set_fast_path`]).
-    fast_enabled: bool,
+    /// The tier calls take ([`RawCall::set_tier`]).
+    tier: Tier,
+    /// The generated trampoline, exactly when `tier` is [`Tier::Jit`]
+    /// (owned by `inner.jit`, so valid while `inner` lives).
+    jit: Option<Trampoline>,
+    /// The plan's argument count (copied out of `inner` for the JIT path).
+    nargs: u32,
+    /// The result is not `void` (copied out of `inner`).
+    has_ret: bool,
 }
 
 struct Inner {
     cif: Cif,
     /// The compiled fast path, when the plan is eligible on this host.
     fast: Option<FastCall>,
+    /// The generated trampoline, compiled on first use of the JIT tier
+    /// (`None` inside: no generator for this plan or host, or no
+    /// executable memory).
+    jit: OnceLock<Option<JitCall>>,
+    /// The trampoline reading an [`ArgFrame`] (compiled with the first frame).
+    jit_frame: OnceLock<Option<JitCall>>,
+    /// Byte offset of each argument in an [`ArgFrame`], and the frame's size.
+    frame_layout: (Box<[u32]>, usize),
+    /// Declared scalar type per argument (for variadic promotions).
+    declared: Box<[Option<Prim>]>,
     plan: CallPlan,
     promotions: Box<[Option<Promotion>]>,
     needs_rewrite: bool,
@@ -154,12 +172,20 @@ impl RawCall {
         let signed_char = plan.target.char_is_signed();
         let declared: Vec<Option<Prim>> = promotions.iter().map(|p| p.map(|p| p.from)).collect();
         let fast = FastCall::new(&plan, &declared, signed_char);
-        Ok(RawCall {
+        let nargs = u32::try_from(plan.args.len()).map_err(|_| Error::Call("too many arguments".into()))?;
+        let mut call = RawCall {
             code,
-            fast_enabled: !fast::disabled_by_env(),
+            tier: Tier::Libffi,
+            jit: None,
+            nargs,
+            has_ret: ret_size > 0,
             inner: Arc::new(Inner {
                 cif,
                 fast,
+                jit: OnceLock::new(),
+                jit_frame: OnceLock::new(),
+                frame_layout: frame_layout(&plan)?,
+                declared: declared.into_boxed_slice(),
                 plan,
                 promotions: promotions.into_boxed_slice(),
                 needs_rewrite,
@@ -168,7 +194,84 @@ impl RawCall {
                 signed_char,
                 _keepalive: keepalive,
             }),
-        })
+        };
+        call.tier = call.default_tier();
+        if call.tier == Tier::Jit {
+            call.jit = call.inner.jit_call().map(JitCall::entry);
+        }
+        Ok(call)
+    }
+
+    /// As [`RawCall::new`], taking exactly `tier`; fails when that tier is
+    /// not available for this signature on this host (see [`RawCall::has_tier`]).
+    ///
+    /// # Safety
+    /// As for [`RawCall::new`].
+    pub unsafe fn with_tier(
+        types: &Types,
+        func: TypeId,
+        variadic_args: &[TypeId],
+        code: *const c_void,
+        keepalive: Option<Arc<dyn Any + Send + Sync>>,
+        tier: Tier,
+    ) -> Result<RawCall> {
+        // SAFETY: our caller promises what `new` needs: `code` has the signature `func` describes.
+        let mut call = unsafe { Self::new(types, func, variadic_args, code, keepalive) }?;
+        call.set_tier(tier)?;
+        Ok(call)
+    }
+
+    /// The tier a new call object takes: the JIT, else the fast path, else
+    /// libffi, skipping the JIT with `ABICALL_NO_JIT` and both with
+    /// `ABICALL_NO_FASTPATH`.
+    fn default_tier(&self) -> Tier {
+        if !fast::disabled_by_env() {
+            if !jit::disabled_by_env() && self.has_tier(Tier::Jit) {
+                return Tier::Jit;
+            }
+            if self.has_tier(Tier::Fast) {
+                return Tier::Fast;
+            }
+        }
+        Tier::Libffi
+    }
+
+    /// Whether `tier` can run this call on this host: libffi always; the
+    /// fast path for plans with every part in registers or at most 8 stack
+    /// slots and no x87 result (x86_64); the JIT for every x86_64 SysV plan
+    /// on Linux whose stack area is at most 1 MiB, when the host gives
+    /// executable memory (compiled on first ask).
+    pub fn has_tier(&self, tier: Tier) -> bool {
+        match tier {
+            Tier::Libffi => true,
+            Tier::Fast => self.inner.fast.is_some(),
+            Tier::Jit => self.inner.jit_call().is_some(),
+        }
+    }
+
+    /// Makes calls through this object (and clones made afterwards) take
+    /// `tier`; fails, changing nothing, when [`RawCall::has_tier`] is false.
+    pub fn set_tier(&mut self, tier: Tier) -> Result<()> {
+        if !self.has_tier(tier) {
+            return Err(Error::Call(format!(
+                "the {tier} tier cannot run this call on this host{}",
+                match tier {
+                    Tier::Jit => " (no code generator for the plan, or executable memory refused)",
+                    _ => " (the plan needs libffi)",
+                }
+            )));
+        }
+        self.tier = tier;
+        self.jit = match tier {
+            Tier::Jit => self.inner.jit_call().map(JitCall::entry),
+            _ => None,
+        };
+        Ok(())
+    }
+
+    /// The tier calls through this object take.
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// The plan this call executes.
@@ -186,18 +289,22 @@ impl RawCall {
         self.inner.ret_size
     }
 
-    /// Chooses between the fast path (when the plan has one, see
-    /// [`RawCall::has_fast_path`]) and libffi for this call object; on by
-    /// default unless `ABICALL_NO_FASTPATH` is set (to anything but `0`).
-    /// Clones made afterwards inherit the choice.
+    /// `true`: the precompiled fast path ([`Tier::Fast`]) when the plan has
+    /// one, else libffi; `false`: libffi. Clones made afterwards inherit
+    /// the choice. (See [`RawCall::set_tier`] for every tier.)
     pub fn set_fast_path(&mut self, on: bool) {
-        self.fast_enabled = on;
+        let tier = if on && self.has_tier(Tier::Fast) {
+            Tier::Fast
+        } else {
+            Tier::Libffi
+        };
+        // Never fails: both tiers are available here.
+        let _ = self.set_tier(tier);
     }
 
-    /// Whether [`RawCall::call`] skips libffi: the plan has a fast path and
-    /// it is switched on.
+    /// Whether [`RawCall::call`] skips libffi (the JIT or the fast path).
     pub fn uses_fast_path(&self) -> bool {
-        self.fast_enabled && self.inner.fast.is_some()
+        self.tier != Tier::Libffi
     }
 
     /// Whether the plan has a fast path on this host (x86_64: every part in
@@ -223,6 +330,33 @@ impl RawCall {
     /// pointers inside the arguments must be what the C function expects.
     #[inline]
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
+        if let Some(trampoline) = self.jit {
+            if args.len() == self.nargs as usize && (!ret.is_null() || !self.has_ret) {
+                errno::before_call();
+                // SAFETY: the trampoline was generated from this call's plan
+                // and lives as long as `inner`; one argument pointer per
+                // planned argument (checked above), NULL ones refused by the
+                // trampoline before anything is called; the caller
+                // guarantees the rest.
+                let refused = unsafe { trampoline(self.code, args.as_ptr(), ret) };
+                errno::after_call();
+                if refused == 0 {
+                    return Ok(());
+                }
+            }
+            return Err(self.bad_call(args));
+        }
+        // SAFETY: our caller's contract is `call_other`'s (the same as `call`'s).
+        unsafe { self.call_other(args, ret) }
+    }
+
+    /// [`RawCall::call`] on the fast path and libffi (kept out of line so
+    /// the JIT tier's call inlines small).
+    ///
+    /// # Safety
+    /// As for `call`.
+    #[inline(never)]
+    unsafe fn call_other(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
         if args.len() != inner.plan.args.len() {
             return Err(self.bad_call(args));
@@ -230,7 +364,7 @@ impl RawCall {
         if ret.is_null() && inner.ret_size > 0 {
             return Err(self.bad_call(args));
         }
-        if self.fast_enabled {
+        if self.tier == Tier::Fast {
             if let Some(fast) = &inner.fast {
                 // SAFETY: argument count checked above; NULL argument
                 // pointers are refused by `fast.call` before anything is
@@ -345,12 +479,13 @@ impl RawCall {
     #[inline(always)]
     unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
+        let cif = &inner.cif;
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
         let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
         if inner.ret_size > RET_SCRATCH {
             errno::before_call();
             // SAFETY: CIF prepared; `ret` has room for the whole value.
-            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), ret, avalue) };
+            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), ret, avalue) };
             errno::after_call();
         } else {
             #[repr(C, align(16))]
@@ -362,7 +497,7 @@ impl RawCall {
             errno::before_call();
             // SAFETY: CIF prepared; the scratch buffer is at least a register
             // wide and as large as any register-returned value.
-            unsafe { raw::ffi_call(inner.cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
+            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
             errno::after_call();
             // Little-endian: the low bytes are the value, so copying
             // `ret_size` bytes truncates a widened narrow return.
@@ -377,6 +512,213 @@ impl RawCall {
                 }
             }
         }
+    }
+}
+
+impl Inner {
+    /// The JIT trampoline, compiled on first use.
+    fn jit_call(&self) -> Option<&JitCall> {
+        self.jit
+            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char, None))
+            .as_ref()
+    }
+
+    /// The JIT trampoline reading argument frames, compiled on first use.
+    fn jit_frame_call(&self) -> Option<&JitCall> {
+        self.jit_frame
+            .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char, Some(&self.frame_layout.0)))
+            .as_ref()
+    }
+
+    /// Bytes of argument `i` as the caller writes them (the declared type's
+    /// size for a promoted variadic argument).
+    fn declared_size(&self, i: usize) -> usize {
+        match self.declared.get(i).copied().flatten() {
+            Some(p) if self.plan.args[i].promoted.is_some() => p.size_align(self.plan.target).0 as usize,
+            _ => self.plan.args[i].size as usize,
+        }
+    }
+}
+
+/// Largest argument frame (all arguments together).
+const MAX_FRAME: usize = 1 << 20;
+
+/// Argument `i` of a frame at a 16-aligned offset, in order.
+fn frame_layout(plan: &CallPlan) -> Result<(Box<[u32]>, usize)> {
+    let mut at = 0usize;
+    let mut offsets = Vec::with_capacity(plan.args.len());
+    for a in &plan.args {
+        offsets.push(at as u32);
+        at += (a.size.max(1) as usize).next_multiple_of(16);
+        if at > MAX_FRAME {
+            // Such calls still work through `RawCall::call`; frames refuse them.
+            return Ok((Box::new([]), usize::MAX));
+        }
+    }
+    Ok((offsets.into_boxed_slice(), at))
+}
+
+/// An argument frame: a prepared block of memory with one slot per
+/// argument, into which an interpreter writes argument *values* (C layout,
+/// the declared type's bytes) and then calls — no array of argument
+/// pointers to build, no allocation per call. On the JIT tier the frame
+/// has its own trampoline, which reads each argument at its fixed offset
+/// in the frame (no pointer loads, no NULL checks).
+///
+/// Made once per call site with [`RawCall::frame`] (which allocates the
+/// frame); reused for every call. Slots keep their bytes between calls, so
+/// arguments that do not change need not be written again.
+///
+/// ```
+/// use abicall::{call::RawCall, types::{Types, Prim}, Target};
+/// extern "C" fn add(a: i64, b: i64) -> i64 { a + b }
+/// let mut t = Types::new(Target::host().unwrap());
+/// let l = t.prim(Prim::Long);
+/// let f = t.func(l, vec![l, l], false);
+/// // SAFETY: `add` has this signature.
+/// let call = unsafe { RawCall::new(&t, f, &[], add as *const _, None) }.unwrap();
+/// let mut frame = call.frame().unwrap();
+/// let mut r = 0i64;
+/// for k in 0..3i64 {
+///     frame.set(0, k).unwrap();
+///     frame.set(1, 10i64).unwrap();
+///     // SAFETY: both arguments written; `r` holds the result.
+///     unsafe { frame.call(&mut r as *mut i64 as *mut _) }.unwrap();
+///     assert_eq!(r, k + 10);
+/// }
+/// ```
+pub struct ArgFrame {
+    call: RawCall,
+    buf: Box<[u128]>,
+    /// Pointers to each slot (for the fast path and libffi).
+    ptrs: Box<[*const c_void]>,
+    /// Bytes the caller writes per argument.
+    sizes: Box<[u32]>,
+    /// The frame trampoline, when the call takes the JIT tier.
+    jit: Option<Trampoline>,
+}
+
+// SAFETY: the pointers point into the frame's own buffer, which moves with it.
+unsafe impl Send for ArgFrame {}
+
+impl std::fmt::Debug for ArgFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArgFrame")
+            .field("args", &self.ptrs.len())
+            .field("tier", &self.call.tier())
+            .finish()
+    }
+}
+
+impl RawCall {
+    /// A new argument frame for this call (on this object's tier); fails
+    /// when the arguments together take more than 1 MiB.
+    pub fn frame(&self) -> Result<ArgFrame> {
+        let (offsets, size) = &self.inner.frame_layout;
+        if *size > MAX_FRAME {
+            return Err(Error::Call("arguments too large for an argument frame (1 MiB)".into()));
+        }
+        let mut buf = vec![0u128; size.div_ceil(16).max(1)].into_boxed_slice();
+        let base = buf.as_mut_ptr() as *mut u8;
+        let ptrs = offsets
+            .iter()
+            // SAFETY: every offset lies within the frame (layout).
+            .map(|&o| unsafe { base.add(o as usize) } as *const c_void)
+            .collect();
+        let jit = match self.tier {
+            Tier::Jit => self.inner.jit_frame_call().map(JitCall::entry),
+            _ => None,
+        };
+        let sizes = (0..offsets.len()).map(|i| self.inner.declared_size(i) as u32).collect();
+        Ok(ArgFrame {
+            call: self.clone(),
+            buf,
+            ptrs,
+            sizes,
+            jit,
+        })
+    }
+}
+
+impl ArgFrame {
+    /// Number of arguments.
+    pub fn arg_count(&self) -> usize {
+        self.ptrs.len()
+    }
+
+    /// Bytes the caller writes for argument `i` (its declared type's size),
+    /// or `None` past the last argument.
+    pub fn arg_size(&self, i: usize) -> Option<usize> {
+        self.sizes.get(i).map(|&n| n as usize)
+    }
+
+    /// Argument `i`'s bytes, to write in C layout; `None` past the last argument.
+    pub fn arg_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        let n = self.arg_size(i)?;
+        let p = self.ptrs[i] as *mut u8;
+        // SAFETY: slot `i` lies within the frame's buffer, which `&mut self`
+        // borrows exclusively, and has room for `n` bytes (layout).
+        Some(unsafe { std::slice::from_raw_parts_mut(p, n) })
+    }
+
+    /// Writes `v` as argument `i`; fails when `T`'s size is not the
+    /// argument's (see [`ArgFrame::arg_size`]) or `i` is past the end.
+    #[inline]
+    pub fn set<T: Copy>(&mut self, i: usize, v: T) -> Result<()> {
+        match (self.ptrs.get(i), self.sizes.get(i)) {
+            (Some(&p), Some(&n)) if n as usize == std::mem::size_of::<T>() => {
+                // SAFETY: the slot has `size_of::<T>()` bytes (checked) in the
+                // frame's buffer, borrowed exclusively.
+                unsafe { (p as *mut T).write_unaligned(v) };
+                Ok(())
+            }
+            _ => Err(self.bad_set(i, std::mem::size_of::<T>())),
+        }
+    }
+
+    #[cold]
+    fn bad_set(&self, i: usize, size: usize) -> Error {
+        match self.arg_size(i) {
+            None => Error::Call(format!(
+                "argument {}: the call takes {} argument(s)",
+                i + 1,
+                self.ptrs.len()
+            )),
+            Some(n) => Error::Call(format!(
+                "argument {}: {size} bytes given for a {n}-byte argument",
+                i + 1
+            )),
+        }
+    }
+
+    /// Calls with the arguments in the frame; the result's
+    /// [`RawCall::ret_size`] bytes go to `ret` (NULL for `void`).
+    ///
+    /// # Safety
+    /// Every argument slot holds a valid value of its type (slots start
+    /// zeroed); `ret` as for [`RawCall::call`].
+    #[inline]
+    pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
+        if let Some(trampoline) = self.jit {
+            if ret.is_null() && self.call.inner.ret_size > 0 {
+                return Err(Error::Call("NULL return buffer for a non-void function".into()));
+            }
+            errno::before_call();
+            // SAFETY: the frame trampoline was generated for this plan and
+            // this frame layout (it lives as long as `call.inner`); the
+            // buffer holds every argument at its offset (caller contract).
+            unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) };
+            errno::after_call();
+            return Ok(());
+        }
+        // SAFETY: one pointer per argument into the frame (caller contract
+        // for the values).
+        unsafe { self.call.call(&self.ptrs, ret) }
+    }
+
+    /// The call this frame belongs to.
+    pub fn raw(&self) -> &RawCall {
+        &self.call
     }
 }
 

@@ -73,4 +73,5 @@ pub use gc::Destructor;
 pub use handle::{from_handle, new_handle, Handle};
 pub use ops::{memmove, memmove_raw, string_at, wstring_at, Buffer};
 pub use ptr::Ptr;
+pub(crate) use scalar::{decode as decode_prim, encode as encode_prim};
 pub use scalar::{decode_value, encode_value, MAX_SCALAR};

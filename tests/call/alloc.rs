@@ -10,7 +10,7 @@
 
 use crate::support::fixtures;
 
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, Types};
 use abicall::Target;
 use std::ffi::c_void;
@@ -103,12 +103,13 @@ fn prepared_calls_and_callbacks_do_not_allocate() {
     let vsn_args = [p(&bufp), p(&n), p(&fmt), p(&x), p(&k)];
     let ld_args = [p(&ldv)];
 
-    for fast in [true, false] {
-        for c in calls.iter_mut() {
-            c.set_fast_path(fast);
-            // Only x86_64 hosts have a fast path.
-            assert_eq!(c.uses_fast_path(), fast && cfg!(target_arch = "x86_64"));
+    for tier in Tier::ALL {
+        if calls.iter_mut().any(|c| c.set_tier(tier).is_err()) {
+            // Only x86_64 hosts have a fast path, only x86_64 Linux a JIT.
+            assert!(!tier.available(), "{tier} tier refused a call");
+            continue;
         }
+        let fast = tier;
         let run = || {
             for _ in 0..3 {
                 // SAFETY: pointers to values of each planned type; `out`
@@ -349,5 +350,70 @@ fn calls_and_callbacks_beyond_the_inline_arrays_do_not_allocate() {
             "40-argument callback allocated (libffi entry {libffi})"
         );
         assert_eq!(got, expect);
+    }
+}
+
+/// `Function::call` with `Value`s on scalar signatures, and argument
+/// frames, make no heap allocation per call (after a warm-up call).
+#[test]
+fn value_calls_and_frames_do_not_allocate() {
+    use abicall::library::Library;
+    use abicall::{Ffi, Value};
+    let mut ffi = Ffi::host().unwrap();
+    ffi.cdef(&fixtures::fixtures_header()).unwrap();
+    // SAFETY: the fixture library has no unsafe initialisers.
+    let lib = unsafe { Library::open(fixtures::fixtures_so().to_str().unwrap()) }.unwrap();
+    let add6 = ffi.function(&lib, "fx_add6").unwrap();
+    let add_dd = ffi.function(&lib, "fx_add_dd").unwrap();
+    let noop = ffi.function(&lib, "fx_noop").unwrap();
+    let args6: Vec<Value> = (1..=6).map(Value::Int).collect();
+    let dd = [Value::Float(1.25), Value::Float(2.5)];
+    let run = || {
+        for _ in 0..3 {
+            // SAFETY: the fixtures are declared as defined (abi_cases.h) and
+            // take numbers only.
+            unsafe {
+                assert_eq!(add6.call(&args6).unwrap(), Value::Int(21));
+                assert_eq!(add_dd.call(&dd).unwrap(), Value::Float(3.75));
+                assert_eq!(noop.call(&[]).unwrap(), Value::Null);
+            }
+        }
+    };
+    run();
+    assert_eq!(allocs_in(run), 0, "Function::call allocated");
+    // Still the checked conversions: an out-of-range value is an error.
+    let bad = [
+        Value::Int(1),
+        Value::Int(2),
+        Value::Int(3),
+        Value::Int(4),
+        Value::Int(5),
+        Value::Float(0.5),
+    ];
+    // SAFETY: the conversion fails before anything is called.
+    assert!(unsafe { add6.call(&bad) }.is_err());
+
+    let raw = add6.raw().unwrap();
+    for tier in Tier::ALL {
+        let mut raw = raw.clone();
+        if raw.set_tier(tier).is_err() {
+            continue;
+        }
+        let mut frame = raw.frame().unwrap();
+        let mut out = 0i64;
+        let mut run = || {
+            for k in 0..3i64 {
+                for i in 0..6 {
+                    frame.set(i, k + i as i64).unwrap();
+                }
+                // SAFETY: six longs written; an 8-byte result.
+                unsafe { frame.call(&mut out as *mut i64 as *mut c_void) }.unwrap();
+                assert_eq!(out, 6 * k + 15);
+            }
+        };
+        run();
+        assert_eq!(allocs_in(run), 0, "ArgFrame::call allocated ({tier})");
+        assert!(frame.set(0, 1i32).is_err(), "a 4-byte value for an 8-byte argument");
+        assert!(frame.set(6, 1i64).is_err(), "past the last argument");
     }
 }

@@ -1,13 +1,14 @@
-//! Callbacks through both entries — abicall's fast entry (x86_64 Linux)
-//! and a libffi closure — for every `fx_rowN_cb` / `fx_rowN_cbargs` fixture
-//! (rows of docs/abi-cases.md), with the C side built by gcc. The fast entry
-//! must be taken wherever the plan allows it (everything but x87 returns),
-//! and both entries must hand the closure the same bytes and give C the
-//! same result.
+//! Callbacks through every entry — a stub generated for the signature
+//! (JIT tier), abicall's precompiled fast entry (x86_64 Linux) and a libffi
+//! closure — for every `fx_rowN_cb` / `fx_rowN_cbargs` fixture (rows of
+//! docs/abi-cases.md), with the C side built by gcc. Each entry must be available
+//! wherever the plan allows it (the JIT: every row on x86_64 Linux; the fast
+//! entry: everything but x87 returns), and all must hand the closure the
+//! same bytes and give C the same result.
 
 use crate::support::fixtures;
 
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::library::Library;
 use abicall::types::{TypeId, Types};
 use abicall::Ffi;
@@ -55,6 +56,39 @@ fn needs_libffi(name: &str) -> bool {
     name.starts_with("fx_row10") || name.starts_with("fx_row14l_")
 }
 
+/// Whether this host has the callback tier for the row.
+fn tier_expected(tier: Tier, name: &str) -> bool {
+    let x86_linux = abicall::Target::host() == Some(abicall::Target::X86_64SysV) && cfg!(target_os = "linux");
+    match tier {
+        Tier::Libffi => true,
+        Tier::Fast => x86_linux && !needs_libffi(name),
+        Tier::Jit => x86_linux && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none"),
+    }
+}
+
+/// The callback on `tier`, or `None` where the host does not have it
+/// (checked against [`tier_expected`]).
+fn make(
+    t: &Types,
+    cbt: TypeId,
+    name: &str,
+    body: Box<abicall::call::callback::RawCallbackFn>,
+    opts: CallbackOptions,
+    tier: Tier,
+) -> Option<RawCallback> {
+    let cb = RawCallback::with_tier(t, cbt, body, opts, tier);
+    assert_eq!(
+        cb.is_ok(),
+        tier_expected(tier, name),
+        "{name}: {tier} entry available? {:?}",
+        cb.as_ref().err()
+    );
+    let cb = cb.ok()?;
+    assert_eq!(cb.tier(), tier);
+    assert_eq!(cb.uses_fast_path(), tier != Tier::Libffi);
+    Some(cb)
+}
+
 const ECHO_ROWS: &[&str] = &[
     "fx_row1_cb",
     "fx_row2_cb",
@@ -92,15 +126,12 @@ const ECHO_ROWS: &[&str] = &[
 ];
 
 /// `fx_rowN_cb`: C calls cb(known arguments) and expects the argument of
-/// the return type (the last one) echoed. Both entries; the bytes the
+/// the return type (the last one) echoed. Every entry; the bytes the
 /// closure saw must be identical.
 #[test]
-fn echo_callbacks_on_both_entries() {
+fn echo_callbacks_on_every_entry() {
     let (ffi, lib) = setup();
-    let fast_expected = abicall::Target::host() == Some(abicall::Target::X86_64SysV)
-        && cfg!(target_os = "linux")
-        && std::env::var_os("ABICALL_NO_FASTPATH").is_none();
-    let mut fast_count = 0;
+    let mut count = [0usize; 3];
     for &name in ECHO_ROWS {
         let f = ffi.function(&lib, name).unwrap_or_else(|e| panic!("{name}: {e}"));
         let t = ffi.types();
@@ -114,7 +145,7 @@ fn echo_callbacks_on_both_entries() {
         let size = t.size_of(sig.ret).unwrap() as usize;
         let arg_sizes: Vec<usize> = sig.params.iter().map(|&p| t.size_of(p).unwrap() as usize).collect();
         let mut seen: Vec<Vec<Vec<u8>>> = Vec::new();
-        for fast in [true, false] {
+        for (k, tier) in Tier::ALL.into_iter().enumerate() {
             let log = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
             let log2 = log.clone();
             let sizes = arg_sizes.clone();
@@ -128,45 +159,29 @@ fn echo_callbacks_on_both_entries() {
                 unsafe { std::ptr::copy_nonoverlapping(args[echo] as *const u8, ret as *mut u8, size) };
                 Ok(())
             });
-            let cb = if fast {
-                RawCallback::new(&t, cbt, body, CallbackOptions::default())
-            } else {
-                RawCallback::new_libffi(&t, cbt, body, CallbackOptions::default())
-            }
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-            if fast {
-                assert_eq!(
-                    cb.uses_fast_path(),
-                    fast_expected && !needs_libffi(name),
-                    "{name}: fast entry taken?\n{}",
-                    cb.plan().to_snapshot(&t)
-                );
-                fast_count += cb.uses_fast_path() as usize;
-            } else {
-                assert!(!cb.uses_fast_path());
-            }
+            let Some(cb) = make(&t, cbt, name, body, CallbackOptions::default(), tier) else {
+                continue;
+            };
+            count[k] += 1;
             let r = run_with(&ffi, &lib, name, &cb);
-            assert_eq!(
-                r,
-                1,
-                "{name} ({} entry): {}",
-                if fast { "fast" } else { "libffi" },
-                last_error(&ffi, &lib)
-            );
+            assert_eq!(r, 1, "{name} ({tier} entry): {}", last_error(&ffi, &lib));
             seen.push(log.lock().unwrap().clone());
         }
         // Padding bytes inside aggregates may differ between entries only if
         // C left them unspecified; the fixtures pass values built member by
         // member, so compare members through the echo result instead when the
         // raw bytes differ. Scalars and packed aggregates must match exactly.
-        if seen[0] != seen[1] {
+        if seen.iter().any(|s| *s != seen[0]) {
             let padded = sig.params.iter().any(|&p| t.record_of(p).is_some());
             assert!(padded, "{name}: entries disagree on argument bytes: {seen:?}");
         }
     }
-    if fast_expected {
-        assert_eq!(fast_count, ECHO_ROWS.len() - 3, "fast entries taken");
-    }
+    let expected: Vec<usize> = Tier::ALL
+        .iter()
+        .map(|&tier| ECHO_ROWS.iter().filter(|n| tier_expected(tier, n)).count())
+        .collect();
+    assert_eq!(count.to_vec(), expected, "entries taken (jit, fast, libffi)");
+    assert_eq!(count[2], ECHO_ROWS.len());
 }
 
 const CBARGS_ROWS: &[(&str, &str)] = &[
@@ -182,7 +197,7 @@ const CBARGS_ROWS: &[(&str, &str)] = &[
 /// its argument pointers unchanged to the C checker `fx_rowN_arg` through a
 /// `RawCall`, so every byte that reached the host is checked by C.
 #[test]
-fn forwarding_callbacks_on_both_entries() {
+fn forwarding_callbacks_on_every_entry() {
     let (ffi, lib) = setup();
     for &(name, checker) in CBARGS_ROWS {
         let f = ffi.function(&lib, name).unwrap();
@@ -190,43 +205,35 @@ fn forwarding_callbacks_on_both_entries() {
         let raw: RawCall = check.raw().expect("not variadic").clone();
         let t = ffi.types();
         let cbt = cb_type(&t, f.ty());
-        for fast in [true, false] {
+        for tier in Tier::ALL {
             let raw = raw.clone();
             let body: Box<abicall::call::callback::RawCallbackFn> = Box::new(move |args, ret| {
                 // SAFETY: the callback's arguments are the checker's (same
                 // signature); `ret` is an int.
                 unsafe { raw.call(args, ret) }.map_err(|e| e.to_string())
             });
-            let cb = if fast {
-                RawCallback::new(&t, cbt, body, CallbackOptions::default())
-            } else {
-                RawCallback::new_libffi(&t, cbt, body, CallbackOptions::default())
-            }
-            .unwrap();
+            let Some(cb) = make(&t, cbt, name, body, CallbackOptions::default(), tier) else {
+                continue;
+            };
             let r = run_with(&ffi, &lib, name, &cb);
-            assert_eq!(
-                r,
-                1,
-                "{name} ({} entry): {}",
-                if fast { "fast" } else { "libffi" },
-                last_error(&ffi, &lib)
-            );
+            assert_eq!(r, 1, "{name} ({tier} entry): {}", last_error(&ffi, &lib));
         }
     }
 }
 
-/// Errors and panics on the fast entry follow the same policy as on libffi
-/// closures: the error hook hears about it and C gets the error return value,
-/// also for structs returned through the hidden pointer.
+/// Errors and panics on the generated and fast entries follow the same
+/// policy as on libffi closures: the error hook hears about it and C gets
+/// the error return value, also for structs returned through the hidden
+/// pointer and x87 results.
 #[test]
-fn fast_entry_error_policy() {
+fn every_entry_error_policy() {
     let (ffi, lib) = setup();
-    for name in ["fx_row16s_cb", "fx_row8_cb", "fx_row5_cb"] {
+    for name in ["fx_row16s_cb", "fx_row8_cb", "fx_row5_cb", "fx_row10_cb"] {
         let f = ffi.function(&lib, name).unwrap();
         let t = ffi.types();
         let cbt = cb_type(&t, f.ty());
         let size = t.size_of(t.sig_of(cbt).unwrap().ret).unwrap() as usize;
-        for fast in [true, false] {
+        for tier in Tier::ALL {
             let heard = Arc::new(Mutex::new(Vec::<String>::new()));
             let h = heard.clone();
             let opts = CallbackOptions {
@@ -234,12 +241,9 @@ fn fast_entry_error_policy() {
                 error_return: Some(vec![0x5a; size]),
             };
             let body: Box<abicall::call::callback::RawCallbackFn> = Box::new(|_, _| panic!("boom"));
-            let cb = if fast {
-                RawCallback::new(&t, cbt, body, opts)
-            } else {
-                RawCallback::new_libffi(&t, cbt, body, opts)
-            }
-            .unwrap();
+            let Some(cb) = make(&t, cbt, name, body, opts, tier) else {
+                continue;
+            };
             // The fixture compares with its known value: 0x5a bytes are not it.
             assert_eq!(run_with(&ffi, &lib, name, &cb), 0, "{name}");
             let heard = heard.lock().unwrap();
@@ -249,34 +253,43 @@ fn fast_entry_error_policy() {
     }
 }
 
-/// A dropped fast callback called through a stale pointer reports and
-/// returns the error value instead of running freed code.
+/// A dropped callback (every entry) called through a stale pointer
+/// reports and returns the error value instead of running freed code.
 #[test]
-fn fast_entry_after_drop() {
+fn every_entry_after_drop() {
     let (ffi, lib) = setup();
     let f = ffi.function(&lib, "fx_row16s_cb").unwrap();
     let t = ffi.types();
     let cbt = cb_type(&t, f.ty());
+    for tier in Tier::ALL {
+        after_drop(&ffi, &lib, &t, cbt, f.raw().unwrap(), tier);
+    }
+}
+
+fn after_drop(ffi: &Ffi, lib: &Library, t: &Types, cbt: TypeId, raw: &RawCall, tier: Tier) {
+    let _ = (ffi, lib);
     let heard = Arc::new(Mutex::new(Vec::<String>::new()));
     let h = heard.clone();
     let opts = CallbackOptions {
         on_error: Some(Box::new(move |m: &str| h.lock().unwrap().push(m.to_string()))),
         error_return: None,
     };
-    let cb = RawCallback::new(
-        &t,
+    let Some(cb) = make(
+        t,
         cbt,
+        "fx_row16s_cb",
         Box::new(|a, r| {
             // SAFETY: a short in, a short out.
             unsafe { std::ptr::copy_nonoverlapping(a[0] as *const u8, r as *mut u8, 2) };
             Ok(())
         }),
         opts,
-    )
-    .unwrap();
+        tier,
+    ) else {
+        return;
+    };
     let code = cb.code();
     drop(cb);
-    let raw = f.raw().unwrap();
     let mut r = 0i32;
     // SAFETY: a (stale) function pointer to a zombie callback, an int result.
     unsafe { raw.call(&[&code as *const _ as *const c_void], &mut r as *mut i32 as *mut c_void) }.unwrap();

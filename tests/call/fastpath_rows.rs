@@ -1,7 +1,8 @@
-//! The fast path against the libffi path and the C fixtures' known answers:
-//! every x86_64 abi-cases row type that fits in registers or ≤ 8 stack
-//! slots, narrow returns with dirty upper bits, variadics, stack arguments.
-//! Each call runs through both paths; the bytes must agree, and the
+//! The JIT tier and the fast path against the libffi path and the C
+//! fixtures' known answers: every x86_64 abi-cases row type that fits in
+//! registers or ≤ 8 stack slots, narrow returns with dirty upper bits,
+//! variadics, stack arguments, x87 results (JIT and libffi only).
+//! Each call runs through every tier; the bytes must agree, and the
 //! fixtures' `_arg` functions (C comparing member by member) must accept
 //! what `_ret` returned. On other hosts every test is listed as ignored,
 //! with the reason.
@@ -9,7 +10,7 @@
 
 use crate::support::fixtures;
 
-use abicall::call::RawCall;
+use abicall::call::{RawCall, Tier};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 use abicall::Target;
 use std::ffi::{c_void, CStr};
@@ -41,8 +42,14 @@ fn last_error() -> String {
     unsafe { CStr::from_ptr(f()) }.to_string_lossy().into_owned()
 }
 
-/// Calls `name` with `args` through the fast path and through libffi,
-/// asserts the fast path was taken and both results agree; returns them.
+/// Whether the JIT tier is expected on this host (x86_64 Linux, unless
+/// executable memory is refused on purpose).
+fn jit_expected() -> bool {
+    cfg!(target_os = "linux") && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none")
+}
+
+/// Calls `name` with `args` through the JIT, the fast path and libffi,
+/// asserts the JIT and fast path were taken and all results agree; returns them.
 fn both_in(
     lib: &libloading::Library,
     t: &Types,
@@ -59,16 +66,44 @@ fn both_in(
         "{name}: plan not eligible:\n{}",
         c.plan().to_snapshot(t)
     );
+    assert_eq!(c.tier(), Tier::Fast);
     let n = c.ret_size();
     let mut fast = vec![0u8; n.max(1)];
     // SAFETY: args point to values of the planned types; buffer of ret_size.
     unsafe { c.call(args, fast.as_mut_ptr() as *mut c_void) }.unwrap();
+    assert_eq!(c.has_tier(Tier::Jit), jit_expected(), "{name}: JIT tier");
+    if jit_expected() {
+        c.set_tier(Tier::Jit).unwrap();
+        assert!(c.uses_fast_path());
+        let mut jit = vec![0u8; n.max(1)];
+        // SAFETY: as above.
+        unsafe { c.call(args, jit.as_mut_ptr() as *mut c_void) }.unwrap();
+        assert_eq!(jit, fast, "{name}: JIT and fast path disagree");
+    }
     c.set_fast_path(false);
     assert!(!c.uses_fast_path());
     let mut slow = vec![0u8; n.max(1)];
     // SAFETY: args point to values of the planned types; `slow` has ret_size bytes.
     unsafe { c.call(args, slow.as_mut_ptr() as *mut c_void) }.unwrap();
     assert_eq!(fast, slow, "{name}: fast path and libffi disagree");
+    // The same call through an argument frame, on every tier.
+    for tier in Tier::ALL {
+        if c.set_tier(tier).is_err() {
+            continue;
+        }
+        let mut frame = c.frame().unwrap();
+        for (i, &a) in args.iter().enumerate() {
+            let slot = frame.arg_mut(i).unwrap();
+            // SAFETY: `a` points to a value of the argument's declared type,
+            // whose size the slot has.
+            slot.copy_from_slice(unsafe { std::slice::from_raw_parts(a as *const u8, slot.len()) });
+        }
+        assert!(frame.arg_mut(args.len()).is_none());
+        let mut out = vec![0u8; n.max(1)];
+        // SAFETY: every slot written; buffer of ret_size.
+        unsafe { frame.call(out.as_mut_ptr() as *mut c_void) }.unwrap();
+        assert_eq!(out, fast, "{name}: argument frame on the {tier} tier disagrees");
+    }
     fast.truncate(n);
     fast
 }
@@ -93,7 +128,14 @@ fn row(t: &mut Types, n: &str, ty: TypeId) -> Vec<u8> {
     let f_arg = t.func(i, vec![ty], false);
     let f_echo = t.func(ty, vec![ty], false);
     let v = both(t, &format!("fx_row{n}_ret"), f_ret, &[], &[]);
-    let ok = both(t, &format!("fx_row{n}_arg"), f_arg, &[], &[v.as_ptr() as *const c_void]);
+    let args = [v.as_ptr() as *const c_void];
+    let ok = both(t, &format!("fx_row{n}_arg"), f_arg, &[], &args);
+    // libffi once replaced `avalue[i]` of large structs with dangling stack copies.
+    assert_eq!(
+        std::hint::black_box(&args)[0],
+        v.as_ptr() as *const c_void,
+        "row {n}: the argument array was changed"
+    );
     assert_eq!(int_of(&ok), 1, "row {n}: {}", last_error());
     let e = both(
         t,
@@ -409,13 +451,16 @@ fn variadics_set_al_and_promote() {
     call.set_fast_path(true);
     assert!(call.uses_fast_path());
     let want = "3.250|-7|0.5|1099511627776|0.001|Q";
-    for fast in [true, false] {
-        call.set_fast_path(fast);
+    for tier in Tier::ALL {
+        if call.set_tier(tier).is_err() {
+            assert!(tier == Tier::Jit && !jit_expected());
+            continue;
+        }
         buf.fill(0);
         let mut r = 0i32;
         // SAFETY: pointers to values of the planned types.
         unsafe { call.call(&args, &mut r as *mut i32 as *mut c_void) }.unwrap();
-        assert_eq!(std::str::from_utf8(&buf[..r as usize]).unwrap(), want, "fast={fast}");
+        assert_eq!(std::str::from_utf8(&buf[..r as usize]).unwrap(), want, "{tier}");
     }
     // fx_vavg: 10 variadic doubles, two of them on the stack.
     let f = t.func(d, vec![i], true);
@@ -539,19 +584,45 @@ fn libm_and_libc_scalars() {
     not(target_arch = "x86_64"),
     ignore = "x86_64 host only: the fast path is x86_64 System V only"
 )]
-fn x87_long_double_return_takes_libffi() {
+fn x87_long_double_return_takes_jit_or_libffi() {
     // Named `*long_double*` so scripts/valgrind.sh runs it in its long double
     // pass (valgrind rounds x87 values to 64 bits).
     let mut t = types();
     let ld = t.prim(Prim::LongDouble);
     let f = t.func(ld, vec![], false);
     // SAFETY: `long double fx_row10_ret(void)`.
-    let c = unsafe { RawCall::new(&t, f, &[], sym("fx_row10_ret"), None) }.unwrap();
-    assert!(!c.has_fast_path() && !c.uses_fast_path());
-    let mut out = [0u8; 16];
-    // SAFETY: 16-byte buffer for a long double.
-    unsafe { c.call(&[], out.as_mut_ptr() as *mut c_void) }.unwrap();
-    assert_eq!(&out[..10], &[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]);
+    let mut c = unsafe { RawCall::new(&t, f, &[], sym("fx_row10_ret"), None) }.unwrap();
+    assert!(!c.has_fast_path() && !c.has_tier(Tier::Fast));
+    assert!(c.set_tier(Tier::Fast).is_err());
+    assert_eq!(c.has_tier(Tier::Jit), jit_expected());
+    for tier in [Tier::Jit, Tier::Libffi] {
+        if c.set_tier(tier).is_err() {
+            continue;
+        }
+        let mut out = [0u8; 16];
+        // SAFETY: 16-byte buffer for a long double.
+        unsafe { c.call(&[], out.as_mut_ptr() as *mut c_void) }.unwrap();
+        assert_eq!(&out[..10], &[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf], "{tier}");
+    }
+    // long double _Complex: st0 (real) and st1 (imaginary), both popped.
+    let ldc = t.prim(Prim::LongDoubleComplex);
+    let f = t.func(ldc, vec![ldc], false);
+    // SAFETY: `long double _Complex fx_row14l_echo(long double _Complex)`.
+    let mut c = unsafe { RawCall::new(&t, f, &[], sym("fx_row14l_echo"), None) }.unwrap();
+    let mut v = [0u8; 32];
+    v[..10].copy_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xbf]);
+    v[16..26].copy_from_slice(&[0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x09, 0x40]);
+    for tier in [Tier::Jit, Tier::Libffi] {
+        if c.set_tier(tier).is_err() {
+            continue;
+        }
+        for _ in 0..3 {
+            let mut out = [0u8; 32];
+            // SAFETY: a 32-byte value and buffer.
+            unsafe { c.call(&[p(&v)], out.as_mut_ptr() as *mut c_void) }.unwrap();
+            assert_eq!((&out[..10], &out[16..26]), (&v[..10], &v[16..26]), "{tier}");
+        }
+    }
 }
 
 #[test]
@@ -567,6 +638,7 @@ fn ineligible_plans_and_the_switches() {
     // SAFETY: never called.
     let c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
     assert!(!c.has_fast_path());
+    assert_eq!(c.has_tier(Tier::Jit), jit_expected());
     // 14 longs: exactly 8 stack slots — eligible.
     let f = t.func(i, vec![l; 14], false);
     // SAFETY: never called.
@@ -590,22 +662,35 @@ fn env_switch_turns_the_default_off() {
         let f = t.func(l, vec![l; 6], false);
         // SAFETY: `long fx_add6(long ×6)`.
         let c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
-        assert!(c.has_fast_path() && !c.uses_fast_path());
+        let want = match std::env::var("FASTPATH_CHILD").unwrap().as_str() {
+            "nofast" => Tier::Libffi,
+            "nojit" => Tier::Fast,
+            _ if jit_expected() => Tier::Jit,
+            _ => Tier::Fast,
+        };
+        assert_eq!(c.tier(), want);
+        assert!(c.has_fast_path() && c.uses_fast_path() == (want != Tier::Libffi));
         return;
     }
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            "fastpath_rows::env_switch_turns_the_default_off",
-            "--nocapture",
-        ])
-        .env("FASTPATH_CHILD", "1")
-        .env("ABICALL_NO_FASTPATH", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+    for (child, var) in [
+        ("nofast", "ABICALL_NO_FASTPATH"),
+        ("nojit", "ABICALL_NO_JIT"),
+        ("default", "ABICALL_UNUSED"),
+    ] {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "fastpath_rows::env_switch_turns_the_default_off",
+                "--nocapture",
+            ])
+            .env("FASTPATH_CHILD", child)
+            .env(var, "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 passed"), "{child}: {text}");
+    }
 }
 
 #[test]
@@ -635,9 +720,11 @@ fn errno_is_saved_and_restored_on_both_paths_and_threads() {
         unsafe { get.call(&[], &mut r as *mut i32 as *mut c_void) }.unwrap();
         assert_eq!(r, k + 1, "errno restored before the call");
     };
-    for fast in [true, false] {
-        set.set_fast_path(fast);
-        get.set_fast_path(fast);
+    for tier in Tier::ALL {
+        if set.set_tier(tier).is_err() || get.set_tier(tier).is_err() {
+            assert!(tier == Tier::Jit && !jit_expected());
+            continue;
+        }
         run(&set, &get, 11);
         std::thread::scope(|s| {
             s.spawn(|| run(&set, &get, 22));
@@ -702,9 +789,13 @@ fn null_argument_pointers_refused_on_both_paths() {
     let empty = [0u8; 1];
     // SAFETY: `int fx_row19_echo(int, struct fx_r19, int)`.
     let mut c = unsafe { RawCall::new(&t, f, &[], sym("fx_row19_echo"), None) }.unwrap();
-    for fast in [true, false] {
-        c.set_fast_path(fast);
-        assert_eq!(c.uses_fast_path(), fast);
+    for tier in Tier::ALL {
+        if c.set_tier(tier).is_err() {
+            assert!(tier == Tier::Jit && !jit_expected());
+            continue;
+        }
+        assert_eq!(c.uses_fast_path(), tier != Tier::Libffi);
+        let fast = tier;
         let mut r = 0i32;
         let rp = &mut r as *mut i32 as *mut c_void;
         for (k, args) in [

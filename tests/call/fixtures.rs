@@ -1358,3 +1358,60 @@ fn callbacks_return_initializers() {
     let cb = fx.callback("_Bool(_Bool)", |_| Ok(Value::Int(1)));
     fx.expect_one("fx_row16b_cb", &[cb.value()]);
 }
+
+/// The tier a prepared call and a callback take by default, per the
+/// environment: the JIT (x86_64 Linux), the fast path with
+/// `ABICALL_NO_JIT`, libffi with `ABICALL_NO_FASTPATH`.
+fn expected_tier() -> abicall::call::Tier {
+    use abicall::call::Tier;
+    let on = |v: &str| std::env::var_os(v).is_some_and(|v| !v.is_empty() && v != "0");
+    let x86_linux = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+    if on("ABICALL_NO_FASTPATH") || !cfg!(target_arch = "x86_64") {
+        Tier::Libffi
+    } else if on("ABICALL_NO_JIT") || !x86_linux || std::env::var("ABICALL_JIT_MEMORY").as_deref() == Ok("none") {
+        Tier::Fast
+    } else {
+        Tier::Jit
+    }
+}
+
+#[test]
+fn default_tier_follows_the_environment() {
+    let mut fx = setup();
+    let f = fx.f("fx_add6");
+    assert_eq!(f.raw().unwrap().tier(), expected_tier());
+    let cb = fx.callback("int (*)(int, int)", |_| Ok(Value::Int(0)));
+    assert_eq!(cb.raw().tier(), expected_tier());
+}
+
+/// This file's tests again in child processes with `ABICALL_NO_JIT=1` (the
+/// fast path) and `ABICALL_NO_FASTPATH=1` (libffi), so every fixture runs
+/// through every tier; the parent runs the default tier (the JIT). Two more
+/// children exercise executable memory: `ABICALL_JIT_MEMORY=none` (a host
+/// that refuses it: the JIT falls back to the fast path) and `=private`
+/// (one private W^X mapping per trampoline instead of the shared pages).
+#[test]
+fn every_tier_runs_every_fixture() {
+    if std::env::var_os("ENGINE_FIXTURES_CHILD").is_some() {
+        return;
+    }
+    for (var, value) in [
+        ("ABICALL_NO_JIT", "1"),
+        ("ABICALL_NO_FASTPATH", "1"),
+        ("ABICALL_JIT_MEMORY", "none"),
+        ("ABICALL_JIT_MEMORY", "private"),
+    ] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("fixtures::")
+            .env("ENGINE_FIXTURES_CHILD", "1")
+            .env(var, value)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains(" passed; 0 failed"),
+            "{var}={value}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

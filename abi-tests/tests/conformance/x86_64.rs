@@ -1,10 +1,11 @@
 //! ABI conformance on x86_64 System V (the host): the fixed rows of
 //! docs/abi-cases.md and 500 generated signatures, each
 //!
-//! - called by abicall through the libffi path and, when eligible, the fast
-//!   path, into a gcc -O2 (and clang -O2) compiled callee that checks every
+//! - called by abicall through the libffi path, the JIT tier and, when
+//!   eligible, the fast path, into a gcc -O2 (and clang -O2) compiled callee that checks every
 //!   byte it receives and returns a known value;
-//! - calling back from a compiled caller into an abicall callback that checks
+//! - calling back from a compiled caller into an abicall callback (each
+//!   entry: libffi closure, fast entry, JIT stub) that checks
 //!   every byte, and returns a value the caller checks;
 //! - checked against the register-dump oracle and gcc's layout.
 //!

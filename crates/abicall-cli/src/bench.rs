@@ -1,14 +1,15 @@
 //! `abicall bench`: a quick (a few seconds) measurement of call overhead per
 //! signature, without criterion: for each signature, the best of several
 //! timed loops of a direct typed call, libffi's `ffi_call` with a prepared
-//! CIF, and abicall's raw API on the fast path and forced onto libffi.
+//! CIF, and abicall's raw API on each tier: the JIT (a trampoline generated
+//! for the signature), the precompiled fast path, and libffi.
 //!
 //! The callees are `extern "C"` functions compiled into this binary (so no C
 //! compiler is needed) plus libc's `snprintf` and `strlen`; `cargo bench`
 //! runs the same signatures against C-compiled callees with criterion.
 
 use crate::error::Result;
-use abicall::call::{CallbackOptions, RawCall, RawCallback};
+use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 use abicall::Target;
 use clap::Args;
@@ -89,8 +90,22 @@ struct Row {
     name: String,
     direct: f64,
     ffi_call: f64,
+    jit: Option<f64>,
     fast: Option<f64>,
     libffi: f64,
+    /// The tier a prepared call takes by default.
+    default: Tier,
+}
+
+impl Row {
+    /// ns per call on `tier`.
+    fn on(&self, tier: Tier) -> Option<f64> {
+        match tier {
+            Tier::Jit => self.jit,
+            Tier::Fast => self.fast,
+            Tier::Libffi => Some(self.libffi),
+        }
+    }
 }
 
 struct Sig<'a> {
@@ -117,25 +132,26 @@ fn measure(a: &BenchArgs, s: Sig<'_>, direct: impl FnMut()) -> Result<Row> {
         unsafe { libffi::raw::ffi_call(black_box(cif), Some(f), retp, black_box(av)) }
     });
     // SAFETY: `func` is the callee's real type.
-    let mut call = unsafe { RawCall::new(s.types, s.func, s.va, s.code, None) }?;
-    call.set_fast_path(true);
-    let fast = call.uses_fast_path().then(|| {
-        time(a, || {
+    let mut call = unsafe { RawCall::new(s.types, s.func, s.va, s.code, None) }.map_err(|e| e.to_string())?;
+    let default = call.tier();
+    let mut on = |tier: Tier| {
+        call.set_tier(tier).ok()?;
+        Some(time(a, || {
             // SAFETY: the arguments match the plan; `ret` has 32 bytes.
             let _ = unsafe { call.call(black_box(s.args), retp) };
-        })
-    });
-    call.set_fast_path(false);
-    let libffi = time(a, || {
-        // SAFETY: `s.args` point to values of the planned types; `retp` has ret_size bytes.
-        let _ = unsafe { call.call(black_box(s.args), retp) };
-    });
+        }))
+    };
+    let jit = on(Tier::Jit);
+    let fast = on(Tier::Fast);
+    let libffi = on(Tier::Libffi).unwrap_or(f64::NAN);
     Ok(Row {
         name: s.name.to_string(),
         direct,
         ffi_call,
+        jit,
         fast,
         libffi,
+        default,
     })
 }
 
@@ -442,9 +458,19 @@ fn call_rows(a: &BenchArgs) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// qsort of 100,000 ints: (C comparator, raw libffi closure, abicall
-/// callback, abicall callback forced onto a libffi closure) in ms.
-fn qsort_row() -> Result<(f64, f64, f64, f64)> {
+/// qsort of 100,000 ints in ms.
+struct QsortRow {
+    c: f64,
+    closure: f64,
+    /// abicall callbacks on the JIT stub, the fast entry, a libffi closure.
+    jit: Option<f64>,
+    fast: Option<f64>,
+    libffi: f64,
+    /// The entry a callback takes by default.
+    default: Tier,
+}
+
+fn qsort_row() -> Result<QsortRow> {
     unsafe extern "C" fn handler(
         _c: *mut libffi::raw::ffi_cif,
         ret: *mut c_void,
@@ -495,12 +521,15 @@ fn qsort_row() -> Result<(f64, f64, f64, f64)> {
             Ok(())
         })
     };
-    let cb = RawCallback::new(&t, f, body(), CallbackOptions::default())?;
-    let cb_ffi = RawCallback::new_libffi(&t, f, body(), CallbackOptions::default())?;
-    // SAFETY: the callback has the comparator's type.
-    let ab_ffi_cmp: Cmp = unsafe { std::mem::transmute(cb_ffi.code()) };
-    // SAFETY: the callback has the comparator's type.
-    let ab_cmp: Cmp = unsafe { std::mem::transmute(cb.code()) };
+    let default = RawCallback::new(&t, f, body(), CallbackOptions::default())
+        .map_err(|e| e.to_string())?
+        .tier();
+    let cbs: Vec<Option<RawCallback>> = Tier::ALL
+        .iter()
+        .map(|&tier| RawCallback::with_tier(&t, f, body(), CallbackOptions::default(), tier).ok())
+        .collect();
+    // SAFETY: each callback has the comparator's type.
+    let cmp_of = |cb: &RawCallback| -> Cmp { unsafe { std::mem::transmute(cb.code()) } };
     let mut x: u32 = 12345;
     let input: Vec<i32> = (0..100_000)
         .map(|_| {
@@ -522,10 +551,54 @@ fn qsort_row() -> Result<(f64, f64, f64, f64)> {
         }
         best
     };
-    let r = (run(bn_cmp_int), run(raw_cmp), run(ab_cmp), run(ab_ffi_cmp));
+    let c = run(bn_cmp_int);
+    let raw_closure = closure;
+    let closure = run(raw_cmp);
+    let on = |k: usize| cbs[k].as_ref().map(|cb| run(cmp_of(cb)));
+    let r = QsortRow {
+        c,
+        closure,
+        jit: on(0),
+        fast: on(1),
+        libffi: on(2).ok_or("no libffi callback")?,
+        default,
+    };
     // SAFETY: allocated above, no longer used.
-    unsafe { libffi::raw::ffi_closure_free(closure) };
+    unsafe { libffi::raw::ffi_closure_free(raw_closure) };
     Ok(r)
+}
+
+/// `add6` through `Function::call` with `Value`s and through an argument
+/// frame on the default tier: ns per call.
+fn layers_add6(a: &BenchArgs) -> Result<(f64, f64)> {
+    use abicall::{Ffi, Function, Value};
+    let mut ffi = Ffi::host().map_err(|e| e.to_string())?;
+    let ty = ffi
+        .type_of("long (*)(long, long, long, long, long, long)")
+        .map_err(|e| e.to_string())?;
+    // SAFETY: `bn_add6` has this type.
+    let f = unsafe { Function::from_raw(ffi.shared_types(), "add6", ty, bn_add6 as *const c_void, None) }
+        .map_err(|e| e.to_string())?;
+    let args: Vec<Value> = (1..=6).map(Value::Int).collect();
+    let value = time(a, || {
+        // SAFETY: `bn_add6` takes six longs and only adds them.
+        black_box(unsafe { f.call(black_box(&args)) }.ok());
+    });
+    let mut frame = f
+        .raw()
+        .ok_or("add6 has no prepared call")?
+        .frame()
+        .map_err(|e| e.to_string())?;
+    let mut out = 0i64;
+    let frame_ns = time(a, || {
+        for i in 0..6 {
+            let _ = frame.set(i, black_box(i as i64));
+        }
+        // SAFETY: six longs written; an 8-byte result.
+        let _ = unsafe { frame.call(&mut out as *mut i64 as *mut c_void) };
+        black_box(out);
+    });
+    Ok((value, frame_ns))
 }
 
 /// Runs `abicall bench`.
@@ -534,53 +607,62 @@ pub fn run(a: BenchArgs) -> Result<()> {
         return Err("--runs and --iters must be at least 1".into());
     }
     let rows = call_rows(&a)?;
+    let opt = |v: Option<f64>, prec: usize| v.map_or("-".to_string(), |v| format!("{v:.prec$}"));
     println!(
-        "{:<34} {:>8} {:>9} {:>8} {:>8} | {:>11} {:>13} {:>14}",
+        "{:<34} {:>7} {:>8} {:>7} {:>7} {:>7} | {:>10} {:>11} {:>12} {:>15}",
         "signature (ns/call)",
         "direct",
         "ffi_call",
+        "jit",
         "fast",
         "libffi",
+        "jit/direct",
         "fast/direct",
-        "ffi_call/fast",
+        "ffi_call/jit",
         "libffi/ffi_call"
     );
     for r in &rows {
-        let fast = r.fast.map_or("-".to_string(), |f| format!("{f:.1}"));
-        let fd = r.fast.map_or("-".to_string(), |f| format!("{:.2}", f / r.direct));
-        let ff = r.fast.map_or("-".to_string(), |f| format!("{:.1}", r.ffi_call / f));
         println!(
-            "{:<34} {:>8.1} {:>9.1} {:>8} {:>8.1} | {:>11} {:>13} {:>14.2}",
+            "{:<34} {:>7.1} {:>8.1} {:>7} {:>7} {:>7.1} | {:>10} {:>11} {:>12} {:>15.2}",
             r.name,
             r.direct,
             r.ffi_call,
-            fast,
+            opt(r.jit, 1),
+            opt(r.fast, 1),
             r.libffi,
-            fd,
-            ff,
+            opt(r.jit.map(|j| j / r.direct), 2),
+            opt(r.fast.map(|f| f / r.direct), 2),
+            opt(r.jit.map(|j| r.ffi_call / j), 1),
             r.libffi / r.ffi_call
         );
     }
-    let (c, raw, ab, ab_ffi) = qsort_row()?;
+    let q = qsort_row()?;
     println!();
     println!(
-        "qsort 100k ints (ms): C comparator {c:.2}, libffi closure {raw:.2}, abicall callback {ab:.2} \
-         (libffi entry {ab_ffi:.2}) | callback/closure {:.2}, callback/C {:.2}, libffi entry/closure {:.2}",
-        ab / raw,
-        ab / c,
-        ab_ffi / raw
+        "qsort 100k ints (ms): C comparator {:.2}, libffi closure {:.2}, abicall callback jit {} / fast {} / \
+         libffi entry {:.2} | jit/C {}, fast/C {}, jit/closure {}, libffi entry/closure {:.2}",
+        q.c,
+        q.closure,
+        opt(q.jit, 2),
+        opt(q.fast, 2),
+        q.libffi,
+        opt(q.jit.map(|j| j / q.c), 2),
+        opt(q.fast.map(|f| f / q.c), 2),
+        opt(q.jit.map(|j| j / q.closure), 2),
+        q.libffi / q.closure
     );
     let add6 = rows
         .iter()
         .find(|r| r.name.starts_with("add6"))
         .ok_or("add6 row missing")?;
-    match add6.fast {
-        Some(fast) => println!("add6 fastpath/direct = {:.2}", fast / add6.direct),
-        // aarch64: every call takes the libffi path (the fast path is x86_64 only).
-        None => println!(
-            "add6: no fast path on this host; libffi path/direct = {:.2}",
-            add6.libffi / add6.direct
-        ),
-    }
+    let def = add6.on(add6.default).ok_or("add6: default tier not measured")?;
+    let (value, frame) = layers_add6(&a)?;
+    println!(
+        "add6 layers (ns/call): Function::call(&[Value]) {value:.1} (value/raw {:.2}), ArgFrame::call {frame:.1} (frame/direct {:.2})",
+        value / def,
+        frame / add6.direct
+    );
+    println!("default tiers: calls {}, callbacks {}", add6.default, q.default);
+    println!("add6 fastpath/direct = {:.2}", def / add6.direct);
     Ok(())
 }

@@ -111,7 +111,12 @@ impl FastCall {
     /// `declared[i]` is argument `i`'s declared scalar type (needed for
     /// variadic promotions).
     pub(crate) fn new(plan: &CallPlan, declared: &[Option<Prim>], signed_char: bool) -> Option<FastCall> {
-        if plan.target != crate::Target::X86_64SysV || plan.stack_size > (MAX_STACK_SLOTS * 8) as u64 {
+        // The invokers keep the stack 16-aligned: an over-aligned stack
+        // argument (32-byte aligned struct) needs the JIT.
+        if plan.target != crate::Target::X86_64SysV
+            || plan.stack_size > (MAX_STACK_SLOTS * 8) as u64
+            || plan.stack_align > 16
+        {
             return None;
         }
         let mut moves = Vec::new();

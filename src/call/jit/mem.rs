@@ -1,0 +1,354 @@
+//! Executable memory for generated code, never writable and executable at
+//! once (W^X).
+//!
+//! Two ways to get it, tried in order:
+//!
+//! 1. **Dual mapping** (default): a 64 KiB `memfd` mapped twice, once
+//!    read+write and once read+execute, at different addresses. Code is
+//!    written through the writable view and run from the executable one,
+//!    so many pieces of code share a page and a new piece can be added to a
+//!    page while other threads run code on it. Space is handed out in
+//!    32-byte granules (a bitmap per chunk) and given back when the
+//!    [`CodeBlock`] is dropped; freed granules are filled with `int3` /
+//!    `udf` so a stale jump traps instead of running someone else's code.
+//! 2. **Private pages**: one anonymous mapping per piece of code, written
+//!    read+write, then `mprotect`ed to read+execute and never written again.
+//!
+//! When neither works (SELinux `execmem`, PaX MPROTECT, a seccomp filter),
+//! [`CodeBlock::new`] returns `None` and the caller uses a tier without
+//! generated code. `ABICALL_JIT_MEMORY=dual|private|none` forces one way
+//! (read once per process; `none` simulates a host that refuses executable
+//! memory, for tests).
+//!
+//! On aarch64 the instruction cache is made coherent with the written bytes
+//! (`__clear_cache` over the executable view) before an address is handed out.
+
+use std::ffi::c_void;
+use std::sync::{Mutex, OnceLock};
+
+extern "C" {
+    fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut c_void;
+    fn munmap(addr: *mut c_void, len: usize) -> i32;
+    fn mprotect(addr: *mut c_void, len: usize, prot: i32) -> i32;
+    fn memfd_create(name: *const std::ffi::c_char, flags: u32) -> i32;
+    fn ftruncate(fd: i32, len: i64) -> i32;
+    fn close(fd: i32) -> i32;
+}
+
+#[cfg(target_arch = "aarch64")]
+extern "C" {
+    fn __clear_cache(begin: *mut std::ffi::c_char, end: *mut std::ffi::c_char);
+}
+
+const PROT_READ: i32 = 1;
+const PROT_WRITE: i32 = 2;
+const PROT_EXEC: i32 = 4;
+const MAP_SHARED: i32 = 1;
+const MAP_PRIVATE: i32 = 2;
+const MAP_ANONYMOUS: i32 = 0x20;
+const MFD_CLOEXEC: u32 = 1;
+const PAGE: usize = 4096;
+
+/// Bytes of one dual-mapped chunk.
+const CHUNK: usize = 64 * 1024;
+/// Allocation unit inside a chunk.
+const GRANULE: usize = 32;
+const GRANULES: usize = CHUNK / GRANULE;
+const WORDS: usize = GRANULES / 64;
+
+/// The filler for unused code bytes: `int3` on x86_64; on aarch64 `udf #0`
+/// is four zero bytes.
+#[cfg(target_arch = "x86_64")]
+const FILL: u8 = 0xcc;
+#[cfg(not(target_arch = "x86_64"))]
+const FILL: u8 = 0x00;
+
+/// How executable memory is obtained (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Dual,
+    Private,
+    None,
+}
+
+fn forced_mode() -> Option<Mode> {
+    static M: OnceLock<Option<Mode>> = OnceLock::new();
+    *M.get_or_init(|| match std::env::var("ABICALL_JIT_MEMORY").as_deref() {
+        Ok("dual") => Some(Mode::Dual),
+        Ok("private") => Some(Mode::Private),
+        Ok("none") => Some(Mode::None),
+        _ => None,
+    })
+}
+
+/// One dual-mapped chunk.
+struct Chunk {
+    /// The writable view.
+    w: usize,
+    /// The executable view.
+    x: usize,
+    /// Bit set = granule in use.
+    used: [u64; WORDS],
+}
+
+struct Arena {
+    chunks: Vec<Chunk>,
+    /// Dual mapping failed once: don't try again.
+    dual_failed: bool,
+}
+
+static ARENA: Mutex<Arena> = Mutex::new(Arena {
+    chunks: Vec::new(),
+    dual_failed: false,
+});
+
+/// Where a block lives.
+#[derive(Debug)]
+enum Home {
+    /// Granules `[first, first + count)` of chunk `chunk`.
+    Pooled { chunk: usize, first: usize, count: usize },
+    /// A private mapping of `len` bytes of its own.
+    Own { len: usize },
+}
+
+/// A piece of generated code in executable memory; freed on drop.
+#[derive(Debug)]
+pub(crate) struct CodeBlock {
+    addr: usize,
+    home: Home,
+}
+
+impl CodeBlock {
+    /// Copies `code` into executable memory, or `None` when the host refuses
+    /// to give any (or `ABICALL_JIT_MEMORY=none`).
+    pub(crate) fn new(code: &[u8]) -> Option<CodeBlock> {
+        if code.is_empty() {
+            return None;
+        }
+        let mode = forced_mode();
+        if mode == Some(Mode::None) {
+            return None;
+        }
+        if mode != Some(Mode::Private) && code.len() <= CHUNK {
+            let mut arena = ARENA.lock().unwrap_or_else(|p| p.into_inner());
+            if !arena.dual_failed {
+                if let Some(b) = pooled(&mut arena, code) {
+                    return Some(b);
+                }
+                if arena.chunks.is_empty() {
+                    arena.dual_failed = true;
+                }
+            }
+            if mode == Some(Mode::Dual) {
+                return None;
+            }
+        }
+        own(code)
+    }
+
+    /// The executable address of the first byte.
+    pub(crate) fn addr(&self) -> *const c_void {
+        self.addr as *const c_void
+    }
+
+    /// Whether this block shares a dual-mapped chunk (tests).
+    #[cfg(test)]
+    fn pooled(&self) -> bool {
+        matches!(self.home, Home::Pooled { .. })
+    }
+}
+
+impl Drop for CodeBlock {
+    fn drop(&mut self) {
+        match self.home {
+            Home::Pooled { chunk, first, count } => {
+                let mut arena = ARENA.lock().unwrap_or_else(|p| p.into_inner());
+                let c = &mut arena.chunks[chunk];
+                // SAFETY: the granules belong to this block (marked in use
+                // for it alone); nothing runs them any more (the owner is
+                // being dropped); the writable view covers the chunk.
+                unsafe { std::ptr::write_bytes((c.w + first * GRANULE) as *mut u8, FILL, count * GRANULE) };
+                flush(c.x + first * GRANULE, count * GRANULE);
+                for g in first..first + count {
+                    c.used[g / 64] &= !(1 << (g % 64));
+                }
+            }
+            Home::Own { len } => {
+                // SAFETY: the block's own mapping, no longer used.
+                unsafe { munmap(self.addr as *mut c_void, len) };
+            }
+        }
+    }
+}
+
+/// First fit in the existing chunks, else a new chunk.
+fn pooled(arena: &mut Arena, code: &[u8]) -> Option<CodeBlock> {
+    let count = code.len().div_ceil(GRANULE);
+    let mut found = None;
+    'chunks: for (ci, c) in arena.chunks.iter().enumerate() {
+        let mut run = 0;
+        for g in 0..GRANULES {
+            if c.used[g / 64] & (1 << (g % 64)) != 0 {
+                run = 0;
+            } else {
+                run += 1;
+                if run == count {
+                    found = Some((ci, g + 1 - count));
+                    break 'chunks;
+                }
+            }
+        }
+    }
+    let (chunk, first) = match found {
+        Some(f) => f,
+        None => {
+            arena.chunks.push(new_chunk()?);
+            (arena.chunks.len() - 1, 0)
+        }
+    };
+    let c = &mut arena.chunks[chunk];
+    for g in first..first + count {
+        c.used[g / 64] |= 1 << (g % 64);
+    }
+    let w = c.w + first * GRANULE;
+    // SAFETY: the granules were free and are now this block's alone; the
+    // writable view maps them; `code` fits (count granules).
+    unsafe {
+        std::ptr::copy_nonoverlapping(code.as_ptr(), w as *mut u8, code.len());
+        std::ptr::write_bytes((w + code.len()) as *mut u8, FILL, count * GRANULE - code.len());
+    }
+    let x = c.x + first * GRANULE;
+    flush(x, count * GRANULE);
+    Some(CodeBlock {
+        addr: x,
+        home: Home::Pooled { chunk, first, count },
+    })
+}
+
+/// Maps a memfd twice: read+write and read+execute.
+fn new_chunk() -> Option<Chunk> {
+    // SAFETY: a NUL-terminated name; the fd is ours.
+    let fd = unsafe { memfd_create(c"abicall-jit".as_ptr(), MFD_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    let chunk = (|| {
+        // SAFETY: our fresh fd.
+        if unsafe { ftruncate(fd, CHUNK as i64) } != 0 {
+            return None;
+        }
+        // SAFETY: a fresh shared mapping of our fd; no existing memory involved.
+        let w = unsafe { mmap(std::ptr::null_mut(), CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) };
+        if w as isize == -1 || w.is_null() {
+            return None;
+        }
+        // SAFETY: a fresh shared read+execute mapping of our own fd; no existing memory involved.
+        let x = unsafe { mmap(std::ptr::null_mut(), CHUNK, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) };
+        if x as isize == -1 || x.is_null() {
+            // SAFETY: the mapping made just above.
+            unsafe { munmap(w, CHUNK) };
+            return None;
+        }
+        // SAFETY: the writable view of the fresh chunk.
+        unsafe { std::ptr::write_bytes(w as *mut u8, FILL, CHUNK) };
+        flush(x as usize, CHUNK);
+        Some(Chunk {
+            w: w as usize,
+            x: x as usize,
+            used: [0; WORDS],
+        })
+    })();
+    // SAFETY: the mappings keep the file alive; the descriptor is not needed.
+    unsafe { close(fd) };
+    chunk
+}
+
+/// A private mapping for one block: written, then made read+execute.
+fn own(code: &[u8]) -> Option<CodeBlock> {
+    let len = code.len().div_ceil(PAGE) * PAGE;
+    // SAFETY: a fresh anonymous private mapping.
+    let p = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            len,
+            PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p as isize == -1 || p.is_null() {
+        return None;
+    }
+    // SAFETY: the fresh writable mapping has `len` ≥ code.len() bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
+        std::ptr::write_bytes((p as *mut u8).add(code.len()), FILL, len - code.len());
+    }
+    // SAFETY: our mapping; from now on it is never written.
+    if unsafe { mprotect(p, len, PROT_READ | PROT_EXEC) } != 0 {
+        // SAFETY: our mapping, never handed out.
+        unsafe { munmap(p, len) };
+        return None;
+    }
+    flush(p as usize, len);
+    Some(CodeBlock {
+        addr: p as usize,
+        home: Home::Own { len },
+    })
+}
+
+/// Makes the instruction cache see bytes just written for `[x, x + len)`.
+#[cfg(target_arch = "aarch64")]
+fn flush(x: usize, len: usize) {
+    // SAFETY: a range of our own executable mapping.
+    unsafe { __clear_cache(x as *mut std::ffi::c_char, (x + len) as *mut std::ffi::c_char) };
+}
+
+/// x86_64 keeps the instruction cache coherent with stores.
+#[cfg(not(target_arch = "aarch64"))]
+fn flush(_x: usize, _len: usize) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_pooled_and_freed_granules_trap() {
+        if forced_mode().is_some() {
+            return;
+        }
+        let a = CodeBlock::new(&[0x90; 40]).expect("executable memory");
+        let b = CodeBlock::new(&[0x90; 10]).expect("executable memory");
+        assert!(a.pooled() && b.pooled());
+        let Home::Pooled { chunk, first, count } = a.home else {
+            unreachable!()
+        };
+        assert_eq!(count, 2, "40 bytes take two granules");
+        // SAFETY: reading the executable view (readable).
+        assert_eq!(unsafe { *(a.addr() as *const u8) }, 0x90);
+        // SAFETY: reading the padding after the code in the readable executable view.
+        assert_eq!(unsafe { *((a.addr() as usize + 40) as *const u8) }, FILL);
+        let a_addr = a.addr() as usize;
+        drop(a);
+        // SAFETY: the chunk stays mapped for the process's life.
+        assert_eq!(unsafe { *(a_addr as *const u8) }, FILL, "freed code is overwritten");
+        let arena = ARENA.lock().unwrap();
+        assert_eq!(
+            arena.chunks[chunk].used[first / 64] & (1 << (first % 64)),
+            0,
+            "granule free"
+        );
+    }
+
+    #[test]
+    fn large_blocks_get_their_own_mapping() {
+        if forced_mode() == Some(Mode::None) {
+            return;
+        }
+        let big = vec![FILL; CHUNK + 1];
+        let b = CodeBlock::new(&big).expect("executable memory");
+        assert!(!b.pooled());
+        assert_eq!(b.addr() as usize % PAGE, 0);
+    }
+}
