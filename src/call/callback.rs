@@ -441,6 +441,12 @@ impl RawCallback {
     /// same plan, or a new stub; `None` without a generator for this host
     /// or plan, or without executable memory.
     fn jit_slot(state: &Arc<State>) -> Option<&'static Slot> {
+        // Without a generator or executable memory (an aarch64 host, a
+        // hardened kernel) no slot is made at all: a failed attempt leaks its
+        // slot, which would be one per callback on such hosts.
+        if !Tier::Jit.available() {
+            return None;
+        }
         let reused = registry().take_jit(&state.plan);
         if let Some(slot) = reused {
             // The stub was generated for this very plan: swapping the state is all.
@@ -455,8 +461,8 @@ impl RawCallback {
             state.widen,
         ) else {
             // Never shared: take back the state's count (the slot's few
-            // bytes stay leaked; this happens only without a generator or
-            // executable memory).
+            // bytes stay leaked; this happens only for a plan the generator
+            // refuses, checked above for whole hosts).
             // SAFETY: from `Arc::into_raw` in `new_slot`, not shared.
             drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
             return None;

@@ -1401,7 +1401,7 @@ fn every_tier_runs_every_fixture() {
         ("ABICALL_JIT_MEMORY", "none"),
         ("ABICALL_JIT_MEMORY", "private"),
     ] {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
+        let out = crate::support::host::exe_command(std::env::current_exe().unwrap())
             .arg("fixtures::")
             .env("ENGINE_FIXTURES_CHILD", "1")
             .env(var, value)
