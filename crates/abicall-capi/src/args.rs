@@ -76,3 +76,25 @@ pub(crate) unsafe fn array<'a, T>(p: *const T, n: usize, arg: &str) -> Result<&'
     // SAFETY: `n` readable elements (contract).
     Ok(unsafe { std::slice::from_raw_parts(p, n) })
 }
+
+/// Copies `s` to `buf` `snprintf`-style and stores its length to `len`.
+///
+/// # Safety
+/// `buf` has `cap` writable bytes (NULL allowed when `cap` is 0).
+pub(crate) unsafe fn copy_name(s: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Fail> {
+    if cap > 0 {
+        if buf.is_null() {
+            return Err(Fail::null("buf"));
+        }
+        let n = s.len().min(cap - 1);
+        // SAFETY: `buf` has `cap` > n writable bytes (contract).
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+    }
+    if let Some(o) = out_opt(len) {
+        o.set(s.len());
+    }
+    Ok(())
+}

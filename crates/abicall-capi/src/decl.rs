@@ -4,7 +4,7 @@
 //! `abicall_type_from_id`): what an interpreter needs to build its own
 //! namespace and type cache over a context.
 
-use super::args::{c_str, out, out_opt};
+use super::args::{c_str, copy_name, out, out_opt};
 use super::context::{abicall_context, Context};
 use super::error::{abicall_error, abicall_status, entry, Fail};
 use super::handle::live;
@@ -76,28 +76,6 @@ fn lookup(c: &Context, name: &str) -> Result<Found, Fail> {
         None
     };
     Ok(Found { kind, ty, alias })
-}
-
-/// Copies `s` to `buf` `snprintf`-style and stores its length to `len`.
-///
-/// # Safety
-/// `buf` has `cap` writable bytes (NULL allowed when `cap` is 0).
-pub(crate) unsafe fn copy_name(s: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Fail> {
-    if cap > 0 {
-        if buf.is_null() {
-            return Err(Fail::null("buf"));
-        }
-        let n = s.len().min(cap - 1);
-        // SAFETY: `buf` has `cap` > n writable bytes (contract).
-        unsafe {
-            std::ptr::copy_nonoverlapping(s.as_ptr(), buf as *mut u8, n);
-            *buf.add(n) = 0;
-        }
-    }
-    if let Some(o) = out_opt(len) {
-        o.set(s.len());
-    }
-    Ok(())
 }
 
 /// What `name` is in the context: a function, variable, constant or

@@ -1,7 +1,7 @@
 //! `abicall_type`: a C type of a context, with its layout (size, alignment,
 //! member offsets) and shape (kind, pointee / element, array length).
 
-use super::args::{c_str, out, out_opt};
+use super::args::{c_str, copy_name, out, out_opt};
 use super::context::abicall_context;
 use super::context::Context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
@@ -474,19 +474,7 @@ pub unsafe extern "C" fn abicall_type_name(
         entry(err, || {
             let t = live(ty, "ty")?;
             let name = t.display(&read(&t.types));
-            if cap > 0 {
-                if buf.is_null() {
-                    return Err(Fail::null("buf"));
-                }
-                let n = name.len().min(cap - 1);
-                // SAFETY: `buf` has `cap` > n writable bytes (contract).
-                std::ptr::copy_nonoverlapping(name.as_ptr(), buf as *mut u8, n);
-                *buf.add(n) = 0;
-            }
-            if let Some(o) = out_opt(out_len) {
-                o.set(name.len());
-            }
-            Ok(())
+            copy_name(&name, buf, cap, out_len)
         })
     }
 }
