@@ -72,8 +72,16 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
   # shellcheck source=scripts/aarch64-env.sh
   . scripts/aarch64-env.sh
   start=$(date +%s)
-  cargo test --no-fail-fast -p abicall -p abicall-conformance -p abicall-cli -p abicall-capi \
-    --target aarch64-unknown-linux-gnu "$@"
+  echo "scripts/test.sh: aarch64 programs run under qemu-aarch64-static -L $ABICALL_QEMU_LD_PREFIX" >&2
+  # A hang under qemu-user (see aarch64-env.sh) fails this step with a
+  # message instead of stalling the run until CI's own limit.
+  timeout --kill-after=30 2400 \
+    cargo test --no-fail-fast -p abicall -p abicall-conformance -p abicall-cli -p abicall-capi \
+    --target aarch64-unknown-linux-gnu "$@" || {
+    rc=$?
+    [ "$rc" -ne 124 ] || echo "scripts/test.sh: aarch64 tests did not finish within 40 min (killed)" >&2
+    exit "$rc"
+  }
   echo "scripts/test.sh: aarch64 tests (qemu-user) took $(( $(date +%s) - start )) s" >&2
 fi
 

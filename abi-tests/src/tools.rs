@@ -55,13 +55,26 @@ pub fn host_compiler(name: &str) -> Result<PathBuf> {
     }
 }
 
+/// The root under which qemu-user looks up an aarch64 program's loader and
+/// libraries: `ABICALL_QEMU_LD_PREFIX` (set by `scripts/aarch64-env.sh`),
+/// else `/` when Debian's `libc6:arm64` is installed (the rustc-web route
+/// pulls it in), else the cross toolchain's sysroot `/usr/aarch64-linux-gnu`.
+/// One glibc for loader and libc: a mixed pair hangs every fork and thread.
+pub fn qemu_ld_prefix() -> String {
+    match std::env::var("ABICALL_QEMU_LD_PREFIX") {
+        Ok(p) if !p.is_empty() => p,
+        _ if Path::new("/lib/aarch64-linux-gnu/libc.so.6").exists() => "/".into(),
+        _ => "/usr/aarch64-linux-gnu".into(),
+    }
+}
+
 /// A command running `exe`, a dynamically linked program built by
 /// [`host_compiler`]: directly, or, for an aarch64 build under qemu-user,
 /// under `qemu-aarch64-static` with the cross toolchain's libraries.
 pub fn host_exe_command(exe: &Path) -> Result<Command> {
     if emulated() && std::env::consts::ARCH == "aarch64" {
         let mut c = Command::new(find_tool("qemu-aarch64-static", "qemu-user-static")?);
-        c.args(["-L", "/usr/aarch64-linux-gnu"]).arg(exe);
+        c.arg("-L").arg(qemu_ld_prefix()).arg(exe);
         Ok(c)
     } else {
         Ok(Command::new(exe))

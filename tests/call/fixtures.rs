@@ -1401,12 +1401,10 @@ fn every_tier_runs_every_fixture() {
         ("ABICALL_JIT_MEMORY", "none"),
         ("ABICALL_JIT_MEMORY", "private"),
     ] {
-        let out = crate::support::host::exe_command(std::env::current_exe().unwrap())
-            .arg("fixtures::")
-            .env("ENGINE_FIXTURES_CHILD", "1")
-            .env(var, value)
-            .output()
-            .unwrap();
+        let mut cmd = crate::support::host::exe_command(std::env::current_exe().unwrap());
+        cmd.arg("fixtures::").env("ENGINE_FIXTURES_CHILD", "1").env(var, value);
+        let what = format!("the fixtures with {var}={value}");
+        let out = crate::support::host::output_within(&mut cmd, std::time::Duration::from_secs(600), &what);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success() && text.contains(" passed; 0 failed"),

@@ -98,7 +98,8 @@ fn selfcheck_mixed_compilers() {
 fn selfcheck_aarch64_under_qemu() {
     require_tool("qemu-aarch64-static");
     let exe = build_driver("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc");
-    run_driver(&exe, &["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"], 330);
+    let prefix = fixtures::host::qemu_ld_prefix();
+    run_driver(&exe, &["qemu-aarch64-static", "-L", &prefix], 330);
 }
 
 #[test]

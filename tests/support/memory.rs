@@ -126,7 +126,8 @@ pub fn compile_run_aarch64(tag: &str, src: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = Command::new("qemu-aarch64-static")
-        .args(["-L", "/usr/aarch64-linux-gnu"])
+        .arg("-L")
+        .arg(super::host::qemu_ld_prefix())
         .arg(&exe)
         .output()
         .expect("run qemu-aarch64-static");

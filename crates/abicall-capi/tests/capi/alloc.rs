@@ -172,16 +172,19 @@ fn callback_churn_keeps_rss_bounded() {
     }
     // Under qemu-user (the aarch64 build on an x86_64 machine) the child
     // runs under qemu too.
-    let out = crate::host::exe_command(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "alloc::callback_churn_keeps_rss_bounded",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .expect("run the test binary as a child");
+    let mut cmd = crate::host::exe_command(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "alloc::callback_churn_keeps_rss_bounded",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(CHILD, "1");
+    let out = crate::host::output_within(
+        &mut cmd,
+        std::time::Duration::from_secs(600),
+        "the callback churn child",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
