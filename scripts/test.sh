@@ -62,7 +62,12 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
     { $SUDO dpkg --add-architecture arm64 && $SUDO apt-get update -qq &&
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rustc-web libstd-rust-web-dev:arm64 >/dev/null; } || true
     for r in /usr/bin/rustc-web /usr/lib/rust-web/bin/rustc /usr/bin/rustc; do
-      if [ -x "$r" ] && RUSTC="$r" aarch64_std; then export RUSTC="$r"; break; fi
+      if [ -x "$r" ] && RUSTC="$r" aarch64_std; then
+        # rustdoc of the same toolchain, or the doctests meet rlibs of another rustc.
+        export RUSTC="$r" RUSTDOC="$(dirname "$r")/rustdoc"
+        web_rustc=1
+        break
+      fi
     done
     if ! aarch64_std; then
       echo "scripts/test.sh: no Rust standard library for aarch64-unknown-linux-gnu: run \`rustup target add aarch64-unknown-linux-gnu\` or \`$web\`" >&2
@@ -83,6 +88,9 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
     exit "$rc"
   }
   echo "scripts/test.sh: aarch64 tests (qemu-user) took $(( $(date +%s) - start )) s" >&2
+  # rustc-web served the aarch64 build only; the Python module builds with
+  # the machine's own toolchain.
+  [ -z "${web_rustc:-}" ] || unset RUSTC RUSTDOC
 fi
 
 if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then
