@@ -50,7 +50,7 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
   }
   if ! aarch64_std; then
     if command -v rustup >/dev/null 2>&1; then
-      rustup target add aarch64-unknown-linux-gnu >&2 || true
+      timeout 300 rustup target add aarch64-unknown-linux-gnu >&2 || true
     fi
   fi
   if ! aarch64_std; then
