@@ -81,6 +81,25 @@ pub fn host_exe_command(exe: &Path) -> Result<Command> {
     }
 }
 
+/// The command that re-executes `exe`, this process's own binary, as a
+/// conformance child ([`super::Options::child`]): `exe` itself, or for an
+/// aarch64 build under qemu-user (the kernel cannot run it without
+/// binfmt_misc) `qemu-aarch64-static -L <prefix> exe`.
+pub fn self_command(exe: PathBuf) -> Vec<std::ffi::OsString> {
+    let qemu = (emulated() && std::env::consts::ARCH == "aarch64")
+        .then(|| find_tool("qemu-aarch64-static", "qemu-user-static").ok())
+        .flatten();
+    match qemu {
+        Some(q) => vec![
+            q.into_os_string(),
+            "-L".into(),
+            qemu_ld_prefix().into(),
+            exe.into_os_string(),
+        ],
+        None => vec![exe.into_os_string()],
+    }
+}
+
 /// A directory under `std::env::temp_dir()` unique to this process and
 /// call, removed on drop unless `ABICALL_KEEP_TMP` is set.
 #[derive(Debug)]

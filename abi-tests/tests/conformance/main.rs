@@ -16,10 +16,7 @@ fn child() {
 /// The command that re-executes this test binary as a conformance child.
 pub fn child_command() -> Vec<std::ffi::OsString> {
     let exe = std::env::current_exe().expect("the test binary's path");
-    vec![
-        exe.into_os_string(),
-        "--exact".into(),
-        "child".into(),
-        "--test-threads=1".into(),
-    ]
+    let mut cmd = abicall_conformance::tools::self_command(exe);
+    cmd.extend(["--exact".into(), "child".into(), "--test-threads=1".into()]);
+    cmd
 }

@@ -75,9 +75,9 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     // Each chunk's in-process checks run in a re-executed child: a crash
     // becomes a failure naming the signature.
     if !a.no_isolation {
-        opts.child = Some(vec![std::env::current_exe()
-            .map_err(|e| format!("cannot find the abicall binary to re-execute: {e}"))?
-            .into_os_string()]);
+        opts.child = Some(abicall_conformance::tools::self_command(
+            std::env::current_exe().map_err(|e| format!("cannot find the abicall binary to re-execute: {e}"))?,
+        ));
     }
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
