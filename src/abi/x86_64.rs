@@ -47,7 +47,8 @@ pub enum Class {
     Integer,
     /// Low part of an SSE register.
     Sse,
-    /// Upper part of an SSE register (not produced: no `__m128`/`__m256` types).
+    /// Upper part of an SSE register: the second eightbyte of a 16-byte
+    /// vector (`__m128`-like GCC vector types).
     SseUp,
     /// Low 8 bytes of an x87 `long double`.
     X87,
@@ -143,6 +144,7 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     let words = ((off % 8) + size).div_ceil(8) as usize;
     match types.kind(ty) {
         TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types)),
+        TypeKind::Vector { elem, .. } => Ok(classify_vector(*elem, size, off)),
         // Flexible array member: ignored.
         TypeKind::Array { len: None, .. } => Ok(Some(Vec::new())),
         TypeKind::Array { elem, len: Some(_) } => {
@@ -257,6 +259,34 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     }
 }
 
+/// The classes of a GCC vector of `size` bytes at byte `off`, by its machine
+/// mode as gcc's `classify_argument` does (checked with gcc 12 by the
+/// register-dump oracle, `tests/abi/oracle.rs`):
+///
+/// - 16 bytes (`__m128`-like: V4SF, V2DF, V4SI, V16QI, ...): SSE + SSEUP, one
+///   whole `xmm` register;
+/// - 8 bytes (`__m64`-like: V2SF, V2SI, V8QI, V1DF, ...): SSE;
+/// - narrower integer vectors (V4QI, V2HI, V2QI, ...): INTEGER; a 4-byte
+///   `float` vector (V1SF) is SSE;
+/// - larger (32 and 64 bytes, `__m256` / `__m512`): without `-mavx` /
+///   `-mavx512f` — gcc's default, and what abicall follows — there is no
+///   vector mode for them and they are MEMORY (gcc warns that AVX would
+///   change this ABI: `-Wpsabi`).
+///
+/// A vector not at a multiple of its size (a packed parent) is MEMORY, as a
+/// misaligned scalar is.
+fn classify_vector(elem: Prim, size: u64, off: u64) -> Option<Vec<Class>> {
+    if size > MAX_REG_AGGREGATE || !off.is_multiple_of(size) {
+        return None;
+    }
+    Some(match size {
+        16 => vec![Class::Sse, Class::SseUp],
+        8 => vec![Class::Sse],
+        _ if elem.is_real_float() => vec![Class::Sse],
+        _ => vec![Class::Integer],
+    })
+}
+
 /// The classes of one scalar at byte `off`, from the eightbyte holding `off`;
 /// `None` when it is misaligned (gcc: "Misaligned fields are always returned
 /// in memory").
@@ -309,9 +339,12 @@ fn reg_parts(size: u64, classes: &[Class], ngrn: &mut u8, nsrn: &mut u8, ext: Ex
                 *ngrn += 1;
             }
             Class::Sse => {
+                // SSE followed by SSEUP eightbytes: one vector register
+                // holding all of them (a 16-byte vector in `xmmN`).
+                let up = classes[i + 1..].iter().take_while(|c| **c == Class::SseUp).count() as u64;
                 parts.push(Part {
                     offset,
-                    size: len,
+                    size: (size - offset.min(size)).min(8 * (up + 1)),
                     loc: Loc::Fpr(*nsrn),
                     ext: Ext::None,
                 });

@@ -581,7 +581,7 @@ impl CData {
                 self.load(n, &mut buf)?;
                 scalar::decode_value(types, self.ty, &buf[..n])
             }
-            TypeKind::Array { .. } | TypeKind::Record(_) => Ok(Value::CData(self.clone())),
+            TypeKind::Array { .. } | TypeKind::Record(_) | TypeKind::Vector { .. } => Ok(Value::CData(self.clone())),
             TypeKind::Func(_) => Err(mem_err(format!(
                 "cannot read function `{}` as data",
                 types.display(self.ty)
@@ -670,7 +670,9 @@ impl CData {
                 let n = scalar::encode_value(types, self.ty, v, &mut buf)?;
                 self.store(&buf[..n])
             }
-            TypeKind::Record(_) | TypeKind::Array { .. } => super::init::write_aggregate(self, types, v),
+            TypeKind::Record(_) | TypeKind::Array { .. } | TypeKind::Vector { .. } => {
+                super::init::write_aggregate(self, types, v)
+            }
             TypeKind::Func(_) => Err(convert_err(&tyname(), "cannot store into a function".to_string())),
         }
     }

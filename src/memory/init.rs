@@ -26,6 +26,10 @@ pub(crate) fn write_aggregate(dst: &CData, types: &Types, v: &Value) -> Result<(
         }
         Value::List(items) => match types.kind(dst.ty()) {
             TypeKind::Array { .. } => write_array(dst, types, items),
+            TypeKind::Vector { .. } => Err(convert_err(
+                &tyname(),
+                "a vector type takes its bytes from a cdata of the same type, not an initializer list".to_string(),
+            )),
             _ => write_record_list(dst, types, items),
         },
         Value::Fields(items) => {
