@@ -266,6 +266,16 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
     if types.size_of(ty)? == 0 {
         return Ok(Kind::Empty);
     }
+    if let Some(v) = long_double_short_vector(types, ty) {
+        return Err(crate::error::Error::Abi(format!(
+            "`{}`: passing `{}` (a 16-byte vector of one `long double`) by value is not supported on {}: \
+             aarch64-linux-gnu-gcc 12 passes it in two d registers and is not consistent about the \
+             arguments after it",
+            types.display(ty),
+            types.display(v),
+            target
+        )));
+    }
     // A short vector is placed like an HVA of one member (C.1 and C.2 give
     // it the same v register, C.4 the same stack slot).
     if let Some((size, count)) = hva(types, ty) {
@@ -281,6 +291,26 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
         },
         None => Kind::Composite,
     })
+}
+
+/// The first 16-byte `long double` vector (one binary128 element) in `ty`,
+/// looking through structs, unions and arrays: gcc has no vector mode for
+/// it and its calling convention for it is not one abicall can follow (see
+/// `kind_of`).
+fn long_double_short_vector(types: &Types, ty: TypeId) -> Option<TypeId> {
+    match types.kind(ty) {
+        TypeKind::Vector {
+            elem: Prim::LongDouble,
+            len: 1,
+        } if types.target().long_double_size_align().0 == 16 => Some(ty),
+        TypeKind::Array { elem, .. } => long_double_short_vector(types, *elem),
+        TypeKind::Record(_) => types
+            .record_of(ty)?
+            .fields
+            .iter()
+            .find_map(|f| long_double_short_vector(types, f.ty)),
+        _ => None,
+    }
 }
 
 fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, k: Kind) -> ValueClass {

@@ -144,7 +144,7 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     let words = ((off % 8) + size).div_ceil(8) as usize;
     match types.kind(ty) {
         TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types)),
-        TypeKind::Vector { elem, .. } => Ok(classify_vector(*elem, size, off)),
+        TypeKind::Vector { elem, len } => Ok(classify_vector(*elem, *len, size, off)),
         // Flexible array member: ignored.
         TypeKind::Array { len: None, .. } => Ok(Some(Vec::new())),
         TypeKind::Array { elem, len: Some(_) } => {
@@ -259,30 +259,38 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     }
 }
 
-/// The classes of a GCC vector of `size` bytes at byte `off`, by its machine
-/// mode as gcc's `classify_argument` does (checked with gcc 12 by the
-/// register-dump oracle, `tests/abi/oracle.rs`):
+/// The classes of a GCC vector of `len` elements `elem` (`size` bytes) at
+/// byte `off`, by its machine mode as gcc's `classify_argument` sees it
+/// (checked with gcc 12 by the register-dump oracle, `tests/abi/oracle.rs`):
 ///
-/// - 16 bytes (`__m128`-like: V4SF, V2DF, V4SI, V16QI, ...): SSE + SSEUP, one
-///   whole `xmm` register;
-/// - 8 bytes (`__m64`-like: V2SF, V2SI, V8QI, V1DF, ...): SSE;
-/// - narrower integer vectors (V4QI, V2HI, V2QI, ...): INTEGER; a 4-byte
-///   `float` vector (V1SF) is SSE;
+/// - 16 bytes with an SSE mode (V4SF, V2DF, V16QI, V8HI, V4SI, V2DI, V1TI):
+///   SSE + SSEUP, one whole `xmm` register;
+/// - 8 bytes with an MMX-via-SSE mode (V2SF, V8QI, V4HI, V2SI, V1DI): SSE;
+/// - integer vectors of 4 bytes or less (V4QI, V2HI, V2QI, or the integer
+///   mode of their size): INTEGER;
+/// - a vector gcc has no mode for (`float`/`double`/`long double` vectors of
+///   one element: V1SF, V1DF, ...) is BLKmode, MEMORY;
 /// - larger (32 and 64 bytes, `__m256` / `__m512`): without `-mavx` /
-///   `-mavx512f` — gcc's default, and what abicall follows — there is no
-///   vector mode for them and they are MEMORY (gcc warns that AVX would
-///   change this ABI: `-Wpsabi`).
+///   `-mavx512f` — gcc's default, and what abicall follows — MEMORY (gcc
+///   warns that AVX would change this ABI: `-Wpsabi`).
 ///
 /// A vector not at a multiple of its size (a packed parent) is MEMORY, as a
 /// misaligned scalar is.
-fn classify_vector(elem: Prim, size: u64, off: u64) -> Option<Vec<Class>> {
+fn classify_vector(elem: Prim, len: u64, size: u64, off: u64) -> Option<Vec<Class>> {
     if size > MAX_REG_AGGREGATE || !off.is_multiple_of(size) {
         return None;
+    }
+    if elem.is_real_float() {
+        // Float vector modes: V2SF (8 bytes), V4SF and V2DF (16 bytes).
+        return match (elem, len, size) {
+            (Prim::Float, 2, 8) => Some(vec![Class::Sse]),
+            (Prim::Float | Prim::Double, _, 16) => Some(vec![Class::Sse, Class::SseUp]),
+            _ => None,
+        };
     }
     Some(match size {
         16 => vec![Class::Sse, Class::SseUp],
         8 => vec![Class::Sse],
-        _ if elem.is_real_float() => vec![Class::Sse],
         _ => vec![Class::Integer],
     })
 }

@@ -36,3 +36,22 @@ fn oracle_x86_64_gcc() {
 fn oracle_aarch64_linux_gcc() {
     run(Target::Aarch64Linux);
 }
+
+fn run_vectors(target: Target) {
+    let mut b = B::new(target);
+    let cases = abi_support::vector_cases(&mut b);
+    check_target(b, &cases);
+}
+
+/// GCC vector types (docs/abi-cases.md row 33) against gcc's register dumps.
+#[test]
+fn oracle_vectors_x86_64_gcc() {
+    run_vectors(Target::X86_64SysV);
+}
+
+/// GCC vector types (docs/abi-cases.md row 33) against
+/// aarch64-linux-gnu-gcc's register dumps (short vectors, HVAs).
+#[test]
+fn oracle_vectors_aarch64_linux_gcc() {
+    run_vectors(Target::Aarch64Linux);
+}

@@ -208,7 +208,11 @@ fn vector_layout_x86_64_matches_gcc() {
     assert_eq!(sa(&t, &d, "v8df"), (64, 64), "{row}");
     assert_eq!(sa(&t, &d, "v32sf"), (128, 128), "{row}");
     assert_eq!(sa(&t, &d, "struct vs_c8"), (64, 32), "{row}");
-    assert_eq!(sa(&t, &d, "v8sf_a16"), (32, 16), "{row}: aligned(16) on the typedef lowers it");
+    assert_eq!(
+        sa(&t, &d, "v8sf_a16"),
+        (32, 16),
+        "{row}: aligned(16) on the typedef lowers it"
+    );
     assert_eq!(sa(&t, &d, "struct la_regs"), (720, 16), "{row}");
 }
 
