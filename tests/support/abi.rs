@@ -310,7 +310,7 @@ pub fn vector_cases(b: &mut B) -> Vec<Case> {
     let mut add = |name: &'static str, ret: TypeId, args: Vec<TypeId>, fixed: Option<usize>| {
         v.push(Case { name, ret, args, fixed })
     };
-    let mut vec = |b: &mut B, p: Prim, n: u64| b.t.vector(p, n).unwrap();
+    let vec = |b: &mut B, p: Prim, n: u64| b.t.vector(p, n).unwrap();
     let (v2sf, v4sf, v2df, v4si, v16qu) = (
         vec(b, Float, 8),
         vec(b, Float, 16),

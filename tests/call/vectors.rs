@@ -1,0 +1,173 @@
+//! Calling C functions that take and return GCC vector types, against a
+//! library compiled by the host's gcc (the oracle): 8-byte vectors, an HVA
+//! of 8-byte vectors and 32-byte vectors returned through memory work on
+//! both hosts; a 16-byte vector (one whole `xmm` register on x86_64) cannot
+//! be described to libffi, so on x86_64 preparing the call fails with an
+//! error naming the type, while on aarch64 it travels in a `q` register
+//! and works (docs/abi-cases.md row 33).
+
+use crate::support::memory::compile_so;
+
+use abicall::library::Library;
+use abicall::{Ffi, Target, Value};
+
+const DECLS: &str = "
+typedef float v2sf __attribute__((vector_size(8)));
+typedef int v2si __attribute__((vector_size(8)));
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int v4si __attribute__((vector_size(16)));
+typedef float v8sf __attribute__((vector_size(32)));
+struct hva2 { v2sf a, b; };
+";
+
+const DEFS: &str = "
+v2sf vx_add2(v2sf a, v2sf b) { return a + b; }
+v2si vx_mul2i(v2si a, int k) { return a * k; }
+float vx_sum_hva(struct hva2 s) { return s.a[0] + s.a[1] + s.b[0] + s.b[1]; }
+v8sf vx_scale8(const v8sf *a, float k) { return *a * k; }
+v4sf vx_add4(v4sf a, v4sf b) { return a + b; }
+v4si vx_neg4(v4si a) { return -a; }
+";
+
+const PROTOS: &str = "
+v2sf vx_add2(v2sf a, v2sf b);
+v2si vx_mul2i(v2si a, int k);
+float vx_sum_hva(struct hva2 s);
+v8sf vx_scale8(const v8sf *a, float k);
+v4sf vx_add4(v4sf a, v4sf b);
+v4si vx_neg4(v4si a);
+";
+
+struct Fx {
+    ffi: Ffi,
+    lib: Library,
+}
+
+fn setup() -> Fx {
+    let so = compile_so("vectors", &format!("{DECLS}{DEFS}"));
+    let mut ffi = Ffi::host().expect("host target");
+    ffi.cdef(&format!("{DECLS}{PROTOS}")).expect("vector declarations parse");
+    // SAFETY: the library was just compiled from DEFS; it has no initialisers.
+    let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("vector library opens");
+    Fx { ffi, lib }
+}
+
+impl Fx {
+    /// A new object of type `ty` holding `bytes`.
+    fn object(&mut self, ty: &str, bytes: &[u8]) -> Value {
+        let cd = self.ffi.new_object(ty, None).unwrap_or_else(|e| panic!("{ty}: {e}"));
+        cd.write_bytes(0, bytes).unwrap();
+        Value::CData(cd)
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Value {
+        let f = self.ffi.function(&self.lib, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // SAFETY: the prototypes in PROTOS are those of DEFS, and the
+        // arguments have the declared types.
+        unsafe { f.call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn bytes(&self, v: &Value) -> Vec<u8> {
+        v.as_cdata()
+            .unwrap_or_else(|| panic!("a vector result as {v:?}"))
+            .to_bytes(&self.ffi.types())
+            .unwrap()
+    }
+}
+
+fn floats(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn ints(v: &[i32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[test]
+fn eight_byte_vectors_and_hvas_by_value() {
+    let mut fx = setup();
+    let a = fx.object("v2sf", &floats(&[1.5, -2.0]));
+    let b = fx.object("v2sf", &floats(&[0.25, 8.0]));
+    let r = fx.call("vx_add2", &[a, b]);
+    assert_eq!(fx.bytes(&r), floats(&[1.75, 6.0]));
+
+    let a = fx.object("v2si", &ints(&[3, -7]));
+    let r = fx.call("vx_mul2i", &[a, Value::Int(6)]);
+    assert_eq!(fx.bytes(&r), ints(&[18, -42]));
+
+    let s = fx.object("struct hva2", &floats(&[1.0, 2.0, 4.0, 8.0]));
+    assert_eq!(fx.call("vx_sum_hva", &[s]), Value::Float(15.0));
+}
+
+#[test]
+fn thirty_two_byte_vector_returned_through_memory() {
+    let mut fx = setup();
+    let a = fx.object("v8sf", &floats(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]));
+    let p = Value::Pointer(a.as_cdata().unwrap().pointer().unwrap());
+    let r = fx.call("vx_scale8", &[p, Value::Float(0.5)]);
+    assert_eq!(fx.bytes(&r), floats(&[0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]));
+}
+
+#[test]
+fn sixteen_byte_vectors_work_on_aarch64_and_are_refused_on_x86_64() {
+    let mut fx = setup();
+    match fx.ffi.target() {
+        Target::X86_64SysV => {
+            for (name, ty) in [
+                ("vx_add4", "float __attribute__((vector_size(16)))"),
+                ("vx_neg4", "int __attribute__((vector_size(16)))"),
+            ] {
+                let err = match fx.ffi.function(&fx.lib, name) {
+                    Ok(_) => panic!("{name}: a 16-byte vector call was prepared through libffi"),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    err.contains(ty) && err.contains("libffi"),
+                    "{name}: the error should name `{ty}` and libffi: {err}"
+                );
+            }
+        }
+        _ => {
+            let a = fx.object("v4sf", &floats(&[1.0, 2.0, 3.0, 4.0]));
+            let b = fx.object("v4sf", &floats(&[0.5, 0.25, -3.0, 100.0]));
+            let r = fx.call("vx_add4", &[a, b]);
+            assert_eq!(fx.bytes(&r), floats(&[1.5, 2.25, 0.0, 104.0]));
+            let a = fx.object("v4si", &ints(&[1, -2, 3, i32::MIN + 1]));
+            let r = fx.call("vx_neg4", &[a]);
+            assert_eq!(fx.bytes(&r), ints(&[-1, 2, -3, i32::MAX]));
+        }
+    }
+}
+
+/// The 8-byte vector calls through every call tier the host has (JIT,
+/// fast path, libffi), not only the default one.
+#[test]
+fn eight_byte_vectors_on_every_tier() {
+    use abicall::call::Tier;
+    let fx = setup();
+    let a = floats(&[1.5, -2.0]);
+    let b = floats(&[0.25, 8.0]);
+    let hva = floats(&[1.0, 2.0, 4.0, 8.0]);
+    let mut ran = Vec::new();
+    for tier in Tier::ALL {
+        for (name, args, want) in [
+            ("vx_add2", vec![a.clone(), b.clone()], floats(&[1.75, 6.0])),
+            ("vx_sum_hva", vec![hva.clone()], floats(&[15.0])),
+        ] {
+            let f = fx.ffi.function(&fx.lib, name).unwrap();
+            let mut raw = f.raw().expect("a non-variadic function has its call").clone();
+            if raw.set_tier(tier).is_err() {
+                continue;
+            }
+            let ptrs: Vec<*const std::ffi::c_void> = args.iter().map(|x| x.as_ptr().cast()).collect();
+            let mut ret = [0u8; 16];
+            // SAFETY: `raw` calls `name` with its declared signature; each
+            // argument buffer holds a value of the parameter's type and the
+            // return buffer is larger than the result.
+            unsafe { raw.call(&ptrs, ret.as_mut_ptr().cast()) }.unwrap_or_else(|e| panic!("{name} ({tier}): {e}"));
+            assert_eq!(ret[..want.len()], want[..], "{name} through the {tier} tier");
+            ran.push(format!("{name}/{tier}"));
+        }
+    }
+    assert!(ran.len() >= 2, "not even libffi ran: {ran:?}");
+}
