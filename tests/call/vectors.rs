@@ -46,7 +46,8 @@ struct Fx {
 fn setup() -> Fx {
     let so = compile_so("vectors", &format!("{DECLS}{DEFS}"));
     let mut ffi = Ffi::host().expect("host target");
-    ffi.cdef(&format!("{DECLS}{PROTOS}")).expect("vector declarations parse");
+    ffi.cdef(&format!("{DECLS}{PROTOS}"))
+        .expect("vector declarations parse");
     // SAFETY: the library was just compiled from DEFS; it has no initialisers.
     let lib = unsafe { Library::open(so.to_str().unwrap()) }.expect("vector library opens");
     Fx { ffi, lib }
@@ -61,7 +62,10 @@ impl Fx {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Value {
-        let f = self.ffi.function(&self.lib, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let f = self
+            .ffi
+            .function(&self.lib, name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         // SAFETY: the prototypes in PROTOS are those of DEFS, and the
         // arguments have the declared types.
         unsafe { f.call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
