@@ -332,10 +332,7 @@ fn header_including_link_h_lays_out_vector_types() {
         }
         let src = dir.path().join(format!("link_{target}.c"));
         std::fs::write(&src, &c).unwrap();
-        let out = tools::run(
-            Command::new(&cc).args(["-std=gnu11", "-fsyntax-only"]).arg(&src),
-            "gcc",
-        );
+        let out = tools::run(Command::new(&cc).args(["-std=gnu11", "-fsyntax-only"]).arg(&src), "gcc");
         assert!(
             out.status.success(),
             "{target}: abicall layout disagrees with gcc:\n{}\n{c}",
