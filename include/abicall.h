@@ -329,7 +329,12 @@ typedef enum abicall_kind {
   /*
    A function type.
    */
-  ABICALL_KIND_FUNCTION = 26
+  ABICALL_KIND_FUNCTION = 26,
+  /*
+   A GCC vector type (`__attribute__((vector_size(N)))`): its size and
+   alignment are known; it cannot be converted to or from a value.
+   */
+  ABICALL_KIND_VECTOR = 27
 } abicall_kind;
 
 /*
