@@ -141,9 +141,9 @@ pub enum ValueClass {
         /// 1 to 4.
         count: u8,
     },
-    /// aarch64: a short vector (a GCC vector type of 8 or 16 bytes, `count`
-    /// 1) or a homogeneous short-vector aggregate of `count` such vectors:
-    /// one `v` register (`dN` / `qN`) per vector.
+    /// aarch64: a short vector (a GCC vector type of 8 or 16 bytes; `count`
+    /// is then 1) or a homogeneous short-vector aggregate of `count` such
+    /// vectors: one `v` register (`dN` / `qN`) per vector.
     Hva {
         /// Bytes per vector: 8 or 16.
         size: u64,
