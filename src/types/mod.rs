@@ -1081,9 +1081,53 @@ impl Types {
         Ok(self.size_align(id)?.0)
     }
 
-    /// `_Alignof`.
+    /// The alignment layout uses (gcc's `TYPE_ALIGN`, what GNU
+    /// `__alignof__` reports): the alignment members and array elements of
+    /// this type are placed at. C11 `_Alignof` can be smaller, see
+    /// [`Types::c11_align_of`].
     pub fn align_of(&self, id: TypeId) -> Result<u64> {
         Ok(self.size_align(id)?.1)
+    }
+
+    /// What gcc's C11 `_Alignof` reports (`min_align_of_type`): the
+    /// alignment of [`Types::align_of`], capped at `BIGGEST_ALIGNMENT` (16
+    /// bytes on both targets without `-mavx`) unless an `aligned` attribute
+    /// set it (`TYPE_USER_ALIGN`: on a typedef, on the record, or on a member
+    /// — not lowering it — or member type of a record, nested records
+    /// included). Only a type
+    /// over-aligned by an x86_64 GCC vector of more than 16 bytes differs:
+    /// `struct { char c; float v __attribute__((vector_size(32))); }` is
+    /// 32-aligned and `_Alignof` says 16.
+    pub fn c11_align_of(&self, id: TypeId) -> Result<u64> {
+        let a = self.align_of(id)?;
+        Ok(if a > BIGGEST_ALIGNMENT && !self.user_aligned(id) {
+            BIGGEST_ALIGNMENT
+        } else {
+            a
+        })
+    }
+
+    /// gcc's `TYPE_USER_ALIGN`: the type's alignment comes from an
+    /// `aligned` attribute somewhere in it.
+    fn user_aligned(&self, id: TypeId) -> bool {
+        let rec = self.get(id);
+        if rec.align_override.is_some() {
+            return true;
+        }
+        match &rec.kind {
+            TypeKind::Array { elem, .. } => self.user_aligned(*elem),
+            TypeKind::Record(r) => {
+                let r = self.record(*r);
+                // A member's `aligned(N)` counts only when it does not try
+                // to lower the member's alignment (gcc ignores that one).
+                r.attrs.align_attr.is_some()
+                    || r.decls.iter().any(|d| {
+                        d.align_attr.is_some_and(|a| self.align_of(d.ty).is_ok_and(|t| a >= t))
+                            || self.user_aligned(d.ty)
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Offset of a member given by a path such as `a.b[3].c` (anonymous
@@ -1224,6 +1268,10 @@ impl Types {
         }
     }
 }
+
+/// gcc's `BIGGEST_ALIGNMENT` in bytes for both targets (without `-mavx`):
+/// the cap of C11 `_Alignof` ([`Types::c11_align_of`]).
+pub const BIGGEST_ALIGNMENT: u64 = 16;
 
 /// Largest GCC vector type [`Types::vector`] makes (2^28 bytes, the largest
 /// alignment the layout accepts: an x86_64 vector is aligned to its size).

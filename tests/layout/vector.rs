@@ -75,6 +75,10 @@ struct vs_decl {
     int __attribute__((vector_size(8))) x, y[3];
 };
 struct vs_hva { v4sf a, b, c; };
+struct __attribute__((aligned(8))) vs_recalign { char c; v8sf v; };
+struct vs_nested_user { char c; struct vs_memalign64 m; };
+typedef struct vs_c8 vs_c8_a8 __attribute__((aligned(8)));
+union vu_user { v8sf v; int i __attribute__((aligned(32))); };
 typedef union {
     v8sf_a16 ymm[2];
     v8df_a16 zmm[1];
@@ -129,6 +133,10 @@ const CASES: &[&str] = &[
     "struct vs_bits",
     "struct vs_decl",
     "struct vs_hva",
+    "struct vs_recalign",
+    "struct vs_nested_user",
+    "vs_c8_a8",
+    "union vu_user",
     "la_vector",
     "struct la_regs",
 ];
@@ -163,6 +171,43 @@ fn check(target: Target) -> (Types, Decls) {
         report(target, &cases, &mismatches, 20)
     );
     (t, d)
+}
+
+/// C11 `_Alignof` against the compiler: `_Static_assert`s of our
+/// [`Types::c11_align_of`] (and GNU `__alignof__`) for every case, compiled
+/// by the target's gcc and parsed back by abicall's own parser, which
+/// evaluates both keywords.
+fn c11_alignof(target: Target, t: &Types, d: &Decls) {
+    let mut asserts = String::new();
+    for name in CASES {
+        let ty = lookup(d, name);
+        let (c11, gnu) = (t.c11_align_of(ty).unwrap(), t.align_of(ty).unwrap());
+        asserts.push_str(&format!(
+            "_Static_assert(_Alignof({name}) == {c11} && __alignof__({name}) == {gnu}, \"{name}: {c11} {gnu}\");\n"
+        ));
+    }
+    let dir = support::tools::TempDir::new("vector-alignof").expect("create a temporary directory");
+    let src = dir.path().join("alignof.c");
+    std::fs::write(&src, format!("{TEXT}\n{asserts}")).unwrap();
+    let cc = match target {
+        Target::X86_64SysV => support::tools::gcc(),
+        _ => support::tools::aarch64_gcc(),
+    };
+    let out = support::tools::run(
+        std::process::Command::new(cc)
+            .args(["-std=gnu11", "-fsyntax-only"])
+            .arg(&src),
+        "compile the _Alignof asserts",
+    );
+    assert!(
+        out.status.success(),
+        "{target}: C11 _Alignof disagrees with the compiler:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut t2 = Types::new(target);
+    let mut d2 = Decls::default();
+    cdecl::parse(&mut t2, &mut d2, &format!("{TEXT}\n{asserts}"))
+        .unwrap_or_else(|e| panic!("{target}: abicall evaluates _Alignof / __alignof__ differently: {e}"));
 }
 
 fn sa(t: &Types, d: &Decls, name: &str) -> (u64, u64) {
@@ -202,12 +247,24 @@ fn declarator_forms(t: &Types, d: &Decls) {
 fn vector_layout_x86_64_matches_gcc() {
     let (t, d) = check(Target::X86_64SysV);
     declarator_forms(&t, &d);
+    c11_alignof(Target::X86_64SysV, &t, &d);
     let row = "docs/abi-cases.md row 33 (x86_64)";
     assert_eq!(sa(&t, &d, "v4sf"), (16, 16), "{row}");
     assert_eq!(sa(&t, &d, "v8sf"), (32, 32), "{row}");
     assert_eq!(sa(&t, &d, "v8df"), (64, 64), "{row}");
     assert_eq!(sa(&t, &d, "v32sf"), (128, 128), "{row}");
     assert_eq!(sa(&t, &d, "struct vs_c8"), (64, 32), "{row}");
+    let c11 = |name: &str| t.c11_align_of(lookup(&d, name)).unwrap();
+    assert_eq!(
+        (c11("v8sf"), c11("struct vs_c8")),
+        (16, 16),
+        "{row}: gcc's _Alignof caps at 16"
+    );
+    assert_eq!(
+        c11("struct vs_memalign64"),
+        64,
+        "{row}: unless an aligned attribute says more"
+    );
     assert_eq!(
         sa(&t, &d, "v8sf_a16"),
         (32, 16),
@@ -221,6 +278,7 @@ fn vector_layout_x86_64_matches_gcc() {
 fn vector_layout_aarch64_matches_aarch64_gcc() {
     let (t, d) = check(Target::Aarch64Linux);
     declarator_forms(&t, &d);
+    c11_alignof(Target::Aarch64Linux, &t, &d);
     let row = "docs/abi-cases.md row 33 (aarch64)";
     assert_eq!(sa(&t, &d, "v2sf"), (8, 8), "{row}");
     assert_eq!(sa(&t, &d, "v4sf"), (16, 16), "{row}");
