@@ -604,6 +604,18 @@ impl CData {
             }
             return Ok(Value::List(items));
         }
+        if let TypeKind::Vector { elem, len } = *types.kind(self.ty) {
+            // A GCC vector: its elements, as a list.
+            let target = types.target();
+            let es = elem.size_align(target).0 as usize;
+            let mut items = Vec::with_capacity(len as usize);
+            let mut buf = [0u8; MAX_SCALAR];
+            for i in 0..len as usize {
+                self.read_bytes(i * es, &mut buf[..es])?;
+                items.push(scalar::decode(elem, target, &buf[..es]));
+            }
+            return Ok(Value::List(items));
+        }
         let rec = types
             .record_of(self.ty)
             .ok_or_else(|| mem_err("not a record".to_string()))?;

@@ -234,3 +234,33 @@ fn callbacks_with_vectors() {
         }
     }
 }
+
+/// A vector object takes `{a, b, …}` element by element (the rest zero),
+/// reads back deeply as the list of its elements, and passes by value from
+/// a list as it does from an object.
+#[test]
+fn vector_values_from_and_to_lists() {
+    let mut fx = setup();
+    let v = fx
+        .ffi
+        .new_object("v2si", Some(&Value::List(vec![Value::Int(7)])))
+        .unwrap();
+    assert_eq!(v.to_bytes(&fx.ffi.types()).unwrap(), ints(&[7, 0]));
+    assert_eq!(
+        v.read_deep(&fx.ffi.types()).unwrap(),
+        Value::List(vec![Value::Int(7), Value::Int(0)])
+    );
+    let too_many = Value::List(vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+    let e = fx.ffi.new_object("v2si", Some(&too_many)).unwrap_err().to_string();
+    assert!(e.contains("3 initializers for a vector of 2"), "{e}");
+    let r = fx.call(
+        "vx_add2",
+        &[
+            Value::List(vec![Value::Float(1.5), Value::Float(2.0)]),
+            Value::List(vec![Value::Float(0.5)]),
+        ],
+    );
+    assert_eq!(fx.bytes(&r), floats(&[2.0, 2.0]));
+    let deep = r.as_cdata().unwrap().read_deep(&fx.ffi.types()).unwrap();
+    assert_eq!(deep, Value::List(vec![Value::Float(2.0), Value::Float(2.0)]));
+}
