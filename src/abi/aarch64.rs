@@ -50,6 +50,10 @@ enum Kind {
     Hva { size: u64, count: u64 },
     /// Any other composite.
     Composite,
+    /// gcc on Linux: an argument of floating type that is no VFP candidate
+    /// (a 4-byte `float` vector): no general register (`FLOAT_TYPE_P`), so
+    /// C.13 then C.14–C.16, on the stack. (Returned as a composite.)
+    FloatNotVfp,
     /// Composite of size 0 (ignored, as gcc and Apple do).
     Empty,
 }
@@ -293,6 +297,18 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
     })
 }
 
+/// A GCC vector of real floating elements that is no short vector and not
+/// passed by reference: a 4-byte `float` vector (`float
+/// __attribute__((vector_size(4)))`), the one [`Kind::FloatNotVfp`] type.
+fn float_vector_not_vfp(types: &Types, ty: TypeId) -> bool {
+    match types.kind(ty) {
+        TypeKind::Vector { elem, .. } if elem.is_real_float() => types
+            .size_of(ty)
+            .is_ok_and(|s| !matches!(s, 8 | 16) && s <= MAX_DIRECT_COMPOSITE),
+        _ => false,
+    }
+}
+
 /// The first 16-byte `long double` vector (one binary128 element) in `ty`,
 /// looking through structs, unions and arrays: gcc has no vector mode for
 /// it and its calling convention for it is not one abicall can follow (see
@@ -430,6 +446,16 @@ impl State {
                 let loc = self.stack(16, 16); // C.14, C.17
                 vec![part(0, 16, loc, Ext::None)]
             }
+            Kind::FloatNotVfp => {
+                // gcc's `aarch64_layout_arg`: a FLOAT_TYPE_P argument is not
+                // given general registers; not being a VFP candidate either,
+                // it takes C.13 (NGRN = 8) and is stacked by C.14–C.16.
+                // Checked with aarch64-linux-gnu-gcc 12 (clang, and Apple,
+                // pass it in a general register instead).
+                self.ngrn = NUM_ARG_GPRS;
+                let loc = self.stack(nat_align.max(STACK_SLOT), round_up(size, STACK_SLOT));
+                vec![part(0, size, loc, Ext::None)]
+            }
             Kind::Composite => {
                 // B.5: size rounded up to a multiple of 8.
                 let rsize = round_up(size, STACK_SLOT);
@@ -511,8 +537,11 @@ fn plan_arg(types: &Types, a: &ArgInput, st: &mut State) -> Result<ValuePlan> {
         Some(p) => p.size_align(target),
         None => types.size_align(a.ty)?,
     };
-    let kind = kind_of(types, a.ty, a.promoted)?;
+    let mut kind = kind_of(types, a.ty, a.promoted)?;
     let class = value_class(types, a.ty, a.promoted, kind);
+    if !st.apple && kind == Kind::Composite && float_vector_not_vfp(types, a.ty) {
+        kind = Kind::FloatNotVfp;
+    }
     let nat_align = match a.promoted {
         Some(_) => align,
         None => natural_align(types, a.ty),

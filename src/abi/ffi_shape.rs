@@ -339,7 +339,8 @@ pub fn libffi_vector_limitation(types: &Types, plan: &CallPlan) -> Option<String
 /// - a 16-byte-aligned value that C.10 moves to an even register pair
 ///   (`__int128`, composites of natural alignment 16) gets `pads_before`
 ///   unused `uint64` arguments in front of it, since libffi does not round
-///   NGRN up for them.
+///   NGRN up for them; a general-register value the plan stacks (C.13)
+///   gets padding up to `x7`, so libffi stacks it too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Aarch64CifArg {
     /// Padding `uint64` arguments (unused general registers) before it.
@@ -371,7 +372,12 @@ pub fn aarch64_cif_args(plan: &CallPlan) -> Vec<Aarch64CifArg> {
                 pads_before = first.saturating_sub(ngrn);
                 ngrn = last + 1;
             } else if uses_gprs(a) {
-                // On the stack: libffi and the plan both stop using x registers.
+                // On the stack: the plan stops using x registers (C.13).
+                // libffi must too: it stacks a value only when it does not
+                // fit the registers left, which a 4-byte `float` vector does
+                // (gcc stacks it anyway), so the x registers libffi still
+                // has are filled with padding first.
+                pads_before = super::aarch64::NUM_ARG_GPRS.saturating_sub(ngrn);
                 ngrn = super::aarch64::NUM_ARG_GPRS;
             }
             Aarch64CifArg { pads_before, by_ref }

@@ -295,6 +295,38 @@ fn classify_vector(elem: Prim, len: u64, size: u64, off: u64) -> Option<Vec<Clas
     })
 }
 
+/// Refuses a struct or union of at most 16 bytes holding a one-element
+/// `__int128` vector (V1TI) by value: gcc 12 classifies that member SSE for
+/// its first eightbyte only and passes or returns just its low 8 bytes
+/// (`movq`), the rest lost. A lone V1TI vector is passed whole in an `xmm`
+/// register, and a larger aggregate is MEMORY, copied whole.
+fn refuse_nested_v1ti(types: &Types, ty: TypeId) -> Result<()> {
+    fn find(types: &Types, ty: TypeId) -> Option<TypeId> {
+        match types.kind(ty) {
+            TypeKind::Vector {
+                elem: Prim::Int128 | Prim::UInt128,
+                len: 1,
+            } => Some(ty),
+            TypeKind::Array { elem, .. } => find(types, *elem),
+            TypeKind::Record(_) => types.record_of(ty)?.fields.iter().find_map(|f| find(types, f.ty)),
+            _ => None,
+        }
+    }
+    // Larger aggregates are MEMORY, copied whole.
+    if types.record_of(ty).is_none() || types.size_of(ty).map_or(true, |s| s > MAX_REG_AGGREGATE) {
+        return Ok(());
+    }
+    match find(types, ty) {
+        Some(v) => Err(crate::error::Error::Abi(format!(
+            "`{}` holds `{}` (a vector of one `__int128`), which gcc passes and returns by value \
+             with only its low 8 bytes: not supported",
+            types.display(ty),
+            types.display(v)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The classes of one scalar at byte `off`, from the eightbyte holding `off`;
 /// `None` when it is misaligned (gcc: "Misaligned fields are always returned
 /// in memory").
@@ -398,6 +430,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         }
     } else {
         let ty = inp.ret.ty;
+        refuse_nested_v1ti(types, ty)?;
         let (size, align) = types.size_align(ty)?;
         let c = classify(types, ty, None)?;
         let class = value_class(types, ty, None, &c);
@@ -451,6 +484,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
 
 fn plan_arg(types: &Types, a: &ArgInput, ngrn: &mut u8, nsrn: &mut u8, nsaa: &mut u64) -> Result<ValuePlan> {
     let target = types.target();
+    refuse_nested_v1ti(types, a.ty)?;
     let (size, align) = match a.promoted {
         Some(p) => p.size_align(target),
         None => types.size_align(a.ty)?,

@@ -122,6 +122,12 @@ fn cases(b: &mut B) -> Vec<Case> {
         args: [vec![v4sf, v2sf, hva, v8sf, sv4], vec![v4sf; 3], vec![v2sf, c, v4sf]].concat(),
         fixed: None,
     });
+    let v1sf = b.t.vector(Float, 4).unwrap();
+    v.push(Case {
+        name: "4-byte float vector in a general register (clang)",
+        args: vec![i, v1sf, l, v1sf],
+        fixed: None,
+    });
     v.retain(|c| !c.args.is_empty());
     v
 }

@@ -1119,3 +1119,60 @@ fn row33_long_double_vector_is_refused_on_aarch64() {
          ret long double __attribute__((vector_size(16))): sret rdi -> rax"
     );
 }
+
+/// Row 33: a 4-byte `float` vector. aarch64-linux-gnu-gcc gives it no
+/// general register (a floating type) and no v register (not a short
+/// vector): it is stacked, and the `long` after it is too (C.13); Apple
+/// (clang) passes it in a general register; x86_64 has no mode for it:
+/// memory. Returned in `x0` on aarch64.
+#[test]
+fn row33_four_byte_float_vector() {
+    check(
+        Expect {
+            x86: "arg0 int: rsi[0..4]\n\
+                  arg1 float __attribute__((vector_size(4))): stack+0[0..4]\n\
+                  arg2 long: rdx[0..8]\n\
+                  ret float __attribute__((vector_size(4))): sret rdi -> rax",
+            a64: "arg0 int: x0[0..4]\n\
+                  arg1 float __attribute__((vector_size(4))): stack+0[0..4]\n\
+                  arg2 long: stack+8[0..8]\n\
+                  ret float __attribute__((vector_size(4))): x0[0..4]",
+            apple: Some(
+                "arg0 int: x0[0..4]\n\
+                 arg1 float __attribute__((vector_size(4))): x1[0..4]\n\
+                 arg2 long: x2[0..8]\n\
+                 ret float __attribute__((vector_size(4))): x0[0..4]",
+            ),
+        },
+        |b| {
+            let v1sf = b.t.vector(Float, 4).unwrap();
+            let (i, l) = (b.p(Int), b.p(Long));
+            b.snap(v1sf, &[i, v1sf, l])
+        },
+    );
+}
+
+/// Row 33: x86_64 refuses a small struct holding a one-element `__int128`
+/// vector by value (gcc passes only its low 8 bytes), naming both types;
+/// the same vector alone goes whole in `xmm0`.
+#[test]
+fn row33_small_struct_of_int128_vector_is_refused_on_x86_64() {
+    let mut b = B::new(Target::X86_64SysV);
+    let v1ti = b.t.vector(Int128, 16).unwrap();
+    let s = b.st("wrap", &[v1ti]);
+    let void = b.void();
+    for (ret, args) in [(void, vec![s]), (s, vec![])] {
+        let err = abi::plan_call(&b.t, ret, &args, args.len(), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("struct wrap") && err.contains("__int128 __attribute__((vector_size(16)))"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        b.snap(v1ti, &[v1ti]),
+        "arg0 __int128 __attribute__((vector_size(16))): xmm0[0..16]\n\
+         ret __int128 __attribute__((vector_size(16))): xmm0[0..16]"
+    );
+}

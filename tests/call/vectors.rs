@@ -33,6 +33,9 @@ float vx_apply2(v2sf (*f)(v2sf, struct hva2), v2sf x) {
     return r[0] * 1000.0f + r[1];
 }
 v4sf vx_apply4(v4sf (*f)(v4sf), v4sf x) { return f(x + 1.0f) * 2.0f; }
+typedef float v1sf __attribute__((vector_size(4)));
+float vx_v1sf(int a, v1sf b, long c, v1sf d, float e) { return a * 1000 + b[0] * 100 + c * 10 + d[0] + e; }
+v1sf vx_v1sf_ret(int a) { v1sf r = { a * 0.5f }; return r; }
 ";
 
 const PROTOS: &str = "
@@ -44,6 +47,9 @@ v4sf vx_add4(v4sf a, v4sf b);
 v4si vx_neg4(v4si a);
 float vx_apply2(v2sf (*f)(v2sf, struct hva2), v2sf x);
 v4sf vx_apply4(v4sf (*f)(v4sf), v4sf x);
+typedef float v1sf __attribute__((vector_size(4)));
+float vx_v1sf(int a, v1sf b, long c, v1sf d, float e);
+v1sf vx_v1sf_ret(int a);
 ";
 
 struct Fx {
@@ -263,4 +269,20 @@ fn vector_values_from_and_to_lists() {
     assert_eq!(fx.bytes(&r), floats(&[2.0, 2.0]));
     let deep = r.as_cdata().unwrap().read_deep(&fx.ffi.types()).unwrap();
     assert_eq!(deep, Value::List(vec![Value::Float(2.0), Value::Float(2.0)]));
+}
+
+/// 4-byte `float` vectors: stacked by gcc on aarch64 even with x registers
+/// free (and the `long` after one follows it to the stack), returned in
+/// `w0`; on x86_64 passed and returned in memory.
+#[test]
+fn four_byte_float_vectors() {
+    let fx = setup();
+    let v = |x: f32| Value::List(vec![Value::Float(x.into())]);
+    let r = fx.call(
+        "vx_v1sf",
+        &[Value::Int(1), v(2.0), Value::Int(3), v(4.0), Value::Float(0.5)],
+    );
+    assert_eq!(r, Value::Float(1234.5));
+    let r = fx.call("vx_v1sf_ret", &[Value::Int(5)]);
+    assert_eq!(fx.bytes(&r), floats(&[2.5]));
 }

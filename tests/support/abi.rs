@@ -430,5 +430,15 @@ pub fn vector_cases(b: &mut B) -> Vec<Case> {
     let s_v8 = b.st("sv8", &[v8sf]);
     add("v struct{v8sf}", s_v8, vec![s_v8, i], None);
     add("v vectors through ...", i, vec![i, v4sf, v2df, d, v2sf, v4si], Some(1));
+    // aarch64 gcc: a 4-byte float vector is stacked even with x registers
+    // free, and the integers after it follow it to the stack (C.13).
+    add(
+        "v 4-byte float vectors among integers",
+        v1sf,
+        vec![i, v1sf, i, v1sf, f, l],
+        None,
+    );
+    let s_v1sf = b.st("sv1sf", &[v1sf, v1sf]);
+    add("v struct{v1sf,v1sf}", s_v1sf, vec![s_v1sf, v1sf, s_v1sf], None);
     v
 }
