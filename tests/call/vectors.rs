@@ -36,6 +36,7 @@ v4sf vx_apply4(v4sf (*f)(v4sf), v4sf x) { return f(x + 1.0f) * 2.0f; }
 typedef float v1sf __attribute__((vector_size(4)));
 float vx_v1sf(int a, v1sf b, long c, v1sf d, float e) { return a * 1000 + b[0] * 100 + c * 10 + d[0] + e; }
 v1sf vx_v1sf_ret(int a) { v1sf r = { a * 0.5f }; return r; }
+float vx_v1sf_cb(float (*f)(int, v1sf, long, v1sf)) { v1sf x = { 2.0f }, y = { 4.0f }; return f(1, x, 3, y); }
 ";
 
 const PROTOS: &str = "
@@ -50,6 +51,7 @@ v4sf vx_apply4(v4sf (*f)(v4sf), v4sf x);
 typedef float v1sf __attribute__((vector_size(4)));
 float vx_v1sf(int a, v1sf b, long c, v1sf d, float e);
 v1sf vx_v1sf_ret(int a);
+float vx_v1sf_cb(float (*f)(int, v1sf, long, v1sf));
 ";
 
 struct Fx {
@@ -285,4 +287,40 @@ fn four_byte_float_vectors() {
     assert_eq!(r, Value::Float(1234.5));
     let r = fx.call("vx_v1sf_ret", &[Value::Int(5)]);
     assert_eq!(fx.bytes(&r), floats(&[2.5]));
+}
+
+/// A callback receiving 4-byte `float` vectors (stacked by gcc on aarch64,
+/// with the `long` between them) reads each from where gcc put it.
+#[test]
+fn four_byte_float_vectors_into_a_callback() {
+    let mut fx = setup();
+    let types = fx.ffi.shared_types();
+    let cb = fx
+        .ffi
+        .callback("float (*)(int, v1sf, long, v1sf)", move |args| {
+            let t = types.read().map_err(|e| e.to_string())?;
+            let elem = |v: &Value| -> Result<f64, String> {
+                match v
+                    .as_cdata()
+                    .ok_or("vector argument")?
+                    .read_deep(&t)
+                    .map_err(|e| e.to_string())?
+                {
+                    Value::List(items) => match items.first() {
+                        Some(Value::Float(x)) => Ok(*x),
+                        other => Err(format!("element {other:?}")),
+                    },
+                    other => Err(format!("vector read as {other:?}")),
+                }
+            };
+            let int = |v: &Value| match v {
+                Value::Int(i) => Ok(*i as f64),
+                other => Err(format!("integer argument {other:?}")),
+            };
+            Ok(Value::Float(
+                int(&args[0])? * 1000.0 + elem(&args[1])? * 100.0 + int(&args[2])? * 10.0 + elem(&args[3])?,
+            ))
+        })
+        .expect("a callback taking 4-byte float vectors");
+    assert_eq!(fx.call("vx_v1sf_cb", &[cb.value()]), Value::Float(1234.0));
 }
