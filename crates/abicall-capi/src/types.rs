@@ -279,7 +279,8 @@ pub unsafe extern "C" fn abicall_type_size(
     }
 }
 
-/// `_Alignof(type)`.
+/// The alignment of `type` as layout uses it (gcc's `__alignof__`, which is
+/// C11 `_Alignof` but for types over-aligned by an x86_64 GCC vector).
 ///
 /// # Safety
 /// `ty` is a type handle; `out_align` writable; `err` NULL or writable.
