@@ -75,6 +75,16 @@ struct vs_decl {
     int __attribute__((vector_size(8))) x, y[3];
 };
 struct vs_hva { v4sf a, b, c; };
+struct vs_packed_order {
+    char c;
+    unsigned char __attribute__((vector_size(2))) m __attribute__((packed));
+    char d;
+    int __attribute__((vector_size(8))) n __attribute__((packed));
+    char e;
+    char o __attribute__((vector_size(8), packed));
+    char f;
+    unsigned char p[2] __attribute__((vector_size(4))) __attribute__((packed));
+};
 struct __attribute__((aligned(8))) vs_recalign { char c; v8sf v; };
 struct vs_nested_user { char c; struct vs_memalign64 m; };
 typedef struct vs_c8 vs_c8_a8 __attribute__((aligned(8)));
@@ -133,6 +143,7 @@ const CASES: &[&str] = &[
     "struct vs_bits",
     "struct vs_decl",
     "struct vs_hva",
+    "struct vs_packed_order",
     "struct vs_recalign",
     "struct vs_nested_user",
     "vs_c8_a8",
