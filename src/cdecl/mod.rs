@@ -49,7 +49,10 @@
 //!   written, as gcc does (`float *p __attribute__((vector_size(16)))` is a
 //!   pointer to a vector); an invalid one (element not an integer or real
 //!   floating type, size not a multiple of the element size, element count
-//!   not a power of two) is an `InvalidType` error at `N`.
+//!   not a power of two) is an `InvalidType` error at `N`. As in gcc, the
+//!   attributes after a member's declarator act before those among its
+//!   specifiers: `char __attribute__((vector_size(8))) m
+//!   __attribute__((packed))` ignores `packed` (it meets a `char`).
 //! - Struct layout errors found by [`Types`] (alignment not a power of two,
 //!   ...) are `InvalidType` errors at the tag (or `struct` keyword); the
 //!   parser itself reports bitfield, member and flexible-array problems at
