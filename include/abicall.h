@@ -329,7 +329,12 @@ typedef enum abicall_kind {
   /*
    A function type.
    */
-  ABICALL_KIND_FUNCTION = 26
+  ABICALL_KIND_FUNCTION = 26,
+  /*
+   A GCC vector type (`__attribute__((vector_size(N)))`): its size and
+   alignment are known; it cannot be converted to or from a value.
+   */
+  ABICALL_KIND_VECTOR = 27
 } abicall_kind;
 
 /*
@@ -1368,7 +1373,8 @@ enum abicall_status abicall_type_size(const struct abicall_type *ty,
                                       struct abicall_error *err);
 
 /*
- `_Alignof(type)`.
+ The alignment of `type` as layout uses it (gcc's `__alignof__`, which is
+ C11 `_Alignof` but for types over-aligned by an x86_64 GCC vector).
 
  # Safety
  `ty` is a type handle; `out_align` writable; `err` NULL or writable.

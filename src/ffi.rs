@@ -83,7 +83,9 @@ impl Ffi {
         self.types().size_of(t)
     }
 
-    /// `_Alignof(name)`.
+    /// The alignment of `name` as layout uses it (gcc's `__alignof__`;
+    /// the same as C11 `_Alignof` except for types over-aligned by an x86_64
+    /// GCC vector, see [`Types::c11_align_of`](crate::types::Types::c11_align_of)).
     pub fn alignof(&mut self, name: &str) -> Result<u64> {
         let t = self.type_of(name)?;
         self.types().align_of(t)

@@ -95,6 +95,22 @@ impl Target {
         }
     }
 
+    /// The alignment of a GCC vector type (`vector_size(N)`) of `size` bytes:
+    /// gcc's `TYPE_ALIGN`, which places it in records and arrays. x86_64
+    /// (`default_vector_alignment`): the size itself, whatever `-mavx` says
+    /// (gcc 12 gives a 2^26-byte vector 2^26-byte alignment); AAPCS64
+    /// (`aarch64_vector_alignment`, clang likewise for Apple): the size, at
+    /// most 16. (gcc's C11 `_Alignof` of an x86_64 vector type reports at
+    /// most 16 without `-mavx`, `BIGGEST_ALIGNMENT`, while `__alignof__` and
+    /// every layout use this value; checked with gcc 12 and
+    /// aarch64-linux-gnu-gcc 12.)
+    pub fn vector_align(self, size: u64) -> u64 {
+        match self.arch() {
+            Arch::X86_64 => size,
+            Arch::Aarch64 => size.min(16),
+        }
+    }
+
     /// Whether unnamed bitfields (including `:0`) raise the alignment of the
     /// enclosing record. gcc's `TARGET_ALIGN_ANON_BITFIELD`: true for AAPCS64
     /// (§10.1.7 of the AAPCS64 treats them as ordinary members), false for the

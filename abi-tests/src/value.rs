@@ -143,6 +143,24 @@ fn walk(types: &Types, ty: TypeId, off: usize, r: &mut Rng, bytes: &mut [u8], ma
                 walk(types, *elem, off + i * es, r, bytes, mask);
             }
         }
+        // A GCC vector: `len` scalar leaves.
+        TypeKind::Vector { elem, len } => {
+            let es = elem.size_align(target).0 as usize;
+            for i in 0..*len as usize {
+                let o = off + i * es;
+                if elem.is_real_float() {
+                    float_leaf(
+                        *elem,
+                        target.long_double_format(),
+                        r,
+                        &mut bytes[o..o + es],
+                        &mut mask[o..o + es],
+                    );
+                } else {
+                    mask[o..o + es].fill(0xff);
+                }
+            }
+        }
         TypeKind::Record(_) => {
             let Some(rec) = types.record_of(ty) else { return };
             // Every member of a union is walked: a union crosses the call

@@ -45,8 +45,15 @@ enum Kind {
     Fp(u64),
     /// Homogeneous floating-point aggregate (also `_Complex`).
     Hfa { base_size: u64, count: u64 },
+    /// Short vector (`count` 1) or homogeneous short-vector aggregate of
+    /// `count` vectors of `size` (8 or 16) bytes: placed as an HFA is.
+    Hva { size: u64, count: u64 },
     /// Any other composite.
     Composite,
+    /// gcc on Linux: an argument of floating type that is no VFP candidate
+    /// (a 4-byte `float` vector): no general register (`FLOAT_TYPE_P`), so
+    /// C.13 then C.14–C.16, on the stack. (Returned as a composite.)
+    FloatNotVfp,
     /// Composite of size 0 (ignored, as gcc and Apple do).
     Empty,
 }
@@ -64,8 +71,43 @@ pub fn hfa(types: &Types, ty: TypeId) -> Option<(Prim, u8)> {
         return Some((base_prim(size / 2), 2));
     }
     match hfa_sub(types, ty)? {
-        (Some(base), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((base_prim(base), count as u8)),
+        (Some(Base::Fp(base)), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((base_prim(base), count as u8)),
         _ => None,
+    }
+}
+
+/// The short-vector view of a type (AAPCS64 §5.9.5, "Homogeneous
+/// Short-Vector Aggregates"): `Some((size, count))` when `ty` is a GCC
+/// vector type of 8 or 16 bytes (a *short vector*, count 1) or an aggregate
+/// of 1–4 members that are all short vectors of the same size, looking
+/// through nested structs, arrays and unions as for [`hfa`]. gcc
+/// (`aapcs_vfp_sub_candidate`) treats every 8-byte vector as one type and
+/// every 16-byte vector as another, whatever their elements; a vector of
+/// any other size is not a short vector, and a short vector never combines
+/// with a floating-point member. Checked with aarch64-linux-gnu-gcc by the
+/// register-dump oracle.
+pub fn hva(types: &Types, ty: TypeId) -> Option<(u64, u8)> {
+    match hfa_sub(types, ty)? {
+        (Some(Base::ShortVector(size)), count) if (1..=MAX_HFA_MEMBERS).contains(&count) => Some((size, count as u8)),
+        _ => None,
+    }
+}
+
+/// The base type of a homogeneous aggregate: a floating-point type or a
+/// short vector, of this many bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    /// `float`, `double`, `long double` (a `_Complex`'s parts included).
+    Fp(u64),
+    /// A GCC vector type of 8 or 16 bytes.
+    ShortVector(u64),
+}
+
+impl Base {
+    fn size(self) -> u64 {
+        match self {
+            Base::Fp(s) | Base::ShortVector(s) => s,
+        }
     }
 }
 
@@ -108,19 +150,25 @@ fn base_prim(size: u64) -> Prim {
     }
 }
 
-/// `(base size, member count)`; `None` when not a candidate (gcc's
+/// `(base, member count)`; `None` when not a candidate (gcc's
 /// `aapcs_vfp_sub_candidate` returning -1).
-fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
+fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<Base>, u64)> {
     let target = types.target();
     if let Some(p) = types.as_prim(ty) {
         let size = p.size_align(target).0;
         return match p {
-            Prim::Float | Prim::Double | Prim::LongDouble => Some((Some(size), 1)),
-            Prim::FloatComplex | Prim::DoubleComplex | Prim::LongDoubleComplex => Some((Some(size / 2), 2)),
+            Prim::Float | Prim::Double | Prim::LongDouble => Some((Some(Base::Fp(size)), 1)),
+            Prim::FloatComplex | Prim::DoubleComplex | Prim::LongDoubleComplex => Some((Some(Base::Fp(size / 2)), 2)),
             _ => None,
         };
     }
     let (base, count) = match types.kind(ty) {
+        TypeKind::Vector { .. } => {
+            return match types.size_of(ty).ok()? {
+                size @ (8 | 16) => Some((Some(Base::ShortVector(size)), 1)),
+                _ => None,
+            };
+        }
         TypeKind::Array { len: None, .. } => return None,
         TypeKind::Array { elem, len: Some(n) } => {
             let (b, c) = hfa_sub(types, *elem)?;
@@ -129,7 +177,7 @@ fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
         TypeKind::Record(_) => {
             let rec = types.record_of(ty)?;
             let is_union = rec.kind == crate::types::RecordKind::Union;
-            let mut base: Option<u64> = None;
+            let mut base: Option<Base> = None;
             let mut count = 0u64;
             for f in &rec.fields {
                 if let Some(b) = f.bit {
@@ -155,7 +203,7 @@ fn hfa_sub(types: &Types, ty: TypeId) -> Option<(Option<u64>, u64)> {
     };
     // No padding: the aggregate is exactly `count` members.
     if let Some(b) = base {
-        if types.size_of(ty).ok()? != b * count {
+        if types.size_of(ty).ok()? != b.size() * count {
             return None;
         }
     }
@@ -172,6 +220,7 @@ pub fn natural_align(types: &Types, ty: TypeId) -> u64 {
         TypeKind::Prim(p) => p.size_align(target).1,
         TypeKind::Enum(_) => types.as_prim(ty).map_or(1, |p| p.size_align(target).1),
         TypeKind::Pointer(_) => 8,
+        TypeKind::Vector { .. } => types.align_of(ty).unwrap_or(1),
         TypeKind::Array { elem, .. } => types.align_of(*elem).unwrap_or(1),
         TypeKind::Record(_) => {
             let rec = match types.record_of(ty) {
@@ -221,6 +270,24 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
     if types.size_of(ty)? == 0 {
         return Ok(Kind::Empty);
     }
+    if let Some(v) = long_double_short_vector(types, ty) {
+        return Err(crate::error::Error::Abi(format!(
+            "`{}`: passing `{}` (a 16-byte vector of one `long double`) by value is not supported on {}: \
+             aarch64-linux-gnu-gcc 12 passes it in two d registers and is not consistent about the \
+             arguments after it",
+            types.display(ty),
+            types.display(v),
+            target
+        )));
+    }
+    // A short vector is placed like an HVA of one member (C.1 and C.2 give
+    // it the same v register, C.4 the same stack slot).
+    if let Some((size, count)) = hva(types, ty) {
+        return Ok(Kind::Hva {
+            size,
+            count: count as u64,
+        });
+    }
     Ok(match hfa(types, ty) {
         Some((base, count)) => Kind::Hfa {
             base_size: base.size_align(target).0,
@@ -228,6 +295,38 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
         },
         None => Kind::Composite,
     })
+}
+
+/// A GCC vector of real floating elements that is no short vector and not
+/// passed by reference: a 4-byte `float` vector (`float
+/// __attribute__((vector_size(4)))`), the one [`Kind::FloatNotVfp`] type.
+fn float_vector_not_vfp(types: &Types, ty: TypeId) -> bool {
+    match types.kind(ty) {
+        TypeKind::Vector { elem, .. } if elem.is_real_float() => types
+            .size_of(ty)
+            .is_ok_and(|s| !matches!(s, 8 | 16) && s <= MAX_DIRECT_COMPOSITE),
+        _ => false,
+    }
+}
+
+/// The first 16-byte `long double` vector (one binary128 element) in `ty`,
+/// looking through structs, unions and arrays: gcc has no vector mode for
+/// it and its calling convention for it is not one abicall can follow (see
+/// `kind_of`).
+fn long_double_short_vector(types: &Types, ty: TypeId) -> Option<TypeId> {
+    match types.kind(ty) {
+        TypeKind::Vector {
+            elem: Prim::LongDouble,
+            len: 1,
+        } if types.target().long_double_size_align().0 == 16 => Some(ty),
+        TypeKind::Array { elem, .. } => long_double_short_vector(types, *elem),
+        TypeKind::Record(_) => types
+            .record_of(ty)?
+            .fields
+            .iter()
+            .find_map(|f| long_double_short_vector(types, f.ty)),
+        _ => None,
+    }
 }
 
 fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, k: Kind) -> ValueClass {
@@ -239,6 +338,10 @@ fn value_class(types: &Types, ty: TypeId, promoted: Option<Prim>, k: Kind) -> Va
         Kind::Empty => ValueClass::Empty,
         Kind::Hfa { base_size, count } => ValueClass::Hfa {
             base: base_prim(base_size),
+            count: count as u8,
+        },
+        Kind::Hva { size, count } => ValueClass::Hva {
+            size,
             count: count as u8,
         },
         _ => ValueClass::Composite,
@@ -283,7 +386,9 @@ impl State {
                 };
                 vec![part(0, sz, loc, Ext::None)]
             }
-            Kind::Hfa { base_size, count } => {
+            // C.1–C.4 treat a short vector like a floating-point value and an
+            // HVA like an HFA: a lone short vector is an HVA of one here.
+            Kind::Hfa { base_size, count } | Kind::Hva { size: base_size, count } => {
                 // C.2: one v register per member if NSRN + count <= 8.
                 if self.nsrn as u64 + count <= NUM_ARG_FPRS as u64 {
                     let first = self.nsrn;
@@ -340,6 +445,16 @@ impl State {
                 self.ngrn = NUM_ARG_GPRS; // C.13
                 let loc = self.stack(16, 16); // C.14, C.17
                 vec![part(0, 16, loc, Ext::None)]
+            }
+            Kind::FloatNotVfp => {
+                // gcc's `aarch64_layout_arg`: a FLOAT_TYPE_P argument is not
+                // given general registers; not being a VFP candidate either,
+                // it takes C.13 (NGRN = 8) and is stacked by C.14–C.16.
+                // Checked with aarch64-linux-gnu-gcc 12 (clang, and Apple,
+                // pass it in a general register instead).
+                self.ngrn = NUM_ARG_GPRS;
+                let loc = self.stack(nat_align.max(STACK_SLOT), round_up(size, STACK_SLOT));
+                vec![part(0, size, loc, Ext::None)]
             }
             Kind::Composite => {
                 // B.5: size rounded up to a multiple of 8.
@@ -422,8 +537,11 @@ fn plan_arg(types: &Types, a: &ArgInput, st: &mut State) -> Result<ValuePlan> {
         Some(p) => p.size_align(target),
         None => types.size_align(a.ty)?,
     };
-    let kind = kind_of(types, a.ty, a.promoted)?;
+    let mut kind = kind_of(types, a.ty, a.promoted)?;
     let class = value_class(types, a.ty, a.promoted, kind);
+    if !st.apple && kind == Kind::Composite && float_vector_not_vfp(types, a.ty) {
+        kind = Kind::FloatNotVfp;
+    }
     let nat_align = match a.promoted {
         Some(_) => align,
         None => natural_align(types, a.ty),

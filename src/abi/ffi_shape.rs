@@ -229,6 +229,27 @@ pub fn ffi_type(types: &Types, v: &ValuePlan) -> FfiType {
             align: agg_align,
             elems: vec![scalar(*base, target); *count as usize],
         },
+        // A short vector is bytes in a `v` register, which libffi moves
+        // unconverted for `double` (8 bytes, `dN`) and, on AAPCS64 Linux,
+        // binary128 `long double` (16 bytes, `qN`); an HVA is an HFA of
+        // those. (Apple arm64 has no 16-byte floating type:
+        // [`libffi_vector_limitation`] refuses that case.)
+        ValueClass::Hva { size, count } => {
+            let elem = if *size == 8 {
+                FfiType::Double
+            } else {
+                FfiType::LongDouble
+            };
+            if *count == 1 && v.size == *size {
+                elem
+            } else {
+                FfiType::Struct {
+                    size: v.size,
+                    align: agg_align,
+                    elems: vec![elem; *count as usize],
+                }
+            }
+        }
         ValueClass::Composite => {
             debug_assert_eq!(target.arch(), Arch::Aarch64);
             // Integer elements only, so libffi never sees an HFA.
@@ -269,6 +290,43 @@ pub fn libffi_limitation(plan: &CallPlan) -> Option<String> {
     })
 }
 
+/// Why libffi cannot pass a GCC vector value of this plan the way the plan
+/// says, if it cannot; `None` when every value can be described to libffi.
+///
+/// - x86_64: a value with an SSE eightbyte followed by SSEUP (a 16-byte
+///   vector, or a struct or union of one) travels in one whole `xmm`
+///   register; libffi has no type for that (its element types give one
+///   register per eightbyte). 8-byte vectors (one SSE eightbyte), narrow
+///   integer vectors and MEMORY vectors (32 and 64 bytes) are fine.
+/// - Apple arm64: a 16-byte short vector goes in a `q` register and libffi
+///   there has no 16-byte floating type to carry it.
+///
+/// The message names the argument (or the return value) and its type, so a
+/// call to such a function fails when it is prepared, instead of passing
+/// the wrong bytes.
+pub fn libffi_vector_limitation(types: &Types, plan: &CallPlan) -> Option<String> {
+    let bad = |v: &ValuePlan| match (&v.class, plan.target) {
+        (ValueClass::Eightbytes(classes), _) => classes.contains(&Class::SseUp),
+        (ValueClass::Hva { size: 16, .. }, Target::Aarch64Apple) => true,
+        _ => false,
+    };
+    let why = |what: String, v: &ValuePlan| {
+        format!(
+            "{what} of type `{}` is passed in a whole vector register ({}), which libffi cannot express; \
+             GCC vector types of this size are not callable yet",
+            types.display(v.ty),
+            match plan.target.arch() {
+                Arch::X86_64 => "xmm, SSE + SSEUP",
+                Arch::Aarch64 => "q",
+            }
+        )
+    };
+    if let Some((i, a)) = plan.args.iter().enumerate().find(|(_, a)| bad(a)) {
+        return Some(why(format!("argument {i}"), a));
+    }
+    bad(&plan.ret).then(|| why("the return value".to_string(), &plan.ret))
+}
+
 /// How one planned argument appears in an AAPCS64 libffi CIF, where abicall
 /// does not leave the rules libffi gets wrong to libffi (issue 14):
 ///
@@ -281,7 +339,8 @@ pub fn libffi_limitation(plan: &CallPlan) -> Option<String> {
 /// - a 16-byte-aligned value that C.10 moves to an even register pair
 ///   (`__int128`, composites of natural alignment 16) gets `pads_before`
 ///   unused `uint64` arguments in front of it, since libffi does not round
-///   NGRN up for them.
+///   NGRN up for them; a general-register value the plan stacks (C.13)
+///   gets padding up to `x7`, so libffi stacks it too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Aarch64CifArg {
     /// Padding `uint64` arguments (unused general registers) before it.
@@ -313,7 +372,12 @@ pub fn aarch64_cif_args(plan: &CallPlan) -> Vec<Aarch64CifArg> {
                 pads_before = first.saturating_sub(ngrn);
                 ngrn = last + 1;
             } else if uses_gprs(a) {
-                // On the stack: libffi and the plan both stop using x registers.
+                // On the stack: the plan stops using x registers (C.13).
+                // libffi must too: it stacks a value only when it does not
+                // fit the registers left, which a 4-byte `float` vector does
+                // (gcc stacks it anyway), so the x registers libffi still
+                // has are filled with padding first.
+                pads_before = super::aarch64::NUM_ARG_GPRS.saturating_sub(ngrn);
                 ngrn = super::aarch64::NUM_ARG_GPRS;
             }
             Aarch64CifArg { pads_before, by_ref }

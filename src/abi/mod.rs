@@ -141,6 +141,15 @@ pub enum ValueClass {
         /// 1 to 4.
         count: u8,
     },
+    /// aarch64: a short vector (a GCC vector type of 8 or 16 bytes; `count`
+    /// is then 1) or a homogeneous short-vector aggregate of `count` such
+    /// vectors: one `v` register (`dN` / `qN`) per vector.
+    Hva {
+        /// Bytes per vector: 8 or 16.
+        size: u64,
+        /// 1 to 4.
+        count: u8,
+    },
     /// aarch64: any other composite (≤ 16 bytes: in GPRs as if loaded by
     /// `LDR`s; larger: passed by reference to a copy).
     Composite,

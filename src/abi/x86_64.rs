@@ -47,7 +47,8 @@ pub enum Class {
     Integer,
     /// Low part of an SSE register.
     Sse,
-    /// Upper part of an SSE register (not produced: no `__m128`/`__m256` types).
+    /// Upper part of an SSE register: the second eightbyte of a 16-byte
+    /// vector (`__m128`-like GCC vector types).
     SseUp,
     /// Low 8 bytes of an x87 `long double`.
     X87,
@@ -143,6 +144,7 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     let words = ((off % 8) + size).div_ceil(8) as usize;
     match types.kind(ty) {
         TypeKind::Pointer(_) => Ok(classify_scalar(Prim::ULong, off, types)),
+        TypeKind::Vector { elem, len } => Ok(classify_vector(*elem, *len, size, off)),
         // Flexible array member: ignored.
         TypeKind::Array { len: None, .. } => Ok(Some(Vec::new())),
         TypeKind::Array { elem, len: Some(_) } => {
@@ -257,6 +259,74 @@ fn classify_value(types: &Types, ty: TypeId, off: u64) -> Result<Option<Vec<Clas
     }
 }
 
+/// The classes of a GCC vector of `len` elements `elem` (`size` bytes) at
+/// byte `off`, by its machine mode as gcc's `classify_argument` sees it
+/// (checked with gcc 12 by the register-dump oracle, `tests/abi/oracle.rs`):
+///
+/// - 16 bytes with an SSE mode (V4SF, V2DF, V16QI, V8HI, V4SI, V2DI, V1TI):
+///   SSE + SSEUP, one whole `xmm` register;
+/// - 8 bytes with an MMX-via-SSE mode (V2SF, V8QI, V4HI, V2SI, V1DI): SSE;
+/// - integer vectors of 4 bytes or less (V4QI, V2HI, V2QI, or the integer
+///   mode of their size): INTEGER;
+/// - a vector gcc has no mode for (`float`/`double`/`long double` vectors of
+///   one element: V1SF, V1DF, ...) is BLKmode, MEMORY;
+/// - larger (32 and 64 bytes, `__m256` / `__m512`): without `-mavx` /
+///   `-mavx512f` — gcc's default, and what abicall follows — MEMORY (gcc
+///   warns that AVX would change this ABI: `-Wpsabi`).
+///
+/// A vector not at a multiple of its size (a packed parent) is MEMORY, as a
+/// misaligned scalar is.
+fn classify_vector(elem: Prim, len: u64, size: u64, off: u64) -> Option<Vec<Class>> {
+    if size > MAX_REG_AGGREGATE || !off.is_multiple_of(size) {
+        return None;
+    }
+    if elem.is_real_float() {
+        // Float vector modes: V2SF (8 bytes), V4SF and V2DF (16 bytes).
+        return match (elem, len, size) {
+            (Prim::Float, 2, 8) => Some(vec![Class::Sse]),
+            (Prim::Float | Prim::Double, _, 16) => Some(vec![Class::Sse, Class::SseUp]),
+            _ => None,
+        };
+    }
+    Some(match size {
+        16 => vec![Class::Sse, Class::SseUp],
+        8 => vec![Class::Sse],
+        _ => vec![Class::Integer],
+    })
+}
+
+/// Refuses a struct or union of at most 16 bytes holding a one-element
+/// `__int128` vector (V1TI) by value: gcc 12 classifies that member SSE for
+/// its first eightbyte only and passes or returns just its low 8 bytes
+/// (`movq`), the rest lost. A lone V1TI vector is passed whole in an `xmm`
+/// register, and a larger aggregate is MEMORY, copied whole.
+fn refuse_nested_v1ti(types: &Types, ty: TypeId) -> Result<()> {
+    fn find(types: &Types, ty: TypeId) -> Option<TypeId> {
+        match types.kind(ty) {
+            TypeKind::Vector {
+                elem: Prim::Int128 | Prim::UInt128,
+                len: 1,
+            } => Some(ty),
+            TypeKind::Array { elem, .. } => find(types, *elem),
+            TypeKind::Record(_) => types.record_of(ty)?.fields.iter().find_map(|f| find(types, f.ty)),
+            _ => None,
+        }
+    }
+    // Larger aggregates are MEMORY, copied whole.
+    if types.record_of(ty).is_none() || types.size_of(ty).map_or(true, |s| s > MAX_REG_AGGREGATE) {
+        return Ok(());
+    }
+    match find(types, ty) {
+        Some(v) => Err(crate::error::Error::Abi(format!(
+            "`{}` holds `{}` (a vector of one `__int128`), which gcc passes and returns by value \
+             with only its low 8 bytes: not supported",
+            types.display(ty),
+            types.display(v)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The classes of one scalar at byte `off`, from the eightbyte holding `off`;
 /// `None` when it is misaligned (gcc: "Misaligned fields are always returned
 /// in memory").
@@ -309,9 +379,12 @@ fn reg_parts(size: u64, classes: &[Class], ngrn: &mut u8, nsrn: &mut u8, ext: Ex
                 *ngrn += 1;
             }
             Class::Sse => {
+                // SSE followed by SSEUP eightbytes: one vector register
+                // holding all of them (a 16-byte vector in `xmmN`).
+                let up = classes[i + 1..].iter().take_while(|c| **c == Class::SseUp).count() as u64;
                 parts.push(Part {
                     offset,
-                    size: len,
+                    size: (size - offset.min(size)).min(8 * (up + 1)),
                     loc: Loc::Fpr(*nsrn),
                     ext: Ext::None,
                 });
@@ -357,6 +430,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
         }
     } else {
         let ty = inp.ret.ty;
+        refuse_nested_v1ti(types, ty)?;
         let (size, align) = types.size_align(ty)?;
         let c = classify(types, ty, None)?;
         let class = value_class(types, ty, None, &c);
@@ -410,6 +484,7 @@ pub(crate) fn plan(types: &Types, inp: &Inputs) -> Result<CallPlan> {
 
 fn plan_arg(types: &Types, a: &ArgInput, ngrn: &mut u8, nsrn: &mut u8, nsaa: &mut u64) -> Result<ValuePlan> {
     let target = types.target();
+    refuse_nested_v1ti(types, a.ty)?;
     let (size, align) = match a.promoted {
         Some(p) => p.size_align(target),
         None => types.size_align(a.ty)?,

@@ -60,7 +60,8 @@ impl ArgStore {
     /// Converts argument `i` of type `ty` from `v`.
     pub(crate) fn push(&mut self, types: &Types, i: usize, ty: TypeId, v: &Value) -> Result<()> {
         match types.kind(ty) {
-            TypeKind::Record(_) => self.push_aggregate(types, i, ty, v),
+            // A GCC vector crosses by value as its bytes, like a struct.
+            TypeKind::Record(_) | TypeKind::Vector { .. } => self.push_aggregate(types, i, ty, v),
             TypeKind::Pointer(pointee) => {
                 let pointee = *pointee;
                 match v {
@@ -200,7 +201,7 @@ pub(crate) fn same_type(types: &Types, a: TypeId, b: TypeId) -> bool {
 pub(crate) fn read_value(types: &Types, ty: TypeId, bytes: &[u8]) -> Result<Value> {
     match types.kind(ty) {
         TypeKind::Prim(Prim::Void) => Ok(Value::Null),
-        TypeKind::Record(_) | TypeKind::Array { .. } => {
+        TypeKind::Record(_) | TypeKind::Array { .. } | TypeKind::Vector { .. } => {
             let cd = CData::new(types, ty, None)?;
             cd.write_bytes(0, bytes)?;
             Ok(Value::CData(cd))
@@ -213,7 +214,7 @@ pub(crate) fn read_value(types: &Types, ty: TypeId, bytes: &[u8]) -> Result<Valu
 pub(crate) fn write_value(types: &Types, ty: TypeId, v: &Value, out: &mut [u8]) -> Result<()> {
     match types.kind(ty) {
         TypeKind::Prim(Prim::Void) => Ok(()),
-        TypeKind::Record(_) => {
+        TypeKind::Record(_) | TypeKind::Vector { .. } => {
             let bytes = match v {
                 Value::CData(cd) if same_type(types, cd.ty(), ty) => cd.to_bytes(types)?,
                 Value::Null => {

@@ -44,7 +44,9 @@ impl Cif {
 
     /// Prepares the CIF (`ffi_prep_cif`, or `ffi_prep_cif_var` for variadic plans).
     pub(crate) fn new(types: &Types, plan: &CallPlan) -> Result<Cif> {
-        if let Some(why) = ffi_shape::libffi_limitation(plan) {
+        if let Some(why) =
+            ffi_shape::libffi_limitation(plan).or_else(|| ffi_shape::libffi_vector_limitation(types, plan))
+        {
             return Err(Error::Abi(format!(
                 "this signature cannot be called through libffi: {why}"
             )));

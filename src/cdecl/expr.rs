@@ -209,9 +209,17 @@ impl Parser<'_> {
             };
             self.types.prim(p)
         };
+        // C11 `_Alignof` / `alignof` is gcc's `min_align_of_type`, GNU
+        // `__alignof__` the layout alignment (they differ only for types
+        // over-aligned by a large x86_64 vector).
+        let c11 = matches!(kw, "_Alignof" | "alignof");
         let r = match self.types.kind(ty) {
             // gcc extension: sizeof(void) == 1.
             TypeKind::Prim(Prim::Void) => Ok((1, 1)),
+            _ if c11 && !size => self
+                .types
+                .size_align(ty)
+                .and_then(|(s, _)| Ok((s, self.types.c11_align_of(ty)?))),
             _ => self.types.size_align(ty),
         };
         let (s, a) = r.map_err(|e| {

@@ -14,7 +14,7 @@
 //!   C23 `[[...]]` attributes (skipped);
 //! - GNU extras: `__extension__`, `__restrict`, `__inline`, `__signed__`,
 //!   `typeof(type or constant expression)`, `__attribute__((...))` wherever gcc allows it (`packed`,
-//!   `aligned[(N)]` and `mode(M)` honoured, `vector_size` rejected, the rest
+//!   `aligned[(N)]`, `mode(M)` and `vector_size(N)` honoured, the rest
 //!   skipped), `__asm__("symbol")` renames (recorded in
 //!   [`FuncDecl::asm_name`](crate::decls::FuncDecl::asm_name)),
 //!   `__builtin_va_list`, `__builtin_offsetof`;
@@ -32,8 +32,8 @@
 //!   macros, strings, unknown names, empty) is skipped silently.
 //! - `static` variables (no symbol) are not declared.
 //! - A file-scope declaration that uses a type abicall cannot represent
-//!   (`_Float16`, decimal floats, `_Float128` on x86_64, GCC vector types)
-//!   is skipped, so real headers such as `<math.h>` and `<link.h>` still
+//!   (`_Float16`, decimal floats, `_Float128` on x86_64)
+//!   is skipped, so real headers such as `<math.h>` still
 //!   parse; the names it declares are recorded in
 //!   [`Decls::unavailable`](crate::decls::Decls::unavailable) with the reason,
 //!   which using one reports (and a declaration using one is skipped in
@@ -43,7 +43,16 @@
 //!   in glibc's `regexec`) is ignored: the parameter is a pointer anyway.
 //! - `__attribute__((mode(M)))` changes integer and float scalar types
 //!   (`QI`..`TI`, `word`, `SF`/`DF`, `XF`/`TF` where `long double` has
-//!   that format); `vector_size` is an `Unsupported` error where it is used.
+//!   that format). `vector_size(N)` makes a GCC vector type
+//!   ([`TypeKind::Vector`](crate::types::TypeKind::Vector)) of the
+//!   declaration's innermost type, wherever in the declaration it is
+//!   written, as gcc does (`float *p __attribute__((vector_size(16)))` is a
+//!   pointer to a vector); an invalid one (element not an integer or real
+//!   floating type, size not a multiple of the element size, element count
+//!   not a power of two) is an `InvalidType` error at `N`. As in gcc, the
+//!   attributes after a member's declarator act before those among its
+//!   specifiers: `char __attribute__((vector_size(8))) m
+//!   __attribute__((packed))` ignores `packed` (it meets a `char`).
 //! - Struct layout errors found by [`Types`] (alignment not a power of two,
 //!   ...) are `InvalidType` errors at the tag (or `struct` keyword); the
 //!   parser itself reports bitfield, member and flexible-array problems at

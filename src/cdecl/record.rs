@@ -255,11 +255,30 @@ impl Parser<'_> {
                         return Err(invalid(self, format!("duplicate member `{n}`")));
                     }
                 }
+                // gcc applies the attributes after the declarator before
+                // those among the specifiers: `char __attribute__((vector_size(8)))
+                // m __attribute__((packed))` meets `packed` while `m` is
+                // still a `char`, which it ignores (1-byte alignment), so the
+                // vector keeps its alignment (checked with gcc 12).
+                let packed_ignored = d.attrs.packed
+                    && !specs.attrs.packed
+                    && specs.attrs.vector_size.is_some()
+                    && d.attrs.vector_size.is_none()
+                    && bit_width.is_none()
+                    && {
+                        let plain = Attrs {
+                            vector_size: None,
+                            ..attrs.clone()
+                        };
+                        let before = self.apply_mode(specs.base, &plain)?;
+                        let before = self.apply(before, &d.ops, at)?;
+                        self.types.align_of(before).is_ok_and(|a| a <= 1)
+                    };
                 fields.push(FieldDecl {
                     name: d.name.map(|n| n.0),
                     ty,
                     bit_width,
-                    packed: attrs.packed,
+                    packed: attrs.packed && !packed_ignored,
                     align_attr: attrs.aligned,
                 });
                 if self.eat(P::Comma)? {

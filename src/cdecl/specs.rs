@@ -124,6 +124,8 @@ pub(super) struct Attrs {
     pub aligned: Option<u64>,
     /// `mode(M)` and the token index of `M`.
     pub mode: Option<(&'static str, usize)>,
+    /// `vector_size(N)`: `N` and the token index where it starts.
+    pub vector_size: Option<(u64, usize)>,
     /// `__asm__("symbol")`.
     pub asm: Option<String>,
 }
@@ -138,6 +140,9 @@ impl Attrs {
         };
         if o.mode.is_some() {
             self.mode = o.mode;
+        }
+        if o.vector_size.is_some() {
+            self.vector_size = o.vector_size;
         }
         if o.asm.is_some() {
             self.asm.clone_from(&o.asm);
@@ -488,15 +493,28 @@ impl Parser<'_> {
                     self.bump()?;
                     self.expect(P::RParen, ")", " after the mode")?;
                 }
-                ("vector_size", _) => {
-                    // At file scope the declaration is skipped (and its
-                    // names marked unavailable) instead of failing the text.
-                    self.unsupported_type_at = Some(self.pos);
+                ("vector_size", true) => {
+                    self.bump()?;
+                    let idx = self.pos;
+                    let n = match self.const_expr()? {
+                        Val::Int(n, _) if n >= 0 && n <= i128::from(u64::MAX) => n as u64,
+                        _ => {
+                            return Err(self.err_at(
+                                idx,
+                                ParseErrorKind::InvalidType,
+                                "`vector_size` needs a nonnegative integer constant".to_string(),
+                            ))
+                        }
+                    };
+                    attrs.vector_size = Some((n, idx));
+                    self.expect(P::RParen, ")", " after the vector size")?;
+                }
+                ("vector_size", false) => {
                     return Err(self.err_at(
                         self.pos - 1,
-                        ParseErrorKind::Unsupported,
-                        "vector types (`vector_size`) are not supported".to_string(),
-                    ));
+                        ParseErrorKind::InvalidType,
+                        "`vector_size` needs a size: `vector_size(N)`".to_string(),
+                    ))
                 }
                 (_, true) => self.skip_balanced()?,
                 (_, false) => {}
@@ -567,8 +585,42 @@ impl Parser<'_> {
         Ok(ty)
     }
 
-    /// Applies `__attribute__((mode(M)))` to a scalar base type.
+    /// Applies `__attribute__((mode(M)))` and then
+    /// `__attribute__((vector_size(N)))` to the base type of a declaration.
+    /// gcc applies `vector_size` to the innermost type of the declarator
+    /// wherever the attribute is written (`float *p
+    /// __attribute__((vector_size(16)))` is a pointer to a vector), which is
+    /// this base type.
     pub(super) fn apply_mode(&mut self, base: TypeId, attrs: &Attrs) -> PResult<TypeId> {
+        let base = self.apply_machine_mode(base, attrs)?;
+        let Some((size, idx)) = attrs.vector_size else {
+            return Ok(base);
+        };
+        let elem = match self.types.kind(base) {
+            TypeKind::Prim(p) => Some(*p),
+            TypeKind::Enum(_) => self.types.as_prim(base),
+            _ => None,
+        };
+        let Some(elem) = elem else {
+            return Err(self.err_at(
+                idx,
+                ParseErrorKind::InvalidType,
+                format!(
+                    "invalid vector type for attribute `vector_size`: `{}` is not an integer or real floating type",
+                    self.types.display(base)
+                ),
+            ));
+        };
+        let quals = self.types.get(base).quals;
+        let v = self
+            .types
+            .vector(elem, size)
+            .map_err(|e| self.err_at(idx, ParseErrorKind::InvalidType, e.message()))?;
+        Ok(self.types.qualified(v, quals))
+    }
+
+    /// Applies `__attribute__((mode(M)))` to a scalar base type.
+    fn apply_machine_mode(&mut self, base: TypeId, attrs: &Attrs) -> PResult<TypeId> {
         let Some((mode, idx)) = attrs.mode else {
             return Ok(base);
         };

@@ -581,7 +581,7 @@ impl CData {
                 self.load(n, &mut buf)?;
                 scalar::decode_value(types, self.ty, &buf[..n])
             }
-            TypeKind::Array { .. } | TypeKind::Record(_) => Ok(Value::CData(self.clone())),
+            TypeKind::Array { .. } | TypeKind::Record(_) | TypeKind::Vector { .. } => Ok(Value::CData(self.clone())),
             TypeKind::Func(_) => Err(mem_err(format!(
                 "cannot read function `{}` as data",
                 types.display(self.ty)
@@ -601,6 +601,18 @@ impl CData {
             let mut items = Vec::with_capacity(n);
             for i in 0..n {
                 items.push(self.index(types, i)?.read_deep(types)?);
+            }
+            return Ok(Value::List(items));
+        }
+        if let TypeKind::Vector { elem, len } = *types.kind(self.ty) {
+            // A GCC vector: its elements, as a list.
+            let target = types.target();
+            let es = elem.size_align(target).0 as usize;
+            let mut items = Vec::with_capacity(len as usize);
+            let mut buf = [0u8; MAX_SCALAR];
+            for i in 0..len as usize {
+                self.read_bytes(i * es, &mut buf[..es])?;
+                items.push(scalar::decode(elem, target, &buf[..es]));
             }
             return Ok(Value::List(items));
         }
@@ -670,7 +682,9 @@ impl CData {
                 let n = scalar::encode_value(types, self.ty, v, &mut buf)?;
                 self.store(&buf[..n])
             }
-            TypeKind::Record(_) | TypeKind::Array { .. } => super::init::write_aggregate(self, types, v),
+            TypeKind::Record(_) | TypeKind::Array { .. } | TypeKind::Vector { .. } => {
+                super::init::write_aggregate(self, types, v)
+            }
             TypeKind::Func(_) => Err(convert_err(&tyname(), "cannot store into a function".to_string())),
         }
     }

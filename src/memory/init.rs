@@ -2,7 +2,7 @@
 //! structs, unions and arrays, with C's rule that what is not mentioned is zero.
 
 use super::cdata::CData;
-use super::scalar::convert_err;
+use super::scalar::{convert_err, encode, MAX_SCALAR};
 use super::value::Value;
 use crate::error::Result;
 use crate::types::{Prim, TypeKind, Types};
@@ -26,6 +26,7 @@ pub(crate) fn write_aggregate(dst: &CData, types: &Types, v: &Value) -> Result<(
         }
         Value::List(items) => match types.kind(dst.ty()) {
             TypeKind::Array { .. } => write_array(dst, types, items),
+            TypeKind::Vector { elem, len } => write_vector(dst, types, *elem, *len, items),
             _ => write_record_list(dst, types, items),
         },
         Value::Fields(items) => {
@@ -53,6 +54,27 @@ pub(crate) fn write_aggregate(dst: &CData, types: &Types, v: &Value) -> Result<(
             ),
         )),
     }
+}
+
+/// `{a, b, ...}` into a GCC vector of `len` elements `elem`: element by
+/// element, the rest zero (as gcc initializes vectors).
+fn write_vector(dst: &CData, types: &Types, elem: Prim, len: u64, items: &[Value]) -> Result<()> {
+    let tyname = || types.display(dst.ty());
+    if items.len() as u64 > len {
+        return Err(convert_err(
+            &tyname(),
+            format!("{} initializers for a vector of {len} element(s)", items.len()),
+        ));
+    }
+    dst.zero(types)?;
+    let target = types.target();
+    let es = elem.size_align(target).0 as usize;
+    for (i, it) in items.iter().enumerate() {
+        let mut buf = [0u8; MAX_SCALAR];
+        let n = encode(elem, target, it, &mut buf, &tyname)?;
+        dst.write_bytes(i * es, &buf[..n])?;
+    }
+    Ok(())
 }
 
 fn write_array(dst: &CData, types: &Types, items: &[Value]) -> Result<()> {

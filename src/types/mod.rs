@@ -9,6 +9,7 @@
 //! | `Record(r)`       | struct or union, nominal; layout stored once complete    |
 //! | `Enum(e)`         | enum, nominal; underlying integer type                   |
 //! | `Func(f)`         | function type: return, parameters, variadic flag         |
+//! | `Vector{elem,len}`| GCC vector (`vector_size(N)`): `len` scalars `elem`, N = `len` × element size |
 //!
 //! Each type also carries [`Quals`] (`const`/`volatile`/`restrict`): kept so
 //! they print and compare, never enforced, and they never change layout.
@@ -305,6 +306,17 @@ pub enum TypeKind {
     Enum(EnumId),
     /// Function type.
     Func(FuncId),
+    /// A GCC vector type, `elem __attribute__((vector_size(N)))`: `len`
+    /// elements (a power of two) of the integer or real floating type
+    /// `elem`, `N` bytes in all. Size `N`; alignment per target
+    /// ([`Target::vector_align`]).
+    Vector {
+        /// Element type (an integer other than `_Bool`, or `float` /
+        /// `double` / `long double`).
+        elem: Prim,
+        /// Number of elements.
+        len: u64,
+    },
 }
 
 /// One interned type: its kind plus qualifiers.
@@ -528,7 +540,7 @@ impl Types {
                 let inner = sig.params.iter().map(|&p| self.depth(p)).max().unwrap_or(0);
                 inner.max(self.depth(sig.ret)).saturating_add(1)
             }
-            TypeKind::Prim(_) | TypeKind::Record(_) | TypeKind::Enum(_) => 0,
+            TypeKind::Prim(_) | TypeKind::Record(_) | TypeKind::Enum(_) | TypeKind::Vector { .. } => 0,
         };
         self.depths.push(depth);
         self.types.push(rec.clone());
@@ -689,6 +701,51 @@ impl Types {
             }
         };
         self.intern_kind(TypeKind::Func(fid))
+    }
+
+    /// The GCC vector type `elem __attribute__((vector_size(size)))`, with
+    /// gcc's checks: `elem` an integer (not `_Bool`) or real floating type,
+    /// `size` a nonzero multiple of its size, and the number of elements a
+    /// power of two.
+    ///
+    /// ```
+    /// use abicall::{Target, types::{Prim, Types}};
+    /// let mut t = Types::new(Target::X86_64SysV);
+    /// let v8sf = t.vector(Prim::Float, 32).unwrap();
+    /// assert_eq!(t.size_align(v8sf).unwrap(), (32, 32));
+    /// assert_eq!(t.display(v8sf), "float __attribute__((vector_size(32)))");
+    /// assert!(t.vector(Prim::Float, 12).is_err()); // 3 elements
+    /// ```
+    pub fn vector(&mut self, elem: Prim, size: u64) -> Result<TypeId> {
+        let ok_elem = (elem.is_integer() && elem != Prim::Bool) || elem.is_real_float();
+        if !ok_elem {
+            return Err(Error::Layout(format!(
+                "invalid vector element type `{}` (an integer or real floating type is needed)",
+                elem.c_name()
+            )));
+        }
+        let esize = elem.size_align(self.target).0;
+        if size == 0 {
+            return Err(Error::Layout("zero vector size".to_string()));
+        }
+        if !size.is_multiple_of(esize) {
+            return Err(Error::Layout(format!(
+                "vector size {size} is not a multiple of the size of `{}` ({esize})",
+                elem.c_name()
+            )));
+        }
+        let len = size / esize;
+        if !len.is_power_of_two() {
+            return Err(Error::Layout(format!(
+                "number of vector elements ({len}) is not a power of two"
+            )));
+        }
+        if size > MAX_VECTOR_SIZE {
+            return Err(Error::Layout(format!(
+                "vector size {size} is too large (at most {MAX_VECTOR_SIZE})"
+            )));
+        }
+        Ok(self.intern_kind(TypeKind::Vector { elem, len }))
     }
 
     /// `id` with `quals` added.
@@ -936,6 +993,7 @@ impl Types {
             TypeKind::Record(r) => self.record(*r).layout.is_some(),
             TypeKind::Enum(e) => self.enum_(*e).complete || self.enum_(*e).fixed,
             TypeKind::Func(_) => false,
+            TypeKind::Vector { .. } => true,
         }
     }
 
@@ -1010,6 +1068,10 @@ impl Types {
                     self.display(id)
                 )));
             }
+            TypeKind::Vector { elem, len } => {
+                let size = elem.size_align(self.target).0 * len;
+                (size, self.target.vector_align(size))
+            }
         };
         Ok((size, rec.align_override.unwrap_or(align)))
     }
@@ -1019,9 +1081,53 @@ impl Types {
         Ok(self.size_align(id)?.0)
     }
 
-    /// `_Alignof`.
+    /// The alignment layout uses (gcc's `TYPE_ALIGN`, what GNU
+    /// `__alignof__` reports): the alignment members and array elements of
+    /// this type are placed at. C11 `_Alignof` can be smaller, see
+    /// [`Types::c11_align_of`].
     pub fn align_of(&self, id: TypeId) -> Result<u64> {
         Ok(self.size_align(id)?.1)
+    }
+
+    /// What gcc's C11 `_Alignof` reports (`min_align_of_type`): the
+    /// alignment of [`Types::align_of`], capped at `BIGGEST_ALIGNMENT` (16
+    /// bytes on both targets without `-mavx`) unless an `aligned` attribute
+    /// set it (`TYPE_USER_ALIGN`: on a typedef, on the record, or on a member
+    /// — not lowering it — or member type of a record, nested records
+    /// included). Only a type
+    /// over-aligned by an x86_64 GCC vector of more than 16 bytes differs:
+    /// `struct { char c; float v __attribute__((vector_size(32))); }` is
+    /// 32-aligned and `_Alignof` says 16.
+    pub fn c11_align_of(&self, id: TypeId) -> Result<u64> {
+        let a = self.align_of(id)?;
+        Ok(if a > BIGGEST_ALIGNMENT && !self.user_aligned(id) {
+            BIGGEST_ALIGNMENT
+        } else {
+            a
+        })
+    }
+
+    /// gcc's `TYPE_USER_ALIGN`: the type's alignment comes from an
+    /// `aligned` attribute somewhere in it.
+    fn user_aligned(&self, id: TypeId) -> bool {
+        let rec = self.get(id);
+        if rec.align_override.is_some() {
+            return true;
+        }
+        match &rec.kind {
+            TypeKind::Array { elem, .. } => self.user_aligned(*elem),
+            TypeKind::Record(r) => {
+                let r = self.record(*r);
+                // A member's `aligned(N)` counts only when it does not try
+                // to lower the member's alignment (gcc ignores that one).
+                r.attrs.align_attr.is_some()
+                    || r.decls.iter().any(|d| {
+                        d.align_attr.is_some_and(|a| self.align_of(d.ty).is_ok_and(|t| a >= t))
+                            || self.user_aligned(d.ty)
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Offset of a member given by a path such as `a.b[3].c` (anonymous
@@ -1084,6 +1190,13 @@ impl Types {
                 Some(t) => format!("enum {t}"),
                 None => "enum <anonymous>".to_string(),
             },
+            // gcc applies `vector_size` to the innermost type of a
+            // declarator, so this spelling also works before `*p` or `a[2]`.
+            TypeKind::Vector { elem, len } => format!(
+                "{} __attribute__((vector_size({})))",
+                elem.c_name(),
+                elem.size_align(self.target).0 * len
+            ),
             _ => unreachable!("base_name of a derived type"),
         };
         q + &b
@@ -1155,6 +1268,14 @@ impl Types {
         }
     }
 }
+
+/// gcc's `BIGGEST_ALIGNMENT` in bytes for both targets (without `-mavx`):
+/// the cap of C11 `_Alignof` ([`Types::c11_align_of`]).
+pub const BIGGEST_ALIGNMENT: u64 = 16;
+
+/// Largest GCC vector type [`Types::vector`] makes (2^28 bytes, the largest
+/// alignment the layout accepts: an x86_64 vector is aligned to its size).
+pub const MAX_VECTOR_SIZE: u64 = 1 << 28;
 
 /// Stack [`Types::write_decl`] wants left before it recurses one level
 /// (a level's frame is a few hundred bytes; strings live on the heap).

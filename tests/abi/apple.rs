@@ -110,6 +110,24 @@ fn cases(b: &mut B) -> Vec<Case> {
             fixed: Some(1),
         },
     ];
+    // GCC vector types: short vectors in q/d registers, an HVA, a 32-byte
+    // vector by reference, then short vectors on the stack.
+    let v4sf = b.t.vector(Float, 16).unwrap();
+    let v2sf = b.t.vector(Float, 8).unwrap();
+    let v8sf = b.t.vector(Float, 32).unwrap();
+    let hva = b.st("hva", &[v4sf, v4sf]);
+    let sv4 = b.st("sv4", &[v4sf]);
+    v.push(Case {
+        name: "vectors, HVA, vectors on the stack",
+        args: [vec![v4sf, v2sf, hva, v8sf, sv4], vec![v4sf; 3], vec![v2sf, c, v4sf]].concat(),
+        fixed: None,
+    });
+    let v1sf = b.t.vector(Float, 4).unwrap();
+    v.push(Case {
+        name: "4-byte float vector in a general register (clang)",
+        args: vec![i, v1sf, l, v1sf],
+        fixed: None,
+    });
     v.retain(|c| !c.args.is_empty());
     v
 }

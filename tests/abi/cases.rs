@@ -1062,3 +1062,117 @@ fn zero_width_bitfields_struct_vs_union() {
         },
     );
 }
+
+/// Row 33: GCC vector types. x86_64: a 16-byte vector takes one whole xmm
+/// register (SSE + SSEUP), an 8-byte one an xmm register's low half, a
+/// 32-byte one (no AVX) memory; aarch64: short vectors go in q/d registers,
+/// a struct of up to four of them is an HVA, larger vectors are passed by
+/// reference. The x86_64 and aarch64 lines are the compilers' answers
+/// (`tests/abi/oracle.rs`, `oracle_vectors_*`).
+#[test]
+fn row33_vector_types() {
+    check(
+        Expect {
+            x86: "arg0 float __attribute__((vector_size(16))): xmm0[0..16]\n\
+                  arg1 float __attribute__((vector_size(8))): xmm1[0..8]\n\
+                  arg2 struct hva: stack+0[0..32]\n\
+                  arg3 float __attribute__((vector_size(32))): stack+32[0..32]\n\
+                  arg4 struct v4: xmm2[0..16]\n\
+                  ret float __attribute__((vector_size(16))): xmm0[0..16]",
+            a64: "arg0 float __attribute__((vector_size(16))): q0[0..16]\n\
+                  arg1 float __attribute__((vector_size(8))): d1[0..8]\n\
+                  arg2 struct hva: q2[0..16] q3[16..32]\n\
+                  arg3 float __attribute__((vector_size(32))): indirect x0\n\
+                  arg4 struct v4: q4[0..16]\n\
+                  ret float __attribute__((vector_size(16))): q0[0..16]",
+            apple: None,
+        },
+        |b| {
+            let v4sf = b.t.vector(Float, 16).unwrap();
+            let v2sf = b.t.vector(Float, 8).unwrap();
+            let v8sf = b.t.vector(Float, 32).unwrap();
+            let hva = b.st("hva", &[v4sf, v4sf]);
+            let v4 = b.st("v4", &[v4sf]);
+            b.snap(v4sf, &[v4sf, v2sf, hva, v8sf, v4])
+        },
+    );
+}
+
+/// Row 33: an aarch64 16-byte vector of one `long double` is refused by
+/// value (gcc passes it in two d registers and then loses track of the
+/// arguments after it), with the type named; x86_64 passes it in memory.
+#[test]
+fn row33_long_double_vector_is_refused_on_aarch64() {
+    let mut b = B::new(Target::Aarch64Linux);
+    let v1tf = b.t.vector(LongDouble, 16).unwrap();
+    let void = b.void();
+    let err = abi::plan_call(&b.t, void, &[v1tf], 1, false).unwrap_err().to_string();
+    assert!(err.contains("long double __attribute__((vector_size(16)))"), "{err}");
+    let s = b.st("wrap", &[v1tf]);
+    let err = abi::plan_call(&b.t, s, &[], 0, false).unwrap_err().to_string();
+    assert!(err.contains("struct wrap"), "{err}");
+    let mut b = B::new(Target::X86_64SysV);
+    let v1xf = b.t.vector(LongDouble, 16).unwrap();
+    assert_eq!(
+        b.snap(v1xf, &[v1xf]),
+        "arg0 long double __attribute__((vector_size(16))): stack+0[0..16]\n\
+         ret long double __attribute__((vector_size(16))): sret rdi -> rax"
+    );
+}
+
+/// Row 33: a 4-byte `float` vector. aarch64-linux-gnu-gcc gives it no
+/// general register (a floating type) and no v register (not a short
+/// vector): it is stacked, and the `long` after it is too (C.13); Apple
+/// (clang) passes it in a general register; x86_64 has no mode for it:
+/// memory. Returned in `x0` on aarch64.
+#[test]
+fn row33_four_byte_float_vector() {
+    check(
+        Expect {
+            x86: "arg0 int: rsi[0..4]\n\
+                  arg1 float __attribute__((vector_size(4))): stack+0[0..4]\n\
+                  arg2 long: rdx[0..8]\n\
+                  ret float __attribute__((vector_size(4))): sret rdi -> rax",
+            a64: "arg0 int: x0[0..4]\n\
+                  arg1 float __attribute__((vector_size(4))): stack+0[0..4]\n\
+                  arg2 long: stack+8[0..8]\n\
+                  ret float __attribute__((vector_size(4))): x0[0..4]",
+            apple: Some(
+                "arg0 int: x0[0..4]\n\
+                 arg1 float __attribute__((vector_size(4))): x1[0..4]\n\
+                 arg2 long: x2[0..8]\n\
+                 ret float __attribute__((vector_size(4))): x0[0..4]",
+            ),
+        },
+        |b| {
+            let v1sf = b.t.vector(Float, 4).unwrap();
+            let (i, l) = (b.p(Int), b.p(Long));
+            b.snap(v1sf, &[i, v1sf, l])
+        },
+    );
+}
+
+/// Row 33: x86_64 refuses a small struct holding a one-element `__int128`
+/// vector by value (gcc passes only its low 8 bytes), naming both types;
+/// the same vector alone goes whole in `xmm0`.
+#[test]
+fn row33_small_struct_of_int128_vector_is_refused_on_x86_64() {
+    let mut b = B::new(Target::X86_64SysV);
+    let v1ti = b.t.vector(Int128, 16).unwrap();
+    let s = b.st("wrap", &[v1ti]);
+    let void = b.void();
+    for (ret, args) in [(void, vec![s]), (s, vec![])] {
+        let err = abi::plan_call(&b.t, ret, &args, args.len(), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("struct wrap") && err.contains("__int128 __attribute__((vector_size(16)))"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        b.snap(v1ti, &[v1ti]),
+        "arg0 __int128 __attribute__((vector_size(16))): xmm0[0..16]\n\
+         ret __int128 __attribute__((vector_size(16))): xmm0[0..16]"
+    );
+}

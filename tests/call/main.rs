@@ -14,3 +14,4 @@ mod fixtures;
 mod fixtures_selfcheck;
 mod library;
 mod smoke;
+mod vectors;

@@ -1,7 +1,10 @@
 //! Real headers: preprocess with gcc, parse with `cdef`, then check the
 //! layout of every struct/union/enum and typedef the header defines against
 //! gcc itself (one generated C program per header prints `sizeof`,
-//! `_Alignof` and `offsetof` of every named non-bitfield member).
+//! `__alignof__` and `offsetof` of every named non-bitfield member).
+//! `__alignof__` is gcc's layout alignment; C11 `_Alignof` differs from it
+//! only for types aligned beyond 16 bytes by an x86_64 GCC vector type,
+//! where it reports 16 (see `tests/support/layout_probe.rs`).
 
 use abicall::types::TypeKind;
 use abicall::{Ffi, Target};
@@ -111,7 +114,7 @@ fn check_header(header: &str, min_records: usize) {
     for (ty, members) in &items {
         writeln!(
             c,
-            "  printf(\"%s|%zu|%zu\\n\", \"{ty}\", sizeof({ty}), _Alignof({ty}));"
+            "  printf(\"%s|%zu|%zu\\n\", \"{ty}\", sizeof({ty}), __alignof__({ty}));"
         )
         .unwrap();
         for m in members {
@@ -198,7 +201,7 @@ fn check_header_aarch64(header: &str) {
         let (s, a) = ffi.types().size_align(id).unwrap();
         writeln!(
             c,
-            "_Static_assert(sizeof({name}) == {s} && _Alignof({name}) == {a}, \"{name}: {s} {a}\");"
+            "_Static_assert(sizeof({name}) == {s} && __alignof__({name}) == {a}, \"{name}: {s} {a}\");"
         )
         .unwrap();
         let mut members = Vec::new();
@@ -241,6 +244,7 @@ fn aarch64_headers() {
         "signal.h",
         "zlib.h",
         "sqlite3.h",
+        "link.h",
     ] {
         check_header_aarch64(h);
     }
@@ -252,6 +256,7 @@ fn aarch64_headers() {
 fn more_system_headers() {
     for h in [
         "math.h",
+        "link.h",
         "signal.h",
         "pthread.h",
         "wchar.h",
@@ -340,18 +345,20 @@ fn math_h_float128() {
     assert_eq!(a.types().display(f.ty), "long double (long double)");
 }
 
-/// A construct abicall cannot represent (here a GCC vector type) fails the
+/// A construct abicall cannot represent (here `_Float16`) fails the
 /// declarations that use it, when they are used, not the whole text: the
 /// rest of the header parses, and each dependent name says why it is
-/// missing (regression: `<link.h>` failed as a whole at `bits/link.h`).
+/// missing (regression: `<link.h>` failed as a whole at `bits/link.h`'s
+/// vector types, which are now supported, see
+/// `link_h_lays_out_its_vector_types`).
 #[test]
 fn unsupported_construct_fails_when_used() {
     let mut ffi = Ffi::new(Target::X86_64SysV);
     ffi.cdef(
-        "typedef float vec4 __attribute__ ((__vector_size__ (16)));
+        "typedef _Float16 half;
          struct before { int a; };
-         typedef struct regs { vec4 xmm[8]; long rsp; } regs_t;
-         extern vec4 global_vec;
+         typedef struct regs { half h[8]; long rsp; } regs_t;
+         extern half global_half;
          int use_regs(regs_t *r, int n);
          int fine(int);
          struct after { struct before b; double d; };",
@@ -361,7 +368,7 @@ fn unsupported_construct_fails_when_used() {
     assert_eq!(ffi.sizeof("struct before").unwrap(), 4);
     assert!(ffi.decls().functions.contains_key("fine"));
     for (what, err) in [
-        ("vec4", ffi.type_of("vec4").unwrap_err().to_string()),
+        ("half", ffi.type_of("half").unwrap_err().to_string()),
         ("regs_t", ffi.type_of("regs_t").unwrap_err().to_string()),
         (
             "use_regs",
@@ -370,18 +377,15 @@ fn unsupported_construct_fails_when_used() {
                 .to_string(),
         ),
         (
-            "global_vec",
+            "global_half",
             // SAFETY: the lookup fails before any memory is viewed (the
             // variable's declaration was skipped).
-            unsafe { ffi.variable(&abicall::library::Library::process(), "global_vec") }
+            unsafe { ffi.variable(&abicall::library::Library::process(), "global_half") }
                 .unwrap_err()
                 .to_string(),
         ),
     ] {
-        assert!(
-            err.contains("vector types (`vector_size`) are not supported"),
-            "{what}: {err}"
-        );
+        assert!(err.contains("`_Float16` is not supported"), "{what}: {err}");
         assert!(err.contains("is not available"), "{what}: {err}");
     }
     // A later declaration using an unavailable name is skipped in turn.
@@ -393,20 +397,58 @@ fn unsupported_construct_fails_when_used() {
     assert!(ffi.decls().functions.contains_key("also_fine"));
 }
 
-/// `<link.h>` (which includes `bits/link.h`'s vector typedefs on x86_64)
-/// parses; its plain structs lay out as gcc says (40, 40, 16 from gcc 12
-/// on x86_64 glibc).
+/// GCC vector types in a header are types like any other: the typedef, the
+/// records using it, the functions taking it.
 #[test]
-fn link_h_parses_around_its_vector_types() {
-    if Target::host() != Some(Target::X86_64SysV) {
-        return;
+fn vector_types_in_a_header_are_usable() {
+    let mut ffi = Ffi::new(Target::X86_64SysV);
+    ffi.cdef(
+        "typedef float vec4 __attribute__ ((__vector_size__ (16)));
+         typedef struct regs { vec4 xmm[8]; long rsp; } regs_t;
+         extern vec4 global_vec;
+         int use_regs(regs_t *r, int n);
+         vec4 add4(vec4, vec4);",
+    )
+    .expect("the header parses");
+    assert_eq!(ffi.sizeof("vec4").unwrap(), 16);
+    assert_eq!(ffi.sizeof("regs_t").unwrap(), 144);
+    assert_eq!(ffi.offsetof("regs_t", "rsp").unwrap().offset, 128);
+    for f in ["use_regs", "add4"] {
+        assert!(ffi.decls().functions.contains_key(f), "{f}");
     }
-    let text = abicall::header::preprocess(Target::X86_64SysV, "link.h", &[]).expect("preprocess link.h");
+    assert!(ffi.decls().variables.contains_key("global_vec"));
+    assert!(ffi.decls().unavailable.is_empty(), "{:?}", ffi.decls().unavailable);
+}
+
+/// `<link.h>` (which includes `bits/link.h`'s vector typedefs on x86_64:
+/// `La_x86_64_xmm`, `La_x86_64_ymm` with `aligned(16)` lowering a 32-byte
+/// vector, ...) parses and lays out as gcc says, vector members included;
+/// `more_system_headers` and `aarch64_headers` check every type of it
+/// against the compilers, and this names the ones the issue asked for.
+#[test]
+fn link_h_lays_out_its_vector_types() {
+    let text = preprocess_for("link.h", Target::X86_64SysV);
     let mut ffi = Ffi::new(Target::X86_64SysV);
     ffi.cdef(&text).expect("link.h parses");
+    assert!(ffi.decls().unavailable.is_empty(), "{:?}", ffi.decls().unavailable);
+    // gcc 12, x86_64 glibc 2.36.
     assert_eq!(ffi.sizeof("struct link_map").unwrap(), 40);
     assert_eq!(ffi.sizeof("struct r_debug").unwrap(), 40);
     assert_eq!(ffi.sizeof("Elf64_Dyn").unwrap(), 16);
-    let e = ffi.type_of("La_x86_64_regs").unwrap_err().to_string();
-    assert!(e.contains("vector_size"), "{e}");
+    assert_eq!(
+        (
+            ffi.sizeof("La_x86_64_regs").unwrap(),
+            ffi.alignof("La_x86_64_regs").unwrap()
+        ),
+        (768, 16)
+    );
+    assert_eq!(ffi.offsetof("La_x86_64_regs", "lr_vector").unwrap().offset, 192);
+    assert_eq!(ffi.sizeof("La_x86_64_retval").unwrap(), 240);
+    assert_eq!(
+        (
+            ffi.sizeof("La_x86_64_ymm").unwrap(),
+            ffi.alignof("La_x86_64_ymm").unwrap()
+        ),
+        (32, 16)
+    );
 }

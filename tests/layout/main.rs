@@ -7,3 +7,4 @@ mod support;
 mod deep;
 mod known;
 mod oracle;
+mod vector;

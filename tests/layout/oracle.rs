@@ -2,7 +2,7 @@
 //!
 //! A seeded generator (`layout_oracle/gen.rs`) makes random struct/union
 //! types; each is built with the [`Types`] builder API and rendered to C.
-//! The layout probe (`support/layout_probe.rs`) checks `sizeof`, `_Alignof`,
+//! The layout probe (`support/layout_probe.rs`) checks `sizeof`, `__alignof__`,
 //! `offsetof` of every member path and the bytes of every bitfield:
 //! x86_64 with gcc (compiled and run), aarch64 with `aarch64-linux-gnu-gcc`
 //! (`_Static_assert`s for sizes/offsets; bitfield bytes run under
@@ -167,6 +167,8 @@ fn generator_is_deterministic_and_covers_every_construct() {
         "nested inline record",
         "anonymous member",
         "flexible array",
+        "vector",
+        "array of vectors",
         "bitfield-heavy record",
     ]
     .iter()

@@ -218,6 +218,13 @@ fn walk(types: &Types, ty: TypeId, off: usize, seed: u32, leaf: &mut u32, bytes:
                 walk(types, *elem, off + i * es, seed, leaf, bytes, mask);
             }
         }
+        // A GCC vector: its bytes as they are, all meaningful.
+        TypeKind::Vector { .. } => {
+            let n = types.size_of(ty).unwrap() as usize;
+            for b in &mut mask[off..off + n] {
+                *b = 0xff;
+            }
+        }
         TypeKind::Record(_) => {
             let rec = types.record_of(ty).unwrap();
             for f in &rec.fields {
@@ -291,4 +298,147 @@ pub fn pattern_promoted(types: &Types, declared: TypeId, promoted: Option<Prim>,
             ((v as i32).to_le_bytes().to_vec(), vec![0xff; 4])
         }
     }
+}
+
+/// Signatures with GCC vector types (docs/abi-cases.md row 33): every
+/// vector size class alone, as a return value, in structs and unions (HVAs
+/// on aarch64), misaligned in a packed struct, past register exhaustion,
+/// on the stack and through `...`.
+pub fn vector_cases(b: &mut B) -> Vec<Case> {
+    use Prim::*;
+    let mut v = Vec::new();
+    let mut add = |name: &'static str, ret: TypeId, args: Vec<TypeId>, fixed: Option<usize>| {
+        v.push(Case { name, ret, args, fixed })
+    };
+    let vec = |b: &mut B, p: Prim, n: u64| b.t.vector(p, n).unwrap();
+    let (v2sf, v4sf, v2df, v4si, v16qu) = (
+        vec(b, Float, 8),
+        vec(b, Float, 16),
+        vec(b, Double, 16),
+        vec(b, Int, 16),
+        vec(b, UChar, 16),
+    );
+    let (v2si, v8qi, v1df, v4hi) = (vec(b, Int, 8), vec(b, SChar, 8), vec(b, Double, 8), vec(b, Short, 8));
+    let (v4qi, v2hi, v2qi, v1sf, v1si) = (
+        vec(b, Char, 4),
+        vec(b, Short, 4),
+        vec(b, UChar, 2),
+        vec(b, Float, 4),
+        vec(b, Int, 4),
+    );
+    let (v8sf, v8si, v4df, v8df) = (
+        vec(b, Float, 32),
+        vec(b, Int, 32),
+        vec(b, Double, 32),
+        vec(b, Double, 64),
+    );
+    let (i, l, f, d, c) = (b.p(Int), b.p(Long), b.p(Float), b.p(Double), b.p(Char));
+    let void = b.void();
+
+    add("v 16-byte float vectors", v4sf, vec![v4sf, v4sf], None);
+    add(
+        "v 16-byte double vector around a double",
+        v2df,
+        vec![v2df, d, v2df],
+        None,
+    );
+    add(
+        "v 16-byte int vectors around an int",
+        v4si,
+        vec![v4si, i, v4si, v16qu],
+        None,
+    );
+    add("v 8-byte float vectors", v2sf, vec![v2sf, v2sf, f], None);
+    add("v 8-byte int vectors", v2si, vec![v2si, l, v8qi, v4hi], None);
+    add("v 8-byte double vector", v1df, vec![v1df, v1df], None);
+    add("v narrow int vectors", v4qi, vec![v4qi, v2hi, v2qi, i, v1si], None);
+    add("v 4-byte float vector", v1sf, vec![v1sf, f, v1sf], None);
+    let (v1xf, v1ti, v1di, v2xf) = (
+        vec(b, LongDouble, 16),
+        vec(b, Int128, 16),
+        vec(b, Long, 8),
+        vec(b, LongDouble, 32),
+    );
+    if b.t.target() == Target::X86_64SysV {
+        // aarch64 refuses a 16-byte vector of one `long double` by value
+        // (see `abi::aarch64`); x86_64 passes it in memory.
+        add(
+            "v one-element 16-byte vectors",
+            v1xf,
+            vec![v1xf, v1ti, v1xf, v1di],
+            None,
+        );
+        add("v long double vectors", v2xf, vec![v2xf, v1xf], None);
+    }
+    add("v one-element __int128 vector", v1ti, vec![v1ti, v1di, v1ti], None);
+    add("v 32-byte long double vector", v2xf, vec![v2xf, i], None);
+    let s_v1d = b.st("sv1d", &[v1df]);
+    add("v struct{v1df}", s_v1d, vec![s_v1d, d], None);
+    add("v 32-byte vectors", v8sf, vec![v8sf, i, v8si], None);
+    add("v 32-byte double vector", v4df, vec![v4df], None);
+    add("v 64-byte vectors", v8df, vec![v8df, v8df, i], None);
+    add("v 16-byte vectors past exhaustion", void, vec![v4sf; 10], None);
+    add(
+        "v 8-byte vectors past exhaustion",
+        void,
+        vec![v2sf, d, v2sf, d, v2sf, d, v2sf, d, v2sf, v2sf],
+        None,
+    );
+    add(
+        "v 32-byte vectors on the stack",
+        void,
+        vec![i, v8sf, d, v8si, v4sf],
+        None,
+    );
+
+    let s_v4 = b.st("sv4", &[v4sf]);
+    add("v struct{v4sf}", s_v4, vec![s_v4, d, s_v4], None);
+    let s_2v2 = b.st("s2v2", &[v2sf, v2sf]);
+    add("v struct{v2sf,v2sf}", s_2v2, vec![s_2v2, s_2v2], None);
+    let s_v2ff = b.st("sv2ff", &[v2sf, f, f]);
+    add("v struct{v2sf,float,float}", s_v2ff, vec![s_v2ff], None);
+    let s_v2d = b.st("sv2d", &[v2sf, d]);
+    add("v struct{v2sf,double}", s_v2d, vec![s_v2d], None);
+    let s_2v4 = b.st("s2v4", &[v4sf, v4sf]);
+    add("v struct{v4sf,v4sf}", s_2v4, vec![s_2v4, i], None);
+    let s_4v4 = b.st("s4v4", &[v4sf, v4si, v2df, v16qu]);
+    add("v struct of four 16-byte vectors", s_4v4, vec![s_4v4, s_4v4], None);
+    let s_5v4 = b.st("s5v4", &[v4sf, v4sf, v4sf, v4sf, v4sf]);
+    add("v struct of five 16-byte vectors", s_5v4, vec![s_5v4], None);
+    let a_v2 = b.arr(v2sf, 3);
+    let s_av2 = b.st("sav2", &[a_v2]);
+    add("v struct{v2sf[3]}", s_av2, vec![s_av2, f], None);
+    let s_mix = b.st("smix", &[v2sf, v4sf]);
+    add("v struct{v2sf,v4sf}", s_mix, vec![s_mix], None);
+    let u_vv = b.un("uvv", &[v4sf, v2df]);
+    add("v union{v4sf,v2df}", u_vv, vec![u_vv, u_vv], None);
+    let f4 = b.arr(f, 4);
+    let u_vf = b.un("uvf", &[v4sf, f4]);
+    add("v union{v4sf,float[4]}", u_vf, vec![u_vf], None);
+    let u_vl = b.un("uvl", &[v2sf, l]);
+    add("v union{v2sf,long}", u_vl, vec![u_vl], None);
+    let s_vl = b.st("svl", &[v4si, l]);
+    add("v struct{v4si,long}", s_vl, vec![s_vl, i], None);
+    let s_lv = b.st("slv", &[l, v2si]);
+    add("v struct{long,v2si}", s_lv, vec![s_lv], None);
+    let s_iv = b.st("siv", &[i, v4qi]);
+    add("v struct{int,v4qi}", s_iv, vec![s_iv], None);
+    let p_v = b.packed("pv", &[c, v4sf]);
+    add("v packed{char,v4sf}", p_v, vec![p_v, i], None);
+    let p_v2 = b.packed("pv2", &[c, v2sf]);
+    add("v packed{char,v2sf}", p_v2, vec![p_v2], None);
+    let s_v8 = b.st("sv8", &[v8sf]);
+    add("v struct{v8sf}", s_v8, vec![s_v8, i], None);
+    add("v vectors through ...", i, vec![i, v4sf, v2df, d, v2sf, v4si], Some(1));
+    // aarch64 gcc: a 4-byte float vector is stacked even with x registers
+    // free, and the integers after it follow it to the stack (C.13).
+    add(
+        "v 4-byte float vectors among integers",
+        v1sf,
+        vec![i, v1sf, i, v1sf, f, l],
+        None,
+    );
+    let s_v1sf = b.st("sv1sf", &[v1sf, v1sf]);
+    add("v struct{v1sf,v1sf}", s_v1sf, vec![s_v1sf, v1sf, s_v1sf], None);
+    v
 }

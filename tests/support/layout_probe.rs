@@ -1,17 +1,24 @@
 //! Layout probe: checks our layout of C types against a real C compiler.
 //!
 //! For every case (a C type plus the [`TypeId`] we built for it) the probe
-//! derives checks from *our* layout: `sizeof`, `_Alignof`, `offsetof` of
+//! derives checks from *our* layout: `sizeof`, `__alignof__`, `offsetof` of
 //! every member path (nested members `a.b.c`, array elements `a[2][1].c`,
 //! anonymous members looked through) and, for every bitfield, the bytes of a
 //! zeroed object after storing all-ones into that bitfield. One C program is
 //! generated for a batch of cases:
 //!
-//! - the `sizeof` / `_Alignof` / `offsetof` checks become `_Static_assert`s
+//! - the `sizeof` / `__alignof__` / `offsetof` checks become `_Static_assert`s
 //!   (so a failed check is found by compiling alone, as with
 //!   `aarch64-linux-gnu-gcc -c`) and are also printed at run time;
 //! - the bitfield checks are run (natively on x86_64, under
 //!   `qemu-aarch64-static` for aarch64) and print the non-zero bytes.
+//!
+//! The alignment is gcc's `__alignof__`, the alignment layout uses
+//! (`TYPE_ALIGN`). C11 `_Alignof` is the same for every type but one kind:
+//! for a type aligned beyond 16 bytes by an x86_64 GCC vector (a 32-byte
+//! `vector_size`, or a struct holding one) without an `aligned` attribute,
+//! gcc's `_Alignof` reports at most 16 (`BIGGEST_ALIGNMENT` without `-mavx`)
+//! while members of that type are still placed at 32.
 //!
 //! When a static assertion fails the batch is compiled again without them so
 //! the report can show the compiler's value next to ours.
@@ -39,7 +46,7 @@ pub struct Case {
 /// What our layout says a check must give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expect {
-    /// A `sizeof` / `_Alignof` / `offsetof` value.
+    /// A `sizeof` / `__alignof__` / `offsetof` value.
     Value(u64),
     /// The non-zero bytes `(index, value)` of a zeroed object after setting
     /// one bitfield to all ones.
@@ -111,7 +118,7 @@ pub fn checks_for(types: &Types, case: usize, c_type: &str, ty: TypeId) -> Vec<C
         },
         Check {
             case,
-            expr: format!("_Alignof({c_type})"),
+            expr: format!("__alignof__({c_type})"),
             store: "",
             expect: Expect::Value(align),
         },

@@ -30,6 +30,8 @@ pub mod kind {
     pub const FUNCTION: u8 = 6;
     /// `void`.
     pub const VOID: u8 = 7;
+    /// A GCC vector type (`vector_size(N)`): size and alignment only.
+    pub const VECTOR: u8 = 8;
 }
 
 /// A declaration context: wraps an [`Ffi`] for the host.
@@ -50,6 +52,7 @@ fn kind_of(types: &Types, t: TypeId) -> u8 {
         },
         TypeKind::Enum(_) => kind::ENUM,
         TypeKind::Func(_) => kind::FUNCTION,
+        TypeKind::Vector { .. } => kind::VECTOR,
     }
 }
 
@@ -178,6 +181,7 @@ fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inne
             write_cname(types, names, sig.ret, &s, out);
         }
         TypeKind::Prim(p) => out.push_str(&join(p.c_name(), inner)),
+        TypeKind::Vector { .. } => out.push_str(&join(&types.display(t), inner)),
         TypeKind::Record(r) => {
             let rec = types.record(*r);
             let base = match (&rec.tag, names.get(&types_unqual(types, t))) {

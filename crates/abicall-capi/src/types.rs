@@ -149,6 +149,9 @@ pub enum abicall_kind {
     ABICALL_KIND_ENUM = 25,
     /// A function type.
     ABICALL_KIND_FUNCTION = 26,
+    /// A GCC vector type (`__attribute__((vector_size(N)))`): its size and
+    /// alignment are known; it cannot be converted to or from a value.
+    ABICALL_KIND_VECTOR = 27,
 }
 
 fn kind_of(types: &Types, id: TypeId) -> abicall_kind {
@@ -185,6 +188,7 @@ fn kind_of(types: &Types, id: TypeId) -> abicall_kind {
         },
         TypeKind::Enum(_) => ABICALL_KIND_ENUM,
         TypeKind::Func(_) => ABICALL_KIND_FUNCTION,
+        TypeKind::Vector { .. } => ABICALL_KIND_VECTOR,
     }
 }
 
@@ -275,7 +279,8 @@ pub unsafe extern "C" fn abicall_type_size(
     }
 }
 
-/// `_Alignof(type)`.
+/// The alignment of `type` as layout uses it (gcc's `__alignof__`, which is
+/// C11 `_Alignof` but for types over-aligned by an x86_64 GCC vector).
 ///
 /// # Safety
 /// `ty` is a type handle; `out_align` writable; `err` NULL or writable.

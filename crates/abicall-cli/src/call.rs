@@ -614,7 +614,10 @@ fn c_cdata(t: &Types, cd: &CData) -> String {
                 .collect();
             format!("{{ {} }}", parts.join(", "))
         }
-        None => match cd.read(t) {
+        // `read_deep`: a GCC vector reads as the list of its elements
+        // (`read` would give the object itself back).
+        None => match cd.read_deep(t) {
+            Ok(Value::CData(_)) => format!("/* {} */", t.display(cd.ty())),
             Ok(v) => c_value(t, cd.ty(), &v),
             Err(e) => format!("/* {e} */"),
         },
@@ -652,7 +655,8 @@ fn json_cdata(t: &Types, cd: &CData) -> Json {
                 })
                 .collect(),
         ),
-        None => match cd.read(t) {
+        None => match cd.read_deep(t) {
+            Ok(Value::CData(_)) => json_error(&format!("`{}` cannot be shown", t.display(cd.ty()))),
             Ok(v) => json_value(t, &v),
             Err(e) => json_error(&e.to_string()),
         },

@@ -11,6 +11,28 @@ use abicall::Target;
 use abicall_conformance::oracle;
 use abicall_conformance::signature::{Batch, Signature};
 
+/// The conformance crate's batch of `cases` (types built in `b`), with
+/// reproducible values per case.
+pub fn batch(b: B, cases: &[Case]) -> Batch {
+    let sigs = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Signature {
+            ret: c.ret,
+            args: c.args.clone(),
+            fixed: c.fixed,
+            value_seed: 0x0bad_5eed ^ i as u64,
+            label: Some(c.name),
+        })
+        .collect();
+    Batch {
+        seed: 0,
+        first: None,
+        types: b.t,
+        sigs,
+    }
+}
+
 /// Compiles and runs the dump program for `cases` (built in `b`) and checks
 /// every plan against what the compiler did. Panics with every mismatch.
 pub fn check_target(b: B, cases: &[Case]) {
@@ -23,23 +45,7 @@ pub fn check_target(b: B, cases: &[Case]) {
             require_tool("qemu-aarch64-static", "qemu-user-static");
         }
     }
-    let sigs = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Signature {
-            ret: c.ret,
-            args: c.args.clone(),
-            fixed: c.fixed,
-            value_seed: 0x0bad_5eed ^ i as u64,
-            label: Some(c.name),
-        })
-        .collect();
-    let batch = Batch {
-        seed: 0,
-        first: None,
-        types: b.t,
-        sigs,
-    };
+    let batch = batch(b, cases);
     if std::env::var_os("ABICALL_PRINT_PLANS").is_some() {
         for (k, s) in batch.sigs.iter().enumerate() {
             eprintln!(

@@ -670,3 +670,39 @@ fn long_double_exact_both_ways() {
     );
     assert!(!tenth.starts_with("0.1L"), "{tenth}");
 }
+
+/// GCC vector types on the command line: `{…}` initializes a vector
+/// element by element and a vector result prints as its elements (it used
+/// to recurse until the stack overflowed); a 16-byte vector on x86_64 is
+/// refused with the type named (docs/abi-cases.md row 33).
+#[test]
+fn vector_arguments_and_results() {
+    let so = crate::support::memory::compile_so(
+        "cli_vectors",
+        "typedef float v2sf __attribute__((vector_size(8)));\n\
+         typedef int v4si __attribute__((vector_size(16)));\n\
+         v2sf vx_add2(v2sf a, v2sf b) { return a + b; }\n\
+         v4si vx_neg4(v4si a) { return -a; }\n",
+    );
+    let so = so.to_str().unwrap();
+    let add2 = "float __attribute__((vector_size(8))) vx_add2(float __attribute__((vector_size(8))), \
+                float __attribute__((vector_size(8))))";
+    ok(run(&[so, add2, "{1.5, 2}", "{0.25, -8}"]), "{ 1.75, -6.0 }\n");
+    ok(
+        run(&["--json", so, add2, "{1.5}", "{0.25, -8}"]),
+        "{\"return\":[1.75,-8.0],\"out\":[]}\n",
+    );
+    fails(
+        run(&[so, add2, "{1, 2, 3}", "{0, 0}"]),
+        "3 initializers for a vector of 2",
+    );
+    let neg4 = "int __attribute__((vector_size(16))) vx_neg4(int __attribute__((vector_size(16))))";
+    if abicall::Target::host() == Some(abicall::Target::X86_64SysV) {
+        fails(
+            run(&[so, neg4, "{1, -2, 3, 4}"]),
+            "int __attribute__((vector_size(16)))",
+        );
+    } else {
+        ok(run(&[so, neg4, "{1, -2, 3, 4}"]), "{ -1, 2, -3, -4 }\n");
+    }
+}

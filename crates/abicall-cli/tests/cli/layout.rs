@@ -270,3 +270,78 @@ fn bad_input_exits_2_with_position() {
     assert_eq!(code, 2);
     assert!(err.contains("no_such_header_abc.h"), "{err}");
 }
+
+/// `--header` on a file that includes `<link.h>`, whose `bits/link.h` has
+/// GCC vector typedefs on x86_64 (regression: the whole header failed at
+/// the first `__vector_size__`): every named type lays out, and the JSON
+/// agrees with the target's gcc (`_Static_assert`s on `sizeof`,
+/// `__alignof__` and every top-level member's offset), on x86_64 and for
+/// `--target aarch64`.
+#[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x86_64 host only: `--header` preprocesses for the host target with the machine's `cc`, \
+              which under qemu-user is the x86_64 compiler (wrong <bits/link.h> for aarch64)"
+)]
+fn header_including_link_h_lays_out_vector_types() {
+    let dir = TempDir::new("cli-layout-link").expect("create a temporary directory");
+    for (target, cc, names) in [
+        (
+            "x86_64",
+            tools::gcc(),
+            &[
+                "struct link_map",
+                "La_x86_64_regs",
+                "La_x86_64_retval",
+                "La_x86_64_vector",
+                "La_x86_64_ymm",
+                "struct mine",
+            ][..],
+        ),
+        (
+            "aarch64",
+            tools::aarch64_gcc(),
+            &["struct link_map", "La_aarch64_regs", "La_aarch64_retval", "struct mine"][..],
+        ),
+    ] {
+        let h = dir.path().join(format!("uses_link_{target}.h"));
+        let mine = if target == "x86_64" {
+            "struct mine { char c; La_x86_64_ymm y; La_x86_64_xmm x; float v __attribute__((vector_size(32))); };"
+        } else {
+            "struct mine { char c; float v __attribute__((vector_size(32))); double w __attribute__((vector_size(16))); };"
+        };
+        std::fs::write(&h, format!("#include <link.h>\n{mine}\n")).unwrap();
+        let mut args = vec!["layout", "--target", target, "--json", "--header", h.to_str().unwrap()];
+        args.extend_from_slice(names);
+        let (code, out, err) = abicall(&args);
+        assert_eq!(code, 0, "{target}: {err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), names.len(), "{target}: one JSON line per type:\n{out}");
+        let mut c = format!("#include \"{}\"\n#include <stddef.h>\n", h.display());
+        for (name, line) in names.iter().zip(&lines) {
+            let j = json::parse(line);
+            let (size, align) = (j.get("size").u64(), j.get("align").u64());
+            c.push_str(&format!(
+                "_Static_assert(sizeof({name}) == {size} && __alignof__({name}) == {align}, \"{name} {size} {align}\");\n"
+            ));
+            if j.has("fields") {
+                for f in j.get("fields").arr() {
+                    if let Json::Str(m) = f.get("name") {
+                        let off = f.get("offset").u64();
+                        c.push_str(&format!(
+                            "_Static_assert(offsetof({name}, {m}) == {off}, \"{name}.{m} at {off}\");\n"
+                        ));
+                    }
+                }
+            }
+        }
+        let src = dir.path().join(format!("link_{target}.c"));
+        std::fs::write(&src, &c).unwrap();
+        let out = tools::run(Command::new(&cc).args(["-std=gnu11", "-fsyntax-only"]).arg(&src), "gcc");
+        assert!(
+            out.status.success(),
+            "{target}: abicall layout disagrees with gcc:\n{}\n{c}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
