@@ -33,6 +33,34 @@ pub enum ParseErrorKind {
     NestingTooDeep,
 }
 
+/// What kind of memory misuse a [`Error::Memory`] is (stable, for hosts
+/// that map errors to their own exceptions: an interpreter raises its index
+/// error for [`MemoryErrorKind::OutOfBounds`], its null-pointer error for
+/// [`MemoryErrorKind::Null`], and so on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryErrorKind {
+    /// An index, offset or byte range outside the object's known extent.
+    OutOfBounds,
+    /// A NULL pointer where an object is needed.
+    Null,
+    /// An address that does not come from memory abicall knows about.
+    Untracked,
+    /// A size or element count that overflows, or a buffer too small for its type.
+    Size,
+    /// The allocator returned no memory.
+    OutOfMemory,
+    /// An operation the object's type does not allow (reading `void`,
+    /// indexing a non-array, the address of a bitfield, an incomplete type...).
+    WrongType,
+    /// Text that is not valid in its encoding (UTF-16, code points).
+    Encoding,
+    /// A type id from another type table.
+    ForeignType,
+    /// A resource the process ran out of (handle slots) or a declared
+    /// object that is not available.
+    Unavailable,
+}
+
 /// abicall's error type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -136,8 +164,13 @@ pub enum Error {
     },
     /// Misuse of C memory: index out of bounds, access outside the known
     /// extent of an object, allocation failure, address of a bitfield, ...
-    #[error("{0}")]
-    Memory(String),
+    #[error("{message}")]
+    Memory {
+        /// Category, for a host that branches on it.
+        kind: MemoryErrorKind,
+        /// What was wrong, with the sizes, indices and type involved.
+        message: String,
+    },
     /// A handle pointer that abicall did not issue, or whose handle was freed.
     #[error("invalid handle {0:#x}: not issued by this process or already freed")]
     Handle(usize),
@@ -167,6 +200,14 @@ impl std::error::Error for IoSource {
 }
 
 impl Error {
+    /// An [`Error::Memory`] of `kind`.
+    pub fn memory(kind: MemoryErrorKind, message: impl Into<String>) -> Error {
+        Error::Memory {
+            kind,
+            message: message.into(),
+        }
+    }
+
     /// An [`Error::Io`] for `context` ("cannot read `x.h`") caused by `e`:
     /// the message is `context: e`, and `source()` is `e`.
     pub fn io(context: impl std::fmt::Display, e: std::io::Error) -> Error {
@@ -196,7 +237,8 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Abi(m) | Error::Call(m) | Error::Memory(m) => m.clone(),
+            Error::Layout(m) | Error::Abi(m) | Error::Call(m) => m.clone(),
+            Error::Memory { message, .. } => message.clone(),
             Error::Host { message, .. } => message.clone(),
             Error::Io { message, .. } => message.clone(),
             other => other.to_string(),

@@ -4,7 +4,7 @@
 use crate::api::{read, write, Callback, Function, SharedTypes};
 use crate::cdecl;
 use crate::decls::{Constant, Decls};
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use crate::library::Library;
 use crate::memory::CData;
 use crate::target::Target;
@@ -214,7 +214,10 @@ impl Ffi {
             .variables
             .get(name)
             .ok_or_else(|| match self.decls.unavailable.get(name) {
-                Some(reason) => Error::Memory(format!("`{name}` is not available: {reason}")),
+                Some(reason) => Error::memory(
+                    MemoryErrorKind::Unavailable,
+                    format!("`{name}` is not available: {reason}"),
+                ),
                 None => Error::UnknownName(name.to_string()),
             })?;
         // SAFETY: the caller's contract is `Library::variable`'s.

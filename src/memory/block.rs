@@ -1,7 +1,7 @@
 //! Owned C memory blocks: zeroed, aligned allocations freed when the last
 //! owner drops.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::any::Any;
 use std::ptr::NonNull;
@@ -29,14 +29,19 @@ impl Block {
     /// Allocates `size` zeroed bytes (at least 1) aligned to `align`.
     pub(crate) fn zeroed(size: usize, align: usize) -> Result<Block> {
         let layout = Layout::from_size_align(size.max(1), align.max(1)).map_err(|_| {
-            Error::Memory(format!(
-                "cannot allocate {size} bytes aligned to {align}: size too large"
-            ))
+            Error::memory(
+                MemoryErrorKind::Size,
+                format!("cannot allocate {size} bytes aligned to {align}: size too large"),
+            )
         })?;
         // SAFETY: the layout has a non-zero size.
         let p = unsafe { alloc_zeroed(layout) };
-        let ptr = NonNull::new(p)
-            .ok_or_else(|| Error::Memory(format!("out of memory allocating {size} bytes aligned to {align}")))?;
+        let ptr = NonNull::new(p).ok_or_else(|| {
+            Error::memory(
+                MemoryErrorKind::OutOfMemory,
+                format!("out of memory allocating {size} bytes aligned to {align}"),
+            )
+        })?;
         Ok(Block { ptr, layout })
     }
 

@@ -6,7 +6,7 @@ use super::gc::GcOwner;
 use super::ptr::Ptr;
 use super::scalar::{self, convert_err, MAX_SCALAR};
 use super::value::Value;
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use crate::types::{BitField, Field, FieldPath, Prim, TypeId, TypeKind, Types};
 use std::fmt;
 use std::sync::Arc;
@@ -63,14 +63,15 @@ impl PartialEq for CData {
     }
 }
 
-fn mem_err(msg: String) -> Error {
-    Error::Memory(msg)
+fn mem_err(kind: MemoryErrorKind, msg: String) -> Error {
+    Error::memory(kind, msg)
 }
 
 /// Size of an object of type `ty` for allocation (`T[]` needs a length).
 fn sized(types: &Types, ty: TypeId) -> Result<(usize, usize)> {
     let (s, a) = types.size_align(ty)?;
-    let s = usize::try_from(s).map_err(|_| mem_err(format!("`{}` is too large", types.display(ty))))?;
+    let s = usize::try_from(s)
+        .map_err(|_| mem_err(MemoryErrorKind::Size, format!("`{}` is too large", types.display(ty))))?;
     Ok((s, a as usize))
 }
 
@@ -80,9 +81,10 @@ pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
     if types.contains(ty) {
         Ok(())
     } else {
-        Err(mem_err(format!(
-            "type {ty} does not belong to this type table (a view used with another context?)"
-        )))
+        Err(mem_err(
+            MemoryErrorKind::ForeignType,
+            format!("type {ty} does not belong to this type table (a view used with another context?)"),
+        ))
     }
 }
 
@@ -90,10 +92,10 @@ pub(crate) fn check_ty(types: &Types, ty: TypeId) -> Result<()> {
 /// layout can produce: bit offset 0..=7, width at most 128.
 fn check_bitfield(b: BitField) -> Result<()> {
     if b.bit_offset > 7 || b.bit_width > 128 {
-        return Err(mem_err(format!(
-            "invalid bitfield (bit offset {}, width {})",
-            b.bit_offset, b.bit_width
-        )));
+        return Err(mem_err(
+            MemoryErrorKind::WrongType,
+            format!("invalid bitfield (bit offset {}, width {})", b.bit_offset, b.bit_width),
+        ));
     }
     Ok(())
 }
@@ -151,16 +153,19 @@ impl CData {
                     }) + 1
                 }
                 _ => {
-                    return Err(mem_err(format!(
-                        "`{}` has no length: give a list or string initializer, or use new_array",
-                        types.display(ty)
-                    )))
+                    return Err(mem_err(
+                        MemoryErrorKind::WrongType,
+                        format!(
+                            "`{}` has no length: give a list or string initializer, or use new_array",
+                            types.display(ty)
+                        ),
+                    ))
                 }
             };
             let (es, ea) = sized(types, *elem)?;
             let size = es
                 .checked_mul(n)
-                .ok_or_else(|| mem_err(format!("array of {n} elements is too large")))?;
+                .ok_or_else(|| mem_err(MemoryErrorKind::Size, format!("array of {n} elements is too large")))?;
             let cd = CData::owned(ty, size, ea)?;
             if let Some(v) = init {
                 cd.write(types, v)?;
@@ -168,10 +173,10 @@ impl CData {
             return Ok(cd);
         }
         if !types.is_complete(ty) {
-            return Err(mem_err(format!(
-                "cannot allocate `{}`: incomplete type",
-                types.display(ty)
-            )));
+            return Err(mem_err(
+                MemoryErrorKind::WrongType,
+                format!("cannot allocate `{}`: incomplete type", types.display(ty)),
+            ));
         }
         let (size, align) = sized(types, ty)?;
         let cd = CData::owned(ty, size, align)?;
@@ -190,7 +195,7 @@ impl CData {
         let (es, ea) = sized(types, elem)?;
         let size = es
             .checked_mul(len)
-            .ok_or_else(|| mem_err(format!("array of {len} elements is too large")))?;
+            .ok_or_else(|| mem_err(MemoryErrorKind::Size, format!("array of {len} elements is too large")))?;
         let cd = CData::owned(ty, size, ea)?;
         if let Some(v) = init {
             cd.write(types, v)?;
@@ -206,22 +211,35 @@ impl CData {
             .record_of(ty)
             .filter(|r| r.layout.is_some_and(|l| l.has_flexible_array))
             .ok_or_else(|| {
-                mem_err(format!(
-                    "`{}` is not a struct with a flexible array member",
-                    types.display(ty)
-                ))
+                mem_err(
+                    MemoryErrorKind::WrongType,
+                    format!("`{}` is not a struct with a flexible array member", types.display(ty)),
+                )
             })?;
-        let last = rec.fields.last().ok_or_else(|| mem_err("empty struct".to_string()))?;
+        let last = rec
+            .fields
+            .last()
+            .ok_or_else(|| mem_err(MemoryErrorKind::WrongType, "empty struct".to_string()))?;
         let elem = match types.kind(last.ty) {
             TypeKind::Array { elem, .. } => *elem,
-            _ => return Err(mem_err("flexible member is not an array".to_string())),
+            _ => {
+                return Err(mem_err(
+                    MemoryErrorKind::WrongType,
+                    "flexible member is not an array".to_string(),
+                ))
+            }
         };
         let (size, align) = sized(types, ty)?;
         let (es, _) = sized(types, elem)?;
         let need = es
             .checked_mul(n)
             .and_then(|b| b.checked_add(last.offset as usize))
-            .ok_or_else(|| mem_err(format!("flexible array of {n} elements is too large")))?;
+            .ok_or_else(|| {
+                mem_err(
+                    MemoryErrorKind::Size,
+                    format!("flexible array of {n} elements is too large"),
+                )
+            })?;
         let cd = CData::owned(ty, size.max(need), align)?;
         if let Some(v) = init {
             cd.write(types, v)?;
@@ -275,10 +293,13 @@ impl CData {
         if !matches!(types.kind(ty), TypeKind::Array { len: None, .. }) {
             let need = types.size_of(ty)?;
             if (len as u64) < need {
-                return Err(mem_err(format!(
-                    "buffer of {len} bytes is too small for `{}` ({need} bytes)",
-                    types.display(ty)
-                )));
+                return Err(mem_err(
+                    MemoryErrorKind::Size,
+                    format!(
+                        "buffer of {len} bytes is too small for `{}` ({need} bytes)",
+                        types.display(ty)
+                    ),
+                ));
             }
         }
         let owner: Owner = Arc::new(hb);
@@ -302,7 +323,10 @@ impl CData {
     /// The object's address (`Err` for a bitfield, which has none).
     pub fn address(&self) -> Result<usize> {
         if self.bit.is_some() {
-            return Err(mem_err("cannot take the address of a bitfield".to_string()));
+            return Err(mem_err(
+                MemoryErrorKind::WrongType,
+                "cannot take the address of a bitfield".to_string(),
+            ));
         }
         Ok(self.addr as usize)
     }
@@ -378,10 +402,13 @@ impl CData {
                 .and_then(|e| a.checked_add(e))
                 .is_some_and(|e| e <= self.region_end());
         if !ok {
-            return Err(mem_err(format!(
-                "access of {n} bytes at offset {off} from {a:#x} is outside the object's {} known bytes",
-                self.available()
-            )));
+            return Err(mem_err(
+                MemoryErrorKind::OutOfBounds,
+                format!(
+                    "access of {n} bytes at offset {off} from {a:#x} is outside the object's {} known bytes",
+                    self.available()
+                ),
+            ));
         }
         Ok(self.addr.wrapping_add(off))
     }
@@ -399,10 +426,10 @@ impl CData {
 
     fn load(&self, n: usize, buf: &mut [u8]) -> Result<()> {
         if n > buf.len() {
-            return Err(mem_err(format!(
-                "{n} bytes do not fit a scalar buffer of {}",
-                buf.len()
-            )));
+            return Err(mem_err(
+                MemoryErrorKind::Size,
+                format!("{n} bytes do not fit a scalar buffer of {}", buf.len()),
+            ));
         }
         let p = self.span(0, n)?;
         // SAFETY: `span` checked that `p..p+n` lies in the region this view
@@ -427,7 +454,10 @@ impl CData {
     pub fn field(&self, types: &Types, name: &str) -> Result<CData> {
         check_ty(types, self.ty)?;
         if self.bit.is_some() {
-            return Err(mem_err("a bitfield has no members".to_string()));
+            return Err(mem_err(
+                MemoryErrorKind::WrongType,
+                "a bitfield has no members".to_string(),
+            ));
         }
         if let Some((f, off)) = find_field(types, self.ty, name) {
             return Ok(self.view(f.ty, off as usize, f.bit));
@@ -471,18 +501,24 @@ impl CData {
         let elem = match types.kind(self.ty) {
             TypeKind::Array { elem, .. } if self.bit.is_none() => *elem,
             _ => {
-                return Err(mem_err(format!(
-                    "`{}` is not an array (use offset for pointer arithmetic)",
-                    types.display(self.ty)
-                )))
+                return Err(mem_err(
+                    MemoryErrorKind::WrongType,
+                    format!(
+                        "`{}` is not an array (use offset for pointer arithmetic)",
+                        types.display(self.ty)
+                    ),
+                ))
             }
         };
         let n = self.len(types).unwrap_or(0);
         if i >= n {
-            return Err(mem_err(format!(
-                "index {i} is out of bounds for `{}` of length {n}",
-                types.display(self.ty)
-            )));
+            return Err(mem_err(
+                MemoryErrorKind::OutOfBounds,
+                format!(
+                    "index {i} is out of bounds for `{}` of length {n}",
+                    types.display(self.ty)
+                ),
+            ));
         }
         let es = types.size_of(elem)? as usize;
         Ok(self.view(elem, i * es, None))
@@ -493,21 +529,24 @@ impl CData {
     pub fn offset(&self, types: &Types, n: isize) -> Result<CData> {
         check_ty(types, self.ty)?;
         if self.bit.is_some() {
-            return Err(mem_err("pointer arithmetic on a bitfield".to_string()));
+            return Err(mem_err(
+                MemoryErrorKind::WrongType,
+                "pointer arithmetic on a bitfield".to_string(),
+            ));
         }
         let es = types.size_of(self.ty)? as isize;
         let delta = n
             .checked_mul(es)
-            .ok_or_else(|| mem_err(format!("offset {n} overflows")))?;
+            .ok_or_else(|| mem_err(MemoryErrorKind::Size, format!("offset {n} overflows")))?;
         let target = (self.addr as isize).checked_add(delta);
         match target {
             Some(t) if t >= self.start as isize && t as usize <= self.region_end() => {
                 Ok(self.view(self.ty, 0, None).with_addr(t as usize))
             }
-            _ => Err(mem_err(format!(
-                "offset {n} of `{}` leaves the object's memory",
-                types.display(self.ty)
-            ))),
+            _ => Err(mem_err(
+                MemoryErrorKind::OutOfBounds,
+                format!("offset {n} of `{}` leaves the object's memory", types.display(self.ty)),
+            )),
         }
     }
 
@@ -521,7 +560,10 @@ impl CData {
     pub fn cast_view(&self, types: &Types, ty: TypeId) -> Result<CData> {
         check_ty(types, ty)?;
         if self.bit.is_some() {
-            return Err(mem_err("cannot reinterpret a bitfield".to_string()));
+            return Err(mem_err(
+                MemoryErrorKind::WrongType,
+                "cannot reinterpret a bitfield".to_string(),
+            ));
         }
         let v = self.view(ty, 0, None);
         if !matches!(types.kind(ty), TypeKind::Array { len: None, .. }) {
@@ -574,7 +616,10 @@ impl CData {
             return Ok(bits::read(p, target, &buf[..n], b));
         }
         match types.kind(self.ty) {
-            TypeKind::Prim(Prim::Void) => Err(mem_err("cannot read a `void` object".to_string())),
+            TypeKind::Prim(Prim::Void) => Err(mem_err(
+                MemoryErrorKind::WrongType,
+                "cannot read a `void` object".to_string(),
+            )),
             TypeKind::Prim(_) | TypeKind::Enum(_) | TypeKind::Pointer(_) => {
                 let n = types.size_of(self.ty)? as usize;
                 let mut buf = [0u8; MAX_SCALAR];
@@ -582,10 +627,10 @@ impl CData {
                 scalar::decode_value(types, self.ty, &buf[..n])
             }
             TypeKind::Array { .. } | TypeKind::Record(_) | TypeKind::Vector { .. } => Ok(Value::CData(self.clone())),
-            TypeKind::Func(_) => Err(mem_err(format!(
-                "cannot read function `{}` as data",
-                types.display(self.ty)
-            ))),
+            TypeKind::Func(_) => Err(mem_err(
+                MemoryErrorKind::WrongType,
+                format!("cannot read function `{}` as data", types.display(self.ty)),
+            )),
         }
     }
 
@@ -618,7 +663,7 @@ impl CData {
         }
         let rec = types
             .record_of(self.ty)
-            .ok_or_else(|| mem_err("not a record".to_string()))?;
+            .ok_or_else(|| mem_err(MemoryErrorKind::WrongType, "not a record".to_string()))?;
         let mut out = Vec::new();
         for f in &rec.fields {
             let v = self.view(f.ty, f.offset as usize, f.bit);

@@ -26,7 +26,7 @@
 //! assert!(from_handle(p).is_err()); // stale
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use std::any::Any;
 use std::collections::hash_map::RandomState;
 use std::ffi::c_void;
@@ -139,7 +139,10 @@ pub fn new_handle(value: HandleValue) -> Result<(Handle, *mut c_void)> {
         Some(s) => s,
         None => {
             if t.slots.len() as u64 >= SLOT_MASK {
-                return Err(Error::Memory(format!("too many live handles ({})", t.slots.len())));
+                return Err(Error::memory(
+                    MemoryErrorKind::Unavailable,
+                    format!("too many live handles ({})", t.slots.len()),
+                ));
             }
             t.slots.push(Slot {
                 generation: 0,

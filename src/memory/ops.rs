@@ -3,7 +3,7 @@
 use super::cdata::{check_ty, CData};
 use super::ptr::Ptr;
 use super::value::Value;
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use crate::types::{Prim, TypeKind, Types};
 
 /// Element size of an array (or scalar) of integer characters.
@@ -43,11 +43,19 @@ fn units(c: &CData, unit: usize, maxlen: Option<usize>) -> Result<Vec<u32>> {
 fn decode_wide(units: &[u32], unit: usize) -> Result<String> {
     if unit == 2 {
         let u16s: Vec<u16> = units.iter().map(|&u| u as u16).collect();
-        return String::from_utf16(&u16s).map_err(|_| Error::Memory("invalid UTF-16 in wide string".to_string()));
+        return String::from_utf16(&u16s)
+            .map_err(|_| Error::memory(MemoryErrorKind::Encoding, "invalid UTF-16 in wide string".to_string()));
     }
     units
         .iter()
-        .map(|&u| char::from_u32(u).ok_or_else(|| Error::Memory(format!("invalid code point {u:#x} in wide string"))))
+        .map(|&u| {
+            char::from_u32(u).ok_or_else(|| {
+                Error::memory(
+                    MemoryErrorKind::Encoding,
+                    format!("invalid code point {u:#x} in wide string"),
+                )
+            })
+        })
         .collect()
 }
 
@@ -58,15 +66,18 @@ impl CData {
         check_ty(types, self.ty())?;
         match char_unit(types, self) {
             Some(1) => Ok(units(self, 1, maxlen)?.into_iter().map(|u| u as u8).collect()),
-            _ => Err(Error::Memory(format!(
-                "string() needs char data, not `{}`{}",
-                types.display(self.ty()),
-                if matches!(types.kind(self.ty()), TypeKind::Pointer(_)) {
-                    " (read the pointer, then use the unsafe Ptr::string)"
-                } else {
-                    ""
-                }
-            ))),
+            _ => Err(Error::memory(
+                MemoryErrorKind::WrongType,
+                format!(
+                    "string() needs char data, not `{}`{}",
+                    types.display(self.ty()),
+                    if matches!(types.kind(self.ty()), TypeKind::Pointer(_)) {
+                        " (read the pointer, then use the unsafe Ptr::string)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
         }
     }
 
@@ -77,23 +88,30 @@ impl CData {
         check_ty(types, self.ty())?;
         match char_unit(types, self) {
             Some(u @ (2 | 4)) => decode_wide(&units(self, u, maxlen)?, u),
-            _ => Err(Error::Memory(format!(
-                "wstring() needs 2- or 4-byte character data, not `{}`",
-                types.display(self.ty())
-            ))),
+            _ => Err(Error::memory(
+                MemoryErrorKind::WrongType,
+                format!(
+                    "wstring() needs 2- or 4-byte character data, not `{}`",
+                    types.display(self.ty())
+                ),
+            )),
         }
     }
 
     /// The first `n` elements of an array object as values (cffi's
     /// `unpack`), checked against the array's length.
     pub fn unpack(&self, types: &Types, n: usize) -> Result<Vec<Value>> {
-        let len = self
-            .len(types)
-            .ok_or_else(|| Error::Memory(format!("unpack needs an array, not `{}`", types.display(self.ty()))))?;
+        let len = self.len(types).ok_or_else(|| {
+            Error::memory(
+                MemoryErrorKind::WrongType,
+                format!("unpack needs an array, not `{}`", types.display(self.ty())),
+            )
+        })?;
         if n > len {
-            return Err(Error::Memory(format!(
-                "cannot unpack {n} elements of an array of {len}"
-            )));
+            return Err(Error::memory(
+                MemoryErrorKind::OutOfBounds,
+                format!("cannot unpack {n} elements of an array of {len}"),
+            ));
         }
         (0..n).map(|i| self.index(types, i)?.read(types)).collect()
     }
@@ -158,7 +176,10 @@ impl Ptr {
 /// Those bytes must be readable.
 pub unsafe fn string_at(addr: *const u8, maxlen: Option<usize>) -> Result<Vec<u8>> {
     if addr.is_null() {
-        return Err(Error::Memory("string() of a NULL pointer".to_string()));
+        return Err(Error::memory(
+            MemoryErrorKind::Null,
+            "string() of a NULL pointer".to_string(),
+        ));
     }
     let mut out = Vec::new();
     let max = maxlen.unwrap_or(usize::MAX);
@@ -180,12 +201,16 @@ pub unsafe fn string_at(addr: *const u8, maxlen: Option<usize>) -> Result<Vec<u8
 /// Those units must be readable.
 pub unsafe fn wstring_at(addr: *const u8, unit: usize, maxlen: Option<usize>) -> Result<String> {
     if addr.is_null() {
-        return Err(Error::Memory("wstring() of a NULL pointer".to_string()));
+        return Err(Error::memory(
+            MemoryErrorKind::Null,
+            "wstring() of a NULL pointer".to_string(),
+        ));
     }
     if unit != 2 && unit != 4 {
-        return Err(Error::Memory(format!(
-            "wide character unit must be 2 or 4 bytes, not {unit}"
-        )));
+        return Err(Error::memory(
+            MemoryErrorKind::WrongType,
+            format!("wide character unit must be 2 or 4 bytes, not {unit}"),
+        ));
     }
     let mut us = Vec::new();
     let max = maxlen.unwrap_or(usize::MAX);
@@ -256,11 +281,14 @@ impl Buffer {
 
     fn check(&self, off: usize, n: usize) -> Result<()> {
         if off.checked_add(n).is_none_or(|e| e > self.len) {
-            return Err(Error::Memory(format!(
-                "bytes {off}..{} are outside a buffer of {} bytes",
-                off.saturating_add(n),
-                self.len
-            )));
+            return Err(Error::memory(
+                MemoryErrorKind::OutOfBounds,
+                format!(
+                    "bytes {off}..{} are outside a buffer of {} bytes",
+                    off.saturating_add(n),
+                    self.len
+                ),
+            ));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use super::block::Owner;
 use super::cdata::{check_ty, CData};
 use super::gc::GcOwner;
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use std::fmt;
 use std::marker::PhantomData;
@@ -103,17 +103,25 @@ impl Ptr {
         check_ty(types, self.pointee)?;
         let es = match types.kind(self.pointee) {
             TypeKind::Prim(Prim::Void) | TypeKind::Func(_) => {
-                return Err(Error::Memory(format!(
-                    "arithmetic on a pointer to `{}`, whose size is unknown",
-                    types.display(self.pointee)
-                )))
+                return Err(Error::memory(
+                    MemoryErrorKind::WrongType,
+                    format!(
+                        "arithmetic on a pointer to `{}`, whose size is unknown",
+                        types.display(self.pointee)
+                    ),
+                ))
             }
             _ => types.size_of(self.pointee)? as isize,
         };
         let addr = n
             .checked_mul(es)
             .and_then(|d| (self.addr as isize).checked_add(d))
-            .ok_or_else(|| Error::Memory(format!("pointer arithmetic overflows ({n} elements)")))?;
+            .ok_or_else(|| {
+                Error::memory(
+                    MemoryErrorKind::Size,
+                    format!("pointer arithmetic overflows ({n} elements)"),
+                )
+            })?;
         Ok(Ptr {
             addr: addr as usize,
             ..self.clone()
@@ -125,7 +133,8 @@ impl Ptr {
         check_ty(types, self.pointee)?;
         let es = types.size_of(self.pointee)? as isize;
         if es == 0 {
-            return Err(Error::Memory(
+            return Err(Error::memory(
+                MemoryErrorKind::WrongType,
                 "difference of pointers to zero-sized objects".to_string(),
             ));
         }
@@ -135,17 +144,23 @@ impl Ptr {
     /// The object pointed to, when the pointer came from a [`CData`] and
     /// still points into that object's memory (checked).
     pub fn target(&self) -> Result<CData> {
+        if self.addr == 0 {
+            return Err(Error::memory(MemoryErrorKind::Null, "NULL pointer dereferenced"));
+        }
         let (start, len) = self.region.ok_or_else(|| {
-            Error::Memory(format!(
-                "pointer {:#x} does not come from memory abicall knows; use the unsafe Ptr::deref",
-                self.addr
-            ))
+            Error::memory(
+                MemoryErrorKind::Untracked,
+                format!(
+                    "pointer {:#x} does not come from memory abicall knows; use the unsafe Ptr::deref",
+                    self.addr
+                ),
+            )
         })?;
         if self.addr < start || self.addr > start + len {
-            return Err(Error::Memory(format!(
-                "pointer {:#x} points outside the object it was derived from",
-                self.addr
-            )));
+            return Err(Error::memory(
+                MemoryErrorKind::OutOfBounds,
+                format!("pointer {:#x} points outside the object it was derived from", self.addr),
+            ));
         }
         Ok(CData::in_region(
             self.pointee,
@@ -164,15 +179,15 @@ impl Ptr {
     pub unsafe fn deref(&self, types: &Types, count: usize) -> Result<CData> {
         check_ty(types, self.pointee)?;
         if self.is_null() {
-            return Err(Error::Memory(format!(
-                "NULL pointer to `{}` dereferenced",
-                types.display(self.pointee)
-            )));
+            return Err(Error::memory(
+                MemoryErrorKind::Null,
+                format!("NULL pointer to `{}` dereferenced", types.display(self.pointee)),
+            ));
         }
         let es = types.size_of(self.pointee)? as usize;
         let len = es
             .checked_mul(count)
-            .ok_or_else(|| Error::Memory(format!("{count} elements are too many")))?;
+            .ok_or_else(|| Error::memory(MemoryErrorKind::Size, format!("{count} elements are too many")))?;
         // SAFETY: the caller guarantees the extent and lifetime (see # Safety).
         Ok(unsafe { CData::from_raw(self.pointee, self.addr as *mut u8, len, self.owner.clone()) })
     }

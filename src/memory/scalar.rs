@@ -5,7 +5,7 @@
 use super::longdouble;
 use super::ptr::Ptr;
 use super::value::{LongDouble, Value};
-use crate::error::{Error, Result};
+use crate::error::{Error, MemoryErrorKind, Result};
 use crate::target::Target;
 use crate::types::{int_fits, Prim, TypeId, TypeKind, Types};
 
@@ -276,11 +276,10 @@ pub fn decode_value(types: &Types, ty: TypeId, b: &[u8]) -> Result<Value> {
         }
     };
     if b.len() < need {
-        return Err(Error::Memory(format!(
-            "{} bytes given for `{}` of size {need}",
-            b.len(),
-            types.display(ty)
-        )));
+        return Err(Error::memory(
+            MemoryErrorKind::Size,
+            format!("{} bytes given for `{}` of size {need}", b.len(), types.display(ty)),
+        ));
     }
     Ok(match types.kind(ty) {
         TypeKind::Pointer(pt) => {

@@ -658,3 +658,46 @@ fn ids_from_another_context_are_refused() {
         assert_eq!(tb.id_at(small.index()), Some(small));
     }
 }
+
+/// The memory errors a host branches on carry their kind: an interpreter maps
+/// `OutOfBounds` to its index error, `Null` to its null-pointer error, ...
+#[test]
+fn memory_errors_carry_their_kind() {
+    use abicall::MemoryErrorKind as K;
+    fn kind(e: Error) -> K {
+        match e {
+            Error::Memory { kind, .. } => kind,
+            other => panic!("expected a memory error, got {other:?}"),
+        }
+    }
+    let mut t = Types::new(Target::X86_64SysV);
+    let i = t.prim(Prim::Int);
+    let c = t.prim(Prim::Char);
+    let v = t.prim(Prim::Void);
+    let a3 = t.array(i, Some(3));
+    let a = CData::new(&t, a3, None).unwrap();
+    assert_eq!(kind(a.index(&t, 3).unwrap_err()), K::OutOfBounds);
+    assert_eq!(kind(a.unpack(&t, 4).unwrap_err()), K::OutOfBounds);
+    let e0 = a.index(&t, 0).unwrap();
+    assert_eq!(kind(e0.offset(&t, 4).unwrap_err()), K::OutOfBounds);
+    let one = CData::new(&t, i, None).unwrap();
+    assert_eq!(kind(one.index(&t, 0).unwrap_err()), K::WrongType, "an int is not an array");
+    assert_eq!(kind(one.string(&t, None).unwrap_err()), K::WrongType);
+    let cp = t.pointer(c);
+    assert_eq!(kind(Ptr::new(0, c).target().unwrap_err()), K::Null);
+    let nul = CData::new(&t, cp, None).unwrap();
+    assert_eq!(kind(nul.string(&t, None).unwrap_err()), K::WrongType, "string() of a char * cdata");
+    // SAFETY: a NULL address is refused before anything is read.
+    let e = unsafe { abicall::memory::string_at(std::ptr::null(), None) }.unwrap_err();
+    assert_eq!(kind(e), K::Null);
+    assert_eq!(kind(Ptr::new(0x1000, c).target().unwrap_err()), K::Untracked);
+    assert_eq!(kind(Ptr::new(0x1000, v).add(&t, 1).unwrap_err()), K::WrongType);
+    assert_eq!(kind(CData::new_array(&mut t, i, usize::MAX / 2, None).unwrap_err()), K::Size);
+    let other = Types::new(Target::X86_64SysV);
+    let big = t.array(c, Some(99));
+    let b = CData::new(&t, big, None).unwrap();
+    assert_eq!(kind(b.read(&other).unwrap_err()), K::ForeignType);
+    // the message is the error's text
+    let e = a.index(&t, 7).unwrap_err();
+    assert!(e.to_string().contains("index 7 is out of bounds"), "{e}");
+}

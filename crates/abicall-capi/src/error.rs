@@ -172,7 +172,7 @@ pub(crate) fn status_of(e: &Error) -> abicall_status {
         Error::LibraryOpen { .. } => ABICALL_E_LIBRARY_OPEN,
         Error::SymbolNotFound { .. } => ABICALL_E_SYMBOL_NOT_FOUND,
         Error::Convert { .. } => ABICALL_E_CONVERT,
-        Error::Memory(_) => ABICALL_E_MEMORY,
+        Error::Memory { .. } => ABICALL_E_MEMORY,
         Error::Handle(_) => ABICALL_E_HANDLE,
     }
 }

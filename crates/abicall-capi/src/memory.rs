@@ -56,7 +56,12 @@ pub unsafe extern "C" fn abicall_object_new(
             let size = (elem as usize)
                 .checked_mul(count)
                 .filter(|&s| s <= isize::MAX as usize)
-                .ok_or_else(|| Error::Memory(format!("{count} elements of {elem} bytes do not fit in memory")))?;
+                .ok_or_else(|| {
+                    Error::memory(
+                        abicall::MemoryErrorKind::Size,
+                        format!("{count} elements of {elem} bytes do not fit in memory"),
+                    )
+                })?;
             let data = if count == 1 {
                 CData::new(&read(&t.types), t.id, None)?
             } else {
