@@ -78,7 +78,7 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
             };
             let cd = cd.borrow();
             let compatible = (cd.kind == kind::POINTER || cd.kind == kind::ARRAY)
-                && (cd.item == c.item || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
+                && (cd.item_id == c.item_id || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
             if !compatible {
                 return Ok(false);
             }

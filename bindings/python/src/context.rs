@@ -89,6 +89,28 @@ pub(crate) fn describe(
     )
 }
 
+/// See `Context::shareable` (depth-limited: types nest finitely).
+fn shareable(types: &mut Types, t: TypeId, depth: u32) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let t = types.unqualified(t);
+    match types.kind(t).clone() {
+        TypeKind::Prim(_) => true,
+        TypeKind::Pointer(p) => shareable(types, p, depth + 1),
+        TypeKind::Array { elem, .. } => shareable(types, elem, depth + 1),
+        TypeKind::Func(f) => {
+            let sig = types.func_sig(f).clone();
+            shareable(types, sig.ret, depth + 1) && sig.params.iter().all(|&p| shareable(types, p, depth + 1))
+        }
+        TypeKind::Enum(e) => matches!(
+            types.enum_(e).tag.as_deref(),
+            Some("__abicall_wchar_t" | "__abicall_char16_t" | "__abicall_char32_t")
+        ),
+        TypeKind::Record(r) => types.record(r).tag.as_deref() == Some("__abicall_FILE"),
+    }
+}
+
 /// See `Context::strip_quals` (depth-limited: types nest finitely).
 fn strip_quals(types: &mut Types, t: TypeId, depth: u32) -> TypeId {
     let t = types.unqualified(t);
@@ -285,6 +307,14 @@ impl Context {
         Ok(describe(&mut self.ffi.types_mut(), &names, t))
     }
 
+    /// Whether `t` is built only from the types every context predefines
+    /// (primitives, `void`, `wchar_t`/`char16_t`/`char32_t`, `FILE`), so
+    /// that its ctype can be shared by every FFI, as in cffi.
+    fn shareable(&mut self, t: u32) -> PyResult<bool> {
+        let t = self.check(t)?;
+        Ok(shareable(&mut self.ffi.types_mut(), t, 0))
+    }
+
     /// The pointer type to `t`.
     fn pointer_to(&mut self, t: u32) -> PyResult<u32> {
         let t = self.check(t)?;
@@ -470,6 +500,11 @@ pub struct CTypeBase {
     pub item_size: i64,
     /// Array length, -1 if none or unknown.
     pub length: i64,
+    /// Address of the owning `Context` object (type ids are its own).
+    pub ctx_id: usize,
+    /// Address of the item's `CType` object, 0 if none: equal items have
+    /// the same address, whichever context made them (ctypes are interned).
+    pub item_id: usize,
     /// A `wchar_t`-like type (read as a 1-character string): slow path.
     pub wchar: bool,
     /// The item's `CType` (set by the Python layer).
@@ -509,6 +544,8 @@ impl CTypeBase {
             item_kind: d.7,
             item_size: d.8,
             length: d.5,
+            ctx_id: ctx.as_ptr() as usize,
+            item_id: 0,
             wchar: false,
             item_ct: None,
             fields: None,
@@ -532,9 +569,12 @@ impl CTypeBase {
         Ok(())
     }
 
-    /// Links the item's `CType` and the wide-char flag (Python layer).
-    #[pyo3(signature = (item, wchar))]
-    fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool) {
+    /// Links the item's `CType` and the wide-char flag (Python layer);
+    /// `ident` is the item's `CType` when `item` is not linked (a function
+    /// pointer's function type), for `item_id` only.
+    #[pyo3(signature = (item, wchar, ident=None))]
+    fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool, ident: Option<Py<CTypeBase>>) {
+        self.item_id = ident.as_ref().or(item.as_ref()).map_or(0, |i| i.as_ptr() as usize);
         self.item_ct = item;
         self.wchar = wchar;
     }
@@ -591,6 +631,8 @@ pub struct CDataBase {
     pub(crate) tid: u32,
     pub(crate) kind: u8,
     pub(crate) item: i64,
+    /// The ctype's `item_id`.
+    pub(crate) item_id: usize,
 }
 
 impl CDataBase {
@@ -642,6 +684,7 @@ impl CDataBase {
             tid: c.tid,
             kind: c.kind,
             item: c.item,
+            item_id: c.item_id,
             _ctype: ctype.clone().unbind(),
             _addr: addr,
             _owner: owner,

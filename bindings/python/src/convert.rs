@@ -59,8 +59,8 @@ pub enum Conv {
     Scalar(Code),
     /// A pointer whose unqualified pointee is `item` (kind `item_kind`).
     Ptr {
-        /// Pointee type id.
-        item: i64,
+        /// Address of the pointee's `CType` (see `CTypeBase::item_id`).
+        item: usize,
         /// Pointee kind.
         item_kind: i64,
         /// The pointee is a one-byte integer (`bytes` accepted).
@@ -105,7 +105,7 @@ impl Spec {
                 code => Conv::Scalar(code),
             },
             kind::POINTER => Conv::Ptr {
-                item: c.item,
+                item: c.item_id,
                 item_kind: c.item_kind,
                 item_char: c.item_kind == kind::PRIMITIVE as i64 && c.item_size == 1,
             },
@@ -217,7 +217,7 @@ pub fn fill<'py>(
                 if cd.kind != kind::POINTER && cd.kind != kind::ARRAY {
                     return Err(type_error(py, spec, v));
                 }
-                if cd.item != item && !spec_item_void(spec) && !cd_item_void(py, &cd) {
+                if cd.item_id != item && !spec_item_void(spec) && !cd_item_void(py, &cd) {
                     return Err(type_error(py, spec, v));
                 }
                 cd._addr
@@ -229,10 +229,10 @@ pub fn fill<'py>(
             slot.0[..8].copy_from_slice(&(addr as u64).to_le_bytes());
             Ok(slot.0.as_ptr() as *const c_void)
         }
-        Conv::Record { tid, .. } => {
+        Conv::Record { .. } => {
             if let Ok(cd) = v.downcast::<CDataBase>() {
                 let cd = cd.borrow();
-                if cd.tid == tid && (cd.kind == kind::STRUCT || cd.kind == kind::UNION) {
+                if cd._ctype.as_ptr() == spec.ctype.as_ptr() && (cd.kind == kind::STRUCT || cd.kind == kind::UNION) {
                     return Ok(cd._addr as *const c_void);
                 }
                 if cd.kind == kind::STRUCT || cd.kind == kind::UNION || cd.kind == kind::POINTER {

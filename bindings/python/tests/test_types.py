@@ -29,6 +29,41 @@ def test_typeof_is_interned(ffi):
     assert ffi.typeof(ffi.new("int *")) is ffi.typeof("int *")
 
 
+def test_predefined_ctypes_are_shared_between_ffis(backend, ffi):
+    other = backend.FFI()
+    for decl in ("int", "int *", "char *[3]", "FILE *", "wchar_t[2]", "double(*)(double)", "void"):
+        assert other.typeof(decl) is ffi.typeof(decl), decl
+    # declared types belong to their FFI
+    other.cdef("struct point { int x, y; };")
+    assert other.typeof("struct point") is not ffi.typeof("struct point")
+    assert other.typeof("struct point *") is not ffi.typeof("struct point *")
+    # cdata of a shared ctype made by one FFI is accepted by the other's functions
+    p = other.new("int[]", [3, 4])
+    assert ffi.typeof(p) is ffi.typeof("int[]")
+
+
+def test_shared_ctypes_are_freed_when_unused(backend):
+    import gc
+    import weakref
+
+    w = weakref.ref(backend.FFI().typeof("unsigned short *(*)(short, unsigned long *[7])"))
+    gc.collect()
+    assert w() is None
+
+
+def test_shared_and_declared_types_in_calls(ffi, lib):
+    # a variadic function whose type is shared, with arguments of shared and
+    # declared types; a function pointer of a shared type through another FFI
+    out = ffi.new("char[64]")
+    ffi.cdef("int snprintf(char *, size_t, const char *, ...);")
+    libc = ffi.dlopen(None)
+    p = ffi.new("struct point *", [1, 2])
+    n = libc.snprintf(out, 64, b"%d %s %d", ffi.cast("int", 7), ffi.new("char[]", b"ab"), ffi.cast("enum color", 2))
+    assert ffi.string(out) == b"7 ab 2"
+    assert n == 6
+    assert libc.snprintf(out, 64, b"%p", p) > 0
+
+
 def test_item_length(ffi):
     t = ffi.typeof("int[3]")
     assert t.item is ffi.typeof("int")

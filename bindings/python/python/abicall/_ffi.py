@@ -1,12 +1,14 @@
 """The cffi ABI-mode surface on top of the native module ``abicall._abicall``.
 
 Layout, calls and callbacks are done by the Rust engine; this module keeps
-cffi's object model: ``CType`` objects interned per ``FFI``, ``CData``
+cffi's object model: ``CType`` objects interned (shared by every ``FFI``
+when made only of predefined types, else per ``FFI``), ``CData``
 objects holding (ctype, address, owner), and cffi's conversion rules and
 exceptions.
 """
 
 import sys
+import weakref
 
 from . import _abicall as _C
 from ._abicall import CDefError, FFIError
@@ -65,11 +67,16 @@ class CField:
 
 
 class CType(_C.CTypeBase):
-    """A C type (cffi's ``ffi.typeof`` result), interned per ``FFI``."""
+    """A C type (cffi's ``ffi.typeof`` result), interned: one object per
+    type in the process for the types made only of predefined ones
+    (``int *``, ``FILE *``, ``double(*)(double)``: see ``_shared_ctype``),
+    else one per type and ``FFI``. Its ``_tid`` is an id in ``_ffi._ctx``."""
 
     def __init__(self, ctx, tid, ffi):
         kind, code, size, align, item, length, cname, _ik, _is = ctx.describe(tid)
         self._ffi = ffi
+        self._item_ct = None
+        self._rawname = cname  # the engine's spelling, parseable in any FFI
         self._wchar = kind == ENUM and cname in _WCHAR_TAGS
         if self._wchar:
             kind = PRIMITIVE
@@ -80,11 +87,16 @@ class CType(_C.CTypeBase):
         # `long double _Complex`: two long doubles, kept as a cdata
         self._ldc = kind == PRIMITIVE and code == 0 and cname == "long double _Complex"
         self._length = length
-        self._set_info(ffi._ctype(item) if item >= 0 and kind not in (FUNCTION,) else None, self._wchar)
+        item_ct = ffi._ctype(item) if item >= 0 else None
+        if kind == FUNCTION:
+            # the function type identifies a function pointer (kept alive here)
+            self._item_ct = item_ct
+            self._set_info(None, self._wchar, item_ct)
+        else:
+            self._set_info(item_ct, self._wchar)
         self._fieldmap = None
         self._fieldlist = None
         self._sig = None
-        self._item_ct = None
 
     def __repr__(self):
         return "<ctype '%s'>" % self.cname
@@ -204,6 +216,41 @@ class CType(_C.CTypeBase):
             self._init_order = order
             self._set_fields(fmap, order)
         return self._fieldmap
+
+
+_SHARED_FFI = None
+_SHARED_CTYPES = weakref.WeakValueDictionary()  # engine spelling -> CType
+
+
+def _shared_ctype(rawname):
+    """The process-wide ctype of a type made only of predefined types, as
+    cffi shares them (``FFI().typeof("int *") is FFI().typeof("int *")``).
+    They belong to a hidden FFI without declarations, which holds them
+    weakly: an unused one is freed, as in cffi."""
+    ct = _SHARED_CTYPES.get(rawname)
+    if ct is None:
+        global _SHARED_FFI
+        if _SHARED_FFI is None:
+            sh = object.__new__(_FFIBase)
+            sh._shared = True
+            sh._setup()
+            _SHARED_FFI = sh
+        sh = _SHARED_FFI
+        ct = sh._ctype(sh._ctx.parse_type(rawname))
+        _SHARED_CTYPES[rawname] = ct
+    return ct
+
+
+def _pointer_ct(ct):
+    """``T *`` for the ctype ``T`` (made where ``T`` was)."""
+    ffi = ct._ffi
+    return ffi._ctype(ffi._ctx.pointer_to(ct._tid))
+
+
+def _open_array_ct(ct):
+    """``T[]`` for the pointer or array ctype ``ct`` of items ``T``."""
+    ffi = ct._ffi
+    return ffi._ctype(ffi._ctx.array_of(ct._item, None))
 
 
 _PREDEFINED_TYPEDEF = None
@@ -917,7 +964,7 @@ class Lib:
             ct, addr = self._var(var)
             if ct._kind == ARRAY and ct._length < 0:
                 # `extern T x[];`: a `T *` to the array, as in cffi
-                return CData(ffi._ctype(ctx.pointer_to(ct._item)), addr, self._library)
+                return CData(_pointer_ct(ct.item), addr, self._library)
             return ffi._read(ct, addr, self._library)
         raise AttributeError("cffi library '%s' has no function, constant or global variable named '%s'"
                              % (self._library.name, name))
@@ -965,7 +1012,8 @@ class _FFIBase:
     and of ``abicall.backend.FFI``)."""
 
     __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
-                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "__weakref__")
+                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "_shared", "_local_tids",
+                 "__weakref__")
     NULL = _NullAttr()
     _type_error = CDefError  # what a bad type string raises
     _symbol_error = AttributeError  # what a declared name missing from the library raises
@@ -986,6 +1034,7 @@ class _FFIBase:
 
     def __new__(cls, *args, **kwargs):
         self = object.__new__(cls)
+        self._shared = False
         self._setup()
         return self
 
@@ -998,8 +1047,10 @@ class _FFIBase:
             "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n"
             "typedef struct __abicall_FILE FILE;\n" % wchar
         )
-        self._by_id = {}
-        self._by_name = {}
+        # the shared FFI holds its ctypes weakly (see _shared_ctype)
+        self._by_id = weakref.WeakValueDictionary() if self._shared else {}
+        self._by_name = weakref.WeakValueDictionary() if self._shared else {}
+        self._local_tids = {}
         self._sources = []
         self._init_done = {}
         self._fptr_cache = {}
@@ -1040,8 +1091,9 @@ class _FFIBase:
             self._renames[name] = "__abicall_user_" + name
         self._sources.append(csource)
         self._by_name.clear()
+        self._local_tids.clear()
         for ct in list(self._by_id.values()):
-            if ct._size < 0 or ct._item_size < 0:
+            if (ct._size < 0 or ct._item_size < 0) and ct._ffi is self:
                 # a struct or union this cdef completed: the same ctype, completed
                 ct._refresh(self._ctx)
                 ct._fieldmap = ct._fieldlist = None
@@ -1106,9 +1158,24 @@ class _FFIBase:
         ct = self._by_id.get(tid)
         if ct is None:
             plain = self._ctx.strip_quals(tid)
-            ct = self._ctype(plain) if plain != tid else CType(self._ctx, tid, self)
+            if plain != tid:
+                ct = self._ctype(plain)
+            elif not self._shared and self._ctx.shareable(tid):
+                ct = _shared_ctype(self._ctx.describe(tid)[6])
+            else:
+                ct = CType(self._ctx, tid, self)
             self._by_id[tid] = ct
         return ct
+
+    def _local_tid(self, ct):
+        """The id in this FFI's context of a ctype (shared ctypes belong to
+        another context)."""
+        if ct._ffi is self:
+            return ct._tid
+        tid = self._local_tids.get(ct)
+        if tid is None:
+            tid = self._local_tids[ct] = self._ctx.parse_type(ct._rawname)
+        return tid
 
     def _typeof_str(self, cdecl, function_ok=False):
         ct = self._by_name.get(cdecl)
@@ -1116,7 +1183,7 @@ class _FFIBase:
             ct = self._ctype(self._parse_type(cdecl))
             if ct._kind == FUNCTION:
                 if function_ok:
-                    return self._ctype(self._ctx.pointer_to(ct._tid))
+                    return _pointer_ct(ct)
                 # a function type, not a pointer to one (cffi's error)
                 raise self._type_error("the type %r is a function type, not a pointer-to-function type" % cdecl)
             self._by_name[cdecl] = ct
@@ -1464,7 +1531,7 @@ class _FFIBase:
                 return _new_owned(ct, ct._size, ct._align, -1, 0, ct._code, v)
         if k in (POINTER, FUNCTION):
             if k == FUNCTION:
-                ct = self._ctype(self._ctx.pointer_to(ct._tid))
+                ct = _pointer_ct(ct)
             if source is None:
                 return CData(ct, 0)
             if _is_cdata(source):
@@ -1477,7 +1544,7 @@ class _FFIBase:
             if isinstance(source, (int, float)):
                 return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
             raise TypeError("cannot cast %s to '%s'" % (type(source).__name__, ct.cname))
-        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype._tid == ct._tid:
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype is ct:
             cd = _new_owned(ct, ct._size, ct._align, -1, 0)
             _C.memmove(cd._addr, source._addr, ct._size)
             return cd
@@ -1657,7 +1724,7 @@ class _FFIBase:
             var = ctx.variable(name)
             if var is not None:
                 ct, addr = cdata._var(var)
-                return CData(self._ctype(ctx.pointer_to(ct._tid)), addr, cdata._library)
+                return CData(_pointer_ct(ct), addr, cdata._library)
             fn = ctx.function(name)
             if fn is not None:
                 return getattr(cdata, name)
@@ -1668,7 +1735,7 @@ class _FFIBase:
         if ct._kind not in (STRUCT, UNION, ARRAY) and not (ct._kind == POINTER and fields_or_indexes):
             raise TypeError("expected a cdata struct/union/array object, got '%s'" % ct.cname)
         off, target = self._walk(ct, fields_or_indexes, allow_ptr=True)
-        return CData(self._ctype(self._ctx.pointer_to(target._tid)), cdata._addr + off, cdata)
+        return CData(_pointer_ct(target), cdata._addr + off, cdata)
 
     def new_handle(self, x):
         """A ``void *`` that ``from_handle`` maps back to ``x`` while the handle lives."""
@@ -1716,7 +1783,7 @@ class _FFIBase:
             raise TypeError("expected a callable object for 'onerror', not %s" % type(onerror).__name__)
         ct = self._typeof_str(cdecl, True) if isinstance(cdecl, str) else self._typeof(cdecl)
         if ct._kind == FUNCTION:
-            ct = self._ctype(self._ctx.pointer_to(ct._tid))
+            ct = _pointer_ct(ct)
         if ct._kind != POINTER or ct._item_kind != FUNCTION:
             raise TypeError("expected a function ctype, got '%s'" % ct.cname)
         ret, params, variadic = ct.item._signature()
@@ -1754,7 +1821,7 @@ class _FFIBase:
             else:
                 _report(python_callable, type(exc), exc, exc.__traceback__, ", trying to convert the result back to C")
 
-        return _CallbackCData(self._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
+        return _CallbackCData(ct._ffi._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
                               on_void_value, _SENTINEL)
 
     def def_extern(self, *args, **kwargs):
@@ -1768,7 +1835,7 @@ class _FFIBase:
         The cache keeps nothing alive: calling through a pointer whose code
         is gone is the caller's error, as in cffi (callback trampolines are
         never freed, so a dead callback answers with its error value)."""
-        key = (fptr_ct._tid, addr)
+        key = (fptr_ct, addr)
         f = self._fptr_cache.get(key)
         if f is None:
             if len(self._fptr_cache) > 4096:
@@ -1779,7 +1846,14 @@ class _FFIBase:
     def _function(self, fptr_ct, addr, name, keepalive):
         global _vectorcall_enabled
         ret, params, variadic = fptr_ct.item._signature()
-        f = _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype)
+        if variadic and fptr_ct._ffi is not self:
+            # the variadic arguments' types are this FFI's (records, enums)
+            f = _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype,
+                           self._local_tid(fptr_ct), self._local_tid)
+        else:
+            owner = fptr_ct._ffi
+            f = _FuncCData(owner._ctx, fptr_ct, addr, params, ret, name, keepalive, owner._ctype, None,
+                           owner._local_tid)
         if not _vectorcall_enabled:
             _C._enable_vectorcall(f)
             _vectorcall_enabled = True
@@ -1852,7 +1926,7 @@ class _FFIBase:
     def _write(self, ct, addr, value, extra=0):
         """Stores ``value`` as a ``ct`` at ``addr`` (cffi's initializer rules)."""
         k = ct._kind
-        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype._tid == ct._tid:
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype is ct:
             _C.memmove(addr, value._addr, ct._size)  # all the bits of a long double
             return
         if ct._ldc:
@@ -1992,12 +2066,12 @@ class _FFIBase:
         if k == POINTER:
             if isinstance(value, str) and ct.item._wchar:
                 # as cffi: a str for a wchar_t * argument is a temporary wide string
-                arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
+                arr = self.new(_open_array_ct(ct), value)
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
             if isinstance(value, (list, tuple)) and ct._item_kind not in (VOID, FUNCTION):
-                arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
+                arr = self.new(_open_array_ct(ct), value)
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
