@@ -7,6 +7,7 @@
 
 use crate::context::{kind, CDataBase, CTypeBase};
 use crate::convert;
+use crate::peek::peek;
 use crate::scalar::{self, Code};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFloat, PyInt, PyString};
@@ -18,13 +19,17 @@ use pyo3::types::{PyBytes, PyFloat, PyInt, PyString};
 /// The caller has checked that `addr` is inside the object (or, for raw
 /// pointers, takes cffi's responsibility for it).
 pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, PyAny>) -> PyResult<Option<PyObject>> {
-    let c = ct.bind(py).borrow();
+    let (k, code, wchar, length) = {
+        // SAFETY: plain fields are copied out; no Python code runs meanwhile.
+        let c = unsafe { peek(ct.bind(py)) };
+        (c.kind, c.code, c.wchar, c.length)
+    };
     if addr < 4096 {
         return Ok(None);
     }
-    match c.kind {
-        kind::PRIMITIVE | kind::ENUM if !c.wchar => {
-            let code = Code::from_u8(c.code);
+    match k {
+        kind::PRIMITIVE | kind::ENUM if !wchar => {
+            let code = Code::from_u8(code);
             if code == Code::None || code == Code::LongDouble {
                 // long double: a cdata copy (full precision), Python path
                 return Ok(None);
@@ -42,7 +47,7 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
             Ok(Some(convert::make_cdata(py, ct, v)?))
         }
         kind::STRUCT | kind::UNION => Ok(Some(make_view(py, ct, addr, owner)?)),
-        kind::ARRAY if c.length >= 0 => Ok(Some(make_view(py, ct, addr, owner)?)),
+        kind::ARRAY if length >= 0 => Ok(Some(make_view(py, ct, addr, owner)?)),
         _ => Ok(None),
     }
 }
@@ -55,7 +60,9 @@ fn make_view(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, 
 /// scalar or a compatible cdata pointer for a pointer; `false` when the
 /// Python path must do it (other cdata, enum names, aggregates, ...).
 pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let c = ct.bind(py).borrow();
+    // SAFETY: a copy of the plain fields (conversions below may run Python
+    // code: `__index__`, `__float__`).
+    let c = unsafe { peek(ct.bind(py)) }.facts();
     if addr < 4096 {
         return Ok(false);
     }
@@ -76,7 +83,8 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
             let Ok(cd) = v.downcast::<CDataBase>() else {
                 return Ok(false);
             };
-            let cd = cd.borrow();
+            // SAFETY: a copy of plain fields; no Python code runs meanwhile.
+            let cd = unsafe { peek(cd) }.facts();
             let compatible = (cd.kind == kind::POINTER || cd.kind == kind::ARRAY)
                 && (cd.item_id == c.item_id || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
             if !compatible {
@@ -99,7 +107,8 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
             if cd._addr == 0 {
                 return None;
             }
-            let item = cd._ctype.bind(py).borrow().item_ct.as_ref().map(|i| i.clone_ref(py))?;
+            // SAFETY: the item ctype is cloned (an incref); no Python code runs.
+            let item = unsafe { peek(cd._ctype.bind(py)) }.item_ct.as_ref().map(|i| i.clone_ref(py))?;
             Some((item, cd._addr))
         }
         _ => None,
@@ -111,19 +120,24 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
 /// table on first use.
 fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
     let py = slf.py();
-    let Some((rec, base)) = record_of(py, &slf.borrow()) else {
+    // SAFETY: `record_of` clones what it returns; no Python code runs.
+    let Some((rec, base)) = record_of(py, unsafe { peek(slf) }) else {
         return Ok(None);
     };
     let rec = rec.bind(py);
-    if rec.borrow().size < 0 {
+    // SAFETY: a plain field is read.
+    if unsafe { peek(rec) }.size < 0 {
         // opaque or incomplete: no members (internal attributes still
         // work; the Python path raises cffi's error for anything else)
         return Ok(None);
     }
-    if rec.borrow().fields.is_none() {
+    // SAFETY: a plain field is read.
+    if unsafe { peek(rec) }.fields.is_none() {
         rec.call_method0("_fields")?;
     }
-    let r = rec.borrow();
+    // SAFETY: the member table is only read (a string lookup, an incref);
+    // no Python code runs while `r` is used.
+    let r = unsafe { peek(rec) };
     let Some(fields) = r.fields.as_ref() else {
         return Ok(None);
     };
@@ -192,7 +206,9 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
         return Ok(None);
     };
     let Ok(i) = i.extract::<isize>() else { return Ok(None) };
-    let ct = cd._ctype.bind(py).borrow();
+    // SAFETY: plain fields are read and the item ctype cloned; no Python
+    // code runs while `ct` is used.
+    let ct = unsafe { peek(cd._ctype.bind(py)) };
     let Some(item) = ct.item_ct.as_ref() else {
         return Ok(None);
     };
@@ -220,7 +236,9 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
 pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
     let py = slf.py();
     let el = {
-        let cd = slf.borrow();
+        // SAFETY: `element` reads plain fields and clones; converting an
+        // `int` key runs no Python code.
+        let cd = unsafe { peek(slf) };
         // p[0] of an owning pointer to a struct is the owning struct (cffi).
         let owning_struct = cd.kind == kind::POINTER
             && cd._owned > 0
@@ -242,7 +260,8 @@ pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<P
 /// `cdata[key] = value`.
 pub fn setitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = slf.py();
-    let el = element(py, &slf.borrow(), key)?;
+    // SAFETY: as in `getitem`.
+    let el = element(py, unsafe { peek(slf) }, key)?;
     if let Some((addr, item)) = el {
         if write(py, &item, addr, value)? {
             return Ok(());
@@ -256,12 +275,14 @@ pub fn setitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>, value: &Bound
 pub fn len(slf: &Bound<'_, CDataBase>) -> PyResult<usize> {
     let py = slf.py();
     {
-        let cd = slf.borrow();
+        // SAFETY: plain fields are read; no Python code runs.
+        let cd = unsafe { peek(slf) };
         if cd.kind == kind::ARRAY {
             let n = if cd._length >= 0 {
                 cd._length
             } else {
-                cd._ctype.bind(py).borrow().length
+                // SAFETY: as above.
+                unsafe { peek(cd._ctype.bind(py)) }.length
             };
             if n >= 0 {
                 return Ok(n as usize);

@@ -515,6 +515,59 @@ pub struct CTypeBase {
     pub order: Vec<String>,
 }
 
+/// The plain facts of a [`CTypeBase`], copied out.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeFacts {
+    /// See [`CTypeBase::kind`].
+    pub kind: u8,
+    /// See [`CTypeBase::code`].
+    pub code: u8,
+    /// See [`CTypeBase::wchar`].
+    pub wchar: bool,
+    /// See [`CTypeBase::item_id`].
+    pub item_id: usize,
+    /// See [`CTypeBase::item_kind`].
+    pub item_kind: i64,
+}
+
+impl CTypeBase {
+    /// A copy of the plain facts.
+    pub fn facts(&self) -> TypeFacts {
+        TypeFacts {
+            kind: self.kind,
+            code: self.code,
+            wchar: self.wchar,
+            item_id: self.item_id,
+            item_kind: self.item_kind,
+        }
+    }
+}
+
+/// The plain facts of a [`CDataBase`], copied out.
+#[derive(Clone, Copy, Debug)]
+pub struct CDataFacts {
+    /// The ctype's kind.
+    pub kind: u8,
+    /// The ctype's `item_id`.
+    pub item_id: usize,
+    /// The ctype's `item_kind`.
+    pub item_kind: i64,
+    /// See [`CDataBase::_addr`].
+    pub _addr: usize,
+}
+
+impl CDataBase {
+    /// A copy of the plain facts.
+    pub fn facts(&self) -> CDataFacts {
+        CDataFacts {
+            kind: self.kind,
+            item_id: self.item_id,
+            item_kind: self.item_kind,
+            _addr: self._addr,
+        }
+    }
+}
+
 /// A struct/union member for the fast access path.
 pub struct FieldInfo {
     /// Byte offset.
@@ -678,7 +731,9 @@ impl CDataBase {
         length: i64,
         owned: i64,
     ) -> CDataBase {
-        let c = ctype.borrow();
+        // SAFETY: plain fields are copied out and the ctype cloned (an
+        // incref); no Python code runs meanwhile.
+        let c = unsafe { crate::peek::peek(ctype) };
         CDataBase {
             item_kind: c.item_kind,
             tid: c.tid,

@@ -213,14 +213,19 @@ pub fn fill<'py>(
         },
         Conv::Ptr { item, item_char, .. } => {
             let addr: usize = if let Ok(cd) = v.downcast::<CDataBase>() {
-                let cd = cd.borrow();
-                if cd.kind != kind::POINTER && cd.kind != kind::ARRAY {
+                // SAFETY: plain fields are copied out; no Python code runs
+                // while `c` is used.
+                let (k, item_id, addr, ok_void) = {
+                    let c = unsafe { crate::peek::peek(cd) };
+                    (c.kind, c.item_id, c._addr, spec_item_void(spec) || c.item_kind == kind::VOID as i64)
+                };
+                if k != kind::POINTER && k != kind::ARRAY {
                     return Err(type_error(py, spec, v));
                 }
-                if cd.item_id != item && !spec_item_void(spec) && !cd_item_void(py, &cd) {
+                if item_id != item && !ok_void {
                     return Err(type_error(py, spec, v));
                 }
-                cd._addr
+                addr
             } else if let (true, Ok(b)) = (item_char, v.downcast::<PyBytes>()) {
                 b.as_bytes().as_ptr() as usize
             } else {
@@ -231,7 +236,8 @@ pub fn fill<'py>(
         }
         Conv::Record { .. } => {
             if let Ok(cd) = v.downcast::<CDataBase>() {
-                let cd = cd.borrow();
+                // SAFETY: fields are read; no Python code runs meanwhile.
+                let cd = unsafe { crate::peek::peek(cd) };
                 if cd._ctype.as_ptr() == spec.ctype.as_ptr() && (cd.kind == kind::STRUCT || cd.kind == kind::UNION) {
                     return Ok(cd._addr as *const c_void);
                 }
@@ -250,9 +256,6 @@ fn spec_item_void(spec: &Spec) -> bool {
     matches!(spec.conv, Conv::Ptr { item_kind, .. } if item_kind == kind::VOID as i64)
 }
 
-fn cd_item_void(py: Python<'_>, cd: &CDataBase) -> bool {
-    cd._ctype.bind(py).borrow().item_kind == kind::VOID as i64
-}
 
 /// Makes a Python cdata (an instance of the Python layer's `CData` class)
 /// directly, without a Python-level constructor call.

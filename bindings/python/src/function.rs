@@ -315,7 +315,11 @@ impl Function {
     /// `args` are valid borrowed references for the duration of the call.
     unsafe fn call_impl(slf: &Bound<'_, Self>, args: &[*mut pyo3::ffi::PyObject]) -> PyResult<PyObject> {
         let py = slf.py();
-        let this = slf.borrow();
+        // SAFETY: a `Function` has no setters and no `&mut self` methods, so
+        // nothing can borrow its value mutably while Python code runs during
+        // the call (conversion hooks, callbacks); the base's setters change
+        // the `CDataBase` part, which this reference does not cover.
+        let this = unsafe { crate::peek::peek(slf) };
         let n = args.len();
         let np = this.params.len();
         if n != np && !(this.variadic && n >= np) {

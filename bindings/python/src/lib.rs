@@ -15,6 +15,7 @@ pub mod context;
 pub mod convert;
 pub mod function;
 pub mod memory;
+pub mod peek;
 pub mod scalar;
 
 use pyo3::create_exception;
