@@ -108,7 +108,10 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
                 return None;
             }
             // SAFETY: the item ctype is cloned (an incref); no Python code runs.
-            let item = unsafe { peek(cd._ctype.bind(py)) }.item_ct.as_ref().map(|i| i.clone_ref(py))?;
+            let item = unsafe { peek(cd._ctype.bind(py)) }
+                .item_ct
+                .as_ref()
+                .map(|i| i.clone_ref(py))?;
             Some((item, cd._addr))
         }
         _ => None,

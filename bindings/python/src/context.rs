@@ -672,8 +672,8 @@ pub struct CDataBase {
     /// See the type's docs.
     #[pyo3(get, set)]
     pub _addr: usize,
-    /// What keeps the memory alive (None: not owned).
-    #[pyo3(get, set)]
+    /// What keeps the memory alive (None: not owned); see `_owner`'s getter.
+    #[pyo3(set)]
     pub _owner: Option<PyObject>,
     /// Array length when known only at run time, else -1.
     #[pyo3(get, set)]
@@ -686,6 +686,11 @@ pub struct CDataBase {
     pub(crate) item: i64,
     /// The ctype's `item_id`.
     pub(crate) item_id: usize,
+    /// The value itself when the object owns a small value (a struct
+    /// result, see `convert::new_cdata_inline`): `_addr` points here.
+    pub(crate) inline: crate::memory::Inline,
+    /// Whether `inline` holds the value (then the object is its own owner).
+    pub(crate) inline_used: bool,
 }
 
 impl CDataBase {
@@ -717,6 +722,20 @@ impl CDataBase {
         crate::access::setitem(slf, key, value)
     }
 
+    /// What keeps the memory alive: the owner given, or the object itself
+    /// when it holds its value (so views and casts that keep `_owner` keep
+    /// the value).
+    #[getter(_owner)]
+    fn owner(slf: &Bound<'_, Self>) -> Option<PyObject> {
+        let py = slf.py();
+        // SAFETY: a flag is read and the owner cloned (an incref).
+        let c = unsafe { crate::peek::peek(slf) };
+        if c.inline_used {
+            return Some(slf.clone().into_any().unbind());
+        }
+        c._owner.as_ref().map(|o| o.clone_ref(py))
+    }
+
     fn __len__(slf: &Bound<'_, Self>) -> PyResult<usize> {
         crate::access::len(slf)
     }
@@ -743,6 +762,8 @@ impl CDataBase {
             _ctype: ctype.clone().unbind(),
             _addr: addr,
             _owner: owner,
+            inline: crate::memory::Inline([0; crate::memory::INLINE_BYTES]),
+            inline_used: false,
             _length: length,
             _owned: owned,
         }

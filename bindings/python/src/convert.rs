@@ -217,7 +217,12 @@ pub fn fill<'py>(
                 // while `c` is used.
                 let (k, item_id, addr, ok_void) = {
                     let c = unsafe { crate::peek::peek(cd) };
-                    (c.kind, c.item_id, c._addr, spec_item_void(spec) || c.item_kind == kind::VOID as i64)
+                    (
+                        c.kind,
+                        c.item_id,
+                        c._addr,
+                        spec_item_void(spec) || c.item_kind == kind::VOID as i64,
+                    )
                 };
                 if k != kind::POINTER && k != kind::ARRAY {
                     return Err(type_error(py, spec, v));
@@ -256,7 +261,6 @@ fn spec_item_void(spec: &Spec) -> bool {
     matches!(spec.conv, Conv::Ptr { item_kind, .. } if item_kind == kind::VOID as i64)
 }
 
-
 /// Makes a Python cdata (an instance of the Python layer's `CData` class)
 /// directly, without a Python-level constructor call.
 pub fn new_cdata(
@@ -278,15 +282,41 @@ pub fn new_cdata(
     Ok(unsafe { PyObject::from_owned_ptr(py, obj) })
 }
 
+/// Makes an owning Python cdata of `ctype` (a struct, union or `long
+/// double`) of `size` bytes whose zeroed `room` bytes (`room >= size`) are
+/// inside the object, and their address (`None` if they do not fit: up to
+/// `memory::INLINE_BYTES`, aligned to at most 16). One Python allocation,
+/// no C heap.
+pub fn new_cdata_inline(
+    py: Python<'_>,
+    ctype: &Py<CTypeBase>,
+    size: usize,
+    room: usize,
+    align: usize,
+) -> PyResult<Option<(PyObject, usize)>> {
+    if room > crate::memory::INLINE_BYTES || align > std::mem::align_of::<crate::memory::Inline>() {
+        return Ok(None);
+    }
+    let obj = new_cdata(py, ctype, 0, None, size as i64)?;
+    let addr = {
+        let b = obj.bind(py).downcast::<CDataBase>()?;
+        let mut m = b.borrow_mut();
+        m.inline_used = true;
+        // the object does not move while it lives
+        let addr = m.inline.0.as_ptr() as usize;
+        m._addr = addr;
+        addr
+    };
+    Ok(Some((obj, addr)))
+}
+
 /// Makes a Python cdata of `ctype` at `addr` (not owning).
 pub fn make_cdata(py: Python<'_>, ctype: &Py<CTypeBase>, addr: usize) -> PyResult<PyObject> {
     new_cdata(py, ctype, addr, None, 0)
 }
 
-/// Makes an owning Python cdata of `ctype` holding `block`.
-pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, block: Block, size: usize) -> PyResult<PyObject> {
-    let addr = block.addr();
-    let b = Py::new(py, block)?;
+/// Makes an owning Python cdata of `ctype` holding the block `b` at `addr`.
+pub fn make_owned(py: Python<'_>, ctype: &Py<CTypeBase>, b: Py<Block>, addr: usize, size: usize) -> PyResult<PyObject> {
     // made natively (no call of the Python class: no argument tuple)
     new_cdata(py, ctype, addr, Some(b.into_any()), size as i64)
 }
@@ -302,11 +332,10 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
         Conv::Void => Ok(py.None()),
         Conv::Scalar(Code::LongDouble) => {
             // As cffi: a `long double` result stays a cdata (no rounding).
-            let block = Block::new(16, 16)?;
+            let (block, addr) = Block::new_py(py, 16, 16)?;
             // SAFETY: caller contract; the block has 16 bytes.
-            unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, 16) };
-            let addr = block.addr();
-            new_cdata(py, &spec.ctype, addr, Some(Py::new(py, block)?.into_any()), 0)
+            unsafe { std::ptr::copy_nonoverlapping(p, addr as *mut u8, 16) };
+            new_cdata(py, &spec.ctype, addr, Some(block.into_any()), 0)
         }
         Conv::Scalar(code) => {
             let n = scalar::code_size(code);
@@ -330,10 +359,15 @@ pub unsafe fn to_python(py: Python<'_>, spec: &Spec, p: *const u8) -> PyResult<P
             make_cdata(py, &spec.ctype, addr)
         }
         Conv::Record { size, .. } => {
-            let block = Block::new(size, spec.align)?;
+            if let Some((obj, addr)) = new_cdata_inline(py, &spec.ctype, size, size, spec.align)? {
+                // SAFETY: caller contract; the object holds `size` bytes at `addr`.
+                unsafe { std::ptr::copy_nonoverlapping(p, addr as *mut u8, size) };
+                return Ok(obj);
+            }
+            let (block, addr) = Block::new_py(py, size, spec.align)?;
             // SAFETY: caller contract; the block has `size` bytes.
-            unsafe { std::ptr::copy_nonoverlapping(p, block.addr() as *mut u8, size) };
-            make_owned(py, &spec.ctype, block, size)
+            unsafe { std::ptr::copy_nonoverlapping(p, addr as *mut u8, size) };
+            make_owned(py, &spec.ctype, block, addr, size)
         }
         Conv::Other => Err(PyTypeError::new_err(format!(
             "cannot convert a value of type '{}'",
@@ -367,7 +401,7 @@ pub fn new_owned(
     code: u8,
     value: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyObject> {
-    let block = Block::new(size, align)?;
+    let mut init = None;
     if let Some(v) = value {
         let c = Code::from_u8(code);
         if scalar::code_size(c) > size.max(1) {
@@ -375,11 +409,13 @@ pub fn new_owned(
         }
         let mut b = [0u8; 16];
         scalar::encode(c, v, &mut b)?;
-        // SAFETY: the block has at least `code_size(c)` bytes (checked).
-        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), block.addr() as *mut u8, scalar::code_size(c)) };
+        init = Some((b, scalar::code_size(c)));
     }
-    let addr = block.addr();
-    let b = Py::new(py, block)?;
+    let (b, addr) = Block::new_py(py, size, align)?;
+    if let Some((bytes, n)) = init {
+        // SAFETY: the block has at least `n` bytes (checked above).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, n) };
+    }
     let obj = new_cdata(py, &ctype.clone().unbind(), addr, Some(b.into_any()), owned)?;
     if length >= 0 {
         obj.bind(py).downcast::<CDataBase>()?.borrow_mut()._length = length;

@@ -373,14 +373,25 @@ impl Function {
     fn finish(&self, py: Python<'_>, raw: &RawCall, ret: &Spec, ptrs: &[*const c_void]) -> PyResult<PyObject> {
         match ret.conv {
             Conv::Record { size, .. } => {
-                let block = Block::new(size.max(raw.ret_size()), ret.align)?;
+                let room = size.max(raw.ret_size());
+                if let Some((obj, addr)) = convert::new_cdata_inline(py, &ret.ctype, size, room, ret.align)? {
+                    // the result is written straight into the cdata
+                    let u = Unlocked {
+                        raw,
+                        args: ptrs,
+                        ret: addr as *mut c_void,
+                    };
+                    u.run(py).map_err(to_py_err)?;
+                    return Ok(obj);
+                }
+                let (block, addr) = Block::new_py(py, room, ret.align)?;
                 let u = Unlocked {
                     raw,
                     args: ptrs,
-                    ret: block.addr() as *mut c_void,
+                    ret: addr as *mut c_void,
                 };
                 u.run(py).map_err(to_py_err)?;
-                convert::make_owned(py, &ret.ctype, block, size)
+                convert::make_owned(py, &ret.ctype, block, addr, size)
             }
             _ => {
                 let mut out = Slot::default();

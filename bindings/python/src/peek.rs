@@ -36,6 +36,7 @@ peekable!(CDataBase);
 peekable!(CTypeBase);
 peekable!(Function);
 peekable!(Callback);
+peekable!(crate::memory::Block);
 
 /// The value of `obj`, without taking PyO3's borrow flag.
 ///
