@@ -44,6 +44,46 @@ struct Handlers {
     sentinel: PyObject,
 }
 
+/// Arguments up to this count are passed from the stack.
+const INLINE_ARGS: usize = 8;
+
+/// Calls `f` with the C arguments `args` (one per `params`) as Python
+/// objects, through vectorcall (no argument tuple).
+fn call_with<'py>(
+    py: Python<'py>,
+    f: &PyObject,
+    params: &[Spec],
+    args: &[*const c_void],
+) -> PyResult<Bound<'py, PyAny>> {
+    let n = params.len().min(args.len());
+    let mut held: [Option<PyObject>; INLINE_ARGS] = Default::default();
+    let mut spill = Vec::new();
+    let mut ptrs = [std::ptr::null_mut::<pyo3::ffi::PyObject>(); INLINE_ARGS];
+    let mut spill_ptrs = Vec::new();
+    for (i, (spec, &p)) in params.iter().zip(args).enumerate() {
+        // SAFETY: the trampoline passes one pointer per planned parameter,
+        // to a value of its type.
+        let o = unsafe { convert::to_python(py, spec, p as *const u8) }?;
+        if n <= INLINE_ARGS {
+            ptrs[i] = o.as_ptr();
+            held[i] = Some(o);
+        } else {
+            spill_ptrs.push(o.as_ptr());
+            spill.push(o);
+        }
+    }
+    let argv = if n <= INLINE_ARGS {
+        ptrs.as_ptr()
+    } else {
+        spill_ptrs.as_ptr()
+    };
+    // SAFETY: `f` is a live object; `argv` holds `n` live references (kept
+    // by `held`/`spill` until the call returns); no keyword names.
+    let r = unsafe { pyo3::ffi::PyObject_Vectorcall(f.as_ptr(), argv, n, std::ptr::null_mut()) };
+    // SAFETY: a new reference or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, r) }
+}
+
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
     if ret.conv == Conv::Void || size == 0 {
         return Ok(());
@@ -118,39 +158,53 @@ impl Callback {
             let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
-                    let Some(h) = shared
-                        .lock()
-                        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
-                        .as_ref()
-                        .map(Arc::clone)
-                    else {
-                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                            "callback called after it was garbage-collected",
-                        ));
+                    let handlers = || -> PyResult<Arc<Handlers>> {
+                        shared
+                            .lock()
+                            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
+                            .as_ref()
+                            .map(Arc::clone)
+                            .ok_or_else(|| {
+                                pyo3::exceptions::PyRuntimeError::new_err(
+                                    "callback called after it was garbage-collected",
+                                )
+                            })
                     };
-                    let mut objs = Vec::with_capacity(args.len());
-                    for (spec, &p) in params.iter().zip(args) {
-                        // SAFETY: the trampoline passes one pointer per
-                        // planned parameter, to a value of its type.
-                        objs.push(unsafe { convert::to_python(py, spec, p as *const u8) }?);
-                    }
-                    let res = match h.f.bind(py).call1(PyTuple::new(py, objs)?) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
-                            h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?
+                    // the callable only (an incref under the lock); the
+                    // other handlers are fetched when they are needed
+                    let f = {
+                        let g = shared
+                            .lock()
+                            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?;
+                        match g.as_ref() {
+                            Some(h) => h.f.clone_ref(py),
+                            None => {
+                                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                                    "callback called after it was garbage-collected",
+                                ))
+                            }
                         }
                     };
-                    if res.is(&h.sentinel) {
-                        return Ok(false);
-                    }
+                    let res = match call_with(py, &f, &params, args) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let h = handlers()?;
+                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
+                            let r = h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?;
+                            if r.is(&h.sentinel) {
+                                return Ok(false);
+                            }
+                            r
+                        }
+                    };
                     if ret.conv == convert::Conv::Void {
                         if !res.is_none() {
-                            h.on_void_value.bind(py).call1((res,))?;
+                            handlers()?.on_void_value.bind(py).call1((res,))?;
                         }
                         return Ok(true);
                     }
                     if let Err(e) = write_result(py, &ret, &res, out, ret_size) {
+                        let h = handlers()?;
                         h.on_convert_error.bind(py).call1((e.into_value(py),))?;
                         return Ok(false);
                     }

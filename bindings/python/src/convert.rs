@@ -430,20 +430,48 @@ pub fn write_init(ctype: &Bound<'_, CTypeBase>, addr: usize, value: &Bound<'_, P
     crate::access::write_init(ctype.py(), &ctype.clone().unbind(), addr, value, n)
 }
 
+/// `cast_named(by_name, cdecl, source)`: `ffi.cast(cdecl, source)` when
+/// `cdecl` is a type string already in the FFI's `by_name` dict and the
+/// cast is one `cast_ptr` makes; else `None` (the Python path decides).
+#[pyfunction]
+pub fn cast_named(
+    py: Python<'_>,
+    by_name: &Bound<'_, PyAny>,
+    cdecl: &Bound<'_, PyAny>,
+    source: &Bound<'_, PyAny>,
+) -> PyResult<PyObject> {
+    let (Ok(d), true) = (
+        by_name.downcast_exact::<pyo3::types::PyDict>(),
+        cdecl.is_exact_instance_of::<pyo3::types::PyString>(),
+    ) else {
+        return Ok(py.None());
+    };
+    let Some(ct) = pyo3::types::PyDictMethods::get_item(d, cdecl)? else {
+        return Ok(py.None());
+    };
+    let Ok(ct) = ct.downcast::<CTypeBase>() else {
+        return Ok(py.None());
+    };
+    cast_ptr(py, ct, source)
+}
+
 /// `cast_ptr(ctype, source)`: `ffi.cast` to a pointer type from a pointer
 /// or array cdata, made natively; `None` when the Python path must decide
 /// (other targets or sources, or a source whose owner is not a plain
 /// memory owner, such as an `ffi.gc` wrapper).
 #[pyfunction]
 pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-    if ctype.borrow().kind != kind::POINTER {
+    // SAFETY: a plain field is read.
+    if unsafe { crate::peek::peek(ctype) }.kind != kind::POINTER {
         return Ok(py.None());
     }
     let Ok(src) = source.downcast::<CDataBase>() else {
         return Ok(py.None());
     };
     let (addr, owner) = {
-        let s = src.borrow();
+        // SAFETY: plain fields are read and the owner cloned (an incref);
+        // type checks run no Python code.
+        let s = unsafe { crate::peek::peek(src) };
         if s.kind != kind::POINTER && s.kind != kind::ARRAY {
             return Ok(py.None());
         }
@@ -451,8 +479,8 @@ pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_,
             None => None,
             Some(o) => {
                 let o = o.bind(py);
-                if o.is_instance_of::<CDataBase>()
-                    || o.is_instance_of::<crate::memory::Block>()
+                if o.is_exact_instance_of::<crate::memory::Block>()
+                    || o.is_instance_of::<CDataBase>()
                     || o.is_instance_of::<crate::memory::PinnedBuffer>()
                 {
                     Some(o.clone().unbind())

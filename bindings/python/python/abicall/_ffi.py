@@ -368,6 +368,46 @@ def _cffi_syntax(text):
     return text
 
 
+_CDEF_SOURCE = "<cdef source string>"
+
+
+def _cdef_error_text(source, msg, shift):
+    """A cdef error as cffi words it: ``cannot parse "<the line>"`` and
+    ``<cdef source string>:LINE:COL: <abicall's message>``, or ``parse
+    error`` and ``FILE:LINE:COL: ...`` after a ``# LINE "FILE"`` marker
+    (as pycparser counts lines); K&R-style parameters get cffi's text.
+    ``shift`` lines were added in front of ``source`` (``#pragma pack``)."""
+    import re
+
+    m = re.match(r"(\d+):(\d+): (.*)", msg, re.S)
+    if not m:
+        return msg
+    line, col, text = int(m.group(1)) - shift, int(m.group(2)), m.group(3)
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return "%s:%d:%d: %s" % (_CDEF_SOURCE, line, col, text)
+    fname, shown = _CDEF_SOURCE, line
+    for i in range(line - 2, -1, -1):
+        mark = re.match(r'\s*#\s*(?:line\s+)?(\d+)\s+"([^"]*)"', lines[i])
+        if mark:
+            # the line after the marker is line N of FILE
+            fname, shown = mark.group(2), int(mark.group(1)) + (line - (i + 1) - 1)
+            break
+    src = lines[line - 1]
+    if text.startswith("K&R-style parameter lists"):
+        # cffi: "<file>:LINE: f arg N: unknown type 'name' (...)"
+        head = src[: col - 1]
+        name = re.match(r"\w+", src[col - 1:])
+        fn = re.search(r"(\w+)\s*\(([^()]*)$", head)
+        if name and fn:
+            return ("%s:%d: %s arg %d: unknown type '%s' (if you meant to use the old C syntax of giving "
+                    "untyped arguments, it is not supported)"
+                    % (fname, shown, fn.group(1), fn.group(2).count(",") + 1, name.group(0)))
+    if fname == _CDEF_SOURCE and src.strip():
+        return 'cannot parse "%s"\n%s:%d:%d: %s' % (src.strip(), fname, shown, col, text)
+    return "parse error\n%s:%d:%d: %s" % (fname, shown, col, text)
+
+
 def _cast_owner(source):
     """What a cast of ``source`` keeps alive: its memory, but not an
     ``ffi.gc`` destructor (that runs when the gc'd object dies, as in cffi)."""
@@ -750,6 +790,7 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 _SENTINEL = object()
 _new_owned = _C.new_owned
 _cast_ptr = _C.cast_ptr
+_cast_named = _C.cast_named
 _write_init = _C.write_init
 
 
@@ -1073,6 +1114,7 @@ class _FFIBase:
         if pack and pack not in (1, 2, 4, 8, 16):
             raise ValueError("'pack' must be a power of two, not %r" % (pack,))
         _cffi_refusals(csource, self._bodiless_enums)
+        original = csource
         csource, renamed = _rename_predefined_typedefs(csource, self._renames)
         csource = _cffi_syntax(csource)
         if packed or pack:
@@ -1083,7 +1125,7 @@ class _FFIBase:
         except CDefError as e:
             if "redefined with a different value" in str(e):
                 raise FFIError(str(e)) from None  # as cffi (a #define given twice)
-            raise
+            raise CDefError(_cdef_error_text(original, str(e), 1 if (packed or pack) else 0)) from None
         for name in renamed:
             # the text's own typedef of a predefined name wins (as in cffi)
             self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
@@ -1504,13 +1546,10 @@ class _FFIBase:
 
     def cast(self, cdecl, source):
         """C cast of a number or cdata to ``cdecl``."""
-        ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
-        if ct is not None:
-            r = _cast_ptr(ct, source)  # pointer from pointer, natively
-            if r is not None:
-                return r
-        else:
-            ct = self._typeof(cdecl)
+        r = _cast_named(self._by_name, cdecl, source)  # pointer from pointer, natively
+        if r is not None:
+            return r
+        ct = self._typeof(cdecl)
         k = ct._kind
         if k == ENUM and ct._size < 0 and not ct._wchar:
             # `enum foo;` without enumerators: an unsigned int, as cffi guesses
