@@ -64,6 +64,22 @@ def test_shared_and_declared_types_in_calls(ffi, lib):
     assert libc.snprintf(out, 64, b"%p", p) > 0
 
 
+def test_struct_and_union_tags_are_apart(backend):
+    # cffi keeps the two tag namespaces apart (C has one)
+    ffi = backend.FFI()
+    ffi.cdef("struct foo { int a; short b, c, d; }; union foo { int a; short b, c, d; };"
+             "union bar { char c; double d; }; struct bar { char c[3]; };"
+             "union foo make(struct foo *, union bar);")
+    assert (ffi.sizeof("struct foo"), ffi.sizeof("union foo")) == (12, 4)
+    assert (ffi.sizeof("union bar"), ffi.sizeof("struct bar")) == (8, 3)
+    assert ffi.typeof("union foo *").cname == "union foo *"
+    assert ffi.typeof("union foo") is not ffi.typeof("struct foo")
+    assert ffi.typeof("union foo(*)(struct foo *, union bar)").args[1] is ffi.typeof("union bar")
+    assert sorted(ffi.list_types()[2]) == ["bar", "foo"]
+    u = ffi.new("union foo *", {"b": 7})
+    assert u.b == 7
+
+
 def test_item_length(ffi):
     t = ffi.typeof("int[3]")
     assert t.item is ffi.typeof("int")

@@ -34,8 +34,73 @@ _OTHER_TAGS = {"struct __abicall_FILE": "FILE"}
 _OPAQUE_PREFIX = "struct __abicall_opaque_"
 
 
+# cffi keeps struct and union tags apart (C has one tag namespace, so
+# `struct foo` and `union foo` cannot both be declared there): union tags
+# are given to the engine with this prefix, and shown without it.
+_UNION_PREFIX = "__abicall_u_"
+_C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto if inline int "
+    "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
+    "volatile while _Bool _Complex _Alignas _Atomic __int128 __attribute__ __attribute __declspec "
+    "__restrict __restrict__ __const __volatile__ __extension__".split())
+
+
+def _union_tags(text):
+    """``union foo`` -> ``union __abicall_u_foo`` (see ``_UNION_PREFIX``),
+    also past attributes (``union __attribute__((packed)) foo``)."""
+    if "union" not in text:
+        return text
+    import re
+
+    out = []
+    last = 0
+    n = len(text)
+    for m in re.finditer(r"\bunion\b", text):
+        i = m.end()
+        while True:
+            while i < n and text[i].isspace():
+                i += 1
+            a = re.match(r"__attribute__|__attribute\b|__declspec", text[i:])
+            if not a:
+                break
+            i += a.end()
+            while i < n and text[i].isspace():
+                i += 1
+            depth = 0
+            while i < n:  # the balanced parentheses of the attribute
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+        t = re.match(r"[A-Za-z_$][\w$]*", text[i:])
+        if t and t.group(0) not in _C_KEYWORDS and not t.group(0).startswith(_UNION_PREFIX):
+            out.append(text[last:i])
+            out.append(_UNION_PREFIX)
+            last = i
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _union_unmangle(msg, text):
+    """An engine error ``LINE:COL: ...`` about ``text`` (given with
+    ``_union_tags``) with union tags and the column as the user wrote them."""
+    if _UNION_PREFIX not in text:
+        return msg
+    import re
+
+    m = re.match(r"(\d+):(\d+): (.*)", msg, re.S)
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+        lines = text.split("\n")
+        if 1 <= line <= len(lines):
+            col -= len(_UNION_PREFIX) * lines[line - 1][: col - 1].count(_UNION_PREFIX)
+        msg = "%d:%d: %s" % (line, col, m.group(3))
+    return msg.replace(_UNION_PREFIX, "")
+
+
 def _clean_cname(s):
     if "__abicall_" in s:
+        s = s.replace(_UNION_PREFIX, "")
         for tag, name in _WCHAR_TAGS.items():
             s = s.replace(tag, name)
         for tag, name in _OTHER_TAGS.items():
@@ -1116,16 +1181,17 @@ class _FFIBase:
         _cffi_refusals(csource, self._bodiless_enums)
         original = csource
         csource, renamed = _rename_predefined_typedefs(csource, self._renames)
-        csource = _cffi_syntax(csource)
+        csource = _union_tags(_cffi_syntax(csource))
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
         try:
             self._ctx.cdef(csource)
         except CDefError as e:
-            if "redefined with a different value" in str(e):
-                raise FFIError(str(e)) from None  # as cffi (a #define given twice)
-            raise CDefError(_cdef_error_text(original, str(e), 1 if (packed or pack) else 0)) from None
+            msg = _union_unmangle(str(e), csource)
+            if "redefined with a different value" in msg:
+                raise FFIError(msg) from None  # as cffi (a #define given twice)
+            raise CDefError(_cdef_error_text(original, msg, 1 if (packed or pack) else 0)) from None
         for name in renamed:
             # the text's own typedef of a predefined name wins (as in cffi)
             self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
@@ -1240,6 +1306,7 @@ class _FFIBase:
             text = _apply_renames(text, self._renames)
         if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
             text = _cffi_syntax(text)
+        text = _union_tags(text)
         for _ in range(64):
             try:
                 return self._ctx.parse_type(text)
@@ -1249,6 +1316,7 @@ class _FFIBase:
                 msg = str(e)
                 m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", msg)
                 if not (m and m.group(1) == "1"):
+                    msg = _union_unmangle(msg, text)
                     if "array of elements of incomplete type" in msg:
                         raise ValueError(msg) from None
                     if self._type_error is not CDefError:
@@ -1257,7 +1325,7 @@ class _FFIBase:
                         raise ValueError(msg) from None
                     if "function cannot return" in msg:
                         raise TypeError("invalid result type: %s" % msg) from None
-                    raise
+                    raise CDefError(msg) from None
                 # `unexpected name `x` in a type name` at line:col: drop the name
                 col = int(m.group(2)) - 1
                 name = m.group(3)
@@ -1362,6 +1430,7 @@ class _FFIBase:
         if "FILE" not in self._user_typedefs:
             typedefs = [t for t in typedefs if t != "FILE"]
         structs = [t for t in structs if not t.startswith("__abicall_")]
+        unions = [u[len(_UNION_PREFIX):] if u.startswith(_UNION_PREFIX) else u for u in unions]
         return typedefs, structs, unions
 
     def init_once(self, func, tag):

@@ -47,7 +47,7 @@ class FFI(_FFIBase):
         """Parses C declarations (``packed=True`` packs every struct)."""
         _FFIBase.cdef(self, csource, override, packed, pack)
         # the struct and union tags declared (type strings may name only these)
-        _, structs, unions = self._ctx.list_types()
+        _, structs, unions = _FFIBase.list_types(self)
         _DECLARED_TAGS[self] = set(structs) | set(unions)
 
     def _parse_type(self, cdecl):
