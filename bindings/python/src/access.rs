@@ -249,7 +249,7 @@ pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<P
         if owning_struct {
             None
         } else {
-            element(py, &cd, key)?
+            element(py, cd, key)?
         }
     };
     if let Some((addr, item)) = el {

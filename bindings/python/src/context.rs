@@ -683,7 +683,6 @@ pub struct CDataBase {
     pub _owned: i64,
     pub(crate) tid: u32,
     pub(crate) kind: u8,
-    pub(crate) item: i64,
     /// The ctype's `item_id`.
     pub(crate) item_id: usize,
     /// The value itself when the object owns a small value (a struct
@@ -757,7 +756,6 @@ impl CDataBase {
             item_kind: c.item_kind,
             tid: c.tid,
             kind: c.kind,
-            item: c.item,
             item_id: c.item_id,
             _ctype: ctype.clone().unbind(),
             _addr: addr,

@@ -213,9 +213,9 @@ pub fn fill<'py>(
         },
         Conv::Ptr { item, item_char, .. } => {
             let addr: usize = if let Ok(cd) = v.downcast::<CDataBase>() {
-                // SAFETY: plain fields are copied out; no Python code runs
-                // while `c` is used.
                 let (k, item_id, addr, ok_void) = {
+                    // SAFETY: plain fields are copied out; no Python code
+                    // runs while `c` is used.
                     let c = unsafe { crate::peek::peek(cd) };
                     (
                         c.kind,
@@ -299,7 +299,9 @@ pub fn new_cdata_inline(
     }
     let obj = new_cdata(py, ctype, 0, None, size as i64)?;
     let addr = {
-        let b = obj.bind(py).downcast::<CDataBase>()?;
+        // SAFETY: `new_cdata` made an instance of the installed `CData`
+        // class, a subclass of `CDataBase`.
+        let b = unsafe { obj.bind(py).downcast_unchecked::<CDataBase>() };
         let mut m = b.borrow_mut();
         m.inline_used = true;
         // the object does not move while it lives
