@@ -44,6 +44,68 @@ pub fn _install(py: Python<'_>, cdata_class: PyObject, convert_arg: PyObject) ->
     Ok(())
 }
 
+/// The class of cdata that the cycle collector does not track (see
+/// `_install_plain`), as a type pointer; null until installed.
+static PLAIN_CLASS: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// Installs `cls`, a Python subclass of the `CData` class that adds no
+/// storage (`__slots__ = ()`), as the class of the cdata made natively whose
+/// references cannot lead back to them (no owner, an owned block, or such
+/// a cdata): it is made untracked by the cycle collector, as cffi's plain
+/// cdata are (a tracked object costs a GC header, tracking and untracking,
+/// and young-generation collections every 700 allocations).
+#[pyfunction]
+pub fn _install_plain(py: Python<'_>, cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    let h = hooks(py)?;
+    let base = h.cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    let tp = cls.as_type_ptr();
+    let bp = base.as_type_ptr();
+    // SAFETY: both are live type objects; only plain fields are read.
+    let same_layout = unsafe {
+        (*tp).tp_base == bp
+            && (*tp).tp_basicsize == (*bp).tp_basicsize
+            && (*tp).tp_dictoffset == 0
+            && (*tp).tp_weaklistoffset == 0
+    };
+    if !same_layout {
+        return Err(PyTypeError::new_err(
+            "the plain cdata class must derive directly from CData, with __slots__ = ()",
+        ));
+    }
+    // SAFETY: no instance of `cls` exists yet (it is installed at import,
+    // right after its `class` statement); its instances hold no Python
+    // references of their own beyond `CDataBase`'s fields (checked above),
+    // which PyO3's base class never exposed to the collector. Allocation
+    // (`PyType_GenericAlloc`) and `subtype_dealloc` follow the flag; the
+    // memory is then released with `PyObject_Free`.
+    unsafe {
+        (*tp).tp_flags &= !pyo3::ffi::Py_TPFLAGS_HAVE_GC;
+        (*tp).tp_free = Some(pyo3::ffi::PyObject_Free);
+        (*tp).tp_traverse = None;
+        (*tp).tp_clear = None;
+        pyo3::ffi::PyType_Modified(tp);
+    }
+    // keep the class alive for the life of the process
+    std::mem::forget(cls.clone());
+    PLAIN_CLASS.store(tp, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether a cdata with this owner may be of the untracked class: its
+/// references (ctype, owner) cannot lead back to it.
+fn plain_owner(owner: &Option<PyObject>, py: Python<'_>, plain: *mut pyo3::ffi::PyTypeObject) -> bool {
+    match owner {
+        None => true,
+        Some(o) => {
+            let o = o.bind(py);
+            // SAFETY: `o` is a live object; its type pointer is read.
+            let t = unsafe { pyo3::ffi::Py_TYPE(o.as_ptr()) };
+            t == plain || o.is_exact_instance_of::<Block>()
+        }
+    }
+}
+
 pub(crate) fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
     HOOKS
         .get(py)
@@ -272,12 +334,17 @@ pub fn new_cdata(
 ) -> PyResult<PyObject> {
     use pyo3::impl_::pyclass_init::PyObjectInit;
     let h = hooks(py)?;
-    let cls = h.cdata_class.bind(py).downcast::<pyo3::types::PyType>()?;
+    let plain = PLAIN_CLASS.load(std::sync::atomic::Ordering::Relaxed);
+    let tp = if !plain.is_null() && plain_owner(&owner, py, plain) {
+        plain
+    } else {
+        h.cdata_class.bind(py).downcast::<pyo3::types::PyType>()?.as_type_ptr()
+    };
     let base = CDataBase::new(ctype.bind(py), addr, owner, -1, owned);
-    // SAFETY: the installed class is a Python subclass of `CDataBase`
-    // (checked by `_install`), so `into_new_object` allocates an instance
-    // of it and initializes the `CDataBase` part — what its tp_new does.
-    let obj = unsafe { PyClassInitializer::from(base).into_new_object(py, cls.as_type_ptr()) }?;
+    // SAFETY: both classes are Python subclasses of `CDataBase` (checked by
+    // `_install` and `_install_plain`), so `into_new_object` allocates an
+    // instance and initializes the `CDataBase` part — what its tp_new does.
+    let obj = unsafe { PyClassInitializer::from(base).into_new_object(py, tp) }?;
     // SAFETY: a new reference to the object just made.
     Ok(unsafe { PyObject::from_owned_ptr(py, obj) })
 }
@@ -302,12 +369,16 @@ pub fn new_cdata_inline(
         // SAFETY: `new_cdata` made an instance of the installed `CData`
         // class, a subclass of `CDataBase`.
         let b = unsafe { obj.bind(py).downcast_unchecked::<CDataBase>() };
-        let mut m = b.borrow_mut();
-        m.inline_used = true;
-        // the object does not move while it lives
-        let addr = m.inline.0.as_ptr() as usize;
-        m._addr = addr;
-        addr
+        let m = crate::peek::value_ptr(b);
+        // SAFETY: the object was just made and is not handed out yet, so
+        // nothing else refers to its value; the value lives in PyO3's
+        // `UnsafeCell`, and the object does not move while it lives.
+        unsafe {
+            (*m).inline_used = true;
+            let addr = std::ptr::addr_of!((*m).inline) as usize;
+            (*m)._addr = addr;
+            addr
+        }
     };
     Ok(Some((obj, addr)))
 }

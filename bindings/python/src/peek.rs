@@ -52,6 +52,15 @@ peekable!(crate::memory::Block);
 /// out first). The GIL (proved by `obj`) keeps other threads out; this
 /// module is built for the GIL-enabled interpreter.
 pub unsafe fn peek<'a, T: Peek>(obj: &'a Bound<'_, T>) -> &'a T {
+    // SAFETY: the pointer is to the live value (see `value_ptr`); the
+    // caller guarantees no mutable borrow aliases it.
+    unsafe { &*value_ptr(obj) }
+}
+
+/// A raw pointer to the value of `obj` (inside PyO3's `UnsafeCell`), for
+/// reads as in [`peek`] and for writes to an object nothing else can reach
+/// yet (just made, not handed out).
+pub fn value_ptr<T: Peek>(obj: &Bound<'_, T>) -> *mut T {
     let cell = T::offset();
     let mut off = cell.load(Relaxed);
     if off == 0 {
@@ -59,8 +68,8 @@ pub unsafe fn peek<'a, T: Peek>(obj: &'a Bound<'_, T>) -> &'a T {
         off = (&*r as *const T as usize) - (obj.as_ptr() as usize);
         cell.store(off, Relaxed);
     }
-    // SAFETY: `obj` is a live object of class `T` (or a subclass, whose
-    // layout starts with `T`'s), so its value is at `off`, initialized and
-    // not moved; the caller guarantees no mutable borrow aliases it.
-    unsafe { &*((obj.as_ptr() as *const u8).add(off) as *const T) }
+    // `obj` is a live object of class `T` (or a subclass, whose layout
+    // starts with `T`'s), so its value is at `off`, initialized and not
+    // moved while the object lives.
+    obj.as_ptr().cast::<u8>().wrapping_add(off).cast::<T>()
 }

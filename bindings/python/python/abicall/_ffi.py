@@ -866,6 +866,18 @@ def _convert_arg_hook(ctype, value):
 _C._install(CData, _convert_arg_hook)
 
 
+class _PlainCData(CData):
+    """The cdata made natively that own nothing or only their bytes: not
+    tracked by the cycle collector (their references cannot lead back to
+    them), as cffi's plain cdata."""
+
+    __slots__ = ()
+
+
+_PlainCData.__name__ = _PlainCData.__qualname__ = "CData"
+_C._install_plain(_PlainCData)
+
+
 class _Gc:
     """Runs a destructor when the last cdata referring to it dies (``ffi.gc``)."""
 
