@@ -11,8 +11,9 @@ use abicall::call::{CallbackOptions, RawCallback};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use pyo3::{PyTraverseError, PyVisit};
+use std::cell::RefCell;
 use std::ffi::c_void;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The message for errors the Python layer already reported.
 const HANDLED: &str = "abicall: Python callback error (reported)";
@@ -33,7 +34,28 @@ pub struct Callback {
     targets: Targets,
 }
 
-type Targets = Arc<Mutex<Option<Arc<Handlers>>>>;
+/// Read and cleared only with the GIL held (calls from C take it first;
+/// `__clear__` runs in the collector), so the GIL is the lock.
+type Targets = Arc<GilCell<Option<Arc<Handlers>>>>;
+
+/// A `RefCell` used only with the GIL held.
+struct GilCell<T>(RefCell<T>);
+
+// SAFETY: every access holds the GIL (`get` asks for the token; the
+// collector runs `__traverse__` and `__clear__` with the GIL held), which
+// serializes them; the contents move between threads only as `T: Send`.
+unsafe impl<T: Send> Sync for GilCell<T> {}
+
+impl<T> GilCell<T> {
+    fn get(&self, _py: Python<'_>) -> &RefCell<T> {
+        &self.0
+    }
+
+    /// For `__traverse__`, which runs with the GIL held but without a token.
+    fn in_collector(&self) -> &RefCell<T> {
+        &self.0
+    }
+}
 
 /// The Python objects a call from C uses.
 struct Handlers {
@@ -132,13 +154,13 @@ impl Callback {
         let ret = Spec::new(ret);
         let invoke = f.clone_ref(ctx.py());
         let ret_size = ret.ctype.bind(ctx.py()).borrow().size.max(0) as usize;
-        let targets: Targets = Arc::new(Mutex::new(Some(Arc::new(Handlers {
+        let targets: Targets = Arc::new(GilCell(RefCell::new(Some(Arc::new(Handlers {
             f,
             on_error,
             on_convert_error,
             on_void_value,
             sentinel,
-        }))));
+        })))));
         let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
@@ -159,23 +181,14 @@ impl Callback {
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
                     let handlers = || -> PyResult<Arc<Handlers>> {
-                        shared
-                            .lock()
-                            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
-                            .as_ref()
-                            .map(Arc::clone)
-                            .ok_or_else(|| {
-                                pyo3::exceptions::PyRuntimeError::new_err(
-                                    "callback called after it was garbage-collected",
-                                )
-                            })
+                        shared.get(py).borrow().as_ref().map(Arc::clone).ok_or_else(|| {
+                            pyo3::exceptions::PyRuntimeError::new_err("callback called after it was garbage-collected")
+                        })
                     };
-                    // the callable only (an incref under the lock); the
-                    // other handlers are fetched when they are needed
+                    // the callable only (an incref); the other handlers are
+                    // fetched when they are needed
                     let f = {
-                        let g = shared
-                            .lock()
-                            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?;
+                        let g = shared.get(py).borrow();
                         match g.as_ref() {
                             Some(h) => h.f.clone_ref(py),
                             None => {
@@ -239,7 +252,7 @@ impl Callback {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self._callable)?;
-        if let Ok(g) = self.targets.try_lock() {
+        if let Ok(g) = self.targets.in_collector().try_borrow() {
             if let Some(h) = g.as_ref() {
                 for o in [&h.f, &h.on_error, &h.on_convert_error, &h.on_void_value, &h.sentinel] {
                     visit.call(o)?;
@@ -250,8 +263,7 @@ impl Callback {
     }
 
     fn __clear__(&mut self) {
-        if let Ok(mut g) = self.targets.lock() {
-            g.take();
-        }
+        let h = Python::with_gil(|py| self.targets.get(py).try_borrow_mut().ok().and_then(|mut g| g.take()));
+        drop(h);
     }
 }
