@@ -528,6 +528,91 @@ pub fn cast_named(
     cast_ptr(py, ct, source)
 }
 
+/// `ffi.cast(cdecl, source)` as a method implemented here (see
+/// [`_cast_method`]): [`cast_named`] with the FFI's `_by_name`, else the
+/// Python layer's `_cast_slow(cdecl, source)` (every other cast, errors).
+///
+/// # Safety
+/// Called by CPython as a `METH_FASTCALL | METH_KEYWORDS` method: GIL
+/// held, `slf` the FFI, `nargs` valid pointers at `args`, `kwnames` NULL or
+/// a tuple of names (whose values follow the positional ones).
+unsafe extern "C" fn ffi_cast_method(
+    slf: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargs: pyo3::ffi::Py_ssize_t,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    unsafe fn body(
+        py: Python<'_>,
+        slf: *mut pyo3::ffi::PyObject,
+        args: *const *mut pyo3::ffi::PyObject,
+        nargs: pyo3::ffi::Py_ssize_t,
+        kwnames: *mut pyo3::ffi::PyObject,
+    ) -> PyResult<*mut pyo3::ffi::PyObject> {
+        static BY_NAME: pyo3::sync::GILOnceCell<Py<pyo3::types::PyString>> = pyo3::sync::GILOnceCell::new();
+        static SLOW: pyo3::sync::GILOnceCell<Py<pyo3::types::PyString>> = pyo3::sync::GILOnceCell::new();
+        // SAFETY: a borrowed reference valid for the call (method contract).
+        let this = unsafe { Bound::from_borrowed_ptr(py, slf) };
+        let n = pyo3::ffi::PyVectorcall_NARGS(nargs as usize) as usize;
+        if kwnames.is_null() && n == 2 {
+            // SAFETY: two valid borrowed references at `args` (contract).
+            let (cdecl, source) = unsafe {
+                (
+                    Bound::from_borrowed_ptr(py, *args),
+                    Bound::from_borrowed_ptr(py, *args.add(1)),
+                )
+            };
+            let by_name = this.getattr(
+                BY_NAME
+                    .get_or_init(py, || pyo3::types::PyString::intern(py, "_by_name").unbind())
+                    .bind(py),
+            )?;
+            let r = cast_named(py, &by_name, &cdecl, &source)?;
+            if !r.is_none(py) {
+                return Ok(r.into_ptr());
+            }
+        }
+        if kwnames.is_null() && n != 2 {
+            return Err(PyTypeError::new_err(format!(
+                "cast() takes exactly 2 arguments ({n} given)"
+            )));
+        }
+        let slow = this.getattr(
+            SLOW.get_or_init(py, || pyo3::types::PyString::intern(py, "_cast_slow").unbind())
+                .bind(py),
+        )?;
+        // SAFETY: the caller's arguments, passed on as they came.
+        let r = unsafe { pyo3::ffi::PyObject_Vectorcall(slow.as_ptr(), args, nargs as usize, kwnames) };
+        if r.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(r)
+    }
+    // SAFETY: the slot trampoline (GIL held, panics caught, errors raised).
+    unsafe { pyo3::impl_::trampoline::fastcall_with_keywords(slf, args, nargs, kwnames, body) }
+}
+
+/// `_cast_method(cls)`: a method descriptor for `cls.cast` running
+/// `ffi_cast_method` (a built-in method: no Python frame per cast).
+#[pyfunction]
+pub fn _cast_method(py: Python<'_>, cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<PyObject> {
+    let def = Box::leak(Box::new(pyo3::ffi::PyMethodDef {
+        ml_name: c"cast".as_ptr(),
+        ml_meth: pyo3::ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: ffi_cast_method,
+        },
+        ml_flags: pyo3::ffi::METH_FASTCALL | pyo3::ffi::METH_KEYWORDS,
+        ml_doc: c"cast(cdecl, source): C cast of a number or cdata to ``cdecl``.".as_ptr(),
+    }));
+    // SAFETY: `cls` is a live type; `def` lives for the rest of the process.
+    let d = unsafe { pyo3::ffi::PyDescr_NewMethod(cls.as_type_ptr(), def) };
+    if d.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: a new reference.
+    Ok(unsafe { PyObject::from_owned_ptr(py, d) })
+}
+
 /// `cast_ptr(ctype, source)`: `ffi.cast` to a pointer type from a pointer
 /// or array cdata, made natively; `None` when the Python path must decide
 /// (other targets or sources, or a source whose owner is not a plain

@@ -855,7 +855,6 @@ class _CallbackCData(_CDataMixin, _C.Callback):
 _SENTINEL = object()
 _new_owned = _C.new_owned
 _cast_ptr = _C.cast_ptr
-_cast_named = _C.cast_named
 _write_init = _C.write_init
 
 
@@ -1625,11 +1624,9 @@ class _FFIBase:
 
         return alloc, free
 
-    def cast(self, cdecl, source):
-        """C cast of a number or cdata to ``cdecl``."""
-        r = _cast_named(self._by_name, cdecl, source)  # pointer from pointer, natively
-        if r is not None:
-            return r
+    def _cast_slow(self, cdecl, source):
+        """C cast of a number or cdata to ``cdecl`` (``cast``: a native method
+        for casts to a known pointer type from a pointer, this otherwise)."""
         ct = self._typeof(cdecl)
         k = ct._kind
         if k == ENUM and ct._size < 0 and not ct._wchar:
@@ -2215,6 +2212,10 @@ class _FFIBase:
         box = _C.Block(max(ct._size, 16), max(ct._align, 16))
         self._write(ct, box.address, value)
         return box.address, box
+
+
+
+_FFIBase.cast = _C._cast_method(_FFIBase)  # a built-in method (see convert.rs)
 
 
 def _report(f, et, ev, tb, extra=""):
