@@ -201,7 +201,11 @@ pub fn setattr(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>, value: &B
 
 /// Element `i` of an array or pointer: `(address, item CType)` when in
 /// bounds and handled here.
-fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
+fn element(
+    py: Python<'_>,
+    cd: &CDataBase,
+    key: &Bound<'_, PyAny>,
+) -> PyResult<Option<(usize, *mut pyo3::ffi::PyObject)>> {
     if cd.kind != kind::ARRAY && cd.kind != kind::POINTER {
         return Ok(None);
     }
@@ -232,7 +236,9 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
         return Ok(None);
     }
     let addr = (cd._addr as isize).wrapping_add(i.wrapping_mul(ct.item_size as isize)) as usize;
-    Ok(Some((addr, item.clone_ref(py))))
+    // the item ctype's pointer, not a new reference: `item_ct` is set once,
+    // when the ctype is made, and the ctype (kept by `cd`) keeps it
+    Ok(Some((addr, item.as_ptr())))
 }
 
 /// `cdata[key]`.
@@ -253,7 +259,12 @@ pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<P
         }
     };
     if let Some((addr, item)) = el {
-        if let Some(v) = read(py, &item, addr, slf.as_any())? {
+        // SAFETY: `item` is a live ctype kept alive by `slf`'s ctype for the
+        // whole call (see `element`).
+        let item = unsafe { pyo3::Borrowed::from_ptr(py, item) };
+        // SAFETY: `item_ct` holds a `CTypeBase` (see `CTypeBase::_set_info`).
+        let item = unsafe { item.downcast_unchecked::<CTypeBase>() };
+        if let Some(v) = read(py, item.as_unbound(), addr, slf.as_any())? {
             return Ok(v);
         }
     }
@@ -266,7 +277,11 @@ pub fn setitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>, value: &Bound
     // SAFETY: as in `getitem`.
     let el = element(py, unsafe { peek(slf) }, key)?;
     if let Some((addr, item)) = el {
-        if write(py, &item, addr, value)? {
+        // SAFETY: as in `getitem`.
+        let item = unsafe { pyo3::Borrowed::from_ptr(py, item) };
+        // SAFETY: `item_ct` holds a `CTypeBase` (see `CTypeBase::_set_info`).
+        let item = unsafe { item.downcast_unchecked::<CTypeBase>() };
+        if write(py, item.as_unbound(), addr, value)? {
             return Ok(());
         }
     }

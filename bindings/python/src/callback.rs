@@ -77,31 +77,39 @@ fn call_with<'py>(
     params: &[Spec],
     args: &[*const c_void],
 ) -> PyResult<Bound<'py, PyAny>> {
-    let n = params.len().min(args.len());
-    let mut held: [Option<PyObject>; INLINE_ARGS] = Default::default();
-    let mut spill = Vec::new();
-    let mut ptrs = [std::ptr::null_mut::<pyo3::ffi::PyObject>(); INLINE_ARGS];
-    let mut spill_ptrs = Vec::new();
-    for (i, (spec, &p)) in params.iter().zip(args).enumerate() {
-        // SAFETY: the trampoline passes one pointer per planned parameter,
-        // to a value of its type.
-        let o = unsafe { convert::to_python(py, spec, p as *const u8) }?;
-        if n <= INLINE_ARGS {
-            ptrs[i] = o.as_ptr();
-            held[i] = Some(o);
-        } else {
-            spill_ptrs.push(o.as_ptr());
-            spill.push(o);
+    /// Owned references, released with `Py_DECREF` directly (the GIL is
+    /// held here: PyO3's drop would ask a thread-local first).
+    struct Owned<'a>(&'a mut [*mut pyo3::ffi::PyObject]);
+    impl Drop for Owned<'_> {
+        fn drop(&mut self) {
+            for &o in self.0.iter() {
+                if !o.is_null() {
+                    // SAFETY: a reference owned here, released once, with
+                    // the GIL held (callbacks run Python code holding it).
+                    unsafe { pyo3::ffi::Py_DECREF(o) }
+                }
+            }
         }
     }
-    let argv = if n <= INLINE_ARGS {
-        ptrs.as_ptr()
+    let n = params.len().min(args.len());
+    let mut inline = [std::ptr::null_mut::<pyo3::ffi::PyObject>(); INLINE_ARGS];
+    let mut spill = Vec::new();
+    let slots: &mut [*mut pyo3::ffi::PyObject] = if n <= INLINE_ARGS {
+        &mut inline[..n]
     } else {
-        spill_ptrs.as_ptr()
+        spill.resize(n, std::ptr::null_mut());
+        &mut spill[..]
     };
-    // SAFETY: `f` is a live object; `argv` holds `n` live references (kept
-    // by `held`/`spill` until the call returns); no keyword names.
-    let r = unsafe { pyo3::ffi::PyObject_Vectorcall(f.as_ptr(), argv, n, std::ptr::null_mut()) };
+    let owned = Owned(slots);
+    for (i, (spec, &p)) in params.iter().zip(args).enumerate().take(n) {
+        // SAFETY: the trampoline passes one pointer per planned parameter,
+        // to a value of its type.
+        owned.0[i] = unsafe { convert::to_python(py, spec, p as *const u8) }?.into_ptr();
+    }
+    // SAFETY: `f` is a live object; the `n` pointers are live references
+    // (owned until `owned` drops, after the call); no keyword names.
+    let r = unsafe { pyo3::ffi::PyObject_Vectorcall(f.as_ptr(), owned.0.as_ptr(), n, std::ptr::null_mut()) };
+    drop(owned);
     // SAFETY: a new reference or NULL with an exception set.
     unsafe { Bound::from_owned_ptr_or_err(py, r) }
 }

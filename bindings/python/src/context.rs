@@ -666,9 +666,8 @@ impl CTypeBase {
 #[pyclass(subclass, module = "abicall._abicall")]
 pub struct CDataBase {
     pub(crate) item_kind: i64,
-    /// The Python `CType`.
-    #[pyo3(get)]
-    pub _ctype: Py<CTypeBase>,
+    /// The Python `CType` (released by `Drop`, see there).
+    pub _ctype: std::mem::ManuallyDrop<Py<CTypeBase>>,
     /// See the type's docs.
     #[pyo3(get, set)]
     pub _addr: usize,
@@ -690,6 +689,24 @@ pub struct CDataBase {
     pub(crate) inline: crate::memory::Inline,
     /// Whether `inline` holds the value (then the object is its own owner).
     pub(crate) inline_used: bool,
+}
+
+impl Drop for CDataBase {
+    /// Releases the ctype and the owner with `Py_DECREF` directly: a value
+    /// is only ever dropped with the GIL held (in `tp_dealloc`, or by this
+    /// module's code called from Python), and PyO3's own drop first asks a
+    /// thread-local whether the GIL is held, on every cdata freed.
+    fn drop(&mut self) {
+        // SAFETY: the GIL is held (see above); `_ctype` is dropped once,
+        // here, and never used afterwards; `into_ptr` hands over the owner's
+        // reference, released once.
+        unsafe {
+            pyo3::ffi::Py_DECREF(self._ctype.as_ptr());
+            if let Some(o) = self._owner.take() {
+                pyo3::ffi::Py_DECREF(o.into_ptr());
+            }
+        }
+    }
 }
 
 impl CDataBase {
@@ -719,6 +736,12 @@ impl CDataBase {
 
     fn __setitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         crate::access::setitem(slf, key, value)
+    }
+
+    /// The Python `CType`.
+    #[getter(_ctype)]
+    fn ctype(&self, py: Python<'_>) -> Py<CTypeBase> {
+        self._ctype.clone_ref(py)
     }
 
     /// What keeps the memory alive: the owner given, or the object itself
@@ -757,7 +780,7 @@ impl CDataBase {
             tid: c.tid,
             kind: c.kind,
             item_id: c.item_id,
-            _ctype: ctype.clone().unbind(),
+            _ctype: std::mem::ManuallyDrop::new(ctype.clone().unbind()),
             _addr: addr,
             _owner: owner,
             inline: crate::memory::Inline([0; crate::memory::INLINE_BYTES]),

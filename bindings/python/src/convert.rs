@@ -34,6 +34,7 @@ pub fn _install(py: Python<'_>, cdata_class: PyObject, convert_arg: PyObject) ->
     if !cls.is_subclass_of::<CDataBase>()? {
         return Err(PyTypeError::new_err("the cdata class must derive from CDataBase"));
     }
+    let tp = cls.as_type_ptr();
     let _ = HOOKS.set(
         py,
         Hooks {
@@ -41,6 +42,71 @@ pub fn _install(py: Python<'_>, cdata_class: PyObject, convert_arg: PyObject) ->
             convert_arg,
         },
     );
+    // the class stays alive in HOOKS (set once)
+    if HOOKS.get(py).is_some_and(|h| h.cdata_class.as_ptr() == tp.cast()) {
+        CDATA_CLASS.store(tp, std::sync::atomic::Ordering::Relaxed);
+    }
+    BLOCK_TYPE.store(
+        py.get_type::<Block>().as_type_ptr(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    Ok(())
+}
+
+/// The installed `CData` class and the Python `CType` class, and the
+/// `Block` type, as type pointers (null until installed; all live for the
+/// rest of the process), for [`as_cdata`], [`as_ctype`] and [`is_block`].
+static CDATA_CLASS: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+static CTYPE_CLASS: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+static BLOCK_TYPE: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+fn type_of(v: &Bound<'_, PyAny>) -> *mut pyo3::ffi::PyTypeObject {
+    // SAFETY: `v` is a live object; its type pointer is read.
+    unsafe { pyo3::ffi::Py_TYPE(v.as_ptr()) }
+}
+
+/// `v` as a cdata: one comparison for the classes this module makes
+/// (instead of a walk of the class's MRO), else a checked downcast.
+pub fn as_cdata<'a, 'py>(v: &'a Bound<'py, PyAny>) -> Option<&'a Bound<'py, CDataBase>> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let t = type_of(v);
+    if t == PLAIN_CLASS.load(Relaxed) || t == CDATA_CLASS.load(Relaxed) {
+        // SAFETY: both classes derive from `CDataBase` (checked when installed).
+        return Some(unsafe { v.downcast_unchecked::<CDataBase>() });
+    }
+    v.downcast::<CDataBase>().ok()
+}
+
+/// `v` as a ctype (see [`as_cdata`]).
+pub fn as_ctype<'a, 'py>(v: &'a Bound<'py, PyAny>) -> Option<&'a Bound<'py, CTypeBase>> {
+    if type_of(v) == CTYPE_CLASS.load(std::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: the class derives from `CTypeBase` (checked when installed).
+        return Some(unsafe { v.downcast_unchecked::<CTypeBase>() });
+    }
+    v.downcast::<CTypeBase>().ok()
+}
+
+/// Whether `v` is exactly a `Block`.
+pub fn is_block(v: &Bound<'_, PyAny>) -> bool {
+    let b = BLOCK_TYPE.load(std::sync::atomic::Ordering::Relaxed);
+    if b.is_null() {
+        return v.is_exact_instance_of::<Block>();
+    }
+    type_of(v) == b
+}
+
+/// Installs the Python `CType` class (see [`as_ctype`]).
+#[pyfunction]
+pub fn _install_ctype(cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    if !cls.is_subclass_of::<CTypeBase>()? {
+        return Err(PyTypeError::new_err("the ctype class must derive from CTypeBase"));
+    }
+    // kept for the rest of the process
+    std::mem::forget(cls.clone());
+    CTYPE_CLASS.store(cls.as_type_ptr(), std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
@@ -101,7 +167,7 @@ fn plain_owner(owner: &Option<PyObject>, py: Python<'_>, plain: *mut pyo3::ffi::
             let o = o.bind(py);
             // SAFETY: `o` is a live object; its type pointer is read.
             let t = unsafe { pyo3::ffi::Py_TYPE(o.as_ptr()) };
-            t == plain || o.is_exact_instance_of::<Block>()
+            t == plain || is_block(o)
         }
     }
 }
@@ -267,14 +333,14 @@ pub fn fill<'py>(
         }
         Conv::Scalar(code) => match scalar::encode(code, v, &mut slot.0) {
             Ok(()) => Ok(slot.0.as_ptr() as *const c_void),
-            Err(e) if v.is_instance_of::<CDataBase>() => {
+            Err(e) if as_cdata(v).is_some() => {
                 drop(e);
                 fallback(py, spec, v, keep)
             }
             Err(e) => Err(e),
         },
         Conv::Ptr { item, item_char, .. } => {
-            let addr: usize = if let Ok(cd) = v.downcast::<CDataBase>() {
+            let addr: usize = if let Some(cd) = as_cdata(v) {
                 let (k, item_id, addr, ok_void) = {
                     // SAFETY: plain fields are copied out; no Python code
                     // runs while `c` is used.
@@ -302,7 +368,7 @@ pub fn fill<'py>(
             Ok(slot.0.as_ptr() as *const c_void)
         }
         Conv::Record { .. } => {
-            if let Ok(cd) = v.downcast::<CDataBase>() {
+            if let Some(cd) = as_cdata(v) {
                 // SAFETY: fields are read; no Python code runs meanwhile.
                 let cd = unsafe { crate::peek::peek(cd) };
                 if cd._ctype.as_ptr() == spec.ctype.as_ptr() && (cd.kind == kind::STRUCT || cd.kind == kind::UNION) {
@@ -489,7 +555,7 @@ pub fn new_owned(
         // SAFETY: the block has at least `n` bytes (checked above).
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, n) };
     }
-    let obj = new_cdata(py, &ctype.clone().unbind(), addr, Some(b.into_any()), owned)?;
+    let obj = new_cdata(py, ctype.as_unbound(), addr, Some(b.into_any()), owned)?;
     if length >= 0 {
         obj.bind(py).downcast::<CDataBase>()?.borrow_mut()._length = length;
     }
@@ -522,7 +588,7 @@ pub fn cast_named(
     let Some(ct) = pyo3::types::PyDictMethods::get_item(d, cdecl)? else {
         return Ok(py.None());
     };
-    let Ok(ct) = ct.downcast::<CTypeBase>() else {
+    let Some(ct) = as_ctype(&ct) else {
         return Ok(py.None());
     };
     cast_ptr(py, ct, source)
@@ -623,7 +689,7 @@ pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_,
     if unsafe { crate::peek::peek(ctype) }.kind != kind::POINTER {
         return Ok(py.None());
     }
-    let Ok(src) = source.downcast::<CDataBase>() else {
+    let Some(src) = as_cdata(source) else {
         return Ok(py.None());
     };
     let (addr, owner) = {
@@ -637,10 +703,7 @@ pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_,
             None => None,
             Some(o) => {
                 let o = o.bind(py);
-                if o.is_exact_instance_of::<crate::memory::Block>()
-                    || o.is_instance_of::<CDataBase>()
-                    || o.is_instance_of::<crate::memory::PinnedBuffer>()
-                {
+                if is_block(o) || as_cdata(o).is_some() || o.is_instance_of::<crate::memory::PinnedBuffer>() {
                     Some(o.clone().unbind())
                 } else {
                     return Ok(py.None());
@@ -649,5 +712,5 @@ pub fn cast_ptr(py: Python<'_>, ctype: &Bound<'_, CTypeBase>, source: &Bound<'_,
         };
         (s._addr, owner)
     };
-    new_cdata(py, &ctype.clone().unbind(), addr, owner, 0)
+    new_cdata(py, ctype.as_unbound(), addr, owner, 0)
 }

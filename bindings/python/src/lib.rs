@@ -69,6 +69,7 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::cast_named, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_install_plain, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_cast_method, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_install_ctype, m)?)?;
     m.add_function(wrap_pyfunction!(convert::write_init, m)?)?;
     m.add_function(wrap_pyfunction!(function::_install_call_slot, m)?)?;
     m.add_function(wrap_pyfunction!(function::_enable_vectorcall, m)?)?;

@@ -875,6 +875,7 @@ class _PlainCData(CData):
 
 _PlainCData.__name__ = _PlainCData.__qualname__ = "CData"
 _C._install_plain(_PlainCData)
+_C._install_ctype(CType)
 
 
 class _Gc:
