@@ -15,6 +15,7 @@ pub mod context;
 pub mod convert;
 pub mod function;
 pub mod memory;
+pub mod methods;
 pub mod peek;
 pub mod scalar;
 
@@ -68,7 +69,7 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::cast_ptr, m)?)?;
     m.add_function(wrap_pyfunction!(convert::cast_named, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_install_plain, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::_cast_method, m)?)?;
+    m.add_function(wrap_pyfunction!(methods::_native_method, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_install_ctype, m)?)?;
     m.add_function(wrap_pyfunction!(convert::write_init, m)?)?;
     m.add_function(wrap_pyfunction!(function::_install_call_slot, m)?)?;

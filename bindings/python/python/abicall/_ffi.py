@@ -1467,8 +1467,9 @@ class _FFIBase:
         return v
 
     # --- memory -------------------------------------------------------------
-    def new(self, cdecl, init=None):
-        """A new zero-initialized C object owned by Python (``T *`` or ``T[n]``)."""
+    def _new_slow(self, cdecl, init=None):
+        """A new zero-initialized C object owned by Python (``T *`` or
+        ``T[n]``): ``new``'s cases that its native method leaves here."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
         if ct is None:
             if _is_cdata(cdecl):
@@ -2216,7 +2217,10 @@ class _FFIBase:
 
 
 
-_FFIBase.cast = _C._cast_method(_FFIBase)  # a built-in method (see convert.rs)
+# built-in methods (bindings/python/src/methods.rs), falling back to
+# _cast_slow / _new_slow
+_FFIBase.cast = _C._native_method(_FFIBase, "cast")
+_FFIBase.new = _C._native_method(_FFIBase, "new")
 
 
 def _report(f, et, ev, tb, extra=""):
