@@ -100,18 +100,22 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
 
 /// The record type and base address for member access on `cd` (a struct
 /// or union, or a non-NULL pointer to one).
-fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
+///
+/// The record ctype comes as a pointer without a reference of its own: it
+/// is `cd`'s ctype, or that ctype's `item_ct` (set once, when the ctype is
+/// made), so it lives as long as `cd`.
+fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(*mut pyo3::ffi::PyObject, usize)> {
     match cd.kind {
-        kind::STRUCT | kind::UNION => Some((cd._ctype.clone_ref(py), cd._addr)),
+        kind::STRUCT | kind::UNION => Some((cd._ctype.as_ptr(), cd._addr)),
         kind::POINTER if cd.item_kind == kind::STRUCT as i64 || cd.item_kind == kind::UNION as i64 => {
             if cd._addr == 0 {
                 return None;
             }
-            // SAFETY: the item ctype is cloned (an incref); no Python code runs.
+            // SAFETY: a plain field is read; no Python code runs.
             let item = unsafe { peek(cd._ctype.bind(py)) }
                 .item_ct
                 .as_ref()
-                .map(|i| i.clone_ref(py))?;
+                .map(|i| i.as_ptr())?;
             Some((item, cd._addr))
         }
         _ => None,
@@ -123,11 +127,14 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
 /// table on first use.
 fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
     let py = slf.py();
-    // SAFETY: `record_of` clones what it returns; no Python code runs.
+    // SAFETY: `record_of` reads plain fields; no Python code runs.
     let Some((rec, base)) = record_of(py, unsafe { peek(slf) }) else {
         return Ok(None);
     };
-    let rec = rec.bind(py);
+    // SAFETY: a live ctype that `slf` keeps alive for the call (see `record_of`).
+    let rec = unsafe { pyo3::Borrowed::from_ptr(py, rec) };
+    // SAFETY: `record_of` gives a `CTypeBase`.
+    let rec = unsafe { rec.downcast_unchecked::<CTypeBase>() };
     // SAFETY: a plain field is read.
     if unsafe { peek(rec) }.size < 0 {
         // opaque or incomplete: no members (internal attributes still

@@ -510,7 +510,7 @@ pub struct CTypeBase {
     /// The item's `CType` (set by the Python layer).
     pub item_ct: Option<Py<CTypeBase>>,
     /// Members by name (set by the Python layer on first use).
-    pub fields: Option<std::collections::HashMap<String, FieldInfo>>,
+    pub fields: Option<FieldMap>,
     /// Names of the members a positional initializer fills, in order.
     pub order: Vec<String>,
 }
@@ -567,6 +567,30 @@ impl CDataBase {
         }
     }
 }
+
+/// FNV-1a, for the member tables: names are a few bytes (SipHash costs
+/// more than the rest of `p.x`), and they come from the program's own
+/// declarations.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Members by name.
+pub type FieldMap = HashMap<String, FieldInfo, std::hash::BuildHasherDefault<Fnv>>;
 
 /// A struct/union member for the fast access path.
 pub struct FieldInfo {
@@ -636,7 +660,7 @@ impl CTypeBase {
     /// and the order of positional initialization.
     fn _set_fields(&mut self, fields: &Bound<'_, pyo3::types::PyDict>, order: Vec<String>) -> PyResult<()> {
         self.order = order;
-        let mut m = std::collections::HashMap::new();
+        let mut m = FieldMap::default();
         for (k, v) in fields.iter() {
             let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;
             let slow = {
