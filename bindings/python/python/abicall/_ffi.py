@@ -876,6 +876,9 @@ class _PlainCData(CData):
 _PlainCData.__name__ = _PlainCData.__qualname__ = "CData"
 _C._install_plain(_PlainCData)
 _C._install_ctype(CType)
+for _cls in (_C.CDataBase, CData, _PlainCData, _FuncCData, _CallbackCData):
+    _C._install_slots(_cls)  # cdata[key] and cdata.name without a type check (slots.rs)
+del _cls
 
 
 class _Gc:
