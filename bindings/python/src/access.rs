@@ -7,6 +7,7 @@
 
 use crate::context::{kind, CDataBase, CTypeBase};
 use crate::convert;
+use crate::peek::peek;
 use crate::scalar::{self, Code};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFloat, PyInt, PyString};
@@ -18,13 +19,17 @@ use pyo3::types::{PyBytes, PyFloat, PyInt, PyString};
 /// The caller has checked that `addr` is inside the object (or, for raw
 /// pointers, takes cffi's responsibility for it).
 pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, PyAny>) -> PyResult<Option<PyObject>> {
-    let c = ct.bind(py).borrow();
+    let (k, code, wchar, length) = {
+        // SAFETY: plain fields are copied out; no Python code runs meanwhile.
+        let c = unsafe { peek(ct.bind(py)) };
+        (c.kind, c.code, c.wchar, c.length)
+    };
     if addr < 4096 {
         return Ok(None);
     }
-    match c.kind {
-        kind::PRIMITIVE | kind::ENUM if !c.wchar => {
-            let code = Code::from_u8(c.code);
+    match k {
+        kind::PRIMITIVE | kind::ENUM if !wchar => {
+            let code = Code::from_u8(code);
             if code == Code::None || code == Code::LongDouble {
                 // long double: a cdata copy (full precision), Python path
                 return Ok(None);
@@ -42,7 +47,7 @@ pub fn read(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, P
             Ok(Some(convert::make_cdata(py, ct, v)?))
         }
         kind::STRUCT | kind::UNION => Ok(Some(make_view(py, ct, addr, owner)?)),
-        kind::ARRAY if c.length >= 0 => Ok(Some(make_view(py, ct, addr, owner)?)),
+        kind::ARRAY if length >= 0 => Ok(Some(make_view(py, ct, addr, owner)?)),
         _ => Ok(None),
     }
 }
@@ -55,7 +60,9 @@ fn make_view(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, owner: &Bound<'_, 
 /// scalar or a compatible cdata pointer for a pointer; `false` when the
 /// Python path must do it (other cdata, enum names, aggregates, ...).
 pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let c = ct.bind(py).borrow();
+    // SAFETY: a copy of the plain fields (conversions below may run Python
+    // code: `__index__`, `__float__`).
+    let c = unsafe { peek(ct.bind(py)) }.facts();
     if addr < 4096 {
         return Ok(false);
     }
@@ -76,9 +83,10 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
             let Ok(cd) = v.downcast::<CDataBase>() else {
                 return Ok(false);
             };
-            let cd = cd.borrow();
+            // SAFETY: a copy of plain fields; no Python code runs meanwhile.
+            let cd = unsafe { peek(cd) }.facts();
             let compatible = (cd.kind == kind::POINTER || cd.kind == kind::ARRAY)
-                && (cd.item == c.item || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
+                && (cd.item_id == c.item_id || c.item_kind == kind::VOID as i64 || cd.item_kind == kind::VOID as i64);
             if !compatible {
                 return Ok(false);
             }
@@ -92,14 +100,22 @@ pub fn write(py: Python<'_>, ct: &Py<CTypeBase>, addr: usize, v: &Bound<'_, PyAn
 
 /// The record type and base address for member access on `cd` (a struct
 /// or union, or a non-NULL pointer to one).
-fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
+///
+/// The record ctype comes as a pointer without a reference of its own: it
+/// is `cd`'s ctype, or that ctype's `item_ct` (set once, when the ctype is
+/// made), so it lives as long as `cd`.
+fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(*mut pyo3::ffi::PyObject, usize)> {
     match cd.kind {
-        kind::STRUCT | kind::UNION => Some((cd._ctype.clone_ref(py), cd._addr)),
+        kind::STRUCT | kind::UNION => Some((cd._ctype.as_ptr(), cd._addr)),
         kind::POINTER if cd.item_kind == kind::STRUCT as i64 || cd.item_kind == kind::UNION as i64 => {
             if cd._addr == 0 {
                 return None;
             }
-            let item = cd._ctype.bind(py).borrow().item_ct.as_ref().map(|i| i.clone_ref(py))?;
+            // SAFETY: a plain field is read; no Python code runs.
+            let item = unsafe { peek(cd._ctype.bind(py)) }
+                .item_ct
+                .as_ref()
+                .map(|i| i.as_ptr())?;
             Some((item, cd._addr))
         }
         _ => None,
@@ -111,19 +127,27 @@ fn record_of(py: Python<'_>, cd: &CDataBase) -> Option<(Py<CTypeBase>, usize)> {
 /// table on first use.
 fn member(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
     let py = slf.py();
-    let Some((rec, base)) = record_of(py, &slf.borrow()) else {
+    // SAFETY: `record_of` reads plain fields; no Python code runs.
+    let Some((rec, base)) = record_of(py, unsafe { peek(slf) }) else {
         return Ok(None);
     };
-    let rec = rec.bind(py);
-    if rec.borrow().size < 0 {
+    // SAFETY: a live ctype that `slf` keeps alive for the call (see `record_of`).
+    let rec = unsafe { pyo3::Borrowed::from_ptr(py, rec) };
+    // SAFETY: `record_of` gives a `CTypeBase`.
+    let rec = unsafe { rec.downcast_unchecked::<CTypeBase>() };
+    // SAFETY: a plain field is read.
+    if unsafe { peek(rec) }.size < 0 {
         // opaque or incomplete: no members (internal attributes still
         // work; the Python path raises cffi's error for anything else)
         return Ok(None);
     }
-    if rec.borrow().fields.is_none() {
+    // SAFETY: a plain field is read.
+    if unsafe { peek(rec) }.fields.is_none() {
         rec.call_method0("_fields")?;
     }
-    let r = rec.borrow();
+    // SAFETY: the member table is only read (a string lookup, an incref);
+    // no Python code runs while `r` is used.
+    let r = unsafe { peek(rec) };
     let Some(fields) = r.fields.as_ref() else {
         return Ok(None);
     };
@@ -184,7 +208,11 @@ pub fn setattr(slf: &Bound<'_, CDataBase>, name: &Bound<'_, PyString>, value: &B
 
 /// Element `i` of an array or pointer: `(address, item CType)` when in
 /// bounds and handled here.
-fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<Option<(usize, Py<CTypeBase>)>> {
+fn element(
+    py: Python<'_>,
+    cd: &CDataBase,
+    key: &Bound<'_, PyAny>,
+) -> PyResult<Option<(usize, *mut pyo3::ffi::PyObject)>> {
     if cd.kind != kind::ARRAY && cd.kind != kind::POINTER {
         return Ok(None);
     }
@@ -192,7 +220,9 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
         return Ok(None);
     };
     let Ok(i) = i.extract::<isize>() else { return Ok(None) };
-    let ct = cd._ctype.bind(py).borrow();
+    // SAFETY: plain fields are read and the item ctype cloned; no Python
+    // code runs while `ct` is used.
+    let ct = unsafe { peek(cd._ctype.bind(py)) };
     let Some(item) = ct.item_ct.as_ref() else {
         return Ok(None);
     };
@@ -213,14 +243,18 @@ fn element(py: Python<'_>, cd: &CDataBase, key: &Bound<'_, PyAny>) -> PyResult<O
         return Ok(None);
     }
     let addr = (cd._addr as isize).wrapping_add(i.wrapping_mul(ct.item_size as isize)) as usize;
-    Ok(Some((addr, item.clone_ref(py))))
+    // the item ctype's pointer, not a new reference: `item_ct` is set once,
+    // when the ctype is made, and the ctype (kept by `cd`) keeps it
+    Ok(Some((addr, item.as_ptr())))
 }
 
 /// `cdata[key]`.
 pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
     let py = slf.py();
     let el = {
-        let cd = slf.borrow();
+        // SAFETY: `element` reads plain fields and clones; converting an
+        // `int` key runs no Python code.
+        let cd = unsafe { peek(slf) };
         // p[0] of an owning pointer to a struct is the owning struct (cffi).
         let owning_struct = cd.kind == kind::POINTER
             && cd._owned > 0
@@ -228,11 +262,16 @@ pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<P
         if owning_struct {
             None
         } else {
-            element(py, &cd, key)?
+            element(py, cd, key)?
         }
     };
     if let Some((addr, item)) = el {
-        if let Some(v) = read(py, &item, addr, slf.as_any())? {
+        // SAFETY: `item` is a live ctype kept alive by `slf`'s ctype for the
+        // whole call (see `element`).
+        let item = unsafe { pyo3::Borrowed::from_ptr(py, item) };
+        // SAFETY: `item_ct` holds a `CTypeBase` (see `CTypeBase::_set_info`).
+        let item = unsafe { item.downcast_unchecked::<CTypeBase>() };
+        if let Some(v) = read(py, item.as_unbound(), addr, slf.as_any())? {
             return Ok(v);
         }
     }
@@ -242,9 +281,14 @@ pub fn getitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>) -> PyResult<P
 /// `cdata[key] = value`.
 pub fn setitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = slf.py();
-    let el = element(py, &slf.borrow(), key)?;
+    // SAFETY: as in `getitem`.
+    let el = element(py, unsafe { peek(slf) }, key)?;
     if let Some((addr, item)) = el {
-        if write(py, &item, addr, value)? {
+        // SAFETY: as in `getitem`.
+        let item = unsafe { pyo3::Borrowed::from_ptr(py, item) };
+        // SAFETY: `item_ct` holds a `CTypeBase` (see `CTypeBase::_set_info`).
+        let item = unsafe { item.downcast_unchecked::<CTypeBase>() };
+        if write(py, item.as_unbound(), addr, value)? {
             return Ok(());
         }
     }
@@ -256,12 +300,14 @@ pub fn setitem(slf: &Bound<'_, CDataBase>, key: &Bound<'_, PyAny>, value: &Bound
 pub fn len(slf: &Bound<'_, CDataBase>) -> PyResult<usize> {
     let py = slf.py();
     {
-        let cd = slf.borrow();
+        // SAFETY: plain fields are read; no Python code runs.
+        let cd = unsafe { peek(slf) };
         if cd.kind == kind::ARRAY {
             let n = if cd._length >= 0 {
                 cd._length
             } else {
-                cd._ctype.bind(py).borrow().length
+                // SAFETY: as above.
+                unsafe { peek(cd._ctype.bind(py)) }.length
             };
             if n >= 0 {
                 return Ok(n as usize);

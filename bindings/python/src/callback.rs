@@ -11,8 +11,9 @@ use abicall::call::{CallbackOptions, RawCallback};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use pyo3::{PyTraverseError, PyVisit};
+use std::cell::RefCell;
 use std::ffi::c_void;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The message for errors the Python layer already reported.
 const HANDLED: &str = "abicall: Python callback error (reported)";
@@ -33,7 +34,28 @@ pub struct Callback {
     targets: Targets,
 }
 
-type Targets = Arc<Mutex<Option<Arc<Handlers>>>>;
+/// Read and cleared only with the GIL held (calls from C take it first;
+/// `__clear__` runs in the collector), so the GIL is the lock.
+type Targets = Arc<GilCell<Option<Arc<Handlers>>>>;
+
+/// A `RefCell` used only with the GIL held.
+struct GilCell<T>(RefCell<T>);
+
+// SAFETY: every access holds the GIL (`get` asks for the token; the
+// collector runs `__traverse__` and `__clear__` with the GIL held), which
+// serializes them; the contents move between threads only as `T: Send`.
+unsafe impl<T: Send> Sync for GilCell<T> {}
+
+impl<T> GilCell<T> {
+    fn get(&self, _py: Python<'_>) -> &RefCell<T> {
+        &self.0
+    }
+
+    /// For `__traverse__`, which runs with the GIL held but without a token.
+    fn in_collector(&self) -> &RefCell<T> {
+        &self.0
+    }
+}
 
 /// The Python objects a call from C uses.
 struct Handlers {
@@ -42,6 +64,54 @@ struct Handlers {
     on_convert_error: PyObject,
     on_void_value: PyObject,
     sentinel: PyObject,
+}
+
+/// Arguments up to this count are passed from the stack.
+const INLINE_ARGS: usize = 8;
+
+/// Calls `f` with the C arguments `args` (one per `params`) as Python
+/// objects, through vectorcall (no argument tuple).
+fn call_with<'py>(
+    py: Python<'py>,
+    f: &PyObject,
+    params: &[Spec],
+    args: &[*const c_void],
+) -> PyResult<Bound<'py, PyAny>> {
+    /// Owned references, released with `Py_DECREF` directly (the GIL is
+    /// held here: PyO3's drop would ask a thread-local first).
+    struct Owned<'a>(&'a mut [*mut pyo3::ffi::PyObject]);
+    impl Drop for Owned<'_> {
+        fn drop(&mut self) {
+            for &o in self.0.iter() {
+                if !o.is_null() {
+                    // SAFETY: a reference owned here, released once, with
+                    // the GIL held (callbacks run Python code holding it).
+                    unsafe { pyo3::ffi::Py_DECREF(o) }
+                }
+            }
+        }
+    }
+    let n = params.len().min(args.len());
+    let mut inline = [std::ptr::null_mut::<pyo3::ffi::PyObject>(); INLINE_ARGS];
+    let mut spill = Vec::new();
+    let slots: &mut [*mut pyo3::ffi::PyObject] = if n <= INLINE_ARGS {
+        &mut inline[..n]
+    } else {
+        spill.resize(n, std::ptr::null_mut());
+        &mut spill[..]
+    };
+    let owned = Owned(slots);
+    for (i, (spec, &p)) in params.iter().zip(args).enumerate().take(n) {
+        // SAFETY: the trampoline passes one pointer per planned parameter,
+        // to a value of its type.
+        owned.0[i] = unsafe { convert::to_python(py, spec, p as *const u8) }?.into_ptr();
+    }
+    // SAFETY: `f` is a live object; the `n` pointers are live references
+    // (owned until `owned` drops, after the call); no keyword names.
+    let r = unsafe { pyo3::ffi::PyObject_Vectorcall(f.as_ptr(), owned.0.as_ptr(), n, std::ptr::null_mut()) };
+    drop(owned);
+    // SAFETY: a new reference or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, r) }
 }
 
 fn write_result(py: Python<'_>, ret: &Spec, res: &Bound<'_, PyAny>, out: *mut c_void, size: usize) -> PyResult<()> {
@@ -92,13 +162,13 @@ impl Callback {
         let ret = Spec::new(ret);
         let invoke = f.clone_ref(ctx.py());
         let ret_size = ret.ctype.bind(ctx.py()).borrow().size.max(0) as usize;
-        let targets: Targets = Arc::new(Mutex::new(Some(Arc::new(Handlers {
+        let targets: Targets = Arc::new(GilCell(RefCell::new(Some(Arc::new(Handlers {
             f,
             on_error,
             on_convert_error,
             on_void_value,
             sentinel,
-        }))));
+        })))));
         let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
             // Take the GIL the C-API way first: C may call from a foreign
@@ -118,39 +188,44 @@ impl Callback {
             let _release = Release(gstate);
             Python::with_gil(|py| {
                 let r = (|| -> PyResult<bool> {
-                    let Some(h) = shared
-                        .lock()
-                        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("callback state poisoned"))?
-                        .as_ref()
-                        .map(Arc::clone)
-                    else {
-                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                            "callback called after it was garbage-collected",
-                        ));
+                    let handlers = || -> PyResult<Arc<Handlers>> {
+                        shared.get(py).borrow().as_ref().map(Arc::clone).ok_or_else(|| {
+                            pyo3::exceptions::PyRuntimeError::new_err("callback called after it was garbage-collected")
+                        })
                     };
-                    let mut objs = Vec::with_capacity(args.len());
-                    for (spec, &p) in params.iter().zip(args) {
-                        // SAFETY: the trampoline passes one pointer per
-                        // planned parameter, to a value of its type.
-                        objs.push(unsafe { convert::to_python(py, spec, p as *const u8) }?);
-                    }
-                    let res = match h.f.bind(py).call1(PyTuple::new(py, objs)?) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
-                            h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?
+                    // the callable only (an incref); the other handlers are
+                    // fetched when they are needed
+                    let f = {
+                        let g = shared.get(py).borrow();
+                        match g.as_ref() {
+                            Some(h) => h.f.clone_ref(py),
+                            None => {
+                                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                                    "callback called after it was garbage-collected",
+                                ))
+                            }
                         }
                     };
-                    if res.is(&h.sentinel) {
-                        return Ok(false);
-                    }
+                    let res = match call_with(py, &f, &params, args) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let h = handlers()?;
+                            let tb = e.traceback(py).map_or_else(|| py.None(), |t| t.into_any().unbind());
+                            let r = h.on_error.bind(py).call1((e.get_type(py), e.value(py), tb))?;
+                            if r.is(&h.sentinel) {
+                                return Ok(false);
+                            }
+                            r
+                        }
+                    };
                     if ret.conv == convert::Conv::Void {
                         if !res.is_none() {
-                            h.on_void_value.bind(py).call1((res,))?;
+                            handlers()?.on_void_value.bind(py).call1((res,))?;
                         }
                         return Ok(true);
                     }
                     if let Err(e) = write_result(py, &ret, &res, out, ret_size) {
+                        let h = handlers()?;
                         h.on_convert_error.bind(py).call1((e.into_value(py),))?;
                         return Ok(false);
                     }
@@ -185,7 +260,7 @@ impl Callback {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self._callable)?;
-        if let Ok(g) = self.targets.try_lock() {
+        if let Ok(g) = self.targets.in_collector().try_borrow() {
             if let Some(h) = g.as_ref() {
                 for o in [&h.f, &h.on_error, &h.on_convert_error, &h.on_void_value, &h.sentinel] {
                     visit.call(o)?;
@@ -196,8 +271,7 @@ impl Callback {
     }
 
     fn __clear__(&mut self) {
-        if let Ok(mut g) = self.targets.lock() {
-            g.take();
-        }
+        let h = Python::with_gil(|py| self.targets.get(py).try_borrow_mut().ok().and_then(|mut g| g.take()));
+        drop(h);
     }
 }

@@ -92,6 +92,28 @@ pub(crate) fn describe(
     )
 }
 
+/// See `Context::shareable` (depth-limited: types nest finitely).
+fn shareable(types: &mut Types, t: TypeId, depth: u32) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let t = types.unqualified(t);
+    match types.kind(t).clone() {
+        TypeKind::Prim(_) => true,
+        TypeKind::Pointer(p) => shareable(types, p, depth + 1),
+        TypeKind::Array { elem, .. } => shareable(types, elem, depth + 1),
+        TypeKind::Func(f) => {
+            let sig = types.func_sig(f).clone();
+            shareable(types, sig.ret, depth + 1) && sig.params.iter().all(|&p| shareable(types, p, depth + 1))
+        }
+        TypeKind::Enum(e) => matches!(
+            types.enum_(e).tag.as_deref(),
+            Some("__abicall_wchar_t" | "__abicall_char16_t" | "__abicall_char32_t")
+        ),
+        TypeKind::Record(r) => types.record(r).tag.as_deref() == Some("__abicall_FILE"),
+    }
+}
+
 /// See `Context::strip_quals` (depth-limited: types nest finitely).
 fn strip_quals(types: &mut Types, t: TypeId, depth: u32) -> TypeId {
     let t = types.unqualified(t);
@@ -289,6 +311,14 @@ impl Context {
         Ok(describe(&mut self.ffi.types_mut(), &names, t))
     }
 
+    /// Whether `t` is built only from the types every context predefines
+    /// (primitives, `void`, `wchar_t`/`char16_t`/`char32_t`, `FILE`), so
+    /// that its ctype can be shared by every FFI, as in cffi.
+    fn shareable(&mut self, t: u32) -> PyResult<bool> {
+        let t = self.check(t)?;
+        Ok(shareable(&mut self.ffi.types_mut(), t, 0))
+    }
+
     /// The pointer type to `t`.
     fn pointer_to(&mut self, t: u32) -> PyResult<u32> {
         let t = self.check(t)?;
@@ -474,15 +504,97 @@ pub struct CTypeBase {
     pub item_size: i64,
     /// Array length, -1 if none or unknown.
     pub length: i64,
+    /// Address of the owning `Context` object (type ids are its own).
+    pub ctx_id: usize,
+    /// Address of the item's `CType` object, 0 if none: equal items have
+    /// the same address, whichever context made them (ctypes are interned).
+    pub item_id: usize,
     /// A `wchar_t`-like type (read as a 1-character string): slow path.
     pub wchar: bool,
     /// The item's `CType` (set by the Python layer).
     pub item_ct: Option<Py<CTypeBase>>,
     /// Members by name (set by the Python layer on first use).
-    pub fields: Option<std::collections::HashMap<String, FieldInfo>>,
+    pub fields: Option<FieldMap>,
     /// Names of the members a positional initializer fills, in order.
     pub order: Vec<String>,
 }
+
+/// The plain facts of a [`CTypeBase`], copied out.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeFacts {
+    /// See [`CTypeBase::kind`].
+    pub kind: u8,
+    /// See [`CTypeBase::code`].
+    pub code: u8,
+    /// See [`CTypeBase::wchar`].
+    pub wchar: bool,
+    /// See [`CTypeBase::item_id`].
+    pub item_id: usize,
+    /// See [`CTypeBase::item_kind`].
+    pub item_kind: i64,
+}
+
+impl CTypeBase {
+    /// A copy of the plain facts.
+    pub fn facts(&self) -> TypeFacts {
+        TypeFacts {
+            kind: self.kind,
+            code: self.code,
+            wchar: self.wchar,
+            item_id: self.item_id,
+            item_kind: self.item_kind,
+        }
+    }
+}
+
+/// The plain facts of a [`CDataBase`], copied out.
+#[derive(Clone, Copy, Debug)]
+pub struct CDataFacts {
+    /// The ctype's kind.
+    pub kind: u8,
+    /// The ctype's `item_id`.
+    pub item_id: usize,
+    /// The ctype's `item_kind`.
+    pub item_kind: i64,
+    /// See [`CDataBase::_addr`].
+    pub _addr: usize,
+}
+
+impl CDataBase {
+    /// A copy of the plain facts.
+    pub fn facts(&self) -> CDataFacts {
+        CDataFacts {
+            kind: self.kind,
+            item_id: self.item_id,
+            item_kind: self.item_kind,
+            _addr: self._addr,
+        }
+    }
+}
+
+/// FNV-1a, for the member tables: names are a few bytes (SipHash costs
+/// more than the rest of `p.x`), and they come from the program's own
+/// declarations.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Members by name.
+pub type FieldMap = HashMap<String, FieldInfo, std::hash::BuildHasherDefault<Fnv>>;
 
 /// A struct/union member for the fast access path.
 pub struct FieldInfo {
@@ -513,6 +625,8 @@ impl CTypeBase {
             item_kind: d.7,
             item_size: d.8,
             length: d.5,
+            ctx_id: ctx.as_ptr() as usize,
+            item_id: 0,
             wchar: false,
             item_ct: None,
             fields: None,
@@ -536,9 +650,12 @@ impl CTypeBase {
         Ok(())
     }
 
-    /// Links the item's `CType` and the wide-char flag (Python layer).
-    #[pyo3(signature = (item, wchar))]
-    fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool) {
+    /// Links the item's `CType` and the wide-char flag (Python layer);
+    /// `ident` is the item's `CType` when `item` is not linked (a function
+    /// pointer's function type), for `item_id` only.
+    #[pyo3(signature = (item, wchar, ident=None))]
+    fn _set_info(&mut self, item: Option<Py<CTypeBase>>, wchar: bool, ident: Option<Py<CTypeBase>>) {
+        self.item_id = ident.as_ref().or(item.as_ref()).map_or(0, |i| i.as_ptr() as usize);
         self.item_ct = item;
         self.wchar = wchar;
     }
@@ -547,7 +664,7 @@ impl CTypeBase {
     /// and the order of positional initialization.
     fn _set_fields(&mut self, fields: &Bound<'_, pyo3::types::PyDict>, order: Vec<String>) -> PyResult<()> {
         self.order = order;
-        let mut m = std::collections::HashMap::new();
+        let mut m = FieldMap::default();
         for (k, v) in fields.iter() {
             let (off, ct, _bshift, bsize): (usize, Bound<'_, CTypeBase>, i64, i64) = v.extract()?;
             let slow = {
@@ -577,14 +694,13 @@ impl CTypeBase {
 #[pyclass(subclass, module = "abicall._abicall")]
 pub struct CDataBase {
     pub(crate) item_kind: i64,
-    /// The Python `CType`.
-    #[pyo3(get)]
-    pub _ctype: Py<CTypeBase>,
+    /// The Python `CType` (released by `Drop`, see there).
+    pub _ctype: std::mem::ManuallyDrop<Py<CTypeBase>>,
     /// See the type's docs.
     #[pyo3(get, set)]
     pub _addr: usize,
-    /// What keeps the memory alive (None: not owned).
-    #[pyo3(get, set)]
+    /// What keeps the memory alive (None: not owned); see `_owner`'s getter.
+    #[pyo3(set)]
     pub _owner: Option<PyObject>,
     /// Array length when known only at run time, else -1.
     #[pyo3(get, set)]
@@ -594,7 +710,31 @@ pub struct CDataBase {
     pub _owned: i64,
     pub(crate) tid: u32,
     pub(crate) kind: u8,
-    pub(crate) item: i64,
+    /// The ctype's `item_id`.
+    pub(crate) item_id: usize,
+    /// The value itself when the object owns a small value (a struct
+    /// result, see `convert::new_cdata_inline`): `_addr` points here.
+    pub(crate) inline: crate::memory::Inline,
+    /// Whether `inline` holds the value (then the object is its own owner).
+    pub(crate) inline_used: bool,
+}
+
+impl Drop for CDataBase {
+    /// Releases the ctype and the owner with `Py_DECREF` directly: a value
+    /// is only ever dropped with the GIL held (in `tp_dealloc`, or by this
+    /// module's code called from Python), and PyO3's own drop first asks a
+    /// thread-local whether the GIL is held, on every cdata freed.
+    fn drop(&mut self) {
+        // SAFETY: the GIL is held (see above); `_ctype` is dropped once,
+        // here, and never used afterwards; `into_ptr` hands over the owner's
+        // reference, released once.
+        unsafe {
+            pyo3::ffi::Py_DECREF(self._ctype.as_ptr());
+            if let Some(o) = self._owner.take() {
+                pyo3::ffi::Py_DECREF(o.into_ptr());
+            }
+        }
+    }
 }
 
 impl CDataBase {
@@ -626,6 +766,26 @@ impl CDataBase {
         crate::access::setitem(slf, key, value)
     }
 
+    /// The Python `CType`.
+    #[getter(_ctype)]
+    fn ctype(&self, py: Python<'_>) -> Py<CTypeBase> {
+        self._ctype.clone_ref(py)
+    }
+
+    /// What keeps the memory alive: the owner given, or the object itself
+    /// when it holds its value (so views and casts that keep `_owner` keep
+    /// the value).
+    #[getter(_owner)]
+    fn owner(slf: &Bound<'_, Self>) -> Option<PyObject> {
+        let py = slf.py();
+        // SAFETY: a flag is read and the owner cloned (an incref).
+        let c = unsafe { crate::peek::peek(slf) };
+        if c.inline_used {
+            return Some(slf.clone().into_any().unbind());
+        }
+        c._owner.as_ref().map(|o| o.clone_ref(py))
+    }
+
     fn __len__(slf: &Bound<'_, Self>) -> PyResult<usize> {
         crate::access::len(slf)
     }
@@ -640,15 +800,19 @@ impl CDataBase {
         length: i64,
         owned: i64,
     ) -> CDataBase {
-        let c = ctype.borrow();
+        // SAFETY: plain fields are copied out and the ctype cloned (an
+        // incref); no Python code runs meanwhile.
+        let c = unsafe { crate::peek::peek(ctype) };
         CDataBase {
             item_kind: c.item_kind,
             tid: c.tid,
             kind: c.kind,
-            item: c.item,
-            _ctype: ctype.clone().unbind(),
+            item_id: c.item_id,
+            _ctype: std::mem::ManuallyDrop::new(ctype.clone().unbind()),
             _addr: addr,
             _owner: owner,
+            inline: crate::memory::Inline([0; crate::memory::INLINE_BYTES]),
+            inline_used: false,
             _length: length,
             _owned: owned,
         }

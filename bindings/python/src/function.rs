@@ -41,6 +41,11 @@ pub struct Function {
     var_calls: Mutex<Vec<VarCall>>,
     /// Variadic argument ctype factory: `ctype_of_id(tid) -> CType`.
     ctype_of: Option<PyObject>,
+    /// Address of the `Context` whose type ids `types` holds.
+    ctx_id: usize,
+    /// For a variadic cdata argument whose ctype belongs to another context
+    /// (the ctypes shared by every FFI): `local_tid(ctype) -> tid` here.
+    local_tid: Option<PyObject>,
 }
 
 /// Raw pointers moved into the GIL-free section.
@@ -82,12 +87,14 @@ impl Unlocked<'_> {
 
 #[pymethods]
 impl Function {
-    /// `Function(ctx, fptr_ctype, addr, params, ret, name, keepalive, ctype_of)`:
-    /// `fptr_ctype` is the pointer-to-function `CType`, `params`/`ret` the
-    /// parameter and result `CType`s; `keepalive` keeps the code loaded.
+    /// `Function(ctx, fptr_ctype, addr, params, ret, name, keepalive, ctype_of,
+    /// fptr_tid, local_tid)`: `fptr_ctype` is the pointer-to-function
+    /// `CType`, `params`/`ret` the parameter and result `CType`s;
+    /// `keepalive` keeps the code loaded. `fptr_tid` is the function pointer
+    /// type's id in `ctx` when `fptr_ctype` belongs to another context.
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (ctx, fptr_ctype, addr, params, ret, name, keepalive=None, ctype_of=None))]
+    #[pyo3(signature = (ctx, fptr_ctype, addr, params, ret, name, keepalive=None, ctype_of=None, fptr_tid=None, local_tid=None))]
     fn new(
         ctx: &Bound<'_, Context>,
         fptr_ctype: &Bound<'_, CTypeBase>,
@@ -97,9 +104,11 @@ impl Function {
         name: String,
         keepalive: Option<PyObject>,
         ctype_of: Option<PyObject>,
+        fptr_tid: Option<u32>,
+        local_tid: Option<PyObject>,
     ) -> PyResult<PyClassInitializer<Self>> {
         let c = ctx.borrow();
-        let fptr = c.check(fptr_ctype.borrow().tid)?;
+        let fptr = c.check(fptr_tid.unwrap_or(fptr_ctype.borrow().tid))?;
         let types = c.ffi.shared_types();
         let (func_tid, variadic) = {
             let t = c.ffi.types();
@@ -133,6 +142,8 @@ impl Function {
             func_tid,
             var_calls: Mutex::new(Vec::new()),
             ctype_of,
+            ctx_id: ctx.as_ptr() as usize,
+            local_tid,
         }))
     }
 
@@ -304,7 +315,11 @@ impl Function {
     /// `args` are valid borrowed references for the duration of the call.
     unsafe fn call_impl(slf: &Bound<'_, Self>, args: &[*mut pyo3::ffi::PyObject]) -> PyResult<PyObject> {
         let py = slf.py();
-        let this = slf.borrow();
+        // SAFETY: a `Function` has no setters and no `&mut self` methods, so
+        // nothing can borrow its value mutably while Python code runs during
+        // the call (conversion hooks, callbacks); the base's setters change
+        // the `CDataBase` part, which this reference does not cover.
+        let this = unsafe { crate::peek::peek(slf) };
         let n = args.len();
         let np = this.params.len();
         if n != np && !(this.variadic && n >= np) {
@@ -358,14 +373,25 @@ impl Function {
     fn finish(&self, py: Python<'_>, raw: &RawCall, ret: &Spec, ptrs: &[*const c_void]) -> PyResult<PyObject> {
         match ret.conv {
             Conv::Record { size, .. } => {
-                let block = Block::new(size.max(raw.ret_size()), ret.align)?;
+                let room = size.max(raw.ret_size());
+                if let Some((obj, addr)) = convert::new_cdata_inline(py, &ret.ctype, size, room, ret.align)? {
+                    // the result is written straight into the cdata
+                    let u = Unlocked {
+                        raw,
+                        args: ptrs,
+                        ret: addr as *mut c_void,
+                    };
+                    u.run(py).map_err(to_py_err)?;
+                    return Ok(obj);
+                }
+                let (block, addr) = Block::new_py(py, room, ret.align)?;
                 let u = Unlocked {
                     raw,
                     args: ptrs,
-                    ret: block.addr() as *mut c_void,
+                    ret: addr as *mut c_void,
                 };
                 u.run(py).map_err(to_py_err)?;
-                convert::make_owned(py, &ret.ctype, block, size)
+                convert::make_owned(py, &ret.ctype, block, addr, size)
             }
             _ => {
                 let mut out = Slot::default();
@@ -390,9 +416,21 @@ impl Function {
         use abicall::types::{Prim, TypeKind};
         if let Ok(cd) = v.downcast::<CDataBase>() {
             let cd = cd.borrow();
+            let ctype = cd._ctype.bind(py);
+            let mut raw = cd.tid;
+            if ctype.borrow().ctx_id != self.ctx_id {
+                // a ctype of another context: its id in this one
+                let hook = self
+                    .local_tid
+                    .as_ref()
+                    .ok_or_else(|| PyTypeError::new_err("a variadic argument of a type from another FFI"))?;
+                drop(t);
+                raw = hook.bind(py).call1((ctype,))?.extract()?;
+                t = self.types.write().unwrap_or_else(|e| e.into_inner());
+            }
             let tid = t
-                .id_at(cd.tid)
-                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown type id {}", cd.tid)))?;
+                .id_at(raw)
+                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown type id {raw}")))?;
             return Ok(match t.kind(tid).clone() {
                 TypeKind::Array { elem, .. } => t.pointer(elem).index(),
                 TypeKind::Prim(Prim::Float) => prim(&mut t, Prim::Double).index(),

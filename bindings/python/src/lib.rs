@@ -15,7 +15,10 @@ pub mod context;
 pub mod convert;
 pub mod function;
 pub mod memory;
+pub mod methods;
+pub mod peek;
 pub mod scalar;
+pub mod slots;
 
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -65,6 +68,11 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::_install, m)?)?;
     m.add_function(wrap_pyfunction!(convert::new_owned, m)?)?;
     m.add_function(wrap_pyfunction!(convert::cast_ptr, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::cast_named, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_install_plain, m)?)?;
+    m.add_function(wrap_pyfunction!(methods::_native_method, m)?)?;
+    m.add_function(wrap_pyfunction!(slots::_install_slots, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_install_ctype, m)?)?;
     m.add_function(wrap_pyfunction!(convert::write_init, m)?)?;
     m.add_function(wrap_pyfunction!(function::_install_call_slot, m)?)?;
     m.add_function(wrap_pyfunction!(function::_enable_vectorcall, m)?)?;

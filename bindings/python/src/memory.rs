@@ -16,11 +16,21 @@ use pyo3::types::PyBytes;
 use std::alloc::Layout;
 use std::sync::Arc;
 
+/// Bytes a [`Block`] made by [`Block::new_py`] keeps inside its Python
+/// object instead of on the C heap (struct results, scalars from `new`).
+pub const INLINE_BYTES: usize = 32;
+
+/// Storage inside a Python object, aligned as `max_align_t`.
+#[repr(C, align(16))]
+pub struct Inline(pub [u8; INLINE_BYTES]);
+
 /// An owned, zeroed block of C memory, freed when the object dies.
 #[pyclass(module = "abicall._abicall")]
 pub struct Block {
+    /// The C heap allocation, or null when the bytes are `inline`.
     ptr: *mut u8,
     layout: Layout,
+    inline: Inline,
 }
 
 // SAFETY: the block is plain memory owned by this object; access to it is
@@ -43,19 +53,55 @@ impl Block {
                 "cannot allocate {size} bytes"
             )));
         }
-        Ok(Block { ptr, layout })
+        Ok(Block {
+            ptr,
+            layout,
+            inline: Inline([0; INLINE_BYTES]),
+        })
+    }
+
+    /// A zeroed block as a Python object, and its address: small blocks
+    /// (up to [`INLINE_BYTES`], aligned to at most 16) live inside the object
+    /// (one Python allocation, no C heap allocation), others on the C heap.
+    pub fn new_py(py: Python<'_>, size: usize, align: usize) -> PyResult<(Py<Block>, usize)> {
+        if size <= INLINE_BYTES && align <= std::mem::align_of::<Inline>() {
+            let layout = Layout::from_size_align(size.max(1), align.max(1))
+                .map_err(|e| PyValueError::new_err(format!("bad allocation of {size} bytes: {e}")))?;
+            let b = Py::new(
+                py,
+                Block {
+                    ptr: std::ptr::null_mut(),
+                    layout,
+                    inline: Inline([0; INLINE_BYTES]),
+                },
+            )?;
+            // SAFETY: `addr` reads the object's own fields; no Python code
+            // runs. The address is inside the Python object, which does not
+            // move while it lives.
+            let addr = unsafe { crate::peek::peek(b.bind(py)) }.addr();
+            return Ok((b, addr));
+        }
+        let block = Block::new(size, align)?;
+        let addr = block.addr();
+        Ok((Py::new(py, block)?, addr))
     }
 
     /// The address.
     pub fn addr(&self) -> usize {
-        self.ptr as usize
+        if self.ptr.is_null() {
+            self.inline.0.as_ptr() as usize
+        } else {
+            self.ptr as usize
+        }
     }
 }
 
 impl Drop for Block {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout, freed once.
-        unsafe { std::alloc::dealloc(self.ptr, self.layout) }
+        if !self.ptr.is_null() {
+            // SAFETY: allocated in `new` with this layout, freed once.
+            unsafe { std::alloc::dealloc(self.ptr, self.layout) }
+        }
     }
 }
 

@@ -237,3 +237,14 @@ def test_memmove_checks_known_extents(affi):
     assert affi.string(small, 2) == b"01"
     affi.memmove(big + 4, b"xyz", 3)
     assert affi.string(big) == b"0123xyz"
+
+
+def test_union_tag_after_attributes():
+    import abicall
+
+    # union tags are kept apart from struct tags also past __attribute__
+    ffi = abicall.FFI()
+    ffi.cdef("union __attribute__((aligned(16))) u { char c; }; struct u { char c[3]; };"
+             "union u pick(union   u);")
+    assert (ffi.sizeof("union u"), ffi.sizeof("struct u")) == (16, 3)
+    assert ffi.typeof("union u(*)(union u)").result is ffi.typeof("union u")

@@ -90,6 +90,29 @@ def test_struct_by_value(ffi, lib):
     assert (q.x, q.y) == (4, 3)
 
 
+def test_struct_result_outlives_its_views(ffi, lib):
+    # a struct result owns its bytes (abicall keeps small ones inside the
+    # cdata): pointers and buffers taken from it keep them alive
+    import gc
+
+    p = lib.make_point(3, 4)
+    q = ffi.addressof(p)
+    y = ffi.addressof(p, "y")
+    buf = ffi.buffer(q)
+    r = repr(p)
+    del p
+    gc.collect()
+    lib.make_point(7, 8)  # reuses freed memory, if any
+    assert (q.x, q.y, y[0]) == (3, 4, 4)
+    assert bytes(buf) == bytes(ffi.buffer(ffi.new("struct point *", [3, 4])))
+    assert r == "<cdata 'struct point' owning 8 bytes>"
+    b = lib.big_make(1)  # 48 bytes: too big to keep inside the cdata
+    v = b.v
+    del b
+    gc.collect()
+    assert list(v) == [1, 2, 3, 4, 5, 6]
+
+
 def test_struct_by_value_from_new(ffi, lib):
     p = ffi.new("struct point *", [10, 20])
     assert lib.point_sum(p[0]) == 30

@@ -351,3 +351,42 @@ def test_buffer_protocol(ffi, tmp_path):
     d = ffi.new("double *", 1.5)
     import struct
     assert struct.unpack("<d", ffi.buffer(d))[0] == 1.5
+
+
+def test_new_common_cases_and_errors(backend, ffi):
+    # the cases ffi.new makes natively, and their errors, as in cffi
+    ct = ffi.typeof("struct point *")
+    for cdecl, init, want in [
+        ("int *", None, 0),
+        ("int *", 5, 5),
+        ("double *", 1.5, 1.5),
+        ("char *", b"x", b"x"),
+        ("long long *", -(2**63), -(2**63)),
+        ("int *", True, 1),
+        ("enum color *", 5, "GREEN"),
+    ]:
+        p = ffi.new(cdecl, init) if init is not None else ffi.new(cdecl)
+        got = p[0]
+        assert (got if cdecl != "enum color *" else ffi.string(ffi.cast("enum color", got))) == want, cdecl
+    p = ffi.new(ct, [1, 2])
+    assert (p.x, p.y) == (1, 2)
+    p = ffi.new("struct point *", {"y": 3})
+    assert (p.x, p.y) == (0, 3)
+    a = ffi.new("int[3]")
+    assert list(a) == [0, 0, 0] and len(a) == 3
+    assert ffi.sizeof(ffi.new("int[3]", [1, 2])) == 12
+    for cdecl, init, exc in [
+        ("int *", "str", TypeError),
+        ("int *", 2**40, OverflowError),
+        ("struct point *", [1, 2, 3], ValueError),
+        ("struct point *", {"z": 1}, KeyError),
+        ("void *", None, TypeError),
+        ("int", None, TypeError),
+    ]:
+        with pytest.raises(exc):
+            ffi.new(cdecl, init)
+    with pytest.raises(TypeError):
+        ffi.new()
+    with pytest.raises(TypeError):
+        ffi.new("int *", 1, 2)
+    assert ffi.new(cdecl="int *", init=4)[0] == 4

@@ -210,3 +210,16 @@ def test_header_typedefs_of_wchar_types_are_accepted(backend):
     ffi.cdef("typedef int wchar_t; typedef unsigned short char16_t; size_t wcslen(const wchar_t *);")
     assert ffi.sizeof("wchar_t") == 4 and ffi.sizeof("char16_t") == 2
     assert ffi.dlopen(None).wcslen(ffi.new("wchar_t[]", [97, 98, 0])) == 2
+
+
+def test_cdef_errors_are_framed_as_in_cffi(backend):
+    ffi = backend.FFI()
+    with pytest.raises(backend.CDefError) as e:
+        ffi.cdef("int a;\n  x y z ;")
+    assert str(e.value).startswith('cannot parse "x y z ;"\n<cdef source string>:2:')
+    with pytest.raises(backend.CDefError) as e:
+        ffi.cdef('int b;\n# 7 "decls.h"\nint c;\n  u v w;\n')
+    assert str(e.value).startswith("parse error\ndecls.h:8:")
+    with pytest.raises(backend.CDefError) as e:
+        ffi.cdef("void g(mystery_t);")
+    assert str(e.value).startswith("<cdef source string>:1: g arg 1: unknown type 'mystery_t'")

@@ -215,3 +215,19 @@ def test_bad_tables():
     with pytest.raises(TypeError):
         abicall.backend.FFI(42)
     assert os.path.exists(os.path.dirname(abicall.__file__))
+
+
+@pytest.mark.parametrize("backend_ffi", [_cffi_backend.FFI, abicall.backend.FFI], ids=["cffi", "abicall"])
+def test_bad_type_strings_worded_as_cffi(backend_ffi):
+    ffi = backend_ffi()
+    cases = {
+        "": "identifier expected\n\n^",
+        "union  union": "struct or union name expected\nunion  union\n       ^",
+        "struct  nowhere_s *": "undefined struct/union name\nstruct  nowhere_s *\n        ^",
+        "Y" * 501: "undefined type name",
+        "\x02 int": "identifier expected\n? int\n^",
+    }
+    for text, msg in cases.items():
+        with pytest.raises(ffi.error) as e:
+            ffi.typeof(text)
+        assert str(e.value) == msg, text

@@ -29,6 +29,57 @@ def test_typeof_is_interned(ffi):
     assert ffi.typeof(ffi.new("int *")) is ffi.typeof("int *")
 
 
+def test_predefined_ctypes_are_shared_between_ffis(backend, ffi):
+    other = backend.FFI()
+    for decl in ("int", "int *", "char *[3]", "FILE *", "wchar_t[2]", "double(*)(double)", "void"):
+        assert other.typeof(decl) is ffi.typeof(decl), decl
+    # declared types belong to their FFI
+    other.cdef("struct point { int x, y; };")
+    assert other.typeof("struct point") is not ffi.typeof("struct point")
+    assert other.typeof("struct point *") is not ffi.typeof("struct point *")
+    # cdata of a shared ctype made by one FFI is accepted by the other's functions
+    p = other.new("int[]", [3, 4])
+    assert ffi.typeof(p) is ffi.typeof("int[]")
+
+
+def test_shared_ctypes_are_freed_when_unused(backend):
+    import gc
+    import weakref
+
+    w = weakref.ref(backend.FFI().typeof("unsigned short *(*)(short, unsigned long *[7])"))
+    gc.collect()
+    assert w() is None
+
+
+def test_shared_and_declared_types_in_calls(ffi, lib):
+    # a variadic function whose type is shared, with arguments of shared and
+    # declared types; a function pointer of a shared type through another FFI
+    out = ffi.new("char[64]")
+    ffi.cdef("int snprintf(char *, size_t, const char *, ...);")
+    libc = ffi.dlopen(None)
+    p = ffi.new("struct point *", [1, 2])
+    n = libc.snprintf(out, 64, b"%d %s %d", ffi.cast("int", 7), ffi.new("char[]", b"ab"), ffi.cast("enum color", 2))
+    assert ffi.string(out) == b"7 ab 2"
+    assert n == 6
+    assert libc.snprintf(out, 64, b"%p", p) > 0
+
+
+def test_struct_and_union_tags_are_apart(backend):
+    # cffi keeps the two tag namespaces apart (C has one)
+    ffi = backend.FFI()
+    ffi.cdef("struct foo { int a; short b, c, d; }; union foo { int a; short b, c, d; };"
+             "union bar { char c; double d; }; struct bar { char c[3]; };"
+             "union foo make(struct foo *, union bar);")
+    assert (ffi.sizeof("struct foo"), ffi.sizeof("union foo")) == (12, 4)
+    assert (ffi.sizeof("union bar"), ffi.sizeof("struct bar")) == (8, 3)
+    assert ffi.typeof("union foo *").cname == "union foo *"
+    assert ffi.typeof("union foo") is not ffi.typeof("struct foo")
+    assert ffi.typeof("union foo(*)(struct foo *, union bar)").args[1] is ffi.typeof("union bar")
+    assert sorted(ffi.list_types()[2]) == ["bar", "foo"]
+    u = ffi.new("union foo *", {"b": 7})
+    assert u.b == 7
+
+
 def test_item_length(ffi):
     t = ffi.typeof("int[3]")
     assert t.item is ffi.typeof("int")

@@ -1,12 +1,14 @@
 """The cffi ABI-mode surface on top of the native module ``abicall._abicall``.
 
 Layout, calls and callbacks are done by the Rust engine; this module keeps
-cffi's object model: ``CType`` objects interned per ``FFI``, ``CData``
+cffi's object model: ``CType`` objects interned (shared by every ``FFI``
+when made only of predefined types, else per ``FFI``), ``CData``
 objects holding (ctype, address, owner), and cffi's conversion rules and
 exceptions.
 """
 
 import sys
+import weakref
 
 from . import _abicall as _C
 from ._abicall import CDefError, FFIError
@@ -32,8 +34,73 @@ _OTHER_TAGS = {"struct __abicall_FILE": "FILE"}
 _OPAQUE_PREFIX = "struct __abicall_opaque_"
 
 
+# cffi keeps struct and union tags apart (C has one tag namespace, so
+# `struct foo` and `union foo` cannot both be declared there): union tags
+# are given to the engine with this prefix, and shown without it.
+_UNION_PREFIX = "__abicall_u_"
+_C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto if inline int "
+    "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
+    "volatile while _Bool _Complex _Alignas _Atomic __int128 __attribute__ __attribute __declspec "
+    "__restrict __restrict__ __const __volatile__ __extension__".split())
+
+
+def _union_tags(text):
+    """``union foo`` -> ``union __abicall_u_foo`` (see ``_UNION_PREFIX``),
+    also past attributes (``union __attribute__((packed)) foo``)."""
+    if "union" not in text:
+        return text
+    import re
+
+    out = []
+    last = 0
+    n = len(text)
+    for m in re.finditer(r"\bunion\b", text):
+        i = m.end()
+        while True:
+            while i < n and text[i].isspace():
+                i += 1
+            a = re.match(r"__attribute__|__attribute\b|__declspec", text[i:])
+            if not a:
+                break
+            i += a.end()
+            while i < n and text[i].isspace():
+                i += 1
+            depth = 0
+            while i < n:  # the balanced parentheses of the attribute
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+        t = re.match(r"[A-Za-z_$][\w$]*", text[i:])
+        if t and t.group(0) not in _C_KEYWORDS and not t.group(0).startswith(_UNION_PREFIX):
+            out.append(text[last:i])
+            out.append(_UNION_PREFIX)
+            last = i
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _union_unmangle(msg, text):
+    """An engine error ``LINE:COL: ...`` about ``text`` (given with
+    ``_union_tags``) with union tags and the column as the user wrote them."""
+    if _UNION_PREFIX not in text:
+        return msg
+    import re
+
+    m = re.match(r"(\d+):(\d+): (.*)", msg, re.S)
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+        lines = text.split("\n")
+        if 1 <= line <= len(lines):
+            col -= len(_UNION_PREFIX) * lines[line - 1][: col - 1].count(_UNION_PREFIX)
+        msg = "%d:%d: %s" % (line, col, m.group(3))
+    return msg.replace(_UNION_PREFIX, "")
+
+
 def _clean_cname(s):
     if "__abicall_" in s:
+        s = s.replace(_UNION_PREFIX, "")
         for tag, name in _WCHAR_TAGS.items():
             s = s.replace(tag, name)
         for tag, name in _OTHER_TAGS.items():
@@ -65,11 +132,16 @@ class CField:
 
 
 class CType(_C.CTypeBase):
-    """A C type (cffi's ``ffi.typeof`` result), interned per ``FFI``."""
+    """A C type (cffi's ``ffi.typeof`` result), interned: one object per
+    type in the process for the types made only of predefined ones
+    (``int *``, ``FILE *``, ``double(*)(double)``: see ``_shared_ctype``),
+    else one per type and ``FFI``. Its ``_tid`` is an id in ``_ffi._ctx``."""
 
     def __init__(self, ctx, tid, ffi):
         kind, code, size, align, item, length, cname, _ik, _is = ctx.describe(tid)
         self._ffi = ffi
+        self._item_ct = None
+        self._rawname = cname  # the engine's spelling, parseable in any FFI
         self._wchar = kind == ENUM and cname in _WCHAR_TAGS
         if self._wchar:
             kind = PRIMITIVE
@@ -80,11 +152,16 @@ class CType(_C.CTypeBase):
         # `long double _Complex`: two long doubles, kept as a cdata
         self._ldc = kind == PRIMITIVE and code == 0 and cname == "long double _Complex"
         self._length = length
-        self._set_info(ffi._ctype(item) if item >= 0 and kind not in (FUNCTION,) else None, self._wchar)
+        item_ct = ffi._ctype(item) if item >= 0 else None
+        if kind == FUNCTION:
+            # the function type identifies a function pointer (kept alive here)
+            self._item_ct = item_ct
+            self._set_info(None, self._wchar, item_ct)
+        else:
+            self._set_info(item_ct, self._wchar)
         self._fieldmap = None
         self._fieldlist = None
         self._sig = None
-        self._item_ct = None
 
     def __repr__(self):
         return "<ctype '%s'>" % self.cname
@@ -206,6 +283,41 @@ class CType(_C.CTypeBase):
         return self._fieldmap
 
 
+_SHARED_FFI = None
+_SHARED_CTYPES = weakref.WeakValueDictionary()  # engine spelling -> CType
+
+
+def _shared_ctype(rawname):
+    """The process-wide ctype of a type made only of predefined types, as
+    cffi shares them (``FFI().typeof("int *") is FFI().typeof("int *")``).
+    They belong to a hidden FFI without declarations, which holds them
+    weakly: an unused one is freed, as in cffi."""
+    ct = _SHARED_CTYPES.get(rawname)
+    if ct is None:
+        global _SHARED_FFI
+        if _SHARED_FFI is None:
+            sh = object.__new__(_FFIBase)
+            sh._shared = True
+            sh._setup()
+            _SHARED_FFI = sh
+        sh = _SHARED_FFI
+        ct = sh._ctype(sh._ctx.parse_type(rawname))
+        _SHARED_CTYPES[rawname] = ct
+    return ct
+
+
+def _pointer_ct(ct):
+    """``T *`` for the ctype ``T`` (made where ``T`` was)."""
+    ffi = ct._ffi
+    return ffi._ctype(ffi._ctx.pointer_to(ct._tid))
+
+
+def _open_array_ct(ct):
+    """``T[]`` for the pointer or array ctype ``ct`` of items ``T``."""
+    ffi = ct._ffi
+    return ffi._ctype(ffi._ctx.array_of(ct._item, None))
+
+
 _PREDEFINED_TYPEDEF = None
 _PREDEFINED = ("wchar_t", "char16_t", "char32_t", "FILE", "bool")
 
@@ -319,6 +431,46 @@ def _cffi_syntax(text):
                           % (m.group(1), "", m.group(2), m.group(3), m.group(3), m.group(4)), text)
         text = enum_dots.sub(lambda m: " %s   %s}" % (m.group(1), m.group(2)), text)
     return text
+
+
+_CDEF_SOURCE = "<cdef source string>"
+
+
+def _cdef_error_text(source, msg, shift):
+    """A cdef error as cffi words it: ``cannot parse "<the line>"`` and
+    ``<cdef source string>:LINE:COL: <abicall's message>``, or ``parse
+    error`` and ``FILE:LINE:COL: ...`` after a ``# LINE "FILE"`` marker
+    (as pycparser counts lines); K&R-style parameters get cffi's text.
+    ``shift`` lines were added in front of ``source`` (``#pragma pack``)."""
+    import re
+
+    m = re.match(r"(\d+):(\d+): (.*)", msg, re.S)
+    if not m:
+        return msg
+    line, col, text = int(m.group(1)) - shift, int(m.group(2)), m.group(3)
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return "%s:%d:%d: %s" % (_CDEF_SOURCE, line, col, text)
+    fname, shown = _CDEF_SOURCE, line
+    for i in range(line - 2, -1, -1):
+        mark = re.match(r'\s*#\s*(?:line\s+)?(\d+)\s+"([^"]*)"', lines[i])
+        if mark:
+            # the line after the marker is line N of FILE
+            fname, shown = mark.group(2), int(mark.group(1)) + (line - (i + 1) - 1)
+            break
+    src = lines[line - 1]
+    if text.startswith("K&R-style parameter lists"):
+        # cffi: "<file>:LINE: f arg N: unknown type 'name' (...)"
+        head = src[: col - 1]
+        name = re.match(r"\w+", src[col - 1:])
+        fn = re.search(r"(\w+)\s*\(([^()]*)$", head)
+        if name and fn:
+            return ("%s:%d: %s arg %d: unknown type '%s' (if you meant to use the old C syntax of giving "
+                    "untyped arguments, it is not supported)"
+                    % (fname, shown, fn.group(1), fn.group(2).count(",") + 1, name.group(0)))
+    if fname == _CDEF_SOURCE and src.strip():
+        return 'cannot parse "%s"\n%s:%d:%d: %s' % (src.strip(), fname, shown, col, text)
+    return "parse error\n%s:%d:%d: %s" % (fname, shown, col, text)
 
 
 def _cast_owner(source):
@@ -713,6 +865,22 @@ def _convert_arg_hook(ctype, value):
 _C._install(CData, _convert_arg_hook)
 
 
+class _PlainCData(CData):
+    """The cdata made natively that own nothing or only their bytes: not
+    tracked by the cycle collector (their references cannot lead back to
+    them), as cffi's plain cdata."""
+
+    __slots__ = ()
+
+
+_PlainCData.__name__ = _PlainCData.__qualname__ = "CData"
+_C._install_plain(_PlainCData)
+_C._install_ctype(CType)
+for _cls in (_C.CDataBase, CData, _PlainCData, _FuncCData, _CallbackCData):
+    _C._install_slots(_cls)  # cdata[key] and cdata.name without a type check (slots.rs)
+del _cls
+
+
 class _Gc:
     """Runs a destructor when the last cdata referring to it dies (``ffi.gc``)."""
 
@@ -917,7 +1085,7 @@ class Lib:
             ct, addr = self._var(var)
             if ct._kind == ARRAY and ct._length < 0:
                 # `extern T x[];`: a `T *` to the array, as in cffi
-                return CData(ffi._ctype(ctx.pointer_to(ct._item)), addr, self._library)
+                return CData(_pointer_ct(ct.item), addr, self._library)
             return ffi._read(ct, addr, self._library)
         raise AttributeError("cffi library '%s' has no function, constant or global variable named '%s'"
                              % (self._library.name, name))
@@ -965,7 +1133,8 @@ class _FFIBase:
     and of ``abicall.backend.FFI``)."""
 
     __slots__ = ("_ctx", "_by_id", "_by_name", "_sources", "_init_done", "_fptr_cache", "_init_lock",
-                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "__weakref__")
+                 "_null", "_libs", "_user_typedefs", "_renames", "_bodiless_enums", "_shared", "_local_tids",
+                 "__weakref__")
     NULL = _NullAttr()
     _type_error = CDefError  # what a bad type string raises
     _symbol_error = AttributeError  # what a declared name missing from the library raises
@@ -986,6 +1155,7 @@ class _FFIBase:
 
     def __new__(cls, *args, **kwargs):
         self = object.__new__(cls)
+        self._shared = False
         self._setup()
         return self
 
@@ -998,8 +1168,10 @@ class _FFIBase:
             "typedef enum __abicall_char32_t : unsigned int { __abicall_char32_0 } char32_t;\n"
             "typedef struct __abicall_FILE FILE;\n" % wchar
         )
-        self._by_id = {}
-        self._by_name = {}
+        # the shared FFI holds its ctypes weakly (see _shared_ctype)
+        self._by_id = weakref.WeakValueDictionary() if self._shared else {}
+        self._by_name = weakref.WeakValueDictionary() if self._shared else {}
+        self._local_tids = {}
         self._sources = []
         self._init_done = {}
         self._fptr_cache = {}
@@ -1022,17 +1194,19 @@ class _FFIBase:
         if pack and pack not in (1, 2, 4, 8, 16):
             raise ValueError("'pack' must be a power of two, not %r" % (pack,))
         _cffi_refusals(csource, self._bodiless_enums)
+        original = csource
         csource, renamed = _rename_predefined_typedefs(csource, self._renames)
-        csource = _cffi_syntax(csource)
+        csource = _union_tags(_cffi_syntax(csource))
         if packed or pack:
             n = 1 if packed else int(pack)
             csource = "#pragma pack(push, %d)\n%s\n#pragma pack(pop)\n" % (n, csource)
         try:
             self._ctx.cdef(csource)
         except CDefError as e:
-            if "redefined with a different value" in str(e):
-                raise FFIError(str(e)) from None  # as cffi (a #define given twice)
-            raise
+            msg = _union_unmangle(str(e), csource)
+            if "redefined with a different value" in msg:
+                raise FFIError(msg) from None  # as cffi (a #define given twice)
+            raise CDefError(_cdef_error_text(original, msg, 1 if (packed or pack) else 0)) from None
         for name in renamed:
             # the text's own typedef of a predefined name wins (as in cffi)
             self._ctx.set_typedef(name, self._ctx.parse_type("__abicall_user_" + name))
@@ -1040,8 +1214,9 @@ class _FFIBase:
             self._renames[name] = "__abicall_user_" + name
         self._sources.append(csource)
         self._by_name.clear()
+        self._local_tids.clear()
         for ct in list(self._by_id.values()):
-            if ct._size < 0 or ct._item_size < 0:
+            if (ct._size < 0 or ct._item_size < 0) and ct._ffi is self:
                 # a struct or union this cdef completed: the same ctype, completed
                 ct._refresh(self._ctx)
                 ct._fieldmap = ct._fieldlist = None
@@ -1106,9 +1281,24 @@ class _FFIBase:
         ct = self._by_id.get(tid)
         if ct is None:
             plain = self._ctx.strip_quals(tid)
-            ct = self._ctype(plain) if plain != tid else CType(self._ctx, tid, self)
+            if plain != tid:
+                ct = self._ctype(plain)
+            elif not self._shared and self._ctx.shareable(tid):
+                ct = _shared_ctype(self._ctx.describe(tid)[6])
+            else:
+                ct = CType(self._ctx, tid, self)
             self._by_id[tid] = ct
         return ct
+
+    def _local_tid(self, ct):
+        """The id in this FFI's context of a ctype (shared ctypes belong to
+        another context)."""
+        if ct._ffi is self:
+            return ct._tid
+        tid = self._local_tids.get(ct)
+        if tid is None:
+            tid = self._local_tids[ct] = self._ctx.parse_type(ct._rawname)
+        return tid
 
     def _typeof_str(self, cdecl, function_ok=False):
         ct = self._by_name.get(cdecl)
@@ -1116,7 +1306,7 @@ class _FFIBase:
             ct = self._ctype(self._parse_type(cdecl))
             if ct._kind == FUNCTION:
                 if function_ok:
-                    return self._ctype(self._ctx.pointer_to(ct._tid))
+                    return _pointer_ct(ct)
                 # a function type, not a pointer to one (cffi's error)
                 raise self._type_error("the type %r is a function type, not a pointer-to-function type" % cdecl)
             self._by_name[cdecl] = ct
@@ -1131,6 +1321,7 @@ class _FFIBase:
             text = _apply_renames(text, self._renames)
         if "__stdcall" in text or "__cdecl" in text or "WINAPI" in text:
             text = _cffi_syntax(text)
+        text = _union_tags(text)
         for _ in range(64):
             try:
                 return self._ctx.parse_type(text)
@@ -1140,6 +1331,7 @@ class _FFIBase:
                 msg = str(e)
                 m = re.match(r"(\d+):(\d+): unexpected name `(\w+)` in a type name", msg)
                 if not (m and m.group(1) == "1"):
+                    msg = _union_unmangle(msg, text)
                     if "array of elements of incomplete type" in msg:
                         raise ValueError(msg) from None
                     if self._type_error is not CDefError:
@@ -1148,7 +1340,7 @@ class _FFIBase:
                         raise ValueError(msg) from None
                     if "function cannot return" in msg:
                         raise TypeError("invalid result type: %s" % msg) from None
-                    raise
+                    raise CDefError(msg) from None
                 # `unexpected name `x` in a type name` at line:col: drop the name
                 col = int(m.group(2)) - 1
                 name = m.group(3)
@@ -1253,6 +1445,7 @@ class _FFIBase:
         if "FILE" not in self._user_typedefs:
             typedefs = [t for t in typedefs if t != "FILE"]
         structs = [t for t in structs if not t.startswith("__abicall_")]
+        unions = [u[len(_UNION_PREFIX):] if u.startswith(_UNION_PREFIX) else u for u in unions]
         return typedefs, structs, unions
 
     def init_once(self, func, tag):
@@ -1277,8 +1470,9 @@ class _FFIBase:
         return v
 
     # --- memory -------------------------------------------------------------
-    def new(self, cdecl, init=None):
-        """A new zero-initialized C object owned by Python (``T *`` or ``T[n]``)."""
+    def _new_slow(self, cdecl, init=None):
+        """A new zero-initialized C object owned by Python (``T *`` or
+        ``T[n]``): ``new``'s cases that its native method leaves here."""
         ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
         if ct is None:
             if _is_cdata(cdecl):
@@ -1435,15 +1629,10 @@ class _FFIBase:
 
         return alloc, free
 
-    def cast(self, cdecl, source):
-        """C cast of a number or cdata to ``cdecl``."""
-        ct = self._by_name.get(cdecl) if cdecl.__class__ is str else None
-        if ct is not None:
-            r = _cast_ptr(ct, source)  # pointer from pointer, natively
-            if r is not None:
-                return r
-        else:
-            ct = self._typeof(cdecl)
+    def _cast_slow(self, cdecl, source):
+        """C cast of a number or cdata to ``cdecl`` (``cast``: a native method
+        for casts to a known pointer type from a pointer, this otherwise)."""
+        ct = self._typeof(cdecl)
         k = ct._kind
         if k == ENUM and ct._size < 0 and not ct._wchar:
             # `enum foo;` without enumerators: an unsigned int, as cffi guesses
@@ -1464,7 +1653,7 @@ class _FFIBase:
                 return _new_owned(ct, ct._size, ct._align, -1, 0, ct._code, v)
         if k in (POINTER, FUNCTION):
             if k == FUNCTION:
-                ct = self._ctype(self._ctx.pointer_to(ct._tid))
+                ct = _pointer_ct(ct)
             if source is None:
                 return CData(ct, 0)
             if _is_cdata(source):
@@ -1477,7 +1666,7 @@ class _FFIBase:
             if isinstance(source, (int, float)):
                 return CData(ct, int(source) & 0xFFFFFFFFFFFFFFFF)
             raise TypeError("cannot cast %s to '%s'" % (type(source).__name__, ct.cname))
-        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype._tid == ct._tid:
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(source) and source._ctype is ct:
             cd = _new_owned(ct, ct._size, ct._align, -1, 0)
             _C.memmove(cd._addr, source._addr, ct._size)
             return cd
@@ -1657,7 +1846,7 @@ class _FFIBase:
             var = ctx.variable(name)
             if var is not None:
                 ct, addr = cdata._var(var)
-                return CData(self._ctype(ctx.pointer_to(ct._tid)), addr, cdata._library)
+                return CData(_pointer_ct(ct), addr, cdata._library)
             fn = ctx.function(name)
             if fn is not None:
                 return getattr(cdata, name)
@@ -1668,7 +1857,7 @@ class _FFIBase:
         if ct._kind not in (STRUCT, UNION, ARRAY) and not (ct._kind == POINTER and fields_or_indexes):
             raise TypeError("expected a cdata struct/union/array object, got '%s'" % ct.cname)
         off, target = self._walk(ct, fields_or_indexes, allow_ptr=True)
-        return CData(self._ctype(self._ctx.pointer_to(target._tid)), cdata._addr + off, cdata)
+        return CData(_pointer_ct(target), cdata._addr + off, cdata)
 
     def new_handle(self, x):
         """A ``void *`` that ``from_handle`` maps back to ``x`` while the handle lives."""
@@ -1716,7 +1905,7 @@ class _FFIBase:
             raise TypeError("expected a callable object for 'onerror', not %s" % type(onerror).__name__)
         ct = self._typeof_str(cdecl, True) if isinstance(cdecl, str) else self._typeof(cdecl)
         if ct._kind == FUNCTION:
-            ct = self._ctype(self._ctx.pointer_to(ct._tid))
+            ct = _pointer_ct(ct)
         if ct._kind != POINTER or ct._item_kind != FUNCTION:
             raise TypeError("expected a function ctype, got '%s'" % ct.cname)
         ret, params, variadic = ct.item._signature()
@@ -1754,7 +1943,7 @@ class _FFIBase:
             else:
                 _report(python_callable, type(exc), exc, exc.__traceback__, ", trying to convert the result back to C")
 
-        return _CallbackCData(self._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
+        return _CallbackCData(ct._ffi._ctx, ct, python_callable, params, ret, err_bytes, on_error, on_convert_error,
                               on_void_value, _SENTINEL)
 
     def def_extern(self, *args, **kwargs):
@@ -1768,7 +1957,7 @@ class _FFIBase:
         The cache keeps nothing alive: calling through a pointer whose code
         is gone is the caller's error, as in cffi (callback trampolines are
         never freed, so a dead callback answers with its error value)."""
-        key = (fptr_ct._tid, addr)
+        key = (fptr_ct, addr)
         f = self._fptr_cache.get(key)
         if f is None:
             if len(self._fptr_cache) > 4096:
@@ -1779,7 +1968,14 @@ class _FFIBase:
     def _function(self, fptr_ct, addr, name, keepalive):
         global _vectorcall_enabled
         ret, params, variadic = fptr_ct.item._signature()
-        f = _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype)
+        if variadic and fptr_ct._ffi is not self:
+            # the variadic arguments' types are this FFI's (records, enums)
+            f = _FuncCData(self._ctx, fptr_ct, addr, params, ret, name, keepalive, self._ctype,
+                           self._local_tid(fptr_ct), self._local_tid)
+        else:
+            owner = fptr_ct._ffi
+            f = _FuncCData(owner._ctx, fptr_ct, addr, params, ret, name, keepalive, owner._ctype, None,
+                           owner._local_tid)
         if not _vectorcall_enabled:
             _C._enable_vectorcall(f)
             _vectorcall_enabled = True
@@ -1852,7 +2048,7 @@ class _FFIBase:
     def _write(self, ct, addr, value, extra=0):
         """Stores ``value`` as a ``ct`` at ``addr`` (cffi's initializer rules)."""
         k = ct._kind
-        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype._tid == ct._tid:
+        if (ct._code == C_LDOUBLE or ct._ldc) and _is_cdata(value) and value._ctype is ct:
             _C.memmove(addr, value._addr, ct._size)  # all the bits of a long double
             return
         if ct._ldc:
@@ -1992,12 +2188,12 @@ class _FFIBase:
         if k == POINTER:
             if isinstance(value, str) and ct.item._wchar:
                 # as cffi: a str for a wchar_t * argument is a temporary wide string
-                arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
+                arr = self.new(_open_array_ct(ct), value)
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
             if isinstance(value, (list, tuple)) and ct._item_kind not in (VOID, FUNCTION):
-                arr = self.new(self._ctype(self._ctx.array_of(ct._item, None)), value)
+                arr = self.new(_open_array_ct(ct), value)
                 box = _C.Block(8, 8)
                 _C.write(C_PTR, box.address, arr._addr)
                 return box.address, (box, arr)
@@ -2021,6 +2217,13 @@ class _FFIBase:
         box = _C.Block(max(ct._size, 16), max(ct._align, 16))
         self._write(ct, box.address, value)
         return box.address, box
+
+
+
+# built-in methods (bindings/python/src/methods.rs), falling back to
+# _cast_slow / _new_slow
+_FFIBase.cast = _C._native_method(_FFIBase, "cast")
+_FFIBase.new = _C._native_method(_FFIBase, "new")
 
 
 def _report(f, et, ev, tb, extra=""):

@@ -7,11 +7,17 @@ A generated module does ``import _cffi_backend`` and calls
 abicall, call :func:`abicall.use_for_cffi_modules` first (it makes this
 module the ``_cffi_backend`` that such imports find)."""
 
+import re
+import weakref
+
 from ._abicall import FFIError
 from . import _outofline
 from ._ffi import ARRAY, _FFIBase
 
 __version__ = "2.0.0"  # the cffi version whose module format and behaviour this follows
+
+
+_DECLARED_TAGS = weakref.WeakKeyDictionary()  # FFI -> struct/union tags its declarations define
 
 
 class FFI(_FFIBase):
@@ -36,6 +42,28 @@ class FFI(_FFIBase):
         self.cdef(text)
 
     _type_error = FFIError  # cffi's _cffi_backend.FFI reports bad types as ffi.error
+
+    def cdef(self, csource, override=False, packed=False, pack=None):
+        """Parses C declarations (``packed=True`` packs every struct)."""
+        _FFIBase.cdef(self, csource, override, packed, pack)
+        # the struct and union tags declared (type strings may name only these)
+        _, structs, unions = _FFIBase.list_types(self)
+        _DECLARED_TAGS[self] = set(structs) | set(unions)
+
+    def _parse_type(self, cdecl):
+        """As ``_cffi_backend``: a struct or union must be declared before a
+        type string names it, and a bad type string is an ``ffi.error``
+        worded as its parser words it (see ``_bad_type``)."""
+        try:
+            tid = _FFIBase._parse_type(self, cdecl)
+        except FFIError as e:
+            raise FFIError(_bad_type(cdecl, str(e))) from None
+        if "struct" in cdecl or "union" in cdecl:
+            known = _DECLARED_TAGS.get(self, ())
+            for m in re.finditer(r"\b(?:struct|union)\s+([A-Za-z_$][\w$]*)", cdecl):
+                if m.group(1) not in known:
+                    raise FFIError(_caret("undefined struct/union name", cdecl, m.start(1)))
+        return tid
     _symbol_error = FFIError  # and symbols missing from the library
 
     def sizeof(self, cdecl):
@@ -45,3 +73,34 @@ class FFI(_FFIBase):
             if ct._size < 0 or (ct._kind == ARRAY and ct._length < 0):
                 raise FFIError("ctype '%s' is of unknown size" % ct.cname)
         return _FFIBase.sizeof(self, cdecl)
+
+
+def _caret(what, text, pos):
+    """``_cffi_backend``'s error text for a type string: the message, then
+    (for texts up to 500 bytes) the text, non-printable bytes as ``?``, and a
+    caret under byte ``pos`` (a character index of ``text``)."""
+    b = text.encode("utf-8")
+    if len(b) > 500:
+        return what
+    shown = "".join(chr(c) if 32 <= c < 0x7F else " " if c in (9, 10) else "?" for c in b)
+    return "%s\n%s\n%s^" % (what, shown, " " * len(text[:pos].encode("utf-8")))
+
+
+def _bad_type(text, msg):
+    """abicall's parse error ``LINE:COL: ...`` for a type string, in the
+    words of ``_cffi_backend``'s parser where they say the same thing."""
+    m = re.match(r"(\d+):(\d+): (.*)", msg, re.S)
+    if not m:
+        return msg
+    line, col, found = int(m.group(1)), int(m.group(2)), m.group(3)
+    lines = text.split("\n")
+    pos = sum(len(s) + 1 for s in lines[: line - 1]) + col - 1
+    if found.startswith("unknown type name"):
+        what = "undefined type name"
+    elif "after `struct`" in found or "after `union`" in found:
+        what = "struct or union name expected"
+    elif found.startswith("expected a type") or found.startswith("invalid character"):
+        what = "identifier expected"
+    else:
+        return msg
+    return _caret(what, text, pos)
