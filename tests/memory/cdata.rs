@@ -681,18 +681,29 @@ fn memory_errors_carry_their_kind() {
     let e0 = a.index(&t, 0).unwrap();
     assert_eq!(kind(e0.offset(&t, 4).unwrap_err()), K::OutOfBounds);
     let one = CData::new(&t, i, None).unwrap();
-    assert_eq!(kind(one.index(&t, 0).unwrap_err()), K::WrongType, "an int is not an array");
+    assert_eq!(
+        kind(one.index(&t, 0).unwrap_err()),
+        K::WrongType,
+        "an int is not an array"
+    );
     assert_eq!(kind(one.string(&t, None).unwrap_err()), K::WrongType);
     let cp = t.pointer(c);
     assert_eq!(kind(Ptr::new(0, c).target().unwrap_err()), K::Null);
     let nul = CData::new(&t, cp, None).unwrap();
-    assert_eq!(kind(nul.string(&t, None).unwrap_err()), K::WrongType, "string() of a char * cdata");
+    assert_eq!(
+        kind(nul.string(&t, None).unwrap_err()),
+        K::WrongType,
+        "string() of a char * cdata"
+    );
     // SAFETY: a NULL address is refused before anything is read.
     let e = unsafe { abicall::memory::string_at(std::ptr::null(), None) }.unwrap_err();
     assert_eq!(kind(e), K::Null);
     assert_eq!(kind(Ptr::new(0x1000, c).target().unwrap_err()), K::Untracked);
     assert_eq!(kind(Ptr::new(0x1000, v).add(&t, 1).unwrap_err()), K::WrongType);
-    assert_eq!(kind(CData::new_array(&mut t, i, usize::MAX / 2, None).unwrap_err()), K::Size);
+    assert_eq!(
+        kind(CData::new_array(&mut t, i, usize::MAX / 2, None).unwrap_err()),
+        K::Size
+    );
     let other = Types::new(Target::X86_64SysV);
     let big = t.array(c, Some(99));
     let b = CData::new(&t, big, None).unwrap();

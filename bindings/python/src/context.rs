@@ -102,6 +102,8 @@ fn shareable(types: &mut Types, t: TypeId, depth: u32) -> bool {
         TypeKind::Prim(_) => true,
         TypeKind::Pointer(p) => shareable(types, p, depth + 1),
         TypeKind::Array { elem, .. } => shareable(types, elem, depth + 1),
+        // A vector's element is a scalar type: built from predefined types only.
+        TypeKind::Vector { .. } => true,
         TypeKind::Func(f) => {
             let sig = types.func_sig(f).clone();
             shareable(types, sig.ret, depth + 1) && sig.params.iter().all(|&p| shareable(types, p, depth + 1))

@@ -248,3 +248,27 @@ def test_union_tag_after_attributes():
              "union u pick(union   u);")
     assert (ffi.sizeof("union u"), ffi.sizeof("struct u")) == (16, 3)
     assert ffi.typeof("union u(*)(union u)").result is ffi.typeof("union u")
+
+
+def test_vector_types_are_laid_out_as_gcc_does(affi):
+    """cffi's parser refuses `vector_size`; abicall lays such types out
+    (sizes from gcc: a 16-byte vector is 16-aligned) and refuses values."""
+    import abicall
+
+    ffi = abicall.FFI()
+    ffi.cdef(
+        "typedef float v4sf __attribute__((vector_size(16)));"
+        "typedef int v2si __attribute__((vector_size(8)));"
+        "struct vs { char c; v4sf v; v2si w; };"
+    )
+    assert ffi.typeof("v4sf").kind == "vector"
+    assert (ffi.sizeof("v4sf"), ffi.alignof("v4sf")) == (16, 16)
+    assert (ffi.sizeof("v2si"), ffi.alignof("v2si")) == (8, 8)
+    assert ffi.sizeof("struct vs") == 48
+    assert (ffi.offsetof("struct vs", "v"), ffi.offsetof("struct vs", "w")) == (16, 32)
+    p = ffi.new("v4sf *")  # zeroed memory of the right size
+    assert len(ffi.buffer(p)) == 16
+    with pytest.raises(TypeError, match="vector_size"):
+        p[0]
+    with pytest.raises(TypeError, match="vector_size"):
+        ffi.new("v4sf *", [1, 2, 3, 4])

@@ -14,7 +14,7 @@ from . import _abicall as _C
 from ._abicall import CDefError, FFIError
 
 PRIMITIVE, POINTER, ARRAY, STRUCT, UNION, ENUM, FUNCTION, VOID = range(8)
-_KIND_NAMES = ("primitive", "pointer", "array", "struct", "union", "enum", "function", "void")
+_KIND_NAMES = ("primitive", "pointer", "array", "struct", "union", "enum", "function", "void", "vector")
 # Scalar codes (bindings/python/src/scalar.rs).
 C_BOOL, C_CHAR = 1, 2
 C_SIGNED = {3, 5, 7, 9, 11}
