@@ -58,6 +58,15 @@ typedef unsigned char bool;
 #define ABICALL_VERSION_NUMBER (((ABICALL_VERSION_MAJOR * 1000000) + (ABICALL_VERSION_MINOR * 1000)) + ABICALL_VERSION_PATCH)
 
 /*
+ `abicall_function_entry` flag: the entry saves and restores `errno` as
+ `abicall_call` does (`abicall_errno_get` / `abicall_errno_set`). Without
+ it the entry may skip that (the JIT tier's entry does), and `errno` is
+ only what C left in it: an embedder that wants it reads it right after
+ the call.
+ */
+#define ABICALL_ENTRY_ERRNO 1
+
+/*
  `abicall_callback_options.flags`: the callback may only run on the
  thread that made it. A call from another thread does not run the
  function: C receives the error value and the failure is reported as
@@ -417,6 +426,33 @@ typedef struct abicall_error {
 } abicall_error;
 
 /*
+ The function of an `abicall_entry`: `call(data, args, ret)` calls the
+ prepared function with `args` and `ret` as for `abicall_call`. Returns 0
+ when the C function was called; nonzero when it was refused before
+ anything was called (a NULL argument pointer, or on the checked entry a
+ NULL `ret` for a non-void result, or a panic caught inside abicall):
+ `abicall_call` with the same arguments then says why.
+ */
+typedef uint32_t (*abicall_entry_fn)(const void *data,
+                                     void *const *args,
+                                     void *ret);
+
+/*
+ The direct entry of a call object (`abicall_function_entry`): call it as
+ `e.call(e.data, args, ret)`. Valid while the call object lives.
+ */
+typedef struct abicall_entry {
+  /*
+   The function to call (never NULL once filled).
+   */
+  abicall_entry_fn call;
+  /*
+   Its first argument.
+   */
+  const void *data;
+} abicall_entry;
+
+/*
  The function a callback runs: `args[i]` points to argument `i`'s bytes
  in C layout; write the result (if the type is not `void`) to `ret`, a
  zeroed buffer of the return type's size. `user` is the pointer given to
@@ -616,6 +652,34 @@ enum abicall_status abicall_call(const struct abicall_function *f,
                                  void *const *args,
                                  void *ret,
                                  struct abicall_error *err);
+
+/*
+ The direct entry of a call object, for an interpreter's hot path: a
+ function pointer and its data, called without the handle check, the
+ argument-count check or an `abicall_error`. On the JIT tier (x86_64
+ Linux) `call` is the trampoline generated for the signature itself, with
+ `data` the C function's address: nothing of abicall runs between the
+ embedder and the trampoline. On other tiers, or with
+ `ABICALL_ENTRY_ERRNO` in `flags`, it is a checked entry that runs what
+ `abicall_call` runs.
+
+ Differences from `abicall_call`: the JIT entry checks argument pointers
+ for NULL but not `ret` (pass `abicall_function_ret_size` writable bytes
+ for a non-void result); `errno` is saved only with
+ `ABICALL_ENTRY_ERRNO`; and a failing status callback is not reported
+ through the entry: C still receives the callback's error value, and the
+ failure goes to the callback's `on_error` hook (or stderr), so an
+ embedder that must know records it in its own callback function (as
+ bindings/lua does). Unknown bits in `flags`: `ABICALL_E_INVALID_ARG`.
+
+ # Safety
+ `f` is a call object; `out_entry` writable; `err` NULL or writable.
+ The entry must not be called after `f` is freed.
+ */
+enum abicall_status abicall_function_entry(const struct abicall_function *f,
+                                           uint32_t flags,
+                                           struct abicall_entry *out_entry,
+                                           struct abicall_error *err);
 
 /*
  The number of argument pointers `abicall_call` takes (fixed and variadic).

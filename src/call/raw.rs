@@ -27,6 +27,10 @@ const RET_SCRATCH: usize = 64;
 /// What a padding argument of an AAPCS64 CIF passes (an unused register).
 static PAD_ARG: [u64; 1] = [0];
 
+/// A generated trampoline's signature, `(code, args, ret) -> refused`
+/// (see [`RawCall::jit_entry`]).
+pub type DirectEntry = unsafe extern "C" fn(*const c_void, *const *const c_void, *mut c_void) -> u32;
+
 /// A default argument promotion to perform before the call.
 #[derive(Clone, Copy, Debug)]
 struct Promotion {
@@ -316,6 +320,15 @@ impl RawCall {
     /// The function's address.
     pub fn code(&self) -> *const c_void {
         self.code
+    }
+
+    /// The JIT tier's trampoline, when calls through this object take that
+    /// tier: `t(self.code(), args, ret)` does what [`RawCall::call`] does
+    /// without its checks of `args.len()` and `ret` and without saving
+    /// `errno`; it returns 1, calling nothing, when an argument pointer is
+    /// NULL, else 0. Valid while this object or a clone of it lives.
+    pub fn jit_entry(&self) -> Option<DirectEntry> {
+        self.jit
     }
 
     /// Calls the function. `args[i]` points to argument `i`'s bytes in C

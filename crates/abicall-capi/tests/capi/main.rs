@@ -10,6 +10,7 @@ mod host;
 
 mod alloc;
 mod embedding;
+mod entry;
 mod errors;
 mod example;
 mod header;
