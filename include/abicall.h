@@ -560,6 +560,42 @@ typedef struct abicall_field {
   size_t name_len;
 } abicall_field;
 
+/*
+ An embedder's allocator for the memory of owned C objects
+ (`abicall_object_new_ex`). abicall calls `alloc` once per object and
+ `free` once when the object is freed, with the same size and alignment;
+ both may be called from any thread that makes or frees objects. abicall's
+ own bookkeeping (types, declarations, call plans, generated code,
+ handles) does not go through it: that memory comes from the process's
+ allocator, and `abicall_*_memory_size` reports how much a handle holds.
+ */
+typedef struct abicall_allocator {
+  /*
+   `sizeof(abicall_allocator)` as the caller compiled it
+   (`ABICALL_E_VERSION` for a size this library does not know).
+   */
+  size_t size;
+  /*
+   Returns `size` bytes aligned to `align` (a power of two), or NULL when
+   it cannot (then `abicall_object_new_ex` fails with
+   `ABICALL_E_MEMORY`). abicall zeroes the bytes.
+   */
+  void *(*alloc)(void *user,
+                 size_t size,
+                 size_t align);
+  /*
+   Releases what `alloc` returned (with the same `size` and `align`).
+   */
+  void (*free)(void *user,
+               void *ptr,
+               size_t size,
+               size_t align);
+  /*
+   The first argument of `alloc` and `free`.
+   */
+  void *user;
+} abicall_allocator;
+
 #ifdef __cplusplus
 extern "C" {
 #endif /* __cplusplus */
@@ -680,6 +716,20 @@ enum abicall_status abicall_function_entry(const struct abicall_function *f,
                                            uint32_t flags,
                                            struct abicall_entry *out_entry,
                                            struct abicall_error *err);
+
+/*
+ Approximate bytes of memory a call object holds: the handle, the call
+ plan, libffi's CIF, per-argument tables and the executable memory of the
+ trampolines compiled for it (what a host's garbage collector weighs the
+ object by). Not counted: the context's types and the library, which the
+ object shares.
+
+ # Safety
+ `f` is a call object; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_function_memory_size(const struct abicall_function *f,
+                                                 size_t *out_bytes,
+                                                 struct abicall_error *err);
 
 /*
  The number of argument pointers `abicall_call` takes (fixed and variadic).
@@ -808,6 +858,19 @@ enum abicall_status abicall_callback_new_status(const struct abicall_type *fn_ty
                                                 const struct abicall_callback_options *options,
                                                 struct abicall_callback **out_cb,
                                                 struct abicall_error *err);
+
+/*
+ Approximate bytes of memory a callback holds: the handle, its plan,
+ libffi's CIF and closure, and the error value. Not counted: the user
+ data (the embedder's), and the entry slot with its generated stub, which
+ abicall keeps for the next callback (see docs/guide.md).
+
+ # Safety
+ `cb` is a callback handle; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_callback_memory_size(const struct abicall_callback *cb,
+                                                 size_t *out_bytes,
+                                                 struct abicall_error *err);
 
 /*
  The C function pointer (cast it to the declared type).
@@ -1169,6 +1232,38 @@ enum abicall_status abicall_object_new(const struct abicall_type *ty,
                                        size_t count,
                                        struct abicall_object **out_obj,
                                        struct abicall_error *err);
+
+/*
+ As `abicall_object_new`, with the memory from `alloc` (NULL: abicall's
+ own, exactly `abicall_object_new`). The type must be complete. The
+ memory is zeroed, handed back to `alloc->free` when the object is freed,
+ and must be aligned as asked (`ABICALL_E_MEMORY` if `alloc` returns NULL
+ or misaligned memory, which is then given back). A zero-byte object
+ asks for 1 byte.
+
+ # Safety
+ `ty` is a type handle; `alloc` NULL or a readable allocator whose
+ functions and `user` stay valid until the object is freed; `out_obj`
+ writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_object_new_ex(const struct abicall_type *ty,
+                                          size_t count,
+                                          const struct abicall_allocator *alloc,
+                                          struct abicall_object **out_obj,
+                                          struct abicall_error *err);
+
+/*
+ Bytes of memory an object holds: its C memory (from abicall, or from
+ the embedder's allocator for `abicall_object_new_ex`) and the handle.
+ With `abicall_function_memory_size` and `abicall_callback_memory_size`,
+ what a host's garbage collector weighs a handle by.
+
+ # Safety
+ `obj` is an object handle; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_object_memory_size(const struct abicall_object *obj,
+                                               size_t *out_bytes,
+                                               struct abicall_error *err);
 
 /*
  Frees an object and its memory (NULL: no-op; twice: `ABICALL_E_FREED`).

@@ -286,6 +286,31 @@ pub unsafe extern "C" fn abicall_function_entry(
 
 type EntryFn = unsafe extern "C" fn(*const c_void, *const *mut c_void, *mut c_void) -> u32;
 
+/// Approximate bytes of memory a call object holds: the handle, the call
+/// plan, libffi's CIF, per-argument tables and the executable memory of the
+/// trampolines compiled for it (what a host's garbage collector weighs the
+/// object by). Not counted: the context's types and the library, which the
+/// object shares.
+///
+/// # Safety
+/// `f` is a call object; `out_bytes` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_memory_size(
+    f: *const abicall_function,
+    out_bytes: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_function_memory_size`'s contract holds: `f` is a call object; `out_bytes`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_bytes, "out_bytes")?.set(std::mem::size_of::<abicall_function>() + f.raw.memory_size());
+            Ok(())
+        })
+    }
+}
+
 /// The number of argument pointers `abicall_call` takes (fixed and variadic).
 ///
 /// # Safety

@@ -13,4 +13,5 @@ mod embedding;
 mod entry;
 mod errors;
 mod example;
+mod gc_memory;
 mod header;
