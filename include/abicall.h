@@ -58,6 +58,15 @@ typedef unsigned char bool;
 #define ABICALL_VERSION_NUMBER (((ABICALL_VERSION_MAJOR * 1000000) + (ABICALL_VERSION_MINOR * 1000)) + ABICALL_VERSION_PATCH)
 
 /*
+ `abicall_function_entry` flag: the entry saves and restores `errno` as
+ `abicall_call` does (`abicall_errno_get` / `abicall_errno_set`). Without
+ it the entry may skip that (the JIT tier's entry does), and `errno` is
+ only what C left in it: an embedder that wants it reads it right after
+ the call.
+ */
+#define ABICALL_ENTRY_ERRNO 1
+
+/*
  `abicall_callback_options.flags`: the callback may only run on the
  thread that made it. A call from another thread does not run the
  function: C receives the error value and the failure is reported as
@@ -422,6 +431,33 @@ typedef struct abicall_error {
 } abicall_error;
 
 /*
+ The function of an `abicall_entry`: `call(data, args, ret)` calls the
+ prepared function with `args` and `ret` as for `abicall_call`. Returns 0
+ when the C function was called; nonzero when it was refused before
+ anything was called (a NULL argument pointer, or on the checked entry a
+ NULL `ret` for a non-void result, or a panic caught inside abicall):
+ `abicall_call` with the same arguments then says why.
+ */
+typedef uint32_t (*abicall_entry_fn)(const void *data,
+                                     void *const *args,
+                                     void *ret);
+
+/*
+ The direct entry of a call object (`abicall_function_entry`): call it as
+ `e.call(e.data, args, ret)`. Valid while the call object lives.
+ */
+typedef struct abicall_entry {
+  /*
+   The function to call (never NULL once filled).
+   */
+  abicall_entry_fn call;
+  /*
+   Its first argument.
+   */
+  const void *data;
+} abicall_entry;
+
+/*
  The function a callback runs: `args[i]` points to argument `i`'s bytes
  in C layout; write the result (if the type is not `void`) to `ret`, a
  zeroed buffer of the return type's size. `user` is the pointer given to
@@ -529,6 +565,42 @@ typedef struct abicall_field {
   size_t name_len;
 } abicall_field;
 
+/*
+ An embedder's allocator for the memory of owned C objects
+ (`abicall_object_new_ex`). abicall calls `alloc` once per object and
+ `free` once when the object is freed, with the same size and alignment;
+ both may be called from any thread that makes or frees objects. abicall's
+ own bookkeeping (types, declarations, call plans, generated code,
+ handles) does not go through it: that memory comes from the process's
+ allocator, and `abicall_*_memory_size` reports how much a handle holds.
+ */
+typedef struct abicall_allocator {
+  /*
+   `sizeof(abicall_allocator)` as the caller compiled it
+   (`ABICALL_E_VERSION` for a size this library does not know).
+   */
+  size_t size;
+  /*
+   Returns `size` bytes aligned to `align` (a power of two), or NULL when
+   it cannot (then `abicall_object_new_ex` fails with
+   `ABICALL_E_MEMORY`). abicall zeroes the bytes.
+   */
+  void *(*alloc)(void *user,
+                 size_t size,
+                 size_t align);
+  /*
+   Releases what `alloc` returned (with the same `size` and `align`).
+   */
+  void (*free)(void *user,
+               void *ptr,
+               size_t size,
+               size_t align);
+  /*
+   The first argument of `alloc` and `free`.
+   */
+  void *user;
+} abicall_allocator;
+
 #ifdef __cplusplus
 extern "C" {
 #endif /* __cplusplus */
@@ -621,6 +693,48 @@ enum abicall_status abicall_call(const struct abicall_function *f,
                                  void *const *args,
                                  void *ret,
                                  struct abicall_error *err);
+
+/*
+ The direct entry of a call object, for an interpreter's hot path: a
+ function pointer and its data, called without the handle check, the
+ argument-count check or an `abicall_error`. On the JIT tier (x86_64
+ Linux) `call` is the trampoline generated for the signature itself, with
+ `data` the C function's address: nothing of abicall runs between the
+ embedder and the trampoline. On other tiers, or with
+ `ABICALL_ENTRY_ERRNO` in `flags`, it is a checked entry that runs what
+ `abicall_call` runs.
+
+ Differences from `abicall_call`: the JIT entry checks argument pointers
+ for NULL but not `ret` (pass `abicall_function_ret_size` writable bytes
+ for a non-void result); `errno` is saved only with
+ `ABICALL_ENTRY_ERRNO`; and a failing status callback is not reported
+ through the entry: C still receives the callback's error value, and the
+ failure goes to the callback's `on_error` hook (or stderr), so an
+ embedder that must know records it in its own callback function (as
+ bindings/lua does). Unknown bits in `flags`: `ABICALL_E_INVALID_ARG`.
+
+ # Safety
+ `f` is a call object; `out_entry` writable; `err` NULL or writable.
+ The entry must not be called after `f` is freed.
+ */
+enum abicall_status abicall_function_entry(const struct abicall_function *f,
+                                           uint32_t flags,
+                                           struct abicall_entry *out_entry,
+                                           struct abicall_error *err);
+
+/*
+ Approximate bytes of memory a call object holds: the handle, the call
+ plan, libffi's CIF, per-argument tables and the executable memory of the
+ trampolines compiled for it (what a host's garbage collector weighs the
+ object by). Not counted: the context's types and the library, which the
+ object shares.
+
+ # Safety
+ `f` is a call object; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_function_memory_size(const struct abicall_function *f,
+                                                 size_t *out_bytes,
+                                                 struct abicall_error *err);
 
 /*
  The number of argument pointers `abicall_call` takes (fixed and variadic).
@@ -749,6 +863,19 @@ enum abicall_status abicall_callback_new_status(const struct abicall_type *fn_ty
                                                 const struct abicall_callback_options *options,
                                                 struct abicall_callback **out_cb,
                                                 struct abicall_error *err);
+
+/*
+ Approximate bytes of memory a callback holds: the handle, its plan,
+ libffi's CIF and closure, and the error value. Not counted: the user
+ data (the embedder's), and the entry slot with its generated stub, which
+ abicall keeps for the next callback (see docs/guide.md).
+
+ # Safety
+ `cb` is a callback handle; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_callback_memory_size(const struct abicall_callback *cb,
+                                                 size_t *out_bytes,
+                                                 struct abicall_error *err);
 
 /*
  The C function pointer (cast it to the declared type).
@@ -1110,6 +1237,38 @@ enum abicall_status abicall_object_new(const struct abicall_type *ty,
                                        size_t count,
                                        struct abicall_object **out_obj,
                                        struct abicall_error *err);
+
+/*
+ As `abicall_object_new`, with the memory from `alloc` (NULL: abicall's
+ own, exactly `abicall_object_new`). The type must be complete. The
+ memory is zeroed, handed back to `alloc->free` when the object is freed,
+ and must be aligned as asked (`ABICALL_E_MEMORY` if `alloc` returns NULL
+ or misaligned memory, which is then given back). A zero-byte object
+ asks for 1 byte.
+
+ # Safety
+ `ty` is a type handle; `alloc` NULL or a readable allocator whose
+ functions and `user` stay valid until the object is freed; `out_obj`
+ writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_object_new_ex(const struct abicall_type *ty,
+                                          size_t count,
+                                          const struct abicall_allocator *alloc,
+                                          struct abicall_object **out_obj,
+                                          struct abicall_error *err);
+
+/*
+ Bytes of memory an object holds: its C memory (from abicall, or from
+ the embedder's allocator for `abicall_object_new_ex`) and the handle.
+ With `abicall_function_memory_size` and `abicall_callback_memory_size`,
+ what a host's garbage collector weighs a handle by.
+
+ # Safety
+ `obj` is an object handle; `out_bytes` writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_object_memory_size(const struct abicall_object *obj,
+                                               size_t *out_bytes,
+                                               struct abicall_error *err);
 
 /*
  Frees an object and its memory (NULL: no-op; twice: `ABICALL_E_FREED`).

@@ -50,6 +50,28 @@ static __thread lua_State *running __attribute__((tls_model("initial-exec")));
 /* A Lua error raised in a callback during that call (registry ref of the
  * running state), re-raised when abicall_call returns ABICALL_E_CALLBACK. */
 static __thread int saved_error __attribute__((tls_model("initial-exec"))) = LUA_NOREF;
+/* errno as the last C call through this module left it (ffi.errno): saved
+ * here, not by abicall, because the direct entry (section 7) skips abicall's
+ * errno capture, whose thread-local costs a __tls_get_addr call per access
+ * in a shared object, while this one is a single initial-exec access. */
+static __thread int saved_errno __attribute__((tls_model("initial-exec")));
+
+/* C memory abicall holds for this thread's Lua objects (call objects,
+ * callbacks) that the collector has not been told about yet, in bytes. Lua
+ * 5.4 sees only the memory it allocates itself: each KiB abicall holds for
+ * a new object advances the collector as allocating a KiB would
+ * (lua_gc(LUA_GCSTEP)), so a program making many callbacks or function
+ * pointers gets them collected at the pace their real size calls for. */
+static __thread size_t gc_pending __attribute__((tls_model("initial-exec")));
+
+static void gc_account(lua_State *L, size_t bytes) {
+  gc_pending += bytes;
+  if (gc_pending >= 1024) {
+    int kib = (int)(gc_pending / 1024);
+    gc_pending %= 1024;
+    lua_gc(L, LUA_GCSTEP, kib);
+  }
+}
 
 /* Raises the abicall error as a Lua error (abicall has returned: safe). */
 static int raise(lua_State *L, abicall_status s, const abicall_error *e) {
@@ -200,6 +222,7 @@ enum { K_GENERIC, K_DOUBLE, K_FLOAT, K_I8, K_U8, K_I16, K_U16, K_I32, K_U32, K_B
 
 struct func {
   abicall_function *fn;   /* the fixed-signature call (NULL for variadic) */
+  abicall_entry entry;    /* its direct entry (abicall_function_entry) */
   void *code;
   int nparams;
   int variadic;
@@ -1005,6 +1028,8 @@ static func *push_func(lua_State *L, int cti, void *code, abicall_function *fixe
   if (!var) {
     if (!fixed) CHECK(L, abicall_function_new_at(ct->t, code, NULL, 0, &fixed, E));
     f->fn = fixed;
+    CHECK(L, abicall_function_entry(fixed, 0, &f->entry, E));
+    { size_t n = 0; if (abicall_function_memory_size(fixed, &n, NULL) == ABICALL_OK) gc_account(L, n); }
     abicall_function_ret_size(fixed, &f->ret_size, NULL);
   }
   return f;
@@ -1066,8 +1091,9 @@ static int call_status(lua_State *L, abicall_status s, abicall_error *e) {
  * converts the result. */
 union slot { int64_t i; double d; float f; void *p; long double ld; unsigned char b[16]; };
 
-/* The number at `a` for a scalar parameter, or a generic conversion. */
-static void fast_arg(lua_State *L, int fi, int a, int param, unsigned char k, union slot *s) {
+/* The number at `a` for a scalar parameter, or a generic conversion (out
+ * of line: the hot loop of fast_call stays small). */
+static __attribute__((noinline)) void fast_arg(lua_State *L, int fi, int a, int param, unsigned char k, union slot *s) {
   int isnum = 0;
   lua_Number d;
   if ((k == K_DOUBLE || k == K_FLOAT) && lua_type(L, a) == LUA_TNUMBER) {
@@ -1105,25 +1131,41 @@ static int fast_ret(lua_State *L, unsigned char k, const union slot *r) {
 
 #define FAST_ARGS 8
 
+/* After a direct-entry call that did not complete normally: a Lua error
+ * saved by a callback is re-raised, a refused call is made again through
+ * abicall_call, which says why (out of line: its abicall_error stays out of
+ * fast_call's frame). */
+static __attribute__((noinline)) int fast_fail(lua_State *L, func *f, void **argv, void *ret) {
+  abicall_error e;
+  if (saved_error != LUA_NOREF) return call_status(L, ABICALL_E_CALLBACK, &e);
+  return call_status(L, abicall_call(f->fn, argv, ret, &e), &e);
+}
+
 /* The scalar path: up to FAST_ARGS scalar arguments, a scalar result, no
- * Lua table touched (a small frame: this is the per-call cost). */
-static int fast_call(lua_State *L, func *f, int fi, int a0, int nargs) {
+ * Lua table touched, abicall entered through the function's direct entry
+ * (abicall_function_entry: on the JIT tier, the generated trampoline
+ * itself). A small frame: this is the per-call cost. */
+static inline __attribute__((always_inline)) int fast_call(lua_State *L, func *f, int fi, int a0, int nargs) {
   union slot slots[FAST_ARGS], retbuf;
   void *argv[FAST_ARGS];
-  abicall_error e;
   int i;
   for (i = 0; i < nargs; i++) {
     int a = i + a0;
     unsigned char k = f->argk[i];
-    if (k == K_DOUBLE && lua_type(L, a) == LUA_TNUMBER) slots[i].d = lua_tonumber(L, a);
-    else fast_arg(L, fi, a, i + 1, k, &slots[i]);
     argv[i] = &slots[i];
+    if (__builtin_expect(k == K_DOUBLE && lua_type(L, a) == LUA_TNUMBER, 1)) slots[i].d = lua_tonumberx(L, a, NULL);
+    else fast_arg(L, fi, a, i + 1, k, &slots[i]);
   }
   lua_State *prev = running;
   running = L;
-  abicall_status s = abicall_call(f->fn, argv, &retbuf, &e);
+  errno = saved_errno;
+  uint32_t refused = f->entry.call(f->entry.data, argv, &retbuf);
+  saved_errno = errno;
   running = prev;
-  if (s != ABICALL_OK) return call_status(L, s, &e);
+  /* a Lua error in a callback during the call (the entry does not report
+   * it: cb_entry saved it), or a refused call */
+  if (__builtin_expect(saved_error != LUA_NOREF || refused, 0)) return fast_fail(L, f, argv, &retbuf);
+  if (f->retk == K_DOUBLE) { lua_pushnumber(L, retbuf.d); return 1; }
   return fast_ret(L, f->retk, &retbuf);
 }
 
@@ -1168,6 +1210,7 @@ static int func_call_at(lua_State *L, int fi, int a0) {
       lua_pushvalue(L, -3);
       lua_pushlightuserdata(L, fn);
       lua_settable(L, -4); /* freed with the func (see func_gc_var) */
+      { size_t n = 0; if (abicall_function_memory_size(fn, &n, NULL) == ABICALL_OK) gc_account(L, n); }
     }
     lua_pop(L, 3);
     for (i = f->nparams; i < nargs; i++) {
@@ -1203,7 +1246,9 @@ static int func_call_at(lua_State *L, int fi, int a0) {
   abicall_error e;
   lua_State *prev = running;
   running = L;
+  errno = saved_errno;
   abicall_status s = abicall_call(fn, argv, ret, &e);
+  saved_errno = errno;
   running = prev;
   if (s != ABICALL_OK) return call_status(L, s, &e);
   lua_rawgeti(L, pt, 0);
@@ -1220,6 +1265,15 @@ static int func_call_at(lua_State *L, int fi, int a0) {
  * (a userdata with __call costs a metamethod lookup per call). */
 static int func_closure_call(lua_State *L) { return func_call_at(L, lua_upvalueindex(1), 1); }
 
+/* The closure of a function whose parameters and result are all scalars
+ * (all_fast): straight to fast_call, without func_call_at's general frame. */
+static int func_closure_fast(lua_State *L) {
+  func *f = (func *)lua_touserdata(L, lua_upvalueindex(1));
+  int nargs = lua_gettop(L);
+  if (nargs != f->nparams || nargs > FAST_ARGS) return func_call_at(L, lua_upvalueindex(1), 1);
+  return fast_call(L, f, lua_upvalueindex(1), 1, nargs);
+}
+
 /* __call of FUNC_MT: argument 1 is always a func userdata. */
 static int func_call(lua_State *L) { return func_call_at(L, 1, 2); }
 
@@ -1227,7 +1281,7 @@ static int func_call(lua_State *L) { return func_call_at(L, 1, 2); }
 static func *func_of(lua_State *L, int i) {
   func *f = tofunc(L, i);
   if (f) { lua_pushvalue(L, i); return f; }
-  if (lua_tocfunction(L, i) == func_closure_call) {
+  if (lua_tocfunction(L, i) == func_closure_call || lua_tocfunction(L, i) == func_closure_fast) {
     lua_getupvalue(L, i, 1);
     return tofunc(L, -1);
   }
@@ -1324,6 +1378,8 @@ static int cb_entry(void *user, void *const *args, void *ret, abicall_error *err
 
 static void cb_hook(void *user, const char *message) {
   (void)user;
+  /* a call through the module runs: it re-raises the saved Lua error */
+  if (running && saved_error != LUA_NOREF) return;
   fprintf(stderr, "abicall (Lua): callback error: %s\n", message);
 }
 
@@ -1358,6 +1414,7 @@ static int make_callback(lua_State *L, int cti, int fni) {
   cd->is_cb = 1;
   lua_pushvalue(L, ri);
   lua_setiuservalue(L, -2, 2); /* the record, kept alive by the pointer cdata */
+  { size_t n = 0; if (abicall_callback_memory_size(r->cb, &n, NULL) == ABICALL_OK) gc_account(L, n); }
   return 1;
 }
 
@@ -1655,9 +1712,8 @@ static int ffi_fill(lua_State *L) {
 }
 
 static int ffi_errno(lua_State *L) {
-  int32_t old = 0;
-  abicall_errno_get(&old, NULL);
-  if (!lua_isnoneornil(L, 1)) abicall_errno_set((int32_t)luaL_checkinteger(L, 1), NULL);
+  int old = saved_errno;
+  if (!lua_isnoneornil(L, 1)) saved_errno = errno = (int)luaL_checkinteger(L, 1);
   lua_pushinteger(L, old);
   return 1;
 }
@@ -1753,8 +1809,8 @@ static int ns_index(lua_State *L) {
       CHECK(L, abicall_library_symbol(n->lib, name, &addr, E));
       code = addr;
     }
-    push_func(L, -1, (void *)code, fn);
-    lua_pushcclosure(L, func_closure_call, 1);
+    func *f = push_func(L, -1, (void *)code, fn);
+    lua_pushcclosure(L, f->all_fast && f->nparams <= FAST_ARGS ? func_closure_fast : func_closure_call, 1);
     lua_pushvalue(L, -1);
     lua_setfield(L, -4, name);
     return 1;

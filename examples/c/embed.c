@@ -90,6 +90,20 @@ int main(int argc, char **argv) {
     check(abicall_call(cos_fn, cos_args, &r, &err), "call cos");
     printf("cos(0) = %g\n", r);
 
+    /* An interpreter's hot path: the call object's direct entry (on the JIT
+     * tier the generated trampoline itself), 0 once the function ran. */
+    abicall_entry cos_entry;
+    check(abicall_function_entry(cos_fn, 0, &cos_entry, &err), "entry");
+    x = 0.5;
+    if (cos_entry.call(cos_entry.data, cos_args, &r) != 0) {
+        fprintf(stderr, "cos refused\n");
+        return 1;
+    }
+    printf("cos(0.5) through the direct entry = %.4f\n", r);
+    size_t held;
+    check(abicall_function_memory_size(cos_fn, &held, &err), "memory size");
+    printf("C memory held by the cos call object: %s\n", held > 0 ? "reported" : "none");
+
     /* Structs by value: the arguments are pointers to the structs' bytes. */
     check(abicall_library_open(argv[1], 0, &geom, &err), "open libgeom");
     check(abicall_function_new(ctx, geom, "point_dist", NULL, 0, &dist_fn, &err), "point_dist");

@@ -574,6 +574,25 @@ impl RawCallback {
         self.slot.code
     }
 
+    /// Approximate bytes of memory this callback holds: its state (plan,
+    /// libffi CIF, the error value) and its libffi closure if it has one.
+    /// Not counted: the host closure's captures, and the entry slot with
+    /// its generated stub, which abicall keeps for reuse (never returned).
+    pub fn memory_size(&self) -> usize {
+        let s = &*self.state;
+        let closure = if self.slot.closure.is_null() {
+            0
+        } else {
+            std::mem::size_of::<ffi_closure>()
+        };
+        std::mem::size_of::<State>()
+            + super::raw::plan_size(&s.plan)
+            + s.cif.memory_size()
+            + s.arg_map.len() * std::mem::size_of::<Option<u32>>()
+            + s.error_return.len()
+            + closure
+    }
+
     /// The plan the callback follows.
     pub fn plan(&self) -> &CallPlan {
         &self.state.plan

@@ -36,6 +36,16 @@ unsafe impl Send for Cif {}
 unsafe impl Sync for Cif {}
 
 impl Cif {
+    /// Approximate bytes of memory this CIF holds (for embedders' accounting).
+    pub(crate) fn memory_size(&self) -> usize {
+        std::mem::size_of::<ffi_cif>()
+            + self._arg_types.len() * std::mem::size_of::<*mut ffi_type>()
+            + self._arena.memory_size()
+            + self.arg_map.len() * std::mem::size_of::<Option<u32>>()
+            + self.by_ref.len()
+            + self.pad_slots.len() * 4
+    }
+
     /// Whether a call must rewrite the caller's argument pointers (values
     /// left out, padding added, copies passed by reference).
     pub(crate) fn reshaped(&self) -> bool {

@@ -47,6 +47,16 @@ macro_rules! builtin {
 }
 
 impl TypeArena {
+    /// Bytes of the descriptors this arena holds.
+    pub(crate) fn memory_size(&self) -> usize {
+        self.types.len() * std::mem::size_of::<ffi_type>()
+            + self
+                .elems
+                .iter()
+                .map(|e| e.len() * std::mem::size_of::<*mut ffi_type>())
+                .sum::<usize>()
+    }
+
     fn push(&mut self, size: u64, align: u64, type_: u16, elems: Vec<*mut ffi_type>) -> *mut ffi_type {
         let mut list: Vec<*mut ffi_type> = elems;
         list.push(null_mut());

@@ -16,4 +16,4 @@ pub use callback::{CallbackOptions, RawCallback};
 /// cffi's names for the saved `errno` ([`errno::saved`], [`errno::set_saved`]).
 pub use errno::{saved as errno, set_saved as set_errno};
 pub use jit::Tier;
-pub use raw::{ArgFrame, RawCall};
+pub use raw::{ArgFrame, DirectEntry, RawCall};

@@ -27,6 +27,10 @@ const RET_SCRATCH: usize = 64;
 /// What a padding argument of an AAPCS64 CIF passes (an unused register).
 static PAD_ARG: [u64; 1] = [0];
 
+/// A generated trampoline's signature, `(code, args, ret) -> refused`
+/// (see [`RawCall::jit_entry`]).
+pub type DirectEntry = unsafe extern "C" fn(*const c_void, *const *const c_void, *mut c_void) -> u32;
+
 /// A default argument promotion to perform before the call.
 #[derive(Clone, Copy, Debug)]
 struct Promotion {
@@ -318,6 +322,33 @@ impl RawCall {
         self.code
     }
 
+    /// Approximate bytes of memory this call object holds: its shared state
+    /// (plan, libffi CIF, per-argument tables, the fast path) and the
+    /// executable memory of the trampolines compiled for it so far. Shared
+    /// by clones; a host's garbage collector can weigh the object by it.
+    pub fn memory_size(&self) -> usize {
+        let i = &*self.inner;
+        let n = i.plan.args.len();
+        let jit = |c: &OnceLock<Option<JitCall>>| c.get().and_then(Option::as_ref).map_or(0, JitCall::code_size);
+        std::mem::size_of::<Inner>()
+            + plan_size(&i.plan)
+            + i.cif.memory_size()
+            + n * (std::mem::size_of::<u32>()
+                + std::mem::size_of::<Option<Prim>>()
+                + std::mem::size_of::<Option<Promotion>>())
+            + jit(&i.jit)
+            + jit(&i.jit_frame)
+    }
+
+    /// The JIT tier's trampoline, when calls through this object take that
+    /// tier: `t(self.code(), args, ret)` does what [`RawCall::call`] does
+    /// without its checks of `args.len()` and `ret` and without saving
+    /// `errno`; it returns 1, calling nothing, when an argument pointer is
+    /// NULL, else 0. Valid while this object or a clone of it lives.
+    pub fn jit_entry(&self) -> Option<DirectEntry> {
+        self.jit
+    }
+
     /// Calls the function. `args[i]` points to argument `i`'s bytes in C
     /// layout (for a promoted variadic argument: the declared type's bytes);
     /// the result's [`RawCall::ret_size`] bytes are written to `ret`
@@ -538,6 +569,12 @@ impl Inner {
             _ => self.plan.args[i].size as usize,
         }
     }
+}
+
+/// Heap bytes of a plan's argument and part vectors.
+pub(crate) fn plan_size(plan: &CallPlan) -> usize {
+    let parts: usize = plan.args.iter().chain([&plan.ret]).map(|a| a.parts().len()).sum();
+    plan.args.len() * std::mem::size_of::<abi::ValuePlan>() + parts * std::mem::size_of::<abi::Part>()
 }
 
 /// Largest argument frame (all arguments together).

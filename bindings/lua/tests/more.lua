@@ -38,6 +38,16 @@ ffi.errno(0)
 ffi.C.strtol("99999999999999999999", nil, 10)
 print("ERANGE", ffi.errno() == 34)
 
+-- errno through functions of scalar signatures (the module's direct path):
+-- set by C, and the value given to ffi.errno reaches C unchanged
+ffi.cdef("double log(double); double fabs(double);")
+ffi.errno(0)
+ffi.C.log(-1)
+print("EDOM", ffi.errno() == 33)
+ffi.errno(42)
+ffi.C.fabs(-1.5)
+print("kept", ffi.errno())
+
 -- callbacks returning double, through a function pointer cdata
 local add = ffi.cast("binop", function(a, b) return a + b end)
 print("callback", f(add(1.25, 2)))

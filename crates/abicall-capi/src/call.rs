@@ -8,7 +8,7 @@ use super::error::{abicall_error, abicall_status, entry, Fail};
 use super::handle::{free, impl_handle, into_raw, live, Shell};
 use super::library::abicall_library;
 use super::types::{abicall_type, new_type};
-use abicall::call::RawCall;
+use abicall::call::{DirectEntry, RawCall};
 use abicall::types::TypeId;
 use abicall::{read_types as read, SharedTypes};
 use std::ffi::{c_char, c_void};
@@ -174,6 +174,139 @@ pub unsafe extern "C" fn abicall_call(
             let scope = super::callback::CallScope::enter();
             f.raw.call(argv, ret)?;
             scope.finish().map_or(Ok(()), Err)
+        })
+    }
+}
+
+/// The function of an `abicall_entry`: `call(data, args, ret)` calls the
+/// prepared function with `args` and `ret` as for `abicall_call`. Returns 0
+/// when the C function was called; nonzero when it was refused before
+/// anything was called (a NULL argument pointer, or on the checked entry a
+/// NULL `ret` for a non-void result, or a panic caught inside abicall):
+/// `abicall_call` with the same arguments then says why.
+pub type abicall_entry_fn =
+    Option<unsafe extern "C" fn(data: *const c_void, args: *const *mut c_void, ret: *mut c_void) -> u32>;
+
+/// The direct entry of a call object (`abicall_function_entry`): call it as
+/// `e.call(e.data, args, ret)`. Valid while the call object lives.
+#[repr(C)]
+pub struct abicall_entry {
+    /// The function to call (never NULL once filled).
+    pub call: abicall_entry_fn,
+    /// Its first argument.
+    pub data: *const c_void,
+}
+
+/// `abicall_function_entry` flag: the entry saves and restores `errno` as
+/// `abicall_call` does (`abicall_errno_get` / `abicall_errno_set`). Without
+/// it the entry may skip that (the JIT tier's entry does), and `errno` is
+/// only what C left in it: an embedder that wants it reads it right after
+/// the call.
+pub const ABICALL_ENTRY_ERRNO: u32 = 1;
+
+/// The checked entry: `abicall_call` minus the handle check and the error
+/// details (and the callback failure report, as for every entry).
+///
+/// # Safety
+/// `data` is the `Func` of a live call object; `args`, `ret` as for `abicall_call`.
+unsafe extern "C" fn call_checked(data: *const c_void, args: *const *mut c_void, ret: *mut c_void) -> u32 {
+    let run = || {
+        // SAFETY: `data` is the `Func` inside a live call object's shell (set
+        // by `abicall_function_entry`, valid while the handle lives, which the
+        // caller guarantees).
+        let f = unsafe { &*(data as *const Func) };
+        // SAFETY: `args` holds `arg_count` pointers or is NULL with 0 (contract of `abicall_call`).
+        let Ok(argv) = (unsafe { array(args as *const *const c_void, f.raw.arg_count(), "args") }) else {
+            return 1;
+        };
+        // SAFETY: the caller's contract is `abicall_call`'s, which is `RawCall::call`'s.
+        u32::from(unsafe { f.raw.call(argv, ret) }.is_err())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(1)
+}
+
+/// The direct entry of a call object, for an interpreter's hot path: a
+/// function pointer and its data, called without the handle check, the
+/// argument-count check or an `abicall_error`. On the JIT tier (x86_64
+/// Linux) `call` is the trampoline generated for the signature itself, with
+/// `data` the C function's address: nothing of abicall runs between the
+/// embedder and the trampoline. On other tiers, or with
+/// `ABICALL_ENTRY_ERRNO` in `flags`, it is a checked entry that runs what
+/// `abicall_call` runs.
+///
+/// Differences from `abicall_call`: the JIT entry checks argument pointers
+/// for NULL but not `ret` (pass `abicall_function_ret_size` writable bytes
+/// for a non-void result); `errno` is saved only with
+/// `ABICALL_ENTRY_ERRNO`; and a failing status callback is not reported
+/// through the entry: C still receives the callback's error value, and the
+/// failure goes to the callback's `on_error` hook (or stderr), so an
+/// embedder that must know records it in its own callback function (as
+/// bindings/lua does). Unknown bits in `flags`: `ABICALL_E_INVALID_ARG`.
+///
+/// # Safety
+/// `f` is a call object; `out_entry` writable; `err` NULL or writable.
+/// The entry must not be called after `f` is freed.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_entry(
+    f: *const abicall_function,
+    flags: u32,
+    out_entry: *mut abicall_entry,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_function_entry`'s contract holds: `f` is a call object; `out_entry`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let func = live(f, "f")?;
+            let o = out(out_entry, "out_entry")?;
+            if flags & !ABICALL_ENTRY_ERRNO != 0 {
+                return Err(Fail::invalid(format!(
+                    "unknown `flags` bits {:#x}",
+                    flags & !ABICALL_ENTRY_ERRNO
+                )));
+            }
+            let e = match func.raw.jit_entry() {
+                Some(t) if flags & ABICALL_ENTRY_ERRNO == 0 => abicall_entry {
+                    // SAFETY: the same C signature: `*const *mut c_void` and
+                    // `*const *const c_void` are both one pointer, and the
+                    // trampoline only reads the argument pointers.
+                    call: Some(std::mem::transmute::<DirectEntry, EntryFn>(t)),
+                    data: func.raw.code(),
+                },
+                _ => abicall_entry {
+                    call: Some(call_checked),
+                    data: func as *const Func as *const c_void,
+                },
+            };
+            o.set(e);
+            Ok(())
+        })
+    }
+}
+
+type EntryFn = unsafe extern "C" fn(*const c_void, *const *mut c_void, *mut c_void) -> u32;
+
+/// Approximate bytes of memory a call object holds: the handle, the call
+/// plan, libffi's CIF, per-argument tables and the executable memory of the
+/// trampolines compiled for it (what a host's garbage collector weighs the
+/// object by). Not counted: the context's types and the library, which the
+/// object shares.
+///
+/// # Safety
+/// `f` is a call object; `out_bytes` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_memory_size(
+    f: *const abicall_function,
+    out_bytes: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_function_memory_size`'s contract holds: `f` is a call object; `out_bytes`
+    // writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            out(out_bytes, "out_bytes")?.set(std::mem::size_of::<abicall_function>() + f.raw.memory_size());
+            Ok(())
         })
     }
 }

@@ -571,6 +571,31 @@ pub unsafe extern "C" fn abicall_callback_new_status(
     }
 }
 
+/// Approximate bytes of memory a callback holds: the handle, its plan,
+/// libffi's CIF and closure, and the error value. Not counted: the user
+/// data (the embedder's), and the entry slot with its generated stub, which
+/// abicall keeps for the next callback (see docs/guide.md).
+///
+/// # Safety
+/// `cb` is a callback handle; `out_bytes` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_callback_memory_size(
+    cb: *const abicall_callback,
+    out_bytes: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_callback_memory_size`'s contract holds: `cb` is a callback handle;
+    // `out_bytes` writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let c = live(cb, "cb")?;
+            let user = std::mem::size_of::<User>();
+            out(out_bytes, "out_bytes")?.set(std::mem::size_of::<abicall_callback>() + user + c.memory_size());
+            Ok(())
+        })
+    }
+}
+
 /// The C function pointer (cast it to the declared type).
 ///
 /// # Safety

@@ -61,14 +61,16 @@ mod scalar;
 mod types;
 
 pub use call::{
-    abicall_call, abicall_function, abicall_function_arg_count, abicall_function_arg_type, abicall_function_code,
-    abicall_function_free, abicall_function_new, abicall_function_new_at, abicall_function_ret_size,
-    abicall_function_ret_type,
+    abicall_call, abicall_entry, abicall_entry_fn, abicall_function, abicall_function_arg_count,
+    abicall_function_arg_type, abicall_function_code, abicall_function_entry, abicall_function_free,
+    abicall_function_memory_size, abicall_function_new, abicall_function_new_at, abicall_function_ret_size,
+    abicall_function_ret_type, ABICALL_ENTRY_ERRNO,
 };
 pub use callback::{
-    abicall_callback, abicall_callback_code, abicall_callback_fn, abicall_callback_free, abicall_callback_new,
-    abicall_callback_new_ex, abicall_callback_new_status, abicall_callback_new_type, abicall_callback_options,
-    abicall_callback_status_fn, abicall_destructor_fn, abicall_error_hook_fn, ABICALL_CALLBACK_OWNER_THREAD,
+    abicall_callback, abicall_callback_code, abicall_callback_fn, abicall_callback_free, abicall_callback_memory_size,
+    abicall_callback_new, abicall_callback_new_ex, abicall_callback_new_status, abicall_callback_new_type,
+    abicall_callback_options, abicall_callback_status_fn, abicall_destructor_fn, abicall_error_hook_fn,
+    ABICALL_CALLBACK_OWNER_THREAD,
 };
 pub use context::{
     abicall_cdef, abicall_constant_double, abicall_constant_int, abicall_context, abicall_context_free,
@@ -89,8 +91,9 @@ pub use members::{
     ABICALL_RETURN,
 };
 pub use memory::{
-    abicall_errno_get, abicall_errno_set, abicall_handle, abicall_handle_free, abicall_handle_get, abicall_handle_new,
-    abicall_object, abicall_object_free, abicall_object_new, abicall_object_ptr, abicall_object_size,
+    abicall_allocator, abicall_errno_get, abicall_errno_set, abicall_handle, abicall_handle_free, abicall_handle_get,
+    abicall_handle_new, abicall_object, abicall_object_free, abicall_object_memory_size, abicall_object_new,
+    abicall_object_new_ex, abicall_object_ptr, abicall_object_size,
 };
 pub use scalar::{
     abicall_load_complex, abicall_load_double, abicall_load_int, abicall_load_int128, abicall_load_uint,

@@ -20,8 +20,56 @@ pub struct abicall_object {
 }
 
 pub(crate) struct Object {
+    // Dropped before `hooked`: the view goes first, then the memory.
     data: CData,
     size: usize,
+    /// The memory, when an embedder's allocator gave it.
+    hooked: Option<Hooked>,
+}
+
+/// An embedder's allocator for the memory of owned C objects
+/// (`abicall_object_new_ex`). abicall calls `alloc` once per object and
+/// `free` once when the object is freed, with the same size and alignment;
+/// both may be called from any thread that makes or frees objects. abicall's
+/// own bookkeeping (types, declarations, call plans, generated code,
+/// handles) does not go through it: that memory comes from the process's
+/// allocator, and `abicall_*_memory_size` reports how much a handle holds.
+#[repr(C)]
+pub struct abicall_allocator {
+    /// `sizeof(abicall_allocator)` as the caller compiled it
+    /// (`ABICALL_E_VERSION` for a size this library does not know).
+    pub size: usize,
+    /// Returns `size` bytes aligned to `align` (a power of two), or NULL when
+    /// it cannot (then `abicall_object_new_ex` fails with
+    /// `ABICALL_E_MEMORY`). abicall zeroes the bytes.
+    pub alloc: Option<unsafe extern "C" fn(user: *mut c_void, size: usize, align: usize) -> *mut c_void>,
+    /// Releases what `alloc` returned (with the same `size` and `align`).
+    pub free: Option<unsafe extern "C" fn(user: *mut c_void, ptr: *mut c_void, size: usize, align: usize)>,
+    /// The first argument of `alloc` and `free`.
+    pub user: *mut c_void,
+}
+
+/// Memory from an embedder's allocator, given back on drop.
+struct Hooked {
+    ptr: *mut c_void,
+    size: usize,
+    align: usize,
+    free: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, usize),
+    user: *mut c_void,
+}
+
+// SAFETY: the contract of `abicall_object_new_ex` is that the allocator's
+// functions may be called from any thread; the memory is plain bytes.
+unsafe impl Send for Hooked {}
+// SAFETY: `&Hooked` reads nothing but its own fields.
+unsafe impl Sync for Hooked {}
+
+impl Drop for Hooked {
+    fn drop(&mut self) {
+        // SAFETY: the allocator's `free` for what its `alloc` returned, with
+        // the same size and alignment, once (contract of `abicall_allocator`).
+        unsafe { (self.free)(self.user, self.ptr, self.size, self.align) }
+    }
 }
 
 impl_handle!(abicall_object, Object, 0xab1c_0c05);
@@ -68,7 +116,134 @@ pub unsafe extern "C" fn abicall_object_new(
                 let mut types = t.types.write().unwrap_or_else(|e| e.into_inner());
                 CData::new_array(&mut types, t.id, count, None)?
             };
-            o.set(into_raw::<abicall_object>(Object { data, size }));
+            o.set(into_raw::<abicall_object>(Object {
+                data,
+                size,
+                hooked: None,
+            }));
+            Ok(())
+        })
+    }
+}
+
+/// As `abicall_object_new`, with the memory from `alloc` (NULL: abicall's
+/// own, exactly `abicall_object_new`). The type must be complete. The
+/// memory is zeroed, handed back to `alloc->free` when the object is freed,
+/// and must be aligned as asked (`ABICALL_E_MEMORY` if `alloc` returns NULL
+/// or misaligned memory, which is then given back). A zero-byte object
+/// asks for 1 byte.
+///
+/// # Safety
+/// `ty` is a type handle; `alloc` NULL or a readable allocator whose
+/// functions and `user` stay valid until the object is freed; `out_obj`
+/// writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_object_new_ex(
+    ty: *const abicall_type,
+    count: usize,
+    alloc: *const abicall_allocator,
+    out_obj: *mut *mut abicall_object,
+    err: *mut abicall_error,
+) -> abicall_status {
+    if alloc.is_null() {
+        // SAFETY: this function's contract is `abicall_object_new`'s.
+        return unsafe { abicall_object_new(ty, count, out_obj, err) };
+    }
+    // SAFETY: `abicall_object_new_ex`'s contract holds: `ty` is a type handle; `alloc` readable;
+    // `out_obj` writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let t = live(ty, "ty")?;
+            let o = out(out_obj, "out_obj")?;
+            let a = &*alloc;
+            if a.size != std::mem::size_of::<abicall_allocator>() {
+                return Err(Fail::new(
+                    abicall_status::ABICALL_E_VERSION,
+                    format!(
+                        "`alloc->size` is {}, this library's abicall_allocator has {} bytes",
+                        a.size,
+                        std::mem::size_of::<abicall_allocator>()
+                    ),
+                ));
+            }
+            let (Some(af), Some(ff)) = (a.alloc, a.free) else {
+                return Err(Fail::null(if a.alloc.is_none() {
+                    "alloc->alloc"
+                } else {
+                    "alloc->free"
+                }));
+            };
+            let (elem, align) = {
+                let types = read(&t.types);
+                if let Some(f) = super::types::undefined_tag(&types, t.id) {
+                    return Err(f);
+                }
+                let (s, al) = types.size_align(t.id)?;
+                (s, al as usize)
+            };
+            let size = (elem as usize)
+                .checked_mul(count)
+                .filter(|&s| s <= isize::MAX as usize)
+                .ok_or_else(|| Error::Memory(format!("{count} elements of {elem} bytes do not fit in memory")))?;
+            let view_ty = if count == 1 {
+                t.id
+            } else {
+                t.types.write().unwrap_or_else(|e| e.into_inner()).array(t.id, None)
+            };
+            let bytes = size.max(1);
+            // The embedder's allocator with its user data (contract).
+            let ptr = af(a.user, bytes, align);
+            if ptr.is_null() {
+                return Err(Error::Memory(format!("the embedder's allocator returned NULL for {bytes} bytes")).into());
+            }
+            let hooked = Hooked {
+                ptr,
+                size: bytes,
+                align,
+                free: ff,
+                user: a.user,
+            };
+            if !(ptr as usize).is_multiple_of(align) {
+                return Err(Error::Memory(format!(
+                    "the embedder's allocator returned {ptr:p}, not aligned to {align} bytes"
+                ))
+                .into());
+            }
+            // `alloc` returned `bytes` writable bytes, aligned (checked),
+            // owned by `hooked` until the object is freed, which drops the
+            // view first.
+            std::ptr::write_bytes(ptr as *mut u8, 0, bytes);
+            let data = CData::from_raw(view_ty, ptr as *mut u8, size, None);
+            o.set(into_raw::<abicall_object>(Object {
+                data,
+                size,
+                hooked: Some(hooked),
+            }));
+            Ok(())
+        })
+    }
+}
+
+/// Bytes of memory an object holds: its C memory (from abicall, or from
+/// the embedder's allocator for `abicall_object_new_ex`) and the handle.
+/// With `abicall_function_memory_size` and `abicall_callback_memory_size`,
+/// what a host's garbage collector weighs a handle by.
+///
+/// # Safety
+/// `obj` is an object handle; `out_bytes` writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_object_memory_size(
+    obj: *const abicall_object,
+    out_bytes: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_object_memory_size`'s contract holds: `obj` is an object handle;
+    // `out_bytes` writable; `err` NULL or writable (`entry`, `live`, `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let o = live(obj, "obj")?;
+            let mem = o.hooked.as_ref().map_or(o.size, |h| h.size);
+            out(out_bytes, "out_bytes")?.set(mem + std::mem::size_of::<abicall_object>());
             Ok(())
         })
     }

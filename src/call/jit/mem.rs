@@ -146,6 +146,14 @@ impl CodeBlock {
         own(code)
     }
 
+    /// Bytes of executable memory this block takes.
+    pub(crate) fn size(&self) -> usize {
+        match self.home {
+            Home::Pooled { count, .. } => count * GRANULE,
+            Home::Own { len } => len,
+        }
+    }
+
     /// The executable address of the first byte.
     pub(crate) fn addr(&self) -> *const c_void {
         self.addr as *const c_void

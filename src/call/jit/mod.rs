@@ -144,6 +144,14 @@ impl JitCall {
         None
     }
 
+    /// Bytes of executable memory the trampoline takes.
+    pub(crate) fn code_size(&self) -> usize {
+        #[cfg(target_os = "linux")]
+        return self._block.size();
+        #[cfg(not(target_os = "linux"))]
+        0
+    }
+
     /// The trampoline; valid while `self` lives.
     #[inline(always)]
     pub(crate) fn entry(&self) -> Trampoline {

@@ -10,6 +10,8 @@ mod host;
 
 mod alloc;
 mod embedding;
+mod entry;
 mod errors;
 mod example;
+mod gc_memory;
 mod header;
