@@ -184,7 +184,12 @@ pub unsafe extern "C" fn abicall_object_new_ex(
             let size = (elem as usize)
                 .checked_mul(count)
                 .filter(|&s| s <= isize::MAX as usize)
-                .ok_or_else(|| Error::Memory(format!("{count} elements of {elem} bytes do not fit in memory")))?;
+                .ok_or_else(|| {
+                    Error::memory(
+                        abicall::MemoryErrorKind::Size,
+                        format!("{count} elements of {elem} bytes do not fit in memory"),
+                    )
+                })?;
             let view_ty = if count == 1 {
                 t.id
             } else {
@@ -194,7 +199,11 @@ pub unsafe extern "C" fn abicall_object_new_ex(
             // The embedder's allocator with its user data (contract).
             let ptr = af(a.user, bytes, align);
             if ptr.is_null() {
-                return Err(Error::Memory(format!("the embedder's allocator returned NULL for {bytes} bytes")).into());
+                return Err(Error::memory(
+                    abicall::MemoryErrorKind::OutOfMemory,
+                    format!("the embedder's allocator returned NULL for {bytes} bytes"),
+                )
+                .into());
             }
             let hooked = Hooked {
                 ptr,
@@ -204,9 +213,10 @@ pub unsafe extern "C" fn abicall_object_new_ex(
                 user: a.user,
             };
             if !(ptr as usize).is_multiple_of(align) {
-                return Err(Error::Memory(format!(
-                    "the embedder's allocator returned {ptr:p}, not aligned to {align} bytes"
-                ))
+                return Err(Error::memory(
+                    abicall::MemoryErrorKind::OutOfMemory,
+                    format!("the embedder's allocator returned {ptr:p}, not aligned to {align} bytes"),
+                )
                 .into());
             }
             // `alloc` returned `bytes` writable bytes, aligned (checked),
