@@ -749,8 +749,8 @@ unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u
     struct Scratch([u8; RET_SCRATCH]);
     let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
     let sret_ptr = if fast.sret() {
-        // SAFETY: word 0 of the image is `rdi`, the hidden result pointer.
-        (unsafe { *image }) as *mut u8
+        // SAFETY: the entry's image (this function's contract).
+        unsafe { fast.sret_ptr(image) }
     } else {
         std::ptr::null_mut()
     };
@@ -770,7 +770,8 @@ unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u
             // SAFETY: C's result buffer has `ret_size` bytes; `src` as many.
             unsafe { std::ptr::copy_nonoverlapping(src, sret_ptr, st.ret_size) };
         }
-        // SAFETY: the return area has 4 words; `rax` returns the pointer.
+        // SAFETY: the return area has at least 4 words; word 0 (`rax`, `x0`)
+        // returns the pointer (x86_64 requires it; AAPCS64 ignores it).
         unsafe { *area = sret_ptr as u64 };
     } else if let Some((size, signed)) = st.widen {
         // SAFETY: `src` has `size` bytes; word 0 is `rax`.
