@@ -1389,9 +1389,10 @@ fn default_tier_follows_the_environment() {
     assert_eq!(cb.raw().tier(), expected_tier());
 }
 
-/// This file's tests again in child processes with `ABICALL_NO_JIT=1` (the
-/// fast path) and `ABICALL_NO_FASTPATH=1` (libffi), so every fixture runs
-/// through every tier; the parent runs the default tier (the JIT). Two more
+/// This file's tests and `aapcs64_shapes` again in child processes with
+/// `ABICALL_NO_JIT=1` (the fast path) and `ABICALL_NO_FASTPATH=1` (libffi),
+/// so every fixture runs through every tier; the parent runs the default
+/// tier (the JIT on x86_64 Linux, the fast path on aarch64 Linux). Two more
 /// children exercise executable memory: `ABICALL_JIT_MEMORY=none` (a host
 /// that refuses it: the JIT falls back to the fast path) and `=private`
 /// (one private W^X mapping per trampoline instead of the shared pages).
@@ -1407,7 +1408,7 @@ fn every_tier_runs_every_fixture() {
         ("ABICALL_JIT_MEMORY", "private"),
     ] {
         let out = crate::support::host::exe_command(std::env::current_exe().unwrap())
-            .arg("fixtures::")
+            .args(["fixtures::", "aapcs64_shapes::"])
             .env("ENGINE_FIXTURES_CHILD", "1")
             .env(var, value)
             .output()
