@@ -1,9 +1,10 @@
 //! Callbacks: C function pointers that run a host closure, built from the
-//! same call plans as outgoing calls. On x86_64 Linux, C enters through
-//! abicall's own fast entry (a precompiled register-saving entry and a
-//! per-callback stub, see `call::fast`), which reads the arguments where the
-//! plan says they are; elsewhere, and for x87 results, through a libffi
-//! closure. Both entries share the policy below.
+//! same call plans as outgoing calls. On x86_64 and aarch64 Linux, C enters
+//! through a stub generated for the signature (JIT, x86_64) or abicall's
+//! own fast entry (a precompiled register-saving entry and a per-callback
+//! stub, see `call::fast`), which reads the arguments where the plan says
+//! they are; elsewhere, and for x86_64 x87 results without the JIT, through
+//! a libffi closure. The entries share the policy below.
 //!
 //! Policy, documented for embedders:
 //! - **Panics** inside the host closure are caught at the C boundary; the
@@ -299,9 +300,9 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// On x86_64 Linux hosts the pointer enters through abicall's fast
-    /// entry when the plan allows it (every plan without an x87 return or
-    /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
+    /// On x86_64 and aarch64 Linux hosts the pointer enters through
+    /// abicall's fast entry when the plan allows it (every plan without an
+    /// x87 return or more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
     /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
     ///
     /// With the JIT tier ([`RawCallback::with_tier`]`(.., Tier::Jit)`) the

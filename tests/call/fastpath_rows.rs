@@ -711,6 +711,18 @@ fn ineligible_plans_and_the_switches() {
     c.set_fast_path(false);
     assert!(c.has_fast_path() && !c.uses_fast_path());
     assert!(!c.clone().uses_fast_path());
+    if cfg!(target_arch = "aarch64") {
+        // AAPCS64 B.4 copies: 10 structs of 48 bytes (480 bytes of copies)
+        // are eligible, 11 (528 > 512) are not, though their pointers fit.
+        let l6 = t.array(l, Some(6));
+        let s48 = rec(&mut t, RecordKind::Struct, &[("a", l6)]);
+        for (n, eligible) in [(10, true), (11, false)] {
+            let f = t.func(i, vec![s48; n], false);
+            // SAFETY: never called.
+            let c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
+            assert_eq!(c.has_fast_path(), eligible, "{n} structs of 48 bytes");
+        }
+    }
 }
 
 #[test]
