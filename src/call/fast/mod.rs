@@ -1,7 +1,7 @@
 //! Fast paths: calls whose plan uses only argument registers and a few
 //! 8-byte stack slots skip libffi.
 //!
-//! At preparation time the [`CallPlan`] is compiled into a *move list*
+//! At preparation time the [`CallPlan`](crate::abi::CallPlan) is compiled into a *move list*
 //! (koffi-style): for every part of every argument, where its bytes are
 //! (argument index, byte offset), how to widen them (narrow-integer
 //! extension, variadic promotion) and which word of a register image they
@@ -12,7 +12,7 @@
 //! written back per the plan's return parts (truncating narrow integer
 //! returns).
 //!
-//! - [`x86_64`] (System V): image `[gpr0..gpr5, fpr0..fpr7, stack0..stackN]`,
+//! - `x86_64` (System V): image `[gpr0..gpr5, fpr0..fpr7, stack0..stackN]`,
 //!   one invoker per *shape* (return register pair × number of stack slots
 //!   × variadic), each calling through an `extern "C"` function-pointer type.
 //! - `aarch64` (AAPCS64, Linux): image `[x0..x7, x8, v0..v7 (16 bytes each),
