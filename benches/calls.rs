@@ -305,7 +305,7 @@ fn calls(c: &mut Criterion) {
 
     // int snprintf(char *, size_t, const char *, ...) with (double, int)
     let code = bench_lib::sym(None, "snprintf");
-    type Snp = unsafe extern "C" fn(*mut u8, usize, *const i8, ...) -> i32;
+    type Snp = unsafe extern "C" fn(*mut u8, usize, *const std::ffi::c_char, ...) -> i32;
     // SAFETY: libc's snprintf has this type.
     let fd: Snp = unsafe { std::mem::transmute(code) };
     let mut buf = [0u8; 64];
@@ -341,7 +341,7 @@ fn calls(c: &mut Criterion) {
     // size_t strlen(const char *)
     let code = bench_lib::sym(None, "strlen");
     // SAFETY: libc's strlen has this type.
-    let fd: unsafe extern "C" fn(*const i8) -> usize = unsafe { std::mem::transmute(code) };
+    let fd: unsafe extern "C" fn(*const std::ffi::c_char) -> usize = unsafe { std::mem::transmute(code) };
     let s = c"the quick brown fox".as_ptr();
     let args = [p(&s)];
     let f = t.func(ul, vec![cp], false);

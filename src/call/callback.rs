@@ -1,9 +1,10 @@
 //! Callbacks: C function pointers that run a host closure, built from the
-//! same call plans as outgoing calls. On x86_64 Linux, C enters through
-//! abicall's own fast entry (a precompiled register-saving entry and a
-//! per-callback stub, see `call::fast`), which reads the arguments where the
-//! plan says they are; elsewhere, and for x87 results, through a libffi
-//! closure. Both entries share the policy below.
+//! same call plans as outgoing calls. On x86_64 and aarch64 Linux, C enters
+//! through a stub generated for the signature (JIT, x86_64) or abicall's
+//! own fast entry (a precompiled register-saving entry and a per-callback
+//! stub, see `call::fast`), which reads the arguments where the plan says
+//! they are; elsewhere, and for x86_64 x87 results without the JIT, through
+//! a libffi closure. The entries share the policy below.
 //!
 //! Policy, documented for embedders:
 //! - **Panics** inside the host closure are caught at the C boundary; the
@@ -299,9 +300,9 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// On x86_64 Linux hosts the pointer enters through abicall's fast
-    /// entry when the plan allows it (every plan without an x87 return or
-    /// more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
+    /// On x86_64 and aarch64 Linux hosts the pointer enters through
+    /// abicall's fast entry when the plan allows it (every plan without an
+    /// x87 return or more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
     /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
     ///
     /// With the JIT tier ([`RawCallback::with_tier`]`(.., Tier::Jit)`) the
@@ -768,8 +769,8 @@ unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u
     struct Scratch([u8; RET_SCRATCH]);
     let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
     let sret_ptr = if fast.sret() {
-        // SAFETY: word 0 of the image is `rdi`, the hidden result pointer.
-        (unsafe { *image }) as *mut u8
+        // SAFETY: the entry's image (this function's contract).
+        unsafe { fast.sret_ptr(image) }
     } else {
         std::ptr::null_mut()
     };
@@ -789,7 +790,8 @@ unsafe fn fast_run(st: &State, image: *const u64, stack: *const u8, area: *mut u
             // SAFETY: C's result buffer has `ret_size` bytes; `src` as many.
             unsafe { std::ptr::copy_nonoverlapping(src, sret_ptr, st.ret_size) };
         }
-        // SAFETY: the return area has 4 words; `rax` returns the pointer.
+        // SAFETY: the return area has at least 4 words; word 0 (`rax`, `x0`)
+        // returns the pointer (x86_64 requires it; AAPCS64 ignores it).
         unsafe { *area = sret_ptr as u64 };
     } else if let Some((size, signed)) = st.widen {
         // SAFETY: `src` has `size` bytes; word 0 is `rax`.

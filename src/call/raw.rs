@@ -242,7 +242,8 @@ impl RawCall {
 
     /// Whether `tier` can run this call on this host: libffi always; the
     /// fast path for plans with every part in registers or at most 8 stack
-    /// slots and no x87 result (x86_64); the JIT for every x86_64 SysV plan
+    /// slots and no x87 result (x86_64), or on aarch64 Linux with by-reference
+    /// copies of at most 512 bytes; the JIT for every x86_64 SysV plan
     /// on Linux whose stack area is at most 1 MiB, when the host gives
     /// executable memory (compiled on first ask).
     pub fn has_tier(&self, tier: Tier) -> bool {
@@ -312,7 +313,8 @@ impl RawCall {
     }
 
     /// Whether the plan has a fast path on this host (x86_64: every part in
-    /// argument registers or at most 8 stack slots, no x87 return).
+    /// argument registers or at most 8 stack slots, no x87 return; aarch64
+    /// Linux: the same, by-reference copies of at most 512 bytes).
     pub fn has_fast_path(&self) -> bool {
         self.inner.fast.is_some()
     }

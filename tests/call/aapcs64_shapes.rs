@@ -5,7 +5,9 @@
 //! that end up on the stack), `__int128` after an odd number of integer
 //! registers and with one register left, an HFA that overflows the v
 //! registers, and `long double` (binary128 on aarch64) on the stack. On
-//! x86_64 the same calls check the System V paths.
+//! x86_64 the same calls check the System V paths. Each runs on the
+//! default tier here and on the others in `fixtures::every_tier_runs_every_fixture`'s
+//! child processes (on aarch64 Linux: the fast path, then libffi).
 
 use crate::support::fixtures;
 

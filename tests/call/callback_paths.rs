@@ -1,9 +1,9 @@
 //! Callbacks through every entry — a stub generated for the signature
-//! (JIT tier), abicall's precompiled fast entry (x86_64 Linux) and a libffi
+//! (JIT tier), abicall's precompiled fast entry (x86_64 and aarch64 Linux) and a libffi
 //! closure — for every `fx_rowN_cb` / `fx_rowN_cbargs` fixture (rows of
 //! docs/abi-cases.md), with the C side built by gcc. Each entry must be available
 //! wherever the plan allows it (the JIT: every row on x86_64 Linux; the fast
-//! entry: everything but x87 returns), and all must hand the closure the
+//! entry: everything but x87 returns, so every row on aarch64 Linux), and all must hand the closure the
 //! same bytes and give C the same result.
 
 use crate::support::fixtures;
@@ -56,12 +56,14 @@ fn needs_libffi(name: &str) -> bool {
     name.starts_with("fx_row10") || name.starts_with("fx_row14l_")
 }
 
-/// Whether this host has the callback tier for the row.
+/// Whether this host has the callback tier for the row (the fast entry:
+/// every row on aarch64 Linux, where `long double` is binary128 in `q0`).
 fn tier_expected(tier: Tier, name: &str) -> bool {
     let x86_linux = abicall::Target::host() == Some(abicall::Target::X86_64SysV) && cfg!(target_os = "linux");
+    let a64_linux = abicall::Target::host() == Some(abicall::Target::Aarch64Linux);
     match tier {
         Tier::Libffi => true,
-        Tier::Fast => x86_linux && !needs_libffi(name),
+        Tier::Fast => (x86_linux && !needs_libffi(name)) || a64_linux,
         Tier::Jit => x86_linux && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none"),
     }
 }

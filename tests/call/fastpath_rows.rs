@@ -1,12 +1,19 @@
 //! The JIT tier and the fast path against the libffi path and the C
-//! fixtures' known answers: every x86_64 abi-cases row type that fits in
+//! fixtures' known answers: every abi-cases row type that fits in
 //! registers or ≤ 8 stack slots, narrow returns with dirty upper bits,
-//! variadics, stack arguments, x87 results (JIT and libffi only).
-//! Each call runs through every tier; the bytes must agree, and the
-//! fixtures' `_arg` functions (C comparing member by member) must accept
-//! what `_ret` returned. On other hosts every test is listed as ignored,
-//! with the reason.
-#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
+//! variadics, stack arguments, x87 results (x86_64: JIT and libffi only),
+//! binary128 `long double` in `q` registers (aarch64). The rows were chosen
+//! for x86_64 (comments say where each value goes there); on aarch64 Linux
+//! the same C calls run through the AAPCS64 fast path (other registers,
+//! composites over 16 bytes by reference to a copy, results over 16 bytes
+//! through `x8`). Each call runs through every tier; the bytes must agree,
+//! and the fixtures' `_arg` functions (C comparing member by member) must
+//! accept what `_ret` returned. On other hosts every test is listed as
+//! ignored, with the reason.
+#![cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    allow(dead_code, unused_imports)
+)]
 
 use crate::support::fixtures;
 
@@ -45,8 +52,12 @@ fn last_error() -> String {
 /// Whether the JIT tier is expected on this host (x86_64 Linux, unless
 /// executable memory is refused on purpose).
 fn jit_expected() -> bool {
-    cfg!(target_os = "linux") && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none")
+    cfg!(all(target_arch = "x86_64", target_os = "linux"))
+        && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none")
 }
+
+/// Integer argument registers of the host ABI (x86_64 6, AAPCS64 8).
+const GPRS: usize = if cfg!(target_arch = "x86_64") { 6 } else { 8 };
 
 /// Calls `name` with `args` through the JIT, the fast path and libffi,
 /// asserts the JIT and fast path were taken and all results agree; returns them.
@@ -159,8 +170,8 @@ fn types() -> Types {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn rows_1_to_7_aggregates_in_registers() {
     let mut t = types();
@@ -195,8 +206,8 @@ fn rows_1_to_7_aggregates_in_registers() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_8_memory_struct_sret_and_stack() {
     let mut t = types();
@@ -208,8 +219,8 @@ fn row_8_memory_struct_sret_and_stack() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn rows_17_20_21_odd_aggregates() {
     let mut t = types();
@@ -253,8 +264,8 @@ fn rows_17_20_21_odd_aggregates() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_16_narrow_ints_and_dirty_returns() {
     let mut t = types();
@@ -287,8 +298,8 @@ fn row_16_narrow_ints_and_dirty_returns() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_16_caller_extends_for_clang_callees() {
     let clang = fixtures::fixtures_so_with("clang");
@@ -310,8 +321,8 @@ fn row_16_caller_extends_for_clang_callees() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn rows_11_12_13_stack_arguments() {
     let mut t = types();
@@ -377,8 +388,8 @@ fn rows_11_12_13_stack_arguments() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_19_empty_struct_and_row_29_eight_stack_slots() {
     let mut t = types();
@@ -420,8 +431,8 @@ fn row_19_empty_struct_and_row_29_eight_stack_slots() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn variadics_set_al_and_promote() {
     let mut t = types();
@@ -490,8 +501,8 @@ fn variadics_set_al_and_promote() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_15_structs_through_varargs() {
     let mut t = types();
@@ -533,8 +544,8 @@ fn row_15_structs_through_varargs() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn libm_and_libc_scalars() {
     let mut t = types();
@@ -582,7 +593,7 @@ fn libm_and_libc_scalars() {
 #[test]
 #[cfg_attr(
     not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    ignore = "x86_64 host only: x87 results (aarch64 long double is binary128, see below)"
 )]
 fn x87_long_double_return_takes_jit_or_libffi() {
     // Named `*long_double*` so scripts/valgrind.sh runs it in its long double
@@ -625,34 +636,99 @@ fn x87_long_double_return_takes_jit_or_libffi() {
     }
 }
 
+/// AAPCS64 shapes x86_64 sends through x87 or memory: binary128 `long
+/// double` in `q0` (alone, in a struct — an HFA of one — and as `_Complex`,
+/// an HFA of two), HFAs of floats and doubles, a 20-byte float array
+/// struct (5 members: not an HFA, so by reference to a copy and returned
+/// through `x8`), a packed 9-byte struct in `x0`/`x1`.
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(all(target_arch = "aarch64", target_os = "linux")),
+    ignore = "aarch64 Linux host only: binary128 long double and HFAs in v registers"
+)]
+fn aapcs64_long_double_and_hfa_rows() {
+    let mut t = types();
+    let (f, d, c, ld) = (
+        t.prim(Prim::Float),
+        t.prim(Prim::Double),
+        t.prim(Prim::Char),
+        t.prim(Prim::LongDouble),
+    );
+    // -(1 + 2^-60) in binary128: exponent 0x3fff, fraction bit 52.
+    let v = row(&mut t, "10", ld);
+    assert_eq!(v, [0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xbf]);
+    let r10s = rec(&mut t, RecordKind::Struct, &[("x", ld)]);
+    row(&mut t, "10s", r10s);
+    for (n, prim) in [
+        ("14f", Prim::FloatComplex),
+        ("14d", Prim::DoubleComplex),
+        ("14l", Prim::LongDoubleComplex),
+    ] {
+        let ty = t.prim(prim);
+        row(&mut t, n, ty);
+    }
+    let r22 = rec(&mut t, RecordKind::Struct, &[("a", f), ("b", f), ("c", f), ("d", f)]);
+    let v = row(&mut t, "22", r22);
+    assert_eq!(v.len(), 16);
+    let r23 = rec(&mut t, RecordKind::Struct, &[("a", d), ("b", f)]);
+    row(&mut t, "23", r23);
+    let f5 = t.array(f, Some(5));
+    let r24 = rec(&mut t, RecordKind::Struct, &[("a", f5)]);
+    assert_eq!(row(&mut t, "24", r24).len(), 20);
+    let r9 = t
+        .define_record(
+            RecordKind::Struct,
+            None,
+            vec![FieldDecl::new("c", c), FieldDecl::new("d", d)],
+            RecordAttrs {
+                packed: true,
+                ..RecordAttrs::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(row(&mut t, "9", r9).len(), 9);
+}
+
+#[test]
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn ineligible_plans_and_the_switches() {
     let mut t = types();
     let (l, i) = (t.prim(Prim::Long), t.prim(Prim::Int));
     // More than 8 stack slots: libffi only.
-    let f = t.func(i, vec![l; 15], false);
+    let f = t.func(i, vec![l; GPRS + 9], false);
     // SAFETY: never called.
     let c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
     assert!(!c.has_fast_path());
     assert_eq!(c.has_tier(Tier::Jit), jit_expected());
-    // 14 longs: exactly 8 stack slots — eligible.
-    let f = t.func(i, vec![l; 14], false);
+    // Exactly 8 stack slots — eligible.
+    let f = t.func(i, vec![l; GPRS + 8], false);
     // SAFETY: never called.
     let mut c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
     assert!(c.has_fast_path());
     c.set_fast_path(false);
     assert!(c.has_fast_path() && !c.uses_fast_path());
     assert!(!c.clone().uses_fast_path());
+    if cfg!(target_arch = "aarch64") {
+        // AAPCS64 B.4 copies: 10 structs of 48 bytes (480 bytes of copies)
+        // are eligible, 11 (528 > 512) are not, though their pointers fit.
+        let l6 = t.array(l, Some(6));
+        let s48 = rec(&mut t, RecordKind::Struct, &[("a", l6)]);
+        for (n, eligible) in [(10, true), (11, false)] {
+            let f = t.func(i, vec![s48; n], false);
+            // SAFETY: never called.
+            let c = unsafe { RawCall::new(&t, f, &[], sym("fx_add6"), None) }.unwrap();
+            assert_eq!(c.has_fast_path(), eligible, "{n} structs of 48 bytes");
+        }
+    }
 }
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn env_switch_turns_the_default_off() {
     // A child process with ABICALL_NO_FASTPATH=1 (read once per process).
@@ -678,7 +754,7 @@ fn env_switch_turns_the_default_off() {
         ("default", "ABICALL_UNUSED"),
     ] {
         let exe = std::env::current_exe().unwrap();
-        let out = std::process::Command::new(exe)
+        let out = crate::support::host::exe_command(exe)
             .args([
                 "--exact",
                 "fastpath_rows::env_switch_turns_the_default_off",
@@ -695,8 +771,8 @@ fn env_switch_turns_the_default_off() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn errno_is_saved_and_restored_on_both_paths_and_threads() {
     let mut t = types();
@@ -735,8 +811,8 @@ fn errno_is_saved_and_restored_on_both_paths_and_threads() {
 
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn row_16_narrow_callback_returns() {
     use abicall::call::{CallbackOptions, RawCallback};
@@ -777,8 +853,8 @@ fn row_16_narrow_callback_returns() {
 /// whose bytes are never read — and so is a NULL return buffer.
 #[test]
 #[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "x86_64 host only: the fast path is x86_64 System V only"
+    not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))),
+    ignore = "x86_64 and aarch64 Linux hosts only: the fast path exists there only"
 )]
 fn null_argument_pointers_refused_on_both_paths() {
     let mut t = types();

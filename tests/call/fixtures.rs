@@ -1361,12 +1361,17 @@ fn callbacks_return_initializers() {
 
 /// The tier a prepared call and a callback take by default, per the
 /// environment: the JIT (x86_64 Linux), the fast path with
-/// `ABICALL_NO_JIT`, libffi with `ABICALL_NO_FASTPATH`.
+/// `ABICALL_NO_JIT` (and on aarch64 Linux, which has no JIT), libffi with
+/// `ABICALL_NO_FASTPATH`.
 fn expected_tier() -> abicall::call::Tier {
     use abicall::call::Tier;
     let on = |v: &str| std::env::var_os(v).is_some_and(|v| !v.is_empty() && v != "0");
     let x86_linux = cfg!(all(target_arch = "x86_64", target_os = "linux"));
-    if on("ABICALL_NO_FASTPATH") || !cfg!(target_arch = "x86_64") {
+    let fast_host = cfg!(any(
+        target_arch = "x86_64",
+        all(target_arch = "aarch64", target_os = "linux")
+    ));
+    if on("ABICALL_NO_FASTPATH") || !fast_host {
         Tier::Libffi
     } else if on("ABICALL_NO_JIT") || !x86_linux || std::env::var("ABICALL_JIT_MEMORY").as_deref() == Ok("none") {
         Tier::Fast
@@ -1384,9 +1389,10 @@ fn default_tier_follows_the_environment() {
     assert_eq!(cb.raw().tier(), expected_tier());
 }
 
-/// This file's tests again in child processes with `ABICALL_NO_JIT=1` (the
-/// fast path) and `ABICALL_NO_FASTPATH=1` (libffi), so every fixture runs
-/// through every tier; the parent runs the default tier (the JIT). Two more
+/// This file's tests and `aapcs64_shapes` again in child processes with
+/// `ABICALL_NO_JIT=1` (the fast path) and `ABICALL_NO_FASTPATH=1` (libffi),
+/// so every fixture runs through every tier; the parent runs the default
+/// tier (the JIT on x86_64 Linux, the fast path on aarch64 Linux). Two more
 /// children exercise executable memory: `ABICALL_JIT_MEMORY=none` (a host
 /// that refuses it: the JIT falls back to the fast path) and `=private`
 /// (one private W^X mapping per trampoline instead of the shared pages).
@@ -1402,7 +1408,9 @@ fn every_tier_runs_every_fixture() {
         ("ABICALL_JIT_MEMORY", "private"),
     ] {
         let mut cmd = crate::support::host::exe_command(std::env::current_exe().unwrap());
-        cmd.arg("fixtures::").env("ENGINE_FIXTURES_CHILD", "1").env(var, value);
+        cmd.args(["fixtures::", "aapcs64_shapes::"])
+            .env("ENGINE_FIXTURES_CHILD", "1")
+            .env(var, value);
         let what = format!("the fixtures with {var}={value}");
         let out = crate::support::host::output_within(&mut cmd, std::time::Duration::from_secs(600), &what);
         let text = String::from_utf8_lossy(&out.stdout);

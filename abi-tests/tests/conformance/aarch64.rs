@@ -8,9 +8,10 @@
 //!   layout is checked with `_Static_assert`s.
 //! - When this test binary is itself aarch64 (natively, or under qemu-user
 //!   from `scripts/test.sh`), also both directions on real code: abicall
-//!   calls each gcc-compiled checking callee through every call path, and
-//!   each gcc-compiled caller calls an abicall callback (see
-//!   `abicall_conformance::host`).
+//!   calls each gcc-compiled checking callee through every call path
+//!   (libffi, and the AAPCS64 fast path when eligible), and each
+//!   gcc-compiled caller calls an abicall callback through every entry
+//!   (libffi closure, fast entry) (see `abicall_conformance::host`).
 //!
 //! `ABICALL_CONF_SEED` / `ABICALL_CONF_COUNT` choose another sweep.
 
@@ -42,8 +43,17 @@ fn generated_signatures_aarch64() {
     // On an aarch64 host every signature also ran both directions on real code.
     let host = Target::host() == Some(Target::Aarch64Linux);
     assert_eq!(sum.real_code, if host { sum.total } else { 0 }, "real-code checks");
+    // ... and the differential really ran: many signatures also took the
+    // AAPCS64 fast path (and the fast callback entry) besides libffi.
+    if host {
+        assert!(
+            sum.fast_path * 10 > count,
+            "only {} of {count} signatures took the fast path",
+            sum.fast_path
+        );
+    }
     eprintln!(
-        "aarch64 conformance: {} signatures, {} both directions on real code",
-        sum.total, sum.real_code
+        "aarch64 conformance: {} signatures, {} both directions on real code, {} also through the fast path",
+        sum.total, sum.real_code, sum.fast_path
     );
 }

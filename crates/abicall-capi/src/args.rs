@@ -59,7 +59,7 @@ pub(crate) unsafe fn text<'a>(p: *const c_char, len: usize, arg: &str) -> Result
         return Err(Fail::null(arg));
     }
     // SAFETY: `len` readable bytes (contract).
-    utf8(unsafe { std::slice::from_raw_parts(p as *const u8, len) }, arg)
+    utf8(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }, arg)
 }
 
 /// An array argument of `n` elements (NULL allowed for `n == 0`).
@@ -89,7 +89,7 @@ pub(crate) unsafe fn copy_name(s: &str, buf: *mut c_char, cap: usize, len: *mut 
         let n = s.len().min(cap - 1);
         // SAFETY: `buf` has `cap` > n writable bytes (contract).
         unsafe {
-            std::ptr::copy_nonoverlapping(s.as_ptr(), buf as *mut u8, n);
+            std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), n);
             *buf.add(n) = 0;
         }
     }

@@ -136,7 +136,12 @@ impl User {
                 // bit pattern of the message bytes is valid, and the status
                 // field is only read as an integer.
                 let e = unsafe { e.assume_init_ref() };
-                let bytes: Vec<u8> = e.message.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+                let bytes: Vec<u8> = e
+                    .message
+                    .iter()
+                    .take_while(|&&c| c != 0)
+                    .map(|&c| c.to_ne_bytes()[0])
+                    .collect();
                 let text = String::from_utf8_lossy(&bytes);
                 let name = super::error::status_name(status).to_string_lossy();
                 Err(Fail::new(

@@ -100,7 +100,7 @@ pub unsafe extern "C" fn abicall_type_field(
             if name_cap > 0 {
                 let n = name.len().min(name_cap - 1);
                 // SAFETY: `name_buf` has `name_cap` > n writable bytes (contract).
-                std::ptr::copy_nonoverlapping(name.as_ptr(), name_buf as *mut u8, n);
+                std::ptr::copy_nonoverlapping(name.as_ptr(), name_buf.cast::<u8>(), n);
                 *name_buf.add(n) = 0;
             }
             o.set(abicall_field {

@@ -176,6 +176,16 @@ impl FastCallback {
         self.sret
     }
 
+    /// The hidden result pointer the caller passed (`rdi`, image word 0).
+    ///
+    /// # Safety
+    /// `image` is the entry's register image.
+    #[inline(always)]
+    pub(crate) unsafe fn sret_ptr(&self, image: *const u64) -> *mut u8 {
+        // SAFETY: word 0 of the image is `rdi` (this function's contract).
+        (unsafe { *image }) as *mut u8
+    }
+
     /// Builds the argument pointers for one call and runs `f` with them.
     ///
     /// # Safety

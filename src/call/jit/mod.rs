@@ -44,7 +44,8 @@ use std::sync::OnceLock;
 pub enum Tier {
     /// Machine code generated for the signature (x86_64 SysV Linux hosts).
     Jit,
-    /// The precompiled register-image invokers and callback entry (x86_64).
+    /// The precompiled register-image invokers and callback entry (x86_64;
+    /// aarch64 Linux).
     Fast,
     /// libffi's `ffi_call` and closures (every host, every plan).
     Libffi,
@@ -66,13 +67,13 @@ impl Tier {
 
 impl Tier {
     /// Whether this host has the tier at all: libffi everywhere; the fast
-    /// path on x86_64; the JIT on x86_64 Linux when the host gives
+    /// path on x86_64 and aarch64 Linux; the JIT on x86_64 Linux when the host gives
     /// executable memory (and `ABICALL_JIT_MEMORY` is not `none`). A tier
     /// the host has may still decline a particular plan (`RawCall::has_tier`).
     pub fn available(self) -> bool {
         match self {
             Tier::Libffi => true,
-            Tier::Fast => cfg!(target_arch = "x86_64"),
+            Tier::Fast => super::fast::HOST_HAS_FAST_PATH,
             Tier::Jit => jit_memory_works(),
         }
     }

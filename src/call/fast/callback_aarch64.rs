@@ -1,0 +1,442 @@
+//! The AAPCS64 callback fast path (Linux): a precompiled entry that saves
+//! the argument registers and hands them, with the stack argument area, to
+//! a Rust dispatcher that follows the callback's call plan — instead of
+//! libffi's closure, which re-classifies every argument on every call.
+//!
+//! Each callback gets a *stub* in a pool of code pages written once and
+//! then made read+execute (never writable and executable at once). Stub `i`
+//! of a page finds its data slot in the page after it (read+write):
+//!
+//! ```text
+//! stub i:  adr x16, data[i]          ; the slot: state, dispatcher, entry
+//!          ldr x17, [x16, #16]
+//!          br  x17                   ; the entry below
+//! ```
+//!
+//! `x16` / `x17` are the intra-procedure-call scratch registers (IP0/IP1),
+//! which AAPCS64 lets a veneer clobber between caller and callee. The entry
+//! (a naked function below) saves `x0`–`x7`, `x8` and the full `q0`–`q7`
+//! into a register image laid out as the call side's (`x0..x7, x8, pad,
+//! q0..q7`), reserves a return area, and calls [`Dispatch`]'s function with
+//! (state, image, stack arguments, return area); on return it loads `x0`,
+//! `x1`, `q0`–`q3` from the return area. The dispatcher builds one pointer
+//! per argument: into the image or the stack area for values in one
+//! location (no copy), the pointer found there for a composite passed by
+//! reference (B.4: the caller's copy, which the callee may use in place),
+//! or into a small assembly buffer for values split over several (an HFA in
+//! `v` registers, a composite or `__int128` in a register pair).
+//!
+//! Slots are never reused for another entry: a dropped callback's slot
+//! keeps pointing to its (zombie) state, so a stale C pointer stays safe,
+//! as with libffi closures.
+
+use crate::abi::{CallPlan, Loc, Pass, ValueClass};
+use std::ffi::c_void;
+use std::sync::Mutex;
+
+/// Bytes of the buffer for arguments split over several locations.
+const ASSEMBLY_BYTES: usize = 256;
+/// The most arguments a fast callback takes (argument pointers live on the stack).
+const MAX_ARGS: usize = 32;
+
+/// Byte offset of `x8` in the image.
+const X8: u32 = 64;
+/// Byte offset of `q0` in the image (16-aligned; bytes 72..80 are padding).
+const V0: u32 = 80;
+/// Bytes of the image: `x0`–`x8`, padding, `q0`–`q7`.
+const IMAGE_BYTES: u32 = V0 + 8 * 16;
+
+/// Where the dispatcher finds one argument.
+#[derive(Clone, Copy, Debug)]
+enum ArgSrc {
+    /// No bytes (an empty struct): a pointer to zeros.
+    Zero,
+    /// Entirely at this location.
+    At(From),
+    /// Passed by reference: the location holds the address of the caller's copy.
+    Ref(From),
+    /// Assembled from `parts[from..to]` into the buffer at `at`.
+    Split { from: u16, to: u16, at: u16 },
+}
+
+/// One piece of a split argument.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    /// Offset in the value.
+    offset: u16,
+    /// Bytes (at most 16, a `q` register).
+    size: u8,
+    /// Where the piece's bytes are.
+    from: From,
+}
+
+/// A location at the entry: a byte offset in the image, or in the stack area.
+#[derive(Clone, Copy, Debug)]
+enum From {
+    Image(u16),
+    Stack(u32),
+}
+
+/// One part of the return value: bytes `[offset, offset + size)` of the
+/// result into byte `at` of the return area (`x0` 0, `x1` 8, `qN` 16 + 16N).
+#[derive(Clone, Copy, Debug)]
+struct RetPiece {
+    offset: u8,
+    size: u8,
+    at: u8,
+}
+
+/// A callback plan compiled for the fast entry.
+#[derive(Debug)]
+pub(crate) struct FastCallback {
+    args: Box<[ArgSrc]>,
+    pieces: Box<[Piece]>,
+    ret: Box<[RetPiece]>,
+    /// The result goes to the hidden pointer in `x8`.
+    sret: bool,
+}
+
+static ZEROS: [u64; 8] = [0; 8];
+
+/// The entry location of an argument part of `size` bytes at `loc`.
+fn from_loc(loc: Loc, size: u64) -> Option<From> {
+    match loc {
+        Loc::Gpr(r) if r < 8 && size <= 8 => Some(From::Image(8 * r as u16)),
+        Loc::Fpr(r) if r < 8 && size <= 16 => Some(From::Image((V0 + 16 * r as u32) as u16)),
+        Loc::Stack(off) => Some(From::Stack(u32::try_from(off).ok()?)),
+        _ => None,
+    }
+}
+
+impl FastCallback {
+    /// Compiles `plan`, or `None` when it needs libffi (not an AAPCS64
+    /// Linux plan, variadic, too many arguments, split arguments larger
+    /// than the assembly buffer).
+    pub(crate) fn new(plan: &CallPlan) -> Option<FastCallback> {
+        if plan.target != crate::Target::Aarch64Linux || plan.variadic || plan.args.len() > MAX_ARGS {
+            return None;
+        }
+        let mut args = Vec::with_capacity(plan.args.len());
+        let mut pieces = Vec::new();
+        let mut at = 0usize;
+        for a in &plan.args {
+            let parts = match &a.pass {
+                Pass::Indirect { ptr, .. } => {
+                    args.push(ArgSrc::Ref(from_loc(*ptr, 8)?));
+                    continue;
+                }
+                Pass::Direct(parts) => parts,
+            };
+            let src = match parts.as_slice() {
+                [] => ArgSrc::Zero,
+                [p] if p.offset == 0 && p.size == a.size => ArgSrc::At(from_loc(p.loc, p.size)?),
+                _ => {
+                    let from = pieces.len();
+                    for p in parts {
+                        if p.size > 16 || p.offset + p.size > a.size {
+                            return None;
+                        }
+                        pieces.push(Piece {
+                            offset: u16::try_from(p.offset).ok()?,
+                            size: p.size as u8,
+                            from: from_loc(p.loc, p.size)?,
+                        });
+                    }
+                    let start = at.next_multiple_of(16);
+                    at = start + a.size as usize;
+                    if at > ASSEMBLY_BYTES {
+                        return None;
+                    }
+                    ArgSrc::Split {
+                        from: from as u16,
+                        to: pieces.len() as u16,
+                        at: start as u16,
+                    }
+                }
+            };
+            args.push(src);
+        }
+        let (ret, sret) = match &plan.ret.pass {
+            _ if matches!(plan.ret.class, ValueClass::Void) => (Vec::new(), false),
+            Pass::Indirect { ptr: Loc::Gpr(8), .. } => (Vec::new(), true),
+            Pass::Indirect { .. } => return None,
+            Pass::Direct(parts) => {
+                let mut ret = Vec::with_capacity(parts.len());
+                for p in parts {
+                    let at = match p.loc {
+                        Loc::Gpr(r) if r < 2 && p.size <= 8 => 8 * r,
+                        Loc::Fpr(r) if r < 4 && p.size <= 16 => 16 + 16 * r,
+                        _ => return None,
+                    };
+                    ret.push(RetPiece {
+                        offset: u8::try_from(p.offset).ok()?,
+                        size: p.size as u8,
+                        at,
+                    });
+                }
+                (ret, false)
+            }
+        };
+        Some(FastCallback {
+            args: args.into_boxed_slice(),
+            pieces: pieces.into_boxed_slice(),
+            ret: ret.into_boxed_slice(),
+            sret,
+        })
+    }
+
+    /// Whether the result goes through the hidden pointer (`x8`).
+    pub(crate) fn sret(&self) -> bool {
+        self.sret
+    }
+
+    /// The hidden result pointer the caller passed in `x8`.
+    ///
+    /// # Safety
+    /// `image` is the entry's register image.
+    #[inline(always)]
+    pub(crate) unsafe fn sret_ptr(&self, image: *const u64) -> *mut u8 {
+        // SAFETY: the image holds `x8` at byte X8 (this function's contract).
+        (unsafe { *image.add(X8 as usize / 8) }) as *mut u8
+    }
+
+    /// Builds the argument pointers for one call and runs `f` with them.
+    ///
+    /// # Safety
+    /// `image` is the entry's register image, `stack` the caller's stack
+    /// argument area, both laid out per the plan this was compiled from.
+    #[inline(always)]
+    pub(crate) unsafe fn with_args<R>(
+        &self,
+        image: *const u64,
+        stack: *const u8,
+        f: impl FnOnce(&[*const c_void]) -> R,
+    ) -> R {
+        #[repr(C, align(16))]
+        struct Assembly([u8; ASSEMBLY_BYTES]);
+        let mut asm = std::mem::MaybeUninit::<Assembly>::uninit();
+        let asm_p = asm.as_mut_ptr() as *mut u8;
+        let mut ptrs = [std::ptr::null::<c_void>(); MAX_ARGS];
+        let from_ptr = |from: From| -> *const u8 {
+            match from {
+                // SAFETY: `off` < IMAGE_BYTES, within the image, by construction.
+                From::Image(off) => unsafe { (image as *const u8).add(off as usize) },
+                // SAFETY: the plan places the argument at this offset of the area.
+                From::Stack(off) => unsafe { stack.add(off as usize) },
+            }
+        };
+        for (slot, src) in ptrs.iter_mut().zip(self.args.iter()) {
+            *slot = match *src {
+                ArgSrc::Zero => ZEROS.as_ptr() as *const c_void,
+                ArgSrc::At(from) => from_ptr(from) as *const c_void,
+                // SAFETY: the location holds the 8-byte address of the
+                // caller's copy (AAPCS64 B.4), which lives for the call.
+                ArgSrc::Ref(from) => unsafe { (from_ptr(from) as *const *const c_void).read_unaligned() },
+                ArgSrc::Split { from, to, at } => {
+                    for p in &self.pieces[from as usize..to as usize] {
+                        // SAFETY: the piece lies within the value, which lies
+                        // within the assembly buffer (checked in `new`); the
+                        // source has `size` ≤ 16 readable bytes.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(
+                                from_ptr(p.from),
+                                asm_p.add(at as usize + p.offset as usize),
+                                p.size as usize,
+                            )
+                        };
+                    }
+                    // SAFETY: `at` < ASSEMBLY_BYTES (checked in `new`).
+                    unsafe { asm_p.add(at as usize) as *const c_void }
+                }
+            };
+        }
+        f(&ptrs[..self.args.len()])
+    }
+
+    /// Moves the result's bytes at `src` into the return area.
+    ///
+    /// # Safety
+    /// `src` has the return type's bytes; `area` is the entry's 10-word return area.
+    #[inline(always)]
+    pub(crate) unsafe fn put_return(&self, src: *const u8, area: *mut u64) {
+        for p in self.ret.iter() {
+            // SAFETY: the piece lies within the value (plan) and, at `at`,
+            // within the 80-byte area (`new`: at most q3's 16 bytes).
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.add(p.offset as usize),
+                    (area as *mut u8).add(p.at as usize),
+                    p.size as usize,
+                )
+            };
+        }
+    }
+}
+
+use super::Dispatch;
+
+/// Bytes of the entry's frame: `x29`/`x30`, the image, the return area.
+const FRAME: u32 = 16 + IMAGE_BYTES + RET_BYTES;
+/// Bytes of the return area: `x0`, `x1`, `q0`–`q3`.
+const RET_BYTES: u32 = 16 + 4 * 16;
+
+/// The entry every stub jumps to, with `x16` = its data slot (state,
+/// dispatcher, entry). Not callable from Rust.
+///
+/// # Safety
+/// Only entered from a stub, with the C caller's argument registers and stack.
+#[unsafe(naked)]
+unsafe extern "C" fn entry() {
+    std::arch::naked_asm!(
+        "stp x29, x30, [sp, #-{frame}]!",
+        "mov x29, sp",
+        "stp x0, x1, [sp, #16]",
+        "stp x2, x3, [sp, #32]",
+        "stp x4, x5, [sp, #48]",
+        "stp x6, x7, [sp, #64]",
+        "str x8, [sp, #{x8}]",
+        "stp q0, q1, [sp, #{q0}]",
+        "stp q2, q3, [sp, #{q2}]",
+        "stp q4, q5, [sp, #{q4}]",
+        "stp q6, q7, [sp, #{q6}]",
+        // x0 = the state, x9 = the dispatcher (both from the stub's slot).
+        "ldp x0, x9, [x16]",
+        "add x1, sp, #16",
+        "add x2, sp, #{frame}",
+        "add x3, sp, #{area}",
+        "blr x9",
+        "ldp x0, x1, [sp, #{area}]",
+        "ldp q0, q1, [sp, #{area_q0}]",
+        "ldp q2, q3, [sp, #{area_q2}]",
+        "ldp x29, x30, [sp], #{frame}",
+        "ret",
+        frame = const FRAME,
+        x8 = const 16 + X8,
+        q0 = const 16 + V0,
+        q2 = const 16 + V0 + 32,
+        q4 = const 16 + V0 + 64,
+        q6 = const 16 + V0 + 96,
+        area = const 16 + IMAGE_BYTES,
+        area_q0 = const 16 + IMAGE_BYTES + 16,
+        area_q2 = const 16 + IMAGE_BYTES + 48,
+    )
+}
+
+extern "C" {
+    fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut c_void;
+    fn mprotect(addr: *mut c_void, len: usize, prot: i32) -> i32;
+    fn sysconf(name: i32) -> std::ffi::c_long;
+    fn __clear_cache(begin: *mut std::ffi::c_char, end: *mut std::ffi::c_char);
+}
+
+/// Bytes of one stub (12 used, the rest `udf #0`).
+const STUB: usize = 32;
+/// Bytes of one data slot: state, dispatcher, entry.
+const SLOT: usize = 24;
+
+/// The page size (aarch64 Linux kernels use 4, 16 or 64 KiB pages).
+fn page() -> usize {
+    const SC_PAGESIZE: i32 = 30;
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { sysconf(SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+/// A pool of stubs: pairs of (code page, data page), filled in order.
+struct Pool {
+    /// Base of the current pair, and the next free stub index in it.
+    base: usize,
+    next: usize,
+    /// Page size, and stubs per code page (0 before the first pair).
+    page: usize,
+    per_page: usize,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    base: 0,
+    next: 0,
+    page: 0,
+    per_page: 0,
+});
+
+/// A code address that runs `dispatch(state, …)` through the fast entry,
+/// or `None` when executable memory cannot be had (then use libffi).
+pub(crate) fn stub(state: *const c_void, dispatch: Dispatch) -> Option<*const c_void> {
+    let mut pool = POOL.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.page == 0 {
+        pool.page = page();
+        pool.per_page = pool.page / STUB;
+        pool.next = pool.per_page;
+    }
+    if pool.next == pool.per_page {
+        pool.base = new_pair(pool.page, pool.per_page)?;
+        pool.next = 0;
+    }
+    let i = pool.next;
+    pool.next += 1;
+    let data = (pool.base + pool.page + i * SLOT) as *mut usize;
+    // SAFETY: slot `i` of the data page belongs to this stub alone (handed
+    // out once under the lock) and is written before the stub's address is
+    // returned; the page is read+write for the process's life.
+    unsafe {
+        data.write(state as usize);
+        data.add(1).write(dispatch as *const () as usize);
+        data.add(2).write(entry as *const () as usize);
+    }
+    Some((pool.base + i * STUB) as *const c_void)
+}
+
+/// Maps a code page whose `per_page` stubs read the data page after it,
+/// then makes the code page read+execute. Returns the code page's address.
+fn new_pair(page: usize, per_page: usize) -> Option<usize> {
+    const PROT_READ: i32 = 1;
+    const PROT_WRITE: i32 = 2;
+    const PROT_EXEC: i32 = 4;
+    const MAP_PRIVATE: i32 = 2;
+    const MAP_ANONYMOUS: i32 = 0x20;
+    // SAFETY: a fresh anonymous private mapping; no existing memory involved.
+    let p = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            2 * page,
+            PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p.is_null() || p as isize == -1 {
+        return None;
+    }
+    let base = p as usize;
+    for i in 0..per_page {
+        let code = base + i * STUB;
+        let data = base + page + i * SLOT;
+        // adr x16, data   (the offset is below 1 MiB: ADR's range)
+        let imm = (data - code) as u32;
+        let adr = 0x1000_0010 | ((imm & 3) << 29) | (((imm >> 2) & 0x7_ffff) << 5);
+        let words: [u32; STUB / 4] = [
+            adr,
+            0xf940_0a11, // ldr x17, [x16, #16]
+            0xd61f_0220, // br x17
+            0,           // udf #0 (padding)
+            0,
+            0,
+            0,
+            0,
+        ];
+        // SAFETY: within the fresh, writable code page.
+        unsafe { std::ptr::copy_nonoverlapping(words.as_ptr() as *const u8, code as *mut u8, STUB) };
+    }
+    // SAFETY: the code page of the mapping above; it is never written again.
+    if unsafe { mprotect(p, page, PROT_READ | PROT_EXEC) } != 0 {
+        return None;
+    }
+    // SAFETY: the code page just written; makes the instruction cache see it.
+    unsafe { __clear_cache(p as *mut std::ffi::c_char, (base + page) as *mut std::ffi::c_char) };
+    Some(base)
+}
