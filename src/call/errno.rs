@@ -40,28 +40,45 @@ pub fn set_live(value: i32) {
     unsafe { *__errno_location() = value }
 }
 
-thread_local! {
-    static SAVED: Cell<i32> = const { Cell::new(0) };
+/// A thread's errno state: the saved value and the cached address of C's
+/// `errno`, in one thread-local so a call reaches both with a single
+/// thread-local address computation.
+struct State {
+    saved: Cell<i32>,
     /// This thread's `&errno`, looked up once (`__errno_location()` returns
     /// the same address for the thread's lifetime): saves two calls per call.
-    static LOCATION: Cell<*mut i32> = const { Cell::new(std::ptr::null_mut()) };
+    location: Cell<*mut i32>,
 }
 
-/// The address of this thread's C `errno`.
-#[inline(always)]
-fn location() -> *mut i32 {
-    LOCATION.with(|l| {
-        let p = l.get();
-        if p.is_null() {
-            // SAFETY: no preconditions; the address is constant for the
-            // thread's lifetime, so caching it per thread is sound.
-            let p = unsafe { __errno_location() };
-            l.set(p);
-            p
-        } else {
-            p
+thread_local! {
+    static STATE: State = const {
+        State {
+            saved: Cell::new(0),
+            location: Cell::new(std::ptr::null_mut()),
         }
-    })
+    };
+}
+
+impl State {
+    /// The address of this thread's C `errno`.
+    #[inline(always)]
+    fn location(&self) -> *mut i32 {
+        let p = self.location.get();
+        if p.is_null() {
+            return self.look_up();
+        }
+        p
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn look_up(&self) -> *mut i32 {
+        // SAFETY: no preconditions; the address is constant for the
+        // thread's lifetime, so caching it per thread is sound.
+        let p = unsafe { __errno_location() };
+        self.location.set(p);
+        p
+    }
 }
 
 /// The `errno` saved after the most recent abicall call in this thread
@@ -74,26 +91,47 @@ fn location() -> *mut i32 {
 /// ```
 #[inline]
 pub fn saved() -> i32 {
-    SAVED.with(|s| s.get())
+    STATE.with(|s| s.saved.get())
 }
 
 /// Sets the saved `errno`; it is put into C's `errno` before the next call
 /// (re-exported as `call::set_errno`).
 #[inline]
 pub fn set_saved(v: i32) {
-    SAVED.with(|s| s.set(v))
+    STATE.with(|s| s.saved.set(v))
 }
 
-/// Around a call: restore before, save after.
+/// Runs `call` (a call into C) with the saved `errno` restored before it
+/// and C's `errno` saved after it, reaching the thread-local state once.
+/// A nested call made by a callback during `call` goes through the same
+/// cells, so the value saved last is what C left after the outer call.
+#[inline(always)]
+pub(crate) fn around<R>(call: impl FnOnce() -> R) -> R {
+    STATE.with(|s| {
+        let at = s.location();
+        // SAFETY: `at` is this thread's errno, valid and aligned for the
+        // thread's life.
+        unsafe { *at = s.saved.get() };
+        let r = call();
+        // SAFETY: as above; reading it right after the call is the point.
+        s.saved.set(unsafe { *at });
+        r
+    })
+}
+
+/// Before a call: the saved value into C's `errno` (see [`around`]).
 #[inline(always)]
 pub(crate) fn before_call() {
-    // SAFETY: `location()` is this thread's errno, valid for the thread's life.
-    unsafe { *location() = saved() };
+    STATE.with(|s| {
+        // SAFETY: `location()` is this thread's errno, valid for the thread's life.
+        unsafe { *s.location() = s.saved.get() };
+    })
 }
 
+/// After a call: C's `errno` into the saved value (see [`around`]).
 #[inline(always)]
 pub(crate) fn after_call() {
     // SAFETY: `location()` is this thread's errno, valid and aligned for
     // the thread's life; reading it right after the call is the point.
-    set_saved(unsafe { *location() });
+    STATE.with(|s| s.saved.set(unsafe { *s.location() }));
 }

@@ -365,14 +365,12 @@ impl RawCall {
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         if let Some(trampoline) = self.jit {
             if args.len() == self.nargs as usize && (!ret.is_null() || !self.has_ret) {
-                errno::before_call();
                 // SAFETY: the trampoline was generated from this call's plan
                 // and lives as long as `inner`; one argument pointer per
                 // planned argument (checked above), NULL ones refused by the
                 // trampoline before anything is called; the caller
                 // guarantees the rest.
-                let refused = unsafe { trampoline(self.code, args.as_ptr(), ret) };
-                errno::after_call();
+                let refused = errno::around(|| unsafe { trampoline(self.code, args.as_ptr(), ret) });
                 if refused == 0 {
                     return Ok(());
                 }
@@ -516,10 +514,8 @@ impl RawCall {
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
         let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
         if inner.ret_size > RET_SCRATCH {
-            errno::before_call();
             // SAFETY: CIF prepared; `ret` has room for the whole value.
-            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), ret, avalue) };
-            errno::after_call();
+            errno::around(|| unsafe { raw::ffi_call(cif.as_ptr(), Some(f), ret, avalue) });
         } else {
             #[repr(C, align(16))]
             struct Scratch([u8; RET_SCRATCH]);
@@ -527,11 +523,9 @@ impl RawCall {
             // full register for integers) and only `ret_size` bytes are read.
             let mut scratch = std::mem::MaybeUninit::<Scratch>::uninit();
             let scratch_ptr = scratch.as_mut_ptr() as *mut u8;
-            errno::before_call();
             // SAFETY: CIF prepared; the scratch buffer is at least a register
             // wide and as large as any register-returned value.
-            unsafe { raw::ffi_call(cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) };
-            errno::after_call();
+            errno::around(|| unsafe { raw::ffi_call(cif.as_ptr(), Some(f), scratch_ptr as *mut c_void, avalue) });
             // Little-endian: the low bytes are the value, so copying
             // `ret_size` bytes truncates a widened narrow return.
             // SAFETY: libffi wrote the value to the scratch buffer; `ret`
@@ -742,12 +736,10 @@ impl ArgFrame {
             if ret.is_null() && self.call.inner.ret_size > 0 {
                 return Err(Error::Call("NULL return buffer for a non-void function".into()));
             }
-            errno::before_call();
             // SAFETY: the frame trampoline was generated for this plan and
             // this frame layout (it lives as long as `call.inner`); the
             // buffer holds every argument at its offset (caller contract).
-            unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) };
-            errno::after_call();
+            errno::around(|| unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) });
             return Ok(());
         }
         // SAFETY: one pointer per argument into the frame (caller contract

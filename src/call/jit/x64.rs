@@ -204,8 +204,13 @@ pub(crate) fn call_trampoline(
     // stays in `rsi`, whose own argument part is loaded last. Otherwise
     // `rbp` frames the outgoing area, `rbx` holds the array, `r12` `ret`.
     let lean = plan.stack_size == 0;
+    // Lean and nothing written through `ret` (a `void` result): only `code`
+    // is pushed, which also aligns the stack for the call.
+    let bare = lean && matches!(plan.ret.class, ValueClass::Void) && matches!(plan.ret.pass, Pass::Direct(_));
     let (base, ret_base) = if lean { (RSI, RCX) } else { (RBX, R12) };
-    if lean {
+    if bare {
+        dynasm!(ops ; .arch x64 ; push rdi);
+    } else if lean {
         dynasm!(ops ; .arch x64
             ; push rdx
             ; push rdi
@@ -361,7 +366,9 @@ pub(crate) fn call_trampoline(
         let nvec = plan.al.unwrap_or(8) as i32;
         dynasm!(ops ; .arch x64 ; mov eax, nvec);
     }
-    if lean {
+    if bare {
+        dynasm!(ops ; .arch x64 ; call QWORD [rsp]);
+    } else if lean {
         dynasm!(ops ; .arch x64 ; call QWORD [rsp + 8] ; mov rcx, [rsp + 16]);
     } else {
         dynasm!(ops ; .arch x64 ; call QWORD [rbp - 24]);
@@ -399,7 +406,9 @@ pub(crate) fn call_trampoline(
         }
     }
     dynasm!(ops ; .arch x64 ; xor eax, eax ; =>done);
-    if lean {
+    if bare {
+        dynasm!(ops ; .arch x64 ; pop rcx ; ret);
+    } else if lean {
         dynasm!(ops ; .arch x64 ; add rsp, 24 ; ret);
     } else {
         dynasm!(ops ; .arch x64
