@@ -668,6 +668,16 @@ static int cdata_index(lua_State *L) {
       return 1;
     }
   }
+  if ((ct->kind == ABICALL_KIND_FLOAT_COMPLEX || ct->kind == ABICALL_KIND_DOUBLE_COMPLEX ||
+       ct->kind == ABICALL_KIND_LONGDOUBLE_COMPLEX) && lua_type(L, 2) == LUA_TSTRING) {
+    const char *k = lua_tostring(L, 2); /* LuaJIT's c.re / c.im */
+    if (!strcmp(k, "re") || !strcmp(k, "im")) {
+      double re = 0, im = 0;
+      CHECK(L, abicall_load_complex(ct->t, cd->ptr, NULL, &re, &im, E));
+      lua_pushnumber(L, k[0] == 'r' ? re : im);
+      return 1;
+    }
+  }
   ctype *rec = ct;
   void *base = cd->ptr;
   int reci = cti, owner = 1;
@@ -1516,7 +1526,14 @@ static int ffi_new(lua_State *L) {
   if (ninit > 0) {
     if (is_ptrlike(ct->kind) && ct->kind == ABICALL_KIND_ARRAY) init_aggregate(L, cti, cd->ptr, first, ninit);
     else if (is_record(ct->kind)) init_aggregate(L, cti, cd->ptr, first, ninit);
-    else to_c(L, first, cti, cd->ptr);
+    else if (ninit >= 2 && (ct->kind == ABICALL_KIND_FLOAT_COMPLEX || ct->kind == ABICALL_KIND_DOUBLE_COMPLEX ||
+                            ct->kind == ABICALL_KIND_LONGDOUBLE_COMPLEX)) {
+      /* ffi.new("double _Complex", re, im) */
+      int ok1 = 0, ok2 = 0;
+      double re = to_num(L, first, &ok1), im = to_num(L, first + 1, &ok2);
+      if (!ok1 || !ok2) return luaL_error(L, "cannot convert the parts of '%s' to numbers", tn);
+      CHECK(L, abicall_store_complex(ct->t, cd->ptr, NULL, re, im, E));
+    } else to_c(L, first, cti, cd->ptr);
   }
   lua_settop(L, cdi);
   if (is_record(ct->kind) && lua_getiuservalue(L, cti, 2) == LUA_TTABLE && lua_getfield(L, -1, "__gc") == LUA_TFUNCTION) {
@@ -1526,7 +1543,21 @@ static int ffi_new(lua_State *L) {
   return 1;
 }
 
-static int ctype_call(lua_State *L) { /* ffi.typeof("T")(init...) */
+/* ffi.typeof("T")(init...): the metatype's __new if it has one (called
+ * with the ctype and the arguments, as LuaJIT does; ffi.new inside it
+ * gives the default constructor), else ffi.new. */
+static int ctype_call(lua_State *L) {
+  int top = lua_gettop(L);     /* the ctype (argument 1) and the arguments */
+  ctype *ct = toctype(L, 1);
+  if (ct && is_record(ct->kind)) {
+    if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE && lua_getfield(L, -1, "__new") != LUA_TNIL) {
+      lua_replace(L, -2);      /* __new where the metatype table was */
+      lua_insert(L, 1);        /* below the ctype and the arguments */
+      lua_call(L, top, LUA_MULTRET);
+      return lua_gettop(L);
+    }
+    lua_settop(L, top);
+  }
   return ffi_new(L);
 }
 
