@@ -924,8 +924,14 @@ static int cdata_tostring(lua_State *L) {
     else { char b[32]; snprintf(b, sizeof b, "%" PRIu64 "ULL", *(uint64_t *)cd->ptr); lua_pushstring(L, b); }
     return 1;
   }
-  if (ct->kind == ABICALL_KIND_DOUBLE_COMPLEX) {
-    lua_pushfstring(L, "%f%+fi", ((double *)cd->ptr)[0], ((double *)cd->ptr)[1]);
+  if (ct->kind == ABICALL_KIND_FLOAT_COMPLEX || ct->kind == ABICALL_KIND_DOUBLE_COMPLEX ||
+      ct->kind == ABICALL_KIND_LONGDOUBLE_COMPLEX) {
+    /* LuaJIT's text: "1+2i" (%.14g parts); lua_pushfstring has no %+ or %g */
+    double re = 0, im = 0;
+    char b[80];
+    CHECK(L, abicall_load_complex(ct->t, cd->ptr, NULL, &re, &im, E));
+    snprintf(b, sizeof b, "%.14g%+.14gi", re, im);
+    lua_pushstring(L, b);
     return 1;
   }
   char tn[128];

@@ -21,3 +21,5 @@ local f = ffi.new("float _Complex", 0.5, 0.25)
 print(string.format("%g %g", f.re, f.im))
 local r = ffi.new("double _Complex", 3)
 print(string.format("%g %g", r.re, r.im))
+print(tostring(c), tostring(f), tostring(r))
+print(pcall(function() return c + c end) == false) -- no complex arithmetic, as in LuaJIT
