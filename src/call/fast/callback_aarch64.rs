@@ -34,6 +34,8 @@ use crate::abi::{CallPlan, Loc, Pass, ValueClass};
 use std::ffi::c_void;
 use std::sync::Mutex;
 
+use super::stub_pages::{self, STUB};
+
 /// Bytes of the buffer for arguments split over several locations.
 const ASSEMBLY_BYTES: usize = 256;
 /// The most arguments a fast callback takes (argument pointers live on the stack).
@@ -323,16 +325,8 @@ unsafe extern "C" fn entry() {
 }
 
 extern "C" {
-    fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut c_void;
-    fn mprotect(addr: *mut c_void, len: usize, prot: i32) -> i32;
     fn sysconf(name: i32) -> std::ffi::c_long;
-    fn __clear_cache(begin: *mut std::ffi::c_char, end: *mut std::ffi::c_char);
 }
-
-/// Bytes of one stub (12 used, the rest `udf #0`).
-const STUB: usize = 32;
-/// Bytes of one data slot: state, dispatcher, entry.
-const SLOT: usize = 24;
 
 /// The page size (aarch64 Linux kernels use 4, 16 or 64 KiB pages).
 fn page() -> usize {
@@ -346,97 +340,32 @@ fn page() -> usize {
     }
 }
 
-/// A pool of stubs: pairs of (code page, data page), filled in order.
-struct Pool {
-    /// Base of the current pair, and the next free stub index in it.
-    base: usize,
-    next: usize,
-    /// Page size, and stubs per code page (0 before the first pair).
-    page: usize,
-    per_page: usize,
-}
-
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    base: 0,
-    next: 0,
-    page: 0,
-    per_page: 0,
-});
+static POOL: Mutex<stub_pages::Pool> = Mutex::new(stub_pages::Pool::new());
 
 /// A code address that runs `dispatch(state, …)` through the fast entry,
 /// or `None` when executable memory cannot be had (then use libffi).
 pub(crate) fn stub(state: *const c_void, dispatch: Dispatch) -> Option<*const c_void> {
-    let mut pool = POOL.lock().unwrap_or_else(|p| p.into_inner());
-    if pool.page == 0 {
-        pool.page = page();
-        pool.per_page = pool.page / STUB;
-        pool.next = pool.per_page;
-    }
-    if pool.next == pool.per_page {
-        pool.base = new_pair(pool.page, pool.per_page)?;
-        pool.next = 0;
-    }
-    let i = pool.next;
-    pool.next += 1;
-    let data = (pool.base + pool.page + i * SLOT) as *mut usize;
-    // SAFETY: slot `i` of the data page belongs to this stub alone (handed
-    // out once under the lock) and is written before the stub's address is
-    // returned; the page is read+write for the process's life.
-    unsafe {
-        data.write(state as usize);
-        data.add(1).write(dispatch as *const () as usize);
-        data.add(2).write(entry as *const () as usize);
-    }
-    Some((pool.base + i * STUB) as *const c_void)
+    stub_pages::stub(&POOL, page, encode_stub, entry as *const () as usize, state, dispatch)
 }
 
-/// Maps a code page whose `per_page` stubs read the data page after it,
-/// then makes the code page read+execute. Returns the code page's address.
-fn new_pair(page: usize, per_page: usize) -> Option<usize> {
-    const PROT_READ: i32 = 1;
-    const PROT_WRITE: i32 = 2;
-    const PROT_EXEC: i32 = 4;
-    const MAP_PRIVATE: i32 = 2;
-    const MAP_ANONYMOUS: i32 = 0x20;
-    // SAFETY: a fresh anonymous private mapping; no existing memory involved.
-    let p = unsafe {
-        mmap(
-            std::ptr::null_mut(),
-            2 * page,
-            PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p.is_null() || p as isize == -1 {
-        return None;
+/// Stub at `code` for the slot at `data` (12 bytes used, the rest `udf #0`).
+fn encode_stub(code: usize, data: usize) -> [u8; STUB] {
+    // adr x16, data   (the offset is below 1 MiB: ADR's range)
+    let imm = (data - code) as u32;
+    let adr = 0x1000_0010 | ((imm & 3) << 29) | (((imm >> 2) & 0x7_ffff) << 5);
+    let words: [u32; STUB / 4] = [
+        adr,
+        0xf940_0a11, // ldr x17, [x16, #16]
+        0xd61f_0220, // br x17
+        0,           // udf #0 (padding)
+        0,
+        0,
+        0,
+        0,
+    ];
+    let mut b = [0u8; STUB];
+    for (chunk, w) in b.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
     }
-    let base = p as usize;
-    for i in 0..per_page {
-        let code = base + i * STUB;
-        let data = base + page + i * SLOT;
-        // adr x16, data   (the offset is below 1 MiB: ADR's range)
-        let imm = (data - code) as u32;
-        let adr = 0x1000_0010 | ((imm & 3) << 29) | (((imm >> 2) & 0x7_ffff) << 5);
-        let words: [u32; STUB / 4] = [
-            adr,
-            0xf940_0a11, // ldr x17, [x16, #16]
-            0xd61f_0220, // br x17
-            0,           // udf #0 (padding)
-            0,
-            0,
-            0,
-            0,
-        ];
-        // SAFETY: within the fresh, writable code page.
-        unsafe { std::ptr::copy_nonoverlapping(words.as_ptr() as *const u8, code as *mut u8, STUB) };
-    }
-    // SAFETY: the code page of the mapping above; it is never written again.
-    if unsafe { mprotect(p, page, PROT_READ | PROT_EXEC) } != 0 {
-        return None;
-    }
-    // SAFETY: the code page just written; makes the instruction cache see it.
-    unsafe { __clear_cache(p as *mut std::ffi::c_char, (base + page) as *mut std::ffi::c_char) };
-    Some(base)
+    b
 }

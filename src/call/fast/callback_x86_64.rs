@@ -28,6 +28,8 @@ use crate::abi::{CallPlan, Loc, Pass, ValueClass};
 use std::ffi::c_void;
 use std::sync::Mutex;
 
+use super::stub_pages::{self, STUB};
+
 /// Bytes of the buffer for arguments split over several locations.
 const ASSEMBLY_BYTES: usize = 256;
 /// The most arguments a fast callback takes (argument pointers live on the stack).
@@ -306,95 +308,30 @@ std::arch::global_asm!(
 
 extern "C" {
     fn abicall_fast_cb_entry();
-    fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut c_void;
-    fn mprotect(addr: *mut c_void, len: usize, prot: i32) -> i32;
 }
 
-const PAGE: usize = 4096;
-/// Bytes of one stub.
-const STUB: usize = 32;
-/// Bytes of one data slot: state, dispatcher, entry.
-const SLOT: usize = 24;
-/// Stubs per code page (their data slots fill at most one data page).
-const PER_PAGE: usize = PAGE / STUB;
-
-/// A pool of stubs: pairs of (code page, data page), filled in order.
-struct Pool {
-    /// Base of the current pair, and the next free stub index in it.
-    base: usize,
-    next: usize,
-}
-
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    base: 0,
-    next: PER_PAGE,
-});
+static POOL: Mutex<stub_pages::Pool> = Mutex::new(stub_pages::Pool::new());
 
 /// A code address that runs `dispatch(state, …)` through the fast entry,
 /// or `None` when executable memory cannot be had (then use libffi).
 pub(crate) fn stub(state: *const c_void, dispatch: Dispatch) -> Option<*const c_void> {
-    let mut pool = POOL.lock().unwrap_or_else(|p| p.into_inner());
-    if pool.next == PER_PAGE {
-        pool.base = new_pair()?;
-        pool.next = 0;
-    }
-    let i = pool.next;
-    pool.next += 1;
-    let data = (pool.base + PAGE + i * SLOT) as *mut usize;
-    // SAFETY: slot `i` of the data page belongs to this stub alone (handed
-    // out once under the lock) and is written before the stub's address is
-    // returned; the page is read+write for the process's life.
-    unsafe {
-        data.write(state as usize);
-        data.add(1).write(dispatch as *const () as usize);
-        data.add(2).write(abicall_fast_cb_entry as *const () as usize);
-    }
-    Some((pool.base + i * STUB) as *const c_void)
+    let entry = abicall_fast_cb_entry as *const () as usize;
+    stub_pages::stub(&POOL, || 4096, encode_stub, entry, state, dispatch)
 }
 
-/// Maps a code page whose `PER_PAGE` stubs read the data page after it,
-/// then makes the code page read+execute. Returns the code page's address.
-fn new_pair() -> Option<usize> {
-    const PROT_READ: i32 = 1;
-    const PROT_WRITE: i32 = 2;
-    const PROT_EXEC: i32 = 4;
-    const MAP_PRIVATE: i32 = 2;
-    const MAP_ANONYMOUS: i32 = 0x20;
-    // SAFETY: a fresh anonymous private mapping; no existing memory involved.
-    let p = unsafe {
-        mmap(
-            std::ptr::null_mut(),
-            2 * PAGE,
-            PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p.is_null() || p as isize == -1 {
-        return None;
-    }
-    let base = p as usize;
-    for i in 0..PER_PAGE {
-        let code = base + i * STUB;
-        let data = base + PAGE + i * SLOT;
-        let mut b = [0xccu8; STUB]; // int3 padding
-                                    // mov r10, [rip + d0]   4c 8b 15 disp32      (7 bytes)
-                                    // mov r11, [rip + d1]   4c 8b 1d disp32      (7 bytes)
-                                    // jmp [rip + d2]        ff 25 disp32         (6 bytes)
-        let rel = |at: usize, target: usize| ((target as isize - (code + at) as isize) as i32).to_le_bytes();
-        b[0..3].copy_from_slice(&[0x4c, 0x8b, 0x15]);
-        b[3..7].copy_from_slice(&rel(7, data));
-        b[7..10].copy_from_slice(&[0x4c, 0x8b, 0x1d]);
-        b[10..14].copy_from_slice(&rel(14, data + 8));
-        b[14..16].copy_from_slice(&[0xff, 0x25]);
-        b[16..20].copy_from_slice(&rel(20, data + 16));
-        // SAFETY: within the fresh, writable code page.
-        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), code as *mut u8, STUB) };
-    }
-    // SAFETY: the code page of the mapping above; it is never written again.
-    if unsafe { mprotect(p, PAGE, PROT_READ | PROT_EXEC) } != 0 {
-        return None;
-    }
-    Some(base)
+/// Stub at `code` for the slot at `data`: `mov r10, [rip + state]`,
+/// `mov r11, [rip + dispatcher]`, `jmp [rip + entry]`, `int3` padding.
+fn encode_stub(code: usize, data: usize) -> [u8; STUB] {
+    let mut b = [0xccu8; STUB]; // int3 padding
+                                // mov r10, [rip + d0]   4c 8b 15 disp32      (7 bytes)
+                                // mov r11, [rip + d1]   4c 8b 1d disp32      (7 bytes)
+                                // jmp [rip + d2]        ff 25 disp32         (6 bytes)
+    let rel = |at: usize, target: usize| ((target as isize - (code + at) as isize) as i32).to_le_bytes();
+    b[0..3].copy_from_slice(&[0x4c, 0x8b, 0x15]);
+    b[3..7].copy_from_slice(&rel(7, data));
+    b[7..10].copy_from_slice(&[0x4c, 0x8b, 0x1d]);
+    b[10..14].copy_from_slice(&rel(14, data + 8));
+    b[14..16].copy_from_slice(&[0xff, 0x25]);
+    b[16..20].copy_from_slice(&rel(20, data + 16));
+    b
 }

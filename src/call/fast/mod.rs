@@ -41,6 +41,12 @@ mod x86_64;
 #[cfg(all(target_arch = "aarch64", target_os = "linux"))]
 mod aarch64;
 
+#[cfg(any(
+    all(target_arch = "x86_64", target_os = "linux"),
+    all(target_arch = "aarch64", target_os = "linux")
+))]
+mod stub_pages;
+
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod callback_x86_64;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
