@@ -61,6 +61,59 @@ pub enum MemoryErrorKind {
     Unavailable,
 }
 
+/// What kind of layout error an [`Error::Layout`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LayoutErrorKind {
+    /// A type with no size where one is needed: `void`, a function type,
+    /// an incomplete struct, union or enum (also as a member).
+    Incomplete,
+    /// A requested alignment that is not a power of two or too large, or
+    /// array elements aligned more than their size.
+    Alignment,
+    /// A bitfield that is too wide, of a non-integer type, or zero-width
+    /// and named.
+    Bitfield,
+    /// A flexible array member that is not the last member.
+    FlexibleArray,
+    /// A duplicate member name, or an unnamed member that is not a record.
+    Member,
+    /// A size that overflows (an array or record too large).
+    TooLarge,
+    /// Types nested deeper than the limit (256 levels).
+    TooDeep,
+    /// An invalid vector type (element type, size, element count).
+    Vector,
+    /// An enum whose enumerators do not fit its underlying type.
+    Enum,
+    /// Completing a type that is not a record or enum, or is already complete.
+    Definition,
+    /// A type id from another type table.
+    ForeignType,
+}
+
+/// What kind of planning error an [`Error::Abi`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AbiErrorKind {
+    /// The number of arguments does not match the named parameters.
+    ArgumentCount,
+    /// The type called is not a function type (or a pointer to one).
+    NotAFunction,
+    /// Extra arguments for a function that is not variadic.
+    NotVariadic,
+    /// A type that cannot be passed (`void`, a function, an array) or
+    /// returned (a function, an array).
+    NotPassable,
+    /// A parameter or return type that is incomplete.
+    Incomplete,
+    /// A value too large to pass by value ([`crate::abi::MAX_BY_VALUE`]).
+    TooLarge,
+    /// A signature this target's ABI can express that abicall (or libffi)
+    /// does not support, with the reason in the message.
+    Unsupported,
+}
+
 /// abicall's error type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -79,12 +132,26 @@ pub enum Error {
         message: String,
     },
     /// A type could not be laid out (bad bitfield, incomplete member, ...).
-    #[error("layout error: {0}")]
-    Layout(String),
+    #[error("layout error: {message}")]
+    Layout {
+        /// Category, for a caller that branches on it.
+        kind: LayoutErrorKind,
+        /// The type concerned as C spells it (empty when not known).
+        ty: String,
+        /// What is wrong, with the sizes and names involved.
+        message: String,
+    },
     /// A call plan cannot be made for a signature (incomplete or unsized
     /// parameter type, `void` parameter, ...).
-    #[error("call plan: {0}")]
-    Abi(String),
+    #[error("call plan: {message}")]
+    Abi {
+        /// Category, for a caller that branches on it.
+        kind: AbiErrorKind,
+        /// The 0-based argument concerned, if one is.
+        argument: Option<usize>,
+        /// What is wrong, naming the argument and its type.
+        message: String,
+    },
     /// A member path such as `a.b[3]` does not resolve.
     #[error("member path `{path}`: {message}")]
     Path {
@@ -200,6 +267,24 @@ impl std::error::Error for IoSource {
 }
 
 impl Error {
+    /// An [`Error::Layout`] of `kind` about type `ty` (C spelling, or empty).
+    pub fn layout(kind: LayoutErrorKind, ty: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Layout {
+            kind,
+            ty: ty.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An [`Error::Abi`] of `kind`, about argument `argument` if given.
+    pub fn abi(kind: AbiErrorKind, argument: Option<usize>, message: impl Into<String>) -> Error {
+        Error::Abi {
+            kind,
+            argument,
+            message: message.into(),
+        }
+    }
+
     /// An [`Error::Memory`] of `kind`.
     pub fn memory(kind: MemoryErrorKind, message: impl Into<String>) -> Error {
         Error::Memory {
@@ -237,7 +322,8 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout(m) | Error::Abi(m) | Error::Call(m) => m.clone(),
+            Error::Layout { message, .. } | Error::Abi { message, .. } => message.clone(),
+            Error::Call(m) => m.clone(),
             Error::Memory { message, .. } => message.clone(),
             Error::Host { message, .. } => message.clone(),
             Error::Io { message, .. } => message.clone(),

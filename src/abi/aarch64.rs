@@ -271,14 +271,18 @@ fn kind_of(types: &Types, ty: TypeId, promoted: Option<Prim>) -> Result<Kind> {
         return Ok(Kind::Empty);
     }
     if let Some(v) = long_double_short_vector(types, ty) {
-        return Err(crate::error::Error::Abi(format!(
-            "`{}`: passing `{}` (a 16-byte vector of one `long double`) by value is not supported on {}: \
+        return Err(crate::error::Error::abi(
+            crate::error::AbiErrorKind::Unsupported,
+            None,
+            format!(
+                "`{}`: passing `{}` (a 16-byte vector of one `long double`) by value is not supported on {}: \
              aarch64-linux-gnu-gcc 12 passes it in two d registers and is not consistent about the \
              arguments after it",
-            types.display(ty),
-            types.display(v),
-            target
-        )));
+                types.display(ty),
+                types.display(v),
+                target
+            ),
+        ));
     }
     // A short vector is placed like an HVA of one member (C.1 and C.2 give
     // it the same v register, C.4 the same stack slot).

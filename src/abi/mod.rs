@@ -38,7 +38,7 @@ pub mod aarch64;
 pub mod ffi_shape;
 pub mod x86_64;
 
-use crate::error::{Error, Result};
+use crate::error::{AbiErrorKind, Error, Result};
 use crate::target::{Arch, Target};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use std::fmt::Write as _;
@@ -219,12 +219,16 @@ pub struct CallPlan {
 /// rest are variadic arguments (only with `variadic`).
 pub fn plan_call(types: &Types, ret: TypeId, params: &[TypeId], fixed_args: usize, variadic: bool) -> Result<CallPlan> {
     if fixed_args > params.len() || (!variadic && fixed_args != params.len()) {
-        return Err(Error::Abi(format!(
-            "{} argument(s) given for {} named parameter(s){}",
-            params.len(),
-            fixed_args,
-            if variadic { "" } else { " of a non-variadic function" }
-        )));
+        return Err(Error::abi(
+            AbiErrorKind::ArgumentCount,
+            None,
+            format!(
+                "{} argument(s) given for {} named parameter(s){}",
+                params.len(),
+                fixed_args,
+                if variadic { "" } else { " of a non-variadic function" }
+            ),
+        ));
     }
     let mut vals = Vec::with_capacity(params.len());
     for (i, &p) in params.iter().enumerate() {
@@ -246,15 +250,23 @@ pub fn plan_call(types: &Types, ret: TypeId, params: &[TypeId], fixed_args: usiz
 /// Plans a call to a function of type `func` (a function type or a pointer to
 /// one); `variadic_args` are the types of the arguments passed for `...`.
 pub fn plan_func(types: &Types, func: TypeId, variadic_args: &[TypeId]) -> Result<CallPlan> {
-    let sig = types
-        .sig_of(func)
-        .ok_or_else(|| Error::Abi(format!("`{}` is not a function type", types.display(func))))?;
+    let sig = types.sig_of(func).ok_or_else(|| {
+        Error::abi(
+            AbiErrorKind::NotAFunction,
+            None,
+            format!("`{}` is not a function type", types.display(func)),
+        )
+    })?;
     if !sig.variadic && !variadic_args.is_empty() {
-        return Err(Error::Abi(format!(
-            "`{}` is not variadic but {} extra argument(s) were given",
-            types.display(func),
-            variadic_args.len()
-        )));
+        return Err(Error::abi(
+            AbiErrorKind::NotVariadic,
+            None,
+            format!(
+                "`{}` is not variadic but {} extra argument(s) were given",
+                types.display(func),
+                variadic_args.len()
+            ),
+        ));
     }
     let mut params = sig.params.clone();
     params.extend_from_slice(variadic_args);
@@ -272,29 +284,48 @@ impl ArgInput {
     fn new(types: &Types, ty: TypeId, index: usize, variadic: bool) -> Result<ArgInput> {
         let what = || format!("argument {index} of type `{}`", types.display(ty));
         match types.kind(ty) {
-            TypeKind::Prim(Prim::Void) => return Err(Error::Abi(format!("{} cannot be passed", what()))),
+            TypeKind::Prim(Prim::Void) => {
+                return Err(Error::abi(
+                    AbiErrorKind::NotPassable,
+                    Some(index),
+                    format!("{} cannot be passed", what()),
+                ))
+            }
             TypeKind::Func(_) => {
-                return Err(Error::Abi(format!(
-                    "{}: pass a pointer to the function instead",
-                    what()
-                )))
+                return Err(Error::abi(
+                    AbiErrorKind::NotPassable,
+                    Some(index),
+                    format!("{}: pass a pointer to the function instead", what()),
+                ))
             }
             TypeKind::Array { .. } => {
-                return Err(Error::Abi(format!(
-                    "{}: arrays cannot be passed by value (C adjusts them to pointers)",
-                    what()
-                )))
+                return Err(Error::abi(
+                    AbiErrorKind::NotPassable,
+                    Some(index),
+                    format!(
+                        "{}: arrays cannot be passed by value (C adjusts them to pointers)",
+                        what()
+                    ),
+                ))
             }
             _ => {}
         }
-        let (size, _) = types
-            .size_align(ty)
-            .map_err(|e| Error::Abi(format!("{}: {}", what(), e.message())))?;
+        let (size, _) = types.size_align(ty).map_err(|e| {
+            Error::abi(
+                AbiErrorKind::Incomplete,
+                Some(index),
+                format!("{}: {}", what(), e.message()),
+            )
+        })?;
         if size > MAX_BY_VALUE {
-            return Err(Error::Abi(format!(
-                "{} is {size} bytes, too large to pass by value (limit {MAX_BY_VALUE}); pass a pointer",
-                what()
-            )));
+            return Err(Error::abi(
+                AbiErrorKind::TooLarge,
+                Some(index),
+                format!(
+                    "{} is {size} bytes, too large to pass by value (limit {MAX_BY_VALUE}); pass a pointer",
+                    what()
+                ),
+            ));
         }
         let promoted = if variadic { default_promotion(types, ty) } else { None };
         Ok(ArgInput { ty, promoted, variadic })
@@ -316,13 +347,17 @@ impl RetInput {
         match types.kind(ty) {
             TypeKind::Prim(Prim::Void) => return Ok(RetInput { ty, void: true }),
             TypeKind::Func(_) | TypeKind::Array { .. } => {
-                return Err(Error::Abi(format!("{}: C functions cannot return it", what())))
+                return Err(Error::abi(
+                    AbiErrorKind::NotPassable,
+                    None,
+                    format!("{}: C functions cannot return it", what()),
+                ))
             }
             _ => {}
         }
         types
             .size_align(ty)
-            .map_err(|e| Error::Abi(format!("{}: {}", what(), e.message())))?;
+            .map_err(|e| Error::abi(AbiErrorKind::Incomplete, None, format!("{}: {}", what(), e.message())))?;
         Ok(RetInput { ty, void: false })
     }
 }

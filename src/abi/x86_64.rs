@@ -317,12 +317,16 @@ fn refuse_nested_v1ti(types: &Types, ty: TypeId) -> Result<()> {
         return Ok(());
     }
     match find(types, ty) {
-        Some(v) => Err(crate::error::Error::Abi(format!(
-            "`{}` holds `{}` (a vector of one `__int128`), which gcc passes and returns by value \
+        Some(v) => Err(crate::error::Error::abi(
+            crate::error::AbiErrorKind::Unsupported,
+            None,
+            format!(
+                "`{}` holds `{}` (a vector of one `__int128`), which gcc passes and returns by value \
              with only its low 8 bytes: not supported",
-            types.display(ty),
-            types.display(v)
-        ))),
+                types.display(ty),
+                types.display(v)
+            ),
+        )),
         None => Ok(()),
     }
 }

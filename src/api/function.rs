@@ -439,7 +439,11 @@ impl Function {
 fn prefix(name: &str, e: Error) -> Error {
     match e {
         Error::Call(m) => Error::Call(format!("`{name}`: {m}")),
-        Error::Abi(m) => Error::Abi(format!("`{name}`: {m}")),
+        Error::Abi {
+            kind,
+            argument,
+            message,
+        } => Error::abi(kind, argument, format!("`{name}`: {message}")),
         Error::Argument {
             function,
             index,

@@ -57,9 +57,11 @@ impl Cif {
         if let Some(why) =
             ffi_shape::libffi_limitation(plan).or_else(|| ffi_shape::libffi_vector_limitation(types, plan))
         {
-            return Err(Error::Abi(format!(
-                "this signature cannot be called through libffi: {why}"
-            )));
+            return Err(Error::abi(
+                crate::error::AbiErrorKind::Unsupported,
+                None,
+                format!("this signature cannot be called through libffi: {why}"),
+            ));
         }
         let mut arena = TypeArena::default();
         let target = plan.target;
@@ -129,9 +131,11 @@ impl Cif {
             }
         };
         if status != raw::ffi_status_FFI_OK {
-            return Err(Error::Abi(format!(
-                "libffi could not prepare this signature (status {status})"
-            )));
+            return Err(Error::abi(
+                crate::error::AbiErrorKind::Unsupported,
+                None,
+                format!("libffi could not prepare this signature (status {status})"),
+            ));
         }
         Ok(Cif {
             cif,

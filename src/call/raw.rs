@@ -149,11 +149,17 @@ impl RawCall {
     ) -> Result<RawCall> {
         let cif = Cif::new(types, &plan)?;
         let mut promotions = Vec::with_capacity(plan.args.len());
-        for a in &plan.args {
+        for (i, a) in plan.args.iter().enumerate() {
             let from = types.as_prim(a.ty);
             promotions.push(match (a.promoted, from) {
                 (Some(to), Some(from)) => Some(Promotion { from, to }),
-                (Some(_), None) => return Err(Error::Abi("promotion of a non-scalar argument".into())),
+                (Some(_), None) => {
+                    return Err(Error::abi(
+                        crate::error::AbiErrorKind::Unsupported,
+                        Some(i),
+                        "promotion of a non-scalar argument",
+                    ))
+                }
                 // A narrow integer extended in its stack slot: libffi is
                 // given the 32-bit type (`ffi_shape::stack_extension`).
                 (None, Some(from)) => abi::ffi_shape::stack_extension(a).map(|to| Promotion { from, to }),

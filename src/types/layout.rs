@@ -50,7 +50,7 @@
 //! bitfield types aligned beyond 16 bytes — abicall follows the default.
 
 use super::{BitField, Field, FieldDecl, Prim, RecordAttrs, RecordKind, RecordLayout, TypeKind, Types};
-use crate::error::{Error, Result};
+use crate::error::{Error, LayoutErrorKind, Result};
 
 fn round_up(v: u64, a: u64) -> u64 {
     debug_assert!(a.is_power_of_two());
@@ -59,12 +59,18 @@ fn round_up(v: u64, a: u64) -> u64 {
 
 fn check_align(a: u64, what: &str) -> Result<()> {
     if a == 0 || !a.is_power_of_two() {
-        return Err(Error::Layout(format!(
-            "{what}: requested alignment {a} is not a power of two"
-        )));
+        return Err(Error::layout(
+            LayoutErrorKind::Alignment,
+            "",
+            format!("{what}: requested alignment {a} is not a power of two"),
+        ));
     }
     if a > (1 << 28) {
-        return Err(Error::Layout(format!("{what}: requested alignment {a} is too large")));
+        return Err(Error::layout(
+            LayoutErrorKind::Alignment,
+            "",
+            format!("{what}: requested alignment {a} is too large"),
+        ));
     }
     Ok(())
 }
@@ -186,7 +192,9 @@ pub fn layout_record(
     for (i, fd) in decls.iter().enumerate() {
         let last = i + 1 == decls.len();
         if has_flex {
-            return Err(Error::Layout(
+            return Err(Error::layout(
+                LayoutErrorKind::FlexibleArray,
+                "",
                 "flexible array member must be the last member".to_string(),
             ));
         }
@@ -197,21 +205,30 @@ pub fn layout_record(
         let (tsize, talign, flexible) = match types.kind(fd.ty) {
             TypeKind::Array { elem, len: None } if fd.bit_width.is_none() => {
                 if !last || is_union {
-                    return Err(Error::Layout(format!(
-                        "flexible array {} must be the last member of a struct",
-                        field_label(fd)
-                    )));
+                    return Err(Error::layout(
+                        LayoutErrorKind::FlexibleArray,
+                        "",
+                        format!("flexible array {} must be the last member of a struct", field_label(fd)),
+                    ));
                 }
-                let (_, ea) = types
-                    .size_align(*elem)
-                    .map_err(|e| Error::Layout(format!("{}: {}", field_label(fd), e.message())))?;
+                let (_, ea) = types.size_align(*elem).map_err(|e| {
+                    Error::layout(
+                        LayoutErrorKind::Incomplete,
+                        "",
+                        format!("{}: {}", field_label(fd), e.message()),
+                    )
+                })?;
                 let ea = types.get(fd.ty).align_override.unwrap_or(ea);
                 (0, ea, true)
             }
             _ => {
-                let (s, a) = types
-                    .size_align(fd.ty)
-                    .map_err(|e| Error::Layout(format!("{} has incomplete type: {}", field_label(fd), e.message())))?;
+                let (s, a) = types.size_align(fd.ty).map_err(|e| {
+                    Error::layout(
+                        LayoutErrorKind::Incomplete,
+                        "",
+                        format!("{} has incomplete type: {}", field_label(fd), e.message()),
+                    )
+                })?;
                 (s, a, false)
             }
         };
@@ -226,7 +243,9 @@ pub fn layout_record(
         match fd.bit_width {
             None => {
                 if fd.name.is_none() && types.record_of(fd.ty).is_none() {
-                    return Err(Error::Layout(
+                    return Err(Error::layout(
+                        LayoutErrorKind::Member,
+                        "",
                         "a member that is not a struct or union needs a name".to_string(),
                     ));
                 }
@@ -265,31 +284,44 @@ pub fn layout_record(
             }
             Some(width) => {
                 let prim = types.as_prim(fd.ty).filter(|p| p.is_integer()).ok_or_else(|| {
-                    Error::Layout(format!(
-                        "bitfield {} has non-integer type `{}`",
-                        field_label(fd),
-                        types.display(fd.ty)
-                    ))
+                    Error::layout(
+                        LayoutErrorKind::Bitfield,
+                        "",
+                        format!(
+                            "bitfield {} has non-integer type `{}`",
+                            field_label(fd),
+                            types.display(fd.ty)
+                        ),
+                    )
                 })?;
                 if width as u64 > tsize_bits {
-                    return Err(Error::Layout(format!(
-                        "width of bitfield {} ({width}) exceeds its type `{}` ({} bits)",
-                        field_label(fd),
-                        types.display(fd.ty),
-                        tsize_bits
-                    )));
+                    return Err(Error::layout(
+                        LayoutErrorKind::Bitfield,
+                        "",
+                        format!(
+                            "width of bitfield {} ({width}) exceeds its type `{}` ({} bits)",
+                            field_label(fd),
+                            types.display(fd.ty),
+                            tsize_bits
+                        ),
+                    ));
                 }
                 if prim == Prim::Bool && width > 1 {
-                    return Err(Error::Layout(format!(
-                        "width of bitfield {} ({width}) exceeds the width of `_Bool` (1)",
-                        field_label(fd)
-                    )));
+                    return Err(Error::layout(
+                        LayoutErrorKind::Bitfield,
+                        "",
+                        format!(
+                            "width of bitfield {} ({width}) exceeds the width of `_Bool` (1)",
+                            field_label(fd)
+                        ),
+                    ));
                 }
                 if width == 0 && fd.name.is_some() {
-                    return Err(Error::Layout(format!(
-                        "zero-width bitfield {} must be unnamed",
-                        field_label(fd)
-                    )));
+                    return Err(Error::layout(
+                        LayoutErrorKind::Bitfield,
+                        "",
+                        format!("zero-width bitfield {} must be unnamed", field_label(fd)),
+                    ));
                 }
                 let zero = width == 0;
                 let named = fd.name.is_some();
@@ -396,7 +428,11 @@ fn check_names(fields: &[Field], types: &Types) -> Result<()> {
     while let Some(f) = stack.pop() {
         match &f.name {
             Some(n) if !seen.insert(n.as_str()) => {
-                return Err(Error::Layout(format!("duplicate member `{n}`")));
+                return Err(Error::layout(
+                    LayoutErrorKind::Member,
+                    "",
+                    format!("duplicate member `{n}`"),
+                ));
             }
             Some(_) => {}
             None if f.bit.is_none() => {

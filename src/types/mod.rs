@@ -36,7 +36,7 @@ pub mod report;
 
 pub use path::FieldPath;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LayoutErrorKind, Result};
 use crate::target::Target;
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
@@ -581,9 +581,11 @@ impl Types {
         if self.contains(id) {
             Ok(())
         } else {
-            Err(Error::Layout(format!(
-                "type id {id} belongs to another type table (a type or object used with another context?)"
-            )))
+            Err(Error::layout(
+                LayoutErrorKind::ForeignType,
+                "",
+                format!("type id {id} belongs to another type table (a type or object used with another context?)"),
+            ))
         }
     }
 
@@ -660,10 +662,14 @@ impl Types {
     /// ```
     pub fn check_depth(&self, id: TypeId) -> Result<()> {
         if self.depth(id) > MAX_DEPTH {
-            return Err(Error::Layout(format!(
-                "type nested more than {} levels deep (pointers, arrays, functions and records)",
-                MAX_DEPTH
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::TooDeep,
+                "",
+                format!(
+                    "type nested more than {} levels deep (pointers, arrays, functions and records)",
+                    MAX_DEPTH
+                ),
+            ));
         }
         Ok(())
     }
@@ -719,31 +725,47 @@ impl Types {
     pub fn vector(&mut self, elem: Prim, size: u64) -> Result<TypeId> {
         let ok_elem = (elem.is_integer() && elem != Prim::Bool) || elem.is_real_float();
         if !ok_elem {
-            return Err(Error::Layout(format!(
-                "invalid vector element type `{}` (an integer or real floating type is needed)",
-                elem.c_name()
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::Vector,
+                "",
+                format!(
+                    "invalid vector element type `{}` (an integer or real floating type is needed)",
+                    elem.c_name()
+                ),
+            ));
         }
         let esize = elem.size_align(self.target).0;
         if size == 0 {
-            return Err(Error::Layout("zero vector size".to_string()));
+            return Err(Error::layout(
+                LayoutErrorKind::Vector,
+                "",
+                "zero vector size".to_string(),
+            ));
         }
         if !size.is_multiple_of(esize) {
-            return Err(Error::Layout(format!(
-                "vector size {size} is not a multiple of the size of `{}` ({esize})",
-                elem.c_name()
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::Vector,
+                "",
+                format!(
+                    "vector size {size} is not a multiple of the size of `{}` ({esize})",
+                    elem.c_name()
+                ),
+            ));
         }
         let len = size / esize;
         if !len.is_power_of_two() {
-            return Err(Error::Layout(format!(
-                "number of vector elements ({len}) is not a power of two"
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::Vector,
+                "",
+                format!("number of vector elements ({len}) is not a power of two"),
+            ));
         }
         if size > MAX_VECTOR_SIZE {
-            return Err(Error::Layout(format!(
-                "vector size {size} is too large (at most {MAX_VECTOR_SIZE})"
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::Vector,
+                "",
+                format!("vector size {size} is too large (at most {MAX_VECTOR_SIZE})"),
+            ));
         }
         Ok(self.intern_kind(TypeKind::Vector { elem, len }))
     }
@@ -768,9 +790,11 @@ impl Types {
     /// `id` with its alignment forced to `align` (typedef `aligned(N)`).
     pub fn with_align(&mut self, id: TypeId, align: u64) -> Result<TypeId> {
         if !align.is_power_of_two() {
-            return Err(Error::Layout(format!(
-                "requested alignment {align} is not a power of two"
-            )));
+            return Err(Error::layout(
+                LayoutErrorKind::Alignment,
+                "",
+                format!("requested alignment {align} is not a power of two"),
+            ));
         }
         let mut rec = self.get(id).clone();
         rec.align_override = Some(align);
@@ -798,18 +822,26 @@ impl Types {
         let rid = match self.kind(id) {
             TypeKind::Record(r) => *r,
             _ => {
-                return Err(Error::Layout(format!(
-                    "`{}` is not a struct or union",
-                    self.display(id)
-                )))
+                return Err(Error::layout(
+                    LayoutErrorKind::Definition,
+                    self.display(id),
+                    format!("`{}` is not a struct or union", self.display(id)),
+                ))
             }
         };
         if self.records[rid.0 as usize].layout.is_some() {
-            return Err(Error::Layout(format!("`{}` is already complete", self.display(id))));
+            return Err(Error::layout(
+                LayoutErrorKind::Definition,
+                self.display(id),
+                format!("`{}` is already complete", self.display(id)),
+            ));
         }
         let depth = self.check_record_depth(id, &fields)?;
         let kind = self.records[rid.0 as usize].kind;
-        let (laid, rl) = layout::layout_record(self, kind, &fields, attrs)?;
+        let (laid, rl) = layout::layout_record(self, kind, &fields, attrs).map_err(|e| match e {
+            Error::Layout { kind, ty, message } if ty.is_empty() => Error::layout(kind, self.display(id), message),
+            e => e,
+        })?;
         self.record_depths[rid.0 as usize] = depth;
         let r = &mut self.records[rid.0 as usize];
         r.fields = laid;
@@ -830,11 +862,15 @@ impl Types {
             .unwrap_or(0)
             .saturating_add(1);
         if depth > MAX_DEPTH {
-            return Err(Error::Layout(format!(
-                "`{}` nests records, arrays and pointers more than {} levels deep",
+            return Err(Error::layout(
+                LayoutErrorKind::TooDeep,
                 self.display(id),
-                MAX_DEPTH
-            )));
+                format!(
+                    "`{}` nests records, arrays and pointers more than {} levels deep",
+                    self.display(id),
+                    MAX_DEPTH
+                ),
+            ));
         }
         Ok(depth)
     }
@@ -878,7 +914,13 @@ impl Types {
     ) -> Result<()> {
         let eid = match self.kind(id) {
             TypeKind::Enum(e) => *e,
-            _ => return Err(Error::Layout(format!("`{}` is not an enum", self.display(id)))),
+            _ => {
+                return Err(Error::layout(
+                    LayoutErrorKind::Definition,
+                    self.display(id),
+                    format!("`{}` is not an enum", self.display(id)),
+                ))
+            }
         };
         let target = self.target;
         let min = values.iter().map(|v| v.1).min().unwrap_or(0);
@@ -886,17 +928,22 @@ impl Types {
         let underlying = match fixed {
             Some(p) => {
                 if !p.is_integer() {
-                    return Err(Error::Layout(format!(
-                        "enum underlying type `{}` is not an integer type",
-                        p.c_name()
-                    )));
+                    return Err(Error::layout(
+                        LayoutErrorKind::Enum,
+                        self.display(id),
+                        format!("enum underlying type `{}` is not an integer type", p.c_name()),
+                    ));
                 }
                 for (n, v) in &values {
                     if !int_fits(p, *v, target) {
-                        return Err(Error::Layout(format!(
-                            "enumerator `{n}` = {v} does not fit the underlying type `{}`",
-                            p.c_name()
-                        )));
+                        return Err(Error::layout(
+                            LayoutErrorKind::Enum,
+                            self.display(id),
+                            format!(
+                                "enumerator `{n}` = {v} does not fit the underlying type `{}`",
+                                p.c_name()
+                            ),
+                        ));
                     }
                 }
                 p
@@ -927,7 +974,11 @@ impl Types {
                     .iter()
                     .find(|p| int_fits(**p, min, target) && int_fits(**p, max, target))
                     .ok_or_else(|| {
-                        Error::Layout(format!("enumerator values {min}..{max} do not fit any integer type"))
+                        Error::layout(
+                            LayoutErrorKind::Enum,
+                            self.display(id),
+                            format!("enumerator values {min}..{max} do not fit any integer type"),
+                        )
                     })?
             }
         };
@@ -1021,16 +1072,23 @@ impl Types {
             };
             if !es.is_multiple_of(ea) {
                 // gcc: "alignment of array elements is greater than element size".
-                return Err(Error::Layout(format!(
-                    "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
-                    self.display(level)
-                )));
+                return Err(Error::layout(
+                    LayoutErrorKind::Alignment,
+                    self.display(level),
+                    format!(
+                        "alignment of array elements ({ea}) is greater than their size ({es}) in `{}`",
+                        self.display(level)
+                    ),
+                ));
             }
             let n = len.unwrap_or(0);
-            es = es
-                .checked_mul(n)
-                .filter(|s| *s <= (i64::MAX as u64))
-                .ok_or_else(|| Error::Layout(format!("array `{}` is too large", self.display(level))))?;
+            es = es.checked_mul(n).filter(|s| *s <= (i64::MAX as u64)).ok_or_else(|| {
+                Error::layout(
+                    LayoutErrorKind::TooLarge,
+                    self.display(level),
+                    format!("array `{}` is too large", self.display(level)),
+                )
+            })?;
             ea = rec.align_override.unwrap_or(ea);
         }
         Ok((es, ea))
@@ -1041,7 +1099,11 @@ impl Types {
         let rec = self.get(id);
         let (size, align) = match &rec.kind {
             TypeKind::Prim(Prim::Void) => {
-                return Err(Error::Layout("`void` has no size".to_string()));
+                return Err(Error::layout(
+                    LayoutErrorKind::Incomplete,
+                    "void",
+                    "`void` has no size".to_string(),
+                ));
             }
             TypeKind::Prim(p) => p.size_align(self.target),
             TypeKind::Pointer(_) => (8, 8),
@@ -1051,22 +1113,31 @@ impl Types {
                 match rec.layout {
                     Some(l) => (l.size, l.align),
                     None => {
-                        return Err(Error::Layout(format!("`{}` is incomplete", self.display(id))));
+                        return Err(Error::layout(
+                            LayoutErrorKind::Incomplete,
+                            self.display(id),
+                            format!("`{}` is incomplete", self.display(id)),
+                        ));
                     }
                 }
             }
             TypeKind::Enum(e) => {
                 let en = self.enum_(*e);
                 if !en.complete && !en.fixed {
-                    return Err(Error::Layout(format!("`{}` is incomplete", self.display(id))));
+                    return Err(Error::layout(
+                        LayoutErrorKind::Incomplete,
+                        self.display(id),
+                        format!("`{}` is incomplete", self.display(id)),
+                    ));
                 }
                 en.underlying.size_align(self.target)
             }
             TypeKind::Func(_) => {
-                return Err(Error::Layout(format!(
-                    "function type `{}` has no size",
-                    self.display(id)
-                )));
+                return Err(Error::layout(
+                    LayoutErrorKind::Incomplete,
+                    self.display(id),
+                    format!("function type `{}` has no size", self.display(id)),
+                ));
             }
             TypeKind::Vector { elem, len } => {
                 let size = elem.size_align(self.target).0 * len;

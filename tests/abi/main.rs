@@ -6,6 +6,7 @@ mod support;
 
 mod apple;
 mod cases;
+mod errors;
 mod libffi;
 mod oracle;
 mod random;

@@ -5,6 +5,7 @@
 mod support;
 
 mod deep;
+mod errors;
 mod known;
 mod oracle;
 mod vector;

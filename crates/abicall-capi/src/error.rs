@@ -161,8 +161,8 @@ pub(crate) fn status_of(e: &Error) -> abicall_status {
             ..
         } => ABICALL_E_UNKNOWN_TYPE,
         Error::Parse { .. } => ABICALL_E_PARSE,
-        Error::Layout(_) => ABICALL_E_LAYOUT,
-        Error::Abi(_) => ABICALL_E_ABI,
+        Error::Layout { .. } => ABICALL_E_LAYOUT,
+        Error::Abi { .. } => ABICALL_E_ABI,
         Error::Path { .. } => ABICALL_E_PATH,
         Error::UnknownType(_) => ABICALL_E_UNKNOWN_TYPE,
         Error::UnknownName(_) => ABICALL_E_UNKNOWN_NAME,

@@ -7,8 +7,8 @@ use super::context::Context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
 use super::handle::{free, impl_handle, into_raw, live, Shell};
 use abicall::types::{Prim, RecordKind, TypeId, TypeKind, Types};
-use abicall::Error;
 use abicall::{read_types as read, SharedTypes};
+use abicall::{Error, LayoutErrorKind};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -273,7 +273,13 @@ pub unsafe extern "C" fn abicall_type_size(
                 Some(f) => Err(f),
                 None => Ok(t.size_of(id)?),
             })?;
-            o.set(usize::try_from(size).map_err(|_| Fail::from(Error::Layout(format!("size {size} too large"))))?);
+            o.set(usize::try_from(size).map_err(|_| {
+                Fail::from(Error::layout(
+                    LayoutErrorKind::TooLarge,
+                    "",
+                    format!("size {size} too large"),
+                ))
+            })?);
             Ok(())
         })
     }
@@ -541,10 +547,14 @@ pub unsafe extern "C" fn abicall_type_array(
                     return Err(f);
                 }
                 if matches!(types.kind(t.id), TypeKind::Func(_)) || !types.is_complete(t.id) {
-                    return Err(Error::Layout(format!(
-                        "cannot make an array of `{}` (incomplete or function type)",
-                        types.display(t.id)
-                    ))
+                    return Err(Error::layout(
+                        LayoutErrorKind::Incomplete,
+                        types.display(t.id),
+                        format!(
+                            "cannot make an array of `{}` (incomplete or function type)",
+                            types.display(t.id)
+                        ),
+                    )
                     .into());
                 }
                 let id = types.array(t.id, Some(length as u64));
