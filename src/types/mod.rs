@@ -163,6 +163,32 @@ pub enum Prim {
 }
 
 impl Prim {
+    /// Every primitive type but `void`, in declaration order: the integer
+    /// types (`_Bool` … `unsigned __int128`, the first 14), then the real
+    /// and complex floating types.
+    pub const SCALARS: [Prim; 20] = [
+        Prim::Bool,
+        Prim::Char,
+        Prim::SChar,
+        Prim::UChar,
+        Prim::Short,
+        Prim::UShort,
+        Prim::Int,
+        Prim::UInt,
+        Prim::Long,
+        Prim::ULong,
+        Prim::LongLong,
+        Prim::ULongLong,
+        Prim::Int128,
+        Prim::UInt128,
+        Prim::Float,
+        Prim::Double,
+        Prim::LongDouble,
+        Prim::FloatComplex,
+        Prim::DoubleComplex,
+        Prim::LongDoubleComplex,
+    ];
+
     /// `(size, align)` in bytes on `target` (all supported targets are LP64).
     pub fn size_align(self, target: Target) -> (u64, u64) {
         use Prim::*;

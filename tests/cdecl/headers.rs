@@ -6,19 +6,18 @@
 //! only for types aligned beyond 16 bytes by an x86_64 GCC vector type,
 //! where it reports 16 (see `tests/support/layout_probe.rs`).
 
+use crate::support::tools::TempDir;
 use abicall::types::TypeKind;
 use abicall::{Ffi, Target};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const INSTALL_HINT: &str = "apt-get install -y zlib1g-dev libsqlite3-dev";
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("abicall-cdecl-headers-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("create temp dir");
-    d
+/// A temporary directory for one header's probe (removed on drop).
+fn temp_dir(tag: &str) -> TempDir {
+    TempDir::new(&format!("cdecl-headers-{tag}")).expect("create a temporary directory")
 }
 
 fn compiler(target: Target) -> (&'static str, &'static str) {
@@ -123,8 +122,8 @@ fn check_header(header: &str, min_records: usize) {
     }
     c.push_str("  return 0;\n}\n");
     let dir = temp_dir(&header.replace('/', "_"));
-    let src = dir.join("layout.c");
-    let exe = dir.join("layout");
+    let src = dir.path().join("layout.c");
+    let exe = dir.path().join("layout");
     std::fs::write(&src, &c).expect("write C");
     let out = Command::new("gcc")
         .args(["-std=gnu11", "-w", "-o"])
@@ -164,7 +163,7 @@ fn check_header(header: &str, min_records: usize) {
         checked += 1;
     }
     eprintln!("<{header}>: {checked} checks, {} items", items.len());
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert!(
         failures.is_empty(),
         "<{header}> layout mismatches:\n{}",
@@ -218,7 +217,7 @@ fn check_header_aarch64(header: &str) {
     }
     assert!(n > 3, "<{header}> (aarch64): nothing to check");
     let dir = temp_dir(&format!("aarch64-{}", header.replace('/', "_")));
-    let src = dir.join("layout.c");
+    let src = dir.path().join("layout.c");
     std::fs::write(&src, &c).expect("write C");
     let (cc, hint) = compiler(target);
     let out = Command::new(cc)
@@ -226,7 +225,7 @@ fn check_header_aarch64(header: &str) {
         .arg(&src)
         .output()
         .unwrap_or_else(|e| panic!("{cc} not found ({e}): run `{hint}`"));
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert!(
         out.status.success(),
         "<{header}> aarch64 layout mismatches:\n{}",

@@ -18,83 +18,35 @@ use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// splitmix64: a tiny, good-enough PRNG (no dependency).
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    /// Next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// True with probability `percent`/100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    /// One element of `xs`.
-    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+/// The layout generator's PRNG (splitmix64; recorded seeds name the same types).
+pub use abicall_conformance::rng::SplitMix64 as Rng;
 
 /// The PRNG stream of type `index` under `seed`.
 pub fn type_rng(seed: u64, index: u64) -> Rng {
     let mut r = Rng::new(seed ^ index.wrapping_mul(0xd1b5_4a32_d192_ed03));
-    r.next();
+    r.next_u64();
     r
 }
 
-const ALL_PRIMS: [Prim; 20] = [
-    Prim::Bool,
-    Prim::Char,
-    Prim::SChar,
-    Prim::UChar,
-    Prim::Short,
-    Prim::UShort,
-    Prim::Int,
-    Prim::UInt,
-    Prim::Long,
-    Prim::ULong,
-    Prim::LongLong,
-    Prim::ULongLong,
-    Prim::Int128,
-    Prim::UInt128,
-    Prim::Float,
-    Prim::Double,
-    Prim::LongDouble,
-    Prim::FloatComplex,
-    Prim::DoubleComplex,
-    Prim::LongDoubleComplex,
-];
+/// Every scalar type (the core's list; order fixed so recorded seeds keep their types).
+const ALL_PRIMS: [Prim; 20] = Prim::SCALARS;
 
-const INT_PRIMS: [Prim; 14] = [
-    Prim::Bool,
-    Prim::Char,
-    Prim::SChar,
-    Prim::UChar,
-    Prim::Short,
-    Prim::UShort,
-    Prim::Int,
-    Prim::UInt,
-    Prim::Long,
-    Prim::ULong,
-    Prim::LongLong,
-    Prim::ULongLong,
-    Prim::Int128,
-    Prim::UInt128,
-];
+/// The integer types: the first 14 of [`Prim::SCALARS`].
+const INT_PRIMS: [Prim; 14] = {
+    let mut out = [Prim::Bool; 14];
+    let mut i = 0;
+    while i < 14 {
+        out[i] = Prim::SCALARS[i];
+        i += 1;
+    }
+    out
+};
+
+#[test]
+fn int_prims_are_the_integer_types() {
+    assert!(INT_PRIMS.iter().all(|p| p.is_integer()));
+    assert_eq!(Prim::SCALARS.iter().filter(|p| p.is_integer()).count(), 14);
+}
 
 const ALIGNS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
 const PACKS: [u64; 5] = [1, 2, 4, 8, 16];

@@ -5,6 +5,7 @@
 //! and aarch64 (cross gcc under qemu), where plain `char` bitfields are unsigned.
 
 use crate::support::memory as support;
+use abicall_conformance::rng::Rng;
 
 use abicall::memory::CData;
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
@@ -52,25 +53,14 @@ fn build(t: &mut Types, fields: &[(&str, Prim, &str, u32)], packed: bool) -> Typ
     t.define_record(RecordKind::Struct, None, decls, attrs).unwrap()
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u128 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let a = self.0 >> 11;
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((a as u128) << 64) | (self.0 as u128)
-    }
+/// 128 random bits from the conformance generator's PRNG.
+fn next_u128(rng: &mut Rng) -> u128 {
+    ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128
 }
 
 /// Value sets: extremes and random in-range values for every field.
 fn value_sets(target: Target, fields: &[(&str, Prim, &str, u32)]) -> Vec<Vec<i128>> {
-    let mut rng = Rng(0x5eed ^ fields.len() as u64);
+    let mut rng = Rng::new(0x5eed ^ fields.len() as u64);
     let mut sets = Vec::new();
     for round in 0..8 {
         let set = fields
@@ -91,7 +81,7 @@ fn value_sets(target: Target, fields: &[(&str, Prim, &str, u32)]) -> Vec<Vec<i12
                     3 => 1.min(hi),
                     _ => {
                         let span = (hi - lo) as u128 + 1;
-                        lo + (rng.next() % span) as i128
+                        lo + (next_u128(&mut rng) % span) as i128
                     }
                 }
             })

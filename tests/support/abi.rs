@@ -86,63 +86,12 @@ impl B {
     }
 }
 
-/// Emits C definitions for every record reachable from `roots`, dependencies first.
+/// Emits C definitions for every record reachable from `roots`,
+/// dependencies first (the conformance generator's emitter).
 pub fn c_defs(types: &Types, roots: &[TypeId]) -> String {
     let mut out = String::new();
-    let mut done = HashSet::new();
-    for &r in roots {
-        emit(types, r, &mut done, &mut out);
-    }
+    abicall_conformance::csrc::record_defs(types, roots, &mut HashSet::new(), &mut out);
     out
-}
-
-fn emit(types: &Types, ty: TypeId, done: &mut HashSet<TypeId>, out: &mut String) {
-    match types.kind(ty) {
-        TypeKind::Pointer(p) => emit(types, *p, done, out),
-        TypeKind::Array { elem, .. } => emit(types, *elem, done, out),
-        TypeKind::Record(_) => {
-            if !done.insert(ty) {
-                return;
-            }
-            let rec = types.record_of(ty).unwrap().clone();
-            for d in &rec.decls {
-                emit(types, d.ty, done, out);
-            }
-            let mut attrs = Vec::new();
-            if rec.attrs.packed {
-                attrs.push("packed".to_string());
-            }
-            if let Some(a) = rec.attrs.align_attr {
-                attrs.push(format!("aligned({a})"));
-            }
-            if let Some(n) = rec.attrs.pragma_pack {
-                out.push_str(&format!("#pragma pack(push, {n})\n"));
-            }
-            out.push_str(rec.kind.keyword());
-            if !attrs.is_empty() {
-                out.push_str(&format!(" __attribute__(({}))", attrs.join(", ")));
-            }
-            out.push_str(&format!(" {} {{ ", rec.tag.as_deref().expect("records need tags")));
-            for d in &rec.decls {
-                out.push_str(&types.declare(d.ty, d.name.as_deref().unwrap_or("")));
-                if let Some(w) = d.bit_width {
-                    out.push_str(&format!(" : {w}"));
-                }
-                if d.packed {
-                    out.push_str(" __attribute__((packed))");
-                }
-                if let Some(a) = d.align_attr {
-                    out.push_str(&format!(" __attribute__((aligned({a})))"));
-                }
-                out.push_str("; ");
-            }
-            out.push_str("};\n");
-            if rec.attrs.pragma_pack.is_some() {
-                out.push_str("#pragma pack(pop)\n");
-            }
-        }
-        _ => {}
-    }
 }
 
 /// A byte pattern for a value of type `ty` (argument number `seed`) and the
