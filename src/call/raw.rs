@@ -58,7 +58,11 @@ pub struct RawCall {
 }
 
 struct Inner {
-    cif: Cif,
+    /// The libffi CIF; `None` for a plan libffi cannot express (a 16-byte
+    /// GCC vector in one `xmm` register), which only the JIT tier calls.
+    cif: Option<Cif>,
+    /// Why libffi cannot call the plan, when `cif` is `None`.
+    libffi_refusal: Option<String>,
     /// The compiled fast path, when the plan is eligible on this host.
     fast: Option<FastCall>,
     /// The generated trampoline, compiled on first use of the JIT tier
@@ -147,7 +151,20 @@ impl RawCall {
         code: *const c_void,
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
-        let cif = Cif::new(types, &plan)?;
+        // A plan libffi cannot express is still callable when the JIT
+        // tier takes it (checked below, once the call object exists).
+        let (cif, libffi_refusal) = match Cif::new(types, &plan) {
+            Ok(cif) => (Some(cif), None),
+            Err(
+                e @ Error::Abi {
+                    kind: crate::error::AbiErrorKind::Unsupported,
+                    ..
+                },
+            ) => (None, Some(e)),
+            Err(e) => return Err(e),
+        };
+        let libffi_refusal_err = libffi_refusal;
+        let libffi_refusal = libffi_refusal_err.as_ref().map(Error::message);
         let mut promotions = Vec::with_capacity(plan.args.len());
         for (i, a) in plan.args.iter().enumerate() {
             let from = types.as_prim(a.ty);
@@ -172,8 +189,9 @@ impl RawCall {
         // itself (which a caller reusing it would then see dangling).
         // (`long double _Complex` is described to libffi as a struct too.)
         let big_struct = plan.args.iter().any(|a| a.size > 16);
-        let needs_rewrite = big_struct || promotions.iter().any(Option::is_some) || cif.reshaped();
-        let copies = cif.by_ref.contains(&true);
+        let needs_rewrite =
+            big_struct || promotions.iter().any(Option::is_some) || cif.as_ref().is_some_and(Cif::reshaped);
+        let copies = cif.as_ref().is_some_and(|c| c.by_ref.contains(&true));
         let ret_size = if matches!(plan.ret.class, abi::ValueClass::Void) {
             0
         } else {
@@ -191,6 +209,7 @@ impl RawCall {
             has_ret: ret_size > 0,
             inner: Arc::new(Inner {
                 cif,
+                libffi_refusal,
                 fast,
                 jit: OnceLock::new(),
                 jit_frame: OnceLock::new(),
@@ -206,6 +225,26 @@ impl RawCall {
             }),
         };
         call.tier = call.default_tier();
+        if let Some(refusal) = libffi_refusal_err {
+            if call.tier != Tier::Jit {
+                let Error::Abi {
+                    kind,
+                    argument,
+                    message,
+                } = refusal
+                else {
+                    unreachable!("matched as Error::Abi above")
+                };
+                return Err(Error::abi(
+                    kind,
+                    argument,
+                    format!(
+                        "{message}; only the JIT tier can call it, and it is not available here \
+                         (ABICALL_NO_JIT or ABICALL_NO_FASTPATH set, or executable memory refused)"
+                    ),
+                ));
+            }
+        }
         if call.tier == Tier::Jit {
             call.jit = call.inner.jit_call().map(JitCall::entry);
         }
@@ -246,7 +285,8 @@ impl RawCall {
         Tier::Libffi
     }
 
-    /// Whether `tier` can run this call on this host: libffi always; the
+    /// Whether `tier` can run this call on this host: libffi for every plan
+    /// it can express (not a 16-byte GCC vector passed in one `xmm`); the
     /// fast path for plans with every part in registers or at most 8 stack
     /// slots and no x87 result (x86_64), or on aarch64 Linux with by-reference
     /// copies of at most 512 bytes; the JIT for every x86_64 SysV plan
@@ -254,7 +294,7 @@ impl RawCall {
     /// executable memory (compiled on first ask).
     pub fn has_tier(&self, tier: Tier) -> bool {
         match tier {
-            Tier::Libffi => true,
+            Tier::Libffi => self.inner.cif.is_some(),
             Tier::Fast => self.inner.fast.is_some(),
             Tier::Jit => self.inner.jit_call().is_some(),
         }
@@ -266,9 +306,10 @@ impl RawCall {
         if !self.has_tier(tier) {
             return Err(Error::Call(format!(
                 "the {tier} tier cannot run this call on this host{}",
-                match tier {
-                    Tier::Jit => " (no code generator for the plan, or executable memory refused)",
-                    _ => " (the plan needs libffi)",
+                match (tier, &self.inner.libffi_refusal) {
+                    (Tier::Jit, _) => " (no code generator for the plan, or executable memory refused)".to_string(),
+                    (Tier::Libffi, Some(why)) => format!(": {why}"),
+                    _ => " (the plan needs libffi)".to_string(),
                 }
             )));
         }
@@ -302,14 +343,16 @@ impl RawCall {
 
     /// `true`: the precompiled fast path ([`Tier::Fast`]) when the plan has
     /// one, else libffi; `false`: libffi. Clones made afterwards inherit
-    /// the choice. (See [`RawCall::set_tier`] for every tier.)
+    /// the choice. A plan only the JIT can call keeps its tier. (See
+    /// [`RawCall::set_tier`] for every tier.)
     pub fn set_fast_path(&mut self, on: bool) {
         let tier = if on && self.has_tier(Tier::Fast) {
             Tier::Fast
         } else {
             Tier::Libffi
         };
-        // Never fails: both tiers are available here.
+        // Fails, changing nothing, only for a plan libffi cannot express
+        // (which keeps the JIT).
         let _ = self.set_tier(tier);
     }
 
@@ -340,7 +383,7 @@ impl RawCall {
         let jit = |c: &OnceLock<Option<JitCall>>| c.get().and_then(Option::as_ref).map_or(0, JitCall::code_size);
         std::mem::size_of::<Inner>()
             + plan_size(&i.plan)
-            + i.cif.memory_size()
+            + i.cif.as_ref().map_or(0, Cif::memory_size)
             + n * (std::mem::size_of::<u32>()
                 + std::mem::size_of::<Option<Prim>>()
                 + std::mem::size_of::<Option<Promotion>>())
@@ -416,9 +459,14 @@ impl RawCall {
             return Err(self.bad_call(args));
         }
         if !inner.needs_rewrite {
+            let Some(cif) = &inner.cif else {
+                return Err(Error::Call(
+                    "libffi cannot call this signature (only the JIT tier can)".into(),
+                ));
+            };
             // SAFETY: argument count and non-null pointers checked above; the
             // caller guarantees they point to values of the planned types.
-            unsafe { self.invoke(args.as_ptr() as *mut *mut c_void, ret) };
+            unsafe { self.invoke(cif, args.as_ptr() as *mut *mut c_void, ret) };
             return Ok(());
         }
         // SAFETY: argument count and non-null pointers checked above; the
@@ -457,14 +505,19 @@ impl RawCall {
     #[inline(never)]
     unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
-        let n = inner.cif.cif_nargs;
+        let Some(cif) = &inner.cif else {
+            return Err(Error::Call(
+                "libffi cannot call this signature (only the JIT tier can)".into(),
+            ));
+        };
+        let n = cif.cif_nargs;
         let rewrite = |ptrs: &mut [*mut c_void], promoted: &mut [u64], arena: Option<&bumpalo::Bump>| {
-            for &s in inner.cif.pad_slots.iter() {
+            for &s in cif.pad_slots.iter() {
                 ptrs[s as usize] = PAD_ARG.as_ptr() as *mut c_void;
             }
             for (i, &a) in args.iter().enumerate() {
-                let Some(slot) = inner.cif.arg_map[i] else { continue };
-                let p = if inner.cif.by_ref[i] {
+                let Some(slot) = cif.arg_map[i] else { continue };
+                let p = if cif.by_ref[i] {
                     // The caller's copy (AAPCS64 B.4): the callee may write to it.
                     let v = &inner.plan.args[i];
                     let layout = std::alloc::Layout::from_size_align(v.size as usize, v.align.max(16) as usize)
@@ -495,7 +548,7 @@ impl RawCall {
                 ptrs[slot as usize] = p;
             }
             // SAFETY: `ptrs` holds one valid pointer per CIF argument.
-            unsafe { self.invoke(ptrs.as_mut_ptr(), ret) };
+            unsafe { self.invoke(cif, ptrs.as_mut_ptr(), ret) };
             Ok(())
         };
         if n <= INLINE_ARGS && args.len() <= INLINE_ARGS && !inner.copies {
@@ -512,11 +565,11 @@ impl RawCall {
     }
 
     /// # Safety
-    /// `avalue` holds one valid pointer per CIF argument; `ret` as in `call`.
+    /// `cif` is this call's CIF; `avalue` holds one valid pointer per CIF
+    /// argument; `ret` as in `call`.
     #[inline(always)]
-    unsafe fn invoke(&self, avalue: *mut *mut c_void, ret: *mut c_void) {
+    unsafe fn invoke(&self, cif: &Cif, avalue: *mut *mut c_void, ret: *mut c_void) {
         let inner = &*self.inner;
-        let cif = &inner.cif;
         // SAFETY: `code` is a C function of this CIF's signature (contract of `new`).
         let f: unsafe extern "C" fn() = unsafe { std::mem::transmute(self.code) };
         if inner.ret_size > RET_SCRATCH {

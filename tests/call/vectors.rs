@@ -2,9 +2,9 @@
 //! library compiled by the host's gcc (the oracle): 8-byte vectors, an HVA
 //! of 8-byte vectors and 32-byte vectors returned through memory work on
 //! both hosts; a 16-byte vector (one whole `xmm` register on x86_64) cannot
-//! be described to libffi, so on x86_64 preparing the call fails with an
-//! error naming the type, while on aarch64 it travels in a `q` register
-//! and works (docs/abi-cases.md row 33).
+//! be described to libffi, so on x86_64 only the JIT tier calls it (the
+//! libffi tier is refused with an error naming the type), while on aarch64
+//! it travels in a `q` register on every tier (docs/abi-cases.md row 33).
 
 use crate::support::memory::compile_so;
 
@@ -17,7 +17,10 @@ typedef int v2si __attribute__((vector_size(8)));
 typedef float v4sf __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
 typedef float v8sf __attribute__((vector_size(32)));
+typedef double v2df __attribute__((vector_size(16)));
 struct hva2 { v2sf a, b; };
+struct hv { v4sf v; };
+struct hvd { v2df v; double d; };
 ";
 
 const DEFS: &str = "
@@ -27,6 +30,13 @@ float vx_sum_hva(struct hva2 s) { return s.a[0] + s.a[1] + s.b[0] + s.b[1]; }
 v8sf vx_scale8(const v8sf *a, float k) { return *a * k; }
 v4sf vx_add4(v4sf a, v4sf b) { return a + b; }
 v4si vx_neg4(v4si a) { return -a; }
+static float vx_w(v4sf v) { return v[0] + 2 * v[1] + 3 * v[2] + 4 * v[3]; }
+float vx_many(v4sf a, v4sf b, v4sf c, v4sf d, v4sf e, v4sf f, v4sf g, v4sf h, v4sf i, int k, v4sf j) {
+    return vx_w(a) + 2 * vx_w(b) + 3 * vx_w(c) + 4 * vx_w(d) + 5 * vx_w(e) + 6 * vx_w(f) + 7 * vx_w(g)
+        + 8 * vx_w(h) + 9 * vx_w(i) + 10 * vx_w(j) + 1000 * k;
+}
+struct hv vx_wrap(struct hv a, double k) { struct hv r = { a.v * (float)k }; return r; }
+v2df vx_mixd(double x, struct hvd s, v2df y, long n) { v2df r = { x + s.d + y[0], s.v[0] * s.v[1] + y[1] + n }; return r; }
 float vx_apply2(v2sf (*f)(v2sf, struct hva2), v2sf x) {
     struct hva2 h = { { 10.0f, 20.0f }, { 30.0f, 40.0f } };
     v2sf r = f(x, h);
@@ -46,6 +56,9 @@ float vx_sum_hva(struct hva2 s);
 v8sf vx_scale8(const v8sf *a, float k);
 v4sf vx_add4(v4sf a, v4sf b);
 v4si vx_neg4(v4si a);
+float vx_many(v4sf a, v4sf b, v4sf c, v4sf d, v4sf e, v4sf f, v4sf g, v4sf h, v4sf i, int k, v4sf j);
+struct hv vx_wrap(struct hv a, double k);
+v2df vx_mixd(double x, struct hvd s, v2df y, long n);
 float vx_apply2(v2sf (*f)(v2sf, struct hva2), v2sf x);
 v4sf vx_apply4(v4sf (*f)(v4sf), v4sf x);
 typedef float v1sf __attribute__((vector_size(4)));
@@ -128,33 +141,64 @@ fn thirty_two_byte_vector_returned_through_memory() {
     assert_eq!(fx.bytes(&r), floats(&[0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]));
 }
 
+fn doubles(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// 16-byte vectors by value: alone, nine of them (the ninth and tenth on
+/// the stack on x86_64, past `xmm7`), in a struct (SSE + SSEUP) and beside
+/// doubles and a struct with a `double` after the vector. On x86_64 these
+/// run on the JIT tier, the only one that can place a whole `xmm`; the
+/// libffi tier refuses them naming the type.
 #[test]
-fn sixteen_byte_vectors_work_on_aarch64_and_are_refused_on_x86_64() {
+fn sixteen_byte_vectors_by_value() {
+    use abicall::call::Tier;
     let mut fx = setup();
-    match fx.ffi.target() {
-        Target::X86_64SysV => {
-            for (name, ty) in [
-                ("vx_add4", "float __attribute__((vector_size(16)))"),
-                ("vx_neg4", "int __attribute__((vector_size(16)))"),
-            ] {
-                let err = match fx.ffi.function(&fx.lib, name) {
-                    Ok(_) => panic!("{name}: a 16-byte vector call was prepared through libffi"),
-                    Err(e) => e.to_string(),
-                };
-                assert!(
-                    err.contains(ty) && err.contains("libffi"),
-                    "{name}: the error should name `{ty}` and libffi: {err}"
-                );
-            }
-        }
-        _ => {
-            let a = fx.object("v4sf", &floats(&[1.0, 2.0, 3.0, 4.0]));
-            let b = fx.object("v4sf", &floats(&[0.5, 0.25, -3.0, 100.0]));
-            let r = fx.call("vx_add4", &[a, b]);
-            assert_eq!(fx.bytes(&r), floats(&[1.5, 2.25, 0.0, 104.0]));
-            let a = fx.object("v4si", &ints(&[1, -2, 3, i32::MIN + 1]));
-            let r = fx.call("vx_neg4", &[a]);
-            assert_eq!(fx.bytes(&r), ints(&[-1, 2, -3, i32::MAX]));
+    let a = fx.object("v4sf", &floats(&[1.0, 2.0, 3.0, 4.0]));
+    let b = fx.object("v4sf", &floats(&[0.5, 0.25, -3.0, 100.0]));
+    let r = fx.call("vx_add4", &[a, b]);
+    assert_eq!(fx.bytes(&r), floats(&[1.5, 2.25, 0.0, 104.0]));
+    let a = fx.object("v4si", &ints(&[1, -2, 3, i32::MIN + 1]));
+    let r = fx.call("vx_neg4", &[a]);
+    assert_eq!(fx.bytes(&r), ints(&[-1, 2, -3, i32::MAX]));
+
+    // vx_many: sum of (n+1) * w(v_n) + 1000 k, w(v) = v0 + 2 v1 + 3 v2 + 4 v3.
+    let mut args = Vec::new();
+    let mut want = 0.0f32;
+    for n in 0..10 {
+        let v = [n as f32, 1.0, -(n as f32) / 2.0, 0.25 * n as f32];
+        want += (n + 1) as f32 * (v[0] + 2.0 * v[1] + 3.0 * v[2] + 4.0 * v[3]);
+        args.push(fx.object("v4sf", &floats(&v)));
+    }
+    want += 7000.0;
+    args.insert(9, Value::Int(7));
+    assert_eq!(fx.call("vx_many", &args), Value::Float(want as f64));
+
+    let s = fx.object("struct hv", &floats(&[1.0, -2.0, 0.5, 8.0]));
+    let r = fx.call("vx_wrap", &[s, Value::Float(3.0)]);
+    assert_eq!(fx.bytes(&r), floats(&[3.0, -6.0, 1.5, 24.0]));
+
+    let s = fx.object("struct hvd", &doubles(&[3.0, 5.0, 0.125]));
+    let y = fx.object("v2df", &doubles(&[100.0, 1000.0]));
+    let r = fx.call("vx_mixd", &[Value::Float(2.0), s, y, Value::Int(-4)]);
+    assert_eq!(fx.bytes(&r), doubles(&[102.125, 1011.0]));
+
+    if fx.ffi.target() == Target::X86_64SysV {
+        for (name, ty) in [
+            ("vx_add4", "float __attribute__((vector_size(16)))"),
+            ("vx_neg4", "int __attribute__((vector_size(16)))"),
+        ] {
+            let f = fx.ffi.function(&fx.lib, name).unwrap();
+            let mut raw = f.raw().expect("a non-variadic function has its call").clone();
+            assert!(!raw.has_tier(Tier::Libffi), "{name}: libffi cannot place a whole xmm");
+            assert!(
+                !raw.has_tier(Tier::Fast),
+                "{name}: the register image holds 8 bytes per xmm"
+            );
+            assert_eq!(raw.tier(), Tier::Jit, "{name}");
+            let err = raw.set_tier(Tier::Libffi).unwrap_err().to_string();
+            assert!(err.contains("libffi") && err.contains(ty), "{name}: {err}");
+            assert_eq!(raw.tier(), Tier::Jit, "{name}: a refused tier changes nothing");
         }
     }
 }
