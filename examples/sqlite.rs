@@ -44,7 +44,11 @@ fn run() -> abicall::Result<()> {
     let rc = unsafe { open.call(&[Value::str(":memory:"), Value::Pointer(db_cell.pointer()?)]) }?;
     let db = db_cell.read(&ffi.types())?;
     if rc != Value::Int(0) {
-        return Err(abicall::Error::Call(format!("sqlite3_open failed with {rc:?}")));
+        return Err(abicall::Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            format!("sqlite3_open failed with {rc:?}"),
+        ));
     }
 
     // The callback: int (*)(void *, int, char **, char **).
@@ -118,10 +122,16 @@ fn run() -> abicall::Result<()> {
     let setup = "CREATE TABLE langs (name TEXT, year INTEGER, typed TEXT);
                  INSERT INTO langs VALUES ('C', 1972, 'static'), ('Lua', 1993, 'dynamic'),
                                           ('Rust', 2015, 'static'), ('Python', 1991, 'dynamic');";
-    run_sql(setup)?.map_err(abicall::Error::Call)?;
-    run_sql("SELECT name, year FROM langs WHERE typed = 'dynamic' ORDER BY year")?.map_err(abicall::Error::Call)?;
-    run_sql("SELECT count(*) AS n, min(year) AS first FROM langs")?.map_err(abicall::Error::Call)?;
-    for row in rows.lock().map_err(|_| abicall::Error::Call("poisoned".into()))?.iter() {
+    run_sql(setup)?.map_err(|m| abicall::Error::call(abicall::CallErrorKind::Other, None, m))?;
+    run_sql("SELECT name, year FROM langs WHERE typed = 'dynamic' ORDER BY year")?
+        .map_err(|m| abicall::Error::call(abicall::CallErrorKind::Other, None, m))?;
+    run_sql("SELECT count(*) AS n, min(year) AS first FROM langs")?
+        .map_err(|m| abicall::Error::call(abicall::CallErrorKind::Other, None, m))?;
+    for row in rows
+        .lock()
+        .map_err(|_| abicall::Error::call(abicall::CallErrorKind::Other, None, "poisoned"))?
+        .iter()
+    {
         let cells: Vec<String> = row.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!("row: {}", cells.join(", "));
     }

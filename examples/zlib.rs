@@ -16,7 +16,8 @@ use abicall::memory::CData;
 use abicall::{Ffi, Function, Value};
 
 fn main() -> abicall::Result<()> {
-    let target = abicall::Target::host().ok_or_else(|| abicall::Error::Call("unsupported host".into()))?;
+    let target = abicall::Target::host()
+        .ok_or_else(|| abicall::Error::call(abicall::CallErrorKind::Other, None, "unsupported host"))?;
     let mut ffi = Ffi::new(target);
     ffi.cdef(&abicall::header::preprocess(target, "zlib.h", &[])?)?;
     // Only the macros zlib.h defines itself (`Z_OK`, `Z_FINISH`, ...).
@@ -28,9 +29,9 @@ fn main() -> abicall::Result<()> {
         .collect();
     ffi.cdef(&zdefs)?;
     let constant = |name: &str| -> abicall::Result<i128> {
-        ffi.constant(name)?
-            .as_int()
-            .ok_or_else(|| abicall::Error::Call(format!("{name} is not an integer")))
+        ffi.constant(name)?.as_int().ok_or_else(|| {
+            abicall::Error::call(abicall::CallErrorKind::Other, None, format!("{name} is not an integer"))
+        })
     };
     let (z_ok, z_stream_end, z_finish) = (constant("Z_OK")?, constant("Z_STREAM_END")?, constant("Z_FINISH")?);
     let level = constant("Z_BEST_COMPRESSION")?;
@@ -46,7 +47,13 @@ fn main() -> abicall::Result<()> {
     let version_text = match version.as_ptr() {
         // SAFETY: zlibVersion returns a static NUL-terminated string.
         Some(p) if !p.is_null() => String::from_utf8_lossy(&unsafe { p.string(None) }?).into_owned(),
-        _ => return Err(abicall::Error::Call("zlibVersion returned NULL".into())),
+        _ => {
+            return Err(abicall::Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                "zlibVersion returned NULL",
+            ))
+        }
     };
     let stream_size = ffi.sizeof("z_stream")? as i64;
     println!("zlib {version_text}, sizeof(z_stream) = {stream_size}");
@@ -56,7 +63,11 @@ fn main() -> abicall::Result<()> {
     let check = |what: &str, rc: Value, want: i128| -> abicall::Result<()> {
         match rc.as_int() {
             Some(r) if r == want => Ok(()),
-            _ => Err(abicall::Error::Call(format!("{what} returned {rc:?}, expected {want}"))),
+            _ => Err(abicall::Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                format!("{what} returned {rc:?}, expected {want}"),
+            )),
         }
     };
 

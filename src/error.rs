@@ -114,6 +114,35 @@ pub enum AbiErrorKind {
     Unsupported,
 }
 
+/// What kind of call error an [`Error::Call`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallErrorKind {
+    /// The name or type called is not a function (a variable, a non-function type).
+    NotAFunction,
+    /// Variadic argument types for a function that is not variadic.
+    NotVariadic,
+    /// The wrong number of arguments (or variadic argument types).
+    ArgumentCount,
+    /// NULL where a function, an argument's bytes or a result buffer is needed.
+    Null,
+    /// The tier asked for cannot run this call or callback on this host.
+    Tier,
+    /// Something abicall does not do (variadic callbacks, a signature
+    /// libffi refuses).
+    Unsupported,
+    /// Memory or another resource could not be had (closure allocation,
+    /// argument copies, a frame over its limit).
+    Resource,
+    /// A declared name whose symbol the library does not provide.
+    Unavailable,
+    /// A value that does not fit what it is for (an argument's size, an
+    /// error return value's size).
+    Invalid,
+    /// Raised by code outside abicall (tools, examples) for its own reasons.
+    Other,
+}
+
 /// abicall's error type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -168,8 +197,15 @@ pub enum Error {
     UnknownName(String),
     /// A call could not be prepared or made (argument count, NULL where a
     /// value is needed, wrong host, libffi refusal, ...).
-    #[error("call error: {0}")]
-    Call(String),
+    #[error("call error: {message}")]
+    Call {
+        /// Category, for a caller that branches on it.
+        kind: CallErrorKind,
+        /// The 0-based argument concerned, if one is.
+        argument: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
     /// Running code for `target` needs that target's host: calls and
     /// callbacks for another target's type table, or a host abicall does
     /// not support (`host` is `None`).
@@ -276,6 +312,15 @@ impl Error {
         }
     }
 
+    /// An [`Error::Call`] of `kind`, about argument `argument` if given.
+    pub fn call(kind: CallErrorKind, argument: Option<usize>, message: impl Into<String>) -> Error {
+        Error::Call {
+            kind,
+            argument,
+            message: message.into(),
+        }
+    }
+
     /// An [`Error::Abi`] of `kind`, about argument `argument` if given.
     pub fn abi(kind: AbiErrorKind, argument: Option<usize>, message: impl Into<String>) -> Error {
         Error::Abi {
@@ -322,8 +367,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Parse { message, .. } => message.clone(),
-            Error::Layout { message, .. } | Error::Abi { message, .. } => message.clone(),
-            Error::Call(m) => m.clone(),
+            Error::Layout { message, .. } | Error::Abi { message, .. } | Error::Call { message, .. } => message.clone(),
             Error::Memory { message, .. } => message.clone(),
             Error::Host { message, .. } => message.clone(),
             Error::Io { message, .. } => message.clone(),

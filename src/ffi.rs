@@ -4,7 +4,7 @@
 use crate::api::{read, write, Callback, Function, SharedTypes};
 use crate::cdecl;
 use crate::decls::{Constant, Decls};
-use crate::error::{Error, MemoryErrorKind, Result};
+use crate::error::{CallErrorKind, Error, MemoryErrorKind, Result};
 use crate::library::Library;
 use crate::memory::CData;
 use crate::target::Target;
@@ -133,12 +133,20 @@ impl Ffi {
         let decl = self.decls.functions.get(name).ok_or_else(|| {
             // Say why when the name is declared, but not as a function.
             if let Some(v) = self.decls.variables.get(name) {
-                Error::Call(format!(
-                    "`{name}` is a variable of type `{}`, not a function (use Ffi::variable)",
-                    self.types().display(v.ty)
-                ))
+                Error::call(
+                    CallErrorKind::NotAFunction,
+                    None,
+                    format!(
+                        "`{name}` is a variable of type `{}`, not a function (use Ffi::variable)",
+                        self.types().display(v.ty)
+                    ),
+                )
             } else if let Some(reason) = self.decls.unavailable.get(name) {
-                Error::Call(format!("`{name}` is not available: {reason}"))
+                Error::call(
+                    CallErrorKind::Unavailable,
+                    None,
+                    format!("`{name}` is not available: {reason}"),
+                )
             } else {
                 Error::UnknownName(name.to_string())
             }

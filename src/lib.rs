@@ -84,7 +84,7 @@ pub use memory::value;
 
 pub use api::{read as read_types, SharedTypes};
 pub use api::{Callback, Function};
-pub use error::{AbiErrorKind, Error, LayoutErrorKind, MemoryErrorKind, ParseErrorKind, Result};
+pub use error::{AbiErrorKind, CallErrorKind, Error, LayoutErrorKind, MemoryErrorKind, ParseErrorKind, Result};
 pub use ffi::Ffi;
 pub use target::Target;
 pub use value::Value;

@@ -150,11 +150,15 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
             return Ok(out);
         }
         let Some((phase, k, what)) = last else {
-            return Err(Error::Call(format!(
-                "conformance child process for {} ended ({status}) before its first call: {}",
-                batch.id(range.start),
-                String::from_utf8_lossy(&stdout).trim()
-            )));
+            return Err(Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                format!(
+                    "conformance child process for {} ended ({status}) before its first call: {}",
+                    batch.id(range.start),
+                    String::from_utf8_lossy(&stdout).trim()
+                ),
+            ));
         };
         let from = if phase == "host" {
             resume.host_from
@@ -162,10 +166,14 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
             resume.dump_from
         };
         if k < from || !range.contains(&k) {
-            return Err(Error::Call(format!(
-                "conformance child process {status} in {} ({phase} check), which it was not asked to run",
-                batch.id(k)
-            )));
+            return Err(Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                format!(
+                    "conformance child process {status} in {} ({phase} check), which it was not asked to run",
+                    batch.id(k)
+                ),
+            ));
         }
         out.failures.push(Failure::new(
             k,
@@ -232,7 +240,7 @@ fn spawn(cmd: &[std::ffi::OsString], spec: &str) -> Result<(String, Vec<u8>)> {
     use std::io::Read;
     let (prog, args) = cmd
         .split_first()
-        .ok_or_else(|| Error::Call("empty child command".into()))?;
+        .ok_or_else(|| Error::call(abicall::CallErrorKind::Other, None, "empty child command"))?;
     // The child's output goes to a file: a pipe would need a reader thread,
     // and a crashed child's last lines must not be lost.
     let dir = TempDir::new("conf-child")?;
@@ -321,7 +329,7 @@ pub fn serve_if_child() -> Option<i32> {
 }
 
 fn serve(spec: &str, out: &mut dyn Write) -> Result<()> {
-    let bad = || Error::Call(format!("bad {ENV} value `{spec}`"));
+    let bad = || Error::call(abicall::CallErrorKind::Other, None, format!("bad {ENV} value `{spec}`"));
     let w: Vec<&str> = spec.split(';').collect();
     let [seed, target, compiler, job, start, end, orc, host_from, dump_from] = w.as_slice() else {
         return Err(bad());

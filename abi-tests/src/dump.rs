@@ -125,7 +125,13 @@ impl DumpStub {
         let stubs = match target {
             Target::X86_64SysV => super::oracle::STUBS_X86_64,
             Target::Aarch64Linux => super::oracle::STUBS_AARCH64,
-            t => return Err(Error::Call(format!("no register-dump stub for {t}"))),
+            t => {
+                return Err(Error::call(
+                    abicall::CallErrorKind::Other,
+                    None,
+                    format!("no register-dump stub for {t}"),
+                ))
+            }
         };
         let dir = TempDir::new("conf-dump")?;
         let sfile = dir.path().join("stubs.s");
@@ -222,7 +228,7 @@ impl DumpStub {
         // SAFETY: `conf_poison_call(run, &ctx)` calls `run(&ctx)`.
         unsafe { (self.poison_call)(run, &mut ctx as *mut Ctx as *mut c_void) };
         ctx.res
-            .unwrap_or_else(|| Err(Error::Call("the call did not run".into())))
+            .unwrap_or_else(|| Err(Error::call(abicall::CallErrorKind::Other, None, "the call did not run")))
     }
 }
 

@@ -79,10 +79,14 @@ pub fn run_range_steps(
     step: &mut dyn FnMut(usize, &str),
 ) -> Result<HostRun> {
     if abicall::Target::host() != Some(batch.types.target()) {
-        return Err(Error::Call(format!(
-            "real-code conformance needs the host target, not {}",
-            batch.types.target()
-        )));
+        return Err(Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            format!(
+                "real-code conformance needs the host target, not {}",
+                batch.types.target()
+            ),
+        ));
     }
     let dir = TempDir::new("conformance")?;
     let so = dir.path().join(format!("conf{}.so", range.start));

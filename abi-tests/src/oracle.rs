@@ -85,9 +85,11 @@ fn toolchain(target: Target) -> Result<Toolchain> {
             package: "gcc",
             qemu: false,
         }),
-        Target::X86_64SysV => Err(Error::Call(format!(
-            "the x86_64 register-dump oracle runs x86_64 code natively; this machine is {machine}"
-        ))),
+        Target::X86_64SysV => Err(Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            format!("the x86_64 register-dump oracle runs x86_64 code natively; this machine is {machine}"),
+        )),
         Target::Aarch64Linux => Ok(Toolchain {
             stubs: STUBS_AARCH64,
             cc: if machine == "aarch64" {
@@ -102,9 +104,10 @@ fn toolchain(target: Target) -> Result<Toolchain> {
             },
             qemu: machine != "aarch64",
         }),
-        Target::Aarch64Apple => Err(Error::Call(
-            "no Apple arm64 toolchain to run code on: the register-dump oracle covers x86_64 and aarch64 (Linux)"
-                .into(),
+        Target::Aarch64Apple => Err(Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            "no Apple arm64 toolchain to run code on: the register-dump oracle covers x86_64 and aarch64 (Linux)",
         )),
     }
 }

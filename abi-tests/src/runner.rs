@@ -132,10 +132,14 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
     let host_cc: Option<PathBuf> = if Target::host() == Some(opts.target) {
         Some(host_compiler(&opts.compiler)?)
     } else if opts.compiler != "gcc" {
-        return Err(Error::Call(format!(
-            "--compiler {} is for the host target only; {} code is built with its gcc",
-            opts.compiler, opts.target
-        )));
+        return Err(Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            format!(
+                "--compiler {} is for the host target only; {} code is built with its gcc",
+                opts.compiler, opts.target
+            ),
+        ));
     } else {
         None
     };
@@ -186,15 +190,19 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
 /// The jobs of `opts`, and the index within its job of `--only`.
 fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
     if let (Some(o), Some((k, n))) = (&opts.only, opts.shard) {
-        return Err(Error::Call(format!(
-            "--only {o} and --shard {k}/{n} do not go together"
-        )));
+        return Err(Error::call(
+            abicall::CallErrorKind::Other,
+            None,
+            format!("--only {o} and --shard {k}/{n} do not go together"),
+        ));
     }
     if let Some(o) = &opts.only {
         let bad = || {
-            Error::Call(format!(
-                "--only {o}: expected a signature number or F<n> for a fixed case"
-            ))
+            Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                format!("--only {o}: expected a signature number or F<n> for a fixed case"),
+            )
         };
         return Ok(match o.strip_prefix('F') {
             Some(n) => (vec![Job::Fixed], Some(n.parse().map_err(|_| bad())?)),
@@ -211,7 +219,11 @@ fn plan_jobs(opts: &Options) -> Result<(Vec<Job>, Option<usize>)> {
     jobs.extend((0..opts.count.div_ceil(CHUNK)).map(Job::Chunk));
     if let Some((k, n)) = opts.shard {
         if n == 0 || k == 0 || k > n {
-            return Err(Error::Call(format!("--shard {k}/{n}: expected K/N with 1 <= K <= N")));
+            return Err(Error::call(
+                abicall::CallErrorKind::Other,
+                None,
+                format!("--shard {k}/{n}: expected K/N with 1 <= K <= N"),
+            ));
         }
         jobs = jobs
             .into_iter()
@@ -245,11 +257,15 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     let range = match (only, job) {
         (Some(k), _) => {
             if k >= batch.sigs.len() {
-                return Err(Error::Call(format!(
-                    "--only: there are {} fixed cases (F0 to F{})",
-                    batch.sigs.len(),
-                    batch.sigs.len() - 1
-                )));
+                return Err(Error::call(
+                    abicall::CallErrorKind::Other,
+                    None,
+                    format!(
+                        "--only: there are {} fixed cases (F0 to F{})",
+                        batch.sigs.len(),
+                        batch.sigs.len() - 1
+                    ),
+                ));
             }
             k..k + 1
         }

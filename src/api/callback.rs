@@ -3,7 +3,7 @@
 use super::convert;
 use super::{read, SharedTypes};
 use crate::call::{CallbackOptions, RawCallback};
-use crate::error::{Error, Result};
+use crate::error::{CallErrorKind, Error, Result};
 use crate::types::TypeId;
 use crate::value::Value;
 use std::ffi::c_void;
@@ -44,7 +44,13 @@ impl Callback {
         let t = read(&types);
         let sig = t
             .sig_of(ty)
-            .ok_or_else(|| Error::Call(format!("`{}` is not a function type", t.display(ty))))?
+            .ok_or_else(|| {
+                Error::call(
+                    CallErrorKind::NotAFunction,
+                    None,
+                    format!("`{}` is not a function type", t.display(ty)),
+                )
+            })?
             .clone();
         // `int (*)(int)` and `int (int)` name the same callback: keep the
         // function type, so `value()` is a pointer to it in both forms.

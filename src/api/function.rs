@@ -4,7 +4,7 @@
 use super::convert::{self, ArgStore, Bytes};
 use super::{read, SharedTypes};
 use crate::call::RawCall;
-use crate::error::{Error, Result};
+use crate::error::{CallErrorKind, Error, Result};
 use crate::memory::{decode_prim, encode_prim, encode_value, Ptr, MAX_SCALAR};
 use crate::types::{Prim, TypeId, TypeKind, Types};
 use crate::value::Value;
@@ -173,7 +173,13 @@ impl Function {
             let t = read(&types);
             let sig = t
                 .sig_of(ty)
-                .ok_or_else(|| Error::Call(format!("`{name}` is not a function (type `{}`)", t.display(ty))))?
+                .ok_or_else(|| {
+                    Error::call(
+                        CallErrorKind::NotAFunction,
+                        None,
+                        format!("`{name}` is not a function (type `{}`)", t.display(ty)),
+                    )
+                })?
                 .clone();
             let fixed = if sig.variadic {
                 None
@@ -226,7 +232,11 @@ impl Function {
         if !self.variadic {
             return match (&self.fixed, var_types.is_empty()) {
                 (Some(r), true) => Ok(r.clone()),
-                _ => Err(Error::Call(format!("`{}` is not variadic", self.name))),
+                _ => Err(Error::call(
+                    CallErrorKind::NotVariadic,
+                    None,
+                    format!("`{}` is not variadic", self.name),
+                )),
             };
         }
         let mut cache = self.var_cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -376,22 +386,30 @@ impl Function {
     unsafe fn call_inner(&self, args: &[Value], var_types: Option<&[TypeId]>) -> Result<Value> {
         let nfixed = self.params.len();
         if args.len() < nfixed || (!self.variadic && args.len() != nfixed) {
-            return Err(Error::Call(format!(
-                "`{}` takes {}{} argument(s), {} given",
-                self.name,
-                if self.variadic { "at least " } else { "" },
-                nfixed,
-                args.len()
-            )));
+            return Err(Error::call(
+                CallErrorKind::ArgumentCount,
+                None,
+                format!(
+                    "`{}` takes {}{} argument(s), {} given",
+                    self.name,
+                    if self.variadic { "at least " } else { "" },
+                    nfixed,
+                    args.len()
+                ),
+            ));
         }
         let var_types: Vec<TypeId> = match var_types {
             Some(v) if v.len() != args.len() - nfixed => {
-                return Err(Error::Call(format!(
-                    "`{}`: {} variadic argument(s) but {} type(s) given",
-                    self.name,
-                    args.len() - nfixed,
-                    v.len()
-                )))
+                return Err(Error::call(
+                    CallErrorKind::ArgumentCount,
+                    None,
+                    format!(
+                        "`{}`: {} variadic argument(s) but {} type(s) given",
+                        self.name,
+                        args.len() - nfixed,
+                        v.len()
+                    ),
+                ))
             }
             Some(v) => v.to_vec(),
             None if self.variadic => {
@@ -438,7 +456,11 @@ impl Function {
 
 fn prefix(name: &str, e: Error) -> Error {
     match e {
-        Error::Call(m) => Error::Call(format!("`{name}`: {m}")),
+        Error::Call {
+            kind,
+            argument,
+            message,
+        } => Error::call(kind, argument, format!("`{name}`: {message}")),
         Error::Abi {
             kind,
             argument,

@@ -35,7 +35,7 @@ use super::fast::{self, FastCallback};
 use super::jit::{self, JitStub, Tier};
 use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
-use crate::error::{Error, Result};
+use crate::error::{CallErrorKind, Error, Result};
 use crate::types::{TypeId, Types};
 use libffi::raw::{self, ffi_cif, ffi_closure};
 use std::cell::UnsafeCell;
@@ -369,14 +369,19 @@ impl RawCallback {
                 message: format!("cannot make callbacks for target {} on this host", types.target()),
             });
         }
-        let sig = types
-            .sig_of(func)
-            .ok_or_else(|| Error::Call(format!("`{}` is not a function type", types.display(func))))?;
+        let sig = types.sig_of(func).ok_or_else(|| {
+            Error::call(
+                CallErrorKind::NotAFunction,
+                None,
+                format!("`{}` is not a function type", types.display(func)),
+            )
+        })?;
         if sig.variadic {
-            return Err(Error::Call(format!(
-                "`{}`: variadic callbacks are not supported",
-                types.display(func)
-            )));
+            return Err(Error::call(
+                CallErrorKind::Unsupported,
+                None,
+                format!("`{}`: variadic callbacks are not supported", types.display(func)),
+            ));
         }
         let plan = abi::plan_func(types, func, &[])?;
         let cif = Cif::new(types, &plan)?;
@@ -391,10 +396,14 @@ impl RawCallback {
         };
         let error_return = match opts.error_return {
             Some(b) if b.len() != ret_size => {
-                return Err(Error::Call(format!(
-                    "error return value has {} bytes, the return type has {ret_size}",
-                    b.len()
-                )))
+                return Err(Error::call(
+                    CallErrorKind::Invalid,
+                    None,
+                    format!(
+                        "error return value has {} bytes, the return type has {ret_size}",
+                        b.len()
+                    ),
+                ))
             }
             Some(b) => b,
             None => vec![0; ret_size],
@@ -432,10 +441,14 @@ impl RawCallback {
                 return Ok(RawCallback { state, slot });
             }
         }
-        Err(Error::Call(format!(
-            "the {} tier cannot make this callback on this host",
-            tiers.first().copied().unwrap_or(Tier::Libffi)
-        )))
+        Err(Error::call(
+            CallErrorKind::Tier,
+            None,
+            format!(
+                "the {} tier cannot make this callback on this host",
+                tiers.first().copied().unwrap_or(Tier::Libffi)
+            ),
+        ))
     }
 
     /// A generated-stub slot running `state`: a retired one made for the
@@ -527,9 +540,11 @@ impl RawCallback {
                 // The slot runs `state` with the old CIF: retire it again,
                 // behind the others, for the next reuse to re-prepare.
                 reg.libffi.push_back(slot);
-                return Err(Error::Call(format!(
-                    "libffi could not prepare the closure (status {status})"
-                )));
+                return Err(Error::call(
+                    CallErrorKind::Unsupported,
+                    None,
+                    format!("libffi could not prepare the closure (status {status})"),
+                ));
             }
             return Ok(slot);
         }
@@ -539,7 +554,11 @@ impl RawCallback {
         let closure =
             unsafe { raw::ffi_closure_alloc(std::mem::size_of::<ffi_closure>(), &mut code) } as *mut ffi_closure;
         if closure.is_null() || code.is_null() {
-            return Err(Error::Call("libffi could not allocate a closure".into()));
+            return Err(Error::call(
+                CallErrorKind::Resource,
+                None,
+                "libffi could not allocate a closure",
+            ));
         }
         let slot = new_slot(state);
         // SAFETY: `closure` was just allocated; its user data is the slot,
@@ -559,9 +578,11 @@ impl RawCallback {
             unsafe { raw::ffi_closure_free(closure as *mut c_void) };
             // SAFETY: from `Arc::into_raw` in `new_slot`; the slot was never shared.
             drop(unsafe { Arc::from_raw(slot.state.swap(std::ptr::null_mut(), SeqCst)) });
-            return Err(Error::Call(format!(
-                "libffi could not prepare the closure (status {status})"
-            )));
+            return Err(Error::call(
+                CallErrorKind::Unsupported,
+                None,
+                format!("libffi could not prepare the closure (status {status})"),
+            ));
         }
         slot.closure = closure;
         slot.tier = Tier::Libffi;

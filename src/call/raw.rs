@@ -8,7 +8,7 @@ use super::fast::{self, FastCall};
 use super::jit::{self, JitCall, Tier, Trampoline};
 use super::scratch;
 use crate::abi::{self, CallPlan};
-use crate::error::{Error, Result};
+use crate::error::{AbiErrorKind, CallErrorKind, Error, Result};
 use crate::types::{Prim, TypeId, Types};
 use libffi::raw;
 use std::any::Any;
@@ -121,7 +121,11 @@ impl RawCall {
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
         if code.is_null() {
-            return Err(Error::Call("cannot prepare a call to a NULL function pointer".into()));
+            return Err(Error::call(
+                CallErrorKind::Null,
+                None,
+                "cannot prepare a call to a NULL function pointer",
+            ));
         }
         let host = crate::Target::host();
         if host != Some(types.target()) {
@@ -157,7 +161,7 @@ impl RawCall {
             Ok(cif) => (Some(cif), None),
             Err(
                 e @ Error::Abi {
-                    kind: crate::error::AbiErrorKind::Unsupported,
+                    kind: AbiErrorKind::Unsupported,
                     ..
                 },
             ) => (None, Some(e)),
@@ -172,7 +176,7 @@ impl RawCall {
                 (Some(to), Some(from)) => Some(Promotion { from, to }),
                 (Some(_), None) => {
                     return Err(Error::abi(
-                        crate::error::AbiErrorKind::Unsupported,
+                        AbiErrorKind::Unsupported,
                         Some(i),
                         "promotion of a non-scalar argument",
                     ))
@@ -200,7 +204,8 @@ impl RawCall {
         let signed_char = plan.target.char_is_signed();
         let declared: Vec<Option<Prim>> = promotions.iter().map(|p| p.map(|p| p.from)).collect();
         let fast = FastCall::new(&plan, &declared, signed_char);
-        let nargs = u32::try_from(plan.args.len()).map_err(|_| Error::Call("too many arguments".into()))?;
+        let nargs = u32::try_from(plan.args.len())
+            .map_err(|_| Error::call(CallErrorKind::Resource, None, "too many arguments"))?;
         let mut call = RawCall {
             code,
             tier: Tier::Libffi,
@@ -304,14 +309,18 @@ impl RawCall {
     /// `tier`; fails, changing nothing, when [`RawCall::has_tier`] is false.
     pub fn set_tier(&mut self, tier: Tier) -> Result<()> {
         if !self.has_tier(tier) {
-            return Err(Error::Call(format!(
-                "the {tier} tier cannot run this call on this host{}",
-                match (tier, &self.inner.libffi_refusal) {
-                    (Tier::Jit, _) => " (no code generator for the plan, or executable memory refused)".to_string(),
-                    (Tier::Libffi, Some(why)) => format!(": {why}"),
-                    _ => " (the plan needs libffi)".to_string(),
-                }
-            )));
+            return Err(Error::call(
+                CallErrorKind::Tier,
+                None,
+                format!(
+                    "the {tier} tier cannot run this call on this host{}",
+                    match (tier, &self.inner.libffi_refusal) {
+                        (Tier::Jit, _) => " (no code generator for the plan, or executable memory refused)".to_string(),
+                        (Tier::Libffi, Some(why)) => format!(": {why}"),
+                        _ => " (the plan needs libffi)".to_string(),
+                    }
+                ),
+            ));
         }
         self.tier = tier;
         self.jit = match tier {
@@ -460,8 +469,10 @@ impl RawCall {
         }
         if !inner.needs_rewrite {
             let Some(cif) = &inner.cif else {
-                return Err(Error::Call(
-                    "libffi cannot call this signature (only the JIT tier can)".into(),
+                return Err(Error::call(
+                    CallErrorKind::Tier,
+                    None,
+                    "libffi cannot call this signature (only the JIT tier can)",
                 ));
             };
             // SAFETY: argument count and non-null pointers checked above; the
@@ -480,19 +491,23 @@ impl RawCall {
     fn bad_call(&self, args: &[*const c_void]) -> Error {
         let inner = &*self.inner;
         if args.len() != inner.plan.args.len() {
-            return Error::Call(format!(
-                "expected {} argument(s), got {}",
-                inner.plan.args.len(),
-                args.len()
-            ));
+            return Error::call(
+                CallErrorKind::ArgumentCount,
+                None,
+                format!("expected {} argument(s), got {}", inner.plan.args.len(), args.len()),
+            );
         }
         if let Some(i) = args.iter().position(|p| p.is_null()) {
-            return Error::Call(format!(
-                "argument {}: NULL given where a pointer to the argument's bytes is needed",
-                i + 1
-            ));
+            return Error::call(
+                CallErrorKind::Null,
+                Some(i),
+                format!(
+                    "argument {}: NULL given where a pointer to the argument's bytes is needed",
+                    i + 1
+                ),
+            );
         }
-        Error::Call("NULL return buffer for a non-void function".into())
+        Error::call(CallErrorKind::Null, None, "NULL return buffer for a non-void function")
     }
 
     /// The libffi path of `call` for plans whose argument list libffi sees
@@ -506,8 +521,10 @@ impl RawCall {
     unsafe fn call_rewritten(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
         let inner = &*self.inner;
         let Some(cif) = &inner.cif else {
-            return Err(Error::Call(
-                "libffi cannot call this signature (only the JIT tier can)".into(),
+            return Err(Error::call(
+                CallErrorKind::Tier,
+                None,
+                "libffi cannot call this signature (only the JIT tier can)",
             ));
         };
         let n = cif.cif_nargs;
@@ -521,14 +538,22 @@ impl RawCall {
                     // The caller's copy (AAPCS64 B.4): the callee may write to it.
                     let v = &inner.plan.args[i];
                     let layout = std::alloc::Layout::from_size_align(v.size as usize, v.align.max(16) as usize)
-                        .map_err(|e| Error::Call(format!("argument {}: {e}", i + 1)))?;
-                    let arena = arena.ok_or_else(|| Error::Call("no scratch arena for argument copies".into()))?;
+                        .map_err(|e| {
+                            Error::call(CallErrorKind::Resource, Some(i), format!("argument {}: {e}", i + 1))
+                        })?;
+                    let arena = arena.ok_or_else(|| {
+                        Error::call(CallErrorKind::Resource, None, "no scratch arena for argument copies")
+                    })?;
                     let copy = arena.try_alloc_layout(layout).map_err(|_| {
-                        Error::Call(format!(
-                            "argument {}: cannot allocate {} bytes for the copy passed by reference",
-                            i + 1,
-                            v.size
-                        ))
+                        Error::call(
+                            CallErrorKind::Resource,
+                            Some(i),
+                            format!(
+                                "argument {}: cannot allocate {} bytes for the copy passed by reference",
+                                i + 1,
+                                v.size
+                            ),
+                        )
                     })?;
                     // SAFETY: `a` points to the argument's `size` bytes (caller
                     // contract); `copy` has `size` fresh bytes.
@@ -708,7 +733,11 @@ impl RawCall {
     pub fn frame(&self) -> Result<ArgFrame> {
         let (offsets, size) = &self.inner.frame_layout;
         if *size > MAX_FRAME {
-            return Err(Error::Call("arguments too large for an argument frame (1 MiB)".into()));
+            return Err(Error::call(
+                CallErrorKind::Resource,
+                None,
+                "arguments too large for an argument frame (1 MiB)",
+            ));
         }
         let mut buf = vec![0u128; size.div_ceil(16).max(1)].into_boxed_slice();
         let base = buf.as_mut_ptr() as *mut u8;
@@ -771,15 +800,16 @@ impl ArgFrame {
     #[cold]
     fn bad_set(&self, i: usize, size: usize) -> Error {
         match self.arg_size(i) {
-            None => Error::Call(format!(
-                "argument {}: the call takes {} argument(s)",
-                i + 1,
-                self.ptrs.len()
-            )),
-            Some(n) => Error::Call(format!(
-                "argument {}: {size} bytes given for a {n}-byte argument",
-                i + 1
-            )),
+            None => Error::call(
+                CallErrorKind::ArgumentCount,
+                Some(i),
+                format!("argument {}: the call takes {} argument(s)", i + 1, self.ptrs.len()),
+            ),
+            Some(n) => Error::call(
+                CallErrorKind::Invalid,
+                Some(i),
+                format!("argument {}: {size} bytes given for a {n}-byte argument", i + 1),
+            ),
         }
     }
 
@@ -793,7 +823,11 @@ impl ArgFrame {
     pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
         if let Some(trampoline) = self.jit {
             if ret.is_null() && self.call.inner.ret_size > 0 {
-                return Err(Error::Call("NULL return buffer for a non-void function".into()));
+                return Err(Error::call(
+                    CallErrorKind::Null,
+                    None,
+                    "NULL return buffer for a non-void function",
+                ));
             }
             // SAFETY: the frame trampoline was generated for this plan and
             // this frame layout (it lives as long as `call.inner`); the

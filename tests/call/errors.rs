@@ -7,7 +7,7 @@ use crate::support::fixtures;
 use abicall::call::{CallbackOptions, RawCallback};
 use abicall::library::Library;
 use abicall::memory::{from_handle, new_handle};
-use abicall::{Callback, Error, Ffi, Function, Value};
+use abicall::{CallErrorKind, Callback, Error, Ffi, Function, Value};
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,7 +47,17 @@ fn wrong_argument_count() {
     let add = func(&ffi, &lib, "fx_add");
     // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
     let e = unsafe { add.call(&[Value::Int(1)]) }.unwrap_err();
-    assert!(matches!(e, Error::Call(_)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Call {
+                kind: CallErrorKind::ArgumentCount,
+                argument: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.to_string(), "call error: `fx_add` takes 2 argument(s), 1 given");
     // SAFETY: `add` is declared with its real signature (the fixture header) and these arguments are valid for it.
     let e = unsafe { add.call(&[Value::Int(1), Value::Int(2), Value::Int(3)]) }.unwrap_err();
@@ -302,7 +312,16 @@ fn handle_through_c_callback() {
 fn calling_a_non_function() {
     let (mut ffi, lib) = setup();
     let e = ffi.function(&lib, "fx_counter").unwrap_err();
-    assert!(matches!(e, Error::Call(_)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Call {
+                kind: CallErrorKind::NotAFunction,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(
         e.to_string()
             .contains("`fx_counter` is a variable of type `int`, not a function"),

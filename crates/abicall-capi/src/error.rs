@@ -166,7 +166,7 @@ pub(crate) fn status_of(e: &Error) -> abicall_status {
         Error::Path { .. } => ABICALL_E_PATH,
         Error::UnknownType(_) => ABICALL_E_UNKNOWN_TYPE,
         Error::UnknownName(_) => ABICALL_E_UNKNOWN_NAME,
-        Error::Call(_) | Error::Host { .. } => ABICALL_E_CALL,
+        Error::Call { .. } | Error::Host { .. } => ABICALL_E_CALL,
         Error::Argument { .. } => ABICALL_E_ARGUMENT,
         Error::Io { .. } => ABICALL_E_IO,
         Error::LibraryOpen { .. } => ABICALL_E_LIBRARY_OPEN,
