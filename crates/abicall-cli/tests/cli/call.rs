@@ -697,12 +697,19 @@ fn vector_arguments_and_results() {
         "3 initializers for a vector of 2",
     );
     let neg4 = "int __attribute__((vector_size(16))) vx_neg4(int __attribute__((vector_size(16))))";
+    ok(run(&[so, neg4, "{1, -2, 3, 4}"]), "{ -1, 2, -3, -4 }\n");
     if abicall::Target::host() == Some(abicall::Target::X86_64SysV) {
-        fails(
-            run(&[so, neg4, "{1, -2, 3, 4}"]),
-            "int __attribute__((vector_size(16)))",
+        let out = fixtures::host::exe_command(BIN)
+            .env("ABICALL_NO_JIT", "1")
+            .arg("call")
+            .args([so, neg4, "{1, -2, 3, 4}"])
+            .output()
+            .expect("abicall runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "prepared without the JIT: {err}");
+        assert!(
+            err.contains("int __attribute__((vector_size(16)))") && err.contains("only the JIT tier"),
+            "{err}"
         );
-    } else {
-        ok(run(&[so, neg4, "{1, -2, 3, 4}"]), "{ -1, 2, -3, -4 }\n");
     }
 }
