@@ -71,7 +71,12 @@ const RET_SCRATCH: usize = 64;
 static ZERO_ARG: [u64; 8] = [0; 8];
 
 struct State {
-    cif: Cif,
+    /// The libffi CIF; `None` for a plan libffi cannot express (a 16-byte
+    /// GCC vector in one `xmm`, a 32-byte-aligned stack argument), which
+    /// only the generated entry stub takes.
+    cif: Option<Cif>,
+    /// Why libffi cannot take the plan, when `cif` is `None`.
+    libffi_refusal: Option<String>,
     plan: CallPlan,
     /// For each planned argument, the CIF argument index (None: empty struct).
     arg_map: Box<[Option<u32>]>,
@@ -384,7 +389,16 @@ impl RawCallback {
             ));
         }
         let plan = abi::plan_func(types, func, &[])?;
-        let cif = Cif::new(types, &plan)?;
+        let (cif, libffi_refusal) = match Cif::new(types, &plan) {
+            Ok(cif) => (Some(cif), None),
+            Err(
+                e @ Error::Abi {
+                    kind: crate::error::AbiErrorKind::Unsupported,
+                    ..
+                },
+            ) => (None, Some(e.message())),
+            Err(e) => return Err(e),
+        };
         let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
             0
         } else {
@@ -408,7 +422,12 @@ impl RawCallback {
             Some(b) => b,
             None => vec![0; ret_size],
         };
-        let arg_map = cif.arg_map.clone();
+        // Without a CIF only the generated stub runs the callback, which
+        // passes the arguments in plan order.
+        let arg_map = match &cif {
+            Some(cif) => cif.arg_map.clone(),
+            None => (0..plan.args.len() as u32).map(Some).collect(),
+        };
         let fast = if tiers.contains(&Tier::Fast) {
             FastCallback::new(&plan)
         } else {
@@ -417,6 +436,7 @@ impl RawCallback {
         let sret = matches!(plan.ret.pass, abi::Pass::Indirect { .. }) && ret_size > 0;
         let state = Arc::new(State {
             cif,
+            libffi_refusal,
             plan,
             arg_map,
             f: UnsafeCell::new(Some(f)),
@@ -440,6 +460,16 @@ impl RawCallback {
             if let Some(slot) = slot {
                 return Ok(RawCallback { state, slot });
             }
+        }
+        if let Some(why) = &state.libffi_refusal {
+            return Err(Error::call(
+                CallErrorKind::Tier,
+                None,
+                format!(
+                    "{why}; only the JIT tier's entry stub can take it, and it is not available here \
+                     (ABICALL_NO_JIT or ABICALL_NO_FASTPATH set, or executable memory refused)"
+                ),
+            ));
         }
         Err(Error::call(
             CallErrorKind::Tier,
@@ -512,6 +542,19 @@ impl RawCallback {
     /// A libffi-closure slot running `state`: a retired one re-prepared for
     /// the new CIF, or a new closure.
     fn libffi_slot(state: &Arc<State>) -> Result<&'static Slot> {
+        let Some(cif) = &state.cif else {
+            return Err(Error::call(
+                CallErrorKind::Tier,
+                None,
+                format!(
+                    "the libffi tier cannot make this callback: {}",
+                    state
+                        .libffi_refusal
+                        .as_deref()
+                        .unwrap_or("libffi cannot express its plan")
+                ),
+            ));
+        };
         let reused = registry().take(true);
         if let Some(slot) = reused {
             // Point the slot at the new state first, then give the closure
@@ -525,7 +568,7 @@ impl RawCallback {
             let status = unsafe {
                 raw::ffi_prep_closure_loc(
                     slot.closure,
-                    state.cif.as_ptr(),
+                    cif.as_ptr(),
                     Some(trampoline),
                     slot as *const Slot as *mut c_void,
                     slot.code as *mut c_void,
@@ -567,7 +610,7 @@ impl RawCallback {
         let status = unsafe {
             raw::ffi_prep_closure_loc(
                 closure,
-                state.cif.as_ptr(),
+                cif.as_ptr(),
                 Some(trampoline),
                 slot as *const Slot as *mut c_void,
                 code,
@@ -609,7 +652,7 @@ impl RawCallback {
         };
         std::mem::size_of::<State>()
             + super::raw::plan_size(&s.plan)
-            + s.cif.memory_size()
+            + s.cif.as_ref().map_or(0, Cif::memory_size)
             + s.arg_map.len() * std::mem::size_of::<Option<u32>>()
             + s.error_return.len()
             + closure
@@ -671,7 +714,7 @@ unsafe fn closure_call(st: &State, ret: *mut c_void, args: *mut *mut c_void) {
                 Some(k) => (unsafe { *args.add(*k as usize) }) as *const c_void,
                 None => ZERO_ARG.as_ptr() as *const c_void,
             };
-            if st.cif.by_ref[i] {
+            if st.cif.as_ref().is_some_and(|c| c.by_ref[i]) {
                 // AAPCS64 B.4: the argument is the address of the caller's
                 // copy (a pointer-typed CIF argument, see `Cif::by_ref`).
                 // SAFETY: libffi's value for a pointer argument holds the pointer.
