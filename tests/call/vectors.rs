@@ -288,8 +288,7 @@ fn callbacks_with_vectors() {
             Box::new(|_, _| Ok(())),
             CallbackOptions::default(),
         )
-        .err()
-        .expect("libffi cannot take a whole xmm")
+        .expect_err("libffi cannot take a whole xmm")
         .to_string();
         assert!(
             err.contains("float __attribute__((vector_size(16)))") && err.contains("libffi"),
