@@ -157,29 +157,18 @@ struct Gen {
     limits: Limits,
 }
 
-const SCALARS: [Prim; 21] = [
-    Prim::Bool,
-    Prim::Char,
-    Prim::SChar,
-    Prim::UChar,
-    Prim::Short,
-    Prim::UShort,
-    Prim::Int,
-    Prim::UInt,
-    Prim::Long,
-    Prim::ULong,
-    Prim::LongLong,
-    Prim::ULongLong,
-    Prim::Int128,
-    Prim::UInt128,
-    Prim::Float,
-    Prim::Double,
-    Prim::LongDouble,
-    Prim::FloatComplex,
-    Prim::DoubleComplex,
-    Prim::LongDoubleComplex,
-    Prim::Double,
-];
+/// Every scalar type ([`Prim::SCALARS`], in its order) and `double` once
+/// more (weighted: the commonest argument type); recorded seeds depend on
+/// this order and length.
+const SCALARS: [Prim; 21] = {
+    let mut out = [Prim::Double; 21];
+    let mut i = 0;
+    while i < Prim::SCALARS.len() {
+        out[i] = Prim::SCALARS[i];
+        i += 1;
+    }
+    out
+};
 
 const BITFIELD_INTS: [Prim; 8] = [
     Prim::Int,
