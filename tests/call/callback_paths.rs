@@ -64,7 +64,7 @@ fn tier_expected(tier: Tier, name: &str) -> bool {
     match tier {
         Tier::Libffi => true,
         Tier::Fast => (x86_linux && !needs_libffi(name)) || a64_linux,
-        Tier::Jit => x86_linux && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none"),
+        Tier::Jit => (x86_linux || a64_linux) && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none"),
     }
 }
 

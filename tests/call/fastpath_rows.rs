@@ -49,11 +49,13 @@ fn last_error() -> String {
     unsafe { CStr::from_ptr(f()) }.to_string_lossy().into_owned()
 }
 
-/// Whether the JIT tier is expected on this host (x86_64 Linux, unless
-/// executable memory is refused on purpose).
+/// Whether the JIT tier is expected on this host (x86_64 and aarch64
+/// Linux, unless executable memory is refused on purpose).
 fn jit_expected() -> bool {
-    cfg!(all(target_arch = "x86_64", target_os = "linux"))
-        && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none")
+    cfg!(all(
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        target_os = "linux"
+    )) && std::env::var("ABICALL_JIT_MEMORY").as_deref() != Ok("none")
 }
 
 /// Integer argument registers of the host ABI (x86_64 6, AAPCS64 8).

@@ -1360,20 +1360,22 @@ fn callbacks_return_initializers() {
 }
 
 /// The tier a prepared call and a callback take by default, per the
-/// environment: the JIT (x86_64 Linux), the fast path with
-/// `ABICALL_NO_JIT` (and on aarch64 Linux, which has no JIT), libffi with
-/// `ABICALL_NO_FASTPATH`.
+/// environment: the JIT (x86_64 and aarch64 Linux), the fast path with
+/// `ABICALL_NO_JIT`, libffi with `ABICALL_NO_FASTPATH`.
 fn expected_tier() -> abicall::call::Tier {
     use abicall::call::Tier;
     let on = |v: &str| std::env::var_os(v).is_some_and(|v| !v.is_empty() && v != "0");
-    let x86_linux = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+    let jit_host = cfg!(all(
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        target_os = "linux"
+    ));
     let fast_host = cfg!(any(
         target_arch = "x86_64",
         all(target_arch = "aarch64", target_os = "linux")
     ));
     if on("ABICALL_NO_FASTPATH") || !fast_host {
         Tier::Libffi
-    } else if on("ABICALL_NO_JIT") || !x86_linux || std::env::var("ABICALL_JIT_MEMORY").as_deref() == Ok("none") {
+    } else if on("ABICALL_NO_JIT") || !jit_host || std::env::var("ABICALL_JIT_MEMORY").as_deref() == Ok("none") {
         Tier::Fast
     } else {
         Tier::Jit

@@ -20,6 +20,10 @@
 //! (read once per process; `none` simulates a host that refuses executable
 //! memory, for tests).
 //!
+//! aarch64 takes private pages unless `ABICALL_JIT_MEMORY=dual` (see
+//! `DEFAULT_MODE`: qemu-user runs stale code from a reused dual-mapped
+//! granule).
+//!
 //! On aarch64 the instruction cache is made coherent with the written bytes
 //! (`__clear_cache` over the executable view) before an address is handed out.
 
@@ -70,6 +74,17 @@ enum Mode {
     Private,
     None,
 }
+
+/// The mode without `ABICALL_JIT_MEMORY`: dual mapping first on x86_64;
+/// private pages on aarch64, where a granule freed and reused through the
+/// writable view would run stale code under qemu-user (which notices
+/// self-modifying code only through the address that executes it, and
+/// treats `__clear_cache` as a no-op), so a reused address must come from a
+/// fresh mapping there.
+#[cfg(target_arch = "aarch64")]
+const DEFAULT_MODE: Option<Mode> = Some(Mode::Private);
+#[cfg(not(target_arch = "aarch64"))]
+const DEFAULT_MODE: Option<Mode> = None;
 
 fn forced_mode() -> Option<Mode> {
     static M: OnceLock<Option<Mode>> = OnceLock::new();
@@ -125,7 +140,7 @@ impl CodeBlock {
         if code.is_empty() {
             return None;
         }
-        let mode = forced_mode();
+        let mode = forced_mode().or(DEFAULT_MODE);
         if mode == Some(Mode::None) {
             return None;
         }
@@ -322,6 +337,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(
+        target_arch = "aarch64",
+        ignore = "aarch64 uses private pages unless ABICALL_JIT_MEMORY=dual (see DEFAULT_MODE)"
+    )]
     fn blocks_are_pooled_and_freed_granules_trap() {
         if forced_mode().is_some() {
             return;

@@ -14,8 +14,9 @@
 //! area of its frame, builds the argument-pointer array the host closure
 //! reads, calls the dispatcher and loads the return registers per the plan.
 //!
-//! Code is emitted with `dynasmrt` (x86_64 SysV on Linux hosts; other hosts
-//! have no generator yet and use the precompiled fast path or libffi) into
+//! Code is emitted with `dynasmrt` (x86_64 SysV and AAPCS64 on Linux hosts;
+//! other hosts have no generator and use the precompiled fast path or
+//! libffi; Apple arm64 would need `MAP_JIT`, untested here) into
 //! W^X executable memory (`mem`). Call trampolines are freed with the last
 //! clone of their `RawCall`; callback stubs live as long as the process
 //! (like the callback's state, so a stale C pointer stays safe).
@@ -27,12 +28,22 @@
 //! `RawCallback::with_tier` pick one explicitly.
 
 // Executable memory works on every Linux host (with the aarch64 icache
-// flush); only x86_64 has a code generator using it so far.
+// flush); x86_64 and aarch64 have a code generator using it.
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+mod a64;
 #[cfg(target_os = "linux")]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
 mod mem;
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
+mod read;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod x64;
+
+/// The code generator of this host.
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+use a64 as gen;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+use x64 as gen;
 
 use crate::abi::CallPlan;
 use crate::types::Prim;
@@ -42,7 +53,7 @@ use std::sync::OnceLock;
 /// How a call or callback crosses into C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tier {
-    /// Machine code generated for the signature (x86_64 SysV Linux hosts).
+    /// Machine code generated for the signature (x86_64 SysV and AAPCS64 Linux hosts).
     Jit,
     /// The precompiled register-image invokers and callback entry (x86_64;
     /// aarch64 Linux).
@@ -67,7 +78,7 @@ impl Tier {
 
 impl Tier {
     /// Whether this host has the tier at all: libffi everywhere; the fast
-    /// path on x86_64 and aarch64 Linux; the JIT on x86_64 Linux when the host gives
+    /// path on x86_64 and aarch64 Linux; the JIT on x86_64 and aarch64 Linux when the host gives
     /// executable memory (and `ABICALL_JIT_MEMORY` is not `none`). A tier
     /// the host has may still decline a particular plan (`RawCall::has_tier`).
     pub fn available(self) -> bool {
@@ -81,13 +92,17 @@ impl Tier {
 
 /// Whether generated code can be placed in executable memory here (probed once).
 fn jit_memory_works() -> bool {
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
     {
         static OK: OnceLock<bool> = OnceLock::new();
         // `ret`
-        *OK.get_or_init(|| mem::CodeBlock::new(&[0xc3]).is_some())
+        #[cfg(target_arch = "x86_64")]
+        const RET: &[u8] = &[0xc3];
+        #[cfg(target_arch = "aarch64")]
+        const RET: &[u8] = &[0xc0, 0x03, 0x5f, 0xd6];
+        *OK.get_or_init(|| mem::CodeBlock::new(RET).is_some())
     }
-    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
     false
 }
 
@@ -131,17 +146,17 @@ impl JitCall {
         signed_char: bool,
         frame: Option<&[u32]>,
     ) -> Option<JitCall> {
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
         {
-            let code = x64::call_trampoline(plan, declared, signed_char, frame)?;
+            let code = gen::call_trampoline(plan, declared, signed_char, frame)?;
             let block = mem::CodeBlock::new(&code)?;
             // SAFETY: the block holds a function generated with exactly this
-            // signature (see `x64::call_trampoline`), executable until the
+            // signature (see `gen::call_trampoline`), executable until the
             // block is dropped, which happens with this `JitCall`.
             let entry = unsafe { std::mem::transmute::<*const c_void, Trampoline>(block.addr()) };
             Some(JitCall { _block: block, entry })
         }
-        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
         None
     }
 
@@ -188,12 +203,12 @@ impl JitStub {
         dispatch: StubDispatch,
         widen: Option<(usize, bool)>,
     ) -> Option<JitStub> {
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
         {
             #[repr(C, align(16))]
             struct Zeros([u64; 4]);
             static ZEROS: Zeros = Zeros([0; 4]);
-            let code = x64::callback_stub(
+            let code = gen::callback_stub(
                 plan,
                 state as usize,
                 dispatch as usize,
@@ -206,7 +221,7 @@ impl JitStub {
             std::mem::forget(block);
             Some(JitStub { code })
         }
-        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
         None
     }
 

@@ -31,7 +31,8 @@
 //! (`rax`/`rdx`/`xmm0`/`xmm1`, narrow integers extended, `st0`/`st1` for x87
 //! results, `rax` = the hidden pointer for results in memory) from the buffer.
 
-use crate::abi::{CallPlan, Ext, Loc, Pass, ValueClass};
+use super::read::{read_of, Read};
+use crate::abi::{CallPlan, Loc, Pass, ValueClass};
 use crate::types::Prim;
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -56,39 +57,6 @@ const XTMP: u8 = 15;
 const MAX_STACK: u64 = 1 << 20;
 /// Stack copies larger than this use `rep movsb` instead of unrolled moves.
 const UNROLL_MAX: u64 = 128;
-
-/// How one argument part is read from the caller's bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Read {
-    /// `size` bytes as they are.
-    Bytes,
-    /// A signed 8/16-bit integer, sign-extended to 64 bits.
-    Sext(u8),
-    /// An unsigned 8/16-bit integer, zero-extended.
-    Zext(u8),
-    /// A `float` promoted to `double`.
-    F32ToF64,
-}
-
-/// The read for one part (mirrors the fast path's choice of loads).
-fn read_of(promoted: Option<Prim>, declared: Option<Prim>, size: u64, ext: Ext, signed_char: bool) -> Option<Read> {
-    if let (Some(to), Some(from)) = (promoted, declared) {
-        return Some(match (from, to) {
-            (Prim::Float, Prim::Double) => Read::F32ToF64,
-            (Prim::SChar, Prim::Int) => Read::Sext(1),
-            (Prim::Char, Prim::Int) if signed_char => Read::Sext(1),
-            (Prim::Bool | Prim::UChar | Prim::Char, Prim::Int) => Read::Zext(1),
-            (Prim::Short, Prim::Int) => Read::Sext(2),
-            (Prim::UShort, Prim::Int) => Read::Zext(2),
-            _ => return None,
-        });
-    }
-    Some(match (ext, size) {
-        (Ext::Sign32, 1 | 2) => Read::Sext(size as u8),
-        (Ext::Zero32, 1 | 2) => Read::Zext(size as u8),
-        _ => Read::Bytes,
-    })
-}
 
 /// Splits `size` (1..=8) bytes into loads of 8, 4, 2 and 1 bytes: `(offset, width)`.
 fn pieces(size: u64) -> Vec<(i32, u8)> {

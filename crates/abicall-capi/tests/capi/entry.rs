@@ -42,11 +42,13 @@ unsafe fn call(e: &abicall_entry, args: &[*mut c_void], ret: *mut c_void) -> u32
     unsafe { (e.call.unwrap())(e.data, args.as_ptr(), ret) }
 }
 
-/// Whether calls take the JIT tier by default on this host (x86_64 Linux,
-/// not turned off by the environment).
+/// Whether calls take the JIT tier by default on this host (x86_64 and
+/// aarch64 Linux, not turned off by the environment).
 fn jit_expected() -> bool {
-    cfg!(all(target_arch = "x86_64", target_os = "linux"))
-        && std::env::var_os("ABICALL_NO_JIT").is_none()
+    cfg!(all(
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        target_os = "linux"
+    )) && std::env::var_os("ABICALL_NO_JIT").is_none()
         && std::env::var_os("ABICALL_NO_FASTPATH").is_none()
 }
 
