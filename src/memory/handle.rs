@@ -7,13 +7,18 @@
 //!
 //! ```text
 //!  63        48 47              24 23              0
-//! |  tag (16)  | generation (24)  |  slot + 1 (24)  |   XOR a per-process key
+//! |  tag (16)  | generation (24)  |  slot + 1 (24)  |
 //! ```
 //!
-//! `from_handle` checks all three, so a handle that was freed (stale
-//! generation), never issued, or forged gives `Err` instead of undefined
-//! behaviour. A random forgery passes only if it guesses the 16-bit tag and
-//! hits a live slot's exact generation. The table is behind a `Mutex`, so
+//! with the low 48 bits scrambled by a keyed bijection (a per-process key
+//! XORed in, then two rounds of multiply-by-odd and xorshift modulo 2^48)
+//! and the tag XORed with the key's top bits. `from_handle` checks all
+//! three, so a handle that was freed (stale generation), never issued, or
+//! forged gives `Err` instead of undefined behaviour. A random forgery
+//! passes only if it guesses the 16-bit tag and hits a live slot's exact
+//! generation; because of the scrambling, a handle with a bit flipped (a
+//! neighbour of a live one) decodes to an unrelated slot and generation,
+//! not to the next slot. The table is behind a `Mutex`, so
 //! handles work from any thread.
 //!
 //! ```
@@ -78,18 +83,57 @@ fn lock() -> std::sync::MutexGuard<'static, Table> {
     table().lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The low 48 bits.
+const LOW48: u64 = (1 << 48) - 1;
+/// Odd multipliers of the scrambling rounds.
+const MIX: [u64; 2] = [0x9e37_79b9_7f4b, 0xc2b2_ae3d_27d5];
+
+/// The inverse of odd `c` modulo 2^48 (Newton's iteration).
+const fn inverse48(c: u64) -> u64 {
+    let mut inv = c;
+    let mut k = 0;
+    while k < 6 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(inv)));
+        k += 1;
+    }
+    inv & LOW48
+}
+
+const UNMIX: [u64; 2] = [inverse48(MIX[0]), inverse48(MIX[1])];
+
+/// A bijection of 48-bit values (multiply by odd, then `x ^ x >> 24`,
+/// which is its own inverse on 48 bits).
+fn scramble(mut x: u64) -> u64 {
+    for m in MIX {
+        x = x.wrapping_mul(m) & LOW48;
+        x ^= x >> 24;
+    }
+    x
+}
+
+/// The inverse of [`scramble`].
+fn unscramble(mut x: u64) -> u64 {
+    for m in UNMIX.iter().rev() {
+        x ^= x >> 24;
+        x = x.wrapping_mul(*m) & LOW48;
+    }
+    x
+}
+
 impl Table {
     fn encode(&self, slot: usize, generation: u64) -> usize {
-        let v = (self.tag << 48) | ((generation & GEN_MASK) << SLOT_BITS) | (slot as u64 + 1);
-        (v ^ self.key) as usize
+        let low = ((generation & GEN_MASK) << SLOT_BITS) | (slot as u64 + 1);
+        let v = (self.tag << 48) | scramble(low ^ (self.key & LOW48));
+        v as usize
     }
 
     /// The slot a handle denotes, if it is live.
     fn decode(&self, h: usize) -> Option<usize> {
-        let v = h as u64 ^ self.key;
-        if v >> 48 != self.tag {
+        let h = h as u64;
+        if h >> 48 != self.tag {
             return None;
         }
+        let v = unscramble(h & LOW48) ^ (self.key & LOW48);
         let slot = (v & SLOT_MASK).checked_sub(1)? as usize;
         let generation = (v >> SLOT_BITS) & GEN_MASK;
         let s = self.slots.get(slot)?;
@@ -162,4 +206,22 @@ pub fn from_handle(ptr: *const c_void) -> Result<HandleValue> {
     let t = lock();
     let slot = t.decode(ptr as usize).ok_or(Error::Handle(ptr as usize))?;
     t.slots[slot].value.clone().ok_or(Error::Handle(ptr as usize))
+}
+
+#[cfg(test)]
+mod scramble_tests {
+    use super::*;
+
+    #[test]
+    fn scrambling_is_a_bijection_that_spreads_a_flipped_bit() {
+        for x in [0u64, 1, 2, 0xff_ffff, 1 << 24, LOW48, 0x1234_5678_9abc] {
+            assert_eq!(unscramble(scramble(x)), x, "{x:#x}");
+            assert!(scramble(x) <= LOW48);
+        }
+        // Neighbouring values land far apart: a flipped low bit changes
+        // the generation field too.
+        let (a, b) = (scramble(5), scramble(4));
+        assert!((a ^ b).count_ones() > 8, "{a:#x} {b:#x}");
+        assert_ne!(unscramble(scramble(7) ^ 1) >> SLOT_BITS, 0);
+    }
 }
