@@ -697,7 +697,7 @@ enum abicall_status abicall_call(const struct abicall_function *f,
 /*
  The direct entry of a call object, for an interpreter's hot path: a
  function pointer and its data, called without the handle check, the
- argument-count check or an `abicall_error`. On the JIT tier (x86_64
+ argument-count check or an `abicall_error`. On the JIT tier (x86_64 and aarch64
  Linux) `call` is the trampoline generated for the signature itself, with
  `data` the C function's address: nothing of abicall runs between the
  embedder and the trampoline. On other tiers, or with

@@ -227,7 +227,7 @@ unsafe extern "C" fn call_checked(data: *const c_void, args: *const *mut c_void,
 
 /// The direct entry of a call object, for an interpreter's hot path: a
 /// function pointer and its data, called without the handle check, the
-/// argument-count check or an `abicall_error`. On the JIT tier (x86_64
+/// argument-count check or an `abicall_error`. On the JIT tier (x86_64 and aarch64
 /// Linux) `call` is the trampoline generated for the signature itself, with
 /// `data` the C function's address: nothing of abicall runs between the
 /// embedder and the trampoline. On other tiers, or with
