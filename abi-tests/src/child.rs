@@ -48,6 +48,7 @@ struct Resume {
 enum Event<'a> {
     Fail(Failure),
     Fast(usize),
+    Jit(usize),
     Step(&'static str, usize, &'a str),
 }
 
@@ -58,6 +59,8 @@ pub struct HostChecks {
     pub failures: Vec<Failure>,
     /// Signatures that also ran through the fast path.
     pub fast_path: usize,
+    /// Signatures that also ran through the JIT tier.
+    pub jit: usize,
 }
 
 /// The oracle with the target's gcc, then the real-code and dump-stub
@@ -79,6 +82,7 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
         work(batch, range, cc, resume, &mut |e| match e {
             Event::Fail(f) => out.failures.push(f),
             Event::Fast(n) => out.fast_path += n,
+            Event::Jit(n) => out.jit += n,
             Event::Step(..) => {}
         })?;
         return Ok(out);
@@ -142,6 +146,7 @@ pub fn host_checks(opts: &Options, job: Job, batch: &Batch, range: Range<usize>,
                     out.failures.push(f);
                 }
                 ["fast", n] => out.fast_path += n.parse::<usize>().unwrap_or(0),
+                ["jit", n] => out.jit += n.parse::<usize>().unwrap_or(0),
                 ["done"] => done = true,
                 _ => {}
             }
@@ -218,6 +223,7 @@ fn work(batch: &Batch, range: Range<usize>, cc: &Path, resume: Resume, sink: &mu
             sink(Event::Step("host", k, what))
         })?;
         sink(Event::Fast(r.fast_path));
+        sink(Event::Jit(r.jit));
         for f in r.failures {
             sink(Event::Fail(f));
         }
@@ -362,6 +368,7 @@ fn serve(spec: &str, out: &mut dyn Write) -> Result<()> {
                 hex(&f.message)
             ),
             Event::Fast(n) => writeln!(out, "@@conf fast {n}"),
+            Event::Jit(n) => writeln!(out, "@@conf jit {n}"),
             // Flushed before the call: if it crashes, the parent knows where.
             Event::Step(phase, k, what) => {
                 writeln!(out, "@@conf step {phase} {k} {}", hex(what)).and_then(|()| out.flush())

@@ -60,6 +60,9 @@ pub struct HostRun {
     pub failures: Vec<Failure>,
     /// Signatures also run through the fast path.
     pub fast_path: usize,
+    /// Signatures also called through the JIT tier (both directions where
+    /// the signature has a caller).
+    pub jit: usize,
 }
 
 /// Compiles signatures `range` of `batch` (host target) with `cc -O2` into a
@@ -109,6 +112,7 @@ pub fn run_range_steps(
     let mut types = batch.types.clone();
     let mut failures = Vec::new();
     let mut fast_path = 0;
+    let mut jit = 0;
     let trace = std::env::var_os("ABICALL_CONF_TRACE").is_some();
     for k in range {
         if trace {
@@ -132,22 +136,27 @@ pub fn run_range_steps(
             failures.push(f);
             continue;
         }
-        let (found, fast) = run_one(&built, &mut types, sig, k, step);
+        let (found, fast, by_jit) = run_one(&built, &mut types, sig, k, step);
         failures.extend(found);
         fast_path += usize::from(fast);
+        jit += usize::from(by_jit);
     }
-    Ok(HostRun { failures, fast_path })
+    Ok(HostRun {
+        failures,
+        fast_path,
+        jit,
+    })
 }
 
 /// Both directions, every path, for signature `k`; also whether the fast
-/// path ran.
+/// path ran and whether the JIT tier called it.
 fn run_one(
     built: &Built,
     types: &mut Types,
     sig: &Signature,
     k: usize,
     step: &mut dyn FnMut(usize, &str),
-) -> (Vec<Failure>, bool) {
+) -> (Vec<Failure>, bool, bool) {
     let mut out = Vec::new();
     // A failure the C side recorded for an earlier signature and nobody read
     // (a caller that also failed its return check) must not leak into this one.
@@ -156,7 +165,7 @@ fn run_one(
     let fty = sig.func_type(types);
     let sym = match built.lib.symbol(&format!("callee_{k}")) {
         Ok(s) => s,
-        Err(e) => return (vec![Failure::new(k, Direction::Plan, e.to_string())], false),
+        Err(e) => return (vec![Failure::new(k, Direction::Plan, e.to_string())], false, false),
     };
     let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
     // SAFETY: `callee_k` was compiled from exactly this prototype.
@@ -173,15 +182,17 @@ fn run_one(
             {
                 f.known_divergence = Some(format!("documented engine limitation, not a pass: {why}"));
             }
-            return (vec![f], false);
+            return (vec![f], false, false);
         }
     };
     let mut fast = false;
+    let mut jit = false;
     for tier in CALL_TIERS {
         if !(tier.select)(&mut call) {
             continue;
         }
         fast |= tier.name == "fast";
+        jit |= tier.name == "jit";
         step(k, tier.name);
         if let Some(m) = call_callee(&call, &vals, built) {
             out.push(Failure::new(k, Direction::Call(tier.name), m));
@@ -205,7 +216,7 @@ fn run_one(
             }
         }
     }
-    (out, fast)
+    (out, fast, jit)
 }
 
 fn call_callee(call: &RawCall, vals: &SigValues, built: &Built) -> Option<String> {

@@ -110,6 +110,8 @@ pub struct Summary {
     pub divergent: Vec<Report>,
     /// Signatures that went through the fast path as well as libffi.
     pub fast_path: usize,
+    /// Signatures that went through the JIT tier as well.
+    pub jit: usize,
     /// Signatures checked in both directions on real code (the host target:
     /// abicall calling compiled callees, compiled callers calling abicall
     /// callbacks); the others got the oracle and layout checks only.
@@ -164,6 +166,7 @@ pub fn run(opts: &Options, progress: &(dyn Fn(usize, usize, usize) + Sync)) -> R
                         sum.total += part.total;
                         sum.passed += part.passed;
                         sum.fast_path += part.fast_path;
+                        sum.jit += part.jit;
                         sum.real_code += part.real_code;
                         sum.failed.extend(part.failed);
                         sum.divergent.extend(part.divergent);
@@ -277,6 +280,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
     };
     let mut failures = Vec::new();
     let mut fast_path = 0;
+    let mut jit = 0;
     let mut real_code = 0;
     if let Some(cc) = host_cc {
         // The oracle, abicall calling compiled code and the dump stub,
@@ -284,6 +288,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         let run = super::child::host_checks(opts, job, &batch, range.clone(), cc)?;
         failures.extend(run.failures);
         fast_path = run.fast_path;
+        jit = run.jit;
         real_code = range.len();
     } else {
         failures.extend(oracle::run_range(&batch, range.clone())?);
@@ -300,6 +305,7 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         total: range.len(),
         passed: range.len() - by_sig.len(),
         fast_path,
+        jit,
         real_code,
         ..Summary::default()
     };

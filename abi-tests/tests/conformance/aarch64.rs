@@ -51,9 +51,13 @@ fn generated_signatures_aarch64() {
             "only {} of {count} signatures took the fast path",
             sum.fast_path
         );
+        // Every signature also went through the JIT tier, both directions.
+        if abicall::call::Tier::Jit.available() {
+            assert_eq!(sum.jit, sum.real_code, "signatures through the JIT");
+        }
     }
     eprintln!(
-        "aarch64 conformance: {} signatures, {} both directions on real code, {} also through the fast path",
-        sum.total, sum.real_code, sum.fast_path
+        "aarch64 conformance: {} signatures, {} both directions on real code, {} also through the fast path, {} through the JIT",
+        sum.total, sum.real_code, sum.fast_path, sum.jit
     );
 }

@@ -78,6 +78,15 @@ fn generated_signatures_both_directions_gcc() {
         "only {} of {n} signatures took the fast path",
         sum.fast_path
     );
+    // ... and every signature run (all but the known gcc problems, which
+    // are not run) also went through the JIT tier, both directions.
+    if abicall::call::Tier::Jit.available() {
+        assert_eq!(
+            sum.jit + sum.divergent.len(),
+            sum.real_code,
+            "signatures through the JIT"
+        );
+    }
 }
 
 /// clang 14 disagrees with gcc (the reference, which the plans follow) on a

@@ -117,12 +117,13 @@ pub fn run_cmd(a: AbiTestArgs) -> Result<()> {
     let shard = opts.shard.map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"));
     let _ = writeln!(
         out,
-        "seed {}, target {}{compiler}{shard}: {} signatures ({} both directions on real code, {} also through the fast path) in {:.1}s",
+        "seed {}, target {}{compiler}{shard}: {} signatures ({} both directions on real code, {} also through the fast path, {} through the JIT) in {:.1}s",
         a.seed,
         opts.target,
         sum.total,
         sum.real_code,
         sum.fast_path,
+        sum.jit,
         start.elapsed().as_secs_f64()
     );
     let known = if sum.divergent.is_empty() {
