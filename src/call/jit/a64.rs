@@ -61,6 +61,8 @@ const RET: u32 = 20;
 const AREA: u32 = 22;
 /// Outgoing areas and callback frames larger than this go to other tiers.
 const MAX_AREA: u64 = 1 << 20;
+/// The address of the B.4 copy being made (full frame: `x16`/`x17` are free).
+const X17: u32 = 17;
 /// Copies longer than this use a loop instead of unrolled moves.
 const UNROLL_MAX: u64 = 128;
 
@@ -213,6 +215,18 @@ fn store_fpr(ops: &mut Asm, n: u32, base: u32, off: u64, size: u64) -> Option<()
     Some(())
 }
 
+/// `X(dst)` = the address of a B.4 copy at byte `at` of the outgoing area,
+/// rounded up to `align` (a power of two).
+fn copy_addr(ops: &mut Asm, dst: u32, at: u64, align: u64) -> Option<()> {
+    add_imm(ops, dst, AREA, at)?;
+    if align > 16 {
+        add_imm(ops, dst, dst, align - 1)?;
+        let mask = !(align - 1);
+        dynasm!(ops ; .arch aarch64 ; and XSP(dst), X(dst), #mask);
+    }
+    Some(())
+}
+
 /// Copies `n` bytes from `src + so` to `dst + doff` (`x10`–`x15` clobbered).
 fn copy(ops: &mut Asm, src: u32, so: u64, dst: u32, doff: u64, n: u64) -> Option<()> {
     let (src, so, dst, doff, mut left) = if n > UNROLL_MAX {
@@ -308,11 +322,13 @@ pub(crate) fn call_trampoline(
     let mut area = stack_bytes;
     for (i, a) in plan.args.iter().enumerate() {
         if let Pass::Indirect { .. } = a.pass {
-            if a.align > 16 {
+            // Over-aligned copies get room to be aligned at run time (the
+            // stack pointer is only 16-aligned).
+            if !a.align.is_power_of_two() || a.align > 4096 {
                 return None;
             }
-            copies[i] = Some(area);
-            area = (area + a.size).next_multiple_of(16);
+            copies[i] = Some((area, a.align));
+            area = (area + a.size + a.align.saturating_sub(16)).next_multiple_of(16);
         }
     }
     if area > MAX_AREA {
@@ -375,12 +391,13 @@ pub(crate) fn call_trampoline(
     for (i, a) in plan.args.iter().enumerate() {
         match &a.pass {
             Pass::Indirect { ptr, .. } => {
-                let at_copy = copies[i]?;
+                let (at_copy, align) = copies[i]?;
                 let (b, d) = arg_ptr(&mut ops, i)?;
-                copy(&mut ops, b, d, AREA, at_copy, a.size)?;
+                copy_addr(&mut ops, X17, at_copy, align)?;
+                copy(&mut ops, b, d, X17, 0, a.size)?;
                 if let Loc::Stack(slot) = *ptr {
-                    add_imm(&mut ops, X11, AREA, at_copy)?;
-                    store_piece(&mut ops, X11, AREA, slot, 8)?;
+                    copy_addr(&mut ops, X17, at_copy, align)?;
+                    store_piece(&mut ops, X17, AREA, slot, 8)?;
                 }
             }
             Pass::Direct(parts) => {
@@ -452,7 +469,8 @@ pub(crate) fn call_trampoline(
                 if r >= 8 {
                     return None;
                 }
-                add_imm(&mut ops, r, AREA, copies[i]?)?;
+                let (at_copy, align) = copies[i]?;
+                copy_addr(&mut ops, r, at_copy, align)?;
             }
             Pass::Indirect { .. } => {}
             Pass::Direct(parts) => {
