@@ -43,7 +43,7 @@ fn fast(c: &mut RawCall) -> bool {
     c.set_tier(Tier::Fast).is_ok()
 }
 
-/// The JIT tier: every plan on hosts that have it (x86_64 Linux).
+/// The JIT tier: every plan on hosts that have it (x86_64 and aarch64 Linux).
 fn jit(c: &mut RawCall) -> bool {
     c.set_tier(Tier::Jit).is_ok()
 }
