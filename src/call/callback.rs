@@ -305,15 +305,15 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// On x86_64 and aarch64 Linux hosts the pointer enters through
-    /// abicall's fast entry when the plan allows it (every plan without an
-    /// x87 return or more than 32 arguments); otherwise, or with `ABICALL_NO_FASTPATH`
-    /// set, through a libffi closure. [`RawCallback::uses_fast_path`] says which.
-    ///
-    /// With the JIT tier ([`RawCallback::with_tier`]`(.., Tier::Jit)`) the
-    /// entry is a stub generated for the signature (x86_64 Linux): it stores
-    /// the incoming registers in its frame and calls the dispatcher with the
-    /// argument pointers, no register image, x87 results included.
+    /// On x86_64 and aarch64 Linux hosts the pointer is an entry stub
+    /// generated for the signature (the JIT tier: it stores the incoming
+    /// registers in its frame and calls the dispatcher with the argument
+    /// pointers, no register image, x87 results included); with
+    /// `ABICALL_NO_JIT` set, or without executable memory, abicall's
+    /// precompiled fast entry when the plan allows it (every plan without an
+    /// x87 return or more than 32 arguments); otherwise, or with
+    /// `ABICALL_NO_FASTPATH` set, a libffi closure. [`RawCallback::tier`]
+    /// says which.
     pub fn new(types: &Types, func: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<RawCallback> {
         let tiers: &[Tier] = if fast::disabled_by_env() {
             &[Tier::Libffi]
