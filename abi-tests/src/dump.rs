@@ -54,16 +54,16 @@ fn wrapper(target: Target) -> String {
             "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\n\
              movq %rdi, %r11\\nmovq %rsi, %rdi\\nmovabsq ${POISON:#x}, %rax\\nmovq %rax, %r10\\njmp *%r11\\n\");\n{REPLAY_X86_64}"
         ),
-        _ => {
-            "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\nmov x16, x0\\nmov x0, x1\\nbr x16\\n\");\n"
-                .to_string()
-        }
+        _ => format!(
+            "__asm__(\".text\\n.globl conf_poison_call\\nconf_poison_call:\\nmov x16, x0\\nmov x0, x1\\nbr x16\\n\");\n{REPLAY_AARCH64}"
+        ),
     };
     format!(
         "#define H __attribute__((visibility(\"hidden\")))\n\
+         #define RP_OUT {RP_OUT}\n\
          H unsigned char regs[208]; H unsigned char stk[{STK}]; H unsigned long stksize;\n\
          H unsigned int mode; H unsigned long retsize; H unsigned char rimg[{RIMG}];\n\
-         H unsigned char rp_regs[208]; H unsigned char rp_stk[{STK}]; H unsigned long rp_stksize; H unsigned char rp_out[64];\n\
+         H unsigned char rp_regs[208]; H unsigned char rp_stk[{STK}]; H unsigned long rp_stksize; H unsigned char rp_out[RP_OUT];\n\
          struct conf_vars {{ unsigned char *regs, *stk; unsigned long *stksize; unsigned int *mode;\n\
          unsigned long *retsize; unsigned char *rimg; unsigned char *rp_regs, *rp_stk; unsigned long *rp_stksize;\n\
          unsigned char *rp_out; }};\n\
@@ -89,6 +89,26 @@ const REPLAY_X86_64: &str = "__asm__(\".text\\n.p2align 8\\n.skip 0xa5, 0xcc\\n.
     movq %rax, rp_out+0(%rip)\\nmovq %rdx, rp_out+8(%rip)\\nmovdqu %xmm0, rp_out+16(%rip)\\nmovdqu %xmm1, rp_out+32(%rip)\\n\
     leaq -16(%rbp), %rsp\\npopq %r12\\npopq %rbx\\npopq %rbp\\nret\\n\");\n";
 
+/// `conf_replay(fn)` for AAPCS64: loads `x0`–`x8` and `q0`–`q7` from
+/// `rp_regs` (the dump layout), copies `rp_stksize` bytes of `rp_stk` below
+/// the stack pointer, calls `fn` and stores `x0`, `x1`, `q0`–`q3` to
+/// `rp_out`.
+const REPLAY_AARCH64: &str = "__asm__(\".text\\n.globl conf_replay\\nconf_replay:\\n\
+    stp x29, x30, [sp, #-32]!\\nmov x29, sp\\nstp x19, x20, [sp, #16]\\nmov x16, x0\\n\
+    adrp x9, rp_stksize\\nldr x10, [x9, :lo12:rp_stksize]\\nadd x11, x10, #15\\nand x11, x11, #-16\\n\
+    sub sp, sp, x11\\nadrp x12, rp_stk\\nadd x12, x12, :lo12:rp_stk\\nmov x13, sp\\nmov x14, #0\\n\
+    1: cmp x14, x10\\nb.ge 2f\\nldrb w15, [x12, x14]\\nstrb w15, [x13, x14]\\nadd x14, x14, #1\\nb 1b\\n\
+    2: adrp x9, rp_regs\\nadd x9, x9, :lo12:rp_regs\\n\
+    ldp q0, q1, [x9, #80]\\nldp q2, q3, [x9, #112]\\nldp q4, q5, [x9, #144]\\nldp q6, q7, [x9, #176]\\n\
+    ldr x8, [x9, #64]\\nldp x0, x1, [x9]\\nldp x2, x3, [x9, #16]\\nldp x4, x5, [x9, #32]\\nldp x6, x7, [x9, #48]\\n\
+    blr x16\\nadrp x9, rp_out\\nadd x9, x9, :lo12:rp_out\\n\
+    stp x0, x1, [x9]\\nstp q0, q1, [x9, #16]\\nstp q2, q3, [x9, #48]\\n\
+    mov sp, x29\\nldp x19, x20, [sp, #16]\\nldp x29, x30, [sp], #32\\nret\\n\");\n";
+
+/// Bytes of `rp_out`: `rax`, `rdx`, `xmm0`, `xmm1` (x86_64) or `x0`, `x1`,
+/// `q0`–`q3` (AAPCS64).
+const RP_OUT: usize = 96;
+
 #[repr(C)]
 struct Vars {
     regs: *mut u8,
@@ -113,7 +133,7 @@ pub struct DumpStub {
     dump: *const c_void,
     retstub: *const c_void,
     poison_call: PoisonCall,
-    /// `conf_replay` (x86_64 only so far).
+    /// `conf_replay`.
     replay: Option<unsafe extern "C" fn(*const c_void)>,
     target: Target,
 }
@@ -124,14 +144,9 @@ impl DumpStub {
     pub fn build(target: Target, cc: &Path) -> Result<DumpStub> {
         let stubs = match target {
             Target::X86_64SysV => super::oracle::STUBS_X86_64,
-            Target::Aarch64Linux => super::oracle::STUBS_AARCH64,
-            t => {
-                return Err(Error::call(
-                    abicall::CallErrorKind::Other,
-                    None,
-                    format!("no register-dump stub for {t}"),
-                ))
-            }
+            // The stubs store and load registers and stack bytes, whatever
+            // the convention: the Apple variant uses them too (`super::apple`).
+            Target::Aarch64Linux | Target::Aarch64Apple => super::oracle::STUBS_AARCH64,
         };
         let dir = TempDir::new("conf-dump")?;
         let sfile = dir.path().join("stubs.s");
@@ -159,7 +174,8 @@ impl DumpStub {
         // first argument with the second.
         let poison_call: PoisonCall = unsafe { std::mem::transmute(pc) };
         let replay = lib.symbol("conf_replay").ok().map(|s| {
-            // SAFETY: `conf_replay` is `void conf_replay(void (*)(void))` (REPLAY_X86_64).
+            // SAFETY: `conf_replay` is `void conf_replay(void (*)(void))`
+            // (REPLAY_X86_64, REPLAY_AARCH64).
             unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void)>(s.as_ptr()) }
         });
         Ok(DumpStub {
@@ -349,8 +365,6 @@ pub fn check_sig(
     };
     let target = stub.target;
     let vals = sig_values(types, sig);
-    let fty = sig.func_type(types);
-    let variadic = sig.fixed.map_or(&[][..], |n| &sig.args[n..]);
     let stksize = (plan.stack_size as usize).div_ceil(8) * 8;
     if stksize > STK || gcc.stk.len() < stksize {
         return out;
@@ -358,8 +372,10 @@ pub fn check_sig(
     let bufs: Vec<Vec<u128>> = vals.args.iter().map(|v| aligned(&v.bytes)).collect();
     let ptrs: Vec<*const c_void> = bufs.iter().map(|b| b.as_ptr() as *const c_void).collect();
     // SAFETY: `dump` reads any registers and stack and returns, whatever
-    // the signature (it returns its first argument register in rax).
-    if let Ok(mut call) = unsafe { RawCall::new(types, fty, variadic, stub.dump, None) } {
+    // the signature and convention (it returns its first argument register
+    // in rax / x0). `from_plan` takes the plan of another variant of the
+    // host's architecture too (the Apple arm64 checks of `super::apple`).
+    if let Ok(mut call) = unsafe { RawCall::from_plan(types, plan.clone(), stub.dump, None) } {
         for tier in CALL_TIERS {
             if !(tier.select)(&mut call) {
                 continue;
@@ -387,9 +403,12 @@ pub fn check_sig(
         return out;
     }
     let rty = types.func(sig.ret, vec![], false);
+    let Ok(rplan) = abicall::abi::plan_func(types, rty, &[]) else {
+        return out;
+    };
     // SAFETY: `retstub` takes no arguments and returns in the registers of
     // `mode` (or through the hidden pointer), set below from the plan.
-    let Ok(mut call) = (unsafe { RawCall::new(types, rty, &[], stub.retstub, None) }) else {
+    let Ok(mut call) = (unsafe { RawCall::from_plan(types, rplan, stub.retstub, None) }) else {
         return out;
     };
     let img = rimg(target, size);
@@ -458,8 +477,9 @@ fn abi_extended(types: &Types, ty: abicall::types::TypeId) -> bool {
 /// narrow integer's 32 bits, unused registers and slots, padding) set to
 /// garbage; the callback must decode the values C passed, and put the
 /// result where the caller reads it (for a hidden result pointer: through
-/// it, and the pointer back in `rax`). x86_64 only so far; signatures with
-/// an x87 result are left to the real-code callback checks.
+/// it, and on x86_64 the pointer back in `rax`); an AAPCS64 composite
+/// passed by reference gets a copy made here. Signatures with an x87
+/// result are left to the real-code callback checks.
 pub fn check_callbacks(
     stub: &DumpStub,
     types: &mut Types,
@@ -474,10 +494,7 @@ pub fn check_callbacks(
     let mut out = Vec::new();
     let Some(replay) = stub.replay else { return out };
     let Ok(plan) = sig.plan(types) else { return out };
-    if sig.fixed.is_some()
-        || plan.args.iter().any(|a| !matches!(a.pass, Pass::Direct(_)))
-        || plan.ret.parts().iter().any(|p| matches!(p.loc, Loc::X87(_)))
-    {
+    if sig.fixed.is_some() || plan.ret.parts().iter().any(|p| matches!(p.loc, Loc::X87(_))) {
         return out;
     }
     let target = stub.target;
@@ -523,7 +540,35 @@ pub fn check_callbacks(
     let mut stk = gcc.stk[..stksize].to_vec();
     scramble(&mut regs, &def_regs);
     scramble(&mut stk, &def_stk);
+    // AAPCS64 B.4: a composite over 16 bytes is passed as the address of a
+    // caller-made copy. The compiler's copy was in its frame, gone now: the
+    // replay passes a copy of its own at the location the plan names.
+    let copies: Vec<Vec<u128>> = plan
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.pass {
+            Pass::Indirect { .. } => aligned(&vals.args[i].bytes),
+            Pass::Direct(_) => Vec::new(),
+        })
+        .collect();
+    for (a, c) in plan.args.iter().zip(&copies) {
+        let Pass::Indirect { ptr, .. } = a.pass else { continue };
+        let addr = (c.as_ptr() as u64).to_le_bytes();
+        match ptr {
+            Loc::Gpr(r) if gpr + 8 * r as usize + 8 <= regs.len() => {
+                regs[gpr + 8 * r as usize..][..8].copy_from_slice(&addr)
+            }
+            Loc::Stack(o) if o as usize + 8 <= stk.len() => stk[o as usize..][..8].copy_from_slice(&addr),
+            _ => return out,
+        }
+    }
     let sret = matches!(plan.ret.pass, Pass::Indirect { .. });
+    // Where the hidden result pointer goes: `rdi` / `x8`.
+    let sret_at = match plan.ret.pass {
+        Pass::Indirect { ptr: Loc::Gpr(r), .. } => gpr + 8 * r as usize,
+        _ => gpr,
+    };
     let fty = sig.func_type(types);
     let void = plan.ret.size == 0;
     for tier in CALLBACK_TIERS {
@@ -565,7 +610,7 @@ pub fn check_callbacks(
         let sret_addr = sret_buf.as_mut_ptr() as u64;
         let mut img = regs.clone();
         if sret {
-            img[gpr..gpr + 8].copy_from_slice(&sret_addr.to_le_bytes());
+            img[sret_at..sret_at + 8].copy_from_slice(&sret_addr.to_le_bytes());
         }
         let v = stub.vars();
         // SAFETY: the areas have the sizes `wrapper` declares; one thread.
@@ -573,15 +618,15 @@ pub fn check_callbacks(
             std::ptr::copy_nonoverlapping(img.as_ptr(), v.rp_regs, 208);
             std::ptr::copy_nonoverlapping(stk.as_ptr(), v.rp_stk, stksize);
             *v.rp_stksize = stksize as u64;
-            std::ptr::write_bytes(v.rp_out, 0, 64);
+            std::ptr::write_bytes(v.rp_out, 0, RP_OUT);
         }
         step(k, &format!("{} (replayed call)", tier.name));
         // SAFETY: `conf_replay` calls `cb.code()`, a function of the
         // signature's type, with the compiled caller's registers and stack
         // area (plus garbage where the ABI defines nothing).
         unsafe { replay(cb.code()) };
-        // SAFETY: `rp_out` has 64 bytes.
-        let rout = unsafe { std::slice::from_raw_parts(v.rp_out, 64) }.to_vec();
+        // SAFETY: `rp_out` has RP_OUT bytes.
+        let rout = unsafe { std::slice::from_raw_parts(v.rp_out, RP_OUT) }.to_vec();
         drop(cb);
         let mut msgs = Vec::new();
         if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -598,7 +643,8 @@ pub fn check_callbacks(
                     "return value byte {o} through the hidden result pointer: expected {want:02x}, found {g:02x}"
                 ));
             }
-            if rout[..8] != sret_addr.to_le_bytes() {
+            // x86_64 returns the pointer in rax; AAPCS64 does not return x8.
+            if target == Target::X86_64SysV && rout[..8] != sret_addr.to_le_bytes() {
                 msgs.push("the callback did not return the hidden result pointer in rax".into());
             }
         } else if let Pass::Direct(parts) = &plan.ret.pass {

@@ -16,10 +16,16 @@
 //! - [`layout`]: `_Static_assert`s on size, alignment and member offsets of
 //!   every generated aggregate, compiled by the target's compiler.
 //!
+//! The Apple arm64 variant has no machine to run compiled code on: on an
+//! aarch64 host, [`apple`] runs abicall's own code for Apple plans (JIT,
+//! fast path) against the plans, which `tests/abi/apple.rs` checks against
+//! clang.
+//!
 //! [`run`] drives it (parallel chunks, progress reports); `abicall abi-test`
 //! and `tests/conformance_*.rs` are its faces. The C/assembly support files
 //! live in `abi-tests/`.
 
+pub mod apple;
 pub mod child;
 pub mod csrc;
 pub mod dump;

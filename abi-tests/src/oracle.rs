@@ -107,7 +107,9 @@ fn toolchain(target: Target) -> Result<Toolchain> {
         Target::Aarch64Apple => Err(Error::call(
             abicall::CallErrorKind::Other,
             None,
-            "no Apple arm64 toolchain to run code on: the register-dump oracle covers x86_64 and aarch64 (Linux)",
+            "no Apple arm64 toolchain to run code on: the register-dump oracle covers x86_64 and aarch64 (Linux); \
+             Apple plans are checked against clang's assembly by `cargo test --test abi apple`, and on an aarch64 \
+             host `abicall abi-test --target aarch64-apple` runs abicall's own code for them",
         )),
     }
 }

@@ -6,6 +6,7 @@ use super::signature::{self, Batch, Limits};
 use super::tools::host_compiler;
 use super::{layout, oracle, Direction, Failure};
 use abicall::error::{Error, Result};
+use abicall::target::Arch;
 use abicall::Target;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -290,6 +291,15 @@ fn run_job(opts: &Options, job: Job, only: Option<usize>, host_cc: Option<&std::
         fast_path = run.fast_path;
         jit = run.jit;
         real_code = range.len();
+    } else if opts.target == Target::Aarch64Apple && Target::host().map(Target::arch) == Some(Arch::Aarch64) {
+        // Apple arm64 on an aarch64 host: abicall's own code for the Apple
+        // plans, in this process (`super::apple`).
+        let cc = host_compiler("gcc")?;
+        let stub = super::dump::DumpStub::build(opts.target, &cc)?;
+        let run = super::apple::run_range(&stub, &batch, range.clone(), &mut |_, _| {});
+        failures.extend(run.failures);
+        fast_path = run.fast_path;
+        jit = run.jit;
     } else {
         failures.extend(oracle::run_range(&batch, range.clone())?);
     }

@@ -9,6 +9,7 @@ use abicall::call::callback::RawCallbackFn;
 use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
 use abicall::error::Result;
 use abicall::types::{TypeId, Types};
+use abicall::Target;
 
 /// One way abicall calls a C function.
 #[derive(Clone, Copy, Debug)]
@@ -76,16 +77,32 @@ fn closure(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOpti
     }
 }
 
+/// A callback of `tier`, for the host's target or (the Apple arm64 checks
+/// on an aarch64 Linux host) another variant of its architecture.
+fn with_tier(
+    types: &Types,
+    fty: TypeId,
+    f: Box<RawCallbackFn>,
+    opts: CallbackOptions,
+    tier: Tier,
+) -> Result<RawCallback> {
+    if Target::host() == Some(types.target()) {
+        RawCallback::with_tier(types, fty, f, opts, tier)
+    } else {
+        RawCallback::with_tier_for_variant(types, fty, f, opts, tier)
+    }
+}
+
 fn fast_entry(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<Option<RawCallback>> {
     // No fast entry for x87 results or more than 32 arguments: skipped.
-    Ok(RawCallback::with_tier(types, fty, f, opts, Tier::Fast).ok())
+    Ok(with_tier(types, fty, f, opts, Tier::Fast).ok())
 }
 
 fn jit_stub(types: &Types, fty: TypeId, f: Box<RawCallbackFn>, opts: CallbackOptions) -> Result<Option<RawCallback>> {
     if !Tier::Jit.available() {
         return Ok(None);
     }
-    RawCallback::with_tier(types, fty, f, opts, Tier::Jit).map(Some)
+    with_tier(types, fty, f, opts, Tier::Jit).map(Some)
 }
 
 /// Every callback tier, in the order they run.

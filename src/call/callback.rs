@@ -359,6 +359,23 @@ impl RawCallback {
         self.slot.tier != Tier::Libffi
     }
 
+    /// As [`RawCallback::with_tier`], for `types` of another variant of the
+    /// host's architecture (Apple arm64 plans on an aarch64 Linux host, or
+    /// the reverse): the callback follows that convention, so only C code
+    /// following it may call it (a register-replay test harness does).
+    /// `tier` is [`Tier::Jit`] or [`Tier::Fast`]: this process's libffi
+    /// follows the host's convention only. For the host's own target this
+    /// is [`RawCallback::with_tier`].
+    pub fn with_tier_for_variant(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+        tier: Tier,
+    ) -> Result<RawCallback> {
+        Self::build_any(types, func, f, opts, &[tier], true)
+    }
+
     fn build(
         types: &Types,
         func: TypeId,
@@ -366,14 +383,29 @@ impl RawCallback {
         opts: CallbackOptions,
         tiers: &[Tier],
     ) -> Result<RawCallback> {
+        Self::build_any(types, func, f, opts, tiers, false)
+    }
+
+    fn build_any(
+        types: &Types,
+        func: TypeId,
+        f: Box<RawCallbackFn>,
+        opts: CallbackOptions,
+        tiers: &[Tier],
+        variant: bool,
+    ) -> Result<RawCallback> {
         let host = crate::Target::host();
-        if host != Some(types.target()) {
-            return Err(Error::Host {
-                target: Some(types.target()),
-                host,
-                message: format!("cannot make callbacks for target {} on this host", types.target()),
-            });
-        }
+        let foreign = match crate::call::raw::host_variant(types.target()) {
+            Ok(None) => None,
+            Ok(Some(why)) if variant => Some(why.message()),
+            _ => {
+                return Err(Error::Host {
+                    target: Some(types.target()),
+                    host,
+                    message: format!("cannot make callbacks for target {} on this host", types.target()),
+                })
+            }
+        };
         let sig = types.sig_of(func).ok_or_else(|| {
             Error::call(
                 CallErrorKind::NotAFunction,
@@ -389,15 +421,18 @@ impl RawCallback {
             ));
         }
         let plan = abi::plan_func(types, func, &[])?;
-        let (cif, libffi_refusal) = match Cif::new(types, &plan) {
-            Ok(cif) => (Some(cif), None),
-            Err(
-                e @ Error::Abi {
-                    kind: crate::error::AbiErrorKind::Unsupported,
-                    ..
-                },
-            ) => (None, Some(e.message())),
-            Err(e) => return Err(e),
+        let (cif, libffi_refusal) = match foreign {
+            Some(why) => (None, Some(why)),
+            None => match Cif::new(types, &plan) {
+                Ok(cif) => (Some(cif), None),
+                Err(
+                    e @ Error::Abi {
+                        kind: crate::error::AbiErrorKind::Unsupported,
+                        ..
+                    },
+                ) => (None, Some(e.message())),
+                Err(e) => return Err(e),
+            },
         };
         let ret_size = if matches!(plan.ret.class, ValueClass::Void) {
             0

@@ -102,6 +102,29 @@ impl std::fmt::Debug for RawCall {
     }
 }
 
+/// `None` when `target` is the host's; for another variant of the host's
+/// architecture (Apple arm64 on aarch64 Linux, or the reverse), why libffi
+/// cannot run it; an error for any other target.
+pub(crate) fn host_variant(target: crate::Target) -> Result<Option<Error>> {
+    let host = crate::Target::host();
+    match host {
+        Some(h) if h == target => Ok(None),
+        Some(h) if h.arch() == target.arch() => Ok(Some(Error::abi(
+            AbiErrorKind::Unsupported,
+            None,
+            format!("libffi in this process follows the {h} convention, not {target}"),
+        ))),
+        _ => Err(Error::Host {
+            target: Some(target),
+            host,
+            message: format!(
+                "cannot call functions for target {target} on this host ({})",
+                host.map_or("unsupported".to_string(), |h| h.to_string())
+            ),
+        }),
+    }
+}
+
 impl RawCall {
     /// Prepares a call to the function at `code` with function type `func`
     /// (a function type or pointer to one). For a variadic function,
@@ -147,8 +170,17 @@ impl RawCall {
 
     /// Prepares a call from a plan already computed.
     ///
+    /// The plan is for the host target, or for another variant of the
+    /// host's architecture: an Apple arm64 plan on an aarch64 Linux host
+    /// (or the reverse) is run by abicall's own code only — the JIT and the
+    /// fast path place what the plan says — since this process's libffi
+    /// follows the host's convention. That is how the Apple variant of the
+    /// generated code is tested on Linux (against a register-dump stub).
+    ///
     /// # Safety
-    /// As for [`RawCall::new`]; `plan` must be for the host target.
+    /// As for [`RawCall::new`]; `code` follows the convention of
+    /// `plan.target` (for the host's own target: is a C function of the
+    /// planned signature).
     pub unsafe fn from_plan(
         types: &Types,
         plan: CallPlan,
@@ -156,16 +188,20 @@ impl RawCall {
         keepalive: Option<Arc<dyn Any + Send + Sync>>,
     ) -> Result<RawCall> {
         // A plan libffi cannot express is still callable when the JIT
-        // tier takes it (checked below, once the call object exists).
-        let (cif, libffi_refusal) = match Cif::new(types, &plan) {
-            Ok(cif) => (Some(cif), None),
-            Err(
-                e @ Error::Abi {
-                    kind: AbiErrorKind::Unsupported,
-                    ..
-                },
-            ) => (None, Some(e)),
-            Err(e) => return Err(e),
+        // tier or the fast path takes it (checked below, once the call
+        // object exists).
+        let (cif, libffi_refusal) = match host_variant(plan.target)? {
+            Some(e) => (None, Some(e)),
+            None => match Cif::new(types, &plan) {
+                Ok(cif) => (Some(cif), None),
+                Err(
+                    e @ Error::Abi {
+                        kind: AbiErrorKind::Unsupported,
+                        ..
+                    },
+                ) => (None, Some(e)),
+                Err(e) => return Err(e),
+            },
         };
         let libffi_refusal_err = libffi_refusal;
         let libffi_refusal = libffi_refusal_err.as_ref().map(Error::message);
@@ -231,7 +267,7 @@ impl RawCall {
         };
         call.tier = call.default_tier();
         if let Some(refusal) = libffi_refusal_err {
-            if call.tier != Tier::Jit {
+            if call.tier == Tier::Libffi {
                 let Error::Abi {
                     kind,
                     argument,
@@ -244,8 +280,9 @@ impl RawCall {
                     kind,
                     argument,
                     format!(
-                        "{message}; only the JIT tier can call it, and it is not available here \
-                         (ABICALL_NO_JIT or ABICALL_NO_FASTPATH set, or executable memory refused)"
+                        "{message}; only abicall's own code (the JIT tier, or the fast path where the \
+                         plan fits it) can call it, and it is not available here (ABICALL_NO_JIT or \
+                         ABICALL_NO_FASTPATH set, or executable memory refused)"
                     ),
                 ));
             }
@@ -291,12 +328,13 @@ impl RawCall {
     }
 
     /// Whether `tier` can run this call on this host: libffi for every plan
-    /// it can express (not a 16-byte GCC vector passed in one `xmm`); the
-    /// fast path for plans with every part in registers or at most 8 stack
-    /// slots and no x87 result (x86_64), or on aarch64 Linux with by-reference
-    /// copies of at most 512 bytes; the JIT for every x86_64 SysV plan
-    /// on Linux whose stack area is at most 1 MiB, when the host gives
-    /// executable memory (compiled on first ask).
+    /// of the host's own convention it can express (not a 16-byte GCC
+    /// vector passed in one `xmm`); the fast path for plans with every part
+    /// in registers or at most 8 stack slots and no x87 result (x86_64), or
+    /// on aarch64 (Linux and Apple plans) with by-reference copies of at
+    /// most 512 bytes; the JIT for every x86_64 SysV and AAPCS64 plan whose
+    /// stack area is at most 1 MiB, when the host gives executable memory
+    /// (compiled on first ask).
     pub fn has_tier(&self, tier: Tier) -> bool {
         match tier {
             Tier::Libffi => self.inner.cif.is_some(),

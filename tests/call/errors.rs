@@ -702,3 +702,78 @@ fn other_target_is_a_structured_error() {
     );
     assert!(e.to_string().contains("cannot make callbacks for target"), "{e}");
 }
+
+/// A plan of another variant of the host's architecture (Apple arm64 on
+/// aarch64 Linux): `RawCall::new` refuses it like any other target, while
+/// `RawCall::from_plan` and `RawCallback::with_tier_for_variant` take it
+/// through abicall's own code only, refusing the libffi tier with the
+/// reason; a plan of another architecture is refused by both.
+#[test]
+fn another_variant_runs_on_abicalls_own_code_only() {
+    use abicall::call::{CallbackOptions, RawCall, RawCallback, Tier};
+    use abicall::types::{Prim, Types};
+    let host = abicall::Target::host().unwrap();
+    let other_arch = if host == abicall::Target::X86_64SysV {
+        abicall::Target::Aarch64Apple
+    } else {
+        abicall::Target::X86_64SysV
+    };
+    let mut t = Types::new(other_arch);
+    let i = t.prim(Prim::Int);
+    let f = t.func(i, vec![i], false);
+    let plan = abicall::abi::plan_func(&t, f, &[]).unwrap();
+    // SAFETY: refused before anything could be called.
+    let e = unsafe { RawCall::from_plan(&t, plan, 1 as *const std::ffi::c_void, None) }.unwrap_err();
+    assert!(matches!(e, Error::Host { .. }), "{e:?}");
+    let e = RawCallback::with_tier_for_variant(&t, f, Box::new(|_, _| Ok(())), CallbackOptions::default(), Tier::Jit)
+        .unwrap_err();
+    assert!(matches!(e, Error::Host { .. }), "{e:?}");
+    if host != abicall::Target::Aarch64Linux {
+        return;
+    }
+    extern "C" fn twice(x: i32) -> i32 {
+        2 * x
+    }
+    let mut t = Types::new(abicall::Target::Aarch64Apple);
+    let i = t.prim(Prim::Int);
+    let f = t.func(i, vec![i], false);
+    let plan = abicall::abi::plan_func(&t, f, &[]).unwrap();
+    // SAFETY: `int twice(int)` is called the same way on both variants.
+    let e = unsafe { RawCall::new(&t, f, &[], twice as *const std::ffi::c_void, None) }.unwrap_err();
+    assert!(matches!(e, Error::Host { .. }), "{e:?}");
+    // SAFETY: as above.
+    let mut c = unsafe { RawCall::from_plan(&t, plan, twice as *const std::ffi::c_void, None) }.unwrap();
+    assert!(!c.has_tier(Tier::Libffi));
+    let e = c.set_tier(Tier::Libffi).unwrap_err();
+    assert!(e.to_string().contains("libffi in this process follows"), "{e}");
+    for tier in [Tier::Fast, Tier::Jit] {
+        if !tier.available() {
+            continue;
+        }
+        c.set_tier(tier).unwrap();
+        let x = 21i32;
+        let mut r = [0u8; 8];
+        // SAFETY: one `int` argument, room for the `int` result.
+        unsafe { c.call(&[&x as *const i32 as *const _], r.as_mut_ptr() as *mut _) }.unwrap();
+        assert_eq!(i32::from_le_bytes(r[..4].try_into().unwrap()), 42, "{tier}");
+    }
+    let e =
+        RawCallback::with_tier_for_variant(&t, f, Box::new(|_, _| Ok(())), CallbackOptions::default(), Tier::Libffi)
+            .unwrap_err();
+    assert!(e.to_string().contains("libffi in this process follows"), "{e}");
+    let cb = RawCallback::with_tier_for_variant(
+        &t,
+        f,
+        Box::new(|args, ret| {
+            // SAFETY: one `int` argument; `ret` has room for the `int` result.
+            unsafe { *(ret as *mut i32) = *(args[0] as *const i32) + 1 };
+            Ok(())
+        }),
+        CallbackOptions::default(),
+        Tier::Fast,
+    )
+    .unwrap();
+    // SAFETY: the callback has type `int(int)`, called the same way on both variants.
+    let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+    assert_eq!(g(41), 42);
+}

@@ -61,3 +61,44 @@ fn generated_signatures_aarch64() {
         sum.total, sum.real_code, sum.fast_path, sum.jit
     );
 }
+
+/// The Apple arm64 variant of abicall's own code (JIT tier, fast path and
+/// their callback entries), on an aarch64 host: the fixed cases and 500
+/// generated Apple signatures, called into the register-dump stub and
+/// replayed into callbacks, checked against the Apple plans (which
+/// `tests/abi/apple.rs` checks against clang's code for
+/// `arm64-apple-macos`); see `abicall_conformance::apple`.
+#[test]
+#[cfg_attr(
+    not(target_arch = "aarch64"),
+    ignore = "aarch64 host only: runs abicall's aarch64 code for Apple plans (scripts/test.sh runs it under qemu-user)"
+)]
+fn apple_variant_through_abicalls_own_code() {
+    let seed = std::env::var("ABICALL_CONF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261203);
+    let mut opts = Options::new(Target::Aarch64Apple, seed, 500);
+    opts.jobs = 2;
+    let sum = run(&opts, &|_, _, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    let report: String = sum.failed.iter().map(|r| r.to_string()).collect();
+    assert!(
+        sum.failed.is_empty(),
+        "seed {seed}: {} passed, {} failed\n{report}",
+        sum.passed,
+        sum.failed.len()
+    );
+    assert!(sum.total > 500);
+    if abicall::call::Tier::Jit.available() {
+        assert_eq!(sum.jit, sum.total, "Apple signatures through the JIT");
+    }
+    assert!(
+        sum.fast_path * 2 > sum.total,
+        "only {} took the fast path",
+        sum.fast_path
+    );
+    eprintln!(
+        "Apple arm64 variant: {} signatures, {} through the JIT, {} through the fast path",
+        sum.total, sum.jit, sum.fast_path
+    );
+}

@@ -1,5 +1,5 @@
-//! The AAPCS64 fast path (Linux): move lists from plans, and one invoker
-//! written in assembly.
+//! The AAPCS64 fast path (Linux and the Apple arm64 variant): move lists
+//! from plans, and one invoker written in assembly.
 //!
 //! The register image ([`Image`]) holds `x0`–`x7`, `x8` (the indirect
 //! result register), `v0`–`v7` as full 16-byte registers (a `long double`
@@ -26,10 +26,12 @@
 //!
 //! Variadic arguments on Linux AAPCS64 travel exactly like named ones
 //! (after the default promotions, which the moves perform), so variadic
-//! calls need nothing more. Apple arm64 (variadic arguments on the stack,
-//! narrow stack arguments packed to their size) is declined: its plans
-//! would fit this image, but they cannot be run on a Linux host, so they
-//! stay on the tested libffi path.
+//! calls need nothing more. Apple arm64 plans use the same image: their
+//! variadic arguments are stack parts in 8-byte slots, and a named stack
+//! argument packed at its natural size and alignment (a `char` at any
+//! byte, a `float` HFA at a 4-byte boundary) is or-ed into the stack words
+//! it covers at its byte position (*packed moves*), without extension, so
+//! that neighbours sharing a word keep their bytes.
 
 use super::super::errno;
 use super::moves::{bytes_load, reg_load, Load};
@@ -67,12 +69,14 @@ const RET_WORDS: usize = 2 + 2 * 4;
 #[repr(C, align(16))]
 struct RetArea([u64; RET_WORDS]);
 
-/// One move: bytes of argument `arg` at `offset`, loaded per `load`, into image word `dst`.
+/// One move: bytes of argument `arg` at `offset`, loaded per `load`, into
+/// image word `dst` (a packed move: or-ed in, shifted left by `shift` bits).
 #[derive(Clone, Copy, Debug)]
 struct Move {
     arg: u32,
     offset: u32,
     dst: u8,
+    shift: u8,
     load: Load,
 }
 
@@ -98,6 +102,8 @@ struct RetMove {
 /// A compiled fast call for one plan.
 pub(crate) struct FastCall {
     moves: Box<[Move]>,
+    /// Apple's packed stack arguments, or-ed into their words after `moves`.
+    packed: Box<[Move]>,
     copies: Box<[CopyArg]>,
     /// Arguments without moves (empty structs): their pointers are only
     /// checked for NULL.
@@ -114,6 +120,7 @@ impl std::fmt::Debug for FastCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FastCall")
             .field("moves", &self.moves)
+            .field("packed", &self.packed)
             .field("copies", &self.copies)
             .field("ret", &self.ret)
             .field("sret", &self.sret)
@@ -136,17 +143,19 @@ fn word_of(loc: Loc, size: u64) -> Option<usize> {
 
 impl FastCall {
     /// Compiles `plan`, or `None` when it needs libffi (not an AAPCS64
-    /// Linux plan, more than [`MAX_STACK_SLOTS`] stack slots, by-reference
+    /// plan (Linux or Apple), more than [`MAX_STACK_SLOTS`] stack slots, by-reference
     /// copies over 512 bytes or aligned beyond 16). `declared[i]` is
     /// argument `i`'s declared scalar type (needed for variadic promotions).
     pub(crate) fn new(plan: &CallPlan, declared: &[Option<Prim>], signed_char: bool) -> Option<FastCall> {
-        if plan.target != crate::Target::Aarch64Linux
+        let apple = plan.target == crate::Target::Aarch64Apple;
+        if !(apple || plan.target == crate::Target::Aarch64Linux)
             || plan.stack_size > (MAX_STACK_SLOTS * 8) as u64
             || plan.stack_align > 16
         {
             return None;
         }
         let mut moves = Vec::new();
+        let mut packed = Vec::new();
         let mut copies = Vec::new();
         let mut unmoved = Vec::new();
         let mut at = 0usize;
@@ -174,9 +183,28 @@ impl FastCall {
                     continue;
                 }
             };
-            let before = moves.len();
+            let before = moves.len() + packed.len();
             for p in parts {
                 let offset = u32::try_from(p.offset).ok()?;
+                if let (true, Loc::Stack(at), None) = (apple, p.loc, a.promoted) {
+                    // Apple: a named stack argument's own bytes, word by word.
+                    let end = at.checked_add(p.size)?;
+                    let mut cur = at;
+                    while cur < end {
+                        let n = (8 - cur % 8).min(end - cur);
+                        packed.push(Move {
+                            arg,
+                            offset: offset + (cur - at) as u32,
+                            dst: u8::try_from(STACK0 + (cur / 8) as usize)
+                                .ok()
+                                .filter(|&w| (w as usize) < WORDS)?,
+                            shift: (8 * (cur % 8)) as u8,
+                            load: bytes_load(n)?,
+                        });
+                        cur += n;
+                    }
+                    continue;
+                }
                 let dst = word_of(p.loc, p.size)?;
                 let ext = match (p.loc, p.ext, &a.class) {
                     (Loc::Fpr(_), ..) => Ext::None,
@@ -191,6 +219,7 @@ impl FastCall {
                         arg,
                         offset,
                         dst: dst as u8,
+                        shift: 0,
                         load: reg_load(a.promoted, decl, p.size, ext, signed_char)?,
                     });
                 } else {
@@ -202,12 +231,13 @@ impl FastCall {
                             arg,
                             offset: offset + w as u32 * 8,
                             dst: (dst + w as usize) as u8,
+                            shift: 0,
                             load: bytes_load(n)?,
                         });
                     }
                 }
             }
-            if moves.len() == before {
+            if moves.len() + packed.len() == before {
                 unmoved.push(arg);
             }
         }
@@ -234,6 +264,7 @@ impl FastCall {
         };
         Some(FastCall {
             moves: moves.into_boxed_slice(),
+            packed: packed.into_boxed_slice(),
             copies: copies.into_boxed_slice(),
             unmoved: unmoved.into_boxed_slice(),
             ret: ret.into_boxed_slice(),
@@ -273,6 +304,18 @@ impl FastCall {
             };
             // SAFETY: `m.dst` < WORDS by construction in `new` (`word_of`).
             unsafe { *image.0.get_unchecked_mut(m.dst as usize) = v };
+        }
+        for m in self.packed.iter() {
+            // SAFETY: as for `moves`: `m.arg` < `args.len()` (`new`).
+            let a = unsafe { *args.get_unchecked(m.arg as usize) };
+            if a.is_null() {
+                return false;
+            }
+            // SAFETY: `a` points to the argument, which has the bytes
+            // `[offset, offset + load width)` (a piece of a planned part).
+            let v = unsafe { m.load.read((a as *const u8).add(m.offset as usize)) };
+            // SAFETY: `m.dst` < WORDS (checked in `new`).
+            unsafe { *image.0.get_unchecked_mut(m.dst as usize) |= v << m.shift };
         }
         for &i in self.unmoved.iter() {
             // SAFETY: `i` < the plan's argument count = `args.len()`.

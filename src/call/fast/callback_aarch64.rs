@@ -1,16 +1,19 @@
-//! The AAPCS64 callback fast path (Linux): a precompiled entry that saves
+//! The AAPCS64 callback fast path (Linux and the Apple arm64 variant,
+//! whose packed stack arguments are read where they lie): a precompiled entry that saves
 //! the argument registers and hands them, with the stack argument area, to
 //! a Rust dispatcher that follows the callback's call plan — instead of
 //! libffi's closure, which re-classifies every argument on every call.
 //!
 //! Each callback gets a *stub* in a pool of code pages written once and
 //! then made read+execute (never writable and executable at once). Stub `i`
-//! of a page finds its data slot in the page after it (read+write):
+//! of a page finds its data slot (read+write; on Linux in the page after it):
 //!
 //! ```text
-//! stub i:  adr x16, data[i]          ; the slot: state, dispatcher, entry
+//! stub i:  ldr x16, 1f               ; the slot: state, dispatcher, entry
 //!          ldr x17, [x16, #16]
 //!          br  x17                   ; the entry below
+//!          udf #0
+//!      1:  .quad data[i]
 //! ```
 //!
 //! `x16` / `x17` are the intra-procedure-call scratch registers (IP0/IP1),
@@ -112,10 +115,13 @@ fn from_loc(loc: Loc, size: u64) -> Option<From> {
 
 impl FastCallback {
     /// Compiles `plan`, or `None` when it needs libffi (not an AAPCS64
-    /// Linux plan, variadic, too many arguments, split arguments larger
+    /// plan (Linux or Apple), variadic, too many arguments, split arguments larger
     /// than the assembly buffer).
     pub(crate) fn new(plan: &CallPlan) -> Option<FastCallback> {
-        if plan.target != crate::Target::Aarch64Linux || plan.variadic || plan.args.len() > MAX_ARGS {
+        if !matches!(plan.target, crate::Target::Aarch64Linux | crate::Target::Aarch64Apple)
+            || plan.variadic
+            || plan.args.len() > MAX_ARGS
+        {
             return None;
         }
         let mut args = Vec::with_capacity(plan.args.len());
@@ -328,9 +334,12 @@ extern "C" {
     fn sysconf(name: i32) -> std::ffi::c_long;
 }
 
-/// The page size (aarch64 Linux kernels use 4, 16 or 64 KiB pages).
+/// The page size (aarch64 Linux kernels use 4, 16 or 64 KiB pages; Apple 16 KiB).
 fn page() -> usize {
+    #[cfg(target_os = "linux")]
     const SC_PAGESIZE: i32 = 30;
+    #[cfg(target_os = "macos")]
+    const SC_PAGESIZE: i32 = 29;
     // SAFETY: sysconf has no preconditions.
     let p = unsafe { sysconf(SC_PAGESIZE) };
     if p > 0 {
@@ -348,18 +357,17 @@ pub(crate) fn stub(state: *const c_void, dispatch: Dispatch) -> Option<*const c_
     stub_pages::stub(&POOL, page, encode_stub, entry as *const () as usize, state, dispatch)
 }
 
-/// Stub at `code` for the slot at `data` (12 bytes used, the rest `udf #0`).
-fn encode_stub(code: usize, data: usize) -> [u8; STUB] {
-    // adr x16, data   (the offset is below 1 MiB: ADR's range)
-    let imm = (data - code) as u32;
-    let adr = 0x1000_0010 | ((imm & 3) << 29) | (((imm >> 2) & 0x7_ffff) << 5);
+/// Stub at `code` for the slot at `data` (12 bytes of code, the slot's
+/// address as a literal at byte 16, the rest `udf #0`): the slot may be
+/// anywhere (on Apple the code page is a `MAP_JIT` mapping of its own).
+fn encode_stub(_code: usize, data: usize) -> [u8; STUB] {
     let words: [u32; STUB / 4] = [
-        adr,
+        0x5800_0090, // ldr x16, #16 (the literal below)
         0xf940_0a11, // ldr x17, [x16, #16]
         0xd61f_0220, // br x17
         0,           // udf #0 (padding)
-        0,
-        0,
+        data as u32, // the slot's address
+        (data as u64 >> 32) as u32,
         0,
         0,
     ];

@@ -32,18 +32,21 @@
 //! Turning it off: `ABICALL_NO_FASTPATH=1` in the environment (read once per
 //! process) or [`crate::call::RawCall::set_fast_path`] per call object.
 
-#[cfg(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux")))]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
+))]
 mod moves;
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 mod aarch64;
 
 #[cfg(any(
     all(target_arch = "x86_64", target_os = "linux"),
-    all(target_arch = "aarch64", target_os = "linux")
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
 ))]
 mod stub_pages;
 
@@ -52,15 +55,15 @@ mod callback_x86_64;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) use self::callback_x86_64::{stub as callback_stub, FastCallback};
 
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 mod callback_aarch64;
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 pub(crate) use self::callback_aarch64::{stub as callback_stub, FastCallback};
 
 /// Whether this host has a fast path and fast callback entry at all.
 pub(crate) const HOST_HAS_FAST_PATH: bool = cfg!(any(
     target_arch = "x86_64",
-    all(target_arch = "aarch64", target_os = "linux")
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
 ));
 
 /// The dispatcher a fast callback entry calls: `(state, register image,
@@ -70,14 +73,14 @@ pub(crate) type Dispatch = unsafe extern "C" fn(*const std::ffi::c_void, *const 
 /// No callback fast path on this host.
 #[cfg(not(any(
     all(target_arch = "x86_64", target_os = "linux"),
-    all(target_arch = "aarch64", target_os = "linux")
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
 )))]
 #[derive(Debug)]
 pub(crate) enum FastCallback {}
 
 #[cfg(not(any(
     all(target_arch = "x86_64", target_os = "linux"),
-    all(target_arch = "aarch64", target_os = "linux")
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
 )))]
 impl FastCallback {
     /// Always `None` on hosts without the fast entry.
@@ -112,27 +115,36 @@ impl FastCallback {
 /// No stubs on this host.
 #[cfg(not(any(
     all(target_arch = "x86_64", target_os = "linux"),
-    all(target_arch = "aarch64", target_os = "linux")
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
 )))]
 pub(crate) fn callback_stub(_state: *const std::ffi::c_void, _d: Dispatch) -> Option<*const std::ffi::c_void> {
     None
 }
 
-#[cfg(not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
+)))]
 use crate::abi::CallPlan;
 use std::sync::OnceLock;
 
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 pub(crate) use self::aarch64::FastCall;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use self::x86_64::FastCall;
 
 /// No fast path on this host: the type has no values, so every call object
 /// takes the libffi path.
-#[cfg(not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
+)))]
 pub(crate) enum FastCall {}
 
-#[cfg(not(any(target_arch = "x86_64", all(target_arch = "aarch64", target_os = "linux"))))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos"))
+)))]
 impl FastCall {
     /// Always `None` on hosts without invokers.
     pub(crate) fn new(

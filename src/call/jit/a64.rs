@@ -1,5 +1,12 @@
-//! AAPCS64 code generation (Linux): call trampolines and callback entry
-//! stubs, emitted with dynasmrt from a [`CallPlan`].
+//! AAPCS64 code generation (Linux, and the Apple arm64 variant):
+//! call trampolines and callback entry stubs, emitted with dynasmrt from a
+//! [`CallPlan`].
+//!
+//! The Apple variant differs only in its plans (narrow stack arguments
+//! packed at their natural size and alignment, variadic arguments on the
+//! stack, no even register pair for 16-aligned values): the generator
+//! places what the plan says, storing a packed stack argument's own bytes
+//! and nothing around them.
 //!
 //! A **call trampoline** is `extern "C" fn(code, args, ret) -> u32`:
 //!
@@ -65,6 +72,11 @@ const MAX_AREA: u64 = 1 << 20;
 const X17: u32 = 17;
 /// Copies longer than this use a loop instead of unrolled moves.
 const UNROLL_MAX: u64 = 128;
+
+/// Whether `plan` is for an AAPCS64 target (Linux or Apple).
+fn is_aapcs64(plan: &CallPlan) -> bool {
+    matches!(plan.target, crate::Target::Aarch64Linux | crate::Target::Aarch64Apple)
+}
 
 /// `r` = `v`.
 fn mov_imm(ops: &mut Asm, r: u32, v: u64) {
@@ -261,6 +273,9 @@ fn copy(ops: &mut Asm, src: u32, so: u64, dst: u32, doff: u64, n: u64) -> Option
 fn part_ext(plan: &CallPlan, a: &crate::abi::ValuePlan, p: &crate::abi::Part) -> Ext {
     match (p.loc, p.ext, &a.class) {
         (Loc::Fpr(_), ..) => Ext::None,
+        // Apple packs a narrow stack argument into its own bytes: widening
+        // it would overwrite its neighbours.
+        (Loc::Stack(_), ..) if plan.target == crate::Target::Aarch64Apple => p.ext,
         (_, Ext::None, ValueClass::Scalar(prim)) if a.promoted.is_none() => narrow_ext(*prim, plan.target),
         _ => p.ext,
     }
@@ -301,7 +316,7 @@ fn load_reg(ops: &mut Asm, loc: Loc, read: Read, base: u32, off: u64, size: u64)
     Some(())
 }
 
-/// Emits the call trampoline for `plan` (AAPCS64 Linux), or `None` when the
+/// Emits the call trampoline for `plan` (AAPCS64, Linux or Apple), or `None` when the
 /// plan has something this generator does not place or its areas exceed
 /// 1 MiB. `declared[i]` is argument `i`'s declared scalar type (for
 /// promotions). With `frame`, argument `i`'s bytes are at byte `frame[i]`
@@ -313,7 +328,7 @@ pub(crate) fn call_trampoline(
     signed_char: bool,
     frame: Option<&[u32]>,
 ) -> Option<Vec<u8>> {
-    if plan.target != crate::Target::Aarch64Linux || plan.stack_align > 16 {
+    if !is_aapcs64(plan) || plan.stack_align > 16 {
         return None;
     }
     let stack_bytes = plan.stack_size.next_multiple_of(16);
@@ -548,7 +563,7 @@ enum Src {
     Zero,
 }
 
-/// Emits the callback entry stub for `plan` (AAPCS64 Linux), or `None` for
+/// Emits the callback entry stub for `plan` (AAPCS64, Linux or Apple), or `None` for
 /// plans it does not place. `dispatch(state, argv, out)` runs the host
 /// closure; `zeros` is a readable block of 16 zero bytes for empty
 /// arguments; `widen` is `(size, signed)` for a narrow integer result.
@@ -559,7 +574,7 @@ pub(crate) fn callback_stub(
     zeros: usize,
     widen: Option<(usize, bool)>,
 ) -> Option<Vec<u8>> {
-    if plan.target != crate::Target::Aarch64Linux || plan.variadic {
+    if !is_aapcs64(plan) || plan.variadic {
         return None;
     }
     let n = plan.args.len() as u64;

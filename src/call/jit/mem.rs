@@ -13,6 +13,10 @@
 //!    `udf` so a stale jump traps instead of running someone else's code.
 //! 2. **Private pages**: one anonymous mapping per piece of code, written
 //!    read+write, then `mprotect`ed to read+execute and never written again.
+//!    On Apple arm64 (the only way there: no `memfd`) the mapping is
+//!    `MAP_JIT`, written between `pthread_jit_write_protect_np(0)` and
+//!    `(1)` — writable for the writing thread only, never executable while
+//!    writable — as the hardened runtime's `allow-jit` entitlement expects.
 //!
 //! When neither works (SELinux `execmem`, PaX MPROTECT, a seccomp filter),
 //! [`CodeBlock::new`] returns `None` and the caller uses a tier without
@@ -25,7 +29,8 @@
 //! granule).
 //!
 //! On aarch64 the instruction cache is made coherent with the written bytes
-//! (`__clear_cache` over the executable view) before an address is handed out.
+//! (`__clear_cache` over the executable view; `sys_icache_invalidate` on
+//! Apple) before an address is handed out.
 
 use std::ffi::c_void;
 use std::sync::{Mutex, OnceLock};
@@ -33,25 +38,49 @@ use std::sync::{Mutex, OnceLock};
 extern "C" {
     fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut c_void;
     fn munmap(addr: *mut c_void, len: usize) -> i32;
+}
+
+#[cfg(target_os = "linux")]
+extern "C" {
     fn mprotect(addr: *mut c_void, len: usize, prot: i32) -> i32;
     fn memfd_create(name: *const std::ffi::c_char, flags: u32) -> i32;
     fn ftruncate(fd: i32, len: i64) -> i32;
     fn close(fd: i32) -> i32;
 }
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
 extern "C" {
     fn __clear_cache(begin: *mut std::ffi::c_char, end: *mut std::ffi::c_char);
+}
+
+// Apple arm64: `MAP_JIT` memory is writable or executable per thread,
+// switched with `pthread_jit_write_protect_np`; the instruction cache is
+// made coherent with `sys_icache_invalidate`.
+#[cfg(target_os = "macos")]
+extern "C" {
+    fn pthread_jit_write_protect_np(enabled: i32);
+    fn sys_icache_invalidate(start: *mut c_void, len: usize);
 }
 
 const PROT_READ: i32 = 1;
 const PROT_WRITE: i32 = 2;
 const PROT_EXEC: i32 = 4;
+#[cfg(target_os = "linux")]
 const MAP_SHARED: i32 = 1;
 const MAP_PRIVATE: i32 = 2;
+#[cfg(target_os = "linux")]
 const MAP_ANONYMOUS: i32 = 0x20;
+#[cfg(target_os = "macos")]
+const MAP_ANONYMOUS: i32 = 0x1000;
+#[cfg(target_os = "macos")]
+const MAP_JIT: i32 = 0x800;
+#[cfg(target_os = "linux")]
 const MFD_CLOEXEC: u32 = 1;
+/// Mapping granularity (Apple arm64 pages are 16 KiB).
+#[cfg(target_os = "linux")]
 const PAGE: usize = 4096;
+#[cfg(target_os = "macos")]
+const PAGE: usize = 16384;
 
 /// Bytes of one dual-mapped chunk.
 const CHUNK: usize = 64 * 1024;
@@ -248,7 +277,14 @@ fn pooled(arena: &mut Arena, code: &[u8]) -> Option<CodeBlock> {
     })
 }
 
+/// No `memfd` on Apple: no dual mapping (private `MAP_JIT` pages instead).
+#[cfg(target_os = "macos")]
+fn new_chunk() -> Option<Chunk> {
+    None
+}
+
 /// Maps a memfd twice: read+write and read+execute.
+#[cfg(target_os = "linux")]
 fn new_chunk() -> Option<Chunk> {
     // SAFETY: a NUL-terminated name; the fd is ours.
     let fd = unsafe { memfd_create(c"abicall-jit".as_ptr(), MFD_CLOEXEC) };
@@ -286,7 +322,43 @@ fn new_chunk() -> Option<Chunk> {
     chunk
 }
 
+/// A private `MAP_JIT` mapping for one block (Apple arm64): made writable
+/// for this thread only while the code is copied in, executable otherwise.
+#[cfg(target_os = "macos")]
+fn own(code: &[u8]) -> Option<CodeBlock> {
+    let len = code.len().div_ceil(PAGE) * PAGE;
+    // SAFETY: a fresh anonymous private mapping.
+    let p = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            len,
+            PROT_READ | PROT_WRITE | PROT_EXEC,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_JIT,
+            -1,
+            0,
+        )
+    };
+    if p as isize == -1 || p.is_null() {
+        return None;
+    }
+    // SAFETY: `MAP_JIT` pages become writable (and not executable) for this
+    // thread between the two calls; nothing runs this fresh mapping yet;
+    // it has `len` ≥ code.len() bytes.
+    unsafe {
+        pthread_jit_write_protect_np(0);
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
+        std::ptr::write_bytes((p as *mut u8).add(code.len()), FILL, len - code.len());
+        pthread_jit_write_protect_np(1);
+    }
+    flush(p as usize, len);
+    Some(CodeBlock {
+        addr: p as usize,
+        home: Home::Own { len },
+    })
+}
+
 /// A private mapping for one block: written, then made read+execute.
+#[cfg(target_os = "linux")]
 fn own(code: &[u8]) -> Option<CodeBlock> {
     let len = code.len().div_ceil(PAGE) * PAGE;
     // SAFETY: a fresh anonymous private mapping.
@@ -322,10 +394,17 @@ fn own(code: &[u8]) -> Option<CodeBlock> {
 }
 
 /// Makes the instruction cache see bytes just written for `[x, x + len)`.
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
 fn flush(x: usize, len: usize) {
     // SAFETY: a range of our own executable mapping.
     unsafe { __clear_cache(x as *mut std::ffi::c_char, (x + len) as *mut std::ffi::c_char) };
+}
+
+/// Makes the instruction cache see bytes just written for `[x, x + len)`.
+#[cfg(all(target_arch = "aarch64", target_os = "macos"))]
+fn flush(x: usize, len: usize) {
+    // SAFETY: a range of our own executable mapping.
+    unsafe { sys_icache_invalidate(x as *mut c_void, len) };
 }
 
 /// x86_64 keeps the instruction cache coherent with stores.

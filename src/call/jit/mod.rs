@@ -29,18 +29,21 @@
 
 // Executable memory works on every Linux host (with the aarch64 icache
 // flush); x86_64 and aarch64 have a code generator using it.
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 mod a64;
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", all(target_arch = "aarch64", target_os = "macos")))]
 #[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
 mod mem;
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
+#[cfg(any(
+    all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+    all(target_arch = "aarch64", target_os = "macos")
+))]
 mod read;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod x64;
 
 /// The code generator of this host.
-#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 use a64 as gen;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 use x64 as gen;
@@ -92,7 +95,10 @@ impl Tier {
 
 /// Whether generated code can be placed in executable memory here (probed once).
 fn jit_memory_works() -> bool {
-    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
+    #[cfg(any(
+        all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+        all(target_arch = "aarch64", target_os = "macos")
+    ))]
     {
         static OK: OnceLock<bool> = OnceLock::new();
         // `ret`
@@ -102,7 +108,10 @@ fn jit_memory_works() -> bool {
         const RET: &[u8] = &[0xc0, 0x03, 0x5f, 0xd6];
         *OK.get_or_init(|| mem::CodeBlock::new(RET).is_some())
     }
-    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
+    #[cfg(not(any(
+        all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+        all(target_arch = "aarch64", target_os = "macos")
+    )))]
     false
 }
 
@@ -117,9 +126,12 @@ impl std::fmt::Display for Tier {
 pub(crate) type Trampoline = unsafe extern "C" fn(*const c_void, *const *const c_void, *mut c_void) -> u32;
 
 /// A compiled call trampoline and the memory holding it.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[cfg_attr(
+    not(any(target_os = "linux", all(target_arch = "aarch64", target_os = "macos"))),
+    allow(dead_code)
+)]
 pub(crate) struct JitCall {
-    #[cfg(target_os = "linux")]
+    #[cfg(any(target_os = "linux", all(target_arch = "aarch64", target_os = "macos")))]
     _block: mem::CodeBlock,
     entry: Trampoline,
 }
@@ -146,7 +158,10 @@ impl JitCall {
         signed_char: bool,
         frame: Option<&[u32]>,
     ) -> Option<JitCall> {
-        #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
+        #[cfg(any(
+            all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+            all(target_arch = "aarch64", target_os = "macos")
+        ))]
         {
             let code = gen::call_trampoline(plan, declared, signed_char, frame)?;
             let block = mem::CodeBlock::new(&code)?;
@@ -156,15 +171,18 @@ impl JitCall {
             let entry = unsafe { std::mem::transmute::<*const c_void, Trampoline>(block.addr()) };
             Some(JitCall { _block: block, entry })
         }
-        #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
+        #[cfg(not(any(
+            all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+            all(target_arch = "aarch64", target_os = "macos")
+        )))]
         None
     }
 
     /// Bytes of executable memory the trampoline takes.
     pub(crate) fn code_size(&self) -> usize {
-        #[cfg(target_os = "linux")]
+        #[cfg(any(target_os = "linux", all(target_arch = "aarch64", target_os = "macos")))]
         return self._block.size();
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(any(target_os = "linux", all(target_arch = "aarch64", target_os = "macos"))))]
         0
     }
 
@@ -203,7 +221,10 @@ impl JitStub {
         dispatch: StubDispatch,
         widen: Option<(usize, bool)>,
     ) -> Option<JitStub> {
-        #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))]
+        #[cfg(any(
+            all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+            all(target_arch = "aarch64", target_os = "macos")
+        ))]
         {
             #[repr(C, align(16))]
             struct Zeros([u64; 4]);
@@ -221,7 +242,10 @@ impl JitStub {
             std::mem::forget(block);
             Some(JitStub { code })
         }
-        #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux")))]
+        #[cfg(not(any(
+            all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"),
+            all(target_arch = "aarch64", target_os = "macos")
+        )))]
         None
     }
 
