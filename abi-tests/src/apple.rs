@@ -49,7 +49,8 @@ pub fn plan_dump(types: &Types, sig: &Signature, plan: &CallPlan) -> CompilerDum
                 Loc::X87(_) => continue,
             };
             let (o, n) = (p.offset as usize, p.size as usize);
-            if at + n.max(4) > area.len() || o + n > v.bytes.len() {
+            let width = if p.ext != Ext::None { n.max(4) } else { n };
+            if at + width > area.len() || o + n > v.bytes.len() {
                 continue;
             }
             area[at..at + n].copy_from_slice(&v.bytes[o..o + n]);
