@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh machine lacks, runs `cargo test`,
 # then the engine's test suite cross-built for aarch64 Linux and run under
-# qemu-user (set ABICALL_SKIP_AARCH64=1 to skip that part), then
+# qemu-user (set ABICALL_SKIP_AARCH64=1 to skip that part), then the
+# Apple arm64 type-check (ABICALL_SKIP_APPLE_CHECK=1 skips it), then
 # builds the Lua module (bindings/lua) and runs its suite against LuaJIT,
 # then builds and installs the Python module (bindings/python) with pip and
 # runs its pytest suite (set ABICALL_SKIP_PYTHON=1 to skip that part).
@@ -91,6 +92,31 @@ if [ "${ABICALL_SKIP_AARCH64:-0}" != "1" ] && [ "$(uname -m)" != "aarch64" ]; th
   # rustc-web served the aarch64 build only; the Python module builds with
   # the machine's own toolchain.
   [ -z "${web_rustc:-}" ] || unset RUSTC RUSTDOC
+fi
+
+# Apple arm64 (issue 14): no Apple machine runs code here. The Apple plans
+# are checked against clang's assembly (`cargo test --test abi apple`), the
+# generated code for them runs under qemu in the aarch64 step
+# (apple_variant_through_abicalls_own_code), and the Apple-only source
+# (MAP_JIT memory, stub pages, page size) is type-checked here for
+# aarch64-apple-darwin with warnings denied (libffi as a system library:
+# nothing is linked; clang assembles the `stacker` crate's helper).
+if [ "${ABICALL_SKIP_APPLE_CHECK:-0}" != "1" ]; then
+  apple_std() {
+    local libdir
+    libdir="$(rustc --target aarch64-apple-darwin --print target-libdir 2>/dev/null)" || return 1
+    ls "$libdir"/libcore-*.rlib >/dev/null 2>&1
+  }
+  if ! apple_std && command -v rustup >/dev/null 2>&1; then
+    timeout 300 rustup target add aarch64-apple-darwin >&2 || true
+  fi
+  if ! apple_std; then
+    echo "scripts/test.sh: no Rust standard library for aarch64-apple-darwin: run \`rustup target add aarch64-apple-darwin\` (or set ABICALL_SKIP_APPLE_CHECK=1)" >&2
+    exit 1
+  fi
+  CC_aarch64_apple_darwin=clang CFLAGS_aarch64_apple_darwin=--target=arm64-apple-macos11 RUSTFLAGS="-D warnings" \
+    cargo check -q -p abicall --target aarch64-apple-darwin --features libffi/system
+  echo "scripts/test.sh: abicall type-checks for aarch64-apple-darwin" >&2
 fi
 
 if [ "${ABICALL_SKIP_PYTHON:-0}" != "1" ]; then

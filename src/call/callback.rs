@@ -305,7 +305,7 @@ impl RawCallback {
     /// Makes a C function pointer of function type `func` (a function type
     /// or pointer to one, not variadic) that runs `f`.
     ///
-    /// On x86_64 and aarch64 Linux hosts the pointer is an entry stub
+    /// On x86_64 and aarch64 (Linux, Apple) hosts the pointer is an entry stub
     /// generated for the signature (the JIT tier: it stores the incoming
     /// registers in its frame and calls the dispatcher with the argument
     /// pointers, no register image, x87 results included); with

@@ -15,7 +15,7 @@
 //! - `x86_64` (System V): image `[gpr0..gpr5, fpr0..fpr7, stack0..stackN]`,
 //!   one invoker per *shape* (return register pair × number of stack slots
 //!   × variadic), each calling through an `extern "C"` function-pointer type.
-//! - `aarch64` (AAPCS64, Linux): image `[x0..x7, x8, v0..v7 (16 bytes each),
+//! - `aarch64` (AAPCS64, Linux and Apple): image `[x0..x7, x8, v0..v7 (16 bytes each),
 //!   stack0..stackN]`, one invoker in assembly for every plan; arguments
 //!   passed by reference (composites over 16 bytes, B.4) are copied into a
 //!   per-call area whose addresses the moves place.
@@ -25,9 +25,10 @@
 //! of image and calls a dispatcher that follows the plan
 //! (`callback_x86_64`, `callback_aarch64`).
 //!
-//! Other hosts (and Apple arm64, whose plans pack narrow stack arguments
-//! and put variadic arguments on the stack) have no fast path:
-//! [`FastCall::new`] always declines and calls go through libffi.
+//! Apple arm64 plans use the same image (narrow named stack arguments
+//! packed at their size are or-ed into their words; variadic arguments are
+//! stack words). Other hosts have no fast path: [`FastCall::new`] always
+//! declines and calls go through libffi.
 //!
 //! Turning it off: `ABICALL_NO_FASTPATH=1` in the environment (read once per
 //! process) or [`crate::call::RawCall::set_fast_path`] per call object.

@@ -14,9 +14,11 @@
 //! area of its frame, builds the argument-pointer array the host closure
 //! reads, calls the dispatcher and loads the return registers per the plan.
 //!
-//! Code is emitted with `dynasmrt` (x86_64 SysV and AAPCS64 on Linux hosts;
+//! Code is emitted with `dynasmrt` (x86_64 SysV on Linux; AAPCS64 on Linux
+//! and Apple arm64 hosts, for Linux and Apple plans;
 //! other hosts have no generator and use the precompiled fast path or
-//! libffi; Apple arm64 would need `MAP_JIT`, untested here) into
+//! libffi; on Apple the memory is `MAP_JIT`, type-checked here but not run:
+//! the Apple plans' code is run on aarch64 Linux, `abicall_conformance::apple`) into
 //! W^X executable memory (`mem`). Call trampolines are freed with the last
 //! clone of their `RawCall`; callback stubs live as long as the process
 //! (like the callback's state, so a stale C pointer stays safe).
@@ -27,7 +29,7 @@
 //! (read once per process); `RawCall::with_tier` / `RawCall::set_tier` and
 //! `RawCallback::with_tier` pick one explicitly.
 
-// Executable memory works on every Linux host (with the aarch64 icache
+// Executable memory works on every Linux host and on Apple arm64 (with the aarch64 icache
 // flush); x86_64 and aarch64 have a code generator using it.
 #[cfg(all(target_arch = "aarch64", any(target_os = "linux", target_os = "macos")))]
 mod a64;
@@ -56,10 +58,11 @@ use std::sync::OnceLock;
 /// How a call or callback crosses into C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tier {
-    /// Machine code generated for the signature (x86_64 SysV and AAPCS64 Linux hosts).
+    /// Machine code generated for the signature (x86_64 SysV Linux hosts,
+    /// AAPCS64 Linux and Apple arm64 hosts).
     Jit,
     /// The precompiled register-image invokers and callback entry (x86_64;
-    /// aarch64 Linux).
+    /// aarch64 Linux and Apple).
     Fast,
     /// libffi's `ffi_call` and closures (every host, every plan).
     Libffi,
@@ -81,7 +84,7 @@ impl Tier {
 
 impl Tier {
     /// Whether this host has the tier at all: libffi everywhere; the fast
-    /// path on x86_64 and aarch64 Linux; the JIT on x86_64 and aarch64 Linux when the host gives
+    /// path on x86_64 and aarch64 (Linux, Apple); the JIT on x86_64 Linux and aarch64 (Linux, Apple) when the host gives
     /// executable memory (and `ABICALL_JIT_MEMORY` is not `none`). A tier
     /// the host has may still decline a particular plan (`RawCall::has_tier`).
     pub fn available(self) -> bool {
