@@ -82,7 +82,6 @@ struct State {
     arg_map: Box<[Option<u32>]>,
     f: UnsafeCell<Option<Box<RawCallbackFn>>>,
     alive: AtomicBool,
-    active: AtomicUsize,
     taken: AtomicBool,
     on_error: Option<Box<ErrorHook>>,
     error_return: Vec<u8>,
@@ -96,24 +95,25 @@ struct State {
     sret: bool,
 }
 
-// SAFETY: `f` is only accessed under the alive/active/taken protocol
-// described on `State::take_f` (called while holding `active`, or taken
-// exactly once); every other field is immutable or atomic.
+// SAFETY: `f` is only accessed under the alive/taken protocol of
+// `Slot::with_state` and `State::take_f` (used only by a call counted in
+// its slot while alive, taken exactly once when no call uses it); every
+// other field is immutable or atomic.
 unsafe impl Sync for State {}
 // SAFETY: all contents are Send (the closure is required to be Send).
 unsafe impl Send for State {}
 
 impl State {
-    /// Drops the host closure exactly once, when the callback is dead and no
-    /// call is running it.
+    /// Drops the host closure exactly once, once the callback is dead.
+    ///
+    /// Called only when no call is running the closure: by `drop` when its
+    /// slot counted no call, or by the last call out of the slot
+    /// ([`Slot::with_state`]).
     fn take_f(&self) {
-        if !self.alive.load(SeqCst)
-            && self.active.load(SeqCst) == 0
-            && self.taken.compare_exchange(false, true, SeqCst, SeqCst).is_ok()
-        {
+        if !self.alive.load(SeqCst) && self.taken.compare_exchange(false, true, SeqCst, SeqCst).is_ok() {
             // SAFETY: `taken` was won by this thread, the callback is dead
-            // (no new call reads `f`) and no call is running (`active == 0`
-            // observed after `alive` became false).
+            // (a call that starts now sees `alive` false and does not read
+            // `f`), and no call is running `f` (this function's contract).
             drop(unsafe { (*self.f.get()).take() });
         }
     }
@@ -122,9 +122,10 @@ impl State {
     /// `false` when C must get the error return value.
     #[inline(always)]
     fn run(&self, argv: &[*const c_void], out: *mut c_void) -> bool {
-        self.active.fetch_add(1, SeqCst);
-        let ok = if self.alive.load(SeqCst) {
-            // SAFETY: alive and `active` held: `f` is not taken concurrently.
+        // Called inside `Slot::with_state`, counted in the slot.
+        if self.alive.load(SeqCst) {
+            // SAFETY: alive, seen while counted in the slot: `f` is not
+            // taken before this call leaves (see `Slot::with_state`).
             let f = unsafe { (*self.f.get()).as_ref() };
             match f {
                 Some(f) => match catch_unwind(AssertUnwindSafe(|| f(argv, out))) {
@@ -151,10 +152,7 @@ impl State {
         } else {
             self.report("callback called after it was dropped");
             false
-        };
-        self.active.fetch_sub(1, SeqCst);
-        self.take_f();
-        ok
+        }
     }
 
     fn report(&self, msg: &str) {
@@ -183,7 +181,9 @@ const GRAVE_KEPT: usize = 64;
 struct Slot {
     /// The current state (from `Arc::into_raw`; the slot owns one count).
     state: AtomicPtr<State>,
-    /// Calls inside the entry that may hold the state pointer.
+    /// Calls inside the entry (which may hold the state pointer) times
+    /// [`CALL`], plus [`PENDING`] while a dropped callback's closure waits
+    /// for the last of them to leave.
     active: AtomicUsize,
     /// The libffi closure, or null for a fast or generated stub.
     closure: *mut ffi_closure,
@@ -200,17 +200,44 @@ unsafe impl Sync for Slot {}
 // SAFETY: as for `Sync`: no field is tied to a thread.
 unsafe impl Send for Slot {}
 
+/// One call inside a slot, in [`Slot::active`].
+const CALL: usize = 2;
+/// [`Slot::active`]: the callback was dropped while calls were inside; the
+/// last call out drops the closure and clears this bit.
+const PENDING: usize = 1;
+
 impl Slot {
     /// Runs `f` with the slot's current state, keeping the state alive
-    /// against a concurrent reuse (see [`Registry::install`]).
+    /// against a concurrent reuse (see [`Registry::install`]) and the
+    /// closure alive against a concurrent drop.
+    ///
+    /// One atomic add on the way in and one on the way out (the drop
+    /// protocol and the reuse protocol share the counter):
+    ///
+    /// - `RawCallback::drop` clears `alive`, then sets [`PENDING`]: when no
+    ///   call was counted it drops the closure itself and clears the bit;
+    ///   otherwise the call that leaves last (it sees exactly one [`CALL`]
+    ///   and [`PENDING`] as it leaves) does. A call that starts after the
+    ///   drop sees `alive` false and never reads the closure.
+    /// - A reuse swaps the state, then waits for the counter to be 0 —
+    ///   no call and no pending closure — before dropping the old state, so
+    ///   the state a call loaded stays alive until it has left and, if it was
+    ///   the last, has dropped the closure.
     #[inline(always)]
     fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        self.active.fetch_add(1, SeqCst);
+        self.active.fetch_add(CALL, SeqCst);
         // SAFETY: the pointer came from `Arc::into_raw` and the slot holds
         // that count; a reuse swaps it out and then waits for `active` to
-        // reach zero before dropping it, so it is alive while we hold `active`.
-        let r = f(unsafe { &*self.state.load(SeqCst) });
-        self.active.fetch_sub(1, SeqCst);
+        // reach zero before dropping it, so it is alive while we are counted
+        // (and while `PENDING` is set, see below).
+        let st = unsafe { &*self.state.load(SeqCst) };
+        let r = f(st);
+        if self.active.fetch_sub(CALL, SeqCst) == CALL | PENDING {
+            // The last call out of a dropped callback: no call runs the
+            // closure now, and `PENDING` keeps a reuse from dropping `st`.
+            st.take_f();
+            self.active.fetch_and(!PENDING, SeqCst);
+        }
         r
     }
 }
@@ -476,7 +503,6 @@ impl RawCallback {
             arg_map,
             f: UnsafeCell::new(Some(f)),
             alive: AtomicBool::new(true),
-            active: AtomicUsize::new(0),
             taken: AtomicBool::new(false),
             on_error: opts.on_error,
             error_return,
@@ -702,7 +728,12 @@ impl RawCallback {
 impl Drop for RawCallback {
     fn drop(&mut self) {
         self.state.alive.store(false, SeqCst);
-        self.state.take_f();
+        // See `Slot::with_state`: with no call inside, the closure goes now;
+        // else the last call out drops it.
+        if self.slot.active.fetch_or(PENDING, SeqCst) < CALL {
+            self.state.take_f();
+            self.slot.active.fetch_and(!PENDING, SeqCst);
+        }
         // The slot keeps the dead state (its hook and error return answer
         // stale calls) until a later callback reuses the slot.
         let mut reg = registry();

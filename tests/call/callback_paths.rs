@@ -378,3 +378,126 @@ fn churn_reuses_retired_entries() {
     assert_eq!(f(1), 7);
     assert!(heard.lock().unwrap()[0].contains("after it was dropped"));
 }
+
+/// The host closure is dropped exactly once and as soon as nothing runs it,
+/// on every entry: at `drop` when no call is inside; by the call itself when
+/// the callback is dropped from inside its own closure (the drop happens
+/// when that call leaves); and when another thread drops it while calls are
+/// running, by the last of them (stale calls after that get the error
+/// value, never the closure).
+#[test]
+fn the_closure_is_dropped_once_when_no_call_runs_it() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let mut ffi = Ffi::host().unwrap();
+    let int_int = ffi.type_of("int (int)").unwrap();
+    let t = ffi.types();
+    let quiet = || CallbackOptions {
+        on_error: Some(Box::new(|_: &str| {})),
+        error_return: Some((-1i32).to_le_bytes().to_vec()),
+    };
+    for tier in Tier::ALL {
+        if !tier.available() {
+            continue;
+        }
+        // 1. No call inside: dropped by `drop`.
+        let drops = Arc::new(AtomicUsize::new(0));
+        let c = Counted(drops.clone());
+        let cb = RawCallback::with_tier(
+            &t,
+            int_int,
+            Box::new(move |a, r| {
+                let _ = &c;
+                // SAFETY: an int in, an int out.
+                unsafe { *(r as *mut i32) = *(a[0] as *const i32) + 1 };
+                Ok(())
+            }),
+            quiet(),
+            tier,
+        )
+        .unwrap();
+        // SAFETY: the callback has type `int (int)`.
+        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+        assert_eq!(g(1), 2, "{tier}");
+        drop(cb);
+        assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped at drop");
+        assert_eq!(g(1), -1, "{tier}: a stale call gets the error value");
+        assert_eq!(drops.load(SeqCst), 1, "{tier}");
+
+        // 2. Dropped from inside its own closure: dropped when that call leaves.
+        let drops = Arc::new(AtomicUsize::new(0));
+        let c = Counted(drops.clone());
+        let cell: Arc<Mutex<Option<RawCallback>>> = Arc::new(Mutex::new(None));
+        let inner = cell.clone();
+        let seen = drops.clone();
+        let cb = RawCallback::with_tier(
+            &t,
+            int_int,
+            Box::new(move |a, r| {
+                let _ = &c;
+                drop(inner.lock().unwrap().take());
+                // Still alive while this call runs.
+                assert_eq!(seen.load(SeqCst), 0);
+                // SAFETY: an int in, an int out.
+                unsafe { *(r as *mut i32) = *(a[0] as *const i32) * 10 };
+                Ok(())
+            }),
+            quiet(),
+            tier,
+        )
+        .unwrap();
+        // SAFETY: as above.
+        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+        *cell.lock().unwrap() = Some(cb);
+        assert_eq!(g(4), 40, "{tier}");
+        assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped as the call left");
+        assert_eq!(g(4), -1, "{tier}");
+
+        // 3. Dropped by another thread while calls run.
+        let drops = Arc::new(AtomicUsize::new(0));
+        let c = Counted(drops.clone());
+        let cb = RawCallback::with_tier(
+            &t,
+            int_int,
+            Box::new(move |a, r| {
+                let _ = &c;
+                std::thread::yield_now();
+                // SAFETY: an int in, an int out.
+                unsafe { *(r as *mut i32) = *(a[0] as *const i32) };
+                Ok(())
+            }),
+            quiet(),
+            tier,
+        )
+        .unwrap();
+        // SAFETY: as above.
+        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+        let stop = Arc::new(AtomicBool::new(false));
+        let callers: Vec<_> = (0..4)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut n = 0;
+                    while !stop.load(SeqCst) {
+                        let r = g(7);
+                        assert!(r == 7 || r == -1, "{r}");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        drop(cb);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        stop.store(true, SeqCst);
+        let calls: usize = callers.into_iter().map(|h| h.join().unwrap()).sum();
+        assert!(calls > 0);
+        assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped once, by the last call out or by drop");
+    }
+}
