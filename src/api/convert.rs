@@ -192,9 +192,9 @@ fn is_byte_like(types: &Types, t: TypeId) -> bool {
     }
 }
 
-/// Same type up to qualifiers.
+/// Same type up to qualifiers and typedef aliases (`size_t` is `unsigned long`).
 pub(crate) fn same_type(types: &Types, a: TypeId, b: TypeId) -> bool {
-    a == b || types.kind(a) == types.kind(b)
+    a == b || types.same_kind_modulo_alias(a, b)
 }
 
 /// The value of `ty` stored in `bytes` (a copy for aggregates).

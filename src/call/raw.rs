@@ -510,7 +510,7 @@ impl RawCall {
                 return Err(Error::call(
                     CallErrorKind::Tier,
                     None,
-                    "libffi cannot call this signature (only the JIT tier can)",
+                    "libffi cannot call this signature (only abicall's own code can)",
                 ));
             };
             // SAFETY: argument count and non-null pointers checked above; the
@@ -562,7 +562,7 @@ impl RawCall {
             return Err(Error::call(
                 CallErrorKind::Tier,
                 None,
-                "libffi cannot call this signature (only the JIT tier can)",
+                "libffi cannot call this signature (only abicall's own code can)",
             ));
         };
         let n = cif.cif_nargs;

@@ -10,6 +10,47 @@ use crate::decls::Decls;
 use crate::target::{Arch, Target};
 use crate::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 
+/// The scalar builtin typedef names, as `'static` strings for
+/// [`Types::alias`] (the names of [`prim_of`]).
+const BUILTIN_NAMES: &[&str] = &[
+    "int8_t",
+    "int_least8_t",
+    "uint8_t",
+    "uint_least8_t",
+    "int16_t",
+    "int_least16_t",
+    "uint16_t",
+    "uint_least16_t",
+    "int32_t",
+    "int_least32_t",
+    "uint32_t",
+    "uint_least32_t",
+    "int64_t",
+    "int_least64_t",
+    "intmax_t",
+    "ssize_t",
+    "intptr_t",
+    "ptrdiff_t",
+    "uint64_t",
+    "uint_least64_t",
+    "uintmax_t",
+    "size_t",
+    "uintptr_t",
+    "int_fast8_t",
+    "uint_fast8_t",
+    "int_fast16_t",
+    "uint_fast16_t",
+    "int_fast32_t",
+    "uint_fast32_t",
+    "int_fast64_t",
+    "uint_fast64_t",
+    "wchar_t",
+    "char16_t",
+    "char32_t",
+    "__int128_t",
+    "__uint128_t",
+];
+
 /// Whether `name` is a builtin typedef name.
 pub(crate) fn is_builtin(name: &str) -> bool {
     prim_of(name, Target::X86_64SysV).is_some() || matches!(name, "__builtin_va_list" | "va_list" | "__gnuc_va_list")
@@ -53,7 +94,13 @@ pub(crate) fn resolve(types: &mut Types, decls: &mut Decls, name: &str) -> Optio
     }
     let t = types.target();
     let id = if let Some(p) = prim_of(name, t) {
-        types.prim(p)
+        // Kept as a distinct, compatible type spelt with its name (as cffi
+        // keeps `size_t`, `int32_t`, ...).
+        let prim = types.prim(p);
+        match BUILTIN_NAMES.iter().find(|&&n| n == name) {
+            Some(&n) => types.alias(prim, n),
+            None => prim,
+        }
     } else if is_builtin(name) {
         va_list(types, decls)
     } else {

@@ -295,7 +295,7 @@ pub fn decode_value(types: &Types, ty: TypeId, b: &[u8]) -> Result<Value> {
 pub(crate) fn pointer_value(types: &Types, pointee: TypeId, v: &Value, tyname: &dyn Fn() -> String) -> Result<usize> {
     let compatible = |from: TypeId| {
         let void = |t: TypeId| matches!(types.kind(t), TypeKind::Prim(Prim::Void));
-        from == pointee || void(from) || void(pointee) || types.kind(from) == types.kind(pointee)
+        from == pointee || void(from) || void(pointee) || types.same_kind_modulo_alias(from, pointee)
     };
     match v {
         Value::Null => Ok(0),

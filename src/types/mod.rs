@@ -80,6 +80,7 @@ static FOREIGN: TypeRec = TypeRec {
     kind: TypeKind::Prim(Prim::Void),
     quals: Quals::NONE,
     align_override: None,
+    alias: None,
 };
 
 /// Index of a struct/union record in a [`Types`] table.
@@ -355,6 +356,12 @@ pub struct TypeRec {
     /// Alignment forced by `__attribute__((aligned(N)))` on a typedef
     /// (may raise or, on a typedef, lower the natural alignment).
     pub align_override: Option<u64>,
+    /// The predefined typedef name this type is spelt as (`size_t`,
+    /// `int32_t`, ...): a distinct type with the same kind, layout and ABI
+    /// as the type it names, compatible with it ([`Types::same_modulo_alias`]),
+    /// as cffi keeps these names. Only scalar types carry one
+    /// ([`Types::alias`]).
+    pub alias: Option<&'static str>,
 }
 
 /// A member as given to [`Types::define_record`].
@@ -579,6 +586,7 @@ impl Types {
             kind,
             quals: Quals::NONE,
             align_override: None,
+            alias: None,
         })
     }
 
@@ -801,6 +809,69 @@ impl Types {
         let mut rec = self.get(id).clone();
         rec.quals = rec.quals.union(quals);
         self.intern_rec(rec)
+    }
+
+    /// The scalar type `id` spelt as the predefined typedef `name`
+    /// (`size_t` for `unsigned long`): a distinct id with the same kind,
+    /// qualifiers, layout and ABI, compatible with `id`
+    /// ([`Types::same_modulo_alias`]). `id` itself for a type that is not a
+    /// scalar.
+    pub fn alias(&mut self, id: TypeId, name: &'static str) -> TypeId {
+        let mut rec = self.get(id).clone();
+        if !matches!(rec.kind, TypeKind::Prim(_)) {
+            return id;
+        }
+        rec.alias = Some(name);
+        self.intern_rec(rec)
+    }
+
+    /// `id` without its typedef alias ([`Types::alias`]); `id` itself when it has none.
+    pub fn unaliased(&mut self, id: TypeId) -> TypeId {
+        let mut rec = self.get(id).clone();
+        if rec.alias.is_none() {
+            return id;
+        }
+        rec.alias = None;
+        self.intern_rec(rec)
+    }
+
+    /// Whether `a` and `b` are the same type once typedef aliases are
+    /// looked through (`size_t *` and `unsigned long *`), qualifiers and
+    /// alignment overrides included.
+    pub fn same_modulo_alias(&self, a: TypeId, b: TypeId) -> bool {
+        self.same_modulo_alias_at(a, b, 0, true)
+    }
+
+    /// As [`Types::same_modulo_alias`], ignoring the qualifiers of `a` and
+    /// `b` themselves (not of what they point to).
+    pub fn same_kind_modulo_alias(&self, a: TypeId, b: TypeId) -> bool {
+        self.same_modulo_alias_at(a, b, 0, false)
+    }
+
+    fn same_modulo_alias_at(&self, a: TypeId, b: TypeId, depth: u32, quals: bool) -> bool {
+        if a == b {
+            return true;
+        }
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let (ra, rb) = (self.get(a), self.get(b));
+        if quals && (ra.quals != rb.quals || ra.align_override != rb.align_override) {
+            return false;
+        }
+        let same = |x: TypeId, y: TypeId| self.same_modulo_alias_at(x, y, depth + 1, true);
+        match (&ra.kind, &rb.kind) {
+            (TypeKind::Pointer(x), TypeKind::Pointer(y)) => same(*x, *y),
+            (TypeKind::Array { elem: x, len: l1 }, TypeKind::Array { elem: y, len: l2 }) => l1 == l2 && same(*x, *y),
+            (TypeKind::Func(f), TypeKind::Func(g)) => {
+                let (f, g) = (self.func_sig(*f), self.func_sig(*g));
+                f.variadic == g.variadic
+                    && f.params.len() == g.params.len()
+                    && same(f.ret, g.ret)
+                    && f.params.iter().zip(&g.params).all(|(x, y)| same(*x, *y))
+            }
+            (x, y) => x == y,
+        }
     }
 
     /// `id` without qualifiers (alignment override kept).
@@ -1275,6 +1346,7 @@ impl Types {
             q.push_str("volatile ");
         }
         let b = match &rec.kind {
+            TypeKind::Prim(_) if rec.alias.is_some() => rec.alias.unwrap_or_default().to_string(),
             TypeKind::Prim(p) => p.c_name().to_string(),
             TypeKind::Record(r) => {
                 let r = self.record(*r);
