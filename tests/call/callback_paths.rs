@@ -498,6 +498,10 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
         stop.store(true, SeqCst);
         let calls: usize = callers.into_iter().map(|h| h.join().unwrap()).sum();
         assert!(calls > 0);
-        assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped once, by the last call out or by drop");
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "{tier}: dropped once, by the last call out or by drop"
+        );
     }
 }

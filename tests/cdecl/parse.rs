@@ -122,6 +122,40 @@ fn builtin_typedefs_per_target() {
     assert!(!f.decls().typedefs.contains_key("size_t"));
 }
 
+/// A predefined typedef name is a distinct type spelt with its name, with
+/// the kind, layout and ABI of the type it names, and compatible with it.
+#[test]
+fn builtin_typedefs_are_distinct_compatible_aliases() {
+    let mut f = ffi("size_t my_strlen(const char *);");
+    let size_t = f.type_of("size_t").unwrap();
+    let ulong = f.type_of("unsigned long").unwrap();
+    let int = f.type_of("int").unwrap();
+    let p_size_t = f.type_of("size_t *").unwrap();
+    let p_ulong = f.type_of("unsigned long *").unwrap();
+    let fty = f.decls().functions["my_strlen"].ty;
+    {
+        let t = f.types();
+        assert_ne!(size_t, ulong);
+        assert_eq!(t.get(size_t).alias, Some("size_t"));
+        assert_eq!(t.kind(size_t), t.kind(ulong));
+        assert_eq!(t.size_align(size_t).unwrap(), t.size_align(ulong).unwrap());
+        assert_eq!(t.display(size_t), "size_t");
+        assert_eq!(t.display(p_size_t), "size_t *");
+        assert!(t.same_modulo_alias(size_t, ulong) && t.same_modulo_alias(p_size_t, p_ulong));
+        assert!(!t.same_modulo_alias(size_t, int));
+        assert_eq!(t.display(fty), "size_t (const char *)");
+        // The call plan is that of `unsigned long`.
+        let plan = abicall::abi::plan_func(&t, fty, &[]).unwrap();
+        assert_eq!(plan.ret.size, 8);
+    }
+    assert_eq!(f.types_mut().unaliased(size_t), ulong);
+    // A `size_t *` object initialised from an `unsigned long *` one.
+    let n = f.new_object("unsigned long *", None).unwrap();
+    let t = f.types();
+    let q = abicall::memory::CData::new(&t, p_size_t, Some(&abicall::Value::CData(n.clone()))).unwrap();
+    assert_eq!(q.to_bytes(&t).unwrap(), n.address().unwrap().to_le_bytes());
+}
+
 #[test]
 fn builtin_typedef_redefined_identically() {
     let mut f = ffi("typedef unsigned long size_t; typedef int wchar_t; size_t n(void);");

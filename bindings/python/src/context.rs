@@ -204,7 +204,8 @@ fn write_cname(types: &Types, names: &FxHashMap<TypeId, String>, t: TypeId, inne
             let s = format!("{inner}({list})");
             write_cname(types, names, sig.ret, &s, out);
         }
-        TypeKind::Prim(p) => out.push_str(&join(p.c_name(), inner)),
+        // A predefined typedef (`size_t`, `int32_t`) keeps its name, as in cffi.
+        TypeKind::Prim(p) => out.push_str(&join(types.get(t).alias.unwrap_or(p.c_name()), inner)),
         TypeKind::Vector { .. } => out.push_str(&join(&types.display(t), inner)),
         TypeKind::Record(r) => {
             let rec = types.record(*r);

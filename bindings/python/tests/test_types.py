@@ -164,3 +164,24 @@ def test_typedefs(backend):
     assert ffi.typeof("myint") is ffi.typeof("int")
     v = ffi.new("vec2 *", [1.0, 2.0])
     assert v.y == 2.0
+
+
+def test_predefined_typedef_names_are_their_own_ctypes(ffi):
+    # cffi keeps `size_t`, `int32_t`, ... as primitive types of their own;
+    # user typedefs resolve to what they name.
+    ffi.cdef("typedef int my_int_t; typedef size_t my_size_t;")
+    for name, same_size in [("size_t", "unsigned long"), ("int32_t", "int"), ("intptr_t", "long"),
+                            ("uint8_t", "unsigned char"), ("ssize_t", "long")]:
+        t = ffi.typeof(name)
+        assert (t.kind, t.cname, repr(t)) == ("primitive", name, "<ctype '%s'>" % name)
+        assert t is not ffi.typeof(same_size)
+        assert ffi.sizeof(t) == ffi.sizeof(same_size)
+        assert ffi.typeof(name + " *").cname == name + " *"
+        assert ffi.typeof(name + "[3]").cname == name + "[3]"
+    assert ffi.typeof("my_int_t") is ffi.typeof("int")
+    assert ffi.typeof("my_size_t") is ffi.typeof("size_t")
+    assert ffi.typeof("size_t(*)(char *)").cname == "size_t(*)(char *)"
+    p = ffi.new("size_t *", 2**64 - 1)
+    assert p[0] == 2**64 - 1
+    with pytest.raises(OverflowError):
+        ffi.new("int32_t *", 2**31)
