@@ -3,7 +3,11 @@
 //! divides the difference): `callcount SIGNATURE MODE N`, where SIGNATURE is
 //! `void`, `add6`, `pt` or `m24` and MODE is `direct`, `jit`, `fast`,
 //! `libffi`, `frame` (an `ArgFrame` on the default tier) or `value`
-//! (`Function::call` with `Value`s; `void` and `add6` only).
+//! (`Function::call` with `Value`s; `void` and `add6` only). `callcount cb
+//! MODE N` counts a callback entry instead: a qsort-style comparator
+//! `int (const void *, const void *)` called N times through its C function
+//! pointer, MODE `direct` (a compiled comparator) or the callback's tier
+//! `jit`, `fast`, `libffi`.
 
 use abicall::call::{RawCall, Tier};
 use abicall::types::{FieldDecl, Prim, RecordAttrs, RecordKind, Types};
@@ -48,11 +52,61 @@ extern "C" fn m24_rot(v: M24) -> M24 {
     M24 { a: v.b, b: v.c, c: v.a }
 }
 
+#[inline(never)]
+extern "C" fn cmp_ints(a: *const c_void, b: *const c_void) -> i32 {
+    // SAFETY: called with pointers to two ints.
+    let (a, b) = unsafe { (*(a as *const i32), *(b as *const i32)) };
+    (a > b) as i32 - (a < b) as i32
+}
+
+/// `callcount cb MODE N`: the comparator entered N times from "C".
+fn callbacks(mode: &str, n: u64) {
+    use abicall::call::{CallbackOptions, RawCallback};
+    type Cmp = extern "C" fn(*const c_void, *const c_void) -> i32;
+    let mut t = Types::new(Target::host().expect("a supported host"));
+    let (i, v) = (t.prim(Prim::Int), t.prim(Prim::Void));
+    let vp = t.pointer(v);
+    let fty = t.func(i, vec![vp, vp], false);
+    let cb;
+    let f: Cmp = if mode == "direct" {
+        cmp_ints
+    } else {
+        let tier = Tier::ALL.into_iter().find(|t| t.name() == mode).expect("direct|jit|fast|libffi");
+        cb = RawCallback::with_tier(
+            &t,
+            fty,
+            Box::new(|args, ret| {
+                // SAFETY: two pointer arguments (to ints); an int result.
+                unsafe {
+                    let (a, b) = (**(args[0] as *const *const i32), **(args[1] as *const *const i32));
+                    *(ret as *mut i32) = (a > b) as i32 - (a < b) as i32;
+                }
+                Ok(())
+            }),
+            CallbackOptions::default(),
+            tier,
+        )
+        .unwrap();
+        // SAFETY: the callback has this C type.
+        unsafe { std::mem::transmute::<*const c_void, Cmp>(cb.code()) }
+    };
+    let (x, y) = (3i32, 5i32);
+    for _ in 0..n {
+        black_box(black_box(f)(
+            &x as *const i32 as *const c_void,
+            &y as *const i32 as *const c_void,
+        ));
+    }
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    let usage = "usage: callcount void|add6|pt|m24 direct|jit|fast|libffi|frame|value N";
+    let usage = "usage: callcount void|add6|pt|m24 direct|jit|fast|libffi|frame|value N, or callcount cb direct|jit|fast|libffi N";
     let (sig, mode) = (argv.get(1).expect(usage).as_str(), argv.get(2).expect(usage).as_str());
     let n: u64 = argv.get(3).and_then(|s| s.parse().ok()).expect(usage);
+    if sig == "cb" {
+        return callbacks(mode, n);
+    }
     let mut t = Types::new(Target::host().expect("a supported host"));
     let (v, l, d) = (t.prim(Prim::Void), t.prim(Prim::Long), t.prim(Prim::Double));
     let rec = |t: &mut Types, names: &[&str], ty| {

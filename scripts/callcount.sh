@@ -28,3 +28,13 @@ for sig in void add6 pt m24; do
     done
     echo "$row"
 done
+# A callback entered from C (qsort-style comparator): compiled comparator
+# vs the callback's tiers.
+row=$(printf '%-6s' cb)
+for mode in direct jit fast libffi; do
+    a=$(ir cb "$mode" 2000)
+    b=$(ir cb "$mode" 12000)
+    row+=$(printf ' %8.1f' "$(echo "($b - $a) / 10000" | bc -l)")
+done
+echo "$row        -        -"
+
