@@ -71,7 +71,10 @@ fn callbacks(mode: &str, n: u64) {
     let f: Cmp = if mode == "direct" {
         cmp_ints
     } else {
-        let tier = Tier::ALL.into_iter().find(|t| t.name() == mode).expect("direct|jit|fast|libffi");
+        let tier = Tier::ALL
+            .into_iter()
+            .find(|t| t.name() == mode)
+            .expect("direct|jit|fast|libffi");
         cb = RawCallback::with_tier(
             &t,
             fty,

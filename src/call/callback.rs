@@ -32,6 +32,7 @@
 
 use super::cif::Cif;
 use super::fast::{self, FastCallback};
+use super::hazard;
 use super::jit::{self, JitStub, Tier};
 use super::scratch;
 use crate::abi::{self, CallPlan, ValueClass};
@@ -104,18 +105,22 @@ unsafe impl Sync for State {}
 unsafe impl Send for State {}
 
 impl State {
-    /// Drops the host closure exactly once, once the callback is dead.
+    /// Takes the host closure out exactly once, once the callback is dead;
+    /// the caller drops it (after releasing any lock: dropping it runs the
+    /// host's destructors, which may drop other callbacks).
     ///
-    /// Called only when no call is running the closure: by `drop` when its
-    /// slot counted no call, or by the last call out of the slot
+    /// Called only when no call is running the closure: by `drop` when no
+    /// call held its slot, or by the last call out of the slot
     /// ([`Slot::with_state`]).
-    fn take_f(&self) {
+    #[must_use]
+    fn take_f(&self) -> Option<Box<RawCallbackFn>> {
         if !self.alive.load(SeqCst) && self.taken.compare_exchange(false, true, SeqCst, SeqCst).is_ok() {
             // SAFETY: `taken` was won by this thread, the callback is dead
             // (a call that starts now sees `alive` false and does not read
             // `f`), and no call is running `f` (this function's contract).
-            drop(unsafe { (*self.f.get()).take() });
+            return unsafe { (*self.f.get()).take() };
         }
+        None
     }
 
     /// Runs the host closure under the drop protocol and the panic policy;
@@ -181,9 +186,10 @@ const GRAVE_KEPT: usize = 64;
 struct Slot {
     /// The current state (from `Arc::into_raw`; the slot owns one count).
     state: AtomicPtr<State>,
-    /// Calls inside the entry (which may hold the state pointer) times
-    /// [`CALL`], plus [`PENDING`] while a dropped callback's closure waits
-    /// for the last of them to leave.
+    /// Calls inside the entry counted atomically (which may hold the state
+    /// pointer) times [`CALL`], plus [`PENDING`] while a dropped callback's
+    /// closure waits for the last call out. Calls that hold the slot through
+    /// a hazard word (`call::hazard`) are not counted here.
     active: AtomicUsize,
     /// The libffi closure, or null for a fast or generated stub.
     closure: *mut ffi_closure,
@@ -211,36 +217,75 @@ impl Slot {
     /// against a concurrent reuse (see [`Registry::install`]) and the
     /// closure alive against a concurrent drop.
     ///
-    /// One atomic add on the way in and one on the way out (the drop
-    /// protocol and the reuse protocol share the counter):
+    /// A call holds the slot through a hazard word of its thread
+    /// (`call::hazard`: plain stores, no atomic read-modify-write) or, where
+    /// hazard words are off or used up, by counting itself in `active`
+    /// (one atomic add in, one out). The rare sides:
     ///
-    /// - `RawCallback::drop` clears `alive`, then sets [`PENDING`]: when no
-    ///   call was counted it drops the closure itself and clears the bit;
-    ///   otherwise the call that leaves last (it sees exactly one [`CALL`]
-    ///   and [`PENDING`] as it leaves) does. A call that starts after the
-    ///   drop sees `alive` false and never reads the closure.
-    /// - A reuse swaps the state, then waits for the counter to be 0 —
-    ///   no call and no pending closure — before dropping the old state, so
-    ///   the state a call loaded stays alive until it has left and, if it was
-    ///   the last, has dropped the closure.
+    /// - `RawCallback::drop` clears `alive`, sets [`PENDING`] and, after the
+    ///   heavy fence, drops the closure itself when no call holds the slot;
+    ///   otherwise the last call out does (a counted call that sees exactly
+    ///   one [`CALL`] and [`PENDING`] as it leaves; a hazard call that sees
+    ///   [`PENDING`] after withdrawing its hazard and finds no other holder,
+    ///   [`Slot::finish_pending`]). A call that starts after the drop sees
+    ///   `alive` false and never reads the closure.
+    /// - A reuse swaps the state, then waits until no call holds the slot
+    ///   and [`PENDING`] is clear before dropping the old state.
+    ///
+    /// Clearing [`PENDING`] and reading the state for it happen under
+    /// [`PENDING_LOCK`], which a reuse also takes to decide it may drop.
     #[inline(always)]
     fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        self.active.fetch_add(CALL, SeqCst);
+        let guard = hazard::protect(self as *const Slot as *const ());
+        if guard.is_none() {
+            self.active.fetch_add(CALL, SeqCst);
+        }
         // SAFETY: the pointer came from `Arc::into_raw` and the slot holds
-        // that count; a reuse swaps it out and then waits for `active` to
-        // reach zero before dropping it, so it is alive while we are counted
-        // (and while `PENDING` is set, see below).
-        let st = unsafe { &*self.state.load(SeqCst) };
-        let r = f(st);
-        if self.active.fetch_sub(CALL, SeqCst) == CALL | PENDING {
-            // The last call out of a dropped callback: no call runs the
-            // closure now, and `PENDING` keeps a reuse from dropping `st`.
-            st.take_f();
-            self.active.fetch_and(!PENDING, SeqCst);
+        // that count; a reuse swaps it out, then (after the heavy fence)
+        // waits while any call holds the slot — through a hazard word or
+        // counted in `active` — so the state is alive until this call leaves.
+        let r = f(unsafe { &*self.state.load(SeqCst) });
+        let last_out = match guard {
+            Some(g) => {
+                g.release();
+                self.active.load(SeqCst) & PENDING != 0
+            }
+            None => self.active.fetch_sub(CALL, SeqCst) == CALL | PENDING,
+        };
+        if last_out {
+            // Perhaps the last call out of a dropped callback.
+            self.finish_pending();
         }
         r
     }
+
+    /// A call left a slot whose callback was dropped while calls were
+    /// inside: when no call holds the slot any more, drops the closure of
+    /// the state it runs (if that state is the dead one) and clears
+    /// [`PENDING`].
+    #[cold]
+    fn finish_pending(&self) {
+        let f = {
+            let _g = PENDING_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+            hazard::heavy_fence();
+            if self.active.load(SeqCst) != PENDING || hazard::in_use(self as *const Slot as *const ()) {
+                // Done already, or another call still holds the slot (it finishes).
+                return;
+            }
+            // SAFETY: `PENDING` is set and we hold the lock: a reuse cannot
+            // drop the state the slot points to (it checks `PENDING` under
+            // the lock).
+            let f = unsafe { &*self.state.load(SeqCst) }.take_f();
+            self.active.fetch_and(!PENDING, SeqCst);
+            f
+        };
+        drop(f);
+    }
 }
+
+/// Serialises clearing [`PENDING`] (and reading the state for it) with a
+/// reuse deciding it may drop the old state (rare paths only).
+static PENDING_LOCK: Mutex<()> = Mutex::new(());
 
 /// Retired slots, oldest first, by kind of entry, and states waiting to be dropped.
 struct Registry {
@@ -300,8 +345,19 @@ impl Registry {
     fn install(slot: &Slot, state: &Arc<State>) -> Arc<State> {
         let new = Arc::into_raw(state.clone()) as *mut State;
         let old = slot.state.swap(new, SeqCst);
-        // Calls that loaded `old` did so while counted in `active`.
-        while slot.active.load(SeqCst) != 0 {
+        // Calls that loaded `old` did so while counted in `active` or
+        // holding a hazard word on the slot; a dead callback's closure may
+        // still wait for its last call out (`PENDING`).
+        let me = slot as *const Slot as *const ();
+        loop {
+            hazard::heavy_fence();
+            let busy = {
+                let _g = PENDING_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+                slot.active.load(SeqCst) != 0 || hazard::in_use(me)
+            };
+            if !busy {
+                break;
+            }
             std::thread::yield_now();
         }
         // SAFETY: `old` came from `Arc::into_raw` (the slot's count), and
@@ -730,10 +786,19 @@ impl Drop for RawCallback {
         self.state.alive.store(false, SeqCst);
         // See `Slot::with_state`: with no call inside, the closure goes now;
         // else the last call out drops it.
-        if self.slot.active.fetch_or(PENDING, SeqCst) < CALL {
-            self.state.take_f();
-            self.slot.active.fetch_and(!PENDING, SeqCst);
-        }
+        let f = {
+            let _g = PENDING_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+            self.slot.active.fetch_or(PENDING, SeqCst);
+            hazard::heavy_fence();
+            if self.slot.active.load(SeqCst) == PENDING && !hazard::in_use(self.slot as *const Slot as *const ()) {
+                let f = self.state.take_f();
+                self.slot.active.fetch_and(!PENDING, SeqCst);
+                f
+            } else {
+                None
+            }
+        };
+        drop(f);
         // The slot keeps the dead state (its hook and error return answer
         // stale calls) until a later callback reuses the slot.
         let mut reg = registry();

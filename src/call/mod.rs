@@ -8,6 +8,7 @@ mod cif;
 pub mod errno;
 mod fast;
 mod ffi_type;
+mod hazard;
 mod jit;
 pub mod raw;
 mod scratch;

@@ -505,3 +505,32 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
         );
     }
 }
+
+/// The callback tests again with `ABICALL_CALLBACK_SYNC=atomic`: entries
+/// held through the atomic counter instead of hazard words (the protocol
+/// of hosts without `membarrier`), including the drop protocol, churn and
+/// concurrent calls.
+#[test]
+fn callbacks_with_atomic_counters() {
+    if std::env::var_os("ABICALL_CALLBACK_SYNC").is_some() {
+        return;
+    }
+    let mut cmd = crate::support::host::exe_command(std::env::current_exe().unwrap());
+    cmd.args([
+        "callback_paths::",
+        "errors::concurrent_callbacks",
+        "errors::callback_called_after_drop",
+    ])
+    .env("ABICALL_CALLBACK_SYNC", "atomic");
+    let out = crate::support::host::output_within(
+        &mut cmd,
+        std::time::Duration::from_secs(600),
+        "the callback tests with ABICALL_CALLBACK_SYNC=atomic",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains(" passed; 0 failed"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
