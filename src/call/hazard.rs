@@ -228,7 +228,7 @@ pub(crate) fn in_use(p: *const ()) -> bool {
     while !r.is_null() {
         // SAFETY: records are leaked, never freed.
         let rec = unsafe { &*r };
-        if rec.slots.iter().any(|w| w.load(Ordering::SeqCst) == p as *mut ()) {
+        if rec.slots.iter().any(|w| std::ptr::eq(w.load(Ordering::SeqCst), p)) {
             return true;
         }
         r = rec.next.load(Ordering::Acquire);
