@@ -723,7 +723,7 @@ fn another_variant_runs_on_abicalls_own_code_only() {
     let f = t.func(i, vec![i], false);
     let plan = abicall::abi::plan_func(&t, f, &[]).unwrap();
     // SAFETY: refused before anything could be called.
-    let e = unsafe { RawCall::from_plan(&t, plan, 1 as *const std::ffi::c_void, None) }.unwrap_err();
+    let e = unsafe { RawCall::from_plan(&t, plan, std::ptr::dangling::<std::ffi::c_void>(), None) }.unwrap_err();
     assert!(matches!(e, Error::Host { .. }), "{e:?}");
     let e = RawCallback::with_tier_for_variant(&t, f, Box::new(|_, _| Ok(())), CallbackOptions::default(), Tier::Jit)
         .unwrap_err();
