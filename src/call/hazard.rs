@@ -240,9 +240,16 @@ pub(crate) fn in_use(p: *const ()) -> bool {
 mod tests {
     use super::*;
 
+    /// Distinct addresses to publish.
+    static MARKS: [u8; 32] = [0; 32];
+
+    fn mark(i: usize) -> *const () {
+        &MARKS[i] as *const u8 as *const ()
+    }
+
     #[test]
     fn protect_release_and_nesting() {
-        let (a, b) = (1usize as *const (), 2usize as *const ());
+        let (a, b) = (mark(1), mark(2));
         let Some(ga) = protect(a) else {
             // membarrier unavailable here (or ABICALL_CALLBACK_SYNC=atomic).
             assert!(!in_use(a));
@@ -257,7 +264,7 @@ mod tests {
         // Another thread sees this thread's hazard.
         std::thread::spawn(move || {
             heavy_fence();
-            assert!(in_use(1usize as *const ()));
+            assert!(in_use(mark(1)));
         })
         .join()
         .unwrap();
@@ -265,9 +272,9 @@ mod tests {
         heavy_fence();
         assert!(!in_use(a));
         // Deeper than PER_THREAD: no hazard, the caller falls back.
-        let guards: Vec<Guard> = (0..PER_THREAD).map_while(|i| protect((10 + i) as *const ())).collect();
+        let guards: Vec<Guard> = (0..PER_THREAD).map_while(|i| protect(mark(10 + i))).collect();
         assert_eq!(guards.len(), PER_THREAD);
-        assert!(protect(99usize as *const ()).is_none());
+        assert!(protect(mark(30)).is_none());
         for g in guards.into_iter().rev() {
             g.release();
         }
