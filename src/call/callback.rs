@@ -12,7 +12,11 @@
 //!   C receives the callback's *error return value* (zero bytes unless set
 //!   with [`CallbackOptions::error_return`]). A panic never unwinds into C.
 //! - **Threads**: callbacks may be called from any thread, including threads
-//!   the host did not create; the closure must be `Send + Sync`.
+//!   the host did not create; the closure must be `Send + Sync`. An entry
+//!   holds its slot through a per-thread hazard word (`call::hazard`, no
+//!   atomic read-modify-write per call; `drop` and reuse pay a
+//!   `membarrier`), or through an atomic counter where `membarrier` is
+//!   missing or `ABICALL_CALLBACK_SYNC=atomic` is set.
 //! - **After drop**: dropping a [`RawCallback`] releases the host closure
 //!   (once no call is running it). Its entry (fast stub or libffi closure)
 //!   and state are *retired*, not freed: a C library that calls the stale
