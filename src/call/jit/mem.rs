@@ -24,9 +24,13 @@
 //! (read once per process; `none` simulates a host that refuses executable
 //! memory, for tests).
 //!
-//! aarch64 takes private pages unless `ABICALL_JIT_MEMORY=dual` (see
-//! `DEFAULT_MODE`: qemu-user runs stale code from a reused dual-mapped
-//! granule).
+//! On aarch64 a freed granule is not handed out again while its chunk
+//! lives: a chunk gives out its granules once, in order, and is unmapped
+//! when its last block is freed (see `REUSE_GRANULES`: qemu-user runs
+//! stale code from a granule rewritten through the writable view, and
+//! real hardware would need the other threads' instruction caches
+//! synchronised too), so code is still packed many pieces to a page and
+//! memory stays bounded by what is live.
 //!
 //! On aarch64 the instruction cache is made coherent with the written bytes
 //! (`__clear_cache` over the executable view; `sys_icache_invalidate` on
@@ -104,16 +108,19 @@ enum Mode {
     None,
 }
 
-/// The mode without `ABICALL_JIT_MEMORY`: dual mapping first on x86_64;
-/// private pages on aarch64, where a granule freed and reused through the
-/// writable view would run stale code under qemu-user (which notices
-/// self-modifying code only through the address that executes it, and
-/// treats `__clear_cache` as a no-op), so a reused address must come from a
-/// fresh mapping there.
-#[cfg(target_arch = "aarch64")]
-const DEFAULT_MODE: Option<Mode> = Some(Mode::Private);
-#[cfg(not(target_arch = "aarch64"))]
+/// The mode without `ABICALL_JIT_MEMORY`: dual mapping first, private
+/// pages when it fails.
 const DEFAULT_MODE: Option<Mode> = None;
+
+/// Whether a freed granule may be handed out again while its chunk lives.
+/// Not on aarch64: a granule rewritten through the writable view would run
+/// stale code under qemu-user (which notices self-modifying code only
+/// through the address that executes it, and treats `__clear_cache` as a
+/// no-op), and on hardware another thread could still hold the old
+/// instructions in its instruction cache. There a chunk hands out each
+/// granule once and is unmapped when its last block is freed (a new
+/// mapping at the same address is a fresh page for qemu and the kernel).
+const REUSE_GRANULES: bool = cfg!(not(target_arch = "aarch64"));
 
 fn forced_mode() -> Option<Mode> {
     static M: OnceLock<Option<Mode>> = OnceLock::new();
@@ -133,10 +140,13 @@ struct Chunk {
     x: usize,
     /// Bit set = granule in use.
     used: [u64; WORDS],
+    /// Granules handed out so far (without `REUSE_GRANULES`: the next one).
+    next: usize,
 }
 
 struct Arena {
-    chunks: Vec<Chunk>,
+    /// Chunks by index (`None`: unmapped, the index free for a new chunk).
+    chunks: Vec<Option<Chunk>>,
     /// Dual mapping failed once: don't try again.
     dual_failed: bool,
 }
@@ -179,7 +189,7 @@ impl CodeBlock {
                 if let Some(b) = pooled(&mut arena, code) {
                     return Some(b);
                 }
-                if arena.chunks.is_empty() {
+                if arena.chunks.iter().all(Option::is_none) {
                     arena.dual_failed = true;
                 }
             }
@@ -215,7 +225,9 @@ impl Drop for CodeBlock {
         match self.home {
             Home::Pooled { chunk, first, count } => {
                 let mut arena = ARENA.lock().unwrap_or_else(|p| p.into_inner());
-                let c = &mut arena.chunks[chunk];
+                let Some(c) = arena.chunks[chunk].as_mut() else {
+                    return;
+                };
                 // SAFETY: the granules belong to this block (marked in use
                 // for it alone); nothing runs them any more (the owner is
                 // being dropped); the writable view covers the chunk.
@@ -223,6 +235,16 @@ impl Drop for CodeBlock {
                 flush(c.x + first * GRANULE, count * GRANULE);
                 for g in first..first + count {
                     c.used[g / 64] &= !(1 << (g % 64));
+                }
+                if !REUSE_GRANULES && c.used.iter().all(|&w| w == 0) {
+                    let (w, x) = (c.w, c.x);
+                    arena.chunks[chunk] = None;
+                    // SAFETY: both views of a chunk none of whose granules
+                    // is in use any more; nothing refers to it now.
+                    unsafe {
+                        munmap(w as *mut c_void, CHUNK);
+                        munmap(x as *mut c_void, CHUNK);
+                    }
                 }
             }
             Home::Own { len } => {
@@ -233,11 +255,20 @@ impl Drop for CodeBlock {
     }
 }
 
-/// First fit in the existing chunks, else a new chunk.
+/// First fit in the existing chunks (without `REUSE_GRANULES`: the first
+/// chunk with enough granules never handed out), else a new chunk.
 fn pooled(arena: &mut Arena, code: &[u8]) -> Option<CodeBlock> {
     let count = code.len().div_ceil(GRANULE);
     let mut found = None;
     'chunks: for (ci, c) in arena.chunks.iter().enumerate() {
+        let Some(c) = c else { continue };
+        if !REUSE_GRANULES {
+            if c.next + count <= GRANULES {
+                found = Some((ci, c.next));
+                break;
+            }
+            continue;
+        }
         let mut run = 0;
         for g in 0..GRANULES {
             if c.used[g / 64] & (1 << (g % 64)) != 0 {
@@ -254,14 +285,24 @@ fn pooled(arena: &mut Arena, code: &[u8]) -> Option<CodeBlock> {
     let (chunk, first) = match found {
         Some(f) => f,
         None => {
-            arena.chunks.push(new_chunk()?);
-            (arena.chunks.len() - 1, 0)
+            let c = new_chunk()?;
+            match arena.chunks.iter().position(Option::is_none) {
+                Some(i) => {
+                    arena.chunks[i] = Some(c);
+                    (i, 0)
+                }
+                None => {
+                    arena.chunks.push(Some(c));
+                    (arena.chunks.len() - 1, 0)
+                }
+            }
         }
     };
-    let c = &mut arena.chunks[chunk];
+    let c = arena.chunks[chunk].as_mut()?;
     for g in first..first + count {
         c.used[g / 64] |= 1 << (g % 64);
     }
+    c.next = c.next.max(first + count);
     let w = c.w + first * GRANULE;
     // SAFETY: the granules were free and are now this block's alone; the
     // writable view maps them; `code` fits (count granules).
@@ -315,6 +356,7 @@ fn new_chunk() -> Option<Chunk> {
             w: w as usize,
             x: x as usize,
             used: [0; WORDS],
+            next: 0,
         })
     })();
     // SAFETY: the mappings keep the file alive; the descriptor is not needed.
@@ -416,10 +458,6 @@ mod tests {
     use super::*;
 
     #[test]
-    #[cfg_attr(
-        target_arch = "aarch64",
-        ignore = "aarch64 uses private pages unless ABICALL_JIT_MEMORY=dual (see DEFAULT_MODE)"
-    )]
     fn blocks_are_pooled_and_freed_granules_trap() {
         if forced_mode().is_some() {
             return;
@@ -437,14 +475,20 @@ mod tests {
         assert_eq!(unsafe { *((a.addr() as usize + 40) as *const u8) }, FILL);
         let a_addr = a.addr() as usize;
         drop(a);
-        // SAFETY: the chunk stays mapped for the process's life.
+        // SAFETY: the chunk stays mapped while `b` lives in it.
         assert_eq!(unsafe { *(a_addr as *const u8) }, FILL, "freed code is overwritten");
-        let arena = ARENA.lock().unwrap();
-        assert_eq!(
-            arena.chunks[chunk].used[first / 64] & (1 << (first % 64)),
-            0,
-            "granule free"
-        );
+        {
+            let arena = ARENA.lock().unwrap();
+            let c = arena.chunks[chunk].as_ref().expect("b keeps the chunk");
+            assert_eq!(c.used[first / 64] & (1 << (first % 64)), 0, "granule free");
+        }
+        // Without granule reuse (aarch64) the freed address is not handed
+        // out again while the chunk lives; with it, first fit takes it back.
+        let c = CodeBlock::new(&[0x90; 40]).expect("executable memory");
+        if !REUSE_GRANULES {
+            assert_ne!(c.addr() as usize, a_addr, "a freed granule is not reused");
+        }
+        drop((b, c));
     }
 
     #[test]
