@@ -2,7 +2,9 @@
 //! entry slot it is running without an atomic read-modify-write.
 //!
 //! Each thread owns a [`Record`] of [`PER_THREAD`] hazard words (one per
-//! level of callbacks nested on that thread). Entering a callback stores
+//! level of callbacks nested on that thread): one of a static pool of
+//! [`STATIC_RECORDS`], beyond that an allocated one, given back when the
+//! thread exits. Entering a callback stores
 //! the slot's address in the next free word with a plain store and a
 //! compiler fence ([`protect`]); leaving stores null ([`Guard::release`]).
 //! The rare side — dropping a callback, reusing a retired entry — first
@@ -35,8 +37,33 @@ struct Record {
     next: AtomicPtr<Record>,
 }
 
-/// Every record ever made, newest first.
+/// Records for the first [`STATIC_RECORDS`] threads that run callbacks at
+/// once (no allocation on a thread's first callback).
+const STATIC_RECORDS: usize = 64;
+
+/// An unused record (for the static pool's initialiser).
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: Record = Record {
+    slots: [const { AtomicPtr::new(std::ptr::null_mut()) }; PER_THREAD],
+    in_use: AtomicBool::new(false),
+    next: AtomicPtr::new(std::ptr::null_mut()),
+};
+
+static POOL: [Record; STATIC_RECORDS] = [EMPTY; STATIC_RECORDS];
+
+/// Records made beyond the static pool, newest first (leaked).
 static HEAD: AtomicPtr<Record> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Every record: the static pool, then the allocated ones.
+fn records() -> impl Iterator<Item = &'static Record> {
+    let mut p = HEAD.load(Ordering::Acquire);
+    POOL.iter().chain(std::iter::from_fn(move || {
+        // SAFETY: allocated records are leaked, never freed.
+        let r = unsafe { p.as_ref()? };
+        p = r.next.load(Ordering::Acquire);
+        Some(r)
+    }))
+}
 
 /// Gives this thread's record back when the thread exits.
 struct Owner;
@@ -71,17 +98,13 @@ fn acquire() -> *const Record {
     if OWNER.try_with(|_| ()).is_err() {
         return std::ptr::null();
     }
-    let mut p = HEAD.load(Ordering::Acquire);
-    while !p.is_null() {
-        // SAFETY: records are leaked, never freed.
-        let r = unsafe { &*p };
+    for r in records() {
         if r.in_use
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok()
         {
-            return p;
+            return r;
         }
-        p = r.next.load(Ordering::Acquire);
     }
     let rec: &'static Record = Box::leak(Box::new(Record {
         slots: Default::default(),
@@ -224,16 +247,7 @@ pub(crate) fn in_use(p: *const ()) -> bool {
     if !enabled() {
         return false;
     }
-    let mut r = HEAD.load(Ordering::Acquire);
-    while !r.is_null() {
-        // SAFETY: records are leaked, never freed.
-        let rec = unsafe { &*r };
-        if rec.slots.iter().any(|w| std::ptr::eq(w.load(Ordering::SeqCst), p)) {
-            return true;
-        }
-        r = rec.next.load(Ordering::Acquire);
-    }
-    false
+    records().any(|rec| rec.slots.iter().any(|w| std::ptr::eq(w.load(Ordering::SeqCst), p)))
 }
 
 #[cfg(test)]
