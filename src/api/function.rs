@@ -3,7 +3,7 @@
 
 use super::convert::{self, ArgStore, Bytes};
 use super::{read, SharedTypes};
-use crate::call::RawCall;
+use crate::call::{errno, RawCall};
 use crate::error::{CallErrorKind, Error, Result};
 use crate::memory::{decode_prim, encode_prim, encode_value, Ptr, MAX_SCALAR};
 use crate::types::{Prim, TypeId, TypeKind, Types};
@@ -43,6 +43,83 @@ pub struct Function {
     /// For signatures of scalars only: what the allocation-free path of
     /// [`Function::call`] needs.
     simple: Option<Simple>,
+    /// For signatures of integers (≤ 64 bits) and `double`s only, with a
+    /// `void`, integer or `double` result: a per-signature converter that
+    /// writes each `Value` straight into an argument frame read by the JIT
+    /// tier's frame trampoline.
+    frame_fast: Option<FrameFast>,
+}
+
+/// How [`Function::call`] writes one argument into an argument frame.
+#[derive(Clone, Copy)]
+enum FrameKind {
+    /// A 64-bit signed integer (`Value::Int` in the `i64` range).
+    Signed64,
+    /// A 64-bit unsigned integer (`Value::Int` in the `u64` range).
+    Unsigned64,
+    /// A narrower integer: `Value::Int` in `min..=max`.
+    Narrow { min: i64, max: i64 },
+    /// A `double` given as `Value::Float`.
+    Double,
+}
+
+/// The per-signature converter of [`Function::frame_fast`].
+struct FrameFast {
+    /// Byte offset in the frame and kind of each argument.
+    args: Box<[(u32, FrameKind)]>,
+    /// Every argument is [`FrameKind::Signed64`] at offset `16 * i` (a
+    /// loop without per-argument dispatch).
+    all_signed64: bool,
+    ret: SimpleRet,
+}
+
+/// Bytes of the on-stack frame [`Function::call`] fills (16 per argument).
+const FRAME_FAST_BYTES: usize = 16 * SIMPLE_ARGS;
+
+impl FrameFast {
+    /// The converter for `simple` with the frame `offsets` of its call, or
+    /// `None` when a parameter or the result is not of the kinds above.
+    fn new(simple: &Simple, offsets: &[u32]) -> Option<FrameFast> {
+        if offsets.len() != simple.params.len() {
+            return None;
+        }
+        let args = simple
+            .params
+            .iter()
+            .zip(offsets)
+            .map(|(p, &off)| {
+                if off as usize + 8 > FRAME_FAST_BYTES {
+                    return None;
+                }
+                let kind = match *p {
+                    SimpleParam::Double => FrameKind::Double,
+                    SimpleParam::Int { min, max, .. } if min == i64::MIN as i128 && max == i64::MAX as i128 => {
+                        FrameKind::Signed64
+                    }
+                    SimpleParam::Int { min: 0, max, .. } if max == u64::MAX as i128 => FrameKind::Unsigned64,
+                    SimpleParam::Int { min, max, .. } => FrameKind::Narrow {
+                        min: i64::try_from(min).ok()?,
+                        max: i64::try_from(max).ok()?,
+                    },
+                    _ => return None,
+                };
+                Some((off, kind))
+            })
+            .collect::<Option<Box<[_]>>>()?;
+        let ret = match simple.ret {
+            r @ (SimpleRet::Void | SimpleRet::Int { .. } | SimpleRet::Double) => r,
+            _ => return None,
+        };
+        let all_signed64 = args
+            .iter()
+            .enumerate()
+            .all(|(i, &(off, k))| off as usize == 16 * i && matches!(k, FrameKind::Signed64));
+        Some(FrameFast {
+            args,
+            all_signed64,
+            ret,
+        })
+    }
 }
 
 /// Most arguments the allocation-free path takes.
@@ -191,6 +268,10 @@ impl Function {
             let simple = Simple::new(&t, &sig.params, sig.ret, sig.variadic);
             (sig.params, sig.ret, sig.variadic, fixed, simple)
         };
+        let frame_fast = match (&simple, &fixed) {
+            (Some(s), Some(raw)) => raw.frame_trampoline().and_then(|(_, _, offs)| FrameFast::new(s, offs)),
+            _ => None,
+        };
         Ok(Function {
             name: name.to_string(),
             types,
@@ -203,6 +284,7 @@ impl Function {
             variadic,
             var_cache: Mutex::new(HashMap::new()),
             simple,
+            frame_fast,
         })
     }
 
@@ -274,12 +356,92 @@ impl Function {
     /// What abicall checks is listed in the crate's
     /// [safety model](crate#safety-model).
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value> {
+        if let Some(ff) = &self.frame_fast {
+            // SAFETY: our caller's contract is `call_frame_fast`'s.
+            if let Some(r) = unsafe { self.call_frame_fast(ff, args) } {
+                return r;
+            }
+        }
         // SAFETY: our caller's contract is `call_simple`'s.
         if let Some(r) = unsafe { self.call_simple(args) } {
             return r;
         }
         // SAFETY: our caller's contract is `call_inner`'s.
         unsafe { self.call_inner(args, None) }
+    }
+
+    /// The per-signature path of [`Function::call`]: each argument converted
+    /// straight into an on-stack argument frame, the JIT tier's frame
+    /// trampoline called (no argument pointers, no NULL checks), the result
+    /// decoded. `None` (nothing called) when an argument is not the exact
+    /// kind this path takes or the call no longer takes the JIT tier.
+    ///
+    /// # Safety
+    /// As for [`Function::call`].
+    #[inline]
+    unsafe fn call_frame_fast(&self, ff: &FrameFast, args: &[Value]) -> Option<Result<Value>> {
+        if args.len() != ff.args.len() {
+            return None;
+        }
+        let raw = self.fixed.as_ref()?;
+        let (trampoline, code, _) = raw.frame_trampoline()?;
+        #[repr(C, align(16))]
+        struct Frame([std::mem::MaybeUninit<u64>; FRAME_FAST_BYTES / 8]);
+        let mut frame = Frame([std::mem::MaybeUninit::uninit(); FRAME_FAST_BYTES / 8]);
+        let base = frame.0.as_mut_ptr() as *mut u8;
+        if ff.all_signed64 {
+            for (k, v) in args.iter().enumerate() {
+                let Value::Int(x) = v else { return None };
+                let x = i64::try_from(*x).ok()?;
+                // SAFETY: `16 * k + 8 <= FRAME_FAST_BYTES` (`args.len()` is
+                // the parameter count, at most SIMPLE_ARGS).
+                unsafe { (base.add(16 * k) as *mut i64).write(x) };
+            }
+        } else {
+            self.fill_frame(ff, args, base)?;
+        }
+        let mut ret = [0u64; 2];
+        // SAFETY: the frame trampoline was generated for this call's plan and
+        // frame layout (it lives as long as `raw`); every argument slot holds
+        // a value of its type; `ret` has room for any of the results taken.
+        errno::around(|| unsafe { trampoline(code, base as *const *const c_void, ret.as_mut_ptr() as *mut c_void) });
+        Some(Ok(match ff.ret {
+            SimpleRet::Int { size, signed } => {
+                let shift = 64 - 8 * size as u32;
+                Value::Int(if signed {
+                    ((ret[0] << shift) as i64 >> shift) as i128
+                } else {
+                    ((ret[0] << shift) >> shift) as i128
+                })
+            }
+            SimpleRet::Double => Value::Float(f64::from_bits(ret[0])),
+            _ => Value::Null,
+        }))
+    }
+
+    /// Writes `args` into the frame at `base` per `ff` (see
+    /// [`Function::call_frame_fast`]); `None` for an argument of another kind.
+    fn fill_frame(&self, ff: &FrameFast, args: &[Value], base: *mut u8) -> Option<()> {
+        for (&(off, kind), v) in ff.args.iter().zip(args) {
+            // SAFETY: `off + 8 <= FRAME_FAST_BYTES` (checked in `FrameFast::new`),
+            // 8-aligned (frame slots are 16-aligned).
+            let slot = unsafe { base.add(off as usize) };
+            let bits = match (kind, v) {
+                (FrameKind::Signed64, Value::Int(x)) => i64::try_from(*x).ok()? as u64,
+                (FrameKind::Unsigned64, Value::Int(x)) => u64::try_from(*x).ok()?,
+                (FrameKind::Narrow { min, max }, Value::Int(x)) => {
+                    let x = i64::try_from(*x).ok().filter(|x| (min..=max).contains(x))?;
+                    x as u64
+                }
+                (FrameKind::Double, Value::Float(x)) => x.to_bits(),
+                // Anything else (conversions, errors): the general paths.
+                _ => return None,
+            };
+            // SAFETY: see `slot`; little-endian, so a narrower argument's
+            // bytes are the low bytes the trampoline reads.
+            unsafe { (slot as *mut u64).write(bits) };
+        }
+        Some(())
     }
 
     /// The allocation-free path of [`Function::call`]; `None` when the call

@@ -438,6 +438,18 @@ impl RawCall {
             + jit(&i.jit_frame)
     }
 
+    /// The argument-frame trampoline and the frame's argument offsets, when
+    /// calls through this object take the JIT tier (compiled on first ask):
+    /// `t(self.code, frame, ret)` reads argument `i` at byte `offsets[i]` of
+    /// `frame` (16-aligned), without saving `errno`.
+    pub(crate) fn frame_trampoline(&self) -> Option<(DirectEntry, *const c_void, &[u32])> {
+        if self.tier != Tier::Jit {
+            return None;
+        }
+        let j = self.inner.jit_frame_call()?;
+        Some((j.entry(), self.code, &self.inner.frame_layout.0))
+    }
+
     /// The JIT tier's trampoline, when calls through this object take that
     /// tier: `t(self.code(), args, ret)` does what [`RawCall::call`] does
     /// without its checks of `args.len()` and `ret` and without saving

@@ -125,3 +125,73 @@ fn qsort_with_callback() {
     sorted.sort();
     assert_eq!(data, sorted);
 }
+
+extern "C" fn sum6(a: i64, b: i64, c: i64, d: i64, e: i64, f: i64) -> i64 {
+    a.wrapping_add(b)
+        .wrapping_add(c)
+        .wrapping_add(d)
+        .wrapping_add(e)
+        .wrapping_add(f)
+}
+extern "C" fn ident_u64(x: u64) -> u64 {
+    x
+}
+extern "C" fn mixed(s: i16, c: u8, d: f64) -> i32 {
+    (s as f64 * 1000.0 + c as f64 + d) as i32
+}
+
+/// `Function::call` on scalar signatures: the per-signature frame path
+/// (JIT tier) and the general paths give the same answers, and a value the
+/// frame path does not take (out of range, another kind) gets the general
+/// path's conversion or error.
+#[test]
+fn function_call_frame_path_and_fallbacks() {
+    use abicall::{Ffi, Function, Value};
+    let mut ffi = Ffi::host().unwrap();
+    let f6 = ffi.type_of("long (*)(long, long, long, long, long, long)").unwrap();
+    let fu = ffi.type_of("unsigned long (*)(unsigned long)").unwrap();
+    let fm = ffi.type_of("int (*)(short, unsigned char, double)").unwrap();
+    // SAFETY: each function has the declared type.
+    let (add6, idu, mix) = unsafe {
+        (
+            Function::from_raw(ffi.shared_types(), "sum6", f6, sum6 as *const c_void, None).unwrap(),
+            Function::from_raw(ffi.shared_types(), "ident_u64", fu, ident_u64 as *const c_void, None).unwrap(),
+            Function::from_raw(ffi.shared_types(), "mixed", fm, mixed as *const c_void, None).unwrap(),
+        )
+    };
+    let ints = |xs: &[i128]| xs.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>();
+    // SAFETY (all calls below): the functions only compute with their arguments.
+    unsafe {
+        assert_eq!(add6.call(&ints(&[1, 2, 3, 4, 5, 6])).unwrap(), Value::Int(21));
+        assert_eq!(
+            add6.call(&ints(&[i64::MIN as i128, i64::MAX as i128, 0, 0, 0, 0]))
+                .unwrap(),
+            Value::Int(-1)
+        );
+        let e = add6.call(&ints(&[i64::MAX as i128 + 1, 0, 0, 0, 0, 0])).unwrap_err();
+        assert!(
+            e.to_string().contains("out of range") || e.to_string().contains("range"),
+            "{e}"
+        );
+        assert!(add6.call(&ints(&[1, 2, 3])).is_err(), "argument count");
+        assert_eq!(
+            idu.call(&ints(&[u64::MAX as i128])).unwrap(),
+            Value::Int(u64::MAX as i128)
+        );
+        assert!(idu.call(&ints(&[-1])).is_err());
+        assert_eq!(
+            mix.call(&[Value::Int(-3), Value::Int(255), Value::Float(0.5)]).unwrap(),
+            Value::Int(-2744)
+        );
+        assert!(mix
+            .call(&[Value::Int(40000), Value::Int(0), Value::Float(0.0)])
+            .is_err());
+        assert!(mix.call(&[Value::Int(1), Value::Int(256), Value::Float(0.0)]).is_err());
+        // An integer for the `double`: the general path converts it, as before.
+        let general = mix.call(&[Value::Int(1), Value::Int(2), Value::Int(3)]);
+        match general {
+            Ok(v) => assert_eq!(v, Value::Int(1005)),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+}
