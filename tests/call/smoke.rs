@@ -160,7 +160,8 @@ fn function_call_frame_path_and_fallbacks() {
         )
     };
     let ints = |xs: &[i128]| xs.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>();
-    // SAFETY (all calls below): the functions only compute with their arguments.
+    // SAFETY: the functions have the declared types and only compute with
+    // their arguments.
     unsafe {
         assert_eq!(add6.call(&ints(&[1, 2, 3, 4, 5, 6])).unwrap(), Value::Int(21));
         assert_eq!(
