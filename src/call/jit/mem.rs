@@ -16,7 +16,9 @@
 //!    On Apple arm64 (the only way there: no `memfd`) the mapping is
 //!    `MAP_JIT`, written between `pthread_jit_write_protect_np(0)` and
 //!    `(1)` — writable for the writing thread only, never executable while
-//!    writable — as the hardened runtime's `allow-jit` entitlement expects.
+//!    writable — as the hardened runtime's `allow-jit` entitlement expects
+//!    (an app signed with the hardened runtime needs
+//!    `com.apple.security.cs.allow-jit`, or gets the fast path and libffi).
 //!
 //! When neither works (SELinux `execmem`, PaX MPROTECT, a seccomp filter),
 //! [`CodeBlock::new`] returns `None` and the caller uses a tier without
