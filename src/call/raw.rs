@@ -379,8 +379,9 @@ impl RawCall {
     }
 
     /// Number of arguments [`RawCall::call`] expects.
+    #[inline]
     pub fn arg_count(&self) -> usize {
-        self.inner.plan.args.len()
+        self.nargs as usize
     }
 
     /// Size of the buffer [`RawCall::call`] writes the result to (0 for `void`).
@@ -487,6 +488,30 @@ impl RawCall {
         }
         // SAFETY: our caller's contract is `call_other`'s (the same as `call`'s).
         unsafe { self.call_other(args, ret) }
+    }
+
+    /// On the JIT tier, [`RawCall::call`] answering only whether the
+    /// function was called: `Some(true)` called, `Some(false)` refused
+    /// before calling anything (a wrong argument count, a NULL argument
+    /// pointer or result buffer: [`RawCall::call`] says which); `None` on
+    /// the other tiers (use [`RawCall::call`]). No `Error` is built, and
+    /// nothing on this path can panic — for an embedder's hot path that
+    /// reports failures through a second, checked call (the C API's
+    /// `abicall_call`).
+    ///
+    /// # Safety
+    /// As for [`RawCall::call`].
+    #[inline(always)]
+    pub unsafe fn call_if_jit(&self, args: &[*const c_void], ret: *mut c_void) -> Option<bool> {
+        let trampoline = self.jit?;
+        if args.len() != self.nargs as usize || (ret.is_null() && self.has_ret) {
+            return Some(false);
+        }
+        // SAFETY: as in `call`: the trampoline was generated from this
+        // call's plan and lives as long as `inner`; one argument pointer per
+        // planned argument, NULL ones refused by the trampoline; the caller
+        // guarantees the rest.
+        Some(errno::around(|| unsafe { trampoline(self.code, args.as_ptr(), ret) }) == 0)
     }
 
     /// [`RawCall::call`] on the fast path and libffi (kept out of line so

@@ -5,7 +5,7 @@
 use super::args::{array, c_str, out};
 use super::context::abicall_context;
 use super::error::{abicall_error, abicall_status, entry, Fail};
-use super::handle::{free, impl_handle, into_raw, live, Shell};
+use super::handle::{free, impl_handle, into_raw, live, live_or_none, Shell};
 use super::library::abicall_library;
 use super::types::{abicall_type, new_type};
 use abicall::call::{DirectEntry, RawCall};
@@ -163,6 +163,26 @@ pub unsafe extern "C" fn abicall_call(
     ret: *mut c_void,
     err: *mut abicall_error,
 ) -> abicall_status {
+    // SAFETY: `abicall_call`'s contract holds (what `quick_call` needs).
+    if let Some(status) = unsafe { quick_call(f, args, ret) } {
+        return status;
+    }
+    // SAFETY: `abicall_call`'s contract holds (what `checked_call` needs).
+    unsafe { checked_call(f, args, ret, err) }
+}
+
+/// `abicall_call` with every check, the callback-failure scope and the
+/// error report (out of line: the quick path stays small).
+///
+/// # Safety
+/// As for `abicall_call`.
+#[inline(never)]
+unsafe fn checked_call(
+    f: *const abicall_function,
+    args: *const *mut c_void,
+    ret: *mut c_void,
+    err: *mut abicall_error,
+) -> abicall_status {
     // SAFETY: `abicall_call`'s contract holds: Every `args[i]` points to a readable value of the
     // argument's type, `ret` to `abicall_function_ret_size` writable bytes, and the values are
     // what the C function expects (pointers inside them included) (`entry`, `live` rely on it).
@@ -175,6 +195,37 @@ pub unsafe extern "C" fn abicall_call(
             f.raw.call(argv, ret)?;
             scope.finish().map_or(Ok(()), Err)
         })
+    }
+}
+
+/// `abicall_call` when nothing needs the checked path's bookkeeping: a live
+/// call object on the JIT tier, an argument array, and no callback that can
+/// fail (so no per-thread failure scope). `None` — having called nothing —
+/// sends the call down the checked path, which says what is wrong. Nothing
+/// here can panic (`RawCall::call_if_jit`).
+///
+/// # Safety
+/// As for `abicall_call`.
+#[inline(always)]
+unsafe fn quick_call(f: *const abicall_function, args: *const *mut c_void, ret: *mut c_void) -> Option<abicall_status> {
+    if super::callback::armed() {
+        return None;
+    }
+    // SAFETY: `f` is NULL or a handle shell (contract).
+    let f = unsafe { live_or_none(f) }?;
+    let n = f.raw.arg_count();
+    let argv: &[*const c_void] = if n == 0 {
+        &[]
+    } else if args.is_null() {
+        return None;
+    } else {
+        // SAFETY: `args` holds `n` pointers (contract).
+        unsafe { std::slice::from_raw_parts(args as *const *const c_void, n) }
+    };
+    // SAFETY: the values and `ret` are as `RawCall::call` needs (contract).
+    match unsafe { f.raw.call_if_jit(argv, ret) } {
+        Some(true) => Some(abicall_status::ABICALL_OK),
+        _ => None,
     }
 }
 

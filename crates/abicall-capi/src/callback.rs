@@ -173,6 +173,13 @@ mod pending {
         ARMED.store(true, Ordering::SeqCst);
     }
 
+    /// Whether a callback that can fail exists (then `abicall_call` keeps
+    /// its per-thread bookkeeping).
+    #[inline(always)]
+    pub(crate) fn armed() -> bool {
+        ARMED.load(Ordering::Relaxed)
+    }
+
     /// This thread's `abicall_call` nesting depth and the first failure a
     /// callback recorded (with the depth of the call it belongs to): one
     /// thread-local block, so a call looks it up once on entry and once on
@@ -261,7 +268,7 @@ mod pending {
     }
 }
 
-pub(crate) use pending::CallScope;
+pub(crate) use pending::{armed, CallScope};
 
 impl Drop for User {
     fn drop(&mut self) {

@@ -131,6 +131,24 @@ pub(crate) unsafe fn live<'a, H: Handle>(p: *const H, arg: &str) -> Result<&'a H
     Ok(unsafe { &(*shell(p)).value })
 }
 
+/// The value of a live handle, or `None` for NULL or anything else (the
+/// caller then takes the path of [`live`], which says what is wrong).
+///
+/// # Safety
+/// As for [`live`].
+#[inline(always)]
+pub(crate) unsafe fn live_or_none<'a, H: Handle>(p: *const H) -> Option<&'a H::Inner> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL, a shell still allocated (contract).
+    if unsafe { tag(p as *const u8) }.load(Ordering::Acquire) != H::MAGIC {
+        return None;
+    }
+    // SAFETY: the tag says this is a live `H`, so its shell holds a value.
+    Some(unsafe { &(*shell(p)).value })
+}
+
 /// Frees a handle given as argument `arg`: NULL is a no-op; a second free
 /// is reported as `ABICALL_E_FREED`.
 ///
