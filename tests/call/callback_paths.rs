@@ -534,3 +534,74 @@ fn callbacks_with_atomic_counters() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Create/drop churn on three threads at once (retired entries get reused,
+/// each reuse waiting for the calls that hold the entry) while two more
+/// threads keep calling a long-lived callback: every call sees its own
+/// callback's answer and nothing deadlocks.
+#[test]
+fn concurrent_churn_and_calls() {
+    use abicall::call::callback::RETIRED_KEPT;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let mut ffi = Ffi::host().unwrap();
+    let int_int = ffi.type_of("int (int)").unwrap();
+    let t = Arc::new(ffi.types().clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let keep = RawCallback::new(
+        &t,
+        int_int,
+        Box::new(|a, r| {
+            // SAFETY: an int in, an int out.
+            unsafe { *(r as *mut i32) = *(a[0] as *const i32) * 3 };
+            Ok(())
+        }),
+        CallbackOptions::default(),
+    )
+    .unwrap();
+    // SAFETY: int (int).
+    let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(keep.code()) };
+    let callers: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut n = 0i32;
+                while !stop.load(SeqCst) {
+                    assert_eq!(g(n % 1000), (n % 1000) * 3);
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    let churners: Vec<_> = (0..3)
+        .map(|w| {
+            let t = t.clone();
+            std::thread::spawn(move || {
+                for i in 0..(RETIRED_KEPT + 500) as i32 {
+                    let k = i * 4 + w;
+                    let cb = RawCallback::new(
+                        &t,
+                        int_int,
+                        Box::new(move |a, r| {
+                            // SAFETY: an int in, an int out.
+                            unsafe { *(r as *mut i32) = *(a[0] as *const i32) + k };
+                            Ok(())
+                        }),
+                        CallbackOptions::default(),
+                    )
+                    .unwrap();
+                    // SAFETY: int (int).
+                    let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+                    assert_eq!(f(1), 1 + k);
+                }
+            })
+        })
+        .collect();
+    for h in churners {
+        h.join().unwrap();
+    }
+    stop.store(true, SeqCst);
+    for h in callers {
+        h.join().unwrap();
+    }
+    drop(keep);
+}
