@@ -65,6 +65,11 @@ enum FrameKind {
 
 /// The per-signature converter of [`Function::frame_fast`].
 struct FrameFast {
+    /// The JIT frame trampoline and the function it calls (valid while the
+    /// `Function`'s prepared call lives: the trampoline belongs to it, and a
+    /// `Function`'s call object never changes tier).
+    trampoline: crate::call::DirectEntry,
+    code: *const c_void,
     /// Byte offset in the frame and kind of each argument.
     args: Box<[(u32, FrameKind)]>,
     /// Every argument is [`FrameKind::Signed64`] at offset `16 * i` (a
@@ -79,7 +84,12 @@ const FRAME_FAST_BYTES: usize = 16 * SIMPLE_ARGS;
 impl FrameFast {
     /// The converter for `simple` with the frame `offsets` of its call, or
     /// `None` when a parameter or the result is not of the kinds above.
-    fn new(simple: &Simple, offsets: &[u32]) -> Option<FrameFast> {
+    fn new(
+        simple: &Simple,
+        trampoline: crate::call::DirectEntry,
+        code: *const c_void,
+        offsets: &[u32],
+    ) -> Option<FrameFast> {
         if offsets.len() != simple.params.len() {
             return None;
         }
@@ -115,6 +125,8 @@ impl FrameFast {
             .enumerate()
             .all(|(i, &(off, k))| off as usize == 16 * i && matches!(k, FrameKind::Signed64));
         Some(FrameFast {
+            trampoline,
+            code,
             args,
             all_signed64,
             ret,
@@ -215,8 +227,9 @@ impl Simple {
     }
 }
 
-// SAFETY: `code` is the address of a C function, callable from any thread;
-// the other fields are Send + Sync.
+// SAFETY: `code` (and `frame_fast`'s copy of it) is the address of a C
+// function, callable from any thread; `frame_fast`'s trampoline is immutable
+// generated code owned by `fixed`; the other fields are Send + Sync.
 unsafe impl Send for Function {}
 // SAFETY: `&Function` only reads `code` and immutable fields, and the
 // variadic cache is behind a mutex.
@@ -269,7 +282,9 @@ impl Function {
             (sig.params, sig.ret, sig.variadic, fixed, simple)
         };
         let frame_fast = match (&simple, &fixed) {
-            (Some(s), Some(raw)) => raw.frame_trampoline().and_then(|(_, _, offs)| FrameFast::new(s, offs)),
+            (Some(s), Some(raw)) => raw
+                .frame_trampoline()
+                .and_then(|(t, code, offs)| FrameFast::new(s, t, code, offs)),
             _ => None,
         };
         Ok(Function {
@@ -358,8 +373,8 @@ impl Function {
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value> {
         if let Some(ff) = &self.frame_fast {
             // SAFETY: our caller's contract is `call_frame_fast`'s.
-            if let Some(r) = unsafe { self.call_frame_fast(ff, args) } {
-                return r;
+            if let Some(v) = unsafe { self.call_frame_fast(ff, args) } {
+                return Ok(v);
             }
         }
         // SAFETY: our caller's contract is `call_simple`'s.
@@ -374,17 +389,15 @@ impl Function {
     /// straight into an on-stack argument frame, the JIT tier's frame
     /// trampoline called (no argument pointers, no NULL checks), the result
     /// decoded. `None` (nothing called) when an argument is not the exact
-    /// kind this path takes or the call no longer takes the JIT tier.
+    /// kind this path takes.
     ///
     /// # Safety
     /// As for [`Function::call`].
     #[inline]
-    unsafe fn call_frame_fast(&self, ff: &FrameFast, args: &[Value]) -> Option<Result<Value>> {
+    unsafe fn call_frame_fast(&self, ff: &FrameFast, args: &[Value]) -> Option<Value> {
         if args.len() != ff.args.len() {
             return None;
         }
-        let raw = self.fixed.as_ref()?;
-        let (trampoline, code, _) = raw.frame_trampoline()?;
         #[repr(C, align(16))]
         struct Frame([std::mem::MaybeUninit<u64>; FRAME_FAST_BYTES / 8]);
         let mut frame = Frame([std::mem::MaybeUninit::uninit(); FRAME_FAST_BYTES / 8]);
@@ -401,11 +414,13 @@ impl Function {
             self.fill_frame(ff, args, base)?;
         }
         let mut ret = [0u64; 2];
+        let (trampoline, code) = (ff.trampoline, ff.code);
         // SAFETY: the frame trampoline was generated for this call's plan and
-        // frame layout (it lives as long as `raw`); every argument slot holds
-        // a value of its type; `ret` has room for any of the results taken.
+        // frame layout and lives as long as `self.fixed` (see `FrameFast`);
+        // every argument slot holds a value of its type; `ret` has room for
+        // any of the results taken.
         errno::around(|| unsafe { trampoline(code, base as *const *const c_void, ret.as_mut_ptr() as *mut c_void) });
-        Some(Ok(match ff.ret {
+        Some(match ff.ret {
             SimpleRet::Int { size, signed } => {
                 let shift = 64 - 8 * size as u32;
                 Value::Int(if signed {
@@ -416,7 +431,7 @@ impl Function {
             }
             SimpleRet::Double => Value::Float(f64::from_bits(ret[0])),
             _ => Value::Null,
-        }))
+        })
     }
 
     /// Writes `args` into the frame at `base` per `ff` (see
