@@ -78,6 +78,17 @@ struct FrameFast {
     ret: SimpleRet,
 }
 
+/// The integer result of `size` bytes in the low bytes of the register
+/// word `raw`, sign- or zero-extended.
+fn int_result(raw: u64, size: u8, signed: bool) -> i128 {
+    let shift = 64 - 8 * size as u32;
+    if signed {
+        ((raw << shift) as i64 >> shift) as i128
+    } else {
+        ((raw << shift) >> shift) as i128
+    }
+}
+
 /// Bytes of the on-stack frame [`Function::call`] fills (16 per argument).
 const FRAME_FAST_BYTES: usize = 16 * SIMPLE_ARGS;
 
@@ -131,6 +142,73 @@ impl FrameFast {
             all_signed64,
             ret,
         })
+    }
+
+    /// The per-signature path of [`Function::call`]: each argument converted
+    /// straight into an on-stack argument frame, the JIT tier's frame
+    /// trampoline called (no argument pointers, no NULL checks), the result
+    /// decoded. `None` (nothing called) when an argument is not the exact
+    /// kind this path takes.
+    ///
+    /// # Safety
+    /// As for [`Function::call`].
+    #[inline]
+    unsafe fn call(&self, args: &[Value]) -> Option<Value> {
+        if args.len() != self.args.len() {
+            return None;
+        }
+        #[repr(C, align(16))]
+        struct Frame([std::mem::MaybeUninit<u64>; FRAME_FAST_BYTES / 8]);
+        let mut frame = Frame([std::mem::MaybeUninit::uninit(); FRAME_FAST_BYTES / 8]);
+        let base = frame.0.as_mut_ptr() as *mut u8;
+        if self.all_signed64 {
+            for (k, v) in args.iter().enumerate() {
+                let Value::Int(x) = v else { return None };
+                let x = i64::try_from(*x).ok()?;
+                // SAFETY: `16 * k + 8 <= FRAME_FAST_BYTES` (`args.len()` is
+                // the parameter count, at most SIMPLE_ARGS).
+                unsafe { (base.add(16 * k) as *mut i64).write(x) };
+            }
+        } else {
+            self.fill(args, base)?;
+        }
+        let mut ret = [0u64; 2];
+        let (trampoline, code) = (self.trampoline, self.code);
+        // SAFETY: the frame trampoline was generated for this call's plan and
+        // frame layout and lives as long as the `Function` (see `FrameFast`);
+        // every argument slot holds a value of its type; `ret` has room for
+        // any of the results taken.
+        errno::around(|| unsafe { trampoline(code, base as *const *const c_void, ret.as_mut_ptr() as *mut c_void) });
+        Some(match self.ret {
+            SimpleRet::Int { size, signed } => Value::Int(int_result(ret[0], size, signed)),
+            SimpleRet::Double => Value::Float(f64::from_bits(ret[0])),
+            _ => Value::Null,
+        })
+    }
+
+    /// Writes `args` into the frame at `base` (see [`FrameFast::call`]);
+    /// `None` for an argument of another kind.
+    fn fill(&self, args: &[Value], base: *mut u8) -> Option<()> {
+        for (&(off, kind), v) in self.args.iter().zip(args) {
+            // SAFETY: `off + 8 <= FRAME_FAST_BYTES` (checked in `FrameFast::new`),
+            // 8-aligned (frame slots are 16-aligned).
+            let slot = unsafe { base.add(off as usize) };
+            let bits = match (kind, v) {
+                (FrameKind::Signed64, Value::Int(x)) => i64::try_from(*x).ok()? as u64,
+                (FrameKind::Unsigned64, Value::Int(x)) => u64::try_from(*x).ok()?,
+                (FrameKind::Narrow { min, max }, Value::Int(x)) => {
+                    let x = i64::try_from(*x).ok().filter(|x| (min..=max).contains(x))?;
+                    x as u64
+                }
+                (FrameKind::Double, Value::Float(x)) => x.to_bits(),
+                // Anything else (conversions, errors): the general paths.
+                _ => return None,
+            };
+            // SAFETY: see `slot`; little-endian, so a narrower argument's
+            // bytes are the low bytes the trampoline reads.
+            unsafe { (slot as *mut u64).write(bits) };
+        }
+        Some(())
     }
 }
 
@@ -372,8 +450,8 @@ impl Function {
     /// [safety model](crate#safety-model).
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value> {
         if let Some(ff) = &self.frame_fast {
-            // SAFETY: our caller's contract is `call_frame_fast`'s.
-            if let Some(v) = unsafe { self.call_frame_fast(ff, args) } {
+            // SAFETY: our caller's contract is `FrameFast::call`'s.
+            if let Some(v) = unsafe { ff.call(args) } {
                 return Ok(v);
             }
         }
@@ -383,80 +461,6 @@ impl Function {
         }
         // SAFETY: our caller's contract is `call_inner`'s.
         unsafe { self.call_inner(args, None) }
-    }
-
-    /// The per-signature path of [`Function::call`]: each argument converted
-    /// straight into an on-stack argument frame, the JIT tier's frame
-    /// trampoline called (no argument pointers, no NULL checks), the result
-    /// decoded. `None` (nothing called) when an argument is not the exact
-    /// kind this path takes.
-    ///
-    /// # Safety
-    /// As for [`Function::call`].
-    #[inline]
-    unsafe fn call_frame_fast(&self, ff: &FrameFast, args: &[Value]) -> Option<Value> {
-        if args.len() != ff.args.len() {
-            return None;
-        }
-        #[repr(C, align(16))]
-        struct Frame([std::mem::MaybeUninit<u64>; FRAME_FAST_BYTES / 8]);
-        let mut frame = Frame([std::mem::MaybeUninit::uninit(); FRAME_FAST_BYTES / 8]);
-        let base = frame.0.as_mut_ptr() as *mut u8;
-        if ff.all_signed64 {
-            for (k, v) in args.iter().enumerate() {
-                let Value::Int(x) = v else { return None };
-                let x = i64::try_from(*x).ok()?;
-                // SAFETY: `16 * k + 8 <= FRAME_FAST_BYTES` (`args.len()` is
-                // the parameter count, at most SIMPLE_ARGS).
-                unsafe { (base.add(16 * k) as *mut i64).write(x) };
-            }
-        } else {
-            self.fill_frame(ff, args, base)?;
-        }
-        let mut ret = [0u64; 2];
-        let (trampoline, code) = (ff.trampoline, ff.code);
-        // SAFETY: the frame trampoline was generated for this call's plan and
-        // frame layout and lives as long as `self.fixed` (see `FrameFast`);
-        // every argument slot holds a value of its type; `ret` has room for
-        // any of the results taken.
-        errno::around(|| unsafe { trampoline(code, base as *const *const c_void, ret.as_mut_ptr() as *mut c_void) });
-        Some(match ff.ret {
-            SimpleRet::Int { size, signed } => {
-                let shift = 64 - 8 * size as u32;
-                Value::Int(if signed {
-                    ((ret[0] << shift) as i64 >> shift) as i128
-                } else {
-                    ((ret[0] << shift) >> shift) as i128
-                })
-            }
-            SimpleRet::Double => Value::Float(f64::from_bits(ret[0])),
-            _ => Value::Null,
-        })
-    }
-
-    /// Writes `args` into the frame at `base` per `ff` (see
-    /// [`Function::call_frame_fast`]); `None` for an argument of another kind.
-    fn fill_frame(&self, ff: &FrameFast, args: &[Value], base: *mut u8) -> Option<()> {
-        for (&(off, kind), v) in ff.args.iter().zip(args) {
-            // SAFETY: `off + 8 <= FRAME_FAST_BYTES` (checked in `FrameFast::new`),
-            // 8-aligned (frame slots are 16-aligned).
-            let slot = unsafe { base.add(off as usize) };
-            let bits = match (kind, v) {
-                (FrameKind::Signed64, Value::Int(x)) => i64::try_from(*x).ok()? as u64,
-                (FrameKind::Unsigned64, Value::Int(x)) => u64::try_from(*x).ok()?,
-                (FrameKind::Narrow { min, max }, Value::Int(x)) => {
-                    let x = i64::try_from(*x).ok().filter(|x| (min..=max).contains(x))?;
-                    x as u64
-                }
-                (FrameKind::Double, Value::Float(x)) => x.to_bits(),
-                // Anything else (conversions, errors): the general paths.
-                _ => return None,
-            };
-            // SAFETY: see `slot`; little-endian, so a narrower argument's
-            // bytes are the low bytes the trampoline reads.
-            unsafe { (slot as *mut u64).write(bits) };
-        }
-        Some(())
     }
 
     /// The allocation-free path of [`Function::call`]; `None` when the call
@@ -530,15 +534,11 @@ impl Function {
         }
         Some(Ok(match simple.ret {
             SimpleRet::Void => Value::Null,
-            SimpleRet::Int { size, signed } => {
-                let raw = u64::from_le_bytes(ret.0[..8].try_into().ok()?);
-                let shift = 64 - 8 * size as u32;
-                Value::Int(if signed {
-                    ((raw << shift) as i64 >> shift) as i128
-                } else {
-                    ((raw << shift) >> shift) as i128
-                })
-            }
+            SimpleRet::Int { size, signed } => Value::Int(int_result(
+                u64::from_le_bytes(ret.0[..8].try_into().ok()?),
+                size,
+                signed,
+            )),
             SimpleRet::Double => Value::Float(f64::from_le_bytes(ret.0[..8].try_into().ok()?)),
             SimpleRet::Prim(p) => decode_prim(p, target, &ret.0),
             SimpleRet::Pointer(pt) => {

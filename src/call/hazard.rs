@@ -24,7 +24,6 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicPtr, AtomicU8, Ordering};
-use std::sync::OnceLock;
 
 /// Hazard words per thread (levels of nested callbacks served without atomics).
 pub(crate) const PER_THREAD: usize = 8;
@@ -166,14 +165,13 @@ pub(crate) fn enabled() -> bool {
     }
 }
 
+/// Decides [`enabled`] (threads deciding at once reach the same answer;
+/// registering for expedited membarriers twice is harmless).
 #[cold]
 fn decide(state: &AtomicU8) -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    let on = *ON.get_or_init(|| {
-        std::env::var("ABICALL_CALLBACK_SYNC").as_deref() != Ok("atomic")
-            && membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
-            && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
-    });
+    let on = std::env::var("ABICALL_CALLBACK_SYNC").as_deref() != Ok("atomic")
+        && membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
+        && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
     state.store(if on { 1 } else { 2 }, Ordering::Relaxed);
     on
 }

@@ -114,14 +114,20 @@ pub(crate) fn host_variant(target: crate::Target) -> Result<Option<Error>> {
             None,
             format!("libffi in this process follows the {h} convention, not {target}"),
         ))),
-        _ => Err(Error::Host {
-            target: Some(target),
-            host,
-            message: format!(
-                "cannot call functions for target {target} on this host ({})",
-                host.map_or("unsupported".to_string(), |h| h.to_string())
-            ),
-        }),
+        _ => Err(other_target(target)),
+    }
+}
+
+/// The error for calling functions of `target` on a host of another target.
+fn other_target(target: crate::Target) -> Error {
+    let host = crate::Target::host();
+    Error::Host {
+        target: Some(target),
+        host,
+        message: format!(
+            "cannot call functions for target {target} on this host ({})",
+            host.map_or("unsupported".to_string(), |h| h.to_string())
+        ),
     }
 }
 
@@ -150,17 +156,8 @@ impl RawCall {
                 "cannot prepare a call to a NULL function pointer",
             ));
         }
-        let host = crate::Target::host();
-        if host != Some(types.target()) {
-            return Err(Error::Host {
-                target: Some(types.target()),
-                host,
-                message: format!(
-                    "cannot call functions for target {} on this host ({})",
-                    types.target(),
-                    host.map_or("unsupported".to_string(), |h| h.to_string())
-                ),
-            });
+        if crate::Target::host() != Some(types.target()) {
+            return Err(other_target(types.target()));
         }
         let plan = abi::plan_func(types, func, variadic_args)?;
         // SAFETY: `code` is a function of type `func` valid while the result
@@ -472,22 +469,13 @@ impl RawCall {
     /// pointers inside the arguments must be what the C function expects.
     #[inline]
     pub unsafe fn call(&self, args: &[*const c_void], ret: *mut c_void) -> Result<()> {
-        if let Some(trampoline) = self.jit {
-            if args.len() == self.nargs as usize && (!ret.is_null() || !self.has_ret) {
-                // SAFETY: the trampoline was generated from this call's plan
-                // and lives as long as `inner`; one argument pointer per
-                // planned argument (checked above), NULL ones refused by the
-                // trampoline before anything is called; the caller
-                // guarantees the rest.
-                let refused = errno::around(|| unsafe { trampoline(self.code, args.as_ptr(), ret) });
-                if refused == 0 {
-                    return Ok(());
-                }
-            }
-            return Err(self.bad_call(args));
+        // SAFETY: our caller's contract is `call_if_jit`'s (the same as `call`'s).
+        match unsafe { self.call_if_jit(args, ret) } {
+            Some(true) => Ok(()),
+            Some(false) => Err(self.bad_call(args)),
+            // SAFETY: our caller's contract is `call_other`'s (the same as `call`'s).
+            None => unsafe { self.call_other(args, ret) },
         }
-        // SAFETY: our caller's contract is `call_other`'s (the same as `call`'s).
-        unsafe { self.call_other(args, ret) }
     }
 
     /// On the JIT tier, [`RawCall::call`] answering only whether the
@@ -507,10 +495,10 @@ impl RawCall {
         if args.len() != self.nargs as usize || (ret.is_null() && self.has_ret) {
             return Some(false);
         }
-        // SAFETY: as in `call`: the trampoline was generated from this
-        // call's plan and lives as long as `inner`; one argument pointer per
-        // planned argument, NULL ones refused by the trampoline; the caller
-        // guarantees the rest.
+        // SAFETY: the trampoline was generated from this call's plan and
+        // lives as long as `inner`; one argument pointer per planned argument
+        // (checked above), NULL ones refused by the trampoline before
+        // anything is called; the caller guarantees the rest.
         Some(errno::around(|| unsafe { trampoline(self.code, args.as_ptr(), ret) }) == 0)
     }
 

@@ -10,81 +10,67 @@ use crate::decls::Decls;
 use crate::target::{Arch, Target};
 use crate::types::{FieldDecl, Prim, RecordAttrs, RecordKind, TypeId, Types};
 
-/// The scalar builtin typedef names, as `'static` strings for
-/// [`Types::alias`] (the names of [`prim_of`]).
-const BUILTIN_NAMES: &[&str] = &[
-    "int8_t",
-    "int_least8_t",
-    "uint8_t",
-    "uint_least8_t",
-    "int16_t",
-    "int_least16_t",
-    "uint16_t",
-    "uint_least16_t",
-    "int32_t",
-    "int_least32_t",
-    "uint32_t",
-    "uint_least32_t",
-    "int64_t",
-    "int_least64_t",
-    "intmax_t",
-    "ssize_t",
-    "intptr_t",
-    "ptrdiff_t",
-    "uint64_t",
-    "uint_least64_t",
-    "uintmax_t",
-    "size_t",
-    "uintptr_t",
-    "int_fast8_t",
-    "uint_fast8_t",
-    "int_fast16_t",
-    "uint_fast16_t",
-    "int_fast32_t",
-    "uint_fast32_t",
-    "int_fast64_t",
-    "uint_fast64_t",
-    "wchar_t",
-    "char16_t",
-    "char32_t",
-    "__int128_t",
-    "__uint128_t",
-];
-
 /// Whether `name` is a builtin typedef name.
 pub(crate) fn is_builtin(name: &str) -> bool {
     prim_of(name, Target::X86_64SysV).is_some() || matches!(name, "__builtin_va_list" | "va_list" | "__gnuc_va_list")
 }
 
-fn prim_of(name: &str, t: Target) -> Option<Prim> {
+/// The scalar builtin typedefs: name, type on glibc targets, type on Apple
+/// arm64 (`wchar_t` follows the target's signedness, see [`prim_of`]).
+const SCALARS: &[(&str, Prim, Prim)] = {
     use Prim::*;
-    Some(match name {
-        "int8_t" | "int_least8_t" => SChar,
-        "uint8_t" | "uint_least8_t" => UChar,
-        "int16_t" | "int_least16_t" => Short,
-        "uint16_t" | "uint_least16_t" => UShort,
-        "int32_t" | "int_least32_t" => Int,
-        "uint32_t" | "uint_least32_t" => UInt,
-        "int64_t" | "int_least64_t" | "intmax_t" | "ssize_t" | "intptr_t" | "ptrdiff_t" => Long,
-        "uint64_t" | "uint_least64_t" | "uintmax_t" | "size_t" | "uintptr_t" => ULong,
+    &[
+        ("int8_t", SChar, SChar),
+        ("int_least8_t", SChar, SChar),
+        ("uint8_t", UChar, UChar),
+        ("uint_least8_t", UChar, UChar),
+        ("int16_t", Short, Short),
+        ("int_least16_t", Short, Short),
+        ("uint16_t", UShort, UShort),
+        ("uint_least16_t", UShort, UShort),
+        ("int32_t", Int, Int),
+        ("int_least32_t", Int, Int),
+        ("uint32_t", UInt, UInt),
+        ("uint_least32_t", UInt, UInt),
+        ("int64_t", Long, Long),
+        ("int_least64_t", Long, Long),
+        ("intmax_t", Long, Long),
+        ("ssize_t", Long, Long),
+        ("intptr_t", Long, Long),
+        ("ptrdiff_t", Long, Long),
+        ("uint64_t", ULong, ULong),
+        ("uint_least64_t", ULong, ULong),
+        ("uintmax_t", ULong, ULong),
+        ("size_t", ULong, ULong),
+        ("uintptr_t", ULong, ULong),
         // <stdint.h> "fast" types: glibc widens 16/32-bit ones to `long`,
         // Apple keeps the exact widths.
-        "int_fast8_t" => SChar,
-        "uint_fast8_t" => UChar,
-        "int_fast16_t" if t == Target::Aarch64Apple => Short,
-        "uint_fast16_t" if t == Target::Aarch64Apple => UShort,
-        "int_fast32_t" if t == Target::Aarch64Apple => Int,
-        "uint_fast32_t" if t == Target::Aarch64Apple => UInt,
-        "int_fast16_t" | "int_fast32_t" | "int_fast64_t" => Long,
-        "uint_fast16_t" | "uint_fast32_t" | "uint_fast64_t" => ULong,
-        "wchar_t" if t.wchar_is_signed() => Int,
-        "wchar_t" => UInt,
-        "char16_t" => UShort,
-        "char32_t" => UInt,
-        "__int128_t" => Int128,
-        "__uint128_t" => UInt128,
-        _ => return None,
-    })
+        ("int_fast8_t", SChar, SChar),
+        ("uint_fast8_t", UChar, UChar),
+        ("int_fast16_t", Long, Short),
+        ("uint_fast16_t", ULong, UShort),
+        ("int_fast32_t", Long, Int),
+        ("uint_fast32_t", ULong, UInt),
+        ("int_fast64_t", Long, Long),
+        ("uint_fast64_t", ULong, ULong),
+        ("wchar_t", Int, Int),
+        ("char16_t", UShort, UShort),
+        ("char32_t", UInt, UInt),
+        ("__int128_t", Int128, Int128),
+        ("__uint128_t", UInt128, UInt128),
+    ]
+};
+
+/// The scalar builtin typedef `name` on `t`: its `'static` spelling (for
+/// [`Types::alias`]) and its type.
+fn prim_of(name: &str, t: Target) -> Option<(&'static str, Prim)> {
+    let &(n, glibc, apple) = SCALARS.iter().find(|e| e.0 == name)?;
+    let p = match n {
+        "wchar_t" if !t.wchar_is_signed() => Prim::UInt,
+        _ if t == Target::Aarch64Apple => apple,
+        _ => glibc,
+    };
+    Some((n, p))
 }
 
 /// Resolves a builtin typedef (creating and caching its type), or `None`.
@@ -93,14 +79,11 @@ pub(crate) fn resolve(types: &mut Types, decls: &mut Decls, name: &str) -> Optio
         return Some(id);
     }
     let t = types.target();
-    let id = if let Some(p) = prim_of(name, t) {
+    let id = if let Some((n, p)) = prim_of(name, t) {
         // Kept as a distinct, compatible type spelt with its name (as cffi
         // keeps `size_t`, `int32_t`, ...).
         let prim = types.prim(p);
-        match BUILTIN_NAMES.iter().find(|&&n| n == name) {
-            Some(&n) => types.alias(prim, n),
-            None => prim,
-        }
+        types.alias(prim, n)
     } else if is_builtin(name) {
         va_list(types, decls)
     } else {

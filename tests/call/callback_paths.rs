@@ -394,19 +394,14 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
             self.0.fetch_add(1, SeqCst);
         }
     }
+    type IntFn = extern "C" fn(i32) -> i32;
     let mut ffi = Ffi::host().unwrap();
     let int_int = ffi.type_of("int (int)").unwrap();
     let t = ffi.types();
-    let quiet = || CallbackOptions {
-        on_error: Some(Box::new(|_: &str| {})),
-        error_return: Some((-1i32).to_le_bytes().to_vec()),
-    };
-    for tier in Tier::ALL {
-        if !tier.available() {
-            continue;
-        }
-        // 1. No call inside: dropped by `drop`.
-        let drops = Arc::new(AtomicUsize::new(0));
+    // An `int (int)` callback of `tier` running `body`, whose closure holds
+    // a `Counted` (its drops are counted in `drops`); a call after drop
+    // returns -1.
+    let counted = |tier: Tier, drops: &Arc<AtomicUsize>, body: Box<dyn Fn(i32) -> i32 + Send + Sync>| {
         let c = Counted(drops.clone());
         let cb = RawCallback::with_tier(
             &t,
@@ -414,15 +409,27 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
             Box::new(move |a, r| {
                 let _ = &c;
                 // SAFETY: an int in, an int out.
-                unsafe { *(r as *mut i32) = *(a[0] as *const i32) + 1 };
+                unsafe { *(r as *mut i32) = body(*(a[0] as *const i32)) };
                 Ok(())
             }),
-            quiet(),
+            CallbackOptions {
+                on_error: Some(Box::new(|_: &str| {})),
+                error_return: Some((-1i32).to_le_bytes().to_vec()),
+            },
             tier,
         )
         .unwrap();
         // SAFETY: the callback has type `int (int)`.
-        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+        let g: IntFn = unsafe { std::mem::transmute(cb.code()) };
+        (cb, g)
+    };
+    for tier in Tier::ALL {
+        if !tier.available() {
+            continue;
+        }
+        // 1. No call inside: dropped by `drop`.
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (cb, g) = counted(tier, &drops, Box::new(|x| x + 1));
         assert_eq!(g(1), 2, "{tier}");
         drop(cb);
         assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped at drop");
@@ -431,28 +438,18 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
 
         // 2. Dropped from inside its own closure: dropped when that call leaves.
         let drops = Arc::new(AtomicUsize::new(0));
-        let c = Counted(drops.clone());
         let cell: Arc<Mutex<Option<RawCallback>>> = Arc::new(Mutex::new(None));
-        let inner = cell.clone();
-        let seen = drops.clone();
-        let cb = RawCallback::with_tier(
-            &t,
-            int_int,
-            Box::new(move |a, r| {
-                let _ = &c;
+        let (inner, seen) = (cell.clone(), drops.clone());
+        let (cb, g) = counted(
+            tier,
+            &drops,
+            Box::new(move |x| {
                 drop(inner.lock().unwrap().take());
                 // Still alive while this call runs.
                 assert_eq!(seen.load(SeqCst), 0);
-                // SAFETY: an int in, an int out.
-                unsafe { *(r as *mut i32) = *(a[0] as *const i32) * 10 };
-                Ok(())
+                x * 10
             }),
-            quiet(),
-            tier,
-        )
-        .unwrap();
-        // SAFETY: as above.
-        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+        );
         *cell.lock().unwrap() = Some(cb);
         assert_eq!(g(4), 40, "{tier}");
         assert_eq!(drops.load(SeqCst), 1, "{tier}: dropped as the call left");
@@ -460,23 +457,14 @@ fn the_closure_is_dropped_once_when_no_call_runs_it() {
 
         // 3. Dropped by another thread while calls run.
         let drops = Arc::new(AtomicUsize::new(0));
-        let c = Counted(drops.clone());
-        let cb = RawCallback::with_tier(
-            &t,
-            int_int,
-            Box::new(move |a, r| {
-                let _ = &c;
-                std::thread::yield_now();
-                // SAFETY: an int in, an int out.
-                unsafe { *(r as *mut i32) = *(a[0] as *const i32) };
-                Ok(())
-            }),
-            quiet(),
+        let (cb, g) = counted(
             tier,
-        )
-        .unwrap();
-        // SAFETY: as above.
-        let g: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code()) };
+            &drops,
+            Box::new(|x| {
+                std::thread::yield_now();
+                x
+            }),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let callers: Vec<_> = (0..4)
             .map(|_| {

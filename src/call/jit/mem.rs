@@ -366,66 +366,17 @@ fn new_chunk() -> Option<Chunk> {
     chunk
 }
 
-/// A private `MAP_JIT` mapping for one block (Apple arm64): made writable
-/// for this thread only while the code is copied in, executable otherwise.
-#[cfg(target_os = "macos")]
+/// A private mapping for one block: written, then executable and never
+/// written again (see `seal`).
 fn own(code: &[u8]) -> Option<CodeBlock> {
     let len = code.len().div_ceil(PAGE) * PAGE;
     // SAFETY: a fresh anonymous private mapping.
-    let p = unsafe {
-        mmap(
-            std::ptr::null_mut(),
-            len,
-            PROT_READ | PROT_WRITE | PROT_EXEC,
-            MAP_PRIVATE | MAP_ANONYMOUS | MAP_JIT,
-            -1,
-            0,
-        )
-    };
+    let p = unsafe { mmap(std::ptr::null_mut(), len, OWN_PROT, OWN_FLAGS, -1, 0) };
     if p as isize == -1 || p.is_null() {
         return None;
     }
-    // SAFETY: `MAP_JIT` pages become writable (and not executable) for this
-    // thread between the two calls; nothing runs this fresh mapping yet;
-    // it has `len` ≥ code.len() bytes.
-    unsafe {
-        pthread_jit_write_protect_np(0);
-        std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
-        std::ptr::write_bytes((p as *mut u8).add(code.len()), FILL, len - code.len());
-        pthread_jit_write_protect_np(1);
-    }
-    flush(p as usize, len);
-    Some(CodeBlock {
-        addr: p as usize,
-        home: Home::Own { len },
-    })
-}
-
-/// A private mapping for one block: written, then made read+execute.
-#[cfg(target_os = "linux")]
-fn own(code: &[u8]) -> Option<CodeBlock> {
-    let len = code.len().div_ceil(PAGE) * PAGE;
-    // SAFETY: a fresh anonymous private mapping.
-    let p = unsafe {
-        mmap(
-            std::ptr::null_mut(),
-            len,
-            PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p as isize == -1 || p.is_null() {
-        return None;
-    }
-    // SAFETY: the fresh writable mapping has `len` ≥ code.len() bytes.
-    unsafe {
-        std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
-        std::ptr::write_bytes((p as *mut u8).add(code.len()), FILL, len - code.len());
-    }
-    // SAFETY: our mapping; from now on it is never written.
-    if unsafe { mprotect(p, len, PROT_READ | PROT_EXEC) } != 0 {
+    // SAFETY: our fresh mapping of `len` ≥ code.len() bytes, run by nothing yet.
+    if !unsafe { seal(p as *mut u8, len, code) } {
         // SAFETY: our mapping, never handed out.
         unsafe { munmap(p, len) };
         return None;
@@ -435,6 +386,54 @@ fn own(code: &[u8]) -> Option<CodeBlock> {
         addr: p as usize,
         home: Home::Own { len },
     })
+}
+
+/// How `own` maps a block: read+write, then `mprotect`ed (Linux); `MAP_JIT`
+/// read+write+execute, writable for one thread at a time (Apple arm64).
+#[cfg(target_os = "linux")]
+const OWN_PROT: i32 = PROT_READ | PROT_WRITE;
+#[cfg(target_os = "linux")]
+const OWN_FLAGS: i32 = MAP_PRIVATE | MAP_ANONYMOUS;
+#[cfg(target_os = "macos")]
+const OWN_PROT: i32 = PROT_READ | PROT_WRITE | PROT_EXEC;
+#[cfg(target_os = "macos")]
+const OWN_FLAGS: i32 = MAP_PRIVATE | MAP_ANONYMOUS | MAP_JIT;
+
+/// Copies `code` into the fresh mapping `p` of `len` bytes (the rest
+/// filled with `FILL`) and makes it executable and read-only: `mprotect`
+/// to read+execute; `false` when refused.
+///
+/// # Safety
+/// `p` is a fresh private mapping of `len` ≥ `code.len()` bytes made by
+/// `own`, which nothing runs yet.
+#[cfg(target_os = "linux")]
+unsafe fn seal(p: *mut u8, len: usize, code: &[u8]) -> bool {
+    // SAFETY: the fresh writable mapping has `len` ≥ code.len() bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p, code.len());
+        std::ptr::write_bytes(p.add(code.len()), FILL, len - code.len());
+    }
+    // SAFETY: our mapping; from now on it is never written.
+    unsafe { mprotect(p as *mut c_void, len, PROT_READ | PROT_EXEC) == 0 }
+}
+
+/// As the Linux `seal`, for a `MAP_JIT` mapping (Apple arm64): writable
+/// (and not executable) for this thread only while the code is copied in.
+///
+/// # Safety
+/// As for the Linux `seal`.
+#[cfg(target_os = "macos")]
+unsafe fn seal(p: *mut u8, len: usize, code: &[u8]) -> bool {
+    // SAFETY: `MAP_JIT` pages become writable (and not executable) for this
+    // thread between the two calls; nothing runs this fresh mapping yet;
+    // it has `len` ≥ code.len() bytes.
+    unsafe {
+        pthread_jit_write_protect_np(0);
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p, code.len());
+        std::ptr::write_bytes(p.add(code.len()), FILL, len - code.len());
+        pthread_jit_write_protect_np(1);
+    }
+    true
 }
 
 /// Makes the instruction cache see bytes just written for `[x, x + len)`.
