@@ -695,6 +695,46 @@ enum abicall_status abicall_call(const struct abicall_function *f,
                                  struct abicall_error *err);
 
 /*
+ The layout of the call's *argument frame*, for an interpreter that
+ writes argument values instead of building an array of pointers:
+ argument `i`'s bytes (its type's, in C layout; for a variadic argument
+ the type given in `var_types`) go at byte `offsets[i]` of a 16-aligned
+ block of `*out_size` bytes, which `abicall_call_frame` reads. `n` is the
+ room in `offsets` (at least `abicall_function_arg_count`; `offsets` may
+ be NULL when that count is 0). The block may live on the caller's stack
+ and be reused: slots keep their bytes between calls.
+ `ABICALL_E_RESOURCE` when the arguments take more than 1 MiB.
+
+ # Safety
+ `f` is a call object; `offsets` has room for `n` values; `out_size`
+ writable; `err` NULL or writable.
+ */
+enum abicall_status abicall_function_frame_layout(const struct abicall_function *f,
+                                                  uint32_t *offsets,
+                                                  size_t n,
+                                                  size_t *out_size,
+                                                  struct abicall_error *err);
+
+/*
+ Calls the function with its arguments in an argument frame laid out as
+ `abicall_function_frame_layout` says; the result goes to `ret` as for
+ `abicall_call` (NULL allowed for `void`), `errno` and callback failures
+ as for `abicall_call`. On the JIT tier the frame has a trampoline of its
+ own that reads each argument at its offset (no pointer array, no NULL
+ checks). No allocation and no lock on this path (for up to 16 arguments
+ off the JIT tier). `ABICALL_E_CALL` for a NULL or misaligned frame.
+
+ # Safety
+ `frame` is 16-aligned and holds a valid value of each argument's type at
+ its offset; `ret` has `abicall_function_ret_size` writable bytes; the
+ values are what the C function expects (pointers inside them included).
+ */
+enum abicall_status abicall_call_frame(const struct abicall_function *f,
+                                       const void *frame,
+                                       void *ret,
+                                       struct abicall_error *err);
+
+/*
  The direct entry of a call object, for an interpreter's hot path: a
  function pointer and its data, called without the handle check, the
  argument-count check or an `abicall_error`. On the JIT tier (x86_64 and aarch64

@@ -361,8 +361,9 @@ impl Function {
         };
         let frame_fast = match (&simple, &fixed) {
             (Some(s), Some(raw)) => raw
-                .frame_trampoline()
-                .and_then(|(t, code, offs)| FrameFast::new(s, t, code, offs)),
+                .frame_entry()
+                .zip(raw.frame_layout())
+                .and_then(|(t, (offs, _))| FrameFast::new(s, t, raw.code(), offs)),
             _ => None,
         };
         Ok(Function {

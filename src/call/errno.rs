@@ -105,8 +105,18 @@ pub fn set_saved(v: i32) {
 /// and C's `errno` saved after it, reaching the thread-local state once.
 /// A nested call made by a callback during `call` goes through the same
 /// cells, so the value saved last is what C left after the outer call.
+///
+/// What [`crate::call::RawCall::call`] does around its call; for an
+/// embedder calling a trampoline directly ([`crate::call::RawCall::jit_entry`],
+/// [`crate::call::RawCall::frame_entry`]) that wants the same `errno`.
+///
+/// ```
+/// abicall::call::set_errno(5);
+/// let seen = abicall::call::errno::around(|| abicall::call::errno::live());
+/// assert_eq!(seen, 5);
+/// ```
 #[inline(always)]
-pub(crate) fn around<R>(call: impl FnOnce() -> R) -> R {
+pub fn around<R>(call: impl FnOnce() -> R) -> R {
     STATE.with(|s| {
         let at = s.location();
         // SAFETY: `at` is this thread's errno, valid and aligned for the

@@ -436,16 +436,95 @@ impl RawCall {
             + jit(&i.jit_frame)
     }
 
-    /// The argument-frame trampoline and the frame's argument offsets, when
-    /// calls through this object take the JIT tier (compiled on first ask):
-    /// `t(self.code, frame, ret)` reads argument `i` at byte `offsets[i]` of
-    /// `frame` (16-aligned), without saving `errno`.
-    pub(crate) fn frame_trampoline(&self) -> Option<(DirectEntry, *const c_void, &[u32])> {
-        if self.tier != Tier::Jit {
+    /// The layout of this call's *argument frame* (see [`ArgFrame`]):
+    /// argument `i`'s bytes (its declared type's, [`RawCall::frame_arg_size`])
+    /// go at byte `offsets[i]` of a 16-aligned block of `size` bytes.
+    /// `None` when the arguments together take more than 1 MiB.
+    ///
+    /// An interpreter that calls the same function from several threads, or
+    /// re-enters it from a callback, keeps such a block on its own stack and
+    /// calls [`RawCall::call_frame`]; one that does not can use an
+    /// [`ArgFrame`], which owns its block.
+    pub fn frame_layout(&self) -> Option<(&[u32], usize)> {
+        let (offsets, size) = &self.inner.frame_layout;
+        (*size <= MAX_FRAME).then_some((&offsets[..], (*size).max(16)))
+    }
+
+    /// Bytes argument `i` takes in an argument frame (its declared type's
+    /// size: the unpromoted type of a promoted variadic argument), `None`
+    /// past the last argument.
+    pub fn frame_arg_size(&self, i: usize) -> Option<usize> {
+        (i < self.inner.plan.args.len()).then(|| self.inner.declared_size(i))
+    }
+
+    /// Calls with the arguments in a caller-owned frame laid out as
+    /// [`RawCall::frame_layout`] says; the result's [`RawCall::ret_size`]
+    /// bytes go to `ret` (NULL for `void`). `errno` is handled as by
+    /// [`RawCall::call`]. On the JIT tier the frame's own trampoline reads
+    /// each argument at its offset (no argument pointers, no NULL checks);
+    /// the other tiers build the pointer array (on the stack up to 16
+    /// arguments).
+    ///
+    /// # Safety
+    /// `frame` must be 16-aligned and hold a valid value of each argument's
+    /// type at its offset; `ret` as for [`RawCall::call`].
+    pub unsafe fn call_frame(&self, frame: *const u8, ret: *mut c_void) -> Result<()> {
+        let Some((offsets, _)) = self.frame_layout() else {
+            return Err(Error::call(
+                CallErrorKind::Resource,
+                None,
+                "arguments too large for an argument frame (1 MiB)",
+            ));
+        };
+        if frame.is_null() || (frame as usize) % 16 != 0 {
+            return Err(Error::call(
+                CallErrorKind::Null,
+                None,
+                "the argument frame is NULL or not 16-aligned",
+            ));
+        }
+        if let Some(trampoline) = self.frame_entry() {
+            if ret.is_null() && self.has_ret {
+                return Err(Error::call(
+                    CallErrorKind::Null,
+                    None,
+                    "NULL return buffer for a non-void function",
+                ));
+            }
+            // SAFETY: the frame trampoline was generated for this plan and
+            // frame layout (it lives as long as `inner`); the caller's
+            // contract covers the frame's values and `ret`.
+            errno::around(|| unsafe { trampoline(self.code, frame as *const *const c_void, ret) });
+            return Ok(());
+        }
+        let at = |&o: &u32| -> *const c_void {
+            // SAFETY: every offset lies within the frame (layout; caller contract).
+            unsafe { frame.add(o as usize) as *const c_void }
+        };
+        if offsets.len() <= 16 {
+            let mut ptrs = [std::ptr::null::<c_void>(); 16];
+            for (p, o) in ptrs.iter_mut().zip(offsets) {
+                *p = at(o);
+            }
+            // SAFETY: one pointer per argument into the frame (caller contract).
+            unsafe { self.call(&ptrs[..offsets.len()], ret) }
+        } else {
+            let ptrs: Vec<*const c_void> = offsets.iter().map(at).collect();
+            // SAFETY: as above.
+            unsafe { self.call(&ptrs, ret) }
+        }
+    }
+
+    /// The JIT tier's argument-frame trampoline, when calls through this
+    /// object take that tier (compiled on first ask): `t(self.code(),
+    /// frame, ret)` does what [`RawCall::call_frame`] does without its
+    /// checks and without handling `errno`; it returns 0. Valid while this
+    /// object or a clone of it lives.
+    pub fn frame_entry(&self) -> Option<DirectEntry> {
+        if self.tier != Tier::Jit || self.inner.frame_layout.1 > MAX_FRAME {
             return None;
         }
-        let j = self.inner.jit_frame_call()?;
-        Some((j.entry(), self.code, &self.inner.frame_layout.0))
+        self.inner.jit_frame_call().map(JitCall::entry)
     }
 
     /// The JIT tier's trampoline, when calls through this object take that
@@ -884,19 +963,10 @@ impl ArgFrame {
     /// zeroed); `ret` as for [`RawCall::call`].
     #[inline]
     pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
-        if let Some(trampoline) = self.jit {
-            if ret.is_null() && self.call.inner.ret_size > 0 {
-                return Err(Error::call(
-                    CallErrorKind::Null,
-                    None,
-                    "NULL return buffer for a non-void function",
-                ));
-            }
-            // SAFETY: the frame trampoline was generated for this plan and
-            // this frame layout (it lives as long as `call.inner`); the
-            // buffer holds every argument at its offset (caller contract).
-            errno::around(|| unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) });
-            return Ok(());
+        if self.jit.is_some() {
+            // SAFETY: the buffer is 16-aligned, laid out as the call's frame
+            // and holds every argument (caller contract).
+            return unsafe { self.call.call_frame(self.buf.as_ptr() as *const u8, ret) };
         }
         // SAFETY: one pointer per argument into the frame (caller contract
         // for the values).

@@ -419,6 +419,33 @@ fn value_calls_and_frames_do_not_allocate() {
         run();
         assert_eq!(allocs_in(run), 0, "ArgFrame::call allocated ({tier})");
         assert!(frame.set(0, 1i32).is_err(), "a 4-byte value for an 8-byte argument");
+        // A caller-owned frame on the stack: no allocation either.
+        let (offsets, size) = raw.frame_layout().unwrap();
+        assert!(size <= 96, "{size}");
+        let run_own = || {
+            #[repr(C, align(16))]
+            struct F([u8; 96]);
+            let mut f = F([0; 96]);
+            for (i, &o) in offsets.iter().enumerate() {
+                f.0[o as usize..o as usize + 8].copy_from_slice(&(i as i64 + 1).to_le_bytes());
+            }
+            let mut out = 0i64;
+            // SAFETY: six longs at their offsets; an 8-byte result.
+            unsafe { raw.call_frame(f.0.as_ptr(), &mut out as *mut i64 as *mut c_void) }.unwrap();
+            assert_eq!(out, 21);
+        };
+        run_own();
+        assert_eq!(allocs_in(run_own), 0, "RawCall::call_frame allocated ({tier})");
+        let mut out = 0i64;
+        let odd = [0u8; 128];
+        // SAFETY: refused before anything is called (misaligned frame).
+        let e = unsafe {
+            raw.call_frame(
+                odd.as_ptr().wrapping_add((odd.as_ptr() as usize % 16 == 0) as usize),
+                &mut out as *mut i64 as *mut c_void,
+            )
+        };
+        assert!(e.is_err(), "a misaligned frame is refused");
         assert!(frame.set(6, 1i64).is_err(), "past the last argument");
     }
 }

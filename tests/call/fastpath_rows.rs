@@ -116,6 +116,26 @@ fn both_in(
         // SAFETY: every slot written; buffer of ret_size.
         unsafe { frame.call(out.as_mut_ptr() as *mut c_void) }.unwrap();
         assert_eq!(out, fast, "{name}: argument frame on the {tier} tier disagrees");
+        // The same through a caller-owned frame (as an interpreter keeps on its stack).
+        let (offsets, size) = c.frame_layout().unwrap();
+        let mut own = vec![0u128; size / 16];
+        let base = own.as_mut_ptr() as *mut u8;
+        for (i, (&a, &o)) in args.iter().zip(offsets).enumerate() {
+            let len = c.frame_arg_size(i).unwrap();
+            // SAFETY: `a` points to `len` bytes of the argument's declared
+            // type; the slot at `o` has room for them (layout).
+            unsafe { std::ptr::copy_nonoverlapping(a as *const u8, base.add(o as usize), len) };
+        }
+        assert!(c.frame_arg_size(args.len()).is_none());
+        let mut out = vec![0u8; n.max(1)];
+        // SAFETY: a 16-aligned frame with every argument; buffer of ret_size.
+        unsafe { c.call_frame(base, out.as_mut_ptr() as *mut c_void) }.unwrap();
+        assert_eq!(out, fast, "{name}: caller-owned frame on the {tier} tier disagrees");
+        assert_eq!(
+            c.frame_entry().is_some(),
+            tier == Tier::Jit,
+            "{name}: frame entry on {tier}"
+        );
     }
     fast.truncate(n);
     fast

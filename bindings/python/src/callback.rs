@@ -171,10 +171,12 @@ impl Callback {
         })))));
         let shared = Arc::clone(&targets);
         let body = move |args: &[*const c_void], out: *mut c_void| -> Result<(), String> {
-            // Take the GIL the C-API way first: C may call from a foreign
-            // thread, or from inside a call that released the GIL with
-            // `PyEval_SaveThread` (function.rs), where PyO3's own GIL count
-            // still says "held". `with_gil` inside is then always correct.
+            // Take the GIL the C-API way: C may call from a foreign thread,
+            // or from inside a call that released the GIL with
+            // `PyEval_SaveThread` (function.rs, quick.rs), where PyO3's own
+            // GIL count may still say "held". The body then uses `Bound`s
+            // (released at once) and no `Py<T>` drop, so PyO3's count is not
+            // consulted (see `slots::raw_entry`).
             // SAFETY: the interpreter is initialized (this module is loaded
             // in it); Ensure/Release are paired.
             let gstate = unsafe { pyo3::ffi::PyGILState_Ensure() };
@@ -186,7 +188,9 @@ impl Callback {
                 }
             }
             let _release = Release(gstate);
-            Python::with_gil(|py| {
+            // SAFETY: the GIL is held (`PyGILState_Ensure` above).
+            let py = unsafe { Python::assume_gil_acquired() };
+            {
                 let r = (|| -> PyResult<bool> {
                     let handlers = || -> PyResult<Arc<Handlers>> {
                         shared.get(py).borrow().as_ref().map(Arc::clone).ok_or_else(|| {
@@ -198,7 +202,7 @@ impl Callback {
                     let f = {
                         let g = shared.get(py).borrow();
                         match g.as_ref() {
-                            Some(h) => h.f.clone_ref(py),
+                            Some(h) => h.f.bind(py).clone(),
                             None => {
                                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
                                     "callback called after it was garbage-collected",
@@ -206,7 +210,7 @@ impl Callback {
                             }
                         }
                     };
-                    let res = match call_with(py, &f, &params, args) {
+                    let res = match call_with(py, f.as_unbound(), &params, args) {
                         Ok(r) => r,
                         Err(e) => {
                             let h = handlers()?;
@@ -239,7 +243,7 @@ impl Callback {
                         Err(HANDLED.to_string())
                     }
                 }
-            })
+            }
         };
         let opts = CallbackOptions {
             on_error: Some(Box::new(|msg: &str| {

@@ -46,6 +46,8 @@ pub struct Function {
     /// For a variadic cdata argument whose ctype belongs to another context
     /// (the ctypes shared by every FFI): `local_tid(ctype) -> tid` here.
     local_tid: Option<PyObject>,
+    /// The quick path, for signatures it takes (see `quick.rs`).
+    quick: Option<crate::quick::Quick>,
 }
 
 /// Raw pointers moved into the GIL-free section.
@@ -131,11 +133,13 @@ impl Function {
         }
         .map_err(to_py_err)?;
         let base = CDataBase::new_raw(fptr_ctype, addr, keepalive);
+        let (params, ret) = (convert::specs(params)?, Spec::new(ret));
+        let quick = crate::quick::Quick::new(&raw, &params, &ret, variadic);
         Ok(PyClassInitializer::from(base).add_subclass(Function {
             vectorcall: Some(function_vectorcall),
             raw,
-            params: convert::specs(params)?,
-            ret: Spec::new(ret),
+            params,
+            ret,
             variadic,
             name,
             types,
@@ -144,6 +148,7 @@ impl Function {
             ctype_of,
             ctx_id: ctx.as_ptr() as usize,
             local_tid,
+            quick,
         }))
     }
 
@@ -157,6 +162,13 @@ impl Function {
     #[getter]
     fn _fast_path(&self) -> bool {
         self.raw.uses_fast_path()
+    }
+
+    /// Whether calls with plain `int`/`float`/`bytes`/pointer-cdata
+    /// arguments take the quick path (see `quick.rs`).
+    #[getter]
+    fn _quick_path(&self) -> bool {
+        self.quick.is_some()
     }
 }
 
@@ -196,9 +208,9 @@ unsafe extern "C" fn function_tp_call(
         // SAFETY: the tuple's items are valid borrowed references.
         unsafe { Function::call_impl(f, items) }.map(|o| o.into_ptr())
     }
-    // SAFETY: the trampoline holds the GIL contract of a slot (GIL held,
-    // panics caught and turned into Python exceptions).
-    unsafe { pyo3::impl_::trampoline::ternaryfunc(slf, args, kwargs, body) }
+    // SAFETY: CPython calls slots with the GIL held; `body`'s contract is
+    // this function's.
+    unsafe { crate::slots::raw_entry(|py| body(py, slf, args, kwargs)) }
 }
 
 /// Vectorcall entry of `Function` (CPython calls it without building an
@@ -240,9 +252,31 @@ unsafe extern "C" fn function_vectorcall(
         // SAFETY: valid borrowed references (vectorcall contract).
         unsafe { Function::call_impl(f, items) }.map(|o| o.into_ptr())
     }
-    // SAFETY: the slot trampoline (GIL held, panics caught).
+    // SAFETY: CPython calls with the GIL held; the rest is `body`'s contract,
+    // which is this function's.
     unsafe {
-        pyo3::impl_::trampoline::fastcall_with_keywords(callable, args, nargsf as pyo3::ffi::Py_ssize_t, kwnames, body)
+        crate::slots::raw_entry(|py| {
+            // The quick path first (see `quick.rs`).
+            if kwnames.is_null() {
+                // SAFETY: a valid borrowed reference for the call.
+                let obj = Borrowed::from_ptr(py, callable);
+                // SAFETY: the vectorcall flag is only set on `Function` types.
+                let f = obj.downcast_unchecked::<Function>();
+                // SAFETY: a `Function` has no setters and no `&mut self`
+                // methods (see `call_impl`).
+                if let Some(q) = crate::peek::peek(f).quick.as_ref() {
+                    let n = pyo3::ffi::PyVectorcall_NARGS(nargsf) as usize;
+                    if n == q.arg_count() {
+                        // SAFETY: `n` valid borrowed references at `args`.
+                        let items = if n == 0 { &[][..] } else { std::slice::from_raw_parts(args, n) };
+                        if let Some(r) = q.call(items) {
+                            return if r.is_null() { Err(PyErr::fetch(py)) } else { Ok(r) };
+                        }
+                    }
+                }
+            }
+            body(py, callable, args, nargsf as pyo3::ffi::Py_ssize_t, kwnames)
+        })
     }
 }
 

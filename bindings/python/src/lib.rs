@@ -17,6 +17,7 @@ pub mod function;
 pub mod memory;
 pub mod methods;
 pub mod peek;
+pub mod quick;
 pub mod scalar;
 pub mod slots;
 
@@ -59,6 +60,7 @@ fn _abicall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<context::CDataBase>()?;
     m.add_class::<function::Function>()?;
     function::install_call_slot(py);
+    slots::install_dealloc(py);
     m.add_class::<callback::Callback>()?;
     m.add_class::<memory::Block>()?;
     m.add_class::<memory::PinnedBuffer>()?;

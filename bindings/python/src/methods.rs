@@ -99,8 +99,9 @@ unsafe extern "C" fn ffi_cast_method(
         }
         Ok(r)
     }
-    // SAFETY: the slot trampoline (GIL held, panics caught, errors raised).
-    unsafe { pyo3::impl_::trampoline::fastcall_with_keywords(slf, args, nargs, kwnames, body) }
+    // SAFETY: CPython calls methods with the GIL held; `body`'s contract is
+    // this function's.
+    unsafe { crate::slots::raw_entry(|py| body(py, slf, args, nargs, kwnames)) }
 }
 
 /// `ffi.new(cdecl, init=None)` as a method (see [`_native_method`]): a
@@ -141,8 +142,9 @@ unsafe extern "C" fn ffi_new_method(
         // SAFETY: the method's own arguments.
         unsafe { call_slow(py, &this, interned(py, &SLOW, "_new_slow"), args, nargs, kwnames) }
     }
-    // SAFETY: the slot trampoline (GIL held, panics caught, errors raised).
-    unsafe { pyo3::impl_::trampoline::fastcall_with_keywords(slf, args, nargs, kwnames, body) }
+    // SAFETY: CPython calls methods with the GIL held; `body`'s contract is
+    // this function's.
+    unsafe { crate::slots::raw_entry(|py| body(py, slf, args, nargs, kwnames)) }
 }
 
 /// The cases `ffi_new_method` makes itself; `None`: the Python path.

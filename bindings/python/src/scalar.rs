@@ -164,8 +164,9 @@ fn as_i128(v: &Bound<'_, PyAny>) -> PyResult<i128> {
             v.get_type().name()?
         )));
     }
-    // Objects with __index__ (numpy ints, ...).
-    match v.call_method0("__index__") {
+    // Objects with `__int__` (numpy ints, ...), as cffi: it calls the
+    // type's `nb_int` slot (an object with only `__index__` is refused).
+    match v.call_method0("__int__") {
         Ok(i) => as_i128(&i),
         Err(_) => Err(PyTypeError::new_err(format!(
             "an integer is required, not '{}'",

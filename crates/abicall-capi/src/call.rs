@@ -229,6 +229,103 @@ unsafe fn quick_call(f: *const abicall_function, args: *const *mut c_void, ret: 
     }
 }
 
+/// The layout of the call's *argument frame*, for an interpreter that
+/// writes argument values instead of building an array of pointers:
+/// argument `i`'s bytes (its type's, in C layout; for a variadic argument
+/// the type given in `var_types`) go at byte `offsets[i]` of a 16-aligned
+/// block of `*out_size` bytes, which `abicall_call_frame` reads. `n` is the
+/// room in `offsets` (at least `abicall_function_arg_count`; `offsets` may
+/// be NULL when that count is 0). The block may live on the caller's stack
+/// and be reused: slots keep their bytes between calls.
+/// `ABICALL_E_RESOURCE` when the arguments take more than 1 MiB.
+///
+/// # Safety
+/// `f` is a call object; `offsets` has room for `n` values; `out_size`
+/// writable; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn abicall_function_frame_layout(
+    f: *const abicall_function,
+    offsets: *mut u32,
+    n: usize,
+    out_size: *mut usize,
+    err: *mut abicall_error,
+) -> abicall_status {
+    // SAFETY: `abicall_function_frame_layout`'s contract holds: `f` is a call object; `offsets`
+    // has room for `n` values; `out_size` writable; `err` NULL or writable (`entry`, `live`,
+    // `out` rely on it).
+    unsafe {
+        entry(err, || {
+            let f = live(f, "f")?;
+            let o = out(out_size, "out_size")?;
+            let (offs, size) = f.raw.frame_layout().ok_or_else(|| {
+                Fail::from(abicall::Error::call(
+                    abicall::CallErrorKind::Resource,
+                    None,
+                    "arguments too large for an argument frame (1 MiB)",
+                ))
+            })?;
+            if n < offs.len() {
+                return Err(Fail::invalid(format!(
+                    "`offsets` has room for {n} values; the call takes {} arguments",
+                    offs.len()
+                )));
+            }
+            if !offs.is_empty() {
+                if offsets.is_null() {
+                    return Err(Fail::null("offsets"));
+                }
+                // SAFETY: `offsets` has room for `n >= offs.len()` values (contract).
+                std::slice::from_raw_parts_mut(offsets, offs.len()).copy_from_slice(offs);
+            }
+            o.set(size);
+            Ok(())
+        })
+    }
+}
+
+/// Calls the function with its arguments in an argument frame laid out as
+/// `abicall_function_frame_layout` says; the result goes to `ret` as for
+/// `abicall_call` (NULL allowed for `void`), `errno` and callback failures
+/// as for `abicall_call`. On the JIT tier the frame has a trampoline of its
+/// own that reads each argument at its offset (no pointer array, no NULL
+/// checks). No allocation and no lock on this path (for up to 16 arguments
+/// off the JIT tier). `ABICALL_E_CALL` for a NULL or misaligned frame.
+///
+/// # Safety
+/// `frame` is 16-aligned and holds a valid value of each argument's type at
+/// its offset; `ret` has `abicall_function_ret_size` writable bytes; the
+/// values are what the C function expects (pointers inside them included).
+#[no_mangle]
+pub unsafe extern "C" fn abicall_call_frame(
+    f: *const abicall_function,
+    frame: *const c_void,
+    ret: *mut c_void,
+    err: *mut abicall_error,
+) -> abicall_status {
+    if !super::callback::armed() {
+        // SAFETY: `f` is NULL or a handle shell (contract).
+        if let Some(func) = unsafe { live_or_none(f) } {
+            if func.raw.frame_entry().is_some() {
+                // SAFETY: the frame and `ret` are as `RawCall::call_frame`
+                // needs (contract); it refuses a NULL or misaligned frame
+                // and a NULL `ret` before calling anything.
+                if unsafe { func.raw.call_frame(frame as *const u8, ret) }.is_ok() {
+                    return abicall_status::ABICALL_OK;
+                }
+            }
+        }
+    }
+    // SAFETY: `abicall_call_frame`'s contract holds (what `entry`, `live` rely on).
+    unsafe {
+        entry(err, || {
+            let func = live(f, "f")?;
+            let scope = super::callback::CallScope::enter();
+            func.raw.call_frame(frame as *const u8, ret)?;
+            scope.finish().map_or(Ok(()), Err)
+        })
+    }
+}
+
 /// The function of an `abicall_entry`: `call(data, args, ret)` calls the
 /// prepared function with `args` and `ret` as for `abicall_call`. Returns 0
 /// when the C function was called; nonzero when it was refused before

@@ -61,10 +61,10 @@ mod scalar;
 mod types;
 
 pub use call::{
-    abicall_call, abicall_entry, abicall_entry_fn, abicall_function, abicall_function_arg_count,
-    abicall_function_arg_type, abicall_function_code, abicall_function_entry, abicall_function_free,
-    abicall_function_memory_size, abicall_function_new, abicall_function_new_at, abicall_function_ret_size,
-    abicall_function_ret_type, ABICALL_ENTRY_ERRNO,
+    abicall_call, abicall_call_frame, abicall_entry, abicall_entry_fn, abicall_function, abicall_function_arg_count,
+    abicall_function_arg_type, abicall_function_code, abicall_function_entry, abicall_function_frame_layout,
+    abicall_function_free, abicall_function_memory_size, abicall_function_new, abicall_function_new_at,
+    abicall_function_ret_size, abicall_function_ret_type, ABICALL_ENTRY_ERRNO,
 };
 pub use callback::{
     abicall_callback, abicall_callback_code, abicall_callback_fn, abicall_callback_free, abicall_callback_memory_size,

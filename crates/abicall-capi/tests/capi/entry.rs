@@ -352,3 +352,129 @@ fn a_failing_status_callback_through_the_entry_gives_c_the_error_value_and_the_h
         abicall_context_free(ctx, null_mut());
     }
 }
+
+/// `abicall_function_frame_layout` + `abicall_call_frame`: argument values
+/// written into a caller-owned, 16-aligned frame on the stack; the same
+/// results as `abicall_call` for scalars, a struct by value and a variadic
+/// call; no allocation; NULL / misaligned frames, a short `offsets` array
+/// and freed handles refused with their status.
+#[test]
+fn argument_frames_call_like_abicall_call() {
+    #[repr(C, align(16))]
+    struct Frame([u8; 256]);
+    let ctx = host_ctx();
+    cdef(
+        ctx,
+        "typedef struct { long quot, rem; } ldiv_t; ldiv_t ldiv(long, long); double ldexp(double, int); int snprintf(char *, unsigned long, const char *, ...);",
+    );
+    let lib = process();
+    let layout = |f: *const abicall_function| -> (Vec<u32>, usize) {
+        let (mut offs, mut size, mut e) = (vec![0u32; 8], 0usize, new_err());
+        // SAFETY: live call object; room for 8 offsets.
+        ok(
+            unsafe { abicall_function_frame_layout(f, offs.as_mut_ptr(), 8, &mut size, &mut e) },
+            &e,
+        );
+        let (mut n, mut e) = (0usize, new_err());
+        // SAFETY: live call object.
+        ok(unsafe { abicall_function_arg_count(f, &mut n, &mut e) }, &e);
+        offs.truncate(n);
+        assert!(size % 16 == 0 && size <= 256, "{size}");
+        (offs, size)
+    };
+    let put =
+        |fr: &mut Frame, off: u32, bytes: &[u8]| fr.0[off as usize..off as usize + bytes.len()].copy_from_slice(bytes);
+
+    let ldiv = function(ctx, lib, c"ldiv");
+    let (offs, _) = layout(ldiv);
+    let mut fr = Frame([0; 256]);
+    let mut qr = [0i64; 2];
+    let mut run = |num: i64, den: i64| {
+        put(&mut fr, offs[0], &num.to_le_bytes());
+        put(&mut fr, offs[1], &den.to_le_bytes());
+        let mut e = new_err();
+        // SAFETY: two longs at their offsets; a 16-byte result.
+        ok(
+            unsafe { abicall_call_frame(ldiv, fr.0.as_ptr().cast(), qr.as_mut_ptr().cast(), &mut e) },
+            &e,
+        );
+        qr
+    };
+    assert_eq!(run(17, 5), [3, 2]);
+    assert_eq!(run(-17, 5), [-3, -2]);
+    assert_eq!(
+        allocs_in(|| assert_eq!(run(100, 7), [14, 2])),
+        0,
+        "abicall_call_frame allocated"
+    );
+
+    let ldexp = function(ctx, lib, c"ldexp");
+    let (offs, _) = layout(ldexp);
+    let mut fr = Frame([0; 256]);
+    put(&mut fr, offs[0], &0.75f64.to_le_bytes());
+    put(&mut fr, offs[1], &4i32.to_le_bytes());
+    let (mut r, mut e) = (0f64, new_err());
+    // SAFETY: a double and an int at their offsets; a double result.
+    ok(
+        unsafe { abicall_call_frame(ldexp, fr.0.as_ptr().cast(), (&mut r as *mut f64).cast(), &mut e) },
+        &e,
+    );
+    assert_eq!(r, 12.0);
+
+    // Variadic: snprintf(buf, 32, "%d-%.1f", 7, 2.5), the variadic types given.
+    let (mut ti, mut td, mut e) = (null_mut(), null_mut(), new_err());
+    // SAFETY: live context, NUL-terminated type names, writable out-pointers.
+    unsafe {
+        ok(abicall_type_new(ctx, c"int".as_ptr(), &mut ti, &mut e), &e);
+        ok(abicall_type_new(ctx, c"double".as_ptr(), &mut td, &mut e), &e);
+    }
+    let var = [ti as *const abicall_type, td as *const abicall_type];
+    let mut snp = null_mut();
+    // SAFETY: live handles; two variadic types.
+    ok(
+        unsafe { abicall_function_new(ctx, lib, c"snprintf".as_ptr(), var.as_ptr(), 2, &mut snp, &mut e) },
+        &e,
+    );
+    let (offs, _) = layout(snp);
+    assert_eq!(offs.len(), 5);
+    let mut buf = [0u8; 32];
+    let fmt = c"%d-%.1f";
+    let mut fr = Frame([0; 256]);
+    put(&mut fr, offs[0], &(buf.as_mut_ptr() as usize).to_le_bytes());
+    put(&mut fr, offs[1], &32u64.to_le_bytes());
+    put(&mut fr, offs[2], &(fmt.as_ptr() as usize).to_le_bytes());
+    put(&mut fr, offs[3], &7i32.to_le_bytes());
+    put(&mut fr, offs[4], &2.5f64.to_le_bytes());
+    let mut n = 0i32;
+    // SAFETY: the five arguments at their offsets; an int result.
+    ok(
+        unsafe { abicall_call_frame(snp, fr.0.as_ptr().cast(), (&mut n as *mut i32).cast(), &mut e) },
+        &e,
+    );
+    assert_eq!(&buf[..n as usize], b"7-2.5");
+
+    // Refusals, nothing called.
+    let mut e = new_err();
+    // SAFETY: NULL frame, refused.
+    let s = unsafe { abicall_call_frame(ldexp, null(), (&mut r as *mut f64).cast(), &mut e) };
+    fails(s, &e, ABICALL_E_CALL, "frame");
+    let mut e = new_err();
+    // SAFETY: a misaligned frame, refused.
+    let s = unsafe { abicall_call_frame(ldexp, fr.0.as_ptr().add(8).cast(), (&mut r as *mut f64).cast(), &mut e) };
+    fails(s, &e, ABICALL_E_CALL, "16-aligned");
+    let mut e = new_err();
+    // SAFETY: a NULL result buffer for a double result, refused.
+    let s = unsafe { abicall_call_frame(ldexp, fr.0.as_ptr().cast(), null_mut(), &mut e) };
+    fails(s, &e, ABICALL_E_CALL, "return buffer");
+    let (mut one, mut size, mut e) = ([0u32; 1], 0usize, new_err());
+    // SAFETY: room for one offset, two needed: refused.
+    let s = unsafe { abicall_function_frame_layout(ldexp, one.as_mut_ptr(), 1, &mut size, &mut e) };
+    fails(s, &e, ABICALL_E_INVALID_ARG, "room for 1");
+    let mut e = new_err();
+    // SAFETY: frees a live call object.
+    ok(unsafe { abicall_function_free(ldexp, &mut e) }, &e);
+    let mut e = new_err();
+    // SAFETY: a freed handle is refused by the handle check.
+    let s = unsafe { abicall_call_frame(ldexp, fr.0.as_ptr().cast(), (&mut r as *mut f64).cast(), &mut e) };
+    fails(s, &e, ABICALL_E_FREED, "");
+}
