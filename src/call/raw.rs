@@ -476,7 +476,7 @@ impl RawCall {
                 "arguments too large for an argument frame (1 MiB)",
             ));
         };
-        if frame.is_null() || (frame as usize) % 16 != 0 {
+        if frame.is_null() || !(frame as usize).is_multiple_of(16) {
             return Err(Error::call(
                 CallErrorKind::Null,
                 None,

@@ -268,7 +268,11 @@ unsafe extern "C" fn function_vectorcall(
                     let n = pyo3::ffi::PyVectorcall_NARGS(nargsf) as usize;
                     if n == q.arg_count() {
                         // SAFETY: `n` valid borrowed references at `args`.
-                        let items = if n == 0 { &[][..] } else { std::slice::from_raw_parts(args, n) };
+                        let items = if n == 0 {
+                            &[][..]
+                        } else {
+                            std::slice::from_raw_parts(args, n)
+                        };
                         if let Some(r) = q.call(items) {
                             return if r.is_null() { Err(PyErr::fetch(py)) } else { Ok(r) };
                         }

@@ -40,6 +40,79 @@ unsafe fn call_slow(
 
 static BY_NAME: GILOnceCell<Py<PyString>> = GILOnceCell::new();
 
+/// Where instances of the Python `FFI` class keep `_by_name` (a
+/// `__slots__` member): the class, its version tag when measured, and the
+/// member's offset in the object.
+struct SlotAt {
+    tp: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject>,
+    tag: std::sync::atomic::AtomicU32,
+    off: std::sync::atomic::AtomicIsize,
+}
+
+static BY_NAME_AT: SlotAt = SlotAt {
+    tp: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+    tag: std::sync::atomic::AtomicU32::new(0),
+    off: std::sync::atomic::AtomicIsize::new(0),
+};
+
+/// `this._by_name`, read straight from its `__slots__` member when the
+/// class is the one measured and unchanged since (its version tag, which
+/// CPython renews whenever a class or a base is modified); otherwise
+/// through `getattr`, measuring the member for the next calls. A generic
+/// attribute lookup (the class's MRO, the descriptor call) cost as much as
+/// the rest of a cast.
+fn by_name<'py>(py: Python<'py>, this: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let tp = this.get_type().as_type_ptr();
+    // SAFETY: `tp` is a live type (of a live object); flags and tag are
+    // plain fields read with the GIL held.
+    let (valid, tag) = unsafe {
+        (
+            (*tp).tp_flags & pyo3::ffi::Py_TPFLAGS_VALID_VERSION_TAG != 0,
+            (*tp).tp_version_tag,
+        )
+    };
+    if valid && tag != 0 && BY_NAME_AT.tp.load(Relaxed) == tp && BY_NAME_AT.tag.load(Relaxed) == tag {
+        let off = BY_NAME_AT.off.load(Relaxed);
+        // SAFETY: the class is unchanged since the member was measured at
+        // `off` (same type, same valid version tag), so every instance has
+        // the object pointer (or NULL when unset) there; borrowed, so a new
+        // reference is taken.
+        let v = unsafe { *(this.as_ptr().cast::<u8>().offset(off) as *const *mut pyo3::ffi::PyObject) };
+        if !v.is_null() {
+            // SAFETY: a live object held by `this`'s slot; `from_borrowed_ptr` increfs.
+            return Ok(unsafe { Bound::from_borrowed_ptr(py, v) });
+        }
+    }
+    let name = interned(py, &BY_NAME, "_by_name");
+    let v = this.getattr(name)?;
+    // Measure the member for the next calls (after `getattr`, which gave
+    // the class a valid version tag if it can have one).
+    if let Ok(descr) = this.get_type().getattr(name) {
+        // SAFETY: the type of a live object is compared with the member
+        // descriptor type; `d_member` of a member descriptor is the
+        // `PyMemberDef` it was made from (pyo3-ffi types the field as a
+        // `PyGetSetDef`), valid while the class lives.
+        unsafe {
+            if pyo3::ffi::Py_TYPE(descr.as_ptr()) == std::ptr::addr_of_mut!(pyo3::ffi::PyMemberDescr_Type) {
+                let d = descr.as_ptr() as *const pyo3::ffi::PyMemberDescrObject;
+                let m = (*d).d_member as *const pyo3::ffi::PyMemberDef;
+                let tag = (*tp).tp_version_tag;
+                if (*m).type_code == pyo3::ffi::Py_T_OBJECT_EX
+                    && (*tp).tp_flags & pyo3::ffi::Py_TPFLAGS_VALID_VERSION_TAG != 0
+                    && tag != 0
+                {
+                    BY_NAME_AT.tp.store(std::ptr::null_mut(), Relaxed);
+                    BY_NAME_AT.off.store((*m).offset, Relaxed);
+                    BY_NAME_AT.tag.store(tag, Relaxed);
+                    BY_NAME_AT.tp.store(tp, Relaxed);
+                }
+            }
+        }
+    }
+    Ok(v)
+}
+
 /// `ffi.cast(cdecl, source)` as a method implemented here (see
 /// [`_native_method`]): [`cast_named`] with the FFI's `_by_name`, else the
 /// Python layer's `_cast_slow(cdecl, source)` (every other cast, errors).
@@ -73,11 +146,7 @@ unsafe extern "C" fn ffi_cast_method(
                     Bound::from_borrowed_ptr(py, *args.add(1)),
                 )
             };
-            let by_name = this.getattr(
-                BY_NAME
-                    .get_or_init(py, || pyo3::types::PyString::intern(py, "_by_name").unbind())
-                    .bind(py),
-            )?;
+            let by_name = by_name(py, &this)?;
             let r = cast_named(py, &by_name, &cdecl, &source)?;
             if !r.is_none(py) {
                 return Ok(r.into_ptr());
@@ -155,7 +224,7 @@ fn new_fast(
     init: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<PyObject>> {
     let ct = if cdecl.is_exact_instance_of::<PyString>() {
-        let by_name = this.getattr(interned(py, &BY_NAME, "_by_name"))?;
+        let by_name = by_name(py, this)?;
         let Ok(d) = by_name.downcast_exact::<pyo3::types::PyDict>() else {
             return Ok(None);
         };

@@ -22,7 +22,9 @@ use pyo3::prelude::*;
 /// # Safety
 /// The GIL is held (CPython calls slots and methods with it).
 #[inline(always)]
-pub unsafe fn raw_entry(body: impl FnOnce(Python<'_>) -> PyResult<*mut pyo3::ffi::PyObject>) -> *mut pyo3::ffi::PyObject {
+pub unsafe fn raw_entry(
+    body: impl FnOnce(Python<'_>) -> PyResult<*mut pyo3::ffi::PyObject>,
+) -> *mut pyo3::ffi::PyObject {
     // SAFETY: the GIL is held (contract).
     let py = unsafe { Python::assume_gil_acquired() };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(py))) {
@@ -123,7 +125,9 @@ unsafe extern "C" fn cdata_dealloc(obj: *mut pyo3::ffi::PyObject) {
     // at `off` (measured by `peek`), dropped exactly once, here; its `Drop`
     // releases two references with the GIL held and cannot unwind (checked
     // anyway: nothing may unwind into CPython).
-    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(value) }));
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        std::ptr::drop_in_place(value)
+    }));
     if dropped.is_err() {
         eprintln!("abicall: internal error (panic) while freeing a cdata");
     }

@@ -154,3 +154,30 @@ def test_quick_path_callbacks_errno_and_threads(libpath):
     for t in ts:
         t.join()
     assert errors == []
+
+
+def test_cast_and_new_find_the_type_table_of_each_ffi():
+    """ffi.cast / ffi.new read the FFI's type table from its slot directly
+    once measured (methods.rs): instances of FFI and of a subclass, taking
+    turns, each see their own declarations, also after the subclass is
+    modified."""
+    import abicall
+
+    class MyFFI(abicall.FFI):
+        pass
+
+    a, b = abicall.FFI(), MyFFI()
+    a.cdef("typedef int T;")
+    b.cdef("typedef double T;")
+    for _ in range(3):
+        assert a.typeof(a.cast("T", 1.0)).cname == "int"
+        assert b.typeof(b.cast("T", 1)).cname == "double"
+        assert a.new("T *", 5)[0] == 5
+        assert b.new("T *", 0.5)[0] == 0.5
+        p = a.new("int *", 7)
+        assert a.cast("int *", a.cast("void *", p))[0] == 7
+        q = b.new("int *", 9)
+        assert b.cast("int *", b.cast("void *", q))[0] == 9
+    MyFFI.extra = 1  # the subclass changes: its version tag is renewed
+    assert b.cast("T", 2).__class__ is not None and float(b.cast("T", 2)) == 2.0
+    assert int(a.cast("T", 3)) == 3

@@ -91,6 +91,9 @@ struct Row {
     direct: f64,
     ffi_call: f64,
     jit: Option<f64>,
+    /// The JIT trampoline called bare (`RawCall::jit_entry`: no checks,
+    /// no `errno`), what `abicall_function_entry` hands to embedders.
+    entry: Option<f64>,
     fast: Option<f64>,
     libffi: f64,
     /// The tier a prepared call takes by default.
@@ -144,11 +147,20 @@ fn measure(a: &BenchArgs, s: Sig<'_>, direct: impl FnMut()) -> Result<Row> {
     let jit = on(Tier::Jit);
     let fast = on(Tier::Fast);
     let libffi = on(Tier::Libffi).unwrap_or(f64::NAN);
+    let entry = call.set_tier(Tier::Jit).ok().and(call.jit_entry()).map(|t| {
+        let code = call.code();
+        time(a, || {
+            // SAFETY: the trampoline of this call's plan; one valid pointer
+            // per argument; `ret` has 32 bytes.
+            black_box(unsafe { t(code, black_box(s.args).as_ptr(), retp) });
+        })
+    });
     Ok(Row {
         name: s.name.to_string(),
         direct,
         ffi_call,
         jit,
+        entry,
         fast,
         libffi,
         default,
@@ -609,28 +621,32 @@ pub fn run(a: BenchArgs) -> Result<()> {
     let rows = call_rows(&a)?;
     let opt = |v: Option<f64>, prec: usize| v.map_or("-".to_string(), |v| format!("{v:.prec$}"));
     println!(
-        "{:<34} {:>7} {:>8} {:>7} {:>7} {:>7} | {:>10} {:>11} {:>12} {:>15}",
+        "{:<34} {:>7} {:>8} {:>7} {:>7} {:>7} {:>7} | {:>10} {:>12} {:>11} {:>12} {:>15}",
         "signature (ns/call)",
         "direct",
         "ffi_call",
         "jit",
+        "entry",
         "fast",
         "libffi",
         "jit/direct",
+        "entry/direct",
         "fast/direct",
         "ffi_call/jit",
         "libffi/ffi_call"
     );
     for r in &rows {
         println!(
-            "{:<34} {:>7.1} {:>8.1} {:>7} {:>7} {:>7.1} | {:>10} {:>11} {:>12} {:>15.2}",
+            "{:<34} {:>7.1} {:>8.1} {:>7} {:>7} {:>7} {:>7.1} | {:>10} {:>12} {:>11} {:>12} {:>15.2}",
             r.name,
             r.direct,
             r.ffi_call,
             opt(r.jit, 1),
+            opt(r.entry, 1),
             opt(r.fast, 1),
             r.libffi,
             opt(r.jit.map(|j| j / r.direct), 2),
+            opt(r.entry.map(|e| e / r.direct), 2),
             opt(r.fast.map(|f| f / r.direct), 2),
             opt(r.jit.map(|j| r.ffi_call / j), 1),
             r.libffi / r.ffi_call
