@@ -27,6 +27,7 @@ static const char decls[] =
     "struct point { double x, y; };\n"
     "struct box { struct point lo, hi; int scale; };\n"
     "double cos(double);\n"
+    "double ldexp(double, int);\n"
     "double point_dist(struct point a, struct point b);\n"
     "struct point box_center(struct box b);\n"
     "void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));\n"
@@ -103,6 +104,25 @@ int main(int argc, char **argv) {
     size_t held;
     check(abicall_function_memory_size(cos_fn, &held, &err), "memory size");
     printf("C memory held by the cos call object: %s\n", held > 0 ? "reported" : "none");
+
+    /* An argument frame: the values themselves, at offsets abicall gives. */
+    abicall_function *ldexp_fn;
+    check(abicall_function_new(ctx, libm, "ldexp", NULL, 0, &ldexp_fn, &err), "ldexp");
+    {
+#define MAX_ARGS 16
+        _Alignas(16) unsigned char frame[16 * MAX_ARGS];   /* size from the layout */
+        uint32_t off[MAX_ARGS]; size_t size;
+        check(abicall_function_frame_layout(ldexp_fn, off, MAX_ARGS, &size, &err), "layout");
+        if (size > sizeof frame) {
+            fprintf(stderr, "frame of %zu bytes\n", size);
+            return 1;
+        }
+        *(double *)(frame + off[0]) = 0.75;
+        *(int *)(frame + off[1]) = 4;
+        check(abicall_call_frame(ldexp_fn, frame, &r, &err), "call");   /* r == 12.0 */
+        printf("ldexp(0.75, 4) through an argument frame = %g\n", r);
+    }
+    check(abicall_function_free(ldexp_fn, &err), "free ldexp");
 
     /* Structs by value: the arguments are pointers to the structs' bytes. */
     check(abicall_library_open(argv[1], 0, &geom, &err), "open libgeom");

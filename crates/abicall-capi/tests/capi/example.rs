@@ -13,6 +13,7 @@ members: lo@0 hi@16 scale@32
 cos(0) = 1
 cos(0.5) through the direct entry = 0.8776
 C memory held by the cos call object: reported
+ldexp(0.75, 4) through an argument frame = 12
 point_dist({1, 1}, {4, 5}) = 5
 box_center({{1, 2}, {3, 6}, 10}) = {20, 40} (16 bytes)
 qsort with an abicall callback: 1 2 3 5 8 9
