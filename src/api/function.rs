@@ -456,6 +456,18 @@ impl Function {
                 return Ok(v);
             }
         }
+        // SAFETY: our caller's contract is `call_other`'s.
+        unsafe { self.call_other(args) }
+    }
+
+    /// [`Function::call`] past the per-signature converter (kept out of
+    /// line: its stack slots and conversions would otherwise be set up on
+    /// every call).
+    ///
+    /// # Safety
+    /// As for [`Function::call`].
+    #[inline(never)]
+    unsafe fn call_other(&self, args: &[Value]) -> Result<Value> {
         // SAFETY: our caller's contract is `call_simple`'s.
         if let Some(r) = unsafe { self.call_simple(args) } {
             return r;

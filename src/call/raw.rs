@@ -469,13 +469,6 @@ impl RawCall {
     /// `frame` must be 16-aligned and hold a valid value of each argument's
     /// type at its offset; `ret` as for [`RawCall::call`].
     pub unsafe fn call_frame(&self, frame: *const u8, ret: *mut c_void) -> Result<()> {
-        let Some((offsets, _)) = self.frame_layout() else {
-            return Err(Error::call(
-                CallErrorKind::Resource,
-                None,
-                "arguments too large for an argument frame (1 MiB)",
-            ));
-        };
         if frame.is_null() || !(frame as usize).is_multiple_of(16) {
             return Err(Error::call(
                 CallErrorKind::Null,
@@ -497,6 +490,13 @@ impl RawCall {
             errno::around(|| unsafe { trampoline(self.code, frame as *const *const c_void, ret) });
             return Ok(());
         }
+        let Some((offsets, _)) = self.frame_layout() else {
+            return Err(Error::call(
+                CallErrorKind::Resource,
+                None,
+                "arguments too large for an argument frame (1 MiB)",
+            ));
+        };
         let at = |&o: &u32| -> *const c_void {
             // SAFETY: every offset lies within the frame (layout; caller contract).
             unsafe { frame.add(o as usize) as *const c_void }
@@ -963,10 +963,19 @@ impl ArgFrame {
     /// zeroed); `ret` as for [`RawCall::call`].
     #[inline]
     pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
-        if self.jit.is_some() {
-            // SAFETY: the buffer is 16-aligned, laid out as the call's frame
-            // and holds every argument (caller contract).
-            return unsafe { self.call.call_frame(self.buf.as_ptr() as *const u8, ret) };
+        if let Some(trampoline) = self.jit {
+            if ret.is_null() && self.call.has_ret {
+                return Err(Error::call(
+                    CallErrorKind::Null,
+                    None,
+                    "NULL return buffer for a non-void function",
+                ));
+            }
+            // SAFETY: the frame trampoline was generated for this plan and
+            // this frame layout (it lives as long as `call.inner`); the
+            // buffer holds every argument at its offset (caller contract).
+            errno::around(|| unsafe { trampoline(self.call.code, self.buf.as_ptr() as *const *const c_void, ret) });
+            return Ok(());
         }
         // SAFETY: one pointer per argument into the frame (caller contract
         // for the values).

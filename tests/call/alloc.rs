@@ -441,7 +441,8 @@ fn value_calls_and_frames_do_not_allocate() {
         // SAFETY: refused before anything is called (misaligned frame).
         let e = unsafe {
             raw.call_frame(
-                odd.as_ptr().wrapping_add((odd.as_ptr() as usize).is_multiple_of(16) as usize),
+                odd.as_ptr()
+                    .wrapping_add((odd.as_ptr() as usize).is_multiple_of(16) as usize),
                 &mut out as *mut i64 as *mut c_void,
             )
         };
