@@ -117,16 +117,20 @@ pub fn set_saved(v: i32) {
 /// ```
 #[inline(always)]
 pub fn around<R>(call: impl FnOnce() -> R) -> R {
-    STATE.with(|s| {
-        let at = s.location();
-        // SAFETY: `at` is this thread's errno, valid and aligned for the
-        // thread's life.
-        unsafe { *at = s.saved.get() };
-        let r = call();
-        // SAFETY: as above; reading it right after the call is the point.
-        s.saved.set(unsafe { *at });
-        r
-    })
+    // The state's address, taken once (a small closure the compiler always
+    // inlines; the call itself stays outside `with`).
+    let s: *const State = STATE.with(|s| s as *const State);
+    // SAFETY: `s` is this thread's state, which lives as long as the thread
+    // (this call runs on it) and is only used by it; `Cell`s are not shared.
+    let s = unsafe { &*s };
+    let at = s.location();
+    // SAFETY: `at` is this thread's errno, valid and aligned for the
+    // thread's life.
+    unsafe { *at = s.saved.get() };
+    let r = call();
+    // SAFETY: as above; reading it right after the call is the point.
+    s.saved.set(unsafe { *at });
+    r
 }
 
 /// Before a call: the saved value into C's `errno` (see [`around`]).

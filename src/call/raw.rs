@@ -469,26 +469,14 @@ impl RawCall {
     /// `frame` must be 16-aligned and hold a valid value of each argument's
     /// type at its offset; `ret` as for [`RawCall::call`].
     pub unsafe fn call_frame(&self, frame: *const u8, ret: *mut c_void) -> Result<()> {
-        if frame.is_null() || !(frame as usize).is_multiple_of(16) {
-            return Err(Error::call(
-                CallErrorKind::Null,
-                None,
-                "the argument frame is NULL or not 16-aligned",
-            ));
+        // SAFETY: our caller's contract is `call_frame_if_jit`'s (the same).
+        match unsafe { self.call_frame_if_jit(frame, ret) } {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(self.bad_frame(frame)),
+            None => {}
         }
-        if let Some(trampoline) = self.frame_entry() {
-            if ret.is_null() && self.has_ret {
-                return Err(Error::call(
-                    CallErrorKind::Null,
-                    None,
-                    "NULL return buffer for a non-void function",
-                ));
-            }
-            // SAFETY: the frame trampoline was generated for this plan and
-            // frame layout (it lives as long as `inner`); the caller's
-            // contract covers the frame's values and `ret`.
-            errno::around(|| unsafe { trampoline(self.code, frame as *const *const c_void, ret) });
-            return Ok(());
+        if frame.is_null() || !(frame as usize).is_multiple_of(16) || (ret.is_null() && self.has_ret) {
+            return Err(self.bad_frame(frame));
         }
         let Some((offsets, _)) = self.frame_layout() else {
             return Err(Error::call(
@@ -520,11 +508,47 @@ impl RawCall {
     /// frame, ret)` does what [`RawCall::call_frame`] does without its
     /// checks and without handling `errno`; it returns 0. Valid while this
     /// object or a clone of it lives.
+    #[inline]
     pub fn frame_entry(&self) -> Option<DirectEntry> {
         if self.tier != Tier::Jit || self.inner.frame_layout.1 > MAX_FRAME {
             return None;
         }
         self.inner.jit_frame_call().map(JitCall::entry)
+    }
+
+    /// On the JIT tier, [`RawCall::call_frame`] answering only whether the
+    /// function was called: `Some(false)`, having called nothing, for a
+    /// NULL or misaligned frame or a NULL `ret` for a non-void result
+    /// ([`RawCall::call_frame`] says which); `None` on the other tiers. No
+    /// `Error` is built and nothing here can panic (the C API's quick path).
+    ///
+    /// # Safety
+    /// As for [`RawCall::call_frame`].
+    #[inline(always)]
+    pub unsafe fn call_frame_if_jit(&self, frame: *const u8, ret: *mut c_void) -> Option<bool> {
+        let trampoline = self.frame_entry()?;
+        if frame.is_null() || !(frame as usize).is_multiple_of(16) || (ret.is_null() && self.has_ret) {
+            return Some(false);
+        }
+        // SAFETY: the frame trampoline was generated for this plan and frame
+        // layout (it lives as long as `inner`); the caller's contract covers
+        // the frame's values and `ret`.
+        errno::around(|| unsafe { trampoline(self.code, frame as *const *const c_void, ret) });
+        Some(true)
+    }
+
+    /// The error for a frame or result buffer `call_frame` refuses.
+    #[cold]
+    #[inline(never)]
+    fn bad_frame(&self, frame: *const u8) -> Error {
+        if frame.is_null() || !(frame as usize).is_multiple_of(16) {
+            return Error::call(
+                CallErrorKind::Null,
+                None,
+                "the argument frame is NULL or not 16-aligned",
+            );
+        }
+        Error::call(CallErrorKind::Null, None, "NULL return buffer for a non-void function")
     }
 
     /// The JIT tier's trampoline, when calls through this object take that
@@ -777,6 +801,7 @@ impl Inner {
     }
 
     /// The JIT trampoline reading argument frames, compiled on first use.
+    #[inline]
     fn jit_frame_call(&self) -> Option<&JitCall> {
         self.jit_frame
             .get_or_init(|| JitCall::new(&self.plan, &self.declared, self.signed_char, Some(&self.frame_layout.0)))

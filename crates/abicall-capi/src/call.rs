@@ -305,16 +305,30 @@ pub unsafe extern "C" fn abicall_call_frame(
     if !super::callback::armed() {
         // SAFETY: `f` is NULL or a handle shell (contract).
         if let Some(func) = unsafe { live_or_none(f) } {
-            if func.raw.frame_entry().is_some() {
-                // SAFETY: the frame and `ret` are as `RawCall::call_frame`
-                // needs (contract); it refuses a NULL or misaligned frame
-                // and a NULL `ret` before calling anything.
-                if unsafe { func.raw.call_frame(frame as *const u8, ret) }.is_ok() {
-                    return abicall_status::ABICALL_OK;
-                }
+            // SAFETY: the frame and `ret` are as `RawCall::call_frame` needs
+            // (contract); a NULL or misaligned frame and a NULL `ret` are
+            // refused before anything is called.
+            if unsafe { func.raw.call_frame_if_jit(frame as *const u8, ret) } == Some(true) {
+                return abicall_status::ABICALL_OK;
             }
         }
     }
+    // SAFETY: `abicall_call_frame`'s contract holds (what `checked_call_frame` needs).
+    unsafe { checked_call_frame(f, frame, ret, err) }
+}
+
+/// `abicall_call_frame` with every check, the callback-failure scope and
+/// the error report (out of line: the quick path stays small).
+///
+/// # Safety
+/// As for `abicall_call_frame`.
+#[inline(never)]
+unsafe fn checked_call_frame(
+    f: *const abicall_function,
+    frame: *const c_void,
+    ret: *mut c_void,
+    err: *mut abicall_error,
+) -> abicall_status {
     // SAFETY: `abicall_call_frame`'s contract holds (what `entry`, `live` rely on).
     unsafe {
         entry(err, || {
