@@ -252,36 +252,52 @@ unsafe extern "C" fn function_vectorcall(
         // SAFETY: valid borrowed references (vectorcall contract).
         unsafe { Function::call_impl(f, items) }.map(|o| o.into_ptr())
     }
-    // SAFETY: CPython calls with the GIL held; the rest is `body`'s contract,
-    // which is this function's.
+    // SAFETY: CPython calls with the GIL held; `quick` and `body` have this
+    // function's contract.
     unsafe {
-        crate::slots::raw_entry(|py| {
-            // The quick path first (see `quick.rs`).
-            if kwnames.is_null() {
-                // SAFETY: a valid borrowed reference for the call.
-                let obj = Borrowed::from_ptr(py, callable);
-                // SAFETY: the vectorcall flag is only set on `Function` types.
-                let f = obj.downcast_unchecked::<Function>();
-                // SAFETY: a `Function` has no setters and no `&mut self`
-                // methods (see `call_impl`).
-                if let Some(q) = crate::peek::peek(f).quick.as_ref() {
-                    let n = pyo3::ffi::PyVectorcall_NARGS(nargsf) as usize;
-                    if n == q.arg_count() {
-                        // SAFETY: `n` valid borrowed references at `args`.
-                        let items = if n == 0 {
-                            &[][..]
-                        } else {
-                            std::slice::from_raw_parts(args, n)
-                        };
-                        if let Some(r) = q.call(items) {
-                            return if r.is_null() { Err(PyErr::fetch(py)) } else { Ok(r) };
-                        }
-                    }
-                }
-            }
-            body(py, callable, args, nargsf as pyo3::ffi::Py_ssize_t, kwnames)
+        crate::slots::raw_entry(|py| match quick(py, callable, args, nargsf, kwnames) {
+            Some(r) => r,
+            None => body(py, callable, args, nargsf as pyo3::ffi::Py_ssize_t, kwnames),
         })
     }
+}
+
+/// The quick path of a vectorcall (see `quick.rs`): `None`, having called
+/// nothing, when the function or the arguments are not for it.
+///
+/// # Safety
+/// As for [`function_vectorcall`].
+unsafe fn quick(
+    py: Python<'_>,
+    callable: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> Option<PyResult<*mut pyo3::ffi::PyObject>> {
+    if !kwnames.is_null() {
+        return None;
+    }
+    // SAFETY: a valid borrowed reference for the call (contract).
+    let obj = unsafe { Borrowed::from_ptr(py, callable) };
+    // SAFETY: the vectorcall flag is only set on `Function` types.
+    let f = unsafe { obj.downcast_unchecked::<Function>() };
+    // SAFETY: a `Function` has no setters and no `&mut self` methods (see
+    // `call_impl`).
+    let q = unsafe { crate::peek::peek(f) }.quick.as_ref()?;
+    // SAFETY: vectorcall contract.
+    let n = unsafe { pyo3::ffi::PyVectorcall_NARGS(nargsf) } as usize;
+    if n != q.arg_count() {
+        return None;
+    }
+    let items = if n == 0 {
+        &[][..]
+    } else {
+        // SAFETY: `n` valid borrowed references at `args` (contract).
+        unsafe { std::slice::from_raw_parts(args, n) }
+    };
+    // SAFETY: the GIL is held; valid borrowed references.
+    let r = unsafe { q.call(items) }?;
+    Some(if r.is_null() { Err(PyErr::fetch(py)) } else { Ok(r) })
 }
 
 /// Offset of the `vectorcall` field in `Function` objects (0: not known yet).
