@@ -362,7 +362,7 @@ impl Function {
         let frame_fast = match (&simple, &fixed) {
             (Some(s), Some(raw)) => raw
                 .frame_entry()
-                .zip(raw.frame_layout())
+                .zip(raw.frame_layout().ok())
                 .and_then(|(t, (offs, _))| FrameFast::new(s, t, raw.code(), offs)),
             _ => None,
         };

@@ -438,16 +438,24 @@ impl RawCall {
 
     /// The layout of this call's *argument frame* (see [`ArgFrame`]):
     /// argument `i`'s bytes (its declared type's, [`RawCall::frame_arg_size`])
-    /// go at byte `offsets[i]` of a 16-aligned block of `size` bytes.
-    /// `None` when the arguments together take more than 1 MiB.
+    /// go at byte `offsets[i]` of a 16-aligned block of `size` bytes (a
+    /// multiple of 16). An error when the arguments together take more than
+    /// 1 MiB.
     ///
     /// An interpreter that calls the same function from several threads, or
     /// re-enters it from a callback, keeps such a block on its own stack and
     /// calls [`RawCall::call_frame`]; one that does not can use an
     /// [`ArgFrame`], which owns its block.
-    pub fn frame_layout(&self) -> Option<(&[u32], usize)> {
+    pub fn frame_layout(&self) -> Result<(&[u32], usize)> {
         let (offsets, size) = &self.inner.frame_layout;
-        (*size <= MAX_FRAME).then_some((&offsets[..], (*size).max(16)))
+        if *size > MAX_FRAME {
+            return Err(Error::call(
+                CallErrorKind::Resource,
+                None,
+                "arguments too large for an argument frame (1 MiB)",
+            ));
+        }
+        Ok((&offsets[..], (*size).max(16)))
     }
 
     /// Bytes argument `i` takes in an argument frame (its declared type's
@@ -475,16 +483,10 @@ impl RawCall {
             Some(false) => return Err(self.bad_frame(frame)),
             None => {}
         }
-        if frame.is_null() || !(frame as usize).is_multiple_of(16) || (ret.is_null() && self.has_ret) {
+        if self.frame_refused(frame, ret) {
             return Err(self.bad_frame(frame));
         }
-        let Some((offsets, _)) = self.frame_layout() else {
-            return Err(Error::call(
-                CallErrorKind::Resource,
-                None,
-                "arguments too large for an argument frame (1 MiB)",
-            ));
-        };
+        let (offsets, _) = self.frame_layout()?;
         let at = |&o: &u32| -> *const c_void {
             // SAFETY: every offset lies within the frame (layout; caller contract).
             unsafe { frame.add(o as usize) as *const c_void }
@@ -527,7 +529,7 @@ impl RawCall {
     #[inline(always)]
     pub unsafe fn call_frame_if_jit(&self, frame: *const u8, ret: *mut c_void) -> Option<bool> {
         let trampoline = self.frame_entry()?;
-        if frame.is_null() || !(frame as usize).is_multiple_of(16) || (ret.is_null() && self.has_ret) {
+        if self.frame_refused(frame, ret) {
             return Some(false);
         }
         // SAFETY: the frame trampoline was generated for this plan and frame
@@ -535,6 +537,13 @@ impl RawCall {
         // the frame's values and `ret`.
         errno::around(|| unsafe { trampoline(self.code, frame as *const *const c_void, ret) });
         Some(true)
+    }
+
+    /// Whether `call_frame` refuses `frame` and `ret` before calling: a
+    /// NULL or misaligned frame, a NULL `ret` for a non-void result.
+    #[inline(always)]
+    fn frame_refused(&self, frame: *const u8, ret: *mut c_void) -> bool {
+        frame.is_null() || !(frame as usize).is_multiple_of(16) || (ret.is_null() && self.has_ret)
     }
 
     /// The error for a frame or result buffer `call_frame` refuses.
@@ -548,7 +557,7 @@ impl RawCall {
                 "the argument frame is NULL or not 16-aligned",
             );
         }
-        Error::call(CallErrorKind::Null, None, "NULL return buffer for a non-void function")
+        null_ret()
     }
 
     /// The JIT tier's trampoline, when calls through this object take that
@@ -673,7 +682,7 @@ impl RawCall {
                 ),
             );
         }
-        Error::call(CallErrorKind::Null, None, "NULL return buffer for a non-void function")
+        null_ret()
     }
 
     /// The libffi path of `call` for plans whose argument list libffi sees
@@ -824,6 +833,12 @@ pub(crate) fn plan_size(plan: &CallPlan) -> usize {
     plan.args.len() * std::mem::size_of::<abi::ValuePlan>() + parts * std::mem::size_of::<abi::Part>()
 }
 
+/// The error for a NULL result buffer of a non-void call.
+#[cold]
+fn null_ret() -> Error {
+    Error::call(CallErrorKind::Null, None, "NULL return buffer for a non-void function")
+}
+
 /// Largest argument frame (all arguments together).
 const MAX_FRAME: usize = 1 << 20;
 
@@ -898,15 +913,8 @@ impl RawCall {
     /// A new argument frame for this call (on this object's tier); fails
     /// when the arguments together take more than 1 MiB.
     pub fn frame(&self) -> Result<ArgFrame> {
-        let (offsets, size) = &self.inner.frame_layout;
-        if *size > MAX_FRAME {
-            return Err(Error::call(
-                CallErrorKind::Resource,
-                None,
-                "arguments too large for an argument frame (1 MiB)",
-            ));
-        }
-        let mut buf = vec![0u128; size.div_ceil(16).max(1)].into_boxed_slice();
+        let (offsets, size) = self.frame_layout()?;
+        let mut buf = vec![0u128; size / 16].into_boxed_slice();
         let base = buf.as_mut_ptr() as *mut u8;
         let ptrs = offsets
             .iter()
@@ -990,11 +998,7 @@ impl ArgFrame {
     pub unsafe fn call(&self, ret: *mut c_void) -> Result<()> {
         if let Some(trampoline) = self.jit {
             if ret.is_null() && self.call.has_ret {
-                return Err(Error::call(
-                    CallErrorKind::Null,
-                    None,
-                    "NULL return buffer for a non-void function",
-                ));
+                return Err(null_ret());
             }
             // SAFETY: the frame trampoline was generated for this plan and
             // this frame layout (it lives as long as `call.inner`); the

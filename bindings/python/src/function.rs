@@ -62,29 +62,34 @@ struct Unlocked<'a> {
 unsafe impl Send for Unlocked<'_> {}
 
 impl Unlocked<'_> {
-    /// Runs the call with the GIL released.
-    ///
-    /// This calls `PyEval_SaveThread` / `PyEval_RestoreThread` directly
-    /// rather than `Python::allow_threads`, which also locks PyO3's
-    /// deferred-reference pool on the way back (a mutex per call). Nothing
-    /// here touches Python objects or PyO3 state; a callback that C makes
-    /// from inside the call takes the GIL with `PyGILState_Ensure` (see
-    /// `callback.rs`), which is correct whatever PyO3's own GIL count says.
-    fn run(self, _py: Python<'_>) -> abicall::Result<()> {
-        struct Restore(*mut pyo3::ffi::PyThreadState);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                // SAFETY: `self.0` is this thread's state saved below; the GIL
-                // is re-taken exactly once, also if the call panicked.
-                unsafe { pyo3::ffi::PyEval_RestoreThread(self.0) }
-            }
-        }
-        // SAFETY: the `_py` token proves this thread holds the GIL.
-        let _restore = Restore(unsafe { pyo3::ffi::PyEval_SaveThread() });
+    /// Runs the call with the GIL released (see [`without_gil`]); a callback
+    /// that C makes from inside the call takes the GIL with
+    /// `PyGILState_Ensure` (see `callback.rs`), which is correct whatever
+    /// PyO3's own GIL count says.
+    fn run(self, py: Python<'_>) -> abicall::Result<()> {
         // SAFETY: every argument pointer was produced by `convert::fill` for
         // the planned parameter type; `ret` has room for the result.
-        unsafe { self.raw.call(self.args, self.ret) }
+        without_gil(py, || unsafe { self.raw.call(self.args, self.ret) })
     }
+}
+
+/// Runs `f` with the GIL released, re-taking it afterwards (also if `f`
+/// unwinds). This calls `PyEval_SaveThread` / `PyEval_RestoreThread`
+/// directly rather than `Python::allow_threads`, which also locks PyO3's
+/// deferred-reference pool on the way back (a mutex per call). `f` must not
+/// touch Python objects or PyO3 state.
+pub(crate) fn without_gil<R>(_py: Python<'_>, f: impl FnOnce() -> R) -> R {
+    struct Restore(*mut pyo3::ffi::PyThreadState);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: `self.0` is this thread's state saved below; the GIL
+            // is re-taken exactly once, also if `f` panicked.
+            unsafe { pyo3::ffi::PyEval_RestoreThread(self.0) }
+        }
+    }
+    // SAFETY: the `_py` token proves this thread holds the GIL.
+    let _restore = Restore(unsafe { pyo3::ffi::PyEval_SaveThread() });
+    f()
 }
 
 #[pymethods]

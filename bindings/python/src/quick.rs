@@ -76,7 +76,7 @@ impl Quick {
             return None;
         }
         let entry = raw.frame_entry()?;
-        let (offsets, _) = raw.frame_layout()?;
+        let (offsets, _) = raw.frame_layout().ok()?;
         let args = params
             .iter()
             .zip(offsets)
@@ -150,20 +150,12 @@ impl Quick {
             frame.0[off as usize / 8] = bits;
         }
         let mut out = [0u64; 2];
-        struct Restore(*mut ffi::PyThreadState);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                // SAFETY: this thread's state saved below; re-taken exactly
-                // once, also if something unwinds.
-                unsafe { ffi::PyEval_RestoreThread(self.0) }
-            }
-        }
-        {
-            // SAFETY: the GIL is held (contract); nothing below touches
-            // Python objects until it is re-taken (a `bytes` argument's
-            // buffer stays alive: the caller holds the object).
-            let _restore = Restore(unsafe { ffi::PyEval_SaveThread() });
-            let (entry, code) = (self.entry, self.code);
+        // SAFETY: the GIL is held (contract).
+        let py = unsafe { Python::assume_gil_acquired() };
+        let (entry, code) = (self.entry, self.code);
+        // Nothing in the GIL-free section touches Python objects (a `bytes`
+        // argument's buffer stays alive: the caller holds the object).
+        crate::function::without_gil(py, || {
             // SAFETY: the frame trampoline was generated for this call's plan
             // and frame layout and lives as long as the `Function`; every
             // slot holds a value of its parameter's type (converted above);
@@ -174,8 +166,8 @@ impl Quick {
                     frame.0.as_ptr() as *const *const c_void,
                     out.as_mut_ptr() as *mut c_void,
                 )
-            });
-        }
+            })
+        });
         Some(match self.ret {
             Ret::Void => {
                 // SAFETY: the GIL is held; a new reference to `None`.
@@ -185,8 +177,6 @@ impl Quick {
                 }
             }
             Ret::Scalar(code) => {
-                // SAFETY: the GIL is held again (contract, `Restore`).
-                let py = unsafe { Python::assume_gil_acquired() };
                 // SAFETY: `out` holds 16 bytes; the result's are the first.
                 let b = unsafe { std::slice::from_raw_parts(out.as_ptr() as *const u8, 16) };
                 match crate::scalar::decode(py, code, b) {

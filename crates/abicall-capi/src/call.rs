@@ -257,13 +257,7 @@ pub unsafe extern "C" fn abicall_function_frame_layout(
         entry(err, || {
             let f = live(f, "f")?;
             let o = out(out_size, "out_size")?;
-            let (offs, size) = f.raw.frame_layout().ok_or_else(|| {
-                Fail::from(abicall::Error::call(
-                    abicall::CallErrorKind::Resource,
-                    None,
-                    "arguments too large for an argument frame (1 MiB)",
-                ))
-            })?;
+            let (offs, size) = f.raw.frame_layout()?;
             if n < offs.len() {
                 return Err(Fail::invalid(format!(
                     "`offsets` has room for {n} values; the call takes {} arguments",
